@@ -1,0 +1,1 @@
+"""The technet application: config, app factory, CLI, scheduler and surfaces."""

@@ -1,0 +1,131 @@
+"""The app factory: one Bolt app, its global middleware, error handler and listeners."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+import handlers
+from bot.runtime import Runtime
+from storage import deliveries, members
+from storage.clock import now
+from storage.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App:
+    """Build the Bolt app.
+
+    HTTP mode and the shell use process_before_response=True: the listener's ack()
+    is the HTTP response, sent as soon as the fast work is done, and slower work runs
+    in lazy listeners (DESIGN decision 10). Socket Mode can ack early instead.
+    """
+    settings = runtime.settings
+    app = App(
+        name="technet",
+        client=runtime.client,
+        signing_secret=settings.signing_secret or "",
+        # Socket Mode has no HTTP signature to check.
+        request_verification_enabled=bool(settings.signing_secret),
+        process_before_response=process_before_response,
+        listener_executor=runtime.executor,
+        logger=logging.getLogger("technet.bolt"),
+    )
+    app.middleware(_once_per_event(runtime))
+    app.middleware(_identify_member(runtime))
+    app.error(_report_error(runtime))
+    handlers.register_all(app, runtime)
+    return app
+
+
+def _once_per_event(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """Slack redelivers an event (X-Slack-Retry-Num) when an ack is slow; act on it once."""
+
+    def once_per_event(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with runtime.db.transaction() as session:
+                first = deliveries.record_delivery(session, event_id, now=now())
+            if not first:
+                log.info("event %s already handled; acknowledging the redelivery", event_id)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return once_per_event
+
+
+def _identify_member(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """Put the asking member (created on first contact from users.info) in the context."""
+
+    def identify_member(context: BoltContext, client: WebClient, body: dict[str, Any], next: Any) -> Any:  # noqa: A002
+        user_id = context.user_id
+        if not user_id or body.get("type") == "event_callback" and _is_bot_event(body):
+            return next()
+        moment = now()
+        with runtime.db.transaction() as session:
+            member = members.find_member(session, user_id)
+            known = member is not None
+        user = None if known else _users_info(client, user_id)
+        with runtime.db.transaction() as session:
+            if user is not None:
+                member = members.upsert_from_slack(session, user_id, user, now=moment)
+            else:
+                member = members.ensure_member(session, user_id, fallback_name=_name_in(body), now=moment)
+            members.touch(member, moment)
+            context["actor"] = members.actor_for(session, member, runtime.grants)
+        return next()
+
+    return identify_member
+
+
+def _users_info(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    # Once per member, on first contact: later requests find them in the database.
+    try:
+        return client.users_info(user=user_id)["user"]
+    except SlackApiError as e:
+        log.warning("users.info for %s failed (%s); creating the member from the request", user_id,
+                    e.response.get("error"))
+        return None
+
+
+def _name_in(body: dict[str, Any]) -> str:
+    return str(body.get("user_name") or (body.get("user") or {}).get("name") or "")
+
+
+def _is_bot_event(body: dict[str, Any]) -> bool:
+    event = body.get("event") or {}
+    return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
+
+
+def _report_error(runtime: Runtime):  # type: ignore[no-untyped-def]
+    def report_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+        """Log with the traceback and tell the person, ephemerally, what to do."""
+        if isinstance(error, DomainError):
+            text = f":no_entry: {error.message}"
+        else:
+            reference = uuid.uuid4().hex[:8]
+            log.error("listener failed (reference %s)", reference, exc_info=error)
+            text = runtime.templates.get_template("error.md.j2").render(reference=reference)
+        _tell(client, body, text)
+
+    return report_error
+
+
+def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """Reach the person wherever the request came from; never let this raise."""
+    user_id = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
+    response_url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get("response_url")
+    try:
+        if response_url:
+            WebhookClient(response_url).send(text=text, response_type="ephemeral")
+        elif user_id:
+            client.chat_postMessage(channel=user_id, text=text)
+    except Exception:
+        log.exception("could not tell %s about an error", user_id)

@@ -1,0 +1,89 @@
+"""HTTP mode: Bolt's WSGI adapter at /slack/events and a health check, under waitress.
+
+waitress is a threaded production WSGI server that also runs in-process, so the
+tests, the benchmark and `technet serve` all use this same server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.exc import SQLAlchemyError
+from waitress import wasyncore
+from waitress.server import create_server
+
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+StartResponse = Callable[..., Any]
+
+
+class TechnetWSGI:
+    def __init__(self, app: App, db: Database):
+        self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.db = db
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            return self.health(start_response)
+        return self.slack(environ, start_response)
+
+    def health(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            self.db.ping()
+            status, body = "200 OK", {"status": "ok", "database": "ok"}
+        except SQLAlchemyError as e:
+            log.warning("health check: database unreachable: %s", e)
+            status, body = "503 Service Unavailable", {"status": "unavailable", "database": "unreachable"}
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+
+class HttpServer:
+    """A waitress server that can be stopped from another thread (tests, SIGTERM)."""
+
+    def __init__(self, wsgi: Callable[..., Any], *, host: str, port: int, threads: int):
+        self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="technet",
+                                     clear_untrusted_proxy_headers=True)
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.effective_host}:{self.port}"
+
+    def serve(self) -> None:
+        # waitress's own run() loops until its socket map is empty, which another
+        # thread cannot arrange safely; poll in short rounds and check for a stop.
+        channels = self._server._map
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=0.5, map=channels, use_poll=True, count=1)
+        self._server.task_dispatcher.shutdown()
+        wasyncore.close_all(channels)
+
+    def start_in_thread(self) -> HttpServer:
+        self._thread = threading.Thread(target=self.serve, name="technet-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.pull_trigger()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -1,0 +1,144 @@
+"""Everything a running technet holds, built once from Settings by the app factory."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+import content
+import digests
+from bot.commands import Subcommands
+from bot.config import Settings
+from bot.templating import environment
+from digests.runner import DueKinds
+from storage.db import Database
+from storage.members import Actor, RoleGrants
+
+
+class ListenerExecutor(ThreadPoolExecutor):
+    """Bolt's executor for work after ack(); it can tell when all of it has finished.
+
+    The local shell waits on it before printing, so replies appear in order.
+    """
+
+    def __init__(self, max_workers: int):
+        super().__init__(max_workers=max_workers, thread_name_prefix="technet-listener")
+        self._pending: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        # Work can schedule more work, so look again until nothing is left.
+        for _ in range(1000):
+            with self._lock:
+                pending = list(self._pending)
+            if not pending:
+                return
+            for future in pending:
+                future.result(timeout=timeout)
+
+
+class BriefRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429 in the call only when Retry-After is short.
+
+    A longer wait would hold a worker thread for minutes; the scheduler's ledger
+    defers the item by Retry-After instead, and a listener reports the failure.
+    """
+
+    def __init__(self, max_retry_count: int = 2, longest_wait: float = 5.0):
+        super().__init__(max_retry_count=max_retry_count)
+        self.longest_wait = longest_wait
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after":
+                value = values[0] if isinstance(values, list) else values
+                try:
+                    return float(value) <= self.longest_wait
+                except ValueError:
+                    return False
+        return True
+
+
+def web_client(settings: Settings) -> WebClient:
+    """Every Web API call goes through SLACK_API_URL, with slack_sdk's retry handlers."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            BriefRateLimitRetryHandler(),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A part of the App Home tab, added by the feature that owns it.
+
+    `build` returns the section's blocks for this member, or nothing to leave it out.
+    Sections are shown in ascending `order`.
+    """
+
+    order: int
+    name: str
+    build: Callable[["Runtime", Actor], Sequence[Any]]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    client: WebClient
+    content: content.Content
+    templates: Environment
+    grants: RoleGrants
+    executor: ListenerExecutor
+    subcommands: Subcommands = field(default_factory=Subcommands)
+    due_kinds: DueKinds = field(default_factory=DueKinds)
+    home_sections: list[HomeSection] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings, *, threads: int = 8) -> Runtime:
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url, pool_size=threads + 2),
+            client=web_client(settings),
+            content=content.load(settings.content_dir),
+            templates=environment(),
+            grants=RoleGrants(organisers=settings.organisers, panel=settings.awards_panel),
+            executor=ListenerExecutor(max_workers=threads),
+        )
+
+    def __post_init__(self) -> None:
+        digests.register_all(self.due_kinds)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.db.dispose()

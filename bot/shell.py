@@ -1,0 +1,323 @@
+"""`technet shell`: the real app, in-process, against the Slack stand-in, in a terminal.
+
+Type `/tech help`; press a button by its number; a modal asks for its fields one by
+one. Everything the bot sends (replies, DMs, channel posts, the Home tab) is shown
+as text, with the destination on top.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.config import Settings
+from bot.demo import PERSONAS, Persona, persona_for, slack_user
+from bot.render import Pressable, Rendered, element_label, render_blocks
+from bot.runtime import Runtime
+from bot.standin import (
+    Call,
+    SlackStandIn,
+    block_action_payload,
+    command_body,
+    element_state,
+    event_body,
+    input_values,
+    interaction_body,
+    signed_headers,
+    view_submission_payload,
+)
+from storage.members import Role
+
+Read = Callable[[str], str]
+Write = Callable[[str], None]
+
+SHELL_HELP = """Type a command as in Slack (/tech help), or:
+  N          press the button numbered N
+  :home      open the bot's Home tab
+  :help      this list
+  :quit      leave (Ctrl-D works too)"""
+
+
+class Shell:
+    def __init__(self, runtime: Runtime, app: App, standin: SlackStandIn, persona: Persona,
+                 *, read: Read = input, write: Write = print):
+        self.runtime, self.app, self.standin, self.persona = runtime, app, standin, persona
+        self.read, self.write = read, write
+        self.pressables: dict[int, Pressable] = {}
+        self._events = 0
+
+    # The loop ---------------------------------------------------------------------
+    def run(self) -> None:
+        self.write(f"technet shell: you are {self.persona.name} ({self.persona.role}). "
+                   "Type /tech help, :help for the shell's own commands, :quit to leave.")
+        while True:
+            try:
+                line = self.read("you> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                self.write("")
+                return
+            if not self.handle(line):
+                return
+
+    def handle(self, line: str) -> bool:
+        """Act on one line; False when the person wants to leave."""
+        if not line:
+            return True
+        if line in (":quit", ":q", "exit", "quit"):
+            return False
+        if line == ":help":
+            self.write(SHELL_HELP)
+        elif line == ":home":
+            self.open_home()
+        elif line.isdigit():
+            self.press(int(line))
+        elif line.startswith("/"):
+            self.slash(line)
+        else:
+            self.write("Commands start with / (try /tech help); :help lists the shell's own.")
+        return True
+
+    # What the person does ---------------------------------------------------------
+    def slash(self, line: str) -> None:
+        command, _, text = line.partition(" ")
+        body = command_body(self.persona.user_id, text, command=command,
+                            response_url=self.standin.response_url(), user_name=self.persona.name)
+        self.dispatch(body, "application/x-www-form-urlencoded", replying_to=line)
+
+    def open_home(self) -> None:
+        self._events += 1
+        event = {"type": "app_home_opened", "user": self.persona.user_id, "channel": "D0HOME", "tab": "home",
+                 "event_ts": "0"}
+        self.dispatch(event_body(event, event_id=f"Ev{secrets.token_hex(6)}"), "application/json")
+
+    def press(self, number: int) -> None:
+        pressable = self.pressables.get(number)
+        if pressable is None:
+            self.write(f"There is no [{number}] on screen.")
+            return
+        element = dict(pressable.element)
+        if element.get("url"):
+            self.write(f"(opens {element['url']} in a browser)")
+            if element.get("type") == "button" and not element.get("action_id"):
+                return
+        action = self._action_for(pressable.block, element)
+        if action is None:
+            return
+        container = pressable.container
+        payload = block_action_payload(
+            self.persona.user_id, action, response_url=self.standin.response_url(),
+            container=container, channel_id=container.get("channel_id"),
+            view=self.standin.state.views.get(container.get("view_id", "")),
+            message=container.get("message"),
+        )
+        self.dispatch(interaction_body(payload), "application/x-www-form-urlencoded")
+
+    def _action_for(self, block: dict[str, Any], element: dict[str, Any]) -> dict[str, Any] | None:
+        base = {"action_id": element.get("action_id"), "block_id": block.get("block_id"), "type": element["type"]}
+        if element["type"] == "button":
+            return {**base, "value": element.get("value"), "text": element.get("text")}
+        options = list(element.get("options") or [])
+        if options:
+            for i, option in enumerate(options, 1):
+                self.write(f"  {i}. {option['text']['text']}")
+            choice = self._ask_number("choose", len(options))
+            if choice is None:
+                return None
+            return {**base, "selected_option": options[choice - 1]}
+        state = element_state(element, self._ask_value(element))
+        return {**base, **{k: v for k, v in state.items() if k != "type"}}
+
+    # Talking to the app -----------------------------------------------------------
+    def dispatch(self, body: str, content_type: str, replying_to: str | None = None) -> BoltResponse:
+        mark = self.standin.mark()
+        headers = signed_headers(self.runtime.settings.signing_secret or "", body, content_type=content_type)
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        self.runtime.executor.wait_idle()
+        self.pressables = {}
+        if response.status >= 400:
+            self.write(f"(the app answered HTTP {response.status})")
+        self._show_response(response)
+        for call in self.standin.since(mark):
+            self._show_call(call)
+        return response
+
+    def _show_response(self, response: BoltResponse) -> None:
+        if not response.body:
+            return
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            self._print_block("bot (only visible to you)", [], fallback=response.body)
+            return
+        if isinstance(body, dict) and (body.get("blocks") or body.get("text")):
+            self._print_block("bot (only visible to you)", body.get("blocks") or [], fallback=body.get("text", ""),
+                              container={"type": "message", "is_ephemeral": True})
+
+    def _show_call(self, call: Call) -> None:
+        args = call.args
+        if call.method == "response_url":
+            title = "bot (only visible to you)" if args.get("response_type") != "in_channel" else "bot (in channel)"
+            if args.get("replace_original") in (True, "true"):
+                title += ", replacing the message above"
+            if args.get("delete_original") in (True, "true"):
+                self.write("(the message above was removed)")
+                return
+            self._print_block(title, call.blocks(), fallback=args.get("text", ""),
+                              container={"type": "message", "is_ephemeral": True})
+        elif call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            channel = args.get("channel", "")
+            verb = {"chat.postMessage": "", "chat.update": " (updated)", "chat.postEphemeral": " (only you)"}
+            message_ts = args.get("ts") or self._last_ts(channel)
+            container = {"type": "message", "channel_id": channel, "message_ts": message_ts,
+                         "message": {"ts": message_ts, "blocks": call.blocks()}}
+            self._print_block(f"bot → {self._where(channel)}{verb[call.method]}", call.blocks(),
+                              fallback=args.get("text", ""), container=container)
+        elif call.method in ("views.open", "views.push"):
+            self.fill_modal(call.view())
+        elif call.method == "views.publish":
+            view_id = self._view_id_for(call)
+            self._print_block(f"Home tab of {self._user_name(args.get('user_id', ''))}", call.blocks(),
+                              container={"type": "view", "view_id": view_id})
+        elif call.method == "files.completeUploadExternal":
+            self.write(f"bot → {self._where(args.get('channel_id', ''))}: a file ({args.get('initial_comment', '')})")
+
+    def _print_block(self, title: str, blocks: list[dict[str, Any]], *, fallback: str = "",
+                     container: dict[str, Any] | None = None) -> None:
+        rendered: Rendered = render_blocks(blocks, container=container or {"type": "message"},
+                                           first_number=len(self.pressables) + 1, user_name=self._user_name)
+        self.write(f"── {title}")
+        self.write(rendered.text if blocks else fallback)
+        for p in rendered.pressables:
+            self.pressables[p.number] = p
+
+    # Modals -----------------------------------------------------------------------
+    def fill_modal(self, view: dict[str, Any]) -> None:
+        title = (view.get("title") or {}).get("text", "")
+        self.write(f"┌ {title} (modal; Ctrl-D cancels)")
+        answers: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        while True:
+            try:
+                for block in view.get("blocks", []):
+                    if block.get("type") != "input":
+                        if block.get("type") in ("section", "context", "header"):
+                            self.write(render_blocks([block], container={}).text)
+                        continue
+                    if errors and block["block_id"] not in errors:
+                        continue
+                    if block["block_id"] in errors:
+                        self.write(f"  ! {errors[block['block_id']]}")
+                    answers[block["block_id"]] = self._ask_value(block["element"], block)
+            except EOFError:
+                self.write("└ (closed without submitting)")
+                return
+            payload = view_submission_payload(self.persona.user_id, self.standin.state.views.get(view.get("id", ""), view),
+                                              input_values(view, answers))
+            response = self.dispatch(interaction_body(payload), "application/x-www-form-urlencoded")
+            result = json.loads(response.body) if response.body else {}
+            if result.get("response_action") == "errors":
+                errors = result.get("errors", {})
+                continue
+            if result.get("response_action") in ("update", "push"):
+                view, answers, errors = result["view"], {}, {}
+                self.write(f"┌ {(view.get('title') or {}).get('text', '')}")
+                continue
+            self.write("└ submitted")
+            return
+
+    def _ask_value(self, element: dict[str, Any], block: dict[str, Any] | None = None) -> Any:
+        label = (block or {}).get("label", {}).get("text") or element_label(element)
+        optional = " (optional, Enter to skip)" if (block or {}).get("optional") else ""
+        kind = element["type"]
+        initial = element.get("initial_value") or element.get("initial_date") or element.get("initial_user")
+        hint = {"datepicker": " [YYYY-MM-DD]", "timepicker": " [HH:MM]", "users_select": " [name]",
+                "multi_users_select": " [names, comma separated]", "number_input": " [number]",
+                "datetimepicker": " [YYYY-MM-DD HH:MM]"}.get(kind, "")
+        default = f" (Enter keeps: {initial})" if initial else ""
+        options = list(element.get("options") or [])
+        if kind in ("static_select", "radio_buttons", "checkboxes", "multi_static_select") and options:
+            self.write(f"  {label}{optional}")
+            for i, option in enumerate(options, 1):
+                self.write(f"    {i}. {option['text']['text']}")
+            answer = self.read("  choose (number" + ("s, comma separated" if kind in ("checkboxes", "multi_static_select") else "") + ")> ").strip()
+            picked = [options[int(a) - 1]["value"] for a in answer.replace(" ", "").split(",")
+                      if a.isdigit() and 0 < int(a) <= len(options)]
+            if kind in ("checkboxes", "multi_static_select"):
+                return picked
+            return picked[0] if picked else None
+        answer = self.read(f"  {label}{hint}{optional}{default}> ").strip()
+        if not answer and initial:
+            return initial
+        if kind == "users_select":
+            return self._user_id_for(answer) if answer else None
+        if kind == "multi_users_select":
+            return [self._user_id_for(a.strip()) for a in answer.split(",") if a.strip()]
+        if kind == "datetimepicker" and answer:
+            try:
+                return int(datetime.strptime(answer, "%Y-%m-%d %H:%M").replace(
+                    tzinfo=self.runtime.settings.tz).timestamp())
+            except ValueError:
+                return None
+        return answer
+
+    def _ask_number(self, prompt: str, highest: int) -> int | None:
+        answer = self.read(f"  {prompt} (1-{highest})> ").strip()
+        return int(answer) if answer.isdigit() and 1 <= int(answer) <= highest else None
+
+    # Names ------------------------------------------------------------------------
+    def _user_name(self, user_id: str) -> str:
+        user = self.standin.state.users.get(user_id)
+        return user["real_name"] if user else user_id
+
+    def _user_id_for(self, name: str) -> str:
+        wanted = name.lower().lstrip("@")
+        for user_id, user in self.standin.state.users.items():
+            if wanted in (user_id.lower(), user["real_name"].lower(), user["name"].lower()) or \
+                    user["real_name"].lower().startswith(wanted):
+                return user_id
+        return name
+
+    def _where(self, channel: str) -> str:
+        if channel == self.runtime.settings.network_channel:
+            return "#technicians (network channel)"
+        if channel.startswith("D"):
+            return f"DM to {self._user_name('U' + channel[1:])}"
+        return f"#{channel}"
+
+    def _last_ts(self, channel: str) -> str | None:
+        stamps = [ts for (ch, ts) in self.standin.state.messages if ch == channel]
+        return max(stamps) if stamps else None
+
+    def _view_id_for(self, call: Call) -> str:
+        home = self.standin.state.home.get(call.args.get("user_id", ""))
+        return home["id"] if home else ""
+
+
+SHELL_CHANNEL = "C0TECHNETS"
+
+
+def shell_settings(settings: Settings, role: Role, *, api_url: str) -> tuple[Settings, Persona]:
+    """The configured settings, pointed at the stand-in, with the chosen persona's role."""
+    persona = persona_for(role)
+    return replace(
+        settings,
+        bot_token="xoxb-technet-shell",
+        slack_api_url=api_url,
+        signing_secret=secrets.token_hex(16),
+        network_channel=settings.network_channel or SHELL_CHANNEL,
+        organisers=settings.organisers | {persona_for(Role.ORGANISER).user_id},
+        awards_panel=settings.awards_panel | {persona_for(Role.PANEL).user_id},
+    ), persona
+
+
+def stand_in_workspace(standin: SlackStandIn, settings: Settings) -> None:
+    for persona in PERSONAS:
+        standin.state.users[persona.user_id] = slack_user(persona)
+    if settings.network_channel:
+        standin.add_channel(settings.network_channel)

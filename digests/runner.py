@@ -1,0 +1,136 @@
+"""What one scheduler tick does: claim what is due, post each item once, record the result.
+
+The scheduler only calls `run_due(runtime, now)`; tests call it directly under
+freezegun. Features add kinds of due item (a reminder, an announcement, an e-zine
+issue) with `DueKinds.add`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from storage import deliveries, ledger
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Slack errors that no retry will fix: give up at once and tell someone.
+PERMANENT_ERRORS = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "user_not_found", "account_inactive",
+    "invalid_blocks", "msg_too_long", "no_text", "restricted_action", "cannot_dm_bot", "user_disabled",
+})
+
+
+class Skip(Exception):
+    """Raised by a deliverer when the item no longer applies (its event was cancelled...)."""
+
+
+Deliver = Callable[["Runtime", ledger.Claimed, datetime], str | None]
+OnGiveUp = Callable[["Runtime", ledger.Claimed, str], None]
+
+
+@dataclass(frozen=True)
+class DueKind:
+    name: str
+    deliver: Deliver
+    # How late a post may still go out (a restart spanning its time); older ones are skipped.
+    grace: timedelta = timedelta(hours=6)
+    # Called once when an item is skipped as too late or fails for good.
+    on_give_up: OnGiveUp | None = None
+
+
+@dataclass
+class DueKinds:
+    kinds: dict[str, DueKind] = field(default_factory=dict)
+
+    def add(self, kind: DueKind) -> None:
+        self.kinds[kind.name] = kind
+
+
+@dataclass
+class TickReport:
+    done: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit: int = 50) -> TickReport:
+    worker = worker or worker_name()
+    report = TickReport()
+    for claim in ledger.claim_due(runtime.db, now=now, worker=worker, limit=limit):
+        kind = runtime.due_kinds.kinds.get(claim.kind)
+        if kind is None:
+            ledger.mark_failed(runtime.db, claim, worker, now=now, error=f"no deliverer for {claim.kind!r}",
+                               permanent=True)
+            report.failed += 1
+            continue
+        if now - claim.due_at > kind.grace:
+            reason = f"late by {now - claim.due_at}, beyond the grace of {kind.grace}"
+            ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=reason)
+            _give_up(runtime, kind, claim, reason)
+            report.skipped += 1
+            continue
+        try:
+            result = kind.deliver(runtime, claim, now)
+        except Skip as why:
+            ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=str(why) or "no longer applies")
+            report.skipped += 1
+        except SlackApiError as e:
+            error = str(e.response.get("error", "slack error"))
+            retry_after = _retry_after(e)
+            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error, retry_after=retry_after,
+                                        permanent=error in PERMANENT_ERRORS)
+            log.warning("%s %s/%s failed (%s), now %s", claim.kind, claim.subject, claim.occurrence, error, status)
+            if status == ledger.FAILED:
+                _give_up(runtime, kind, claim, error)
+                report.failed += 1
+            else:
+                report.retried += 1
+        except Exception as e:  # a bug in one deliverer must not stop the others
+            log.exception("%s %s/%s raised", claim.kind, claim.subject, claim.occurrence)
+            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=repr(e))
+            report.failed += status == ledger.FAILED
+            report.retried += status == ledger.PENDING
+        else:
+            ledger.mark_done(runtime.db, claim, worker, now=now, result=result)
+            report.done += 1
+    with runtime.db.transaction() as session:
+        deliveries.forget_deliveries(session, before=now - timedelta(days=1))
+    return report
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    headers = getattr(error.response, "headers", None) or {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            values = value if isinstance(value, list) else [value]
+            try:
+                return float(values[0])
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _give_up(runtime: Runtime, kind: DueKind, claim: ledger.Claimed, reason: str) -> None:
+    if kind.on_give_up is None:
+        return
+    try:
+        kind.on_give_up(runtime, claim, reason)
+    except Exception:
+        log.exception("telling someone that %s %s/%s was given up failed", claim.kind, claim.subject,
+                      claim.occurrence)

@@ -1,0 +1,51 @@
+"""`/tech`, `/tech help` and anything /tech does not know: what technet can do for you."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot import blocks
+from bot.commands import COMMAND, split
+from bot.runtime import Runtime
+from content import Content
+from storage.members import Actor
+
+
+def register(app: App, runtime: Runtime) -> None:
+    runtime.subcommands.matcher("help", owner=__name__)
+
+    @app.command(COMMAND)
+    def tech(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """Help for `/tech` and `/tech help`; the nearest commands for anything unknown."""
+        subcommand, _ = split(body.get("text"))
+        actor: Actor = context["actor"]
+        if subcommand in ("", "help"):
+            ack(**blocks.ephemeral(help_blocks(runtime.content, actor), "What technet can do for you"))
+            return
+        known = sorted(set(runtime.subcommands.names) | {c.subcommand for c in visible(runtime.content, actor)})
+        suggestions = difflib.get_close_matches(subcommand, known, n=3, cutoff=0.5)
+        text = runtime.templates.get_template("unknown_command.md.j2").render(
+            given=(body.get("text") or "").strip()[:100], suggestions=suggestions
+        )
+        ack(**blocks.ephemeral([blocks.section(text)], text))
+
+
+def visible(content: Content, actor: Actor) -> list[Any]:
+    roles = {str(r) for r in actor.roles}
+    if "admin" in roles:
+        roles |= {"member", "organiser", "panel"}
+    return content.commands_for(roles)
+
+
+def help_blocks(content: Content, actor: Actor) -> list[Any]:
+    # Content is organiser-authored mrkdwn, shown as written (it is not user input).
+    lines = [f"`{c.usage}`  {c.summary}" for c in visible(content, actor) if c.role == "member"]
+    result = [blocks.header("technet"), blocks.section(content.intro), blocks.section("\n".join(lines))]
+    for role, title in (("organiser", "For organisers"), ("panel", "For the awards panel"), ("admin", "For admins")):
+        extra = [f"`{c.usage}`  {c.summary}" for c in visible(content, actor) if c.role == role]
+        if extra:
+            result += [blocks.divider(), blocks.section(f"*{title}*\n" + "\n".join(extra))]
+    return result

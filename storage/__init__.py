@@ -1,0 +1,1 @@
+"""Models, sessions, migrations and the domain services. Nothing here imports Slack."""

@@ -1,0 +1,100 @@
+"""Engine, unit of work and migrations. Built by the app factory, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaOutOfDate(Exception):
+    pass
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10):
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits when the block ends, rolls back if it raises."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    # Migrations -----------------------------------------------------------------
+    def alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def upgrade(self, revision: str = "heads") -> None:
+        command.upgrade(self.alembic_config(), revision)
+
+    def downgrade(self, revision: str) -> None:
+        command.downgrade(self.alembic_config(), revision)
+
+    def current_revisions(self) -> set[str]:
+        with self.engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads())
+
+    def head_revisions(self) -> set[str]:
+        return set(ScriptDirectory.from_config(self.alembic_config()).get_heads())
+
+    def check_schema(self) -> None:
+        current, heads = self.current_revisions(), self.head_revisions()
+        if current != heads:
+            state = "empty" if not current else f"at revision {', '.join(sorted(current))}"
+            where = make_url(self.url).render_as_string(hide_password=True)
+            raise SchemaOutOfDate(
+                f"the database ({where}) is {state}, this code needs {', '.join(sorted(heads))}: "
+                "run `technet db upgrade`"
+            )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # pysqlite's own transaction handling breaks SAVEPOINT; we issue BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the HTTP server's threads read while the scheduler writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads and
+    # then writes fails at once with SQLITE_BUSY when another thread wrote meanwhile.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

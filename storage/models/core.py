@@ -1,0 +1,106 @@
+"""The foundation's tables, and the Base every model shares. Times are aware UTC (DESIGN decision 2)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from storage.clock import as_utc, now
+
+# Stable constraint names, so one set of Alembic migrations fits SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Refuses naive datetimes going in; SQLite's naive values come back as aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use storage.clock.now()")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Member(Base):
+    """A person in the Slack workspace the bot has met."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    real_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    department: Mapped[str | None] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    # Full-time equivalent in (0, 1]; pro-rata targets use it.
+    fte: Mapped[float] = mapped_column(default=1.0)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    is_bot: Mapped[bool] = mapped_column(default=False)
+    deactivated: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    last_active_at: Mapped[datetime | None]
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.real_name or self.slack_user_id
+
+
+class SlackDelivery(Base):
+    """Events API deliveries already acted on; Slack redelivers on a slow ack."""
+
+    __tablename__ = "slack_deliveries"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class DueItem(Base):
+    """One thing the scheduler must post once: a reminder, an announcement, an e-zine issue.
+
+    (kind, subject, occurrence) is the natural key that makes a post exactly-once
+    across restarts, Slack retries and several replicas (DESIGN decision 3).
+    """
+
+    __tablename__ = "due_items"
+    __table_args__ = (UniqueConstraint("kind", "subject", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    occurrence: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    # When the next attempt may run; equals due_at until a failure pushes it back.
+    not_before: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claim_expires_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now)

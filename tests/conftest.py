@@ -1,0 +1,111 @@
+"""Fixtures: a real database (SQLite and PostgreSQL), the Slack stand-in, a served app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.standin import SlackStandIn
+from storage.db import Database
+from tests.harness import Harness, test_settings
+
+PG_URL = os.environ.get("TECHNET_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# CI sets this so an unreachable PostgreSQL fails the run instead of skipping half of it.
+REQUIRE_PG = os.environ.get("TECHNET_REQUIRE_POSTGRES") == "1"
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+class PostgresDatabases:
+    """A migrated template database per test run; each test gets a fresh copy of it."""
+
+    def __init__(self, admin_url: str):
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+        self.base_url = make_url(admin_url)
+        self.template = f"technet_tpl_{RUN_ID}"
+        self.count = 0
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.template}"'))
+        template_db = Database(self.url_for(self.template))
+        template_db.upgrade()
+        template_db.dispose()
+
+    def url_for(self, name: str) -> str:
+        return self.base_url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self) -> str:
+        self.count += 1
+        name = f"technet_t_{RUN_ID}_{self.count}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        self.drop(self.template)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    try:
+        databases = PostgresDatabases(PG_URL)
+    except Exception as e:  # any reason the server cannot be used
+        reason = f"PostgreSQL not usable at {PG_URL}: {str(e).splitlines()[0]}"
+        if REQUIRE_PG:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("template") / "technet.db"
+    template = Database(f"sqlite:///{path}")
+    template.upgrade()
+    # Closing the last connection checkpoints the WAL into the main file.
+    template.dispose()
+    return path.read_bytes()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The URL of a fresh, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "technet.db"
+        path.write_bytes(request.getfixturevalue("sqlite_template"))
+        yield f"sqlite:///{path}"
+        return
+    postgres: PostgresDatabases = request.getfixturevalue("postgres")
+    name = postgres.create()
+    yield postgres.url_for(name)
+    postgres.drop(name)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as running:
+        yield running
+
+
+@pytest.fixture
+def technet(database_url: str, standin: SlackStandIn) -> Iterator[Harness]:
+    """The real app served over HTTP on a free loopback port, against the stand-in."""
+    harness = Harness(test_settings(standin, database_url), standin)
+    yield harness
+    harness.close()
