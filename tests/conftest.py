@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from bot.standin import SlackStandIn
 from storage.db import Database
-from tests.harness import Harness, test_settings
+from tests.harness import Harness, settings_for
 
 PG_URL = os.environ.get("TECHNET_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # CI sets this so an unreachable PostgreSQL fails the run instead of skipping half of it.
@@ -106,6 +106,6 @@ def standin() -> Iterator[SlackStandIn]:
 @pytest.fixture
 def technet(database_url: str, standin: SlackStandIn) -> Iterator[Harness]:
     """The real app served over HTTP on a free loopback port, against the stand-in."""
-    harness = Harness(test_settings(standin, database_url), standin)
+    harness = Harness(settings_for(standin, database_url), standin)
     yield harness
     harness.close()

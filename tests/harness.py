@@ -31,7 +31,7 @@ PANEL = "U0PANELIST"
 NETWORK_CHANNEL = "C0NETWORK1"
 
 
-def test_settings(standin: SlackStandIn, database_url: str, **overrides: Any) -> Settings:
+def settings_for(standin: SlackStandIn, database_url: str, **overrides: Any) -> Settings:
     standin.add_channel(NETWORK_CHANNEL)
     standin.add_user(MEMBER, "Morgan Member", title="Technician")
     standin.add_user(OTHER, "Olu Other", title="Senior Technician")

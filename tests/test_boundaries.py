@@ -1,0 +1,105 @@
+"""The design's seams, checked: storage knows nothing of Slack; help and handlers agree."""
+
+import ast
+import json
+from pathlib import Path
+
+from bot.app import create_app
+from bot.runtime import Runtime
+from tests.harness import settings_for
+
+ROOT = Path(__file__).resolve().parents[1]
+SLACK_MODULES = ("slack_bolt", "slack_sdk", "bot", "handlers", "digests")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_storage_and_content_never_import_slack_or_the_surfaces():
+    offenders = []
+    for folder in ("storage", "content"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for module in imported_modules(path):
+                if module.split(".")[0] in SLACK_MODULES:
+                    offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert offenders == []
+
+
+def test_importing_the_app_has_no_side_effects():
+    # STYLE: no module reads the environment, builds an engine or calls Slack at import.
+    for folder in ("bot", "handlers", "digests", "storage"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.Expr | ast.Assign) and isinstance(getattr(node, "value", None), ast.Call):
+                    call = ast.unparse(node.value)
+                    assert not any(word in call for word in ("create_engine", "WebClient(", "App(", "os.environ")), \
+                        f"{path.relative_to(ROOT)} runs {call} at import"
+
+
+def served_subcommands(standin, database_url) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    runtime = Runtime.build(settings_for(standin, database_url))
+    try:
+        create_app(runtime)
+        return dict(runtime.subcommands.names)
+    finally:
+        runtime.close()
+
+
+def test_help_lists_exactly_the_subcommands_the_handlers_serve(standin, tmp_path):
+    served = served_subcommands(standin, f"sqlite:///{tmp_path}/x.db")
+    from content import load
+
+    listed = {c.subcommand for c in load().commands}
+    assert listed == set(served), "content/help.yaml and the registered /tech subcommands differ"
+
+
+def listened_to() -> dict[str, set[str]]:
+    """Commands, events and shortcuts that handlers/*.py register, read from their source."""
+    import importlib
+
+    found: dict[str, set[str]] = {"command": set(), "event": set(), "shortcut": set()}
+    for path in (ROOT / "handlers").glob("*.py"):
+        module = importlib.import_module(f"handlers.{path.stem}")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr not in found or not node.args:
+                continue
+            if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "app"):
+                continue
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant):
+                found[node.func.attr].add(arg.value)
+            elif isinstance(arg, ast.Name):
+                found[node.func.attr].add(getattr(module, arg.id))
+            elif isinstance(arg, ast.Attribute):
+                found[node.func.attr].add(eval(ast.unparse(arg), vars(module)))  # noqa: S307 - our own source
+    return found
+
+
+def test_manifest_declares_what_the_handlers_listen_to_and_nothing_more():
+    manifest = json.loads((ROOT / "manifest.json").read_text())
+    declared_commands = {c["command"] for c in manifest["features"].get("slash_commands", [])}
+    declared_events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    declared_shortcuts = {s["callback_id"] for s in manifest["features"].get("shortcuts", [])}
+    listened = listened_to()
+    assert listened["command"] == declared_commands
+    assert listened["event"] == declared_events
+    assert listened["shortcut"] == declared_shortcuts
+
+
+def test_manifest_is_a_socket_mode_app_with_interactivity_and_home():
+    manifest = json.loads((ROOT / "manifest.json").read_text())
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
