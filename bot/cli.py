@@ -129,6 +129,9 @@ def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
     from bot.standin import SlackStandIn
     from storage.members import Role
 
+    if settings.log_level == "INFO":
+        # Routine log lines would interleave with the conversation; warnings still show.
+        logging.getLogger().setLevel(logging.WARNING)
     with SlackStandIn() as standin:
         shell_config, persona = shell_settings(settings, Role(args.role), api_url=standin.api_url)
         stand_in_workspace(standin, shell_config)

@@ -1,0 +1,201 @@
+"""The due ledger: each scheduled post goes out once, retried with backoff, never twice."""
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+from freezegun import freeze_time
+
+from digests.runner import DueKind, run_due
+from storage import ledger
+from storage.db import Database
+from storage.models import DueItem
+from tests.harness import NETWORK_CHANNEL, Harness
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+def post_to_channel(runtime, claim, now):  # type: ignore[no-untyped-def]
+    response = runtime.client.chat_postMessage(channel=claim.payload["channel"], text=claim.payload["text"])
+    return response["ts"]
+
+
+def add_post(db: Database, occurrence: str = "1", due_at: datetime = T0, channel: str = NETWORK_CHANNEL) -> None:
+    with db.transaction() as session:
+        ledger.schedule(session, kind="test.post", subject="s", occurrence=occurrence, due_at=due_at,
+                        payload={"channel": channel, "text": f"post {occurrence}"})
+
+
+def item(db: Database, occurrence: str = "1") -> DueItem:
+    with db.transaction() as session:
+        found = ledger.find(session, "test.post", "s", occurrence)
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+def install_kind(technet: Harness, grace: timedelta = timedelta(hours=6)) -> list[str]:
+    reasons: list[str] = []
+    technet.runtime.due_kinds.add(DueKind("test.post", post_to_channel, grace=grace,
+                                          on_give_up=lambda runtime, claim, why: reasons.append(why)))
+    return reasons
+
+
+def test_scheduling_the_same_key_twice_keeps_one_row(db: Database):
+    add_post(db)
+    add_post(db, due_at=T0 + timedelta(hours=1))
+    with db.transaction() as session:
+        assert session.query(DueItem).count() == 1
+    assert item(db).due_at == T0
+
+
+def test_nothing_is_claimed_before_it_is_due(db: Database):
+    add_post(db)
+    assert ledger.claim_due(db, now=T0 - timedelta(seconds=1), worker="a") == []
+    assert [c.occurrence for c in ledger.claim_due(db, now=T0, worker="a")] == ["1"]
+
+
+def test_a_claimed_item_is_not_claimed_again_until_its_lease_expires(db: Database):
+    add_post(db)
+    assert len(ledger.claim_due(db, now=T0, worker="a")) == 1
+    assert ledger.claim_due(db, now=T0 + timedelta(minutes=1), worker="b") == []
+    # Worker a died without finishing: after the lease, someone else may try.
+    again = ledger.claim_due(db, now=T0 + ledger.LEASE, worker="b")
+    assert [c.attempts for c in again] == [2]
+
+
+def test_concurrent_workers_on_separate_connections_claim_each_item_once(database_url: str):
+    setup = Database(database_url)
+    for n in range(40):
+        add_post(setup, occurrence=str(n))
+    setup.dispose()
+    claimed: dict[str, list[str]] = {}
+    start = threading.Barrier(4)
+
+    def work(name: str) -> None:
+        db = Database(database_url)
+        start.wait()
+        claimed[name] = [c.occurrence for c in ledger.claim_due(db, now=T0, worker=name, limit=100)]
+        db.dispose()
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every_claim = [o for occurrences in claimed.values() for o in occurrences]
+    assert sorted(every_claim, key=int) == [str(n) for n in range(40)]
+
+
+def test_run_due_posts_once_and_marks_it_done(technet: Harness):
+    install_kind(technet)
+    add_post(technet.db)
+    with freeze_time(T0):
+        first = run_due(technet.runtime, T0)
+        second = run_due(technet.runtime, T0 + timedelta(minutes=1))
+    assert (first.done, second.done) == (1, 0)
+    posts = technet.standin.calls_to("chat.postMessage")
+    assert [p.args["text"] for p in posts] == ["post 1"]
+    done = item(technet.db)
+    assert done.status == ledger.DONE and done.result == posts[0].result["ts"]
+
+
+def test_a_long_retry_after_defers_the_item_by_that_long(technet: Harness):
+    install_kind(technet)
+    add_post(technet.db)
+    # Longer than the client waits in-call, so the ledger defers it instead.
+    technet.standin.fail("chat.postMessage", 429, retry_after=120)
+    report = run_due(technet.runtime, T0)
+    assert report.retried == 1
+    deferred = item(technet.db)
+    assert deferred.status == ledger.PENDING and deferred.not_before == T0 + timedelta(seconds=120)
+    assert run_due(technet.runtime, T0 + timedelta(seconds=119)).done == 0
+    assert run_due(technet.runtime, T0 + timedelta(seconds=120)).done == 1
+    assert len([c for c in technet.standin.calls_to("chat.postMessage") if c.result.get("ok")]) == 1
+
+
+def test_a_short_retry_after_is_waited_out_in_the_same_call(technet: Harness):
+    install_kind(technet)
+    add_post(technet.db)
+    technet.standin.fail("chat.postMessage", 429, retry_after=0)
+    assert run_due(technet.runtime, T0).done == 1
+    assert [c.result.get("ok") for c in technet.standin.calls_to("chat.postMessage")] == [False, True]
+
+
+def test_server_errors_back_off_then_succeed(technet: Harness):
+    install_kind(technet)
+    add_post(technet.db)
+    # Three 500s exhaust the client's two in-call retries; the ledger backs off 30 s.
+    technet.standin.fail("chat.postMessage", 500, times=3)
+    assert run_due(technet.runtime, T0).retried == 1
+    assert item(technet.db).not_before == T0 + timedelta(seconds=30)
+    assert run_due(technet.runtime, T0 + timedelta(seconds=30)).done == 1
+    assert sum(1 for c in technet.standin.calls_to("chat.postMessage") if c.result.get("ok")) == 1
+
+
+def test_an_error_no_retry_can_fix_fails_at_once_and_someone_is_told(technet: Harness):
+    reasons = install_kind(technet)
+    add_post(technet.db, channel="C0NOWHERE")
+    report = run_due(technet.runtime, T0)
+    assert report.failed == 1
+    assert item(technet.db).status == ledger.FAILED
+    assert reasons == ["channel_not_found"]
+
+
+def test_it_gives_up_after_the_last_attempt(technet: Harness):
+    reasons = install_kind(technet)
+    add_post(technet.db)
+    # An ok=false answer the client does not retry in-call, so each tick is one attempt.
+    technet.standin.refuse("chat.postMessage", "fatal_error", times=ledger.MAX_ATTEMPTS)
+    moment = T0
+    for _ in range(ledger.MAX_ATTEMPTS):
+        run_due(technet.runtime, moment)
+        moment += timedelta(hours=1)
+    assert item(technet.db).status == ledger.FAILED
+    assert item(technet.db).attempts == ledger.MAX_ATTEMPTS
+    assert reasons == ["fatal_error"]
+
+
+def test_a_post_later_than_its_grace_is_skipped_and_reported(technet: Harness):
+    reasons = install_kind(technet, grace=timedelta(hours=6))
+    add_post(technet.db, occurrence="late", due_at=T0)
+    add_post(technet.db, occurrence="in-time", due_at=T0 + timedelta(hours=1))
+    report = run_due(technet.runtime, T0 + timedelta(hours=6, minutes=30))
+    assert (report.done, report.skipped) == (1, 1)
+    assert item(technet.db, "late").status == ledger.SKIPPED
+    assert len(reasons) == 1 and "beyond the grace" in reasons[0]
+
+
+def test_cancelled_items_are_never_posted(technet: Harness):
+    install_kind(technet)
+    add_post(technet.db)
+    with technet.db.transaction() as session:
+        assert ledger.cancel_pending(session, kind="test.post", subject="s") == 1
+    assert run_due(technet.runtime, T0).done == 0
+    assert technet.standin.calls_to("chat.postMessage") == []
+
+
+def test_two_app_instances_sharing_a_database_post_each_item_once(technet: Harness, standin, database_url):
+    from tests.harness import settings_for
+
+    second = Harness(settings_for(standin, database_url), standin)
+    try:
+        for runtime in (technet.runtime, second.runtime):
+            runtime.due_kinds.add(DueKind("test.post", post_to_channel))
+        for n in range(20):
+            add_post(technet.db, occurrence=str(n))
+        barrier = threading.Barrier(2)
+
+        def tick(runtime, worker):  # type: ignore[no-untyped-def]
+            barrier.wait()
+            run_due(runtime, T0, worker=worker)
+
+        threads = [threading.Thread(target=tick, args=(r, w))
+                   for r, w in ((technet.runtime, "one"), (second.runtime, "two"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        second.close()
+    texts = sorted(c.args["text"] for c in standin.calls_to("chat.postMessage"))
+    assert texts == sorted(f"post {n}" for n in range(20))
