@@ -69,10 +69,13 @@ def _identify_member(runtime: Runtime):  # type: ignore[no-untyped-def]
         if not user_id or body.get("type") == "event_callback" and _is_bot_event(body):
             return next()
         moment = now()
-        with runtime.db.transaction() as session:
+        with runtime.db.reading() as session:
             member = members.find_member(session, user_id)
-            known = member is not None
-        user = None if known else _users_info(client, user_id)
+            if member is not None and not members.needs_touch(member, moment):
+                # The common case: a known member, already seen today. One read, no write.
+                context["actor"] = members.actor_for(session, member, runtime.grants)
+                return next()
+        user = None if member is not None else _users_info(client, user_id)
         with runtime.db.transaction() as session:
             if user is not None:
                 member = members.upsert_from_slack(session, user_id, user, now=moment)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -11,7 +12,7 @@ from bot import blocks
 from bot.commands import COMMAND, split
 from bot.runtime import Runtime
 from content import Content
-from storage.members import Actor
+from storage.members import Actor, Role
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -23,9 +24,9 @@ def register(app: App, runtime: Runtime) -> None:
         subcommand, _ = split(body.get("text"))
         actor: Actor = context["actor"]
         if subcommand in ("", "help"):
-            ack(**blocks.ephemeral(help_blocks(runtime.content, actor), "What technet can do for you"))
+            ack(**help_reply(runtime.content, actor.roles))
             return
-        known = sorted(set(runtime.subcommands.names) | {c.subcommand for c in visible(runtime.content, actor)})
+        known = sorted(set(runtime.subcommands.names) | {c.subcommand for c in visible(runtime.content, actor.roles)})
         suggestions = difflib.get_close_matches(subcommand, known, n=3, cutoff=0.5)
         text = runtime.templates.get_template("unknown_command.md.j2").render(
             given=(body.get("text") or "").strip()[:100], suggestions=suggestions
@@ -33,19 +34,25 @@ def register(app: App, runtime: Runtime) -> None:
         ack(**blocks.ephemeral([blocks.section(text)], text))
 
 
-def visible(content: Content, actor: Actor) -> list[Any]:
-    roles = {str(r) for r in actor.roles}
-    if "admin" in roles:
-        roles |= {"member", "organiser", "panel"}
-    return content.commands_for(roles)
+@functools.lru_cache(maxsize=64)
+def help_reply(content: Content, roles: frozenset[Role]) -> dict[str, Any]:
+    """The same for everyone with the same roles while the content is the same, so built once."""
+    return blocks.ephemeral(help_blocks(content, roles), "What technet can do for you")
 
 
-def help_blocks(content: Content, actor: Actor) -> list[Any]:
+def visible(content: Content, roles: frozenset[Role]) -> list[Any]:
+    names = {str(r) for r in roles}
+    if "admin" in names:
+        names |= {"member", "organiser", "panel"}
+    return content.commands_for(names)
+
+
+def help_blocks(content: Content, roles: frozenset[Role]) -> list[Any]:
     # Content is organiser-authored mrkdwn, shown as written (it is not user input).
-    lines = [f"`{c.usage}`  {c.summary}" for c in visible(content, actor) if c.role == "member"]
+    lines = [f"`{c.usage}`  {c.summary}" for c in visible(content, roles) if c.role == "member"]
     result = [blocks.header("technet"), blocks.section(content.intro), blocks.section("\n".join(lines))]
     for role, title in (("organiser", "For organisers"), ("panel", "For the awards panel"), ("admin", "For admins")):
-        extra = [f"`{c.usage}`  {c.summary}" for c in visible(content, actor) if c.role == role]
+        extra = [f"`{c.usage}`  {c.summary}" for c in visible(content, roles) if c.role == role]
         if extra:
             result += [blocks.divider(), blocks.section(f"*{title}*\n" + "\n".join(extra))]
     return result

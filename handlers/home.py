@@ -37,7 +37,7 @@ def home_view(runtime: Runtime, actor: Actor) -> View:
         part = list(home_section.build(runtime, actor))
         if part:
             body += [blocks.divider(), *part]
-    body += [blocks.divider(), *help_blocks(runtime.content, actor)]
+    body += [blocks.divider(), *help_blocks(runtime.content, actor.roles)]
     # The Home tab takes at most 100 blocks; the commands list at the end gives way first.
     return View(type="home", blocks=body[: blocks.SURFACE_BLOCK_LIMIT])
 

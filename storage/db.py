@@ -26,12 +26,20 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(technet_read_only=True))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits when the block ends, rolls back if it raises."""
         with self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that only reads: never commits, and on SQLite takes no write lock."""
+        with self._read_sessions() as session:
+            yield session
+            session.rollback()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
@@ -97,4 +105,6 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     # IMMEDIATE takes the write lock up front: a deferred transaction that reads and
     # then writes fails at once with SQLITE_BUSY when another thread wrote meanwhile.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only units of work (Database.reading) need no lock and run side by side.
+    read_only = connection.get_execution_options().get("technet_read_only")
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -106,9 +106,13 @@ def ensure_member(session: Session, slack_user_id: str, *, fallback_name: str = 
     return member
 
 
+def needs_touch(member: Member, now: datetime) -> bool:
+    return member.last_active_at is None or member.last_active_at.date() != now.date()
+
+
 def touch(member: Member, now: datetime) -> None:
     """Record that the member did something today (one write a day at most)."""
-    if member.last_active_at is None or member.last_active_at.date() != now.date():
+    if needs_touch(member, now):
         member.last_active_at = now
 
 
