@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply every migration").set_defaults(func=cmd_db_upgrade)
     db_sub.add_parser("current", help="show the database's revision").set_defaults(func=cmd_db_current)
+    revision = db_sub.add_parser("revision", help="write a migration from the models' changes (developers)")
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(func=cmd_db_revision)
 
     demo = sub.add_parser("demo-data", help="add sample members (running it twice adds nothing)")
     demo.set_defaults(func=cmd_demo_data)
@@ -161,6 +164,18 @@ def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
     current, heads = db.current_revisions(), db.head_revisions()
     state = "up to date" if current == heads else f"behind; run `technet db upgrade` to reach {', '.join(sorted(heads))}"
     print(f"technet: database at {', '.join(sorted(current)) or 'nothing (empty)'}: {state}")
+    db.dispose()
+    return 0
+
+
+def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    db.check_schema()
+    command.revision(db.alembic_config(), message=args.message, autogenerate=True)
     db.dispose()
     return 0
 
