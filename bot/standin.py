@@ -74,6 +74,7 @@ class SlackStandIn:
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self.socket_mode_url: str | None = None
         self.add_user(BOT_USER_ID, "technet", is_bot=True)
 
     # Life cycle -------------------------------------------------------------------
@@ -216,6 +217,12 @@ class SlackStandIn:
     def api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": "https://technet.example/", "team": "Technet", "user": "technet", "team_id": TEAM_ID,
                 "user_id": BOT_USER_ID, "bot_id": "B0TECHBOT"}
+
+    def api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        # The caller sets socket_mode_url to a running bot.standin_socket.SocketModeStandIn.
+        if not self.socket_mode_url:
+            raise _ApiError("socket_mode_not_enabled")
+        return {"url": self.socket_mode_url}
 
     def api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.state.users.get(args.get("user", ""))

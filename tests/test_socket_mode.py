@@ -1,0 +1,65 @@
+"""`technet run` in Socket Mode, connected to the stand-in's Socket Mode endpoint."""
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.standin import TEAM_ID, SlackStandIn
+from bot.standin_socket import SocketModeStandIn
+
+pytestmark = pytest.mark.e2e
+
+TECHNET = str(Path(sys.executable).with_name("technet"))
+
+
+@pytest.fixture
+def socket_mode(standin: SlackStandIn) -> Iterator[SocketModeStandIn]:
+    server = SocketModeStandIn().start()
+    standin.socket_mode_url = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def running(database_url: str, standin: SlackStandIn, socket_mode: SocketModeStandIn, tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "SLACK_API_URL": standin.api_url,
+           "SLACK_BOT_TOKEN": "xoxb-socket", "SLACK_APP_TOKEN": "xapp-socket", "DATABASE_URL": database_url,
+           "TECHNET_LOG_LEVEL": "WARNING"}
+    subprocess.run([TECHNET, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    process = subprocess.Popen([TECHNET, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        socket_mode.wait_connected()
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_technet_run_answers_a_slash_command_over_socket_mode(running, socket_mode, standin):  # type: ignore[no-untyped-def]
+    envelope = socket_mode.send("slash_commands", {
+        "team_id": TEAM_ID, "user_id": "U0SOCKET1", "user_name": "sock", "command": "/tech", "text": "help",
+        "channel_id": "C0GENERAL", "response_url": standin.response_url(), "trigger_id": "1.2.3",
+        "api_app_id": "A0TECHNET",
+    })
+    ack = socket_mode.wait_ack(envelope)
+    assert ack["payload"]["response_type"] == "ephemeral"
+    assert "/tech help" in str(ack["payload"]["blocks"])
+    # The app token opened the connection; the bot token made the Web API calls.
+    assert [c.token for c in standin.calls_to("apps.connections.open")][:1] == ["xapp-socket"]
+    assert [c.token for c in standin.calls_to("users.info")] == ["xoxb-socket"]
+
+
+def test_technet_run_without_an_app_token_says_what_is_missing(tmp_path: Path):
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "SLACK_BOT_TOKEN": "xoxb-1"}
+    result = subprocess.run([TECHNET, "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("technet: SLACK_APP_TOKEN is not set")
