@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from dotenv import load_dotenv
@@ -93,9 +94,16 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     runtime = _runtime(settings)
     app = create_app(runtime, process_before_response=False)
     scheduler = None if args.no_scheduler else start_scheduler(runtime)
+    handler = SocketModeHandler(app, settings.app_token)
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
     try:
-        SocketModeHandler(app, settings.app_token).start()
+        handler.connect()
+        print("technet: connected to Slack in Socket Mode", flush=True)
+        stopping.wait()
     finally:
+        handler.close()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         runtime.close()

@@ -37,11 +37,8 @@ def running(database_url: str, standin: SlackStandIn, socket_mode: SocketModeSta
         socket_mode.wait_connected()
         yield process
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
 
 
 def test_technet_run_answers_a_slash_command_over_socket_mode(running, socket_mode, standin):  # type: ignore[no-untyped-def]
