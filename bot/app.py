@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 import handlers
+from bot.listeners import report_failure, telling_failures
 from bot.runtime import Runtime
 from storage import deliveries, members
 from storage.clock import now
-from storage.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +38,20 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
     )
     app.middleware(_once_per_event(runtime))
     app.middleware(_identify_member(runtime))
-    app.error(_report_error(runtime))
+    app.error(lambda error, body, client: report_failure(runtime, error, body, client))
     handlers.register_all(app, runtime)
+    _report_lazy_failures(app, runtime)
     return app
+
+
+def _report_lazy_failures(app: App, runtime: Runtime) -> None:
+    # Bolt runs lazy listeners outside its error handling: an exception there is
+    # logged as "Failed to run an internal function" and the person hears nothing.
+    # Wrapping each one sends its failures through report_failure like the rest.
+    for listener in app._listeners:
+        lazy_functions = getattr(listener, "lazy_functions", None)
+        if lazy_functions:
+            listener.lazy_functions = [telling_failures(runtime, f) for f in lazy_functions]
 
 
 def _once_per_event(runtime: Runtime):  # type: ignore[no-untyped-def]
@@ -105,30 +114,3 @@ def _name_in(body: dict[str, Any]) -> str:
 def _is_bot_event(body: dict[str, Any]) -> bool:
     event = body.get("event") or {}
     return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
-
-
-def _report_error(runtime: Runtime):  # type: ignore[no-untyped-def]
-    def report_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
-        """Log with the traceback and tell the person, ephemerally, what to do."""
-        if isinstance(error, DomainError):
-            text = f":no_entry: {error.message}"
-        else:
-            reference = uuid.uuid4().hex[:8]
-            log.error("listener failed (reference %s)", reference, exc_info=error)
-            text = runtime.templates.get_template("error.md.j2").render(reference=reference)
-        _tell(client, body, text)
-
-    return report_error
-
-
-def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
-    """Reach the person wherever the request came from; never let this raise."""
-    user_id = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
-    response_url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get("response_url")
-    try:
-        if response_url:
-            WebhookClient(response_url).send(text=text, response_type="ephemeral")
-        elif user_id:
-            client.chat_postMessage(channel=user_id, text=text)
-    except Exception:
-        log.exception("could not tell %s about an error", user_id)

@@ -1,10 +1,72 @@
-"""Helpers shared by listeners in handlers/."""
+"""Helpers shared by listeners in handlers/, and how a failure reaches the person."""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from slack_bolt import Ack
+from slack_bolt.kwargs_injection import Args
+from slack_bolt.util.utils import get_arg_names_of_callable
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from storage.errors import DomainError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("bot.app")
 
 
 def ack_only(ack: Ack) -> None:
     """Acknowledge at once; the real work runs in a lazy listener after the response."""
     ack()
+
+
+def report_failure(runtime: Runtime, error: Exception, body: dict[str, Any], client: WebClient) -> None:
+    """Log with the traceback and tell the person, ephemerally, what to do.
+
+    A DomainError is a rule saying no: its message is for the person and needs no log.
+    """
+    if isinstance(error, DomainError):
+        text = f":no_entry: {error.message}"
+    else:
+        reference = uuid.uuid4().hex[:8]
+        log.error("listener failed (reference %s)", reference, exc_info=error)
+        text = runtime.templates.get_template("error.md.j2").render(reference=reference)
+    tell(client, body, text)
+
+
+def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """Reach the person wherever the request came from; never let this raise."""
+    user_id = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
+    response_url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get("response_url")
+    try:
+        if response_url:
+            WebhookClient(response_url).send(text=text, response_type="ephemeral")
+        elif user_id:
+            client.chat_postMessage(channel=user_id, text=text)
+    except Exception:
+        log.exception("could not tell %s about an error", user_id)
+
+
+# Bolt injects `request` and `response` too; on Args they are called req and resp.
+_ARGS_ALIASES = {"request": "req", "response": "resp"}
+
+
+def telling_failures(runtime: Runtime, function: Callable[..., Any]) -> Callable[[Args], None]:
+    """The lazy listener `function`, with its failures reported like any other listener's."""
+    names = get_arg_names_of_callable(function)
+
+    # Bolt hands a parameter named `args` every injectable value at once.
+    def lazy(args: Args) -> None:
+        try:
+            function(**{name: getattr(args, _ARGS_ALIASES.get(name, name)) for name in names})
+        except Exception as error:
+            report_failure(runtime, error, args.body, args.client)
+
+    lazy.__name__ = lazy.__qualname__ = getattr(function, "__name__", "lazy")
+    return lazy

@@ -24,6 +24,7 @@ from bot.standin import (
     Call,
     SlackStandIn,
     block_action_payload,
+    block_suggestion_payload,
     command_body,
     element_state,
     event_body,
@@ -51,6 +52,8 @@ class Shell:
         self.read, self.write = read, write
         self.pressables: dict[int, Pressable] = {}
         self._events = 0
+        # The modal being filled in: external selects send it along as they ask the app for options.
+        self._modal: dict[str, Any] | None = None
 
     # The loop ---------------------------------------------------------------------
     def run(self) -> None:
@@ -179,7 +182,8 @@ class Shell:
             self._print_block(f"bot → {self._where(channel)}{verb[call.method]}", call.blocks(),
                               fallback=args.get("text", ""), container=container)
         elif call.method in ("views.open", "views.push"):
-            self.fill_modal(call.view())
+            # The stored view carries the id Slack gave it, which a submission sends back.
+            self.fill_modal(call.result.get("view") or call.view())
         elif call.method == "views.publish":
             view_id = self._view_id_for(call)
             self._print_block(f"Home tab of {self._user_name(args.get('user_id', ''))}", call.blocks(),
@@ -203,6 +207,7 @@ class Shell:
         answers: dict[str, Any] = {}
         errors: dict[str, str] = {}
         while True:
+            self._modal = self.standin.state.views.get(view.get("id", ""), view)
             try:
                 for block in view.get("blocks", []):
                     if block.get("type") != "input":
@@ -227,7 +232,10 @@ class Shell:
             if result.get("response_action") in ("update", "push"):
                 view, answers, errors = result["view"], {}, {}
                 self.write(f"┌ {(view.get('title') or {}).get('text', '')}")
-                continue
+                if view.get("submit"):
+                    continue
+                # A view with no submit button only shows something: Slack cannot submit it.
+                self.write(render_blocks(view.get("blocks", []), container={}).text)
             self.write("└ submitted")
             return
 
@@ -241,13 +249,23 @@ class Shell:
                 "datetimepicker": " [YYYY-MM-DD HH:MM]"}.get(kind, "")
         default = f" (Enter keeps: {initial})" if initial else ""
         options = list(element.get("options") or [])
+        if kind in ("external_select", "multi_external_select"):
+            return self._ask_external(element, block or {}, f"  {label}{optional}")
         if kind in ("static_select", "radio_buttons", "checkboxes", "multi_static_select") and options:
+            # A prefilled choice is kept on Enter, as a prefilled text is.
+            initial_options = [element["initial_option"]] if element.get("initial_option") else \
+                element.get("initial_options") or []
+            kept = [o["value"] for o in initial_options]
             self.write(f"  {label}{optional}")
             for i, option in enumerate(options, 1):
                 self.write(f"    {i}. {option['text']['text']}")
-            answer = self.read("  choose (number" + ("s, comma separated" if kind in ("checkboxes", "multi_static_select") else "") + ")> ").strip()
+            keeps = f" (Enter keeps: {', '.join(str(i) for i, o in enumerate(options, 1) if o['value'] in kept)})" \
+                if kept else ""
+            answer = self.read("  choose (number" + ("s, comma separated" if kind in ("checkboxes", "multi_static_select") else "") + f"){keeps}> ").strip()
             picked = [options[int(a) - 1]["value"] for a in answer.replace(" ", "").split(",")
                       if a.isdigit() and 0 < int(a) <= len(options)]
+            if not answer:
+                picked = kept
             if kind in ("checkboxes", "multi_static_select"):
                 return picked
             return picked[0] if picked else None
@@ -265,6 +283,50 @@ class Shell:
             except ValueError:
                 return None
         return answer
+
+    def _ask_external(self, element: dict[str, Any], block: dict[str, Any], title: str) -> Any:
+        """An external select: what is typed goes to the app (block_suggestion), then pick from its options."""
+        multi = element["type"] == "multi_external_select"
+        chosen = list(element.get("initial_options") or []) if multi else \
+            [element["initial_option"]] if element.get("initial_option") else []
+        self.write(title)
+        while True:
+            current = ", ".join(o["text"]["text"] for o in chosen) or "nothing yet"
+            typed = self.read(f"  now: {current}. Type to search, Enter when done, - to clear> ").strip()
+            if not typed:
+                return chosen if multi else (chosen[0] if chosen else None)
+            if typed == "-":
+                chosen = []
+                continue
+            options = self._suggest(element, block, typed)
+            if not options:
+                self.write("    (nothing matches)")
+                continue
+            for i, option in enumerate(options, 1):
+                self.write(f"    {i}. {option['text']['text']}")
+            answer = self.read("  choose (number" + ("s, comma separated" if multi else "") + ")> ")
+            picked = [options[int(a) - 1] for a in answer.replace(" ", "").split(",")
+                      if a.isdigit() and 0 < int(a) <= len(options)]
+            if not multi and picked:
+                chosen = picked[:1]
+            values = {o["value"] for o in chosen}
+            chosen += [o for o in picked if multi and o["value"] not in values]
+
+    def _suggest(self, element: dict[str, Any], block: dict[str, Any], typed: str) -> list[dict[str, Any]]:
+        payload = block_suggestion_payload(self.persona.user_id, action_id=element["action_id"],
+                                           block_id=block.get("block_id", ""), value=typed,
+                                           view=self._modal)
+        body = interaction_body(payload)
+        headers = signed_headers(self.runtime.settings.signing_secret or "", body,
+                                 content_type="application/x-www-form-urlencoded")
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        if response.status != 200 or not response.body:
+            return []
+        answer = json.loads(response.body)
+        options = list(answer.get("options") or [])
+        for group in answer.get("option_groups") or []:
+            options += group.get("options") or []
+        return options
 
     def _ask_number(self, prompt: str, highest: int) -> int | None:
         answer = self.read(f"  {prompt} (1-{highest})> ").strip()

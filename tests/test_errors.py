@@ -20,3 +20,15 @@ def test_a_failure_is_logged_and_the_member_told_ephemerally(technet: Harness, c
     reference = told["text"].split("reference `")[1].split("`")[0]
     failure = [r for r in caplog.records if reference in r.getMessage()]
     assert failure and failure[0].exc_info is not None
+
+
+def test_a_failure_after_the_ack_reaches_the_member_too(technet: Harness, caplog):
+    # Work after ack() runs in Bolt's lazy listeners, outside its error handler.
+    technet.standin.refuse("views.publish", "invalid_blocks")
+    event = {"type": "app_home_opened", "user": MEMBER, "channel": "D0HOME", "tab": "home", "event_ts": "1.0"}
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        assert technet.event(event, event_id="EvFAIL1").status == 200
+    told = technet.standin.wait_for("chat.postMessage")[0].args
+    assert told["channel"] == MEMBER
+    assert "Something went wrong on our side" in told["text"]
+    assert any(r.exc_info for r in caplog.records)
