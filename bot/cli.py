@@ -73,6 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("user_id", help="Slack user id, e.g. U0123ABCD")
     role.add_argument("role", choices=["organiser", "panel", "admin"])
     role.set_defaults(func=cmd_role)
+
+    imports = sub.add_parser("import", help="add many records at once from a file")
+    import_sub = imports.add_subparsers(dest="import_kind", required=True, metavar="WHAT")
+    opportunities = import_sub.add_parser(
+        "opportunities", help="development opportunities from CSV (all rows or none; problems listed by line)")
+    opportunities.add_argument("file", help="CSV with the columns title, kind, description, provider, link, "
+                                            "cost, starts, ends, deadline, tags")
+    opportunities.set_defaults(func=cmd_import_opportunities)
+
+    report = sub.add_parser("report", help="the network report (Technician Commitment measures) as HTML, CSV or "
+                                           "Markdown; counts only, small groups suppressed")
+    report.add_argument("--from", dest="first_day", metavar="YYYY-MM-DD",
+                        help="first day (with --to; without both: this development year)")
+    report.add_argument("--to", dest="last_day", metavar="YYYY-MM-DD", help="last day, included")
+    report.add_argument("--format", choices=["html", "csv", "md"], default="html")
+    report.add_argument("--out", default="-", metavar="PATH", help="file to write (default: standard output)")
+    report.set_defaults(func=cmd_report)
+
+    digest = sub.add_parser("digest", help="the e-zine: preview the next issue, publish it now, export it as HTML")
+    digest.add_argument("action", choices=["preview", "publish", "export", "archive"])
+    digest.add_argument("--html", metavar="PATH", help="with export: the file to write the issue to")
+    digest.add_argument("--issue", metavar="YYYY-MM-DD", help="with export: a past issue (see archive); "
+                                                            "default: the next one")
+    digest.set_defaults(func=cmd_digest)
     return parser
 
 
@@ -219,6 +243,131 @@ def cmd_role(settings: Settings, args: argparse.Namespace) -> int:
         db.dispose()
     print(f"technet: {args.user_id} now has: {roles}")
     return 0
+
+
+def cmd_import_opportunities(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import opportunities
+    from storage.clock import now
+    from storage.db import Database
+
+    try:
+        # utf-8-sig: spreadsheets often start a UTF-8 CSV with a byte-order mark.
+        with open(args.file, "rb") as file:
+            text = file.read().decode("utf-8-sig")
+    except OSError as e:
+        raise Refused(f"cannot read {args.file}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise Refused(f"{args.file} is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"") from None
+    db = Database(settings.database_url)
+    try:
+        db.check_schema()
+        with db.transaction() as session:
+            report = opportunities.import_csv(session, text, now=now(), tz=settings.tz)
+    except opportunities.ImportRefused as e:
+        for problem in e.problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"technet: nothing imported; fix the {len(e.problems)} problem(s) above and run it again",
+              file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    print(f"technet: {report.added} opportunit{'y' if report.added == 1 else 'ies'} added, "
+          f"{report.updated} updated, from {args.file}")
+    return 0
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.templating import environment
+    from digests.report_files import options_for, render
+    from storage import report
+    from storage.clock import now
+    from storage.db import Database
+    from storage.errors import DomainError
+
+    options, moment = options_for(settings), now()
+    try:
+        if (args.first_day is None) != (args.last_day is None):
+            raise Refused("give both --from and --to, or neither for this development year")
+        if args.first_day is None:
+            period = report.parse_period("this year", now=moment, options=options)
+        else:
+            period = report.period_between(report.parse_day(args.first_day, "--from"),
+                                           report.parse_day(args.last_day, "--to"), options,
+                                           today=report.today_in(moment, options))
+    except DomainError as e:
+        raise Refused(e.message.replace("`", "")) from None
+    db = Database(settings.database_url)
+    try:
+        db.check_schema()
+        with db.reading() as session:
+            built = report.build_report(session, None, period, now=moment, options=options)
+    finally:
+        db.dispose()
+    text = render(built, args.format, environment(settings.content_dir))
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            with open(args.out, "w", encoding="utf-8", newline="") as file:
+                file.write(text)
+        except OSError as e:
+            raise Refused(f"cannot write {args.out}: {e.strerror}") from None
+        print(f"technet: the report for {period.label} ({period.range_text}) is in {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    """The e-zine from the command line; a broken template override is named by file and line."""
+    from bot.render import render_blocks
+    from digests import ezine as digest
+    from storage import ezine
+    from storage.clock import now
+    from storage.errors import DomainError
+
+    if settings.digest_template_dir is not None:
+        problems = digest.check_overrides(settings.digest_template_dir)
+        if problems:
+            raise Refused("an e-zine template override is broken: " + "; ".join(problems))
+    if args.action == "publish":
+        settings.require("SLACK_BOT_TOKEN")
+    if args.action == "export" and not args.html:
+        raise Refused("export needs --html PATH, the file to write")
+    runtime = _runtime(settings, threads=2)
+    try:
+        if args.action == "archive":
+            with runtime.db.reading() as session:
+                for issue in ezine.archive(session, limit=100):
+                    print(f"{issue.period}  {issue.items} items  {issue.permalink or ''}")
+            return 0
+        if args.action == "publish":
+            info = digest.publish(runtime, None, now())
+            print(f"technet: the e-zine of {info.period}: {info.messages_posted} of {info.messages_planned} "
+                  f"messages posted ({info.status})")
+            return 0
+        if args.action == "export" and args.issue:
+            with runtime.db.reading() as session:
+                html = ezine.archived_html(session, args.issue)
+        else:
+            preview = digest.preview(runtime, now(), strict=True)
+            if preview.rendered is None:
+                raise Refused(f"the e-zine due {preview.info.period} has nothing in it yet")
+            if args.action == "preview":
+                for text, message in preview.rendered.messages:
+                    print(f"── {text}")
+                    print(render_blocks(message, container={}).text)
+                return 0
+            html = preview.rendered.html
+        try:
+            with open(args.html, "w", encoding="utf-8") as file:
+                file.write(html)
+        except OSError as e:
+            raise Refused(f"cannot write {args.html}: {e.strerror}") from None
+        print(f"technet: the e-zine is in {args.html}", file=sys.stderr)
+        return 0
+    except (digest.TemplateProblem, DomainError) as e:
+        raise Refused(str(e) if isinstance(e, digest.TemplateProblem) else e.message) from None
+    finally:
+        runtime.close()
 
 
 if __name__ == "__main__":

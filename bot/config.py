@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +43,27 @@ class Settings:
     # How often the scheduler asks the database what is due, in seconds.
     tick_seconds: int = 30
     log_level: str = "INFO"
+    # Event reminders: DMs this long before each event to everyone going ("1d" is the same
+    # local time the day before, even across a clock change; hours and minutes are elapsed time).
+    event_reminders: tuple[str, ...] = ("1d", "1h")
+    # CPD: the development year starts on the 1st of this month; a day of CPD is this many hours.
+    cpd_year_start_month: int = 8
+    cpd_day_hours: float = 7.5
+    # The network report: a group of people smaller than this is shown as "fewer than N";
+    # the networking events a year the action plan promises.
+    report_min_group: int = 5
+    networking_events_target: int = 2
+    # Announcements and the e-zine: how late a scheduled post may still go out (marked late);
+    # the e-zine's crontab in TECHNET_TZ (day and weekday must both match: the first Monday),
+    # its channel, how long before it organisers are asked to approve (0: no approval), whether
+    # an unanswered issue posts, its own grace, and a folder of template overrides.
+    announce_grace: timedelta = timedelta(hours=6)
+    digest_cron: str = "0 9 1-7 * mon"
+    digest_channel: str | None = None
+    digest_approval_lead: timedelta = timedelta(hours=24)
+    digest_post_unapproved: bool = True
+    digest_grace: timedelta = timedelta(hours=24)
+    digest_template_dir: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -68,6 +90,21 @@ class Settings:
             content_dir=_directory(get("TECHNET_CONTENT_DIR"), "TECHNET_CONTENT_DIR"),
             tick_seconds=_positive_int(get("TECHNET_TICK_SECONDS") or "30", "TECHNET_TICK_SECONDS"),
             log_level=_log_level(get("TECHNET_LOG_LEVEL") or "INFO"),
+            event_reminders=_reminder_offsets(get("TECHNET_EVENT_REMINDERS") or "1d,1h"),
+            cpd_year_start_month=_month(get("TECHNET_CPD_YEAR_START_MONTH") or "8"),
+            cpd_day_hours=_day_hours(get("TECHNET_CPD_DAY_HOURS") or "7.5"),
+            report_min_group=_whole_number(get("TECHNET_REPORT_MIN_GROUP") or "5", "TECHNET_REPORT_MIN_GROUP", 2),
+            networking_events_target=_whole_number(get("TECHNET_NETWORKING_EVENTS_TARGET") or "2",
+                                                   "TECHNET_NETWORKING_EVENTS_TARGET", 0),
+            announce_grace=_duration(get("TECHNET_ANNOUNCE_GRACE") or "6h", "TECHNET_ANNOUNCE_GRACE"),
+            digest_cron=_cron(get("TECHNET_DIGEST_CRON") or "0 9 1-7 * mon", get("TECHNET_TZ") or "Europe/London"),
+            digest_channel=_channel(get("TECHNET_DIGEST_CHANNEL"), "TECHNET_DIGEST_CHANNEL"),
+            digest_approval_lead=_duration(get("TECHNET_DIGEST_APPROVAL") or "24h", "TECHNET_DIGEST_APPROVAL",
+                                           zero=True),
+            digest_post_unapproved=_yes_no(get("TECHNET_DIGEST_POST_UNAPPROVED") or "yes",
+                                           "TECHNET_DIGEST_POST_UNAPPROVED"),
+            digest_grace=_duration(get("TECHNET_DIGEST_GRACE") or "24h", "TECHNET_DIGEST_GRACE"),
+            digest_template_dir=_directory(get("TECHNET_DIGEST_TEMPLATES"), "TECHNET_DIGEST_TEMPLATES"),
         )
         return settings
 
@@ -124,10 +161,10 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _channel(value: str | None) -> str | None:
+def _channel(value: str | None, name: str = "TECHNET_NETWORK_CHANNEL") -> str | None:
     if value is not None and not CHANNEL_ID.match(value):
         raise ConfigError(
-            f"TECHNET_NETWORK_CHANNEL must be a channel id like C0123ABCD, got {value!r} "
+            f"{name} must be a channel id like C0123ABCD, got {value!r} "
             "(in Slack: channel details, the id at the bottom)"
         )
     return value
@@ -163,3 +200,86 @@ def _log_level(value: str) -> str:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"TECHNET_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR; got {value!r}")
     return level
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+def _month(value: str) -> int:
+    """A month as 1-12 or its English name ("8", "August", "aug")."""
+    text = value.strip().lower()
+    if text.isdigit() and 1 <= int(text) <= 12:
+        return int(text)
+    for number, name in enumerate(_MONTHS, 1):
+        if len(text) >= 3 and name.startswith(text):
+            return number
+    raise ConfigError(f"TECHNET_CPD_YEAR_START_MONTH must be a month, 1-12 or a name like August; got {value!r}")
+
+
+def _day_hours(value: str) -> float:
+    try:
+        hours = float(value.replace(",", "."))
+    except ValueError:
+        hours = float("nan")
+    if not 0 < hours <= 24:
+        raise ConfigError(f"TECHNET_CPD_DAY_HOURS must be the hours in a working day, e.g. 7.5; got {value!r}")
+    return hours
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "": "hours"}
+
+
+def _duration(value: str, name: str, *, zero: bool = False) -> timedelta:
+    """A duration such as 6h, 90m or 2d (a bare number is hours); `zero` allows 0 and "off"."""
+    if zero and value.strip().lower() in ("off", "no", "none"):
+        return timedelta(0)
+    match = _DURATION.match(value)
+    amount = timedelta(**{_UNITS[match.group(2).lower()]: float(match.group(1))}) if match else None
+    if amount is None or (amount <= timedelta(0) and not zero):
+        raise ConfigError(f"{name} must be a duration such as 6h, 90m or 2d; got {value!r}")
+    return amount
+
+
+def _cron(value: str, timezone: str) -> str:
+    """Five crontab fields (minute hour day month weekday), read by APScheduler in TECHNET_TZ."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value, timezone=ZoneInfo(timezone))
+    except (ValueError, ZoneInfoNotFoundError) as e:
+        raise ConfigError(f"TECHNET_DIGEST_CRON must be five crontab fields such as '0 9 1-7 * mon' "
+                          f"(09:00 on the first Monday); got {value!r} ({e})") from None
+    return value
+
+
+def _yes_no(value: str, name: str) -> bool:
+    text = value.strip().lower()
+    if text in ("1", "yes", "true", "on"):
+        return True
+    if text in ("0", "no", "false", "off"):
+        return False
+    raise ConfigError(f"{name} must be yes or no; got {value!r}")
+
+
+def _whole_number(value: str, name: str, least: int) -> int:
+    if not value.isdigit() or int(value) < least:
+        raise ConfigError(f"{name} must be a whole number, at least {least}; got {value!r}")
+    return int(value)
+
+
+def _reminder_offsets(value: str) -> tuple[str, ...]:
+    """'1d,1h' -> ('1d', '1h'): whole days, hours or minutes before an event, longest first."""
+    found: dict[str, int] = {}
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        match = re.fullmatch(r"(\d+)([dhm])", part.lower())
+        minutes = int(match.group(1)) * {"d": 1440, "h": 60, "m": 1}[match.group(2)] if match else 0
+        if not 0 < minutes <= 14 * 1440:
+            raise ConfigError("TECHNET_EVENT_REMINDERS must be times before an event like 1d,1h or 30m "
+                              f"(at most 14d), separated by commas; got {value!r}")
+        assert match is not None
+        found[f"{int(match.group(1))}{match.group(2)}"] = minutes
+    return tuple(sorted(found, key=found.__getitem__, reverse=True))

@@ -8,6 +8,7 @@ from datetime import timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
+from digests import plan_all
 from digests.runner import run_due
 from storage.clock import now
 
@@ -18,7 +19,10 @@ TICK_JOB_ID = "technet.tick"
 
 def tick(runtime: Runtime) -> None:
     try:
-        report = run_due(runtime, now())
+        moment = now()
+        # Recurring posts (the e-zine's next issue) are put in the ledger first; idempotent.
+        plan_all(runtime, moment)
+        report = run_due(runtime, moment)
     except Exception:
         # The next tick tries again; a broken tick must not kill the scheduler thread.
         log.exception("scheduler tick failed")

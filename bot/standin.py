@@ -60,6 +60,8 @@ class StandInState:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     home: dict[str, dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # multi-person DM id -> its members (the bot included), as conversations.open made them
+    group_dms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class SlackStandIn:
@@ -231,10 +233,34 @@ class SlackStandIn:
         return {"user": user}
 
     def api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        people = list(dict.fromkeys(u.strip() for u in str(args.get("users", "")).split(",") if u.strip()))
+        if len(people) > 1:
+            return self._open_group_dm(people)
         users = str(args.get("users", "")).split(",")
         channel_id = "D" + "".join(sorted(u.strip() for u in users))[1:][:30]
         self.state.channels.setdefault(channel_id, True)
         return {"channel": {"id": channel_id}}
+
+    def _open_group_dm(self, people: list[str]) -> dict[str, Any]:
+        """As Slack: 2 to 8 people and the app make a multi-person DM (an mpim); the same people, the same one."""
+        if len(people) > 8:
+            raise _ApiError("too_many_users")
+        for user_id in people:
+            user = self.state.users.get(user_id)
+            if user is None:
+                raise _ApiError("user_not_found")
+            if user.get("deleted"):
+                raise _ApiError("user_disabled")
+            if user.get("is_bot"):
+                raise _ApiError("cannot_dm_bot")
+        members = tuple(sorted({*people, BOT_USER_ID}))
+        channel_id = next((c for c, m in self.state.group_dms.items() if m == members), None)
+        if channel_id is None:
+            channel_id = f"G{next(self._ids):08d}"
+            self.state.group_dms[channel_id] = members
+            self.state.channels[channel_id] = True
+        name = "mpdm-" + "--".join(self.state.users[u]["name"] for u in members if u != BOT_USER_ID) + "-1"
+        return {"channel": {"id": channel_id, "name": name, "is_mpim": True, "is_im": False, "is_private": True}}
 
     def api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
@@ -306,7 +332,9 @@ class SlackStandIn:
 
     def api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):08d}"
-        self.state.uploads[file_id] = {"filename": args.get("filename"), "content": b""}
+        # Slack keeps the declared length and the image's alt text (alt_txt) with the file.
+        self.state.uploads[file_id] = {"filename": args.get("filename"), "content": b"",
+                                       "length": args.get("length"), "alt_txt": args.get("alt_txt")}
         return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
     def api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -444,6 +472,25 @@ def block_action_payload(user_id: str, action: dict[str, Any], *, response_url: 
     return payload
 
 
+def block_suggestion_payload(user_id: str, *, action_id: str, block_id: str, value: str,
+                             view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What Slack sends as a member types in an external select: the app answers with options."""
+    payload: dict[str, Any] = {
+        "type": "block_suggestion",
+        "team": {"id": TEAM_ID, "domain": "technet"},
+        "user": {"id": user_id, "team_id": TEAM_ID},
+        "api_app_id": "A0TECHNET",
+        "token": "legacy-unused",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "container": {"type": "view", "view_id": (view or {}).get("id")} if view else {"type": "message"},
+    }
+    if view is not None:
+        payload["view"] = view
+    return payload
+
+
 def view_submission_payload(user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "type": "view_submission",
@@ -505,13 +552,34 @@ def element_state(element: dict[str, Any], answer: Any) -> dict[str, Any]:
         key = "selected_conversation" if kind == "conversations_select" else "selected_channel"
         return {"type": kind, key: answer or None}
     options = _options(element)
-    if kind in ("static_select", "radio_buttons", "external_select"):
+    if kind in ("external_select", "multi_external_select"):
+        # The app served these options (block_suggestion); Slack sends back the chosen option
+        # objects. An answer is such an option, or a value (the text is then the value).
+        options = {**{o["value"]: o for o in element.get("initial_options") or []}, **options}
+        chosen_external = [_external_option(a, options) for a in _as_list(answer)]
+        if kind == "external_select":
+            return {"type": kind, "selected_option": chosen_external[0] if chosen_external else None}
+        return {"type": kind, "selected_options": chosen_external}
+    if kind in ("static_select", "radio_buttons"):
         chosen = options.get(answer) if answer else None
         return {"type": kind, "selected_option": chosen}
-    if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
+    if kind in ("checkboxes", "multi_static_select"):
         chosen_list = [options[a] for a in (answer or []) if a in options]
         return {"type": kind, "selected_options": chosen_list}
     return {"type": kind, "value": answer}
+
+
+def _as_list(answer: Any) -> list[Any]:
+    if answer in (None, ""):
+        return []
+    return list(answer) if isinstance(answer, list | tuple) else [answer]
+
+
+def _external_option(answer: Any, known: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    if isinstance(answer, dict):
+        return answer
+    return known.get(str(answer)) or {"text": {"type": "plain_text", "text": str(answer)[:75], "emoji": True},
+                                      "value": str(answer)}
 
 
 def _options(element: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -1,19 +1,33 @@
-"""The App Home tab: published afresh each time a member opens it."""
+"""The App Home tab: published afresh each time a member opens it, and after changes.
+
+Each feature appends a `bot.runtime.HomeSection` to `runtime.home_sections`; the
+page is the greeting, the sections in ascending order, then what the member can type.
+This module adds the profile section (order 10) and the organisers' one (order 90).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot import blocks
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
-from bot.runtime import Runtime
+from bot.runtime import HomeSection, Runtime
 from handlers.help import help_blocks
+from handlers.home_views import organiser_section, profile_section
 from storage.members import Actor, get_member
+
+log = logging.getLogger(__name__)
+
+# A section larger than this is cut: it is a bug in that section, not a reason to lose the page.
+SECTION_BLOCK_CAP = 50
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -22,6 +36,8 @@ def register(app: App, runtime: Runtime) -> None:
             publish_home(runtime, client, context["actor"])
 
     app.event("app_home_opened")(ack=ack_only, lazy=[home_opened])
+    runtime.home_sections.append(HomeSection(10, "your profile", profile_section))
+    runtime.home_sections.append(HomeSection(90, "for organisers", organiser_section))
 
 
 def publish_home(runtime: Runtime, client: WebClient, actor: Actor) -> None:
@@ -30,14 +46,68 @@ def publish_home(runtime: Runtime, client: WebClient, actor: Actor) -> None:
 
 def home_view(runtime: Runtime, actor: Actor) -> View:
     """The greeting, each feature's section in order, then what the member can type."""
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         name = get_member(session, actor.slack_user_id).name
-    body: list[Any] = [blocks.section(f"Hello *{escape(name)}* :wave:")]
+    greeting = [blocks.section(f"Hello *{escape(name)}* :wave:")]
+    parts: list[tuple[str, list[Any]]] = []
+    failed: list[str] = []
     for home_section in sorted(runtime.home_sections, key=lambda s: s.order):
-        part = list(home_section.build(runtime, actor))
+        try:
+            part = list(home_section.build(runtime, actor))
+        except Exception:
+            # One feature's fault must not blank everyone's Home tab; the log has the traceback.
+            log.exception("the Home section %r failed for %s", home_section.name, actor.slack_user_id)
+            failed.append(home_section.name)
+            continue
         if part:
-            body += [blocks.divider(), *part]
-    body += [blocks.divider(), *help_blocks(runtime.content, actor.roles)]
-    # The Home tab takes at most 100 blocks; the commands list at the end gives way first.
-    return View(type="home", blocks=body[: blocks.SURFACE_BLOCK_LIMIT])
+            parts.append((home_section.name, part))
+    body = fit(greeting, parts, help_blocks(runtime.content, actor.roles), failed=failed)
+    return View(type="home", blocks=body)
 
+
+def fit(greeting: Sequence[Any], parts: Sequence[tuple[str, Sequence[Any]]], commands: Sequence[Any], *,
+        failed: Sequence[str] = (), limit: int = blocks.SURFACE_BLOCK_LIMIT) -> list[dict[str, Any]]:
+    """Whole sections in order within Slack's `limit` of blocks; what did not fit is named.
+
+    The commands list at the end gives way first (to a one-line pointer to /tech help);
+    then a section that does not fit is left out whole rather than cut in the middle
+    (its buttons are usually last).
+    """
+    sections = [(name, [blocks.divider(), *list(part)[:SECTION_BLOCK_CAP]]) for name, part in parts]
+    notes = [f"{', '.join(failed)} could not be shown just now; try again in a minute."] if failed else []
+    main = [*greeting, *(b for _, piece in sections for b in piece)]
+    tail = [blocks.divider(), *commands]
+    if len(main) + len(_notes(notes)) + len(tail) <= limit:
+        return _unique_block_ids([*main, *_notes(notes), *tail])
+    pointer = [blocks.divider(), blocks.context("Type `/tech help` to see everything technet can do for you.")]
+    body = list(greeting)
+    left_out: list[str] = []
+    # Room for the pointer and one note block.
+    reserve = len(pointer) + 1
+    for name, piece in sections:
+        if len(body) + len(piece) <= limit - reserve:
+            body += piece
+        else:
+            left_out.append(name)
+    if left_out:
+        notes.insert(0, f"Not shown, to keep this page within Slack's limits: {', '.join(left_out)}.")
+    return _unique_block_ids([*body, *_notes(notes), *pointer])
+
+
+def _notes(notes: Sequence[str]) -> list[Block]:
+    return [blocks.context(*notes)] if notes else []
+
+
+def _unique_block_ids(body: Sequence[Any]) -> list[dict[str, Any]]:
+    """Slack refuses a view in which two blocks share a block_id; sections are built apart."""
+    result: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for block in body:
+        data = dict(block.to_dict() if hasattr(block, "to_dict") else block)
+        block_id = data.get("block_id")
+        if block_id in seen:
+            del data["block_id"]
+        elif block_id:
+            seen.add(block_id)
+        result.append(data)
+    return result

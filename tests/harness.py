@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 from bot.standin import (
     SlackStandIn,
     block_action_payload,
+    block_suggestion_payload,
     command_body,
     event_body,
     input_values,
@@ -152,6 +153,15 @@ class Harness:
         """Submit a modal the bot opened, answering its input blocks by block_id."""
         payload = view_submission_payload(user_id, view, input_values(view, answers))
         return self.interact(payload)
+
+    def suggest(self, user_id: str, view: dict[str, Any], block_id: str, typed: str) -> list[dict[str, Any]]:
+        """Type into an external select of a view the bot opened; the options the app offers."""
+        element = next(b["element"] for b in view["blocks"] if b.get("block_id") == block_id)
+        payload = block_suggestion_payload(user_id, action_id=element["action_id"], block_id=block_id, value=typed,
+                                           view=view)
+        reply = self.interact(payload)
+        assert reply.status == 200, reply.body
+        return reply.json().get("options", [])
 
     def event(self, event: dict[str, Any], *, event_id: str, retry_num: int | None = None) -> Reply:
         body = event_body(event, event_id=event_id)

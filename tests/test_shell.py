@@ -1,6 +1,7 @@
 """The local shell: the real app against the stand-in, rendered as text."""
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -16,22 +17,37 @@ from storage.members import Role
 
 
 class Script:
-    """Feeds the shell its lines and keeps what it printed."""
+    """Feeds the shell its lines and keeps what it printed.
 
-    def __init__(self, *lines: str):
-        self.lines: Iterator[str] = iter(lines)
+    A line may be a function of what is on screen so far, e.g. press("Nominate").
+    """
+
+    def __init__(self, *lines: str | Callable[[str], str]):
+        self.lines: Iterator[str | Callable[[str], str]] = iter(lines)
         self.output: list[str] = []
 
     def read(self, prompt: str) -> str:
         self.output.append(prompt)
         try:
-            return next(self.lines)
+            line = next(self.lines)
         except StopIteration:
             raise EOFError from None
+        return line(self.text) if callable(line) else line
 
     @property
     def text(self) -> str:
         return "\n".join(self.output)
+
+
+def press(label: str) -> Callable[[str], str]:
+    """The number of the last button on screen whose label starts with `label`."""
+
+    def number(screen: str) -> str:
+        found = re.findall(r"\[(\d+)\] " + re.escape(label), screen)
+        assert found, f"no [N] {label} on screen"
+        return found[-1]
+
+    return number
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""Mentoring check-ins: a message to both mentor and mentee, in their group DM, at the pairing's
+agreed cadence (monthly by default) until either ends it.
+
+Accepting a request schedules the first check-in (storage/mentoring.py); each check-in
+schedules the next before it is posted, so a retried post never skips or doubles one.
+An ended pairing, or a cadence changed since the row was scheduled, is skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot import blocks
+from digests.runner import DueKind, DueKinds, Skip
+from storage import ledger, mentoring
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def register(kinds: DueKinds) -> None:
+    # A check-in a day or two late (a long restart) is still worth sending.
+    kinds.add(DueKind(mentoring.CHECKIN, deliver_checkin, grace=timedelta(days=2)))
+
+
+def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+    # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
+    from handlers import mentor_views
+
+    tz = runtime.settings.tz
+    pairing_id = int(claim.subject.split(":")[1])
+    with runtime.db.transaction() as session:
+        pairing = mentoring.checkin_to_send(session, pairing_id, claim.occurrence, due_at=claim.due_at, tz=tz)
+    if pairing is None:
+        raise Skip("the pairing ended, or its cadence changed")
+    channel = pairing.group_channel
+    if channel is None:
+        # The introduction could not open the group DM at the time: open it now.
+        channel = runtime.client.conversations_open(
+            users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
+        with runtime.db.transaction() as session:
+            mentoring.set_group_channel(session, pairing.id, channel)
+    posted = runtime.client.chat_postMessage(
+        channel=channel, text=f"Mentoring check-in: {pairing.mentor_name} and {pairing.mentee_name}",
+        blocks=blocks.to_dicts(mentor_views.checkin_blocks(pairing, now=now, tz=tz)))
+    return str(posted["ts"])

@@ -1,0 +1,80 @@
+"""Event reminders: a DM to each member going, at the configured offsets before the start
+(TECHNET_EVENT_REMINDERS, by default the day before and an hour before), and a post in the
+network channel on the morning of a network meeting.
+
+storage/events.py schedules one due row per member and reminder (when they say going, are
+promoted, or the event moves); the ledger claims each once, across restarts, retries and
+replicas (DESIGN decision 3). A row that no longer applies (the member dropped out or left
+the workspace, the event moved, was cancelled or has started) is skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import blocks
+from bot.mrkdwn import escape
+from digests.runner import DueKind, DueKinds, Skip
+from storage import events, ledger
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+def register(kinds: DueKinds) -> None:
+    # A reminder late by hours (a long outage) still helps while the event has not started,
+    # which the deliverer checks; the morning post is pointless by the afternoon.
+    kinds.add(DueKind(events.REMINDER, deliver_reminder, grace=timedelta(hours=6)))
+    kinds.add(DueKind(events.MORNING, deliver_morning_post, grace=timedelta(hours=3)))
+
+
+def _views():  # type: ignore[no-untyped-def]
+    # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
+    from handlers import events_views
+
+    return events_views
+
+
+def _zone(runtime: Runtime, name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else runtime.settings.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        return runtime.settings.tz
+
+
+def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+    views = _views()
+    with runtime.db.reading() as session:
+        reminder, why = events.reminder_to_send(session, claim.payload, now=now)
+    if reminder is None:
+        raise Skip(why)
+    info = reminder.event
+    tz = _zone(runtime, reminder.member_timezone)
+    text = runtime.templates.get_template("events_reminder.txt.j2").render(
+        title=info.title, when=views.relative(info.starts_at, now, tz), place=views.place(info),
+        offset=reminder.offset, organiser=info.organiser_name or "the organiser")
+    channel = runtime.client.conversations_open(users=reminder.member)["channel"]["id"]
+    posted = runtime.client.chat_postMessage(channel=channel, text=escape(text)[:3000],
+                                             blocks=blocks.to_dicts(views.dm_blocks(text, info, now=now, tz=tz)))
+    return str(posted["ts"])
+
+
+def deliver_morning_post(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+    views = _views()
+    channel = runtime.settings.network_channel
+    if not channel:
+        raise Skip("no network channel is configured (TECHNET_NETWORK_CHANNEL)")
+    with runtime.db.reading() as session:
+        info, why = events.morning_post_to_send(session, claim.payload)
+    if info is None:
+        raise Skip(why)
+    tz = runtime.settings.tz
+    text = runtime.templates.get_template("events_morning.txt.j2").render(
+        title=info.title, time=views.clock(info.starts_at, tz) + f" {info.starts_at.astimezone(tz):%Z}",
+        place=views.place(info), going=info.counts.going, open=info.closed_reason(now) is None)
+    posted = runtime.client.chat_postMessage(
+        channel=channel, text=escape(text)[:3000],
+        blocks=blocks.to_dicts(views.post_blocks(info, now=now, tz=tz, lead=text)))
+    return str(posted["ts"])

@@ -1,0 +1,175 @@
+"""Scheduled announcements: `/tech announce` (a form, then a preview) and `/tech announce list`.
+
+Organisers write the message, choose the channel and the local time (and a repeat),
+see it exactly as it will appear, and save. technet checks it is in the channel when
+the form is sent, not only when the post is due. The list has Edit, Post now and Cancel.
+Rules live in storage/announcements.py; posting in digests/announcements.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from digests.runner import run_due
+from handlers import announce_views as views
+from handlers.news import reported
+from handlers.news_views import error_field, metadata, say, selected, state, value_of
+from storage import announcements
+from storage.announcements import F_CHANNEL, AnnouncementForm
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor, Role
+
+USAGE = ("`/tech announce` schedules an announcement (a form with a preview) · `/tech announce list` shows the "
+         "scheduled ones, with Edit, Post now and Cancel. For network organisers.")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    matcher = runtime.subcommands.matcher("announce", owner=__name__)
+    report = reported(runtime)
+    tz = runtime.settings.tz
+
+    def announce_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        rest = split(body.get("text"))[1].strip().lower()
+        if rest == "help":
+            return ack(**say(USAGE))
+        if rest not in ("", "list"):
+            return ack(**say(f"I don't know `/tech announce {escape(rest[:60])}`. " + USAGE))
+        if not actor.has(Role.ORGANISER):
+            return ack(**say("Only network organisers can schedule announcements. " + USAGE))
+        if rest == "list":
+            return ack(**_listing(runtime))
+        ack(**say("Opening the announcement form… `/tech announce list` shows what is scheduled."))
+
+    def announce_open(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if split(body.get("text"))[1].strip() == "" and context["actor"].has(Role.ORGANISER):
+            client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(tz, today=_today(runtime)))
+
+    app.command(COMMAND, matchers=[matcher])(ack=announce_ack, lazy=[report(announce_open)])
+
+    # The form, then the preview --------------------------------------------------------
+    def composed(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """Check the form and the channel (one quick Web API call), keep a draft, show the preview."""
+        form = _form(view)
+        editing = metadata(view).get("edit")
+        try:
+            announcements.check_form(form, now=now(), tz=tz)
+            check_channel(client, form.channel_id or "")
+            with runtime.db.transaction() as session:
+                draft = announcements.save_draft(session, context["actor"], form, now=now(), tz=tz, editing=editing)
+        except DomainError as e:
+            return ack(response_action="errors", errors={error_field(view, e.field): e.message})
+        ack(response_action="update", view=views.preview_modal(draft, tz))
+
+    app.view(ids.ANNOUNCE_MODAL)(composed)
+
+    def confirmed(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        draft_id = int(metadata(view)["draft"])
+        try:
+            with runtime.db.transaction() as session:
+                info = announcements.confirm(session, context["actor"], draft_id, now=now())
+        except DomainError as e:
+            # The preview has no field to put an error by: back to the form, with the reason on top.
+            with runtime.db.reading() as session:
+                draft = announcements.get(session, draft_id)
+            return ack(response_action="update", view=views.compose_modal(
+                tz, today=_today(runtime), info=draft, editing=draft.edits_id, notice=e.message))
+        ack(response_action="update", view=views.done_modal(info, tz))
+
+    app.view(ids.ANNOUNCE_PREVIEW_MODAL)(confirmed)
+
+    def change(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        with runtime.db.reading() as session:
+            draft = announcements.get(session, int(action["value"]))
+        client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=views.compose_modal(
+            tz, today=_today(runtime), info=draft, editing=draft.edits_id))
+
+    app.action(ids.ANNOUNCE_CHANGE)(ack=ack_only, lazy=[report(change)])
+
+    # The list's buttons ------------------------------------------------------------------
+    def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        context["actor"].require(Role.ORGANISER, "edit announcements")
+        with runtime.db.reading() as session:
+            info = announcements.get(session, int(action["value"]))
+        if info.status != announcements.SCHEDULED:
+            raise DomainError("That announcement was cancelled or has finished.")
+        client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(
+            tz, today=_today(runtime), info=info, editing=info.id))
+
+    app.action(ids.ANNOUNCE_EDIT)(ack=ack_only, lazy=[report(edit)])
+
+    def post_now(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                 respond: Respond) -> None:
+        with runtime.db.transaction() as session:
+            announcements.post_now(session, context["actor"], int(action["value"]), now=now())
+        # The post is a due row like any other; running a tick now sends it at once.
+        run_due(runtime, now())
+        respond(replace_original=True, **_listing(runtime))
+
+    app.action(ids.ANNOUNCE_POST_NOW)(ack=ack_only, lazy=[report(post_now)])
+
+    def cancel(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+               respond: Respond) -> None:
+        with runtime.db.transaction() as session:
+            announcements.cancel(session, context["actor"], int(action["value"]), now=now())
+        respond(replace_original=True, **_listing(runtime))
+
+    app.action(ids.ANNOUNCE_CANCEL)(ack=ack_only, lazy=[report(cancel)])
+
+
+def check_channel(client: WebClient, channel_id: str) -> None:
+    """Refuse, at save time, a channel technet cannot post in (conversations.info: is_member)."""
+    if not channel_id:
+        raise DomainError("Choose the channel to post in.", field=F_CHANNEL)
+    try:
+        channel = client.conversations_info(channel=channel_id)["channel"]
+    except SlackApiError as e:
+        error = e.response.get("error")
+        if error == "channel_not_found":
+            raise DomainError("technet cannot see that channel. If it is private, add technet to it first "
+                              "(/invite @technet in the channel).", field=F_CHANNEL) from None
+        raise DomainError(f"Slack would not say whether technet can post there ({error}); try again in a "
+                          "moment.", field=F_CHANNEL) from None
+    if channel.get("is_im") or channel.get("is_mpim"):
+        raise DomainError("Choose a channel, not a direct message.", field=F_CHANNEL)
+    if channel.get("is_archived"):
+        raise DomainError("That channel is archived; choose another.", field=F_CHANNEL)
+    if not channel.get("is_member"):
+        raise DomainError("technet is not a member of that channel, so it could not post there. Type "
+                          "/invite @technet in the channel, then press Preview again.", field=F_CHANNEL)
+
+
+def _form(view: dict[str, Any]) -> AnnouncementForm:
+    values = view["state"]["values"]
+    chosen_day = state(values, ids.ANNOUNCE_DATE).get("selected_date")
+    until = state(values, ids.ANNOUNCE_UNTIL).get("selected_date")
+    return AnnouncementForm(
+        text=value_of(values, ids.ANNOUNCE_TEXT) or "",
+        channel_id=state(values, ids.ANNOUNCE_CHANNEL).get("selected_conversation")
+        or state(values, ids.ANNOUNCE_CHANNEL).get("selected_channel"),
+        day=date.fromisoformat(chosen_day) if chosen_day else None,
+        time=state(values, ids.ANNOUNCE_TIME).get("selected_time"),
+        repeat=selected(values, ids.ANNOUNCE_REPEAT) or announcements.NONE,
+        until=date.fromisoformat(until) if until else None,
+    )
+
+
+def _today(runtime: Runtime) -> date:
+    return now().astimezone(runtime.settings.tz).date()
+
+
+def _listing(runtime: Runtime) -> dict[str, Any]:
+    with runtime.db.reading() as session:
+        infos = announcements.scheduled(session)
+    return blocks.ephemeral(views.list_blocks(infos, runtime.settings.tz), "Scheduled announcements")

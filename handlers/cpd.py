@@ -1,0 +1,245 @@
+"""`/tech cpd`: the member's CPD record: log, progress to the pro-rata target, delete, export;
+organisers' aggregates; the Home tab's development section.
+
+Other features offer "Log it as CPD" with `cpd_log_prefill` (a DM's blocks whose button
+opens the log form prefilled) or `open_log_form` (from their own button's listener).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.config import Settings
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import HomeSection, Runtime
+from handlers import cpd_views as views
+from storage import cpd, opportunities
+from storage.clock import now
+from storage.cpd import CpdDraft, CpdRules
+from storage.errors import DomainError
+from storage.members import Actor, Role
+
+HOME_ORDER = 40
+
+
+def rules_for(settings: Settings) -> CpdRules:
+    return CpdRules(year_start_month=settings.cpd_year_start_month, day_hours=settings.cpd_day_hours)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    rules = rules_for(runtime.settings)
+
+    def cpd_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        verb, argument = split(split(body.get("text"))[1])
+        try:
+            ack(**cpd_reply(runtime, context["actor"], verb, argument))
+        except DomainError as e:
+            ack(**_say(f":no_entry: {escape(e.message)}"))
+
+    def cpd_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        verb, argument = split(split(body.get("text"))[1])
+        if verb == "log" and not argument:
+            open_log_form(runtime, client, context["actor"], body["trigger_id"])
+        elif verb == "export" and argument.lower() in ("", "all"):
+            send_export(runtime, client, context["actor"], whole_record=argument.lower() == "all")
+
+    app.command(COMMAND, matchers=[runtime.subcommands.matcher("cpd", owner=__name__)])(
+        ack=cpd_ack, lazy=[cpd_lazy])
+
+    def open_blank(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_log_form(runtime, client, context["actor"], body["trigger_id"])
+
+    def open_draft(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                   respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        draft = CpdDraft.from_json(action.get("value"))
+        if draft is None:
+            return open_log_form(runtime, client, actor, body["trigger_id"])
+        with runtime.db.reading() as session:
+            done = bool(draft.source_ref) and cpd.already_logged(session, actor.member_id, draft.source,
+                                                                 draft.source_ref or "")
+        if done:
+            text = f":white_check_mark: *{escape(draft.activity)}* is in your CPD record already (`/tech cpd`)."
+            if body.get("response_url"):
+                respond(text=text, response_type="ephemeral", replace_original=False)
+            else:
+                client.chat_postMessage(channel=actor.slack_user_id, text=text)
+            return
+        open_log_form(runtime, client, actor, body["trigger_id"], draft)
+
+    def logged(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        """Validate and save in the ack, so each problem shows by its field."""
+        actor: Actor = context["actor"]
+        draft = CpdDraft.from_json(view.get("private_metadata"))
+        today = member_today(runtime, actor)
+        try:
+            with runtime.db.transaction() as session:
+                entry = cpd.log_entry(session, actor, form_values(view["state"]["values"]), rules=rules, today=today,
+                                      now=now(), submission_id=view.get("id"),
+                                      source=draft.source if draft else cpd.MANUAL,
+                                      source_ref=draft.source_ref if draft else None)
+                progress = cpd.progress(session, actor.member_id, rules=rules, today=today)
+        except cpd.InvalidEntry as e:
+            return ack(response_action="errors", errors=_errors(view, e.errors))
+        except DomainError as e:
+            return ack(response_action="errors", errors=_errors(view, {e.field or ids.CPD_ACTIVITY: e.message}))
+        ack(response_action="update", view=views.logged_view(entry, progress, rules))
+
+    def delete(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        try:
+            with runtime.db.transaction() as session:
+                gone = cpd.delete_entry(session, actor, int(action["value"]))
+            note = f":wastebasket: Deleted *{escape(gone.activity)}* ({gone.amount_text(rules)}) from your record."
+        except DomainError as e:
+            note = f":no_entry: {escape(e.message)}"
+        respond(replace_original=True, **progress_reply(runtime, actor, note=note))
+
+    def export(action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        send_export(runtime, client, context["actor"], whole_record=action.get("value") == "all")
+
+    app.action(ids.CPD_LOG_OPEN)(ack=ack_only, lazy=[open_blank])
+    app.action(ids.CPD_LOG_DRAFT)(ack=ack_only, lazy=[open_draft])
+    app.action(ids.CPD_DELETE)(ack=ack_only, lazy=[delete])
+    app.action(ids.CPD_EXPORT)(ack=ack_only, lazy=[export])
+    app.view(ids.CPD_MODAL)(logged)
+    runtime.home_sections.append(HomeSection(HOME_ORDER, "your development", home_section))
+
+
+# Replies -------------------------------------------------------------------------------
+
+def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[str, Any]:
+    """The answer to `/tech cpd ...` within the ack: database reads, nothing sent to Slack."""
+    rules = rules_for(runtime.settings)
+    if verb == "" and not argument:
+        return progress_reply(runtime, actor)
+    if verb == "help":
+        return blocks.ephemeral([blocks.section(_usage(actor))], "Your CPD record")
+    if verb == "log" and not argument:
+        return _say(":pencil: Opening the CPD form…")
+    if verb == "export" and argument.lower() in ("", "all"):
+        whole = argument.lower() == "all"
+        with runtime.db.reading() as session:
+            _, rows = cpd.entries(session, actor, rules=rules, today=member_today(runtime, actor), whole_record=whole)
+        if not rows:
+            return _say("Nothing to export: your record " + ("is empty." if whole else "has nothing this "
+                        "development year (`/tech cpd export all` for earlier years)."))
+        return _say(f":outbox_tray: Sending your {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} as CSV in a "
+                    "direct message, ready for your appraisal (PDR).")
+    if verb == "summary" and not argument:
+        with runtime.db.reading() as session:
+            summary = cpd.summary(session, actor, rules=rules, today=network_today(runtime))
+        return blocks.ephemeral(views.summary_blocks(summary, rules), "CPD across the network")
+    given = escape(f"{verb} {argument}".strip()[:60])
+    return blocks.ephemeral([blocks.section(f"I don't know `/tech cpd {given}`."), blocks.section(_usage(actor))],
+                            "Your CPD record")
+
+
+def progress_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> dict[str, Any]:
+    rules = rules_for(runtime.settings)
+    with runtime.db.reading() as session:
+        progress = cpd.progress(session, actor.member_id, rules=rules, today=member_today(runtime, actor))
+    return blocks.ephemeral(views.progress_blocks(progress, rules, note=note), f"Your CPD {progress.year.label}")
+
+
+def _usage(actor: Actor) -> str:
+    return views.CPD_USAGE + ("\n" + views.ORGANISER_USAGE if actor.has(Role.ORGANISER) else "")
+
+
+# For this and other features -----------------------------------------------------------------
+
+def open_log_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str,
+                  draft: CpdDraft | None = None) -> None:
+    """Open the CPD log form (views.open: call it from a lazy listener), prefilled from `draft`."""
+    client.views_open(trigger_id=trigger_id, view=views.log_modal(member_today(runtime, actor), draft))
+
+
+def cpd_log_prefill(intro: str, draft: CpdDraft) -> list[Block]:
+    """Blocks for a DM that offers to log `draft` as CPD ("Did you attend? Log it as CPD").
+
+    The button opens the log form prefilled; the member can change anything before saving.
+    Give the draft a `source` and `source_ref` (e.g. "mentoring", "pairing:12"): the entry is
+    then logged once, and a second press says it is in the record already. `intro` is mrkdwn
+    (escape any user text in it). Build the draft with `CpdDraft.for_time(...)` to have the
+    time in days or hours as fits.
+    """
+    return views.prompt_blocks(intro, draft)
+
+
+def send_export(runtime: Runtime, client: WebClient, actor: Actor, *, whole_record: bool = False) -> None:
+    """The member's CSV, by DM, through Slack's upload flow (upload URL, then complete)."""
+    rules = rules_for(runtime.settings)
+    with runtime.db.reading() as session:
+        filename, data, count = cpd.export_csv(session, actor, rules=rules, today=member_today(runtime, actor),
+                                               whole_record=whole_record)
+    if not count:
+        client.chat_postMessage(channel=actor.slack_user_id, text="Your CPD record has nothing to export yet.")
+        return
+    channel = client.conversations_open(users=actor.slack_user_id)["channel"]["id"]
+    client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
+                           initial_comment=f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), "
+                                           "ready for your appraisal (PDR).")
+
+
+def home_section(runtime: Runtime, actor: Actor) -> list[Block]:
+    rules = rules_for(runtime.settings)
+    with runtime.db.reading() as session:
+        try:
+            progress: cpd.Progress | None = cpd.progress(session, actor.member_id, rules=rules,
+                                                         today=member_today(runtime, actor), limit=0)
+            problem = None
+        except DomainError as e:
+            progress, problem = None, e.message
+        closing = opportunities.closing_soon(session, today=network_today(runtime))
+    return views.home_blocks(progress, closing, rules, problem=problem)
+
+
+def form_values(values: dict[str, Any]) -> cpd.EntryForm:
+    def state(block_id: str) -> dict[str, Any]:
+        return next(iter((values.get(block_id) or {}).values()), {}) or {}
+
+    def chosen(block_id: str) -> str | None:
+        return (state(block_id).get("selected_option") or {}).get("value")
+
+    return cpd.EntryForm(done_on=state(ids.CPD_DONE_ON).get("selected_date"),
+                         activity=state(ids.CPD_ACTIVITY).get("value"), category=chosen(ids.CPD_CATEGORY),
+                         amount=state(ids.CPD_AMOUNT).get("value"), unit=chosen(ids.CPD_UNIT) or cpd.HOURS,
+                         note=state(ids.CPD_NOTE).get("value"), link=state(ids.CPD_LINK).get("value"))
+
+
+def member_tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
+    try:
+        return ZoneInfo(actor.timezone) if actor.timezone else runtime.settings.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        return runtime.settings.tz
+
+
+def member_today(runtime: Runtime, actor: Actor) -> date:
+    """Today where the member is: what "in the future" and "this development year" mean for them."""
+    return now().astimezone(member_tz(runtime, actor)).date()
+
+
+def network_today(runtime: Runtime) -> date:
+    return now().astimezone(runtime.settings.tz).date()
+
+
+def _errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
+    result: dict[str, str] = {}
+    for name, message in errors.items():
+        block_id = name if name in inputs else inputs[0]
+        result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
+    return result
+
+
+def _say(mrkdwn: str) -> dict[str, Any]:
+    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])

@@ -1,0 +1,210 @@
+"""Block Kit for the CPD record: progress and entries, the log form, the organisers' figures,
+the Home tab's section, and the "Log it as CPD" prompt other features send."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from slack_sdk.models.blocks import (
+    Block,
+    ConfirmObject,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+    UrlInputElement,
+)
+from slack_sdk.models.views import View
+
+from bot import blocks, ids
+from bot.mrkdwn import escape, truncate
+from handlers.dev_views import day
+from storage import cpd
+from storage.cpd import CpdDraft, CpdRules, EntryInfo, Progress, Summary, number
+from storage.opportunities import OpportunityInfo
+
+CPD_USAGE = (
+    "*Your CPD record*\n"
+    "`/tech cpd`  this development year's total against your target, and your entries\n"
+    "`/tech cpd log`  add an entry: date, activity, category, time in hours or days\n"
+    "`/tech cpd export`  your entries as CSV for your appraisal (PDR); `/tech cpd export all` for every year"
+)
+ORGANISER_USAGE = "`/tech cpd summary`  the network's figures (organisers): who logged anything, median days, share on track"
+
+
+def _plain(text: str, limit: int = 150) -> PlainTextObject:
+    return PlainTextObject(text=truncate(text, limit), emoji=True)
+
+
+def _option(text: str, value: str) -> Option:
+    return Option(text=_plain(text, 75), value=value)
+
+
+def bar(logged: float, target: float, width: int = 10) -> str:
+    """A text progress bar: ▰▰▰▱▱▱▱▱▱▱."""
+    share = min(logged / target, 1.0) if target > 0 else 0.0
+    filled = round(width * share)
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def headline(p: Progress) -> str:
+    return (f"{bar(p.logged_days, p.target_days)}  *{number(p.logged_days)} of {number(p.target_days)} days* "
+            f"({p.percent}%)")
+
+
+def pace(p: Progress) -> str:
+    """Whether the member is on track for the year, pro rata to the time gone."""
+    expected = number(p.expected_days)
+    if p.logged_days >= p.target_days:
+        return f":tada: Target reached for {p.year.label}."
+    if p.on_track:
+        return f":white_check_mark: On track: {expected} days expected by today."
+    behind = number(p.expected_days - p.logged_days)
+    return f":hourglass_flowing_sand: {behind} days behind the pace ({expected} days expected by today)."
+
+
+def target_note(p: Progress, rules: CpdRules) -> str:
+    pro_rata = f" × FTE {number(p.fte)}" if p.fte != 1 else ""
+    last = p.year.end - timedelta(days=1)
+    return (f"Development year {p.year.label} ({day(p.year.start)} to {day(last)}). "
+            f"Target {number(rules.target_days)} days{pro_rata}; a day is {number(rules.day_hours)} hours.")
+
+
+def entry_line(e: EntryInfo, rules: CpdRules) -> str:
+    title = f"<{e.link}|{escape(e.activity)}>" if e.link else escape(e.activity)
+    text = f"*{title}*\n{e.done_on:%a %-d %b %Y} · {escape(e.category_label)} · {e.amount_text(rules)}"
+    if e.note:
+        text += f"\n_{escape(truncate(e.note, 300))}_"
+    return text
+
+
+def delete_button(e: EntryInfo) -> object:
+    confirm = ConfirmObject(title="Delete this entry?", text=f"“{truncate(e.activity, 200)}” leaves your record.",
+                            confirm="Delete", deny="Keep it", style="danger")
+    return blocks.button("Delete", ids.CPD_DELETE, str(e.id), confirm=confirm)
+
+
+def progress_blocks(p: Progress, rules: CpdRules, *, note: str | None = None) -> list[Block]:
+    """`/tech cpd`: the year's total against the target, the pace, the entries with Delete."""
+    result: list[Block] = []
+    if note:
+        result.append(blocks.section(note))
+    result += [
+        blocks.header(f"Your CPD, {p.year.label}"),
+        blocks.section(f"{headline(p)}\n{pace(p)}"),
+        blocks.context(target_note(p, rules)),
+        blocks.actions(blocks.button("Log CPD", ids.CPD_LOG_OPEN, style="primary"),
+                       blocks.button("Export CSV", ids.CPD_EXPORT, "year"), block_id="cpd_actions"),
+    ]
+    if not p.entries:
+        result.append(blocks.section("Nothing logged this development year yet. Courses, workshops, network "
+                                     "events, mentoring, reading and shadowing all count."))
+    for e in p.entries:
+        result.append(SectionBlock(text=MarkdownTextObject(text=truncate(entry_line(e, rules), 3000)),
+                                   accessory=delete_button(e), block_id=f"cpd_{e.id}"))
+    if p.entry_count > len(p.entries):
+        result.append(blocks.context(f"The latest {len(p.entries)} of {p.entry_count} entries; "
+                                     "`/tech cpd export` has them all."))
+    result.append(blocks.context(CPD_USAGE.split("\n", 1)[1].replace("\n", "  ·  ")))
+    return result
+
+
+def summary_blocks(s: Summary, rules: CpdRules) -> list[Block]:
+    """The organisers' view: aggregates only, never a member's record."""
+    share = s.on_track_share
+    facts = [
+        ("Members", str(s.members)),
+        ("Logged anything this year", f"{s.logged}" + (f" ({round(100 * s.logged / s.members)}%)" if s.members else "")),
+        ("Median days (of those who logged)", number(s.median_days) if s.median_days is not None else "–"),
+        ("On track for their pro-rata target", f"{s.on_track}" + (f" ({round(100 * share)}%)" if share is not None
+                                                                 else "")),
+    ]
+    result: list[Block] = [
+        blocks.header(f"CPD across the network, {s.year.label}"),
+        SectionBlock(fields=[MarkdownTextObject(text=f"*{name}*\n{value}") for name, value in facts]),
+        blocks.context(f"On track: logged at least {number(rules.target_days)} days × FTE, pro rata to the "
+                       "development year gone by today. Figures are aggregates: no member's entries are shown."),
+    ]
+    if s.fte_to_check:
+        result.append(blocks.context(f"{s.fte_to_check} member(s) have an FTE outside 0–1 and are left out of "
+                                     "the on-track share."))
+    return result
+
+
+# The log form ----------------------------------------------------------------------------
+
+def log_modal(today: date, draft: CpdDraft | None = None) -> View:
+    """The CPD log form, prefilled from a draft (an event attended, a mentoring pairing) when given."""
+    categories = [_option(label, key) for key, label in cpd.CATEGORIES.items()]
+    chosen = next((o for o in categories if draft and o.value == draft.category), None)
+    units = [_option("Hours", cpd.HOURS), _option("Days", cpd.DAYS)]
+    unit = next(o for o in units if o.value == (draft.unit if draft else cpd.HOURS))
+    amount = f"{draft.amount:g}" if draft and draft.amount else None
+    body: list[Block] = []
+    if draft and draft.source != cpd.MANUAL:
+        body.append(blocks.context("Prefilled for you: change anything before you save."))
+    body += [
+        InputBlock(block_id=ids.CPD_DONE_ON, label="Date",
+                   element=DatePickerElement(action_id=ids.CPD_DONE_ON,
+                                             initial_date=(draft.done_on if draft and draft.done_on else today)
+                                             .isoformat())),
+        InputBlock(block_id=ids.CPD_ACTIVITY, label="Activity", hint="What you did, e.g. HPLC troubleshooting course",
+                   element=PlainTextInputElement(action_id=ids.CPD_ACTIVITY, max_length=cpd.ACTIVITY_LIMIT,
+                                                 initial_value=draft.activity if draft else None)),
+        InputBlock(block_id=ids.CPD_CATEGORY, label="Category",
+                   element=StaticSelectElement(action_id=ids.CPD_CATEGORY, placeholder="Choose one",
+                                               options=categories, initial_option=chosen)),
+        InputBlock(block_id=ids.CPD_AMOUNT, label="Time spent",
+                   element=NumberInputElement(action_id=ids.CPD_AMOUNT, is_decimal_allowed=True,
+                                              initial_value=amount)),
+        InputBlock(block_id=ids.CPD_UNIT, label="In",
+                   element=RadioButtonsElement(action_id=ids.CPD_UNIT, options=units, initial_option=unit)),
+        InputBlock(block_id=ids.CPD_NOTE, label="Note", optional=True, hint="What you learnt, what you will use",
+                   element=PlainTextInputElement(action_id=ids.CPD_NOTE, multiline=True, max_length=cpd.NOTE_LIMIT,
+                                                 initial_value=draft.note if draft and draft.note else None)),
+        InputBlock(block_id=ids.CPD_LINK, label="Link", optional=True,
+                   element=UrlInputElement(action_id=ids.CPD_LINK,
+                                           initial_value=draft.link if draft and draft.link else None)),
+    ]
+    return View(type="modal", callback_id=ids.CPD_MODAL, title=_plain("Log CPD"), submit=_plain("Save"),
+                close=_plain("Cancel"), private_metadata=draft.to_json() if draft else "", blocks=body)
+
+
+def logged_view(e: EntryInfo, p: Progress, rules: CpdRules) -> View:
+    text = (f":white_check_mark: Logged *{escape(e.activity)}*: {e.amount_text(rules)} on {e.done_on:%-d %B %Y}.\n"
+            f"{p.year.label}: {headline(p)}\n{pace(p)}")
+    if not p.year.contains(e.done_on):
+        text = (f":white_check_mark: Logged *{escape(e.activity)}*: {e.amount_text(rules)} on {e.done_on:%-d %B %Y}, "
+                f"in an earlier development year (`/tech cpd export all` shows it).\n{p.year.label}: {headline(p)}")
+    return View(type="modal", title=_plain("CPD logged"), close=_plain("Close"), blocks=[blocks.section(text)])
+
+
+# The Home tab and prompts -----------------------------------------------------------------
+
+def home_blocks(p: Progress | None, closing: Sequence[OpportunityInfo], rules: CpdRules, *,
+                problem: str | None = None) -> list[Block]:
+    """The Home tab's development section: CPD progress as a bar, and opportunities closing soon."""
+    if p is not None:
+        text = f"*Your CPD, {p.year.label}*\n{headline(p)}\n{pace(p)}"
+    else:
+        text = f"*Your CPD*\n{escape(problem or '')}"
+    result: list[Block] = [blocks.section(text, accessory=blocks.button("Log CPD", ids.CPD_LOG_OPEN, style="primary"))]
+    if closing:
+        lines = [f"• *{escape(o.title)}* ({escape(o.kind_label)}), apply by {o.deadline:%a %-d %b}" for o in closing
+                 if o.deadline]
+        result.append(blocks.section("*Development opportunities closing soon*\n" + "\n".join(lines)))
+        result.append(blocks.context("`/tech dev` lists everything open; `/tech dev &lt;words&gt;` searches."))
+    return result
+
+
+def prompt_blocks(intro: str, draft: CpdDraft) -> list[Block]:
+    """A DM offering to log something as CPD: the intro, then "Log it as CPD" opening the form prefilled."""
+    return [blocks.section(intro),
+            blocks.actions(blocks.button("Log it as CPD", ids.CPD_LOG_DRAFT, draft.to_json(), style="primary"))]

@@ -1,0 +1,145 @@
+"""The e-zine in chat: `/tech digest preview|publish|archive`, and the organisers' approval buttons.
+
+The issue itself is compiled in storage/ezine.py and posted by digests/ezine.py; these
+listeners show it, publish it now, and record Approve / Edit intro / Hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from digests import ezine as digest
+from handlers import digest_views as views
+from handlers.news import reported
+from handlers.news_views import metadata, say, value_of
+from storage import ezine
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor, Role
+
+USAGE = ("`/tech digest archive` lists past issues of the e-zine. Organisers: `/tech digest preview` shows the next "
+         "issue as it would be posted now (only to you); `/tech digest publish` posts it now, as this period's issue.")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    matcher = runtime.subcommands.matcher("digest", owner=__name__)
+    report = reported(runtime)
+    tz = runtime.settings.tz
+
+    def digest_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        rest = split(body.get("text"))[1].strip().lower()
+        if rest in ("", "help"):
+            return ack(**say(USAGE))
+        if rest == "archive":
+            with runtime.db.reading() as session:
+                issues = ezine.archive(session)
+            return ack(**blocks.ephemeral(views.archive_blocks(issues, tz), "Past issues of the e-zine"))
+        if rest not in ("preview", "publish"):
+            return ack(**say(f"I don't know `/tech digest {escape(rest[:60])}`. " + USAGE))
+        if not actor.has(Role.ORGANISER):
+            return ack(**say(f"Only network organisers can {rest} the e-zine. `/tech digest archive` shows past issues."))
+        if rest == "preview":
+            return ack(**_preview_first(runtime))
+        ack(**say("Publishing the next issue of the e-zine now…"))
+
+    def digest_later(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        rest = split(body.get("text"))[1].strip().lower()
+        if not context["actor"].has(Role.ORGANISER):
+            return
+        if rest == "preview":
+            preview = digest.preview(runtime, now())
+            for text, message in (preview.rendered.messages[1:] if preview.rendered else []):
+                respond(response_type="ephemeral", replace_original=False, text=text, blocks=message)
+        elif rest == "publish":
+            info = digest.publish(runtime, context["actor"], now())
+            respond(response_type="ephemeral", replace_original=False, text=_published(runtime, info))
+
+    app.command(COMMAND, matchers=[matcher])(ack=digest_ack, lazy=[report(digest_later)])
+
+    # The approval request's buttons --------------------------------------------------------
+    def decide(decision: str):  # type: ignore[no-untyped-def]
+        def decided(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+            with runtime.db.transaction() as session:
+                info, changed = ezine.decide(session, context["actor"], str(action["value"]), decision, now=now())
+            if changed:
+                _update_requests(runtime, client, info)
+
+        return decided
+
+    app.action(ids.EZINE_APPROVE)(ack=ack_only, lazy=[report(decide(ezine.APPROVED))])
+    app.action(ids.EZINE_HOLD)(ack=ack_only, lazy=[report(decide(ezine.HELD))])
+
+    def intro_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        context["actor"].require(Role.ORGANISER, "edit the e-zine")
+        with runtime.db.reading() as session:
+            info = ezine.get(session, str(action["value"]))
+        client.views_open(trigger_id=body["trigger_id"], view=views.intro_modal(info))
+
+    app.action(ids.EZINE_EDIT_INTRO)(ack=ack_only, lazy=[report(intro_open)])
+
+    def intro_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        try:
+            with runtime.db.transaction() as session:
+                ezine.set_intro(session, context["actor"], str(metadata(view)["period"]),
+                                value_of(view["state"]["values"], ids.EZINE_INTRO) or "", now=now())
+        except DomainError as e:
+            return ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
+        ack(response_action="clear")
+
+    def intro_shown(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """The editor sees the issue's new opening, as it will be posted."""
+        period = str(metadata(view)["period"])
+        preview = digest.preview(runtime, now(), period=period)
+        if preview.rendered:
+            text, message = preview.rendered.messages[0]
+            client.chat_postMessage(channel=context["actor"].slack_user_id, text=f"New introduction: {text}",
+                                    blocks=message[:3])
+
+    app.view(ids.EZINE_INTRO_MODAL)(ack=intro_saved, lazy=[report(intro_shown)])
+
+
+def _preview_first(runtime: Runtime) -> dict[str, Any]:
+    preview = digest.preview(runtime, now())
+    when = views.when(preview.info.due_at, runtime.settings.tz)
+    if preview.rendered is None:
+        return say(f"The next e-zine, due {when}, has nothing in it yet, so it would not be posted. "
+                   "Approve news with `/tech news queue`.")
+    text, first = preview.rendered.messages[0]
+    count = len(preview.rendered.messages)
+    note = [f"Preview of the e-zine due {when}: {count} message{'s' if count != 1 else ''}, only you see this."]
+    if preview.warning:
+        note.append(f":warning: the template override is broken ({escape(preview.warning)}); the shipped one is used.")
+    return {"response_type": "ephemeral", "text": text,
+            "blocks": [blocks.context(*note).to_dict(), *first][: blocks.MESSAGE_BLOCK_LIMIT]}
+
+
+def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
+    where = f"<#{info.channel_id}>" if info.channel_id else "the channel"
+    if info.status == ezine.POSTED:
+        return f":newspaper: The e-zine of {info.period} is posted in {where} ({info.messages_posted} messages)."
+    return (f"The e-zine of {info.period} is on its way to {where}: {info.messages_posted} of "
+            f"{info.messages_planned} messages so far; the rest follow as soon as Slack takes them.")
+
+
+def _update_requests(runtime: Runtime, client: WebClient, info: ezine.IssueInfo) -> None:
+    """Every organiser's request shows the decision, whoever made it."""
+    tz = runtime.settings.tz
+    for _, channel, ts in info.approval_messages:
+        request = views.approval_blocks(info, when=views.when(info.due_at, tz), tz=tz,
+                                        post_unapproved=runtime.settings.digest_post_unapproved)
+        try:
+            client.chat_update(channel=channel, ts=ts, text="The e-zine needs your approval",
+                               blocks=blocks.to_dicts(request))
+        except SlackApiError:
+            # The decision is saved; an old request that cannot be updated only looks stale.
+            continue

@@ -1,0 +1,89 @@
+"""`/tech find [skill or words]`: who knows how to ...; `/tech find export` for organisers (CSV)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from handlers.find_views import EXPORT_USAGE, FIND_USAGE, results_blocks
+from storage import profiles
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor, Role
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def find_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """Search in the ack (one quick read); an export is prepared after it."""
+        actor: Actor = context["actor"]
+        query = split(body.get("text"))[1].strip()
+        if query.lower() in ("", "help"):
+            usage = FIND_USAGE + ("\n" + EXPORT_USAGE if actor.has(Role.ORGANISER) else "")
+            ack(**blocks.ephemeral([blocks.section(usage)], "Find a technician"))
+        elif query.lower() == "export":
+            ack(**export_reply(actor))
+        else:
+            ack(**search_reply(runtime, actor, query, body.get("team_id")))
+
+    def export_after_ack(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        if split(body.get("text"))[1].strip().lower() == "export" and context["actor"].has(Role.ORGANISER):
+            send_export(runtime, client, context["actor"])
+
+    def export_from_button(context: BoltContext, client: WebClient) -> None:
+        actor: Actor = context["actor"]
+        try:
+            send_export(runtime, client, actor)
+        except DomainError as e:
+            # A lazy listener's errors reach only the log; the Home tab has no reply to show them in.
+            client.chat_postMessage(channel=actor.slack_user_id, text=f":no_entry: {escape(e.message)}")
+
+    app.command(COMMAND, matchers=[runtime.subcommands.matcher("find", owner=__name__)])(
+        ack=find_command, lazy=[export_after_ack])
+    # The Message button opens Slack's DM by its URL; Slack still sends us the click.
+    app.action(ids.FIND_MESSAGE)(ack_only)
+    app.action(ids.FIND_EXPORT)(ack=ack_only, lazy=[export_from_button])
+
+
+def search_reply(runtime: Runtime, actor: Actor, query: str, team_id: str | None) -> dict[str, Any]:
+    try:
+        with runtime.db.reading() as session:
+            result = profiles.search(session, query)
+    except DomainError as e:
+        return blocks.ephemeral([blocks.section(escape(e.message)), blocks.context(FIND_USAGE)], e.message)
+    return blocks.ephemeral(results_blocks(result, query, team_id=team_id, viewer=actor.slack_user_id),
+                            f"{result.total} technician(s) found")
+
+
+def export_reply(actor: Actor) -> dict[str, Any]:
+    try:
+        actor.require(Role.ORGANISER, "export the skills directory")
+    except DomainError as e:
+        return blocks.ephemeral([blocks.section(f":no_entry: {escape(e.message)}")], e.message)
+    text = ":inbox_tray: Preparing the directory export: it will arrive in your DM with me in a moment."
+    return blocks.ephemeral([blocks.section(text)], text)
+
+
+def send_export(runtime: Runtime, client: WebClient, actor: Actor) -> None:
+    """The two CSV files, uploaded to the organiser's DM with the bot (files_upload_v2)."""
+    with runtime.db.reading() as session:
+        export = profiles.export_directory(session, actor)
+    day = now().astimezone(runtime.settings.tz).date().isoformat()
+    channel = client.conversations_open(users=actor.slack_user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        initial_comment=f"The skills directory on {day}: {export.members} member(s) who chose to be listed, "
+                        "and the count of each skill by department.",
+        file_uploads=[
+            {"filename": f"technet-directory-{day}.csv", "content": export.directory_csv,
+             "title": f"Skills directory {day}"},
+            {"filename": f"technet-skills-by-department-{day}.csv", "content": export.skills_by_department_csv,
+             "title": f"Skills by department {day}"},
+        ],
+    )

@@ -1,0 +1,420 @@
+"""`/tech mentor`: find a mentor, request, accept or decline, the group DM, check-ins, ending a
+pairing (with "Log it as CPD"), the mentor profile, and the organisers' figures.
+
+Every Web API call runs after the ack (lazy listeners); the rules are in storage/mentoring.py.
+Check-ins are due rows that digests/mentoring.py posts once each.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import HomeSection, Runtime
+from handlers import mentor_views as views
+from handlers.cpd import cpd_log_prefill
+from storage import mentoring, registration
+from storage.clock import now
+from storage.cpd import MENTORING as CPD_FROM_MENTORING, CpdDraft
+from storage.errors import DomainError
+from storage.members import Actor, Role
+
+log = logging.getLogger(__name__)
+HOME_ORDER = 50
+JOIN_WORDS = ("join", "profile")
+# Slack errors that mean the person can't be reached: they left, or never could be messaged.
+UNREACHABLE = frozenset({"user_disabled", "account_inactive", "user_not_found", "cannot_dm_bot", "channel_not_found",
+                         "user_not_visible"})
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def mentor_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        verb, argument = split(split(body.get("text"))[1])
+        try:
+            ack(**mentor_reply(runtime, context["actor"], verb, argument))
+        except DomainError as e:
+            ack(**_say(f":no_entry: {escape(e.message)}"))
+
+    def mentor_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        verb, argument = split(split(body.get("text"))[1])
+        if verb in JOIN_WORDS and not argument:
+            open_profile_form(runtime, client, context["actor"], body["trigger_id"])
+
+    app.command(COMMAND, matchers=[runtime.subcommands.matcher("mentor", owner=__name__)])(
+        ack=mentor_ack, lazy=[mentor_lazy])
+
+    def join(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_profile_form(runtime, client, context["actor"], body["trigger_id"])
+
+    def profile_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        """Validate and save in the ack, so each problem shows by its field."""
+        actor: Actor = context["actor"]
+        today = member_today(runtime, actor)
+        try:
+            with runtime.db.transaction() as session:
+                profile = mentoring.save_mentor_profile(session, actor, profile_form(view["state"]["values"]),
+                                                        today=today, now=now())
+        except mentoring.InvalidMentorProfile as e:
+            return ack(response_action="errors", errors=_errors(view, e.errors))
+        except DomainError as e:
+            return ack(response_action="errors", errors=_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
+        ack(response_action="update", view=views.profile_saved_view(profile, today))
+
+    def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        mentor_slack, _, area = str(action.get("value") or "").partition("|")
+        try:
+            with runtime.db.reading() as session:
+                if mentoring.open_request(session, actor.member_id, mentor_slack) is not None:
+                    return tell(client, body, actor, respond, f"You have asked {views.mention(mentor_slack)} already; "
+                                "you'll hear when they answer.")
+                mentor = mentoring.mentor_for_request(session, actor, mentor_slack, today=member_today(runtime, actor))
+        except DomainError as e:
+            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        client.views_open(trigger_id=body["trigger_id"], view=views.request_modal(mentor, area))
+
+    def request_ack(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        mentor_slack, _, area = str(view.get("private_metadata") or "").partition("|")
+        note = (view["state"]["values"].get(ids.MENTOR_NOTE) or {}).get(ids.MENTOR_NOTE, {}).get("value")
+        try:
+            with runtime.db.transaction() as session:
+                outcome = mentoring.request_mentor(session, actor, mentor_slack, area, note,
+                                                   today=member_today(runtime, actor), now=now())
+        except DomainError as e:
+            return ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
+        ack(response_action="update", view=views.request_sent_view(outcome.request, outcome.created))
+
+    def request_lazy(view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        mentor_slack = str(view.get("private_metadata") or "").partition("|")[0]
+        with runtime.db.reading() as session:
+            found = mentoring.open_request(session, actor.member_id, mentor_slack)
+        if found is not None:
+            notify_mentor(runtime, client, found.id)
+
+    def accept(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+               respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        try:
+            with runtime.db.transaction() as session:
+                outcome = mentoring.accept_request(session, actor, int(action["value"]), now=now(),
+                                                   tz=runtime.settings.tz)
+        except DomainError as e:
+            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        pairing = outcome.pairing
+        introduced = introduce(runtime, client, pairing.id)
+        if not outcome.created:
+            where = "the group DM with you both is open." if introduced else \
+                "I still couldn't open a group DM with you both: send them a message yourself."
+            return tell(client, body, actor, respond, f"You accepted {views.mention(pairing.mentee_slack)}'s request "
+                        f"already: {where}")
+        text = f":white_check_mark: You accepted {views.mention(pairing.mentee_slack)}'s request " \
+               f"(*{escape(pairing.area_label)}*)."
+        text += " I've opened a group DM with you both." if introduced else \
+            " I couldn't open a group DM with you both just now: send them a message yourself."
+        replace(client, body, actor, respond, text)
+
+    def decline(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        try:
+            with runtime.db.transaction() as session:
+                request_info, changed = mentoring.decline_request(session, actor, int(action["value"]), now=now())
+        except DomainError as e:
+            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        replace(client, body, actor, respond, f"You declined {views.mention(request_info.mentee_slack)}'s request "
+                f"(*{escape(request_info.area_label)}*). I've let them know, kindly.")
+        if changed:
+            dm(client, request_info.mentee_slack,
+               f"{views.mention(request_info.mentor_slack)} can't take on a mentee in "
+               f"*{escape(request_info.area_label)}* just now. `/tech mentor find {request_info.area}` shows other "
+               "mentors with a free place.")
+
+    def withdraw(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                 respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        try:
+            with runtime.db.transaction() as session:
+                request_info, changed = mentoring.withdraw_request(session, actor, int(action["value"]), now=now())
+        except DomainError as e:
+            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        replace(client, body, actor, respond, f"You withdrew your request to {views.mention(request_info.mentor_slack)}.")
+        if changed and request_info.mentor_dm_channel and request_info.mentor_dm_ts:
+            text = f"{views.mention(request_info.mentee_slack)} withdrew their request ({request_info.area_label})."
+            try:
+                client.chat_update(channel=request_info.mentor_dm_channel, ts=request_info.mentor_dm_ts,
+                                   text=text, blocks=blocks.to_dicts(views.decided_blocks(text)))
+            except SlackApiError as e:
+                log.warning("could not update the mentor's request DM (%s)", e.response.get("error"))
+
+    def end(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+            respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        try:
+            with runtime.db.transaction() as session:
+                pairing, changed = mentoring.end_pairing(session, actor, int(action["value"]), now=now())
+        except DomainError as e:
+            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        if not changed:
+            assert pairing.ended_at is not None
+            return tell(client, body, actor, respond, "This mentoring ended already, on "
+                        f"{views.day(pairing.ended_at, runtime.settings.tz)}.")
+        announce_end(runtime, client, pairing, actor.slack_user_id)
+        tell(client, body, actor, respond, f"You ended the mentoring with {views.mention(pairing.other(actor.slack_user_id)[0])}."
+             " I've offered you both to log it as CPD.")
+
+    def met(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+            respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        try:
+            with runtime.db.transaction() as session:
+                pairing = mentoring.record_meeting(session, actor, int(action["value"]), now=now())
+        except DomainError as e:
+            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        tell(client, body, actor, respond, f":thumbsup: Noted that you met. Next check-in {pairing.cadence_label}.")
+
+    def cadence(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        value = str((action.get("selected_option") or {}).get("value") or "")
+        pairing_id, _, days = value.partition(":")
+        try:
+            if not (pairing_id.isdigit() and days.isdigit()):
+                raise DomainError("Choose how often from the list.")
+            with runtime.db.transaction() as session:
+                pairing, due = mentoring.set_cadence(session, actor, int(pairing_id), int(days), now=now(),
+                                                     tz=runtime.settings.tz)
+        except DomainError as e:
+            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        text = (f":calendar: {views.mention(actor.slack_user_id)} changed the check-ins to {pairing.cadence_label}; "
+                f"the next is on {views.day(due, runtime.settings.tz)}.")
+        if pairing.group_channel:
+            client.chat_postMessage(channel=pairing.group_channel, text=text)
+        else:
+            tell(client, body, actor, respond, text)
+
+    app.action(ids.MENTOR_JOIN_OPEN)(ack=ack_only, lazy=[join])
+    app.view(ids.MENTOR_PROFILE_MODAL)(profile_saved)
+    app.action(ids.MENTOR_REQUEST)(ack=ack_only, lazy=[request])
+    app.view(ids.MENTOR_REQUEST_MODAL)(ack=request_ack, lazy=[request_lazy])
+    app.action(ids.MENTOR_ACCEPT)(ack=ack_only, lazy=[accept])
+    app.action(ids.MENTOR_DECLINE)(ack=ack_only, lazy=[decline])
+    app.action(ids.MENTOR_WITHDRAW)(ack=ack_only, lazy=[withdraw])
+    app.action(ids.MENTOR_END)(ack=ack_only, lazy=[end])
+    app.action(ids.MENTOR_MET)(ack=ack_only, lazy=[met])
+    app.action(ids.MENTOR_CADENCE)(ack=ack_only, lazy=[cadence])
+    runtime.home_sections.append(HomeSection(HOME_ORDER, "your mentoring and registration", home_section))
+
+
+# Replies -----------------------------------------------------------------------------------------
+
+def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[str, Any]:
+    """The answer to `/tech mentor ...` within the ack: database reads only."""
+    organiser = actor.has(Role.ORGANISER)
+    if verb == "" and not argument:
+        return overview_reply(runtime, actor)
+    if verb == "help":
+        return blocks.ephemeral([blocks.section(views.usage(organiser))], "Mentoring")
+    if verb in JOIN_WORDS and not argument:
+        return _say(":pencil: Opening your mentor profile…")
+    if verb == "find":
+        return find_reply(runtime, actor, argument)
+    if verb == "end" and not argument:
+        with runtime.db.reading() as session:
+            my = mentoring.my_mentoring(session, actor)
+        return blocks.ephemeral(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz), "End mentoring")
+    if verb == "summary" and not argument:
+        with runtime.db.reading() as session:
+            summary = mentoring.summary(session, actor, today=network_today(runtime), now=now())
+        return blocks.ephemeral(views.summary_blocks(summary), "Mentoring across the network")
+    given = escape(f"{verb} {argument}".strip()[:60])
+    return blocks.ephemeral([blocks.section(f"I don't know `/tech mentor {given}`."),
+                             blocks.section(views.usage(organiser))], "Mentoring")
+
+
+def overview_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> dict[str, Any]:
+    with runtime.db.reading() as session:
+        my = mentoring.my_mentoring(session, actor)
+    return blocks.ephemeral(views.overview_blocks(my, actor.slack_user_id, today=member_today(runtime, actor),
+                                                  tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER),
+                                                  note=note), "Your mentoring")
+
+
+def find_reply(runtime: Runtime, actor: Actor, text: str) -> dict[str, Any]:
+    """Mentors with a free place for `text` (an area, or words of their specialisms)."""
+    with runtime.db.reading() as session:
+        result = mentoring.find_mentors(session, actor, text, today=member_today(runtime, actor))
+    return blocks.ephemeral(views.find_blocks(result), "Mentors with a free place")
+
+
+# For this and other features ----------------------------------------------------------------------------
+
+def open_profile_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
+    with runtime.db.reading() as session:
+        profile = mentoring.find_mentor_profile(session, actor.member_id)
+    client.views_open(trigger_id=trigger_id, view=views.profile_modal(profile, member_today(runtime, actor)))
+
+
+def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
+    """DM the mentor a request with Accept / Decline, once; a mentor who can't be reached closes it."""
+    moment = now()
+    with runtime.db.transaction() as session:
+        claimed = mentoring.claim_request_notice(session, request_id, now=moment)
+        mentor = mentoring.find_mentor_by_slack(session, claimed.mentor_slack) if claimed else None
+    if claimed is None:
+        return
+    try:
+        posted = client.chat_postMessage(channel=claimed.mentor_slack, text=views.request_dm_text(claimed),
+                                         blocks=blocks.to_dicts(views.request_dm_blocks(claimed, mentor)))
+    except SlackApiError as e:
+        error = str(e.response.get("error"))
+        with runtime.db.transaction() as session:
+            if error in UNREACHABLE:
+                mentoring.cancel_request(session, request_id, now=moment)
+            else:
+                mentoring.release_request_notice(session, request_id)
+        if error in UNREACHABLE:
+            dm(client, claimed.mentee_slack, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left the "
+               "workspace. Your request is closed; `/tech mentor find` shows other mentors.")
+            return
+        raise
+    with runtime.db.transaction() as session:
+        mentoring.record_request_notice(session, request_id, str(posted["channel"]), str(posted["ts"]))
+
+
+def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
+    """Open the group DM with mentor and mentee and post the introduction, once. True when it is there."""
+    with runtime.db.transaction() as session:
+        won = mentoring.claim_introduction(session, pairing_id, now=now())
+        pairing = mentoring.get_pairing(session, pairing_id)
+    assert pairing is not None
+    if not won:
+        return pairing.intro_ts is not None
+    try:
+        channel = client.conversations_open(users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
+        with runtime.db.reading() as session:
+            first = mentoring.next_checkin(session, pairing_id)
+        posted = client.chat_postMessage(channel=channel, text=f"Mentoring: {pairing.mentor_name} and "
+                                         f"{pairing.mentee_name}",
+                                         blocks=blocks.to_dicts(views.intro_blocks(pairing, first_checkin=first,
+                                                                                   tz=runtime.settings.tz)))
+    except SlackApiError as e:
+        log.warning("could not introduce pairing %s (%s)", pairing_id, e.response.get("error"))
+        with runtime.db.transaction() as session:
+            mentoring.release_introduction(session, pairing_id)
+        return False
+    with runtime.db.transaction() as session:
+        mentoring.record_introduction(session, pairing_id, str(posted["channel"]), str(posted["ts"]))
+    return True
+
+
+def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.PairingInfo, by_slack: str) -> None:
+    """Say it in the group DM, and offer each of them "Log it as CPD" (mentoring counts for both sides)."""
+    if pairing.group_channel:
+        try:
+            client.chat_postMessage(channel=pairing.group_channel, text=views.ended_text(pairing, by_slack))
+        except SlackApiError as e:
+            log.warning("could not post the end of pairing %s (%s)", pairing.id, e.response.get("error"))
+    ended = (pairing.ended_at or now()).astimezone(runtime.settings.tz).date()
+    for person, role in ((pairing.mentee_slack, "mentee"), (pairing.mentor_slack, "mentor")):
+        _, other_name = pairing.other(person)
+        activity = (f"Mentored by {other_name}" if role == "mentee" else f"Mentoring {other_name}") + \
+            f" ({pairing.area_label})"
+        draft = CpdDraft(activity=activity[:200], category="mentoring", done_on=ended,
+                         note=f"Mentoring pairing from {views.day(pairing.started_at, runtime.settings.tz)} to "
+                              f"{views.day(ended)}. Add the time you spent in meetings.",
+                         source=CPD_FROM_MENTORING, source_ref=f"pairing:{pairing.id}")
+        intro = (f"The mentoring with *{escape(other_name)}* in *{escape(pairing.area_label)}* has ended. "
+                 "Mentoring counts as CPD: log the time you spent?")
+        try:
+            client.chat_postMessage(channel=person, text="Log your mentoring as CPD?",
+                                    blocks=blocks.to_dicts(cpd_log_prefill(intro, draft)))
+        except SlackApiError as e:
+            log.warning("could not offer CPD to %s (%s)", person, e.response.get("error"))
+
+
+def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
+    from handlers.register import guide_for, status_line
+
+    with runtime.db.reading() as session:
+        my = mentoring.my_mentoring(session, actor)
+        line = status_line(guide_for(runtime), registration.status_of(session, actor.member_id))
+    return views.home_blocks(my, actor.slack_user_id, line, today=member_today(runtime, actor),
+                             tz=runtime.settings.tz)
+
+
+def profile_form(values: dict[str, Any]) -> mentoring.MentorForm:
+    def state(block_id: str) -> dict[str, Any]:
+        return next(iter((values.get(block_id) or {}).values()), {}) or {}
+
+    return mentoring.MentorForm(
+        areas=[o["value"] for o in state(ids.MENTOR_AREAS).get("selected_options") or []],
+        capacity=state(ids.MENTOR_CAPACITY).get("value"),
+        paused_until=state(ids.MENTOR_PAUSED_UNTIL).get("selected_date"),
+        specialisms=state(ids.MENTOR_SPECIALISMS).get("value"),
+        intro=state(ids.MENTOR_INTRO).get("value"))
+
+
+# Small helpers ------------------------------------------------------------------------------------
+
+def tell(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
+    """Answer a button: under the message it sits in, or by DM when it has none (the Home tab, a modal)."""
+    if body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=actor.slack_user_id, text=text)
+
+
+def replace(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
+    """Replace the message the button sat in (its buttons are spent), or DM when there is none."""
+    if body.get("response_url"):
+        respond(text=text, blocks=blocks.to_dicts(views.decided_blocks(text)), replace_original=True)
+    else:
+        client.chat_postMessage(channel=actor.slack_user_id, text=text)
+
+
+def dm(client: WebClient, slack_user_id: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=slack_user_id, text=text, blocks=blocks.to_dicts([blocks.section(text)]))
+    except SlackApiError as e:
+        log.warning("could not DM %s (%s)", slack_user_id, e.response.get("error"))
+
+
+def member_tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
+    try:
+        return ZoneInfo(actor.timezone) if actor.timezone else runtime.settings.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        return runtime.settings.tz
+
+
+def member_today(runtime: Runtime, actor: Actor) -> date:
+    return now().astimezone(member_tz(runtime, actor)).date()
+
+
+def network_today(runtime: Runtime) -> date:
+    return now().astimezone(runtime.settings.tz).date()
+
+
+def _errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
+    result: dict[str, str] = {}
+    for name, message in errors.items():
+        block_id = name if name in inputs else inputs[0]
+        result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
+    return result
+
+
+def _say(mrkdwn: str) -> dict[str, Any]:
+    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])

@@ -1,0 +1,300 @@
+"""News for the e-zine: `/tech news` (a form), `/tech news mine`, and organisers' `/tech news queue`.
+
+A member's item waits for an organiser; each organiser gets a DM with Approve / Edit /
+Reject, and the queue lists what is still waiting. The submitter hears the decision by
+DM. Every rule is in storage/news.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import HomeSection, Runtime
+from handlers import news_views as views
+from handlers.news_views import error_field, metadata, say, selected, value_of
+from storage import ezine, news
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor, Role, find_member
+
+log = logging.getLogger(__name__)
+USAGE = ("`/tech news` sends news for the e-zine (a form) · `/tech news mine` shows what you sent and what "
+         "became of it · organisers: `/tech news queue` lists what waits for review.")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    matcher = runtime.subcommands.matcher("news", owner=__name__)
+    report = reported(runtime)
+
+    def news_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        rest = split(body.get("text"))[1].strip().lower()
+        if rest == "":
+            return ack(**say("Opening the news form… " + USAGE))
+        if rest == "help":
+            return ack(**say(USAGE))
+        if rest == "mine":
+            with runtime.db.reading() as session:
+                items = news.mine(session, actor)
+            return ack(**blocks.ephemeral(views.mine_blocks(items, runtime.settings.tz), "Your news"))
+        if rest == "queue":
+            try:
+                with runtime.db.reading() as session:
+                    items = news.queue(session, actor)
+                    total = news.pending_count(session)
+            except DomainError as e:
+                return ack(**say(e.message))
+            return ack(**blocks.ephemeral(views.queue_blocks(items, runtime.settings.tz, total=total),
+                                          "News waiting for review"))
+        ack(**say(f"I don't know `/tech news {escape(rest[:60])}`. " + USAGE))
+
+    def news_open(body: dict[str, Any], client: WebClient) -> None:
+        if split(body.get("text"))[1].strip() == "":
+            client.views_open(trigger_id=body["trigger_id"], view=views.news_modal())
+
+    app.command(COMMAND, matchers=[matcher])(ack=news_ack, lazy=[report(news_open)])
+
+    def open_button(body: dict[str, Any], client: WebClient) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=views.news_modal())
+
+    app.action(ids.NEWS_OPEN)(ack=ack_only, lazy=[report(open_button)])
+
+    # The member's form -------------------------------------------------------------------
+    def submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        try:
+            news.check_form(_form(view))
+        except DomainError as e:
+            return ack(response_action="errors", errors={error_field(view, e.field): e.message})
+        ack(response_action="update", view=views.done_modal(
+            "Thank you", "Your news is with the organisers. You'll hear by direct message when it is approved; "
+                         "`/tech news mine` shows it meanwhile."))
+
+    def stored(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        with runtime.db.transaction() as session:
+            item, created = news.submit(session, actor, _form(view), submission_key=_submission_key(view, actor),
+                                        now=now())
+            reviewers = ezine.organisers(session, runtime.settings.organisers)
+        if created:
+            _ask_reviewers(runtime, client, item, reviewers)
+
+    app.view(ids.NEWS_MODAL)(ack=submitted, lazy=[report(stored)])
+
+    # Organisers' decisions ---------------------------------------------------------------
+    def approve(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                respond: Respond) -> None:
+        source, news_id = _target(action)
+        with runtime.db.transaction() as session:
+            item, changed = news.approve(session, context["actor"], news_id, now=now())
+        if changed:
+            _tell_submitter(runtime, client, item, "news_approved.md.j2", due=_next_issue_day(runtime))
+        _refresh(runtime, respond, context["actor"], item, source)
+
+    app.action(ids.NEWS_APPROVE)(ack=ack_only, lazy=[report(approve)])
+
+    def edit_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        source, news_id = _target(action)
+        context["actor"].require(Role.ORGANISER, "edit news")
+        with runtime.db.reading() as session:
+            item = news.get(session, news_id)
+        meta = {"id": news_id, "source": source, "response_url": body.get("response_url")}
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=views.news_modal(item=item, callback_id=ids.NEWS_EDIT_MODAL, meta=meta))
+
+    app.action(ids.NEWS_EDIT)(ack=ack_only, lazy=[report(edit_open)])
+
+    def edit_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        try:
+            context["actor"].require(Role.ORGANISER, "edit news")
+            news.check_form(_form(view))
+        except DomainError as e:
+            return ack(response_action="errors", errors={error_field(view, e.field): e.message})
+        ack(response_action="clear")
+
+    def edit_saved(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        meta = metadata(view)
+        with runtime.db.transaction() as session:
+            item, newly = news.edit_and_approve(session, context["actor"], int(meta["id"]), _form(view), now=now())
+        if newly:
+            _tell_submitter(runtime, client, item, "news_approved.md.j2", due=_next_issue_day(runtime), edited=True)
+        _refresh_by_url(runtime, meta, context["actor"], item)
+
+    app.view(ids.NEWS_EDIT_MODAL)(ack=edit_checked, lazy=[report(edit_saved)])
+
+    def reject_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        source, news_id = _target(action)
+        context["actor"].require(Role.ORGANISER, "reject news")
+        with runtime.db.reading() as session:
+            item = news.get(session, news_id)
+        meta = {"id": news_id, "source": source, "response_url": body.get("response_url")}
+        client.views_open(trigger_id=body["trigger_id"], view=views.reject_modal(item, meta))
+
+    app.action(ids.NEWS_REJECT)(ack=ack_only, lazy=[report(reject_open)])
+
+    def reject_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        reason = (value_of(view["state"]["values"], ids.NEWS_REASON) or "").strip()
+        if not reason:
+            return ack(response_action="errors",
+                       errors={ids.NEWS_REASON: "Say why, so the submitter knows what to change."})
+        ack(response_action="clear")
+
+    def rejected(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        meta = metadata(view)
+        with runtime.db.transaction() as session:
+            item, changed = news.reject(session, context["actor"], int(meta["id"]),
+                                        value_of(view["state"]["values"], ids.NEWS_REASON) or "", now=now())
+        if changed:
+            _tell_submitter(runtime, client, item, "news_rejected.md.j2")
+        _refresh_by_url(runtime, meta, context["actor"], item)
+
+    app.view(ids.NEWS_REJECT_MODAL)(ack=reject_checked, lazy=[report(rejected)])
+
+    runtime.home_sections.append(HomeSection(60, "news for the e-zine", lambda rt, actor: _home(rt, actor)))
+
+
+# Helpers shared with handlers/announce.py and handlers/digest.py ------------------------
+
+def reported(runtime: Runtime) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Tell the person when work after the ack fails.
+
+    Bolt runs lazy listeners outside the app's error handler (it only logs what they
+    raise), so a refusal there would otherwise vanish. The listener must take no
+    positional arguments; Bolt reads the wrapped function's through __wrapped__.
+    """
+
+    def wrap(listener: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(listener)
+        def run(**kwargs: Any) -> None:
+            try:
+                listener(**kwargs)
+            except Exception as error:  # noqa: BLE001 - reported to the person and the log
+                tell_failure(runtime, kwargs.get("client") or runtime.client, kwargs.get("body") or {}, error)
+
+        return run
+
+    return wrap
+
+
+def tell_failure(runtime: Runtime, client: WebClient, body: dict[str, Any], error: Exception) -> None:
+    if isinstance(error, DomainError):
+        text = f":no_entry: {error.message}"
+    else:
+        reference = uuid.uuid4().hex[:8]
+        log.error("listener failed (reference %s)", reference, exc_info=error)
+        text = runtime.templates.get_template("error.md.j2").render(reference=reference)
+    user_id = body.get("user_id") or (body.get("user") or {}).get("id")
+    response_url = body.get("response_url")
+    try:
+        if response_url:
+            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
+        elif user_id:
+            client.chat_postMessage(channel=user_id, text=text)
+    except Exception:
+        log.exception("could not tell %s that something failed", user_id)
+
+
+def _form(view: dict[str, Any]) -> news.NewsForm:
+    values = view["state"]["values"]
+    return news.NewsForm(title=value_of(values, ids.NEWS_TITLE) or "", body=value_of(values, ids.NEWS_BODY) or "",
+                         link=value_of(values, ids.NEWS_LINK), category=selected(values, ids.NEWS_CATEGORY))
+
+
+def _submission_key(view: dict[str, Any], actor: Actor) -> str:
+    """Slack's id of the opened modal: a redelivered submission repeats it, a new form gets a new one.
+
+    (The local shell's views carry an id too; a view without one is keyed by its content.)
+    """
+    if view.get("id"):
+        return f"{view['id']}"[:64]
+    digest = hashlib.sha256(repr((actor.slack_user_id, sorted(view["state"]["values"].items()))).encode())
+    return digest.hexdigest()[:64]
+
+
+def _target(action: dict[str, Any]) -> tuple[str, int]:
+    source, _, news_id = str(action.get("value") or "").partition(":")
+    if not news_id.isdigit():
+        raise DomainError("That button is out of date; `/tech news queue` lists what waits.")
+    return source, int(news_id)
+
+
+def _next_issue_day(runtime: Runtime) -> str:
+    schedule = ezine.Schedule(runtime.settings.digest_cron, runtime.settings.tz)
+    due = schedule.next_due(now()).astimezone(runtime.settings.tz)
+    return f"{due:%A} {due.day} {due:%B}"
+
+
+def _ask_reviewers(runtime: Runtime, client: WebClient, item: news.NewsInfo, reviewers: list[str]) -> None:
+    for user_id in reviewers:
+        try:
+            client.chat_postMessage(
+                channel=user_id, text=f"News for the e-zine to review: {item.title}"[:3000],
+                blocks=blocks.to_dicts([blocks.section("*News for the e-zine to review*"),
+                                        *views.review_blocks(item, runtime.settings.tz, source="d")]))
+        except SlackApiError as e:
+            log.warning("could not ask %s to review news %s (%s)", user_id, item.id, e.response.get("error"))
+
+
+def _tell_submitter(runtime: Runtime, client: WebClient, item: news.NewsInfo, template: str, **values: Any) -> None:
+    text = runtime.templates.get_template(template).render(item=item, **values)
+    try:
+        client.chat_postMessage(channel=item.author_user, text=text[:3000],
+                                blocks=blocks.to_dicts([blocks.section(text)]))
+    except SlackApiError as e:
+        log.warning("could not tell %s about their news (%s)", item.author_user, e.response.get("error"))
+
+
+def _refresh(runtime: Runtime, respond: Respond, actor: Actor, item: news.NewsInfo, source: str) -> None:
+    """Replace the message the button was on: the queue afresh, or the DM with the decision."""
+    respond(replace_original=True, **_refreshed(runtime, actor, item, source))
+
+
+def _refresh_by_url(runtime: Runtime, meta: dict[str, Any], actor: Actor, item: news.NewsInfo) -> None:
+    if not meta.get("response_url"):
+        return
+    try:
+        WebhookClient(meta["response_url"]).send(replace_original=True,
+                                                 **_refreshed(runtime, actor, item, meta.get("source", "q")))
+    except Exception:
+        # The decision is saved; only the old message stays as it was (its URL may have expired).
+        log.warning("could not refresh the news message for item %s", item.id, exc_info=True)
+
+
+def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str) -> dict[str, Any]:
+    tz = runtime.settings.tz
+    if source == "q":
+        with runtime.db.reading() as session:
+            items, total = news.queue(session, actor), news.pending_count(session)
+        return {"blocks": blocks.to_dicts(views.queue_blocks(items, tz, total=total)),
+                "text": "News waiting for review"}
+    with runtime.db.reading() as session:
+        name = news.get(session, item.id).reviewed_by or actor.slack_user_id
+        reviewer = find_member(session, name)
+        by = reviewer.name if reviewer else name
+    return {"blocks": blocks.to_dicts(views.decided_blocks(item, tz, by)), "text": f"News: {item.title}"[:150]}
+
+
+def _home(runtime: Runtime, actor: Actor) -> list[Any]:
+    """A button to send news; organisers also see how much waits for review."""
+    lines: list[Any] = [blocks.section("*News for the e-zine* — an achievement, a new starter, an event report…",
+                                       accessory=blocks.button("Send news", ids.NEWS_OPEN))]
+    if actor.has(Role.ORGANISER):
+        with runtime.db.reading() as session:
+            waiting = news.pending_count(session)
+        if waiting:
+            lines.append(blocks.context(f"{waiting} item{'s' if waiting != 1 else ''} waiting for review: "
+                                        "`/tech news queue`"))
+    return lines

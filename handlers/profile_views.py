@@ -1,0 +1,242 @@
+"""Block Kit for profiles: the edit modal, a colleague's card, the welcome DM, tags as chips."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    ExternalDataMultiSelectElement,
+    InputBlock,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot import blocks, ids
+from bot.mrkdwn import escape, truncate
+from storage.models import Member
+from storage.models.profiles import Profile
+from storage.profiles import BIO_LIMIT, EQUIPMENT, MAX_TAGS, OTHER_DEPARTMENT, SKILL, TITLE_LIMIT, Card
+
+FIELD_LABELS = {
+    "job_title": "Job title",
+    "department": "Department",
+    "skills": "Skills and techniques",
+    "equipment": "Equipment expertise",
+    "bio": "Bio",
+    "registration": "Professional registration status",
+}
+LISTED, SPOTLIGHT = "listed", "spotlight"
+# A service's field name -> the modal block that shows its error.
+FIELD_BLOCKS = {
+    "job_title": ids.PROFILE_JOB_TITLE,
+    "department": ids.PROFILE_DEPARTMENT,
+    "department_other": ids.PROFILE_DEPARTMENT_OTHER,
+    "fte": ids.PROFILE_FTE,
+    "skills": ids.PROFILE_SKILLS,
+    "equipment": ids.PROFILE_EQUIPMENT,
+    "bio": ids.PROFILE_BIO,
+    "public_fields": ids.PROFILE_PUBLIC_FIELDS,
+}
+OPTION_TEXT_LIMIT = 75
+
+PROFILE_USAGE = (
+    "*Your profile*\n"
+    "`/tech profile`  edit your profile: job title, department, FTE, skills, equipment, bio, and whether "
+    "colleagues can find you\n"
+    "`/tech profile @colleague`  see a colleague's profile card (only what they chose to show)\n"
+    "`/tech find [skill or words]`  find technicians who know something"
+)
+
+
+def chip(label: str) -> str:
+    """A tag shown literally in mrkdwn: code style stops *bold*, :emoji: and links; escaping stops <@U123>."""
+    return "`" + escape(label.replace("`", "ˋ")) + "`"
+
+
+def chips(labels: Sequence[str], *, budget: int = 2500) -> str:
+    """Tags as chips, as many as fit in `budget` characters, then how many more there are."""
+    shown: list[str] = []
+    used = 0
+    for i, label in enumerate(labels):
+        piece = chip(label)
+        if used + len(piece) + 1 > budget:
+            shown.append(f"and {len(labels) - i} more")
+            break
+        shown.append(piece)
+        used += len(piece) + 1
+    return " ".join(shown)
+
+
+def message_url(team_id: str | None, slack_user_id: str) -> str:
+    """Slack's deep link that opens a direct message with the user."""
+    query = {"team": team_id, "id": slack_user_id} if team_id else {"id": slack_user_id}
+    return "slack://user?" + urlencode(query)
+
+
+def option(text: str, value: str) -> Option:
+    return Option(text=PlainTextObject(text=truncate(text, OPTION_TEXT_LIMIT), emoji=True), value=value)
+
+
+def tag_options(labels: Sequence[str]) -> list[Option]:
+    return [option(label, label) for label in labels]
+
+
+# The edit modal -----------------------------------------------------------------------
+
+def profile_modal(member: Member, profile: Profile | None, departments: Sequence[str],
+                  registration: str | None, registration_hint: str = "") -> View:
+    """The profile form, prefilled with what technet knows (Slack's name, title and time zone, and ours)."""
+    department_options = [option(d, d) for d in departments] + [option("Other (type it below)", OTHER_DEPARTMENT)]
+    chosen_department = None
+    other_department = None
+    if member.department:
+        if member.department in departments:
+            chosen_department = next(o for o in department_options if o.value == member.department)
+        else:
+            chosen_department, other_department = department_options[-1], member.department
+    skills = [t.label for t in profile.tags(SKILL)] if profile else []
+    equipment = [t.label for t in profile.tags(EQUIPMENT)] if profile else []
+    visibility = [option("List me in the skills directory: colleagues can find me by skill", LISTED),
+                  option("I may be featured in the e-zine spotlight (when listed)", SPOTLIGHT)]
+    chosen_visibility = [o for o in visibility
+                         if profile and ((o.value == LISTED and profile.listed)
+                                         or (o.value == SPOTLIGHT and profile.spotlight_opt_in))]
+    fields = [f for f in FIELD_LABELS if f != "registration" or registration is not None]
+    public_options = [option(FIELD_LABELS[f], f) for f in fields]
+    shown = set(profile.public_fields) if profile else set(fields)
+    where = " · ".join(escape(x) for x in (member.name, member.timezone) if x)
+    body: list[Block] = [
+        blocks.context(f"From Slack: *{where}*. Change your name or time zone in Slack itself."),
+        InputBlock(
+            block_id=ids.PROFILE_JOB_TITLE, label="Job title", optional=True,
+            element=PlainTextInputElement(action_id=ids.PROFILE_JOB_TITLE, initial_value=member.job_title or None,
+                                          max_length=TITLE_LIMIT),
+        ),
+        InputBlock(
+            block_id=ids.PROFILE_DEPARTMENT, label="Department, school or faculty", optional=True,
+            element=StaticSelectElement(action_id=ids.PROFILE_DEPARTMENT, placeholder="Choose yours",
+                                        options=department_options, initial_option=chosen_department),
+        ),
+        InputBlock(
+            block_id=ids.PROFILE_DEPARTMENT_OTHER, label="Not in the list? Type it here", optional=True,
+            element=PlainTextInputElement(action_id=ids.PROFILE_DEPARTMENT_OTHER, initial_value=other_department,
+                                          max_length=TITLE_LIMIT),
+        ),
+        InputBlock(
+            block_id=ids.PROFILE_FTE, label="FTE (your share of full time)",
+            hint="1 is full time, 0.6 is three days a week. Your CPD target is pro rata.",
+            element=NumberInputElement(action_id=ids.PROFILE_FTE, is_decimal_allowed=True,
+                                       initial_value=f"{member.fte:g}"),
+        ),
+        InputBlock(
+            block_id=ids.PROFILE_SKILLS, label="Skills and techniques", optional=True,
+            hint=f"Type to search; anything new becomes a tag. Up to {MAX_TAGS}.",
+            element=ExternalDataMultiSelectElement(
+                action_id=ids.PROFILE_SKILLS, placeholder="e.g. HPLC, cell culture, TIG welding",
+                min_query_length=1, max_selected_items=MAX_TAGS, initial_options=tag_options(skills) or None),
+        ),
+        InputBlock(
+            block_id=ids.PROFILE_EQUIPMENT, label="Equipment expertise", optional=True,
+            element=ExternalDataMultiSelectElement(
+                action_id=ids.PROFILE_EQUIPMENT, placeholder="e.g. confocal microscope, 400 MHz NMR",
+                min_query_length=1, max_selected_items=MAX_TAGS, initial_options=tag_options(equipment) or None),
+        ),
+        InputBlock(
+            block_id=ids.PROFILE_BIO, label="A short bio", optional=True,
+            element=PlainTextInputElement(action_id=ids.PROFILE_BIO, multiline=True, max_length=BIO_LIMIT,
+                                          initial_value=(profile.bio if profile else None) or None,
+                                          placeholder="What you do, what you love fixing, what people ask you"),
+        ),
+    ]
+    if registration is not None:
+        body.append(blocks.section(f"*Professional registration:* {escape(registration)}{registration_hint}",
+                                   block_id=ids.PROFILE_REGISTRATION))
+    body += [
+        InputBlock(
+            block_id=ids.PROFILE_VISIBILITY, label="Who can find you", optional=True,
+            element=CheckboxesElement(action_id=ids.PROFILE_VISIBILITY, options=visibility,
+                                      initial_options=chosen_visibility or None),
+        ),
+        InputBlock(
+            block_id=ids.PROFILE_PUBLIC_FIELDS, label="What colleagues see on your card", optional=True,
+            hint="Your name is always shown. FTE is never shown.",
+            element=CheckboxesElement(action_id=ids.PROFILE_PUBLIC_FIELDS, options=public_options,
+                                      initial_options=[o for o in public_options if o.value in shown] or None),
+        ),
+    ]
+    return View(type="modal", callback_id=ids.PROFILE_MODAL, title="Your profile", submit="Save", close="Cancel",
+                blocks=body)
+
+
+def form_values(state: dict[str, Any]) -> dict[str, Any]:
+    """The submitted modal as plain values."""
+    values = state.get("values", {})
+
+    def element(block_id: str) -> dict[str, Any]:
+        return values.get(block_id, {}).get(block_id) or {}
+
+    def chosen(block_id: str) -> list[str]:
+        return [o["value"] for o in element(block_id).get("selected_options") or []]
+
+    visibility = set(chosen(ids.PROFILE_VISIBILITY))
+    return {
+        "job_title": element(ids.PROFILE_JOB_TITLE).get("value"),
+        "department_choice": (element(ids.PROFILE_DEPARTMENT).get("selected_option") or {}).get("value"),
+        "department_other": element(ids.PROFILE_DEPARTMENT_OTHER).get("value"),
+        "fte": element(ids.PROFILE_FTE).get("value"),
+        "skills": chosen(ids.PROFILE_SKILLS),
+        "equipment": chosen(ids.PROFILE_EQUIPMENT),
+        "bio": element(ids.PROFILE_BIO).get("value"),
+        "listed": LISTED in visibility,
+        "spotlight_opt_in": SPOTLIGHT in visibility,
+        "public_fields": chosen(ids.PROFILE_PUBLIC_FIELDS),
+    }
+
+
+# A colleague's card -------------------------------------------------------------------
+
+def card_blocks(card: Card, *, registration: str | None, team_id: str | None) -> list[Block]:
+    """The card as colleagues see it: only the fields its owner shows."""
+    result: list[Block] = [blocks.header(card.name)]
+    role = " · ".join(escape(x) for x in (card.job_title, card.department) if x)
+    if role:
+        result.append(blocks.section(role))
+    if card.skills:
+        result.append(blocks.section("*Skills and techniques*\n" + chips(card.skills)))
+    if card.equipment:
+        result.append(blocks.section("*Equipment expertise*\n" + chips(card.equipment)))
+    if card.bio:
+        # Plain text: a bio is shown exactly as written, with no formatting, links or mentions.
+        result.append(SectionBlock(text=PlainTextObject(text=truncate(card.bio, blocks.SECTION_TEXT_LIMIT),
+                                                        emoji=True)))
+    if registration is not None and card.shows_registration:
+        result.append(blocks.context(f"Professional registration: {escape(registration)}"))
+    if card.own:
+        note = ("This is your card as colleagues see it." if card.listed else
+                "Only you can see this: you are not listed in the directory, so colleagues can't.")
+        result += [blocks.context(note), blocks.actions(blocks.button("Edit my profile", ids.PROFILE_EDIT))]
+    else:
+        result.append(blocks.actions(blocks.button(f"Message {card.name}", ids.FIND_MESSAGE, card.slack_user_id,
+                                                   url=message_url(team_id, card.slack_user_id))))
+    return result
+
+
+# The welcome DM -----------------------------------------------------------------------
+
+def welcome_blocks(text: str) -> list[Block]:
+    return [
+        blocks.section(text),
+        blocks.actions(blocks.button("Fill in my profile", ids.PROFILE_EDIT, style="primary")),
+        ContextBlock(elements=[PlainTextObject(text="You get this message once. Type /tech help any time.",
+                                               emoji=True)]),
+    ]

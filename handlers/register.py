@@ -1,0 +1,167 @@
+"""`/tech register`: the professional registration guide, the guided questions that suggest a register,
+each member's status, a registration mentor, and the organisers' uptake figures.
+
+The guide is content/registration.yaml (organisers edit it); the rules are in storage/registration.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from handlers import register_views as views
+from handlers.mentor import find_reply
+from storage import registration
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor, Role
+from storage.registration import Guide, StatusInfo
+
+SUGGEST_WORDS = ("suggest", "which", "quiz", "questions")
+
+
+@functools.lru_cache(maxsize=8)
+def _guide(content_dir: Path | None) -> Guide:
+    return registration.load_guide(content_dir)
+
+
+def guide_for(runtime: Runtime) -> Guide:
+    """The registration guide, read once per content directory (restart to pick up edits)."""
+    return _guide(runtime.settings.content_dir)
+
+
+def status_line(guide: Guide, info: StatusInfo | None) -> str:
+    return views.status_line(guide, info)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    guide_for(runtime)  # a broken registration.yaml stops start-up, not a member's request
+
+    def register_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        verb, argument = split(split(body.get("text"))[1])
+        try:
+            ack(**register_reply(runtime, context["actor"], verb, argument))
+        except DomainError as e:
+            ack(**_say(f":no_entry: {escape(e.message)}"))
+
+    def register_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        verb, argument = split(split(body.get("text"))[1])
+        if argument:
+            return
+        if verb == "status":
+            open_status_form(runtime, client, context["actor"], body["trigger_id"])
+        elif verb in SUGGEST_WORDS:
+            open_suggest_form(runtime, client, context["actor"], body["trigger_id"])
+
+    app.command(COMMAND, matchers=[runtime.subcommands.matcher("register", owner=__name__)])(
+        ack=register_ack, lazy=[register_lazy])
+
+    def open_suggest(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_suggest_form(runtime, client, context["actor"], body["trigger_id"])
+
+    def open_status(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_status_form(runtime, client, context["actor"], body["trigger_id"])
+
+    def find_mentor(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
+        actor: Actor = context["actor"]
+        reply = find_reply(runtime, actor, "registration")
+        if body.get("response_url"):
+            respond(replace_original=False, **reply)
+        else:
+            client.chat_postMessage(channel=actor.slack_user_id, text=reply["text"], blocks=reply["blocks"])
+
+    def suggested(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        values = view["state"]["values"]
+        try:
+            with runtime.db.transaction() as session:
+                suggestion = registration.save_answers(
+                    session, context["actor"], role=_chosen(values, ids.REGISTER_ROLE),
+                    qualification=_chosen(values, ids.REGISTER_QUALIFICATION),
+                    years=_state(values, ids.REGISTER_YEARS).get("value"), now=now())
+        except registration.InvalidAnswers as e:
+            return ack(response_action="errors", errors=e.errors)
+        except DomainError as e:
+            return ack(response_action="errors", errors={e.field or ids.REGISTER_ROLE: e.message})
+        ack(response_action="update", view=views.suggestion_view(guide_for(runtime), suggestion))
+
+    def status_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        values = view["state"]["values"]
+        guide = guide_for(runtime)
+        try:
+            with runtime.db.transaction() as session:
+                info = registration.record_status(session, context["actor"],
+                                                  status=_chosen(values, ids.REGISTER_STATUS),
+                                                  register=_chosen(values, ids.REGISTER_REGISTER), guide=guide,
+                                                  now=now())
+        except DomainError as e:
+            return ack(response_action="errors", errors={e.field or ids.REGISTER_STATUS: e.message})
+        ack(response_action="update", view=views.status_saved_view(guide, info))
+
+    app.action(ids.REGISTER_SUGGEST_OPEN)(ack=ack_only, lazy=[open_suggest])
+    app.action(ids.REGISTER_STATUS_OPEN)(ack=ack_only, lazy=[open_status])
+    app.action(ids.REGISTER_FIND_MENTOR)(ack=ack_only, lazy=[find_mentor])
+    app.view(ids.REGISTER_SUGGEST_MODAL)(suggested)
+    app.view(ids.REGISTER_STATUS_MODAL)(status_saved)
+
+
+def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[str, Any]:
+    """The answer to `/tech register ...` within the ack: content and database reads."""
+    guide = guide_for(runtime)
+    organiser = actor.has(Role.ORGANISER)
+    if verb == "" and not argument:
+        with runtime.db.reading() as session:
+            status = registration.status_of(session, actor.member_id)
+        return blocks.ephemeral(views.guide_blocks(guide, status, organiser=organiser), "Professional registration")
+    if verb == "help" and not argument:
+        return blocks.ephemeral([blocks.section(views.usage(organiser))], "Professional registration")
+    if verb == "status" and not argument:
+        return _say(":pencil: Opening the form to record your registration status…")
+    if verb in SUGGEST_WORDS and not argument:
+        return _say(":pencil: Opening three questions about your work…")
+    if verb == "mentor" and not argument:
+        return find_reply(runtime, actor, "registration")
+    if verb == "summary" and not argument:
+        with runtime.db.reading() as session:
+            figures = registration.uptake(session, actor, guide)
+        return blocks.ephemeral(views.uptake_blocks(figures), "Professional registration uptake")
+    found = guide.find(f"{verb} {argument}")
+    if found is not None:
+        return blocks.ephemeral(views.register_blocks(guide, found), f"{found.name}: {found.title}")
+    given = escape(f"{verb} {argument}".strip()[:60])
+    names = ", ".join(f"`{r.key}`" for r in guide.registers)
+    return blocks.ephemeral([blocks.section(f"I don't know `/tech register {given}`. The registers are {names}."),
+                             blocks.section(views.usage(organiser))], "Professional registration")
+
+
+def open_suggest_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
+    with runtime.db.reading() as session:
+        status = registration.status_of(session, actor.member_id)
+    client.views_open(trigger_id=trigger_id, view=views.suggest_modal(status))
+
+
+def open_status_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
+    with runtime.db.reading() as session:
+        status = registration.status_of(session, actor.member_id)
+    client.views_open(trigger_id=trigger_id, view=views.status_modal(guide_for(runtime), status))
+
+
+def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return next(iter((values.get(block_id) or {}).values()), {}) or {}
+
+
+def _chosen(values: dict[str, Any], block_id: str) -> str | None:
+    return (_state(values, block_id).get("selected_option") or {}).get("value")
+
+
+def _say(mrkdwn: str) -> dict[str, Any]:
+    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])
+

@@ -1,0 +1,141 @@
+"""`technet shell` shows the events flow: an organiser creates a quarterly series in the form,
+members answer, a full workshop's waitlist is promoted with a DM, the Home tab lists events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.demo import load_demo_data
+from bot.runtime import Runtime
+from bot.shell import Shell, shell_settings, stand_in_workspace
+from bot.standin import SlackStandIn
+from storage import events
+from storage.clock import now
+from storage.members import Role
+
+Line = str | Callable[[str], str]
+
+
+class Script:
+    """Feeds the shell its lines; a line may be worked out from what the shell printed so far."""
+
+    def __init__(self, *lines: Line):
+        self.lines: Iterator[Line] = iter(lines)
+        self.output: list[str] = []
+
+    def read(self, prompt: str) -> str:
+        self.output.append(prompt)
+        try:
+            line = next(self.lines)
+        except StopIteration:
+            raise EOFError from None
+        return line(self.text) if callable(line) else line
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.output)
+
+
+def press(label: str, after: str) -> Callable[[str], str]:
+    """The number of the button `label` shown after the last `after` on screen."""
+
+    def number(output: str) -> str:
+        tail = output[output.rindex(after):]
+        match = re.search(r"\[(\d+)\] " + re.escape(label), tail)
+        assert match, f"no [N] {label} after {after!r}"
+        return match.group(1)
+
+    return number
+
+
+@pytest.fixture
+def shell(database_url: str, standin: SlackStandIn):  # type: ignore[no-untyped-def]
+    runtimes: list[Runtime] = []
+
+    def start(role: Role, *lines: Line) -> tuple[Script, Runtime]:
+        settings, persona = shell_settings(Settings(database_url=database_url), role, api_url=standin.api_url)
+        stand_in_workspace(standin, settings)
+        runtime = Runtime.build(settings, threads=2)
+        runtimes.append(runtime)
+        load_demo_data(runtime.db, now=now())
+        script = Script(*lines)
+        Shell(runtime, create_app(runtime), standin, persona, read=script.read, write=script.output.append).run()
+        return script, runtime
+
+    yield start
+    for runtime in runtimes:
+        runtime.close()
+
+
+def test_an_organiser_creates_a_quarterly_series_in_the_form_and_it_is_announced(shell):  # type: ignore[no-untyped-def]
+    tz = ZoneInfo("Europe/London")
+    first = (now().astimezone(tz) + timedelta(days=20)).replace(hour=10, minute=0)
+    until = (first + timedelta(days=300)).date()
+    script, runtime = shell(
+        Role.ORGANISER,
+        "/tech event new",
+        "Lab safety network meeting <!channel>",   # title
+        "1",                                         # kind: network meeting
+        f"{first:%Y-%m-%d %H:%M}",                   # starts
+        f"{first - timedelta(hours=1):%Y-%m-%d %H:%M}",  # ends: before it starts...
+        "Council Chamber",                           # place
+        "",                                          # online link
+        "2",                                         # capacity
+        "",                                          # RSVP deadline
+        "COSHH updates & *new* fume cupboards.",     # description
+        "5",                                         # repeats: every quarter
+        f"{until:%Y-%m-%d}",                         # until
+        "1",                                         # announce in the network channel
+        f"{first + timedelta(hours=2):%Y-%m-%d %H:%M}",  # ...so the end is asked again
+        "/tech events all",
+        ":quit",
+    )
+    text = script.text
+    assert "┌ New event (modal; Ctrl-D cancels)" in text
+    assert "  ! It ends before it starts: the end must be after" in text
+    assert "┌ Event created" in text and "4 events, each with its own RSVPs" in text
+    post = text[text.index("── bot → #technicians (network channel)"):]
+    assert "Lab safety network meeting <!channel>" in post and "this is the first of 4" in post
+    assert "COSHH updates & *new* fume cupboards." in post
+    assert "[1] Going  [2] Maybe  [3] Can't go  [4] Add to calendar" in post
+    listing = text[text.index("ALL UPCOMING EVENTS"):]
+    assert "Lab safety network meeting <!channel>" in listing and "*0* going of 2  ·  2 places left" in listing
+    with runtime.db.reading() as session:
+        coming = events.upcoming_events(session, now())
+        series = [e for e in coming if e.title.startswith("Lab safety")]
+    assert f"Showing 1–10 of {len(coming)}." in listing and f"Next {min(10, len(coming) - 10)} ›" in listing
+    assert [e.starts_at.astimezone(tz).strftime("%H:%M") for e in series] == ["10:00"] * 4
+
+
+def test_a_member_drops_out_of_a_full_workshop_and_the_waitlist_is_promoted(shell):  # type: ignore[no-untyped-def]
+    workshop = "Soldering and electronics workshop"
+    script, runtime = shell(
+        Role.MEMBER,
+        "/tech events",
+        press("Can't go", workshop),
+        press("Going", workshop),
+        "/tech events mine",
+        ":home",
+        ":quit",
+    )
+    text = script.text
+    listing = text[text.index("UPCOMING EVENTS"):]
+    assert "*3* going of 3  ·  1 on the waitlist  ·  full: Going joins the waitlist" in listing
+    assert ":white_check_mark: You're going" in listing
+    # Alex drops out: the list is replaced, Jordan (first on the waitlist) is told by DM.
+    assert "👍 Noted: you can't go to “Soldering and electronics workshop”. Your place went to the next" in text
+    promoted = text[text.index("── bot → DM to Jordan Lee"):]
+    assert "A place came up at Soldering and electronics workshop" in promoted
+    # Alex changes their mind: the workshop is full again, so Alex joins the waitlist.
+    assert "is full: you're #1 on the waitlist" in text
+    mine = text[text.rindex("YOUR EVENTS"):]
+    assert workshop in mine and "You're #1 on the waitlist" in mine
+    home = text[text.index("── Home tab of Alex Morgan"):]
+    assert "*Your next events*" in home and "*You could join*" in home

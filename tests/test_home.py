@@ -1,0 +1,146 @@
+"""The App Home tab over signed HTTP: the sections that exist, within Slack's 100 blocks."""
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from bot import blocks, ids
+from bot.runtime import HomeSection
+from bot.standin import block_action_payload
+from handlers.home import SECTION_BLOCK_CAP, fit
+from handlers.home_views import ORGANISER_SHORTCUTS
+from storage.members import find_member
+from tests.harness import MEMBER, ORGANISER, Harness
+from tests.test_profile import fill_profile
+
+
+def open_home(technet: Harness, user: str, event_id: str = "EvHome1") -> list[dict[str, Any]]:
+    mark = technet.standin.mark()
+    reply = technet.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
+                          event_id=event_id)
+    assert reply.status == 200
+    published = [c for c in technet.standin.since(mark) if c.method == "views.publish"]
+    assert len(published) == 1 and published[0].args["user_id"] == user
+    view = published[0].view()
+    assert view["type"] == "home"
+    return view["blocks"]
+
+
+def texts(home: list[dict[str, Any]]) -> str:
+    return json.dumps(home, ensure_ascii=False)
+
+
+def section(name: str, size: int, order: int) -> HomeSection:
+    return HomeSection(order, name, lambda runtime, actor: [blocks.section(f"{name} {i}") for i in range(size)])
+
+
+def test_a_member_sees_their_profile_section_and_the_commands(technet: Harness):
+    home = open_home(technet, MEMBER)
+    text = texts(home)
+    assert "Hello *Morgan Member*" in text
+    assert "*Your profile*" in text and "Fill in my profile" in text and "17%" in text
+    assert "not in the skills directory" in text
+    assert "For organisers" not in text and ids.FIND_EXPORT not in text
+    assert text.index("*Your profile*") < text.index("/tech help")
+
+
+def test_an_organiser_also_sees_figures_and_shortcuts(technet: Harness):
+    fill_profile(technet, MEMBER)
+    home = open_home(technet, ORGANISER)
+    text = texts(home)
+    assert text.index("*Your profile*") < text.index("*For organisers*") < text.index("`/tech help`")
+    assert "*In the skills directory*\\n1 of 2 (50%)" in text and "Most listed skills: `HPLC` 1" in text
+    shortcuts = [e["action_id"] for b in home if b["type"] == "actions" for e in b["elements"]]
+    assert shortcuts == [action_id for _, action_id in ORGANISER_SHORTCUTS]
+
+
+def test_every_organiser_shortcut_is_handled(technet: Harness):
+    home = open_home(technet, ORGANISER)
+    buttons = [(b.get("block_id"), e) for b in home if b["type"] == "actions" for e in b["elements"]]
+    assert buttons
+    for block_id, button in buttons:
+        action = {"action_id": button["action_id"], "block_id": block_id or "b", "type": "button",
+                  "value": button.get("value")}
+        payload = block_action_payload(ORGANISER, action, container={"type": "view", "view_id": "V1"})
+        # Bolt answers 404 to an action no listener handles.
+        assert technet.interact(payload).status == 200, button["action_id"]
+
+
+def test_home_opened_by_someone_never_seen_creates_them_from_users_info(technet: Harness):
+    technet.standin.add_user("U0NEWBIE1", "Nia Newbie", title="Apprentice Technician")
+    home = open_home(technet, "U0NEWBIE1")
+    assert len(technet.standin.calls_to("users.info")) == 1
+    assert "Hello *Nia Newbie*" in texts(home) and "Fill in my profile" in texts(home)
+    with technet.db.reading() as session:
+        assert find_member(session, "U0NEWBIE1").job_title == "Apprentice Technician"
+
+
+def test_only_the_home_tab_is_published(technet: Harness):
+    technet.event({"type": "app_home_opened", "user": MEMBER, "channel": "D0HOME", "tab": "messages"},
+                  event_id="EvMessagesTab")
+    assert technet.standin.calls_to("views.publish") == []
+
+
+def test_many_large_sections_stay_within_one_hundred_blocks(technet: Harness):
+    # Beside the features' real sections, more sections far larger than they should be.
+    fakes = {order: f"bulky{order}" for order in (20, 35, 45, 55, 65, 75)}
+    for order, name in fakes.items():
+        technet.runtime.home_sections.append(section(name, 30, order))
+    technet.runtime.home_sections.append(section("runaway", 500, 70))
+    home = open_home(technet, ORGANISER)
+    text = texts(home)
+    assert len(home) <= 100
+    assert "*Your profile*" in text and "bulky20 29" in text
+    note = next(e["text"] for b in home if b["type"] == "context" for e in b["elements"]
+                if e["text"].startswith("Not shown, to keep this page within Slack's limits"))
+    shown = []
+    for order, name in fakes.items():
+        present = [i for i in range(30) if f'"{name} {i}"' in text]
+        # Whole or not at all, and what is left out is named.
+        assert present in ([], list(range(30))), name
+        assert (name in note) == (not present), name
+        if present:
+            shown.append(text.index(f'"{name} 0"'))
+    assert shown == sorted(shown) and len(shown) >= 2
+    assert "runaway" in note and '"runaway 0"' not in text
+    assert "Type `/tech help`" in text and "What technet can do for you" not in text
+
+
+def test_a_runaway_section_is_cut_and_the_next_one_still_fits():
+    greeting = [blocks.section("hi")]
+    parts = [("big", [blocks.section("b")] * 120), ("huge", [blocks.section("h")] * 60),
+             ("small", [blocks.section("s")])]
+    body = fit(greeting, parts, [blocks.section("commands")])
+    shown = [b["text"]["text"] for b in body if b["type"] == "section"]
+    assert len(body) <= 100
+    assert shown.count("b") == SECTION_BLOCK_CAP and "h" not in shown and "s" in shown
+    assert "Not shown, to keep this page within Slack's limits: huge." in json.dumps(body)
+
+
+def test_a_failing_section_does_not_blank_the_home_tab(technet: Harness, caplog: pytest.LogCaptureFixture):
+    def broken(runtime, actor):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug in another feature")
+
+    technet.runtime.home_sections.append(HomeSection(20, "events", broken))
+    with caplog.at_level(logging.ERROR):
+        home = open_home(technet, MEMBER)
+    assert "*Your profile*" in texts(home) and "events could not be shown just now" in texts(home)
+    assert any("a bug in another feature" in str(r.exc_info) for r in caplog.records)
+
+
+def test_block_ids_stay_unique_across_sections(technet: Harness):
+    for order in (20, 30):
+        technet.runtime.home_sections.append(
+            HomeSection(order, f"s{order}", lambda runtime, actor: [blocks.section("x", block_id="same")]))
+    home = open_home(technet, MEMBER)
+    block_ids = [b["block_id"] for b in home if "block_id" in b]
+    assert block_ids.count("same") == 1 and len(block_ids) == len(set(block_ids))
+
+
+def test_the_home_tab_is_refreshed_after_a_profile_save(technet: Harness):
+    assert "17%" in texts(open_home(technet, MEMBER))
+    fill_profile(technet, MEMBER)
+    latest = technet.standin.state.home[MEMBER]
+    assert "100%" in texts(latest["blocks"]) and "Edit profile" in texts(latest["blocks"])
