@@ -83,7 +83,12 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return
         self._stopping.set()
-        self._server.pull_trigger()
+        try:
+            self._server.pull_trigger()  # wake the poll so the loop sees the stop at once
+        except OSError:
+            pass  # the loop already ended and closed its trigger: nothing to wake
         if self._thread is not None:
             self._thread.join(timeout=10)

@@ -18,7 +18,6 @@ from typing import Any
 from jinja2 import Environment
 
 from bot.config import Settings
-from digests import report_charts
 from storage.report import Chart, Figure, Report, ReportOptions, Section, day_text
 
 FORMATS = ("html", "csv", "md")
@@ -39,6 +38,8 @@ def options_for(settings: Settings) -> ReportOptions:
 
 def chart_images(report: Report) -> dict[str, bytes]:
     """Each chart with something to draw, as PNG, by its key (in the report's order)."""
+    from digests import report_charts  # matplotlib loads only when a chart is drawn
+
     images = {}
     for chart in report.charts:
         png = report_charts.render(chart)

@@ -18,7 +18,6 @@ from slack_sdk import WebClient
 from bot.commands import COMMAND, split
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
-from digests.report_charts import render
 from digests.report_files import options_for
 from handlers.report_views import home_blocks, preparing_reply, refused_reply, summary_blocks, usage_reply
 from storage import report
@@ -71,6 +70,9 @@ def send_report(runtime: Runtime, client: WebClient, actor: Actor, period: repor
     """Build the report (storage refuses anyone but an organiser), DM the summary, upload the charts."""
     with runtime.db.reading() as session:
         built = report.build_report(session, actor, period, now=moment, options=options)
+    # matplotlib is imported on first use: it is slow to load and most processes never draw.
+    from digests.report_charts import render
+
     images = [] if built.empty else [(chart, render(chart)) for chart in built.charts]
     drawn = [(chart, png) for chart, png in images if png is not None]
     channel = client.conversations_open(users=actor.slack_user_id)["channel"]["id"]
