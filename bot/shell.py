@@ -350,6 +350,11 @@ class Shell:
             return "#technicians (network channel)"
         if channel.startswith("D"):
             return f"DM to {self._user_name('U' + channel[1:])}"
+        if channel.startswith(("U", "W")):
+            # chat.postMessage to a user id lands in the DM with them.
+            return f"DM to {self._user_name(channel)}"
+        if channel.startswith("G"):
+            return "group DM"
         return f"#{channel}"
 
     def _last_ts(self, channel: str) -> str | None:

@@ -583,10 +583,11 @@ def _say(text: str) -> dict[str, Any]:
 
 
 def _reported(runtime: Runtime) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Tell the person when work after the ack fails (Bolt only logs what a lazy listener raises).
+    """Tell the person when work after the ack fails, before the app-wide report does.
 
-    Bolt reads the wrapped listener's arguments through __wrapped__; it must take `body`
-    and `client`.
+    Our refusals quote organiser text (an event's title), which must stay literal, so they
+    go out as rich_text rather than as mrkdwn. Bolt reads the wrapped listener's arguments
+    through __wrapped__; it must take `body` and `client`.
     """
 
     def wrap(listener: Callable[..., None]) -> Callable[..., None]:

@@ -16,7 +16,7 @@ def test_a_member_sends_news_in_the_shell(shell_for):  # type: ignore[no-untyped
     text = script.text
     assert "┌ News for the e-zine" in text and "Kind of news" in text and "4. Event report" in text
     assert "Your news is with the organisers" in text and "└ submitted" in text
-    assert "── bot → #U0DEMOPRIY" in text and "News for the e-zine to review" in text
+    assert "── bot → DM to Priya Shah" in text and "News for the e-zine to review" in text
     assert "Alex ran the open day" in text and "waiting for review" in text
 
 
