@@ -57,8 +57,14 @@ def post_blocks(info: AnnouncementInfo, *, late_note: str | None = None) -> list
 
 def compose_modal(tz: tzinfo, *, today: date, info: AnnouncementInfo | None = None, editing: int | None = None,
                   notice: str | None = None) -> View:
-    """The form; `info` fills it in (a draft being changed, or the announcement being edited)."""
+    """The form; `info` fills it in (a draft being changed, or the announcement being edited).
+
+    An announcement being edited starts from its next post: earlier ones are history, and a
+    first date in the past could not be saved.
+    """
     first = info.first_local if info else None
+    if info is not None and editing == info.id and info.next_at is not None:
+        first = info.next_at.astimezone(tz).replace(tzinfo=None)
     repeat = info.repeat if info else announcements.NONE
     options = [Option(value=key, text=label) for key, label in announcements.REPEATS.items()]
     body: list[Block] = []

@@ -313,6 +313,27 @@ def test_editing_moves_the_post_to_the_new_time_with_the_new_text(slack: Harness
     assert the_only_announcement_or_none(slack) is None
 
 
+def test_editing_a_repeat_under_way_starts_from_its_next_post(slack: Harness):
+    with freeze_time(T0):
+        schedule(slack, **{ids.ANNOUNCE_REPEAT: announcements.WEEKLY, ids.ANNOUNCE_UNTIL: "2026-04-13"})
+    tick(slack, FIRST)
+    with freeze_time(FIRST + timedelta(days=1)):
+        info = the_only_announcement(slack)
+        slack.action(ORGANISER, ids.ANNOUNCE_EDIT, str(info.id))
+        form = slack.opened_view()
+        date_block = next(b for b in form["blocks"] if b.get("block_id") == ids.ANNOUNCE_DATE)
+        assert date_block["element"]["initial_date"] == "2026-03-30"
+        preview = slack.submit(ORGANISER, form, answers(**{
+            ids.ANNOUNCE_TEXT: "Coffee, now with cake", ids.ANNOUNCE_DATE: "2026-03-30",
+            ids.ANNOUNCE_REPEAT: announcements.WEEKLY, ids.ANNOUNCE_UNTIL: "2026-04-13"})).json()
+        assert preview["response_action"] == "update", preview
+        slack.submit(ORGANISER, preview["view"], {})
+    assert tick(slack, datetime(2026, 3, 30, 8, tzinfo=timezone.utc)).done == 1
+    assert [p.args["text"] for p in posts(slack)] == ["Coffee morning in the atrium, *all welcome*",
+                                                      "Coffee, now with cake"]
+    assert the_only_announcement(slack).posts == 2
+
+
 def the_only_announcement_or_none(technet: Harness) -> announcements.AnnouncementInfo | None:
     with technet.db.reading() as session:
         scheduled = announcements.scheduled(session)
