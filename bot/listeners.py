@@ -13,6 +13,7 @@ from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.mrkdwn import escape
 from storage.errors import DomainError
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ def report_failure(runtime: Runtime, error: Exception, body: dict[str, Any], cli
     A DomainError is a rule saying no: its message is for the person and needs no log.
     """
     if isinstance(error, DomainError):
-        text = f":no_entry: {error.message}"
+        # A refusal may quote what someone typed (a title, a name): & < > stay literal.
+        text = f":no_entry: {escape(error.message)}"
     else:
         reference = uuid.uuid4().hex[:8]
         log.error("listener failed (reference %s)", reference, exc_info=error)
