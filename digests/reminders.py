@@ -32,9 +32,9 @@ def register(kinds: DueKinds) -> None:
 
 def _views():  # type: ignore[no-untyped-def]
     # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
-    from handlers import events_views
+    from handlers.events import views
 
-    return events_views
+    return views
 
 
 def _zone(runtime: Runtime, name: str | None) -> ZoneInfo:

@@ -63,12 +63,13 @@ def test_help_lists_exactly_the_subcommands_the_handlers_serve(standin, tmp_path
 
 
 def listened_to() -> dict[str, set[str]]:
-    """Commands, events and shortcuts that handlers/*.py register, read from their source."""
+    """Commands, events and shortcuts that handlers/ register (its packages too), read from their source."""
     import importlib
 
     found: dict[str, set[str]] = {"command": set(), "event": set(), "shortcut": set()}
-    for path in (ROOT / "handlers").glob("*.py"):
-        module = importlib.import_module(f"handlers.{path.stem}")
+    for path in (ROOT / "handlers").rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        module = importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue

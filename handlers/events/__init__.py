@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
-from handlers import events_views as views
+from handlers.events import views
 from handlers.home import publish_home
 from storage import events
 from storage.clock import now
