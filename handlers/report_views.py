@@ -75,8 +75,6 @@ def summary_blocks(report: Report, *, charts: int) -> list[Block]:
     if charts:
         notes.append(f"{charts} chart{'s' if charts != 1 else ''} follow as images.")
     notes.append("The full tables, with charts: `technet report --format html` (or `csv`, `md`).")
-    if report.absent:
-        notes.append(f"Not in this report yet (technet does not record them): {escape(', '.join(report.absent))}.")
     closing = [blocks.divider(), blocks.context(" ".join(notes))]
     # Slack takes 50 blocks in a message: the closing note always fits, the body gives way.
     return result[: blocks.MESSAGE_BLOCK_LIMIT - len(closing)] + closing

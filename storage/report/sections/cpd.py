@@ -1,0 +1,96 @@
+"""CPD: members who logged, median days per FTE, the share on track, and the distribution."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+
+from sqlalchemy import func, select
+
+from storage.models import Member
+from storage.models.careers import CpdEntry
+from storage.report.building import Context, breakdown_figures, days_within, in_network, with_shown
+from storage.report.model import Chart, ChartKind, Pillar, Point, Section, Series
+from storage.report.periods import Period, today_in
+from storage.report.privacy import Shown, State, Unit, exact
+
+
+CPD = "Continuing professional development"
+# Bands of days per FTE for the distribution.
+CPD_BANDS = ((0, 2), (2, 4), (4, 6), (6, 8), (8, 10), (10, None))
+
+
+def cpd_section(ctx: Context) -> Section:
+    session, now_p, before_p = ctx.session, ctx.period, ctx.previous
+    pillar = Pillar.CAREER_DEVELOPMENT
+    minutes_per_day = ctx.options.cpd_day_hours * 60
+    fte = dict(session.execute(select(Member.id, Member.fte).where(Member.is_bot.is_(False))).all())
+
+    def per_fte(p: Period) -> dict[int, float]:
+        totals = session.execute(select(CpdEntry.member_id, func.sum(CpdEntry.minutes))
+                                 .where(days_within(CpdEntry.done_on, p)).group_by(CpdEntry.member_id))
+        return {m: int(total) / minutes_per_day / fte[m] for m, total in totals if m in fte and _valid_fte(fte[m])}
+
+    def on_track(p: Period, days: Mapping[int, float]) -> tuple[int, int]:
+        # The yearly target pro rata to FTE and to the share of the period gone (as `/tech cpd summary`).
+        today = min(p.last_day, today_in(ctx.now, ctx.options))
+        elapsed = max(0, (today - p.first_day).days + 1)
+        year_days = 366 if p.is_development_year and p.days == 366 else 365
+        expected = ctx.options.cpd_target_days * elapsed / year_days
+        members = [m for m in session.scalars(select(Member.id).where(in_network(p))) if _valid_fte(fte.get(m))]
+        return sum(1 for m in members if days.get(m, 0.0) + 1e-9 >= expected), len(members)
+
+    days_now, days_before = per_fte(now_p), per_fte(before_p)
+    logged = (len(days_now), len(days_before))
+    logged_figure = ctx.count_figure("cpd.logged", CPD, "Members who logged CPD", pillar, logged)
+
+    def median_shown(days: Mapping[int, float]) -> Shown:
+        if not days:
+            return Shown(State.NONE, None, Unit.DAYS, ctx.k)
+        if len(days) < ctx.k:
+            return Shown(State.WITHHELD, None, Unit.DAYS, ctx.k)
+        return exact(round(statistics.median(days.values()), 2), Unit.DAYS, ctx.k)
+
+    def share_shown(track: tuple[int, int]) -> Shown:
+        yes, of = track
+        if not of:
+            return Shown(State.NONE, None, Unit.SHARE, ctx.k)
+        # Either side a small group: the share and the member count would give it away.
+        if 0 < yes < ctx.k or 0 < of - yes < ctx.k:
+            return Shown(State.WITHHELD, None, Unit.SHARE, ctx.k)
+        return exact(yes / of, Unit.SHARE, ctx.k)
+
+    figures = [
+        logged_figure,
+        ctx.figure("cpd.median_days", CPD, "Median days of CPD per FTE (members who logged)", pillar,
+                   median_shown(days_now), median_shown(days_before)),
+        ctx.figure("cpd.on_track", CPD, "Share of members on track for the pro-rata target", pillar,
+                   share_shown(on_track(now_p, days_now)), share_shown(on_track(before_p, days_before)),
+                   note=f"{ctx.options.cpd_target_days:g} days a year pro rata to FTE, and to the share of the "
+                        "period gone."),
+    ]
+    labels = [f"{lo}–{hi} days" if hi is not None else f"{lo}+ days" for lo, hi in CPD_BANDS]
+
+    def bands(days: Mapping[int, float]) -> dict[str, int]:
+        cells = dict.fromkeys(labels, 0)
+        for value in days.values():
+            for label, (lo, hi) in zip(labels, CPD_BANDS, strict=True):
+                if value >= lo and (hi is None or value < hi):
+                    cells[label] += 1
+                    break
+        return cells
+
+    distribution, (logged_now, logged_was) = breakdown_figures(
+        ctx, "cpd.distribution", CPD, "Members by days of CPD per FTE", pillar, bands(days_now), bands(days_before),
+        (logged_figure.current, logged_figure.previous), order=labels)
+    figures = with_shown(figures, "cpd.logged", logged_now, logged_was)
+    figures += distribution
+    charts = (Chart("cpd.distribution", ChartKind.DISTRIBUTION, "Days of CPD per FTE", "Members",
+                    "Days per FTE", now_p.label,
+                    (Series(now_p.short_label, tuple(Point(f.group or "", f.current) for f in distribution)),),
+                    pillar),)
+    return Section("cpd", CPD, tuple(figures), charts)
+
+
+def _valid_fte(value: float | None) -> bool:
+    return value is not None and 0 < value <= 1
