@@ -266,3 +266,22 @@ def test_open_cycles_are_never_counted_even_as_nominations_arrive(loaded: tuple[
     assert open_cycles and any(n.cycle in open_cycles for n in data.nominations)
     later = build(db, now=NOW + timedelta(hours=1))
     assert later.figure("awards.nominations").current == built.figure("awards.nominations").current
+
+
+# Counts of things, not people: shown as they are, however small.
+THINGS = {"events.held", "events.networking", "events.by_kind", "awards.departments", "news.issues",
+          "news.announcements", "news.items", "news.by_category", "opportunities.listed"}
+
+
+def test_no_count_of_people_below_the_threshold_is_shown_anywhere_in_a_small_network(db: Database):
+    data = report_data.generate(members=40, seed=5, start=YEAR_2024[0], now=NOW, small_since=YEAR_2025[0])
+    with db.transaction() as session:
+        report_data.load(session, data)
+    built = build(db)
+    people = [f for f in built.figures if f.key not in THINGS and f.current.unit == "count"]
+    shown = [s for f in people for s in (f.current, f.previous)]
+    shown += [p.shown for chart in built.charts for series in chart.series for p in series.points]
+    assert any(s.state == State.FEWER for s in shown) and any(s.exact and s.value for s in shown)
+    for s in shown:
+        assert not s.exact or s.value == 0 or s.value >= 5, s
+        assert s.exact or s.value is None
