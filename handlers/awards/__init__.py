@@ -29,7 +29,7 @@ from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
-from handlers import awards_views as views
+from handlers.awards import views
 from handlers.help import visible
 from storage import awards, members
 from storage.awards import NominationForm
