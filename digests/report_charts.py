@@ -1,6 +1,6 @@
 """The network report's charts, drawn to PNG with matplotlib's Agg backend.
 
-Why here and not in storage/: storage/report.py decides every number (and what is
+Why here and not in storage/: storage/report/ decides every number (and what is
 suppressed) as plain data a Teams surface could reuse; drawing is output, like the
 e-zine's templates beside this module, and storage stays free of a plotting library
 that costs a second to import. The figures go through matplotlib's object API (a
@@ -16,11 +16,12 @@ from __future__ import annotations
 import io
 import math
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import MaxNLocator
 
-from storage.report import Chart, ChartKind, Series, State
+from storage.report import Chart, ChartKind, Series, Shown, State
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.6, 150
 PIXELS = (round(WIDTH_IN * DPI), round(HEIGHT_IN * DPI))
@@ -56,15 +57,15 @@ def render(chart: Chart) -> bytes | None:
     return buffer.getvalue()
 
 
-def _value(point_shown) -> float:  # type: ignore[no-untyped-def]
-    return float(point_shown.value) if point_shown.exact and point_shown.value is not None else math.nan
+def _value(shown: Shown) -> float:
+    return float(shown.value) if shown.exact and shown.value is not None else math.nan
 
 
-def _mark(shown) -> str:  # type: ignore[no-untyped-def]
+def _mark(shown: Shown) -> str:
     return f"<{shown.min_group}" if shown.state == State.FEWER else "withheld"
 
 
-def _years(ax, chart: Chart) -> None:  # type: ignore[no-untyped-def]
+def _years(ax: Axes, chart: Chart) -> None:
     labels = [p.label for p in chart.series[0].points]
     width = 0.8 / len(chart.series)
     for i, series in enumerate(chart.series):
@@ -85,7 +86,7 @@ def _years(ax, chart: Chart) -> None:  # type: ignore[no-untyped-def]
         ax.legend(fontsize=NOTE_PT + 1, frameon=False)
 
 
-def _monthly(ax, chart: Chart) -> None:  # type: ignore[no-untyped-def]
+def _monthly(ax: Axes, chart: Chart) -> None:
     labels = [p.label for p in chart.series[0].points]
     for i, series in enumerate(chart.series):
         ys = [_value(p.shown) for p in series.points]
@@ -103,7 +104,7 @@ def _monthly(ax, chart: Chart) -> None:  # type: ignore[no-untyped-def]
         ax.legend(fontsize=NOTE_PT + 1, frameon=False)
 
 
-def _distribution(ax, chart: Chart) -> None:  # type: ignore[no-untyped-def]
+def _distribution(ax: Axes, chart: Chart) -> None:
     series: Series = chart.series[0]
     points = list(series.points)
     if len(points) > MOST_BANDS:

@@ -1,7 +1,7 @@
 """The network report written out: a standalone HTML page (charts embedded), a CSV of every
 figure, or Markdown. `technet report` and `/tech report` both come through here.
 
-storage/report.py decided every number and what is suppressed; this module only lays
+storage/report/ decided every number and what is suppressed; this module only lays
 them out, so nothing here can show a suppressed value (it never has one).
 """
 

@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot import blocks
 from bot.mrkdwn import escape
-from storage.report import Figure, Report, State, day_text
+from storage.report import Figure, Report, Shown, State, day_text
 
 USAGE = ("`/tech report [this year | last year | YYYY-MM-DD..YYYY-MM-DD]`: the network report (the Technician "
          "Commitment measures) in your DM, with its charts. Organisers only; counts only, small groups suppressed.")
@@ -48,7 +48,7 @@ def figure_line(f: Figure, report: Report) -> str:
             f"{escape(f.change.text)}{target}) _{f.pillar}_")
 
 
-def _value(shown) -> str:  # type: ignore[no-untyped-def]
+def _value(shown: Shown) -> str:
     return f"*{escape(shown.text)}*" if shown.state == State.EXACT else f"_{escape(shown.text)}_"
 
 

@@ -1,5 +1,5 @@
 """Every feature's section of the report against figures worked out in Python from the
-generator's records (never through storage/report.py), on SQLite and PostgreSQL."""
+generator's records (never through storage/report/), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

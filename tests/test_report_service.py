@@ -1,5 +1,5 @@
 """The network report's figures, on SQLite and PostgreSQL, against figures the tests work out
-themselves from the generator's records (never through storage/report.py)."""
+themselves from the generator's records (never through storage/report/)."""
 
 from __future__ import annotations
 
