@@ -2,10 +2,10 @@
 (TECHNET_EVENT_REMINDERS, by default the day before and an hour before), and a post in the
 network channel on the morning of a network meeting.
 
-storage/events.py schedules one due row per member and reminder (when they say going, are
-promoted, or the event moves); the ledger claims each once, across restarts, retries and
-replicas (DESIGN decision 3). A row that no longer applies (the member dropped out or left
-the workspace, the event moved, was cancelled or has started) is skipped.
+storage/events/reminders.py schedules one due row per member and reminder (when they say
+going, are promoted, or the event moves); the ledger claims each once, across restarts,
+retries and replicas (DESIGN decision 3). A row that no longer applies (the member dropped
+out or left the workspace, the event moved, was cancelled or has started) is skipped.
 """
 
 from __future__ import annotations

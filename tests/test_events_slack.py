@@ -5,6 +5,7 @@ instances on one database, and the edge cases the issue lists."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -553,6 +554,15 @@ def test_only_the_organiser_may_change_an_event(technet: Harness):
     assert hijack["response_action"] == "errors" and "Only network organisers" in hijack["errors"][ids.EVENTS_TITLE]
     with technet.db.reading() as session:
         assert events.get_event(session, event_id).title == "Quarterly network meeting"
+
+
+def test_a_failure_after_the_ack_reaches_the_organiser_and_the_log(technet: Harness, caplog):
+    # The form opens after the ack, in a lazy listener; bot/app.py reports its failures.
+    technet.standin.refuse("views.open", "expired_trigger_id")
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        assert "Opening the form" in technet.command(ORGANISER, "event new").text
+    assert "Something went wrong on our side" in said(technet)
+    assert any(r.exc_info for r in caplog.records)
 
 
 @pytest.mark.parametrize("answers, errors", [

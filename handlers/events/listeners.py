@@ -1,0 +1,272 @@
+"""`register(app, runtime)`: the events commands, buttons and forms. Each listener acks
+first; what follows the ack runs in a lazy listener, whose failures bot/app.py reports to
+the person and the log like any other's."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.commands import COMMAND, split
+from bot.listeners import ack_only
+from bot.runtime import HomeSection, Runtime
+from handlers.events import organiser_views, views
+from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
+                                     events_reply, home_section, list_reply, member_tz, new_event_modal,
+                                     reminder_rules)
+from handlers.events.sending import _dm_channel, refresh, refresh_post, send_notices
+from storage import events
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor, Role
+
+HOME_ORDER = 20
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def events_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack(**events_reply(runtime, context["actor"], split(body.get("text"))[1].strip()))
+
+    def event_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack(**event_reply(runtime, context["actor"], split(body.get("text"))[1].strip()))
+
+    def event_open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        if split(split(body.get("text"))[1])[0] == "new" and actor.has(Role.ORGANISER):
+            client.views_open(trigger_id=body["trigger_id"], view=new_event_modal(runtime, actor))
+
+    app.command(COMMAND, matchers=[runtime.subcommands.matcher("events", owner=__name__)])(events_command)
+    app.command(COMMAND, matchers=[runtime.subcommands.matcher("event", owner=__name__)])(
+        ack=event_command, lazy=[event_open_form])
+
+    def answered(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                 respond: Respond) -> None:
+        """Going / Maybe / Can't go: record it, tell whoever was promoted, refresh where it was clicked."""
+        actor: Actor = context["actor"]
+        event_id, scope, offset = views.decode(action.get("value"))
+        lead, failed = None, False
+        try:
+            with runtime.db.transaction() as session:
+                outcome = events.rsvp(session, actor, event_id, views.CHOICE_ACTIONS[action["action_id"]],
+                                      now=now(), rules=reminder_rules(runtime.settings))
+            lead = confirmation(runtime, outcome)
+        except DomainError as e:
+            lead, failed = f"⛔ {e.message}", True
+        send_notices(runtime, client, event_ids=[event_id])
+        refresh(runtime, client, body, respond, actor, event_id, scope, offset, lead=lead, failed=failed)
+
+    for action_id in views.CHOICE_ACTIONS:
+        app.action(action_id)(ack=ack_only, lazy=[answered])
+
+    def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        scope, _, offset = str(action.get("value") or "").partition("|")
+        respond(replace_original=True, **list_reply(runtime, context["actor"], scope if scope in views.SCOPES
+                                                    else "upcoming", offset=int(offset or 0)))
+
+    def calendar_file(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        with runtime.db.reading() as session:
+            info = events.get_event(session, int(action["value"]))
+        filename, data = events.calendar_file(info, now=now())
+        client.files_upload_v2(channel=_dm_channel(client, actor.slack_user_id), content=data, filename=filename,
+                               title=filename, initial_comment=(
+                                   "Your calendar file: open it to add the event to your calendar. If the event "
+                                   "changes, a new file from here updates the same entry."))
+
+    def manage(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+               respond: Respond) -> None:
+        """The organiser's ⋯ menu (and the Attendees buttons): edit, cancel, attendees, remind."""
+        actor: Actor = context["actor"]
+        value = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+        verb, _, number = value.partition(":")
+        event_id = int(number)
+        tz = member_tz(runtime, actor)
+        if verb == "attendees":
+            respond(replace_original=False, **attendees_reply(runtime, actor, event_id))
+            return
+        if verb == "remind":
+            with runtime.db.transaction() as session:
+                queued = events.remind_now(session, actor, event_id, now=now())
+            text = (f"⏰ Reminders are on their way to the {queued} member{'s' if queued != 1 else ''} going "
+                    "(within a minute)." if queued else "⏰ Those reminders are queued already.")
+            respond(replace_original=False, **_say(text))
+            return
+        with runtime.db.reading() as session:
+            info = events.require_manage(session, actor, event_id, "change it" if verb == "edit" else "cancel it")
+        if verb == "edit":
+            client.views_open(trigger_id=body["trigger_id"], view=organiser_views.event_modal(info, tz=tz))
+        elif verb == "cancel":
+            if info.cancelled:
+                respond(replace_original=False, **_say(f"“{info.title}” is cancelled already."))
+                return
+            client.views_open(trigger_id=body["trigger_id"], view=organiser_views.cancel_modal(info, tz=tz, now=now()))
+
+    def csv_file(action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        with runtime.db.reading() as session:
+            filename, data, rows = events.attendees_csv(session, actor, int(action["value"]))
+        client.files_upload_v2(channel=_dm_channel(client, actor.slack_user_id), content=data, filename=filename,
+                               title=filename, initial_comment=f"The attendees as CSV ({rows} "
+                                                               f"row{'s' if rows != 1 else ''}).")
+
+    def record_form(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        with runtime.db.reading() as session:
+            events.require_manage(session, actor, int(action["value"]), "record its attendance")
+            found = events.attendees(session, actor, int(action["value"]))
+        client.views_open(trigger_id=body["trigger_id"], view=organiser_views.attendance_modal(
+            found, tz=member_tz(runtime, actor), now=now()))
+
+    app.action(ids.EVENTS_PAGE)(ack=ack_only, lazy=[page])
+    app.action(ids.EVENTS_ICS)(ack=ack_only, lazy=[calendar_file])
+    app.action(ids.EVENTS_MANAGE)(ack=ack_only, lazy=[manage])
+    app.action(ids.EVENTS_CSV)(ack=ack_only, lazy=[csv_file])
+    app.action(ids.EVENTS_RECORD)(ack=ack_only, lazy=[record_form])
+
+    def saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        """Validate and save in the ack, so each problem shows by its field."""
+        actor: Actor = context["actor"]
+        editing = _metadata(view)
+        form = form_values(view["state"]["values"])
+        rules = reminder_rules(runtime.settings)
+        try:
+            with runtime.db.transaction() as session:
+                if editing is None:
+                    created = events.create_event(session, actor, form, now=now(), tz=runtime.settings.timezone,
+                                                  rules=rules, source_key=_source_key(view))
+                else:
+                    outcome = events.edit_event(session, actor, editing[0], form, now=now(), rules=rules,
+                                                source_key=_source_key(view))
+        except events.InvalidEvent as e:
+            return ack(response_action="errors", errors=_errors(view, e.errors))
+        except DomainError as e:
+            return ack(response_action="errors", errors=_errors(view, {e.field or ids.EVENTS_TITLE: e.message}))
+        if editing is None:
+            ack(response_action="update", view=organiser_views.done_view(
+                "Event created", created_text(runtime, created, form)))
+        else:
+            ack(response_action="update", view=organiser_views.done_view("Event saved", edited_text(outcome)))
+
+    def after_saved(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        editing = _metadata(view)
+        if editing is None:
+            key = _source_key(view)
+            created = _when_visible(runtime, lambda s: events.created_by(s, key))
+            send_notices(runtime, client, event_ids=created or [])
+            return
+        event_id, sequence = editing
+        if _when_visible(runtime, lambda s: events.get_event(s, event_id).sequence != sequence):
+            send_notices(runtime, client, event_ids=[event_id])
+            refresh_post(runtime, client, event_id)
+
+    def cancel_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        event_id = (_metadata(view) or (0, 0))[0]
+        reason = _value(view["state"]["values"], ids.EVENTS_REASON)
+        try:
+            with runtime.db.transaction() as session:
+                outcome = events.cancel_event(session, actor, event_id, reason=reason, now=now(),
+                                              source_key=_source_key(view))
+        except DomainError as e:
+            return ack(response_action="errors", errors={ids.EVENTS_REASON: e.message})
+        told = f"{outcome.told} {'person' if outcome.told == 1 else 'people'}"
+        text = (f"“{outcome.event.title}” was cancelled already." if outcome.already else
+                f"“{outcome.event.title}” is cancelled. {told} who said going or maybe, or were on the waitlist, "
+                "get a DM.")
+        ack(response_action="update", view=organiser_views.done_view("Event cancelled", text))
+
+    def after_cancel(view: dict[str, Any], client: WebClient) -> None:
+        event_id = (_metadata(view) or (0, 0))[0]
+        if _when_visible(runtime, lambda s: events.get_event(s, event_id).cancelled):
+            send_notices(runtime, client, event_ids=[event_id])
+            refresh_post(runtime, client, event_id)
+
+    def attendance_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        state = next(iter(view["state"]["values"].get(ids.EVENTS_ATTENDED, {}).values()), {}) or {}
+        try:
+            with runtime.db.transaction() as session:
+                came = events.record_attendance(session, actor, int(view["private_metadata"]),
+                                                state.get("selected_users") or [], now=now())
+        except DomainError as e:
+            return ack(response_action="errors", errors={ids.EVENTS_ATTENDED: e.message})
+        ack(response_action="update", view=organiser_views.done_view(
+            "Attendance saved", f"Recorded: {came} {'person' if came == 1 else 'people'} came. Reports now count "
+                                "them rather than who said going."))
+
+    app.view(ids.EVENTS_MODAL)(ack=saved, lazy=[after_saved])
+    app.view(ids.EVENTS_CANCEL_MODAL)(ack=cancel_submitted, lazy=[after_cancel])
+    app.view(ids.EVENTS_ATTENDANCE_MODAL)(attendance_submitted)
+    runtime.home_sections.append(HomeSection(HOME_ORDER, "events", home_section))
+
+
+# Reading the forms -----------------------------------------------------------------------------
+
+def form_values(values: dict[str, Any]) -> events.EventForm:
+    def state(block_id: str) -> dict[str, Any]:
+        return next(iter((values.get(block_id) or {}).values()), {}) or {}
+
+    def moment(block_id: str) -> datetime | None:
+        stamp = state(block_id).get("selected_date_time")
+        return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp else None
+
+    repeat = (state(ids.EVENTS_REPEAT).get("selected_option") or {}).get("value")
+    announce = [o.get("value") for o in state(ids.EVENTS_ANNOUNCE).get("selected_options") or []]
+    return events.EventForm(
+        title=state(ids.EVENTS_TITLE).get("value"),
+        kind=(state(ids.EVENTS_KIND).get("selected_option") or {}).get("value"),
+        starts_at=moment(ids.EVENTS_STARTS), ends_at=moment(ids.EVENTS_ENDS),
+        location=state(ids.EVENTS_LOCATION).get("value"), online_link=state(ids.EVENTS_LINK).get("value"),
+        capacity=state(ids.EVENTS_CAPACITY).get("value"), rsvp_deadline=moment(ids.EVENTS_DEADLINE),
+        description=state(ids.EVENTS_DESCRIPTION).get("value"),
+        repeat=None if repeat in (None, "none") else repeat,
+        repeat_until=organiser_views.until_date(state(ids.EVENTS_UNTIL).get("selected_date")),
+        announce="yes" in announce,
+    )
+
+
+def _metadata(view: dict[str, Any]) -> tuple[int, int] | None:
+    """The event an edit or cancel form is about, and its revision when the form opened."""
+    event_id, _, sequence = str(view.get("private_metadata") or "").partition(":")
+    return (int(event_id), int(sequence or 0)) if event_id.isdigit() else None
+
+
+def _source_key(view: dict[str, Any]) -> str:
+    # The view id is the same for every submission of one opened form (a retry, a double click).
+    return f"view:{view.get('id') or uuid.uuid4().hex}"
+
+
+def _value(values: dict[str, Any], block_id: str) -> str | None:
+    state = next(iter((values.get(block_id) or {}).values()), {}) or {}
+    return state.get("value")
+
+
+def _errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
+    result: dict[str, str] = {}
+    for name, message in errors.items():
+        block_id = name if name in inputs else inputs[0]
+        result[block_id] = (result[block_id] + " " if block_id in result else "") + message
+    return result
+
+
+def _when_visible(runtime: Runtime, check: Callable[[Any], Any]) -> Any:
+    """Wait (about a second at most) until the ack's unit of work can be seen.
+
+    In HTTP mode the ack has committed before a lazy listener starts; in Socket Mode Bolt
+    starts both together.
+    """
+    for attempt in range(10):
+        with runtime.db.reading() as session:
+            found = check(session)
+        if found:
+            return found
+        time.sleep(0.1)
+    return None

@@ -1,0 +1,169 @@
+"""Replies within the ack (database reads only): `/tech events`, `/tech event`, a card, the
+attendees, what a click or a saved form says, and the Home section."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import blocks
+from bot.commands import split
+from bot.config import Settings
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from handlers.events import organiser_views, views
+from storage import events
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor, Role
+
+ALL_WORDS = ("all", "more")
+MINE_WORDS = ("mine", "my", "me")
+
+
+def reminder_rules(settings: Settings) -> events.ReminderRules:
+    return events.ReminderRules.from_labels(settings.event_reminders)
+
+
+def events_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
+    word = rest.lower()
+    if word == "":
+        return list_reply(runtime, actor, "upcoming")
+    if word in ALL_WORDS:
+        return list_reply(runtime, actor, "all")
+    if word in MINE_WORDS:
+        return list_reply(runtime, actor, "mine")
+    if word == "help":
+        return _usage(actor)
+    return _usage(actor, f"I don't know `/tech events {escape(rest[:60])}`.")
+
+
+def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
+    verb, argument = split(rest)
+    if verb in ("", "help"):
+        return _usage(actor)
+    if verb == "new" and not argument:
+        if not actor.has(Role.ORGANISER):
+            return _say("⛔ Only network organisers can create events. Ask one of them, or see `/tech events`.")
+        return _say("🗓 Opening the form for a new event…")
+    if verb == "attendees":
+        if not actor.has(Role.ORGANISER):
+            return _say("⛔ Only network organisers can see who is coming to events.")
+        if not argument:
+            with runtime.db.reading() as session:
+                found = events.recent_and_upcoming(session, actor, now=now())
+            return blocks.ephemeral(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()),
+                                    "Your events")
+        if argument.lstrip("#").isdigit():
+            return attendees_reply(runtime, actor, int(argument.lstrip("#")))
+        return _usage(actor, f"`/tech event attendees` takes an event's number, not "
+                             f"`{escape(argument[:40])}`.")
+    if verb.lstrip("#").isdigit() and not argument:
+        return card_reply(runtime, actor, int(verb.lstrip("#")))
+    return _usage(actor, f"I don't know `/tech event {escape(rest[:60])}`.")
+
+
+def list_reply(runtime: Runtime, actor: Actor, scope: str, *, offset: int = 0, lead: str | None = None) -> dict[str, Any]:
+    moment = now()
+    until = moment + events.DEFAULT_HORIZON if scope == "upcoming" else None
+    tz = member_tz(runtime, actor)
+    with runtime.db.reading() as session:
+        page = events.events_page(session, now=moment, until=until, viewer=actor.member_id, offset=offset,
+                                  limit=views.PAGE_SIZE, mine=scope == "mine")
+    manage = {i.id for i in page.items if events.can_manage(actor, i.organiser_member_id)}
+    body = views.list_blocks(page, scope=scope, now=moment, tz=tz, tz_name=str(tz), manage_ids=manage,
+                             organiser=actor.has(Role.ORGANISER), lead=lead)
+    return blocks.ephemeral(body, views.SCOPE_TITLES[scope])
+
+
+def card_reply(runtime: Runtime, actor: Actor, event_id: int, *, lead: str | None = None) -> dict[str, Any]:
+    try:
+        with runtime.db.reading() as session:
+            info = events.get_event(session, event_id, viewer=actor.member_id)
+    except DomainError as e:
+        return _say(f"⛔ {e.message} `/tech events` lists what's on.")
+    body = views.card_blocks(info, now=now(), tz=member_tz(runtime, actor),
+                             manage=events.can_manage(actor, info.organiser_member_id), lead=lead)
+    return blocks.ephemeral(body, escape(info.title))
+
+
+def attendees_reply(runtime: Runtime, actor: Actor, event_id: int) -> dict[str, Any]:
+    try:
+        with runtime.db.reading() as session:
+            found = events.attendees(session, actor, event_id)
+    except DomainError as e:
+        return _say(f"⛔ {e.message}")
+    body = organiser_views.attendees_blocks(found, tz=member_tz(runtime, actor), now=now(),
+                                  manage=events.can_manage(actor, found.event.organiser_member_id))
+    return blocks.ephemeral(body, f"Attendees: {escape(found.event.title)}")
+
+
+def new_event_modal(runtime: Runtime, actor: Actor):  # type: ignore[no-untyped-def]
+    return organiser_views.event_modal(tz=member_tz(runtime, actor), announce_to=runtime.settings.network_channel)
+
+
+def confirmation(runtime: Runtime, outcome: events.RsvpOutcome) -> str:
+    title = outcome.event.title
+    if outcome.status == events.GOING:
+        said = "You're going" if outcome.changed else "You're already going"
+        return f"✅ {said} to “{title}”. I'll remind you {reminder_rules(runtime.settings).describe()}."
+    if outcome.status == events.WAITLIST:
+        return (f"⏳ “{title}” is full: you're #{outcome.event.viewer_position} on the waitlist. If a place comes "
+                "up, it's yours and I'll tell you by DM.")
+    if outcome.status == events.MAYBE:
+        return f"🤔 Noted: maybe for “{title}”. Press Going when you know; maybe doesn't hold a place."
+    return f"👍 Noted: you can't go to “{title}”." + (" Your place went to the next on the waitlist."
+                                                     if outcome.promoted else "")
+
+
+def created_text(runtime: Runtime, created: list[events.EventInfo], form: events.EventForm) -> str:
+    first = created[0]
+    tz = runtime.settings.tz
+    text = f"“{first.title}” is on: {views.when(first, tz)}."
+    if len(created) > 1:
+        text += f" {views.series_note(first, tz)}: {len(created)} events, each with its own RSVPs."
+    if form.announce and runtime.settings.network_channel:
+        text += " It's being announced in the network channel."
+    return text + " Members can RSVP from /tech events."
+
+
+def edited_text(outcome: events.EditOutcome) -> str:
+    if not outcome.changed:
+        return f"Nothing changed in “{outcome.event.title}”."
+    text = f"Saved “{outcome.event.title}”."
+    if outcome.told:
+        text += f" {outcome.told} {'person' if outcome.told == 1 else 'people'} going or on the waitlist get a DM " \
+                "saying what changed."
+    if outcome.promoted:
+        text += f" {len(outcome.promoted)} moved up from the waitlist and are told by DM."
+    return text
+
+
+def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
+    moment = now()
+    with runtime.db.reading() as session:
+        coming = events.next_for_member(session, actor.member_id, now=moment)
+        joinable = events.could_join(session, actor.member_id, now=moment)
+    return views.home_blocks(coming, joinable, now=moment, tz=member_tz(runtime, actor))
+
+
+def member_tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
+    return _zone(runtime, actor.timezone)
+
+
+def _zone(runtime: Runtime, name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else runtime.settings.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        return runtime.settings.tz
+
+
+def _usage(actor: Actor, problem: str | None = None) -> dict[str, Any]:
+    text = views.EVENTS_USAGE + ("\n\n" + views.ORGANISER_USAGE if actor.has(Role.ORGANISER) else "")
+    body = ([blocks.section(problem)] if problem else []) + [blocks.section(text)]
+    return blocks.ephemeral(body, "Events")
+
+
+def _say(text: str) -> dict[str, Any]:
+    """Our sentence, which may quote organiser text: shown literally (rich_text)."""
+    return blocks.ephemeral([views.note(text)], escape(text)[:150])
