@@ -16,7 +16,7 @@ PROFILE_REGISTRATION = "profile_registration"
 FIND_MESSAGE = "find_message"
 FIND_EXPORT = "find_export"
 
-# Awards: nominations, panel review, announcements (handlers/awards.py, awards_views.py)
+# Awards: nominations, panel review, announcements (handlers/awards/)
 AWARDS_NOMINATE_SHORTCUT = "awards_nominate_message"
 AWARDS_NOMINATE_MODAL = "awards_nominate"
 AWARDS_NOMINATE_OPEN = "awards_nominate_open"

@@ -1,7 +1,7 @@
 """Scheduled award posts: a cycle's opening, the reminder three days before it closes, the
 close (which schedules the nominee notices when the cycle tells nominees), and those notices.
 
-storage/awards.py schedules the due rows when a cycle opens or closes early; these
+storage/awards/ schedules the due rows when a cycle opens or closes early; these
 deliverers post each one once (the ledger's claim), and skip what no longer applies.
 """
 

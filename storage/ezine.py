@@ -255,7 +255,7 @@ def _opportunities(session: Session, ctx: Context) -> list[dict[str, Any]]:
 
 
 def _awards(session: Session, ctx: Context) -> list[dict[str, Any]]:
-    """Awards open for nominations, and winners announced in the period (storage/awards.py)."""
+    """Awards open for nominations, and winners announced in the period (storage/awards/)."""
     result: list[dict[str, Any]] = [
         {"kind": "open", "title": c.title, "closes_label": _local(c.closes_at, ctx.period.tz)}
         for c in awards.open_cycles(session, ctx.period.due)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -504,6 +505,20 @@ def test_two_panel_members_scoring_at_the_same_moment(slack: Harness):
         assert {s: r.json()["response_action"] for s, r in replies.items()} == {PANEL: "update", PANEL2: "update"}
         review = technet.command(PANEL, f"awards review {cycle_id}")
     assert "average 3.5/5" in review.text and "scored by 2 of 2" in review.text
+
+
+def test_a_failure_after_the_ack_reaches_the_member_and_the_log(slack: Harness, caplog: pytest.LogCaptureFixture):
+    # The form opens in a lazy listener; bot/app.py wraps every one with telling_failures.
+    technet = slack
+    open_cycle(technet, closes=now() + timedelta(days=10))
+    technet.standin.refuse("views.open", "invalid_blocks")
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        reply = technet.command(MEMBER, "nominate")
+    assert reply.status == 200 and reply.body == ""
+    told = technet.standin.calls_to("response_url")[-1].args
+    assert told["response_type"] == "ephemeral" and "Something went wrong on our side" in told["text"]
+    reference = told["text"].split("reference `")[1].split("`")[0]
+    assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
 
 
 # Every subcommand: usage, help, bad input -----------------------------------------------------

@@ -1,7 +1,7 @@
 """Awards: awards run in cycles; staff nominate; the cycle's panel scores, shortlists, announces.
 
 Nominations are confidential: only the cycle's panel and the nominator who wrote one
-may read it (storage/awards.py enforces that; every panel read lands in AwardAudit).
+may read it (storage/awards/ enforces that; every panel read lands in AwardAudit).
 """
 
 from __future__ import annotations

@@ -1,0 +1,147 @@
+"""`/tech awards ...`: list, mine, new (organisers' form), close, figures, review, export, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from handlers.awards import panel_views, views
+from handlers.awards.common import _field, _say, _selected, _state, _tz, _unit, _value_of
+from handlers.awards.panel import _check_export, _exportable, _send_export
+from handlers.help import visible
+from storage import awards, members
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor
+
+
+def register(app: App, runtime: Runtime) -> None:
+    awards_matcher = runtime.subcommands.matcher("awards", owner=__name__)
+
+    def awards_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        verb, argument = split(split(body.get("text"))[1])
+        try:
+            ack(**_awards_reply(runtime, actor, verb, argument))
+        except DomainError as e:
+            ack(**_say(f":no_entry: {escape(e.message)}"))
+
+    def awards_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        verb, argument = split(split(body.get("text"))[1])
+        if verb == "new" and actor.has(members.Role.ORGANISER):
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=views.new_cycle_modal(sorted(runtime.grants.panel)))
+        elif verb == "export":
+            try:
+                number = _cycle_number(argument, required=False)
+                with runtime.db.reading() as session:
+                    _exportable(session, actor, number)
+            except DomainError:
+                return  # the ack has said why (and recorded a refusal)
+            _send_export(runtime, client, actor, number)
+
+    app.command(COMMAND, matchers=[awards_matcher])(ack=awards_ack, lazy=[awards_lazy])
+
+    def new_cycle_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        values = view["state"]["values"]
+        try:
+            with runtime.db.transaction() as session:
+                cycle = awards.open_cycle(session, actor, now=now(), default_panel=runtime.grants.panel,
+                                          **_new_cycle_values(values))
+        except DomainError as e:
+            return ack(response_action="errors", errors={_field(view, e.field): e.message})
+        tz = _tz(runtime, actor)
+        where = f"<#{runtime.settings.network_channel}>" if runtime.settings.network_channel else \
+            "the network channel (TECHNET_NETWORK_CHANNEL is not set, so nothing will be posted)"
+        ack(response_action="update", view=views.done_view("Award cycle opened", (
+            f"*{escape(cycle.title)}* (cycle `{cycle.id}`) takes nominations from {views.when(cycle.opens_at, tz)} "
+            f"to {views.when(cycle.closes_at, tz)}. The opening, a reminder three days before the close and "
+            f"the close are posted in {where}. Panel: {', '.join(f'<@{p}>' for p in cycle.panel)}; "
+            f"chair <@{cycle.chair}>.")))
+
+    app.view(ids.AWARDS_NEW_MODAL)(new_cycle_submitted)
+
+
+def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[str, Any]:
+    tz = _tz(runtime, actor)
+    moment = now()
+    if verb in ("", "help"):
+        return _usage(runtime, actor)
+    if verb == "list":
+        with runtime.db.reading() as session:
+            return blocks.ephemeral(views.cycles_blocks(awards.all_cycles(session, moment), tz), "Award cycles")
+    if verb == "mine":
+        with runtime.db.reading() as session:
+            copies = awards.my_nominations(session, actor, now=moment)
+        return blocks.ephemeral(views.my_nominations_blocks(copies, tz), "Your nominations")
+    if verb == "new":
+        actor.require(members.Role.ORGANISER, "open award cycles")
+        return _say(":trophy: Opening the form for a new award cycle…")
+    if verb == "close":
+        number = _cycle_number(argument, required=True)
+        with runtime.db.transaction() as session:
+            cycle = awards.close_cycle(session, actor, number, now=moment)
+        return _say(f":lock: *{escape(cycle.title)}* is closed to nominations; the closing post goes out shortly.")
+    if verb == "figures":
+        with runtime.db.reading() as session:
+            rows = awards.figures(session, actor, now=moment)
+        return blocks.ephemeral(views.figures_blocks(rows), "Award figures")
+    if verb == "review":
+        number = _cycle_number(argument, required=False)
+        review = _unit(runtime, lambda s: awards.review(s, actor, number, now=moment))
+        return blocks.ephemeral(panel_views.review_blocks(review, tz), f"{review.cycle.title}: nominations")
+    if verb == "export":
+        cycle = _check_export(runtime, actor, _cycle_number(argument, required=False))
+        return _say(f":outbox_tray: Exporting the nominations of *{escape(cycle.title)}*: the CSV arrives in a "
+                    "direct message in a moment. The export is recorded in the audit log.")
+    if verb == "audit":
+        number = _cycle_number(argument, required=False)
+        info, lines = _unit(runtime, lambda s: awards.audit_log(s, actor, number, now=moment))
+        return blocks.ephemeral(panel_views.audit_blocks(info, lines, tz), "Audit log")
+    usage = _usage(runtime, actor)
+    usage["blocks"].insert(0, blocks.section(f"I don't know `/tech awards {escape(verb[:40])}`.").to_dict())
+    return usage
+
+
+def _usage(runtime: Runtime, actor: Actor) -> dict[str, Any]:
+    lines = [(c.usage, c.summary) for c in visible(runtime.content, actor.roles) if c.subcommand == "awards"]
+    text = runtime.templates.get_template("awards_usage.md.j2").render(lines=lines)
+    return blocks.ephemeral([blocks.section(text)], "Awards")
+
+
+def _cycle_number(argument: str, *, required: bool) -> int | None:
+    argument = argument.strip().lstrip("#")
+    if not argument and not required:
+        return None
+    if not argument.isdigit():
+        raise DomainError("Give the cycle's number, e.g. `/tech awards review 3`; `/tech awards list` shows them.")
+    return int(argument)
+
+
+def _new_cycle_values(values: dict[str, Any]) -> dict[str, Any]:
+    def moment(block_id: str) -> datetime | None:
+        stamp = _state(values, block_id).get("selected_date_time")
+        return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp else None
+
+    closes = moment(ids.AWARDS_CLOSES)
+    if closes is None:
+        raise DomainError("Choose when nominations close.", field=ids.AWARDS_CLOSES)
+    rules = {o["value"] for o in _state(values, ids.AWARDS_RULES).get("selected_options") or []}
+    criteria = (_value_of(values, ids.AWARDS_CRITERIA) or "").splitlines()
+    return dict(
+        name=_value_of(values, ids.AWARDS_NAME) or "", description=_value_of(values, ids.AWARDS_DESCRIPTION) or "",
+        criteria=criteria, label=_value_of(values, ids.AWARDS_LABEL) or "", opens_at=moment(ids.AWARDS_OPENS),
+        closes_at=closes, allow_self="allow_self" in rules, allow_team="allow_team" in rules,
+        notify_nominees=_selected(values, ids.AWARDS_NOTIFY) or awards.NOTIFY_NEVER,
+        panel=_state(values, ids.AWARDS_PANEL).get("selected_users") or [],
+        chair=_state(values, ids.AWARDS_CHAIR).get("selected_user"),
+    )

@@ -1,0 +1,95 @@
+"""Helpers the awards listeners share: one unit of work, waiting for the ack's, DMs, form values.
+
+Internal to handlers/awards/ (hence the underscores): other features have their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot import blocks
+from bot.runtime import Runtime
+from storage import awards
+from storage.clock import now
+from storage.members import Actor
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _unit(runtime: Runtime, work: Callable[[Session], T]) -> T:
+    """One unit of work. A refused panel request is rolled back, so it is recorded in a unit of its own."""
+    try:
+        with runtime.db.transaction() as session:
+            return work(session)
+    except awards.PanelRefusal as refusal:
+        log.warning("awards: %s was refused %r (cycle %s)", refusal.actor, refusal.action, refusal.cycle_id)
+        with runtime.db.transaction() as session:
+            awards.record_refusal(session, refusal, now=now())
+        raise
+
+
+def _when_recorded(runtime: Runtime, recorded: Callable[[Session], bool], then: Callable[[Session], T]) -> T | None:
+    """Run `then` once the ack's unit of work is visible.
+
+    In HTTP mode (process_before_response) the ack has finished before a lazy listener
+    starts; in Socket Mode Bolt starts both together, so look again for about a second.
+    """
+    for attempt in range(10):
+        with runtime.db.reading() as session:
+            ready = recorded(session)
+        if ready:
+            break
+        if attempt < 9:
+            time.sleep(0.1)
+    else:
+        return None
+    with runtime.db.transaction() as session:
+        return then(session)
+
+
+def _dm_channel(client: WebClient, user_id: str) -> str:
+    return str(client.conversations_open(users=user_id)["channel"]["id"])
+
+
+def _dm(client: WebClient, user_id: str, **message: Any) -> None:
+    """A direct message from the bot (the conversation is opened first, as files need it too)."""
+    client.chat_postMessage(channel=_dm_channel(client, user_id), **message)
+
+
+def _say(mrkdwn: str) -> dict[str, Any]:
+    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])
+
+
+def _tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
+    try:
+        return ZoneInfo(actor.timezone) if actor.timezone else runtime.settings.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        return runtime.settings.tz
+
+
+def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return next(iter((values.get(block_id) or {}).values()), {}) or {}
+
+
+def _value_of(values: dict[str, Any], block_id: str) -> str | None:
+    value = _state(values, block_id).get("value")
+    return value if value else None
+
+
+def _selected(values: dict[str, Any], block_id: str) -> str | None:
+    option = _state(values, block_id).get("selected_option")
+    return option.get("value") if option else None
+
+
+def _field(view: dict[str, Any], field: str | None) -> str:
+    """The block to show an error next to: the one named, else the first input of the view."""
+    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
+    return field if field in inputs else (inputs[0] if inputs else "")

@@ -1,0 +1,239 @@
+"""Nominating in chat: `/tech nominate`, the message shortcut, Nominate buttons and the form.
+
+The nominator's copy comes by DM, with Edit and Withdraw while the cycle is open.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot import blocks, ids
+from bot.commands import COMMAND, split
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from handlers.awards import views
+from handlers.awards.common import _dm, _field, _say, _selected, _state, _tz, _value_of, _when_recorded
+from storage import awards, members
+from storage.awards import NominationForm
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor
+
+NOMINATE_USAGE = ("`/tech nominate` opens the nomination form; `/tech nominate @colleague` fills in who. "
+                  "You can also use *Nominate for an award* in a message's menu (⋮ More actions).")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    nominate = runtime.subcommands.matcher("nominate", owner=__name__)
+
+    # /tech nominate [@colleague] -----------------------------------------------------
+    def nominate_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        rest = split(body.get("text"))[1].strip()
+        if rest.lower() == "help":
+            return ack(**_say(NOMINATE_USAGE))
+        with runtime.db.reading() as session:
+            cycles = awards.open_cycles(session, now())
+            nominee = _nominee_in_text(session, rest)
+        if not cycles:
+            return ack(**_say("No award is open for nominations right now. `/tech awards list` shows the cycles."))
+        if rest and nominee is None:
+            return ack(**_say(f"I couldn't tell who “{escape(rest[:80])}” is. Type `/tech nominate` and choose "
+                              "them in the form, or mention them: `/tech nominate @colleague`."))
+        ack()
+
+    def nominate_open(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        rest = split(body.get("text"))[1].strip()
+        if rest.lower() == "help":
+            return
+        with runtime.db.reading() as session:
+            cycles = awards.open_cycles(session, now())
+            nominee = _nominee_in_text(session, rest)
+        if cycles and (nominee or not rest):
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=views.nomination_modal(cycles, _tz(runtime, context["actor"]), nominee=nominee))
+
+    app.command(COMMAND, matchers=[nominate])(ack=nominate_ack, lazy=[nominate_open])
+
+    # The message shortcut, and Nominate buttons (Home tab, channel posts) -------------
+    def shortcut_open(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
+        message = body.get("message") or {}
+        author = message.get("user")
+        if message.get("bot_id") or not author or author == context.get("bot_user_id"):
+            respond(text="Bots and apps cannot be nominated: use the shortcut on a colleague's message.",
+                    response_type="ephemeral")
+            return
+        _open_form(runtime, client, context["actor"], body["trigger_id"], nominee=author, respond=respond)
+
+    app.shortcut(ids.AWARDS_NOMINATE_SHORTCUT)(ack=ack_only, lazy=[shortcut_open])
+
+    def nominate_button(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                        respond: Respond) -> None:
+        _open_form(runtime, client, context["actor"], body["trigger_id"], selected=int(action["value"]),
+                   respond=respond if body.get("response_url") else None)
+
+    app.action(ids.AWARDS_NOMINATE_OPEN)(ack=ack_only, lazy=[nominate_button])
+
+    # The nomination form ---------------------------------------------------------------
+    def nomination_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        form = _form(view)
+        try:
+            _meet(runtime, client, form)
+            with runtime.db.transaction() as session:
+                result = awards.submit_nomination(session, actor, form, submission_id=_submission_id(view),
+                                                   now=now())
+        except DomainError as e:
+            return ack(response_action="errors", errors={_field(view, e.field): e.message})
+        tz = _tz(runtime, actor)
+        if result.outcome == awards.REFUSED_CLOSED:
+            assert result.cycle is not None
+            reason = (f"Nominations for {result.cycle.title} closed at {views.when(result.cycle.closes_at, tz)}. "
+                      "I've sent you what you wrote in a direct message, so it is not lost.")
+            return ack(response_action="errors", errors={_field(view, ids.AWARDS_AWARD): reason})
+        assert result.nomination is not None
+        said = "updated" if result.outcome == awards.UPDATED else "saved"
+        ack(response_action="update", view=views.done_view(
+            "Nomination " + said, f"Your nomination of *{escape(result.nomination.nominee_name)}* for "
+            f"*{escape(result.nomination.cycle.title)}* is {said}. A copy is on its way to you by direct message."))
+
+    def nomination_dm(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor: Actor = context["actor"]
+        form = _form(view)
+        key = awards.submission_key(_submission_id(view), actor.slack_user_id, form)
+        claim = _when_recorded(runtime, lambda s: awards.submission_known(s, key),
+                               lambda s: awards.claim_submission_dm(s, key, now=now()))
+        if claim is None:
+            return  # refused in the form, or a repeated delivery whose message has gone already
+        try:
+            _send_submission_dm(runtime, client, actor, claim, form)
+        except SlackApiError:
+            with runtime.db.transaction() as session:
+                awards.release_submission_dm(session, key)
+            raise
+
+    app.view(ids.AWARDS_NOMINATE_MODAL)(ack=nomination_submitted, lazy=[nomination_dm])
+    # "OK" on a modal that only says what happened closes it.
+    app.view(ids.AWARDS_DONE_MODAL)(ack_only)
+
+    def edit_nomination(body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                        context: BoltContext) -> None:
+        actor = context["actor"]
+        with runtime.db.reading() as session:
+            copy = awards.check_can_edit(session, actor, int(action["value"]), now=now())
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=views.nomination_modal([], _tz(runtime, actor), editing=copy))
+
+    def withdraw_nomination(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                            respond: Respond) -> None:
+        actor = context["actor"]
+        with runtime.db.transaction() as session:
+            copy = awards.withdraw_nomination(session, actor, int(action["value"]), now=now())
+        intro = f"You withdrew your nomination of {views.nominee_label(copy)} for *{escape(copy.cycle.title)}*."
+        respond(replace_original=True, text=intro,
+                blocks=blocks.to_dicts(views.nomination_blocks(copy, _tz(runtime, actor), intro)))
+
+    app.action(ids.AWARDS_NOMINATION_EDIT)(ack=ack_only, lazy=[edit_nomination])
+    app.action(ids.AWARDS_NOMINATION_WITHDRAW)(ack=ack_only, lazy=[withdraw_nomination])
+
+
+def _open_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str, *, selected: int | None = None,
+               nominee: str | None = None, respond: Respond | None = None) -> None:
+    with runtime.db.reading() as session:
+        cycles = awards.open_cycles(session, now())
+    if not cycles or selected is not None and selected not in {c.id for c in cycles}:
+        text = "That award is not open for nominations any more." if cycles else \
+            "No award is open for nominations right now."
+        if respond is not None:
+            respond(text=text, response_type="ephemeral")
+        else:
+            _dm(client, actor.slack_user_id, text=text)
+        return
+    client.views_open(trigger_id=trigger_id, view=views.nomination_modal(cycles, _tz(runtime, actor),
+                                                                           selected=selected, nominee=nominee))
+
+
+def _nominee_in_text(session: Session, text: str) -> str | None:
+    """`<@U123|name>` (escaped mentions) or `@name` (Slack sends names as typed when escaping is off)."""
+    text = text.strip()
+    if text.startswith("<@") and text.endswith(">"):
+        return text[2:-1].split("|")[0] or None
+    return awards.member_by_name(session, text) if text else None
+
+
+def _submission_id(view: dict[str, Any]) -> str:
+    """Slack's id of the opened modal: a retried delivery repeats it; a new modal gets a new one.
+
+    (The local shell's submissions carry none; the content alone then tells repeats apart.)
+    """
+    return str(view.get("id") or "")
+
+
+def _form(view: dict[str, Any]) -> NominationForm:
+    values = view["state"]["values"]
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    award = _selected(values, ids.AWARDS_AWARD)
+    return NominationForm(
+        cycle_id=int(award) if award and award.isdigit() else None,
+        nominee=_state(values, ids.AWARDS_NOMINEE).get("selected_user"),
+        team_members=tuple(_state(values, ids.AWARDS_TEAM_MEMBERS).get("selected_users") or ()),
+        team_name=_value_of(values, ids.AWARDS_TEAM_NAME),
+        citation=_value_of(values, ids.AWARDS_CITATION) or "",
+        examples=tuple(v for v in (_value_of(values, b) for b in ids.AWARDS_EXAMPLES) if v),
+        link=_value_of(values, ids.AWARDS_LINK),
+        nomination_id=metadata.get("nomination"),
+    )
+
+
+def _meet(runtime: Runtime, client: WebClient, form: NominationForm) -> None:
+    """Know each nominee before the rules look at them: bots and deactivated accounts are refused.
+
+    The nominee is looked up in Slack each time (one quick read; a stored member may have
+    left since); team members only on first contact, as the middleware does for askers.
+    """
+    refresh = {form.nominee} if form.nominee else set()
+    for user_id in [u for u in (form.nominee, *form.team_members) if u]:
+        with runtime.db.reading() as session:
+            known = members.find_member(session, user_id) is not None
+        if known and user_id not in refresh:
+            continue
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as e:
+            if known:
+                continue
+            field = ids.AWARDS_NOMINEE if user_id == form.nominee else ids.AWARDS_TEAM_MEMBERS
+            raise DomainError(f"I couldn't look up <@{user_id}> in Slack ({e.response.get('error')}); "
+                              "try again in a minute.", field=field) from None
+        with runtime.db.transaction() as session:
+            members.upsert_from_slack(session, user_id, user, now=now())
+
+
+def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim: awards.DmClaim,
+                        form: NominationForm) -> None:
+    tz = _tz(runtime, actor)
+    if claim.outcome == awards.REFUSED_CLOSED:
+        with runtime.db.reading() as session:
+            cycle = awards.get_cycle(session, form.cycle_id, now()) if form.cycle_id else None
+            if cycle is None and form.nomination_id:
+                cycle = awards.my_nomination(session, actor, form.nomination_id, now=now()).cycle
+        assert cycle is not None
+        intro = runtime.templates.get_template("awards_returned.md.j2").render(
+            title=cycle.title, closed=views.when(cycle.closes_at, tz))
+        body = views.returned_blocks(intro, form.as_text())
+        _dm(client, claim.nominator_user, text="Your nomination arrived after the close",
+                                blocks=blocks.to_dicts(body))
+        return
+    copy = claim.nomination
+    assert copy is not None
+    intro = runtime.templates.get_template("awards_confirmation.md.j2").render(
+        outcome=claim.outcome, nominee=copy.nominee_name, title=copy.cycle.title,
+        closes=views.when(copy.cycle.closes_at, tz))
+    _dm(client, claim.nominator_user, text=f"Your nomination for {copy.cycle.title}",
+                            blocks=blocks.to_dicts(views.nomination_blocks(copy, tz, intro)))

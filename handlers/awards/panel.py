@@ -1,0 +1,160 @@
+"""The panel's buttons and forms: read and score, shortlist, winner, export, and announcing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot import blocks, ids
+from bot.listeners import ack_only
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from handlers.awards import panel_views, views
+from handlers.awards.common import _dm_channel, _field, _selected, _tz, _unit, _value_of, _when_recorded
+from storage import awards
+from storage.clock import now
+from storage.errors import DomainError
+from storage.members import Actor
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def read_and_score(body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                       context: BoltContext) -> None:
+        actor = context["actor"]
+        cycle_id, key, _ = panel_views.parse_value(action.get("value"))
+        cycle, summary = _unit(runtime, lambda s: awards.nominee_detail(s, actor, cycle_id, key, now=now()))
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=panel_views.score_modal(cycle, summary, _tz(runtime, actor)))
+
+    def score_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        actor = context["actor"]
+        cycle_id, key, _ = panel_views.parse_value(view.get("private_metadata"))
+        values = view["state"]["values"]
+        try:
+            def work(session: Session) -> awards.NomineeSummary:
+                cycle = awards.get_cycle(session, cycle_id, now())
+                scores = {c: _int(_selected(values, f"{ids.AWARDS_SCORE_PREFIX}{i}")) for i, c in
+                          enumerate(cycle.criteria)}
+                return awards.score_nominee(session, actor, cycle_id, key, scores, now=now())
+
+            summary = _unit(runtime, work)
+        except DomainError as e:
+            return ack(response_action="errors", errors={_field(view, e.field): e.message})
+        average = f"{summary.average:.1f}/5" if summary.average is not None else "none"
+        ack(response_action="update", view=views.done_view("Scores saved", (
+            f"Your scores for *{escape(summary.name)}* are saved. Average now {average}, "
+            f"from {summary.scorers} panel member(s).")))
+
+    app.action(ids.AWARDS_READ)(ack=ack_only, lazy=[read_and_score])
+    app.view(ids.AWARDS_SCORE_MODAL)(score_submitted)
+
+    def panel_change(change: Callable[[Session, Actor, int, str], Any]) -> Callable[..., None]:
+        def changed(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
+                    respond: Respond) -> None:
+            actor = context["actor"]
+            cycle_id, key, page = panel_views.parse_value(action.get("value"))
+
+            def work(session: Session) -> awards.Review:
+                if key:
+                    change(session, actor, cycle_id, key)
+                return awards.review(session, actor, cycle_id, now=now())
+
+            review = _unit(runtime, work)
+            reply = blocks.ephemeral(panel_views.review_blocks(review, _tz(runtime, actor), page=page),
+                                     f"{review.cycle.title}: nominations")
+            respond(replace_original=True, **reply)
+
+        return changed
+
+    def shortlist_toggle(session: Session, actor: Actor, cycle_id: int, key: str) -> Any:
+        _, summary = awards.nominee_detail(session, actor, cycle_id, key, now=now(), audit=False)
+        return awards.set_shortlisted(session, actor, cycle_id, key, not summary.shortlisted, now=now())
+
+    app.action(ids.AWARDS_SHORTLIST)(ack=ack_only, lazy=[panel_change(shortlist_toggle)])
+    app.action(ids.AWARDS_WINNER)(ack=ack_only, lazy=[panel_change(
+        lambda s, a, c, k: awards.mark_winner(s, a, c, k, now=now()))])
+    app.action(ids.AWARDS_PAGE)(ack=ack_only, lazy=[panel_change(lambda *_: None)])
+
+    def export_button(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        cycle_id, _, _ = panel_views.parse_value(action.get("value"))
+        _send_export(runtime, client, context["actor"], cycle_id)
+
+    app.action(ids.AWARDS_EXPORT)(ack=ack_only, lazy=[export_button])
+
+    # Announcing: a preview to approve, then the post ------------------------------------
+    def open_announce(body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                      context: BoltContext) -> None:
+        actor = context["actor"]
+        cycle_id, _, _ = panel_views.parse_value(action.get("value"))
+        draft = _unit(runtime, lambda s: awards.announcement_draft(s, actor, cycle_id, now=now()))
+        text = runtime.templates.get_template("awards_announcement.md.j2").render(
+            cycle=draft.cycle, winner=_mentions(draft.winner), shortlist=[_mentions(r) for r in draft.shortlist])
+        client.views_open(trigger_id=body["trigger_id"], view=panel_views.announce_modal(draft.cycle, text))
+
+    def announce_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        actor = context["actor"]
+        cycle_id, _, _ = panel_views.parse_value(view.get("private_metadata"))
+        text = _value_of(view["state"]["values"], ids.AWARDS_ANNOUNCE_TEXT) or ""
+        if not runtime.settings.network_channel:
+            return ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: (
+                "No network channel is configured (TECHNET_NETWORK_CHANNEL), so there is nowhere to post.")})
+        try:
+            draft = _unit(runtime, lambda s: awards.approve_announcement(s, actor, cycle_id, text, now=now()))
+        except DomainError as e:
+            return ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: e.message})
+        ack(response_action="update", view=views.done_view("Announcing", (
+            f"The winner of *{escape(draft.cycle.title)}* is being announced in "
+            f"<#{runtime.settings.network_channel}>.")))
+
+    def post_announcement(body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                          context: BoltContext) -> None:
+        cycle_id, _, _ = panel_views.parse_value(view.get("private_metadata"))
+        text = _when_recorded(runtime, lambda s: awards.get_cycle(s, cycle_id, now()).announced_at is not None,
+                              lambda s: awards.begin_announcement_post(s, cycle_id))
+        if text is None:
+            return  # not approved, or posted (or being posted) already
+        try:
+            posted = client.chat_postMessage(channel=runtime.settings.network_channel or "", text=text[:3000],
+                                             blocks=blocks.to_dicts(panel_views.announcement_blocks(text)))
+        except SlackApiError:
+            with runtime.db.transaction() as session:
+                awards.abandon_announcement(session, cycle_id)
+            raise
+        with runtime.db.transaction() as session:
+            awards.finish_announcement_post(session, cycle_id, str(posted["ts"]))
+
+    app.action(ids.AWARDS_ANNOUNCE)(ack=ack_only, lazy=[open_announce])
+    app.view(ids.AWARDS_ANNOUNCE_MODAL)(ack=announce_submitted, lazy=[post_announcement])
+
+
+def _exportable(session: Session, actor: Actor, cycle_id: int | None) -> awards.CycleInfo:
+    cycle = awards.panel_cycle(session, actor, cycle_id, action="export nominations", now=now())
+    if cycle.state in (awards.UPCOMING, awards.OPEN):
+        raise DomainError(f"{cycle.title} is still open for nominations; export it once it closes.")
+    return cycle
+
+
+def _check_export(runtime: Runtime, actor: Actor, cycle_id: int | None) -> awards.CycleInfo:
+    return _unit(runtime, lambda session: _exportable(session, actor, cycle_id))
+
+
+def _send_export(runtime: Runtime, client: WebClient, actor: Actor, cycle_id: int | None) -> None:
+    """The CSV goes to the asker alone, through Slack's upload flow (upload URL, then complete)."""
+    tz = _tz(runtime, actor)
+    filename, data = _unit(runtime, lambda s: awards.export_csv(s, actor, cycle_id, tz=tz, now=now()))
+    client.files_upload_v2(channel=_dm_channel(client, actor.slack_user_id), content=data, filename=filename, title=filename,
+                           initial_comment="The nominations you asked for. Confidential: for the panel only.")
+
+
+def _mentions(ref: awards.NomineeRef) -> str:
+    people = ", ".join(f"<@{u}>" for u in ref.user_ids)
+    return f"the {ref.team_name} team ({people})" if ref.team_name else people
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
