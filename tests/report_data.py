@@ -4,7 +4,7 @@
 RSVPs, award cycles and nominations, registration statuses, CPD entries, mentoring,
 news, e-zine issues, announcements and opportunities. `load()` writes them with bulk
 inserts (ids come back through RETURNING, in the order given). The tests work out the
-figures they expect from these records in Python, never through storage/report.py.
+figures they expect from these records in Python, never through storage/report/.
 """
 
 from __future__ import annotations
