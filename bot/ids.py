@@ -159,7 +159,7 @@ EZINE_EDIT_INTRO = "ezine_edit_intro"
 EZINE_INTRO_MODAL = "ezine_intro_modal"
 EZINE_INTRO = "ezine_intro"
 
-# Events: listing, RSVPs, the organisers' forms, attendance (handlers/events.py, events_views.py)
+# Events: listing, RSVPs, the organisers' forms, attendance (handlers/events/)
 EVENTS_GOING = "events_going"
 EVENTS_MAYBE = "events_maybe"
 EVENTS_NOT_GOING = "events_not_going"

@@ -130,7 +130,7 @@ def _slack_link(url: str | None) -> str | None:
 def _rsvp_button(item: dict[str, Any]) -> Any:
     """The events feature's own Going button, so its rules (capacity, waitlist, reminders) apply.
 
-    With the bare event id as its value, handlers/events.py records the answer and
+    With the bare event id as its value, handlers/events/ records the answer and
     confirms it to the member alone, leaving the e-zine's message as it was.
     """
     return blocks.button("Going", ids.EVENTS_GOING, str(int(item["id"])), style="primary")

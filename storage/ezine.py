@@ -232,7 +232,7 @@ def _spotlight(session: Session, ctx: Context) -> list[dict[str, Any]]:
 
 
 def _events(session: Session, ctx: Context) -> list[dict[str, Any]]:
-    """What is on before the next issue (storage/events.py), with what the RSVP button needs."""
+    """What is on before the next issue (storage/events/), with what the RSVP button needs."""
     until = ctx.period.due + (ctx.period.due - ctx.period.start)
     result = []
     for info in events.upcoming_events(session, ctx.period.due, until)[:8]:
