@@ -22,6 +22,14 @@ class Refused(Exception):
     """A command cannot go on; the message says why in one line."""
 
 
+class _RoutineAlembic(logging.Filter):
+    """Alembic names its dialect and DDL mode each time it reads the schema revision, which
+    every command does at start: noise. Its "Running upgrade" lines still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv(os.environ.get("TECHNET_ENV_FILE", ".env"))
     parser = build_parser()
@@ -29,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic.runtime.migration").addFilter(_RoutineAlembic())
         return int(args.func(settings, args) or 0)
     except (ConfigError, SchemaOutOfDate, ContentError, Refused) as e:
         print(f"technet: {e}", file=sys.stderr)

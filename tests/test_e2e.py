@@ -103,3 +103,12 @@ def test_the_shell_answers_help_on_a_fresh_sqlite_database(tmp_path: Path):
     assert shell.returncode == 0, shell.stderr
     assert "`/tech help`" in shell.stdout
     assert (tmp_path / "var" / "technet.db").exists()
+
+
+def test_commands_log_the_migrations_they_run_and_nothing_routine(tmp_path: Path):
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    upgrade, demo = (subprocess.run([TECHNET, *args], env=env, cwd=tmp_path, capture_output=True, text=True,
+                                    timeout=120, check=True) for args in (["db", "upgrade"], ["demo-data"]))
+    assert "Running upgrade  -> 0001" in upgrade.stderr
+    assert "technet: sample data loaded" in demo.stdout + demo.stderr
+    assert "Context impl" not in upgrade.stderr + demo.stderr
