@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
 )
@@ -28,10 +29,20 @@ MESSAGE_BLOCK_LIMIT = 50
 SURFACE_BLOCK_LIMIT = 100
 SECTION_TEXT_LIMIT = 3000
 PLAIN_LIMIT = 150
+OPTION_LIMIT = 75
+
+
+def plain(text: str, limit: int = PLAIN_LIMIT) -> PlainTextObject:
+    return PlainTextObject(text=truncate(text, limit), emoji=True)
+
+
+def option(text: str, value: str) -> Option:
+    """A choice in a select or radio buttons (Slack allows 75 characters of text in one)."""
+    return Option(text=plain(text, OPTION_LIMIT), value=value)
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=truncate(text, PLAIN_LIMIT), emoji=True))
+    return HeaderBlock(text=plain(text))
 
 
 def section(mrkdwn: str, *, accessory: Any = None, block_id: str | None = None) -> SectionBlock:

@@ -13,9 +13,7 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
-    Option,
     PlainTextInputElement,
-    PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
     StaticSelectElement,
@@ -37,14 +35,6 @@ CPD_USAGE = (
     "`/tech cpd export`  your entries as CSV for your appraisal (PDR); `/tech cpd export all` for every year"
 )
 ORGANISER_USAGE = "`/tech cpd summary`  the network's figures (organisers): who logged anything, median days, share on track"
-
-
-def _plain(text: str, limit: int = 150) -> PlainTextObject:
-    return PlainTextObject(text=truncate(text, limit), emoji=True)
-
-
-def _option(text: str, value: str) -> Option:
-    return Option(text=_plain(text, 75), value=value)
 
 
 def bar(logged: float, target: float, width: int = 10) -> str:
@@ -142,9 +132,9 @@ def summary_blocks(s: Summary, rules: CpdRules) -> list[Block]:
 
 def log_modal(today: date, draft: CpdDraft | None = None) -> View:
     """The CPD log form, prefilled from a draft (an event attended, a mentoring pairing) when given."""
-    categories = [_option(label, key) for key, label in cpd.CATEGORIES.items()]
+    categories = [blocks.option(label, key) for key, label in cpd.CATEGORIES.items()]
     chosen = next((o for o in categories if draft and o.value == draft.category), None)
-    units = [_option("Hours", cpd.HOURS), _option("Days", cpd.DAYS)]
+    units = [blocks.option("Hours", cpd.HOURS), blocks.option("Days", cpd.DAYS)]
     unit = next(o for o in units if o.value == (draft.unit if draft else cpd.HOURS))
     amount = f"{draft.amount:g}" if draft and draft.amount else None
     body: list[Block] = []
@@ -173,8 +163,8 @@ def log_modal(today: date, draft: CpdDraft | None = None) -> View:
                    element=UrlInputElement(action_id=ids.CPD_LINK,
                                            initial_value=draft.link if draft and draft.link else None)),
     ]
-    return View(type="modal", callback_id=ids.CPD_MODAL, title=_plain("Log CPD"), submit=_plain("Save"),
-                close=_plain("Cancel"), private_metadata=draft.to_json() if draft else "", blocks=body)
+    return View(type="modal", callback_id=ids.CPD_MODAL, title=blocks.plain("Log CPD"), submit=blocks.plain("Save"),
+                close=blocks.plain("Cancel"), private_metadata=draft.to_json() if draft else "", blocks=body)
 
 
 def logged_view(e: EntryInfo, p: Progress, rules: CpdRules) -> View:
@@ -183,7 +173,8 @@ def logged_view(e: EntryInfo, p: Progress, rules: CpdRules) -> View:
     if not p.year.contains(e.done_on):
         text = (f":white_check_mark: Logged *{escape(e.activity)}*: {e.amount_text(rules)} on {e.done_on:%-d %B %Y}, "
                 f"in an earlier development year (`/tech cpd export all` shows it).\n{p.year.label}: {headline(p)}")
-    return View(type="modal", title=_plain("CPD logged"), close=_plain("Close"), blocks=[blocks.section(text)])
+    return View(type="modal", title=blocks.plain("CPD logged"), close=blocks.plain("Close"),
+                blocks=[blocks.section(text)])
 
 
 # The Home tab and prompts -----------------------------------------------------------------

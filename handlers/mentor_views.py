@@ -13,9 +13,7 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
-    Option,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
@@ -36,14 +34,6 @@ MENTOR_USAGE = (
     "`/tech mentor end`  end a mentoring pairing (you are asked to log it as CPD)"
 )
 ORGANISER_USAGE = "`/tech mentor summary`  the scheme's figures (organisers): active pairs, mentors, free places"
-
-
-def _plain(text: str, limit: int = 150) -> PlainTextObject:
-    return PlainTextObject(text=truncate(text, limit), emoji=True)
-
-
-def _option(text: str, value: str) -> Option:
-    return Option(text=_plain(text, 75), value=value)
 
 
 def day(d: date | datetime, tz: tzinfo | None = None) -> str:
@@ -172,8 +162,8 @@ def find_blocks(result: FindResult) -> list[Block]:
 
 def request_modal(mentor: MentorInfo, area: str) -> View:
     return View(
-        type="modal", callback_id=ids.MENTOR_REQUEST_MODAL, title=_plain("Ask for a mentor"), submit=_plain("Send"),
-        close=_plain("Cancel"), private_metadata=f"{mentor.slack_user_id}|{area}",
+        type="modal", callback_id=ids.MENTOR_REQUEST_MODAL, title=blocks.plain("Ask for a mentor"),
+        submit=blocks.plain("Send"), close=blocks.plain("Cancel"), private_metadata=f"{mentor.slack_user_id}|{area}",
         blocks=[
             blocks.section(f"Ask *{escape(mentor.name)}* to mentor you in *{escape(mentoring.area_label(area))}*. "
                            "They get a message and accept or decline."),
@@ -191,7 +181,7 @@ def request_sent_view(r: RequestInfo, created: bool) -> View:
             "You'll hear when they answer.") if created else \
         (f"You have asked *{escape(r.mentor_name)}* already; you'll hear when they answer "
          "(`/tech mentor` shows your requests).")
-    return View(type="modal", title=_plain(said), close=_plain("Done"), blocks=[blocks.section(text)])
+    return View(type="modal", title=blocks.plain(said), close=blocks.plain("Done"), blocks=[blocks.section(text)])
 
 
 def request_dm_blocks(r: RequestInfo, mentor: MentorInfo | None) -> list[Block]:
@@ -221,7 +211,7 @@ def decided_blocks(text: str) -> list[Block]:
 # The pairing's group DM ----------------------------------------------------------------------------
 
 def cadence_select(p: PairingInfo) -> StaticSelectElement:
-    options = [_option(f"Check in {label}", f"{p.id}:{days}") for days, label in mentoring.CADENCES.items()]
+    options = [blocks.option(f"Check in {label}", f"{p.id}:{days}") for days, label in mentoring.CADENCES.items()]
     initial = next((o for o in options if o.value == f"{p.id}:{p.cadence_days}"), None)
     return StaticSelectElement(action_id=ids.MENTOR_CADENCE, placeholder="How often?", options=options,
                                initial_option=initial)
@@ -268,11 +258,11 @@ def end_list_blocks(my: MyMentoring, me: str, tz: tzinfo) -> list[Block]:
 # The mentor form ----------------------------------------------------------------------------------
 
 def profile_modal(profile: MentorInfo | None, today: date) -> View:
-    options = [_option(label, key) for key, label in mentoring.AREAS.items()]
+    options = [blocks.option(label, key) for key, label in mentoring.AREAS.items()]
     chosen = [o for o in options if profile and o.value in profile.areas] or None
     return View(
-        type="modal", callback_id=ids.MENTOR_PROFILE_MODAL, title=_plain("Mentor profile"), submit=_plain("Save"),
-        close=_plain("Cancel"),
+        type="modal", callback_id=ids.MENTOR_PROFILE_MODAL, title=blocks.plain("Mentor profile"),
+        submit=blocks.plain("Save"), close=blocks.plain("Cancel"),
         blocks=[
             blocks.section("Offer to mentor fellow technicians. You choose who to take on, and you can pause any "
                            "time."),
@@ -310,7 +300,8 @@ def profile_saved_view(profile: MentorInfo, today: date) -> View:
     else:
         state = f"Members looking for a mentor can find you now ({profile.free} free place{'s' if profile.free != 1 else ''})."
     text = f":white_check_mark: Saved. You mentor in {areas_text(profile.area_labels)}.\n{state}"
-    return View(type="modal", title=_plain("Mentor profile saved"), close=_plain("Done"), blocks=[blocks.section(text)])
+    return View(type="modal", title=blocks.plain("Mentor profile saved"), close=blocks.plain("Done"),
+                blocks=[blocks.section(text)])
 
 
 # Organisers ---------------------------------------------------------------------------------------
