@@ -20,6 +20,7 @@ from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers import ask_views as views
+from handlers._common import answer_button, refused, state
 from storage import faq
 from storage.clock import now
 from storage.errors import DomainError
@@ -47,27 +48,25 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             ack(**ask_reply(runtime, context["actor"], text))
         except DomainError as e:
-            ack(**_say(f":no_entry: {escape(e.message)}"))
+            ack(**refused(e))
 
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("ask", owner=__name__)])(ask_ack)
 
     def forward(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            with runtime.db.transaction() as session:
-                question, first = faq.forward(session, actor, int(action["value"]), now=now())
-                organisers = faq.organiser_ids(session, runtime.settings.organisers)
-        except DomainError as e:
-            return _tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        with runtime.db.transaction() as session:
+            question, first = faq.forward(session, actor, int(action["value"]), now=now())
+            organisers = faq.organiser_ids(session, runtime.settings.organisers)
         if not first:
-            return _tell(client, body, actor, respond, "You forwarded this question already: the reply comes by DM.")
+            return answer_button(client, body, actor, respond,
+                                 "You forwarded this question already: the reply comes by DM.")
         sent = send_to_organisers(runtime, client, question, organisers)
         if not sent:
             with runtime.db.transaction() as session:
                 faq.unforward(session, question.id)
-            return _tell(client, body, actor, respond, "I couldn't reach any organiser just now (none is set up, or "
-                         "none could be messaged). Try again later.")
+            return answer_button(client, body, actor, respond, "I couldn't reach any organiser just now (none is set "
+                                 "up, or none could be messaged). Try again later.")
         text = (f":incoming_envelope: Forwarded to the organisers: “{views.echo(question.question)}”. "
                 "Their reply comes to you by DM.")
         if body.get("response_url"):
@@ -78,26 +77,23 @@ def register(app: App, runtime: Runtime) -> None:
     def reply(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
               respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            actor.require(Role.ORGANISER, "answer forwarded questions")
-            with runtime.db.reading() as session:
-                question = faq.get_question(session, int(action["value"]))
-        except DomainError as e:
-            return _tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        actor.require(Role.ORGANISER, "answer forwarded questions")
+        with runtime.db.reading() as session:
+            question = faq.get_question(session, int(action["value"]))
         if question.status == faq.ANSWERED:
             who = question.answered_by or "An organiser"
-            return _tell(client, body, actor, respond, f"{escape(who)} answered this already.")
+            return answer_button(client, body, actor, respond, f"{escape(who)} answered this already.")
         client.views_open(trigger_id=body["trigger_id"], view=views.reply_modal(question))
 
     def replied(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         """Validate and save in the ack; the DMs go after it."""
         values = view["state"]["values"]
-        add = bool((_state(values, ids.ASK_ADD_TO_FAQ).get("selected_options") or []))
+        add = bool((state(values, ids.ASK_ADD_TO_FAQ).get("selected_options") or []))
         try:
             with runtime.db.transaction() as session:
                 question = faq.answer_question(session, context["actor"], int(view["private_metadata"]),
-                                               _state(values, ids.ASK_ANSWER).get("value"), add_faq=add,
-                                               tags=_state(values, ids.ASK_TAGS).get("value"), now=now())
+                                               state(values, ids.ASK_ANSWER).get("value"), add_faq=add,
+                                               tags=state(values, ids.ASK_TAGS).get("value"), now=now())
         except DomainError as e:
             return ack(response_action="errors", errors={e.field or ids.ASK_ANSWER: e.message})
         ack(response_action="update", view=views.reply_sent_view(question))
@@ -108,14 +104,11 @@ def register(app: App, runtime: Runtime) -> None:
     def add_faq(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            with runtime.db.transaction() as session:
-                question, added = faq.add_to_faq(session, actor, int(action["value"]), now=now())
-        except DomainError as e:
-            return _tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        with runtime.db.transaction() as session:
+            question, added = faq.add_to_faq(session, actor, int(action["value"]), now=now())
         update_organiser_messages(client, question)
-        _tell(client, body, actor, respond, ":books: Added to the FAQ: `/tech ask` finds it now." if added else
-              "It is in the FAQ already.")
+        answer_button(client, body, actor, respond, ":books: Added to the FAQ: `/tech ask` finds it now." if added
+                      else "It is in the FAQ already.")
 
     app.action(ids.ASK_FORWARD)(ack=ack_only, lazy=[forward])
     app.action(ids.ASK_REPLY)(ack=ack_only, lazy=[reply])
@@ -188,18 +181,3 @@ def update_organiser_messages(client: WebClient, question: faq.QuestionInfo) -> 
         except SlackApiError as e:
             log.warning("could not update an organiser's copy of question %s (%s)", question.id,
                         e.response.get("error"))
-
-
-def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return next(iter((values.get(block_id) or {}).values()), {}) or {}
-
-
-def _tell(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    else:
-        client.chat_postMessage(channel=actor.slack_user_id, text=text)
-
-
-def _say(mrkdwn: str) -> dict[str, Any]:
-    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])

@@ -7,21 +7,21 @@ opens the log form prefilled) or `open_log_form` (from their own button's listen
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.config import Settings
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import cpd_views as views
+from handlers._common import (answer_button, chosen, field_errors, member_today, network_today, not_known, refused,
+                              say, state, verb_and_argument)
 from storage import cpd, opportunities
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules
@@ -39,14 +39,13 @@ def register(app: App, runtime: Runtime) -> None:
     rules = rules_for(runtime.settings)
 
     def cpd_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        verb, argument = split(split(body.get("text"))[1])
         try:
-            ack(**cpd_reply(runtime, context["actor"], verb, argument))
+            ack(**cpd_reply(runtime, context["actor"], *verb_and_argument(body)))
         except DomainError as e:
-            ack(**_say(f":no_entry: {escape(e.message)}"))
+            ack(**refused(e))
 
     def cpd_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        verb, argument = split(split(body.get("text"))[1])
+        verb, argument = verb_and_argument(body)
         if verb == "log" and not argument:
             open_log_form(runtime, client, context["actor"], body["trigger_id"])
         elif verb == "export" and argument.lower() in ("", "all"):
@@ -68,12 +67,8 @@ def register(app: App, runtime: Runtime) -> None:
             done = bool(draft.source_ref) and cpd.already_logged(session, actor.member_id, draft.source,
                                                                  draft.source_ref or "")
         if done:
-            text = f":white_check_mark: *{escape(draft.activity)}* is in your CPD record already (`/tech cpd`)."
-            if body.get("response_url"):
-                respond(text=text, response_type="ephemeral", replace_original=False)
-            else:
-                client.chat_postMessage(channel=actor.slack_user_id, text=text)
-            return
+            return answer_button(client, body, actor, respond, f":white_check_mark: *{escape(draft.activity)}* is in "
+                                 "your CPD record already (`/tech cpd`).")
         open_log_form(runtime, client, actor, body["trigger_id"], draft)
 
     def logged(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
@@ -89,9 +84,9 @@ def register(app: App, runtime: Runtime) -> None:
                                       source_ref=draft.source_ref if draft else None)
                 progress = cpd.progress(session, actor.member_id, rules=rules, today=today)
         except cpd.InvalidEntry as e:
-            return ack(response_action="errors", errors=_errors(view, e.errors))
+            return ack(response_action="errors", errors=field_errors(view, e.errors))
         except DomainError as e:
-            return ack(response_action="errors", errors=_errors(view, {e.field or ids.CPD_ACTIVITY: e.message}))
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.CPD_ACTIVITY: e.message}))
         ack(response_action="update", view=views.logged_view(entry, progress, rules))
 
     def delete(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -125,22 +120,21 @@ def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[
     if verb == "help":
         return blocks.ephemeral([blocks.section(_usage(actor))], "Your CPD record")
     if verb == "log" and not argument:
-        return _say(":pencil: Opening the CPD form…")
+        return say(":pencil: Opening the CPD form…")
     if verb == "export" and argument.lower() in ("", "all"):
         whole = argument.lower() == "all"
         with runtime.db.reading() as session:
             _, rows = cpd.entries(session, actor, rules=rules, today=member_today(runtime, actor), whole_record=whole)
         if not rows:
-            return _say("Nothing to export: your record " + ("is empty." if whole else "has nothing this "
-                        "development year (`/tech cpd export all` for earlier years)."))
-        return _say(f":outbox_tray: Sending your {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} as CSV in a "
-                    "direct message, ready for your appraisal (PDR).")
+            return say("Nothing to export: your record " + ("is empty." if whole else "has nothing this "
+                       "development year (`/tech cpd export all` for earlier years)."))
+        return say(f":outbox_tray: Sending your {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} as CSV in a "
+                   "direct message, ready for your appraisal (PDR).")
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             summary = cpd.summary(session, actor, rules=rules, today=network_today(runtime))
         return blocks.ephemeral(views.summary_blocks(summary, rules), "CPD across the network")
-    given = escape(f"{verb} {argument}".strip()[:60])
-    return blocks.ephemeral([blocks.section(f"I don't know `/tech cpd {given}`."), blocks.section(_usage(actor))],
+    return blocks.ephemeral([blocks.section(not_known("cpd", f"{verb} {argument}")), blocks.section(_usage(actor))],
                             "Your CPD record")
 
 
@@ -204,42 +198,10 @@ def home_section(runtime: Runtime, actor: Actor) -> list[Block]:
 
 
 def form_values(values: dict[str, Any]) -> cpd.EntryForm:
-    def state(block_id: str) -> dict[str, Any]:
-        return next(iter((values.get(block_id) or {}).values()), {}) or {}
+    def text(block_id: str) -> str | None:
+        return state(values, block_id).get("value")
 
-    def chosen(block_id: str) -> str | None:
-        return (state(block_id).get("selected_option") or {}).get("value")
-
-    return cpd.EntryForm(done_on=state(ids.CPD_DONE_ON).get("selected_date"),
-                         activity=state(ids.CPD_ACTIVITY).get("value"), category=chosen(ids.CPD_CATEGORY),
-                         amount=state(ids.CPD_AMOUNT).get("value"), unit=chosen(ids.CPD_UNIT) or cpd.HOURS,
-                         note=state(ids.CPD_NOTE).get("value"), link=state(ids.CPD_LINK).get("value"))
-
-
-def member_tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
-    try:
-        return ZoneInfo(actor.timezone) if actor.timezone else runtime.settings.tz
-    except (ZoneInfoNotFoundError, ValueError):
-        return runtime.settings.tz
-
-
-def member_today(runtime: Runtime, actor: Actor) -> date:
-    """Today where the member is: what "in the future" and "this development year" mean for them."""
-    return now().astimezone(member_tz(runtime, actor)).date()
-
-
-def network_today(runtime: Runtime) -> date:
-    return now().astimezone(runtime.settings.tz).date()
-
-
-def _errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
-    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
-    result: dict[str, str] = {}
-    for name, message in errors.items():
-        block_id = name if name in inputs else inputs[0]
-        result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
-    return result
-
-
-def _say(mrkdwn: str) -> dict[str, Any]:
-    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])
+    return cpd.EntryForm(done_on=state(values, ids.CPD_DONE_ON).get("selected_date"),
+                         activity=text(ids.CPD_ACTIVITY), category=chosen(values, ids.CPD_CATEGORY),
+                         amount=text(ids.CPD_AMOUNT), unit=chosen(values, ids.CPD_UNIT) or cpd.HOURS,
+                         note=text(ids.CPD_NOTE), link=text(ids.CPD_LINK))

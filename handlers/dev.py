@@ -7,9 +7,7 @@ follow notices are due rows that digests/careers.py posts once.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -20,6 +18,7 @@ from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers import dev_views as views
+from handlers._common import answer_button, chosen, field_errors, member_tz, network_today, refused, say, state
 from storage import opportunities
 from storage.clock import now
 from storage.errors import DomainError
@@ -34,7 +33,7 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             ack(**dev_reply(runtime, actor, split(body.get("text"))[1].strip()))
         except DomainError as e:
-            ack(**_say(f":no_entry: {escape(e.message)}"))
+            ack(**refused(e))
 
     def dev_open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
@@ -47,39 +46,26 @@ def register(app: App, runtime: Runtime) -> None:
     def remind(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            with runtime.db.transaction() as session:
-                done = opportunities.remind_me(session, actor, int(action["value"]), now=now(),
-                                               tz=runtime.settings.tz)
-        except DomainError as e:
-            return _tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
-        when = f"{done.due_at.astimezone(_tz(runtime, actor)):%A %-d %B at %H:%M}"
+        with runtime.db.transaction() as session:
+            done = opportunities.remind_me(session, actor, int(action["value"]), now=now(), tz=runtime.settings.tz)
+        when = f"{done.due_at.astimezone(member_tz(runtime, actor)):%A %-d %B at %H:%M}"
         already = "already set" if done.already else "set"
-        _tell(client, body, actor, respond, f":bell: Reminder {already}: I'll send you a DM about "
-              f"*{escape(done.opportunity.title)}* on {when}, two days before its deadline.")
+        answer_button(client, body, actor, respond, f":bell: Reminder {already}: I'll send you a DM about "
+                      f"*{escape(done.opportunity.title)}* on {when}, two days before its deadline.")
 
     def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         actor: Actor = context["actor"]
         offset = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
         respond(replace_original=True, **list_reply(runtime, actor, offset=offset))
 
-    def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-             respond: Respond) -> None:
-        actor: Actor = context["actor"]
-        try:
-            actor.require(Role.ORGANISER, "edit development opportunities")
-            with runtime.db.reading() as session:
-                found = opportunities.get_opportunity(session, int(action["value"]))
-        except DomainError as e:
-            # Bolt does not pass a lazy listener's exception to the error handler: say it here.
-            return _tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+    def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        context["actor"].require(Role.ORGANISER, "edit development opportunities")
+        with runtime.db.reading() as session:
+            found = opportunities.get_opportunity(session, int(action["value"]))
         client.views_open(trigger_id=body["trigger_id"], view=views.opportunity_modal(found))
 
-    def add(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
-        actor: Actor = context["actor"]
-        if not actor.has(Role.ORGANISER):
-            return _tell(client, body, actor, respond, ":no_entry: Only network organisers can add development "
-                         "opportunities.")
+    def add(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        context["actor"].require(Role.ORGANISER, "add development opportunities")
         client.views_open(trigger_id=body["trigger_id"], view=views.opportunity_modal())
 
     def saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
@@ -91,9 +77,9 @@ def register(app: App, runtime: Runtime) -> None:
                 o = opportunities.save_opportunity(session, actor, form_values(view["state"]["values"]), now=now(),
                                                    tz=runtime.settings.tz, opportunity_id=editing)
         except opportunities.InvalidOpportunity as e:
-            return ack(response_action="errors", errors=_errors(view, e.errors))
+            return ack(response_action="errors", errors=field_errors(view, e.errors))
         except DomainError as e:
-            return ack(response_action="errors", errors=_errors(view, {e.field or ids.DEV_TITLE: e.message}))
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.DEV_TITLE: e.message}))
         said = "updated" if editing else "added to the catalogue"
         tags = f" Members following {' '.join(views.chip(t) for t in o.tags)} hear of it by DM." if o.tags and \
             not editing else ""
@@ -120,29 +106,29 @@ def dev_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
         return blocks.ephemeral([blocks.section(text)], "Development opportunities")
     if verb in ADD_WORDS and not argument:
         actor.require(Role.ORGANISER, "add development opportunities")
-        return _say(":seedling: Opening the form for a new opportunity…")
+        return say(":seedling: Opening the form for a new opportunity…")
     if verb == "follow":
         if not argument.strip():
             with runtime.db.reading() as session:
                 tags = opportunities.follows(session, actor.member_id)
-            return _say(views.follows_text(tags))
+            return say(views.follows_text(tags))
         with runtime.db.transaction() as session:
             tag, new = opportunities.follow(session, actor, argument, now=moment)
             tags = opportunities.follows(session, actor.member_id)
         said = "Now following" if new else "You already follow"
-        return _say(f":white_check_mark: {said} {views.chip(tag)}: I'll send you a DM when an opportunity with "
-                    f"that tag is added.\n{views.follows_text(tags)}")
+        return say(f":white_check_mark: {said} {views.chip(tag)}: I'll send you a DM when an opportunity with "
+                   f"that tag is added.\n{views.follows_text(tags)}")
     if verb == "unfollow":
         with runtime.db.transaction() as session:
             tag, gone = opportunities.unfollow(session, actor, argument)
             tags = opportunities.follows(session, actor.member_id)
         said = f"Stopped following {views.chip(tag)}." if gone else f"You weren't following {views.chip(tag)}."
-        return _say(f"{said}\n{views.follows_text(tags)}")
+        return say(f"{said}\n{views.follows_text(tags)}")
     if verb == "following" and not argument:
         with runtime.db.reading() as session:
-            return _say(views.follows_text(opportunities.follows(session, actor.member_id)))
+            return say(views.follows_text(opportunities.follows(session, actor.member_id)))
     with runtime.db.reading() as session:
-        found = opportunities.search(session, rest, today=_today(moment, tz), member_id=actor.member_id)
+        found = opportunities.search(session, rest, today=network_today(runtime, moment), member_id=actor.member_id)
     return blocks.ephemeral(views.search_blocks(rest, found, now=moment, tz=tz, organiser=actor.has(Role.ORGANISER)),
                             f"Development opportunities for “{escape(rest[:80])}”")
 
@@ -151,53 +137,22 @@ def list_reply(runtime: Runtime, actor: Actor, *, offset: int = 0) -> dict[str, 
     tz = runtime.settings.tz
     moment = now()
     with runtime.db.reading() as session:
-        page = opportunities.current(session, today=_today(moment, tz), member_id=actor.member_id, offset=offset,
-                                     limit=views.PAGE_SIZE)
+        page = opportunities.current(session, today=network_today(runtime, moment), member_id=actor.member_id,
+                                     offset=offset, limit=views.PAGE_SIZE)
     return blocks.ephemeral(views.list_blocks(page, now=moment, tz=tz, organiser=actor.has(Role.ORGANISER)),
                             "Development opportunities")
 
 
 def form_values(values: dict[str, Any]) -> opportunities.OpportunityForm:
-    def state(block_id: str) -> dict[str, Any]:
-        return next(iter((values.get(block_id) or {}).values()), {}) or {}
+    def text(block_id: str) -> str | None:
+        return state(values, block_id).get("value")
 
-    kind = (state(ids.DEV_KIND).get("selected_option") or {}).get("value")
+    def day(block_id: str) -> str | None:
+        return state(values, block_id).get("selected_date")
+
     return opportunities.OpportunityForm(
-        title=state(ids.DEV_TITLE).get("value"), kind=kind, description=state(ids.DEV_DESCRIPTION).get("value"),
-        provider=state(ids.DEV_PROVIDER).get("value"), link=state(ids.DEV_LINK).get("value"),
-        cost=state(ids.DEV_COST).get("value"), starts_on=state(ids.DEV_STARTS).get("selected_date"),
-        ends_on=state(ids.DEV_ENDS).get("selected_date"), deadline=state(ids.DEV_DEADLINE).get("selected_date"),
-        tags=state(ids.DEV_TAGS).get("value") or "",
+        title=text(ids.DEV_TITLE), kind=chosen(values, ids.DEV_KIND), description=text(ids.DEV_DESCRIPTION),
+        provider=text(ids.DEV_PROVIDER), link=text(ids.DEV_LINK), cost=text(ids.DEV_COST),
+        starts_on=day(ids.DEV_STARTS), ends_on=day(ids.DEV_ENDS), deadline=day(ids.DEV_DEADLINE),
+        tags=text(ids.DEV_TAGS) or "",
     )
-
-
-def _errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
-    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
-    result: dict[str, str] = {}
-    for name, message in errors.items():
-        block_id = name if name in inputs else inputs[0]
-        result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
-    return result
-
-
-def _tell(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
-    """Answer a button: under the message it sits in, or by DM when it has none (the Home tab)."""
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    else:
-        client.chat_postMessage(channel=actor.slack_user_id, text=text)
-
-
-def _say(mrkdwn: str) -> dict[str, Any]:
-    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])
-
-
-def _tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
-    try:
-        return ZoneInfo(actor.timezone) if actor.timezone else runtime.settings.tz
-    except (ZoneInfoNotFoundError, ValueError):
-        return runtime.settings.tz
-
-
-def _today(moment: Any, tz: ZoneInfo) -> date:
-    return moment.astimezone(tz).date()

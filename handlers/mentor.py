@@ -8,20 +8,20 @@ Check-ins are due rows that digests/mentoring.py posts once each.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import mentor_views as views
+from handlers._common import (answer_button, field_errors, member_today, network_today, not_known, refused, say,
+                              state, verb_and_argument)
 from handlers.cpd import cpd_log_prefill
 from storage import mentoring, registration
 from storage.clock import now
@@ -39,14 +39,13 @@ UNREACHABLE = frozenset({"user_disabled", "account_inactive", "user_not_found", 
 
 def register(app: App, runtime: Runtime) -> None:
     def mentor_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        verb, argument = split(split(body.get("text"))[1])
         try:
-            ack(**mentor_reply(runtime, context["actor"], verb, argument))
+            ack(**mentor_reply(runtime, context["actor"], *verb_and_argument(body)))
         except DomainError as e:
-            ack(**_say(f":no_entry: {escape(e.message)}"))
+            ack(**refused(e))
 
     def mentor_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        verb, argument = split(split(body.get("text"))[1])
+        verb, argument = verb_and_argument(body)
         if verb in JOIN_WORDS and not argument:
             open_profile_form(runtime, client, context["actor"], body["trigger_id"])
 
@@ -65,23 +64,20 @@ def register(app: App, runtime: Runtime) -> None:
                 profile = mentoring.save_mentor_profile(session, actor, profile_form(view["state"]["values"]),
                                                         today=today, now=now())
         except mentoring.InvalidMentorProfile as e:
-            return ack(response_action="errors", errors=_errors(view, e.errors))
+            return ack(response_action="errors", errors=field_errors(view, e.errors))
         except DomainError as e:
-            return ack(response_action="errors", errors=_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
         ack(response_action="update", view=views.profile_saved_view(profile, today))
 
     def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
         mentor_slack, _, area = str(action.get("value") or "").partition("|")
-        try:
-            with runtime.db.reading() as session:
-                if mentoring.open_request(session, actor.member_id, mentor_slack) is not None:
-                    return tell(client, body, actor, respond, f"You have asked {views.mention(mentor_slack)} already; "
-                                "you'll hear when they answer.")
-                mentor = mentoring.mentor_for_request(session, actor, mentor_slack, today=member_today(runtime, actor))
-        except DomainError as e:
-            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        with runtime.db.reading() as session:
+            if mentoring.open_request(session, actor.member_id, mentor_slack) is not None:
+                return answer_button(client, body, actor, respond, f"You have asked {views.mention(mentor_slack)} "
+                                     "already; you'll hear when they answer.")
+            mentor = mentoring.mentor_for_request(session, actor, mentor_slack, today=member_today(runtime, actor))
         client.views_open(trigger_id=body["trigger_id"], view=views.request_modal(mentor, area))
 
     def request_ack(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
@@ -107,19 +103,15 @@ def register(app: App, runtime: Runtime) -> None:
     def accept(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            with runtime.db.transaction() as session:
-                outcome = mentoring.accept_request(session, actor, int(action["value"]), now=now(),
-                                                   tz=runtime.settings.tz)
-        except DomainError as e:
-            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        with runtime.db.transaction() as session:
+            outcome = mentoring.accept_request(session, actor, int(action["value"]), now=now(), tz=runtime.settings.tz)
         pairing = outcome.pairing
         introduced = introduce(runtime, client, pairing.id)
         if not outcome.created:
             where = "the group DM with you both is open." if introduced else \
                 "I still couldn't open a group DM with you both: send them a message yourself."
-            return tell(client, body, actor, respond, f"You accepted {views.mention(pairing.mentee_slack)}'s request "
-                        f"already: {where}")
+            return answer_button(client, body, actor, respond,
+                                 f"You accepted {views.mention(pairing.mentee_slack)}'s request already: {where}")
         text = f":white_check_mark: You accepted {views.mention(pairing.mentee_slack)}'s request " \
                f"(*{escape(pairing.area_label)}*)."
         text += " I've opened a group DM with you both." if introduced else \
@@ -129,11 +121,8 @@ def register(app: App, runtime: Runtime) -> None:
     def decline(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            with runtime.db.transaction() as session:
-                request_info, changed = mentoring.decline_request(session, actor, int(action["value"]), now=now())
-        except DomainError as e:
-            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        with runtime.db.transaction() as session:
+            request_info, changed = mentoring.decline_request(session, actor, int(action["value"]), now=now())
         replace(client, body, actor, respond, f"You declined {views.mention(request_info.mentee_slack)}'s request "
                 f"(*{escape(request_info.area_label)}*). I've let them know, kindly.")
         if changed:
@@ -145,12 +134,10 @@ def register(app: App, runtime: Runtime) -> None:
     def withdraw(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                  respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            with runtime.db.transaction() as session:
-                request_info, changed = mentoring.withdraw_request(session, actor, int(action["value"]), now=now())
-        except DomainError as e:
-            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
-        replace(client, body, actor, respond, f"You withdrew your request to {views.mention(request_info.mentor_slack)}.")
+        with runtime.db.transaction() as session:
+            request_info, changed = mentoring.withdraw_request(session, actor, int(action["value"]), now=now())
+        replace(client, body, actor, respond,
+                f"You withdrew your request to {views.mention(request_info.mentor_slack)}.")
         if changed and request_info.mentor_dm_channel and request_info.mentor_dm_ts:
             text = f"{views.mention(request_info.mentee_slack)} withdrew their request ({request_info.area_label})."
             try:
@@ -162,48 +149,41 @@ def register(app: App, runtime: Runtime) -> None:
     def end(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
             respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            with runtime.db.transaction() as session:
-                pairing, changed = mentoring.end_pairing(session, actor, int(action["value"]), now=now())
-        except DomainError as e:
-            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        with runtime.db.transaction() as session:
+            pairing, changed = mentoring.end_pairing(session, actor, int(action["value"]), now=now())
         if not changed:
             assert pairing.ended_at is not None
-            return tell(client, body, actor, respond, "This mentoring ended already, on "
-                        f"{views.day(pairing.ended_at, runtime.settings.tz)}.")
+            return answer_button(client, body, actor, respond, "This mentoring ended already, on "
+                                 f"{views.day(pairing.ended_at, runtime.settings.tz)}.")
         announce_end(runtime, client, pairing, actor.slack_user_id)
-        tell(client, body, actor, respond, f"You ended the mentoring with {views.mention(pairing.other(actor.slack_user_id)[0])}."
-             " I've offered you both to log it as CPD.")
+        other = views.mention(pairing.other(actor.slack_user_id)[0])
+        answer_button(client, body, actor, respond,
+                      f"You ended the mentoring with {other}. I've offered you both to log it as CPD.")
 
     def met(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
             respond: Respond) -> None:
         actor: Actor = context["actor"]
-        try:
-            with runtime.db.transaction() as session:
-                pairing = mentoring.record_meeting(session, actor, int(action["value"]), now=now())
-        except DomainError as e:
-            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
-        tell(client, body, actor, respond, f":thumbsup: Noted that you met. Next check-in {pairing.cadence_label}.")
+        with runtime.db.transaction() as session:
+            pairing = mentoring.record_meeting(session, actor, int(action["value"]), now=now())
+        answer_button(client, body, actor, respond,
+                      f":thumbsup: Noted that you met. Next check-in {pairing.cadence_label}.")
 
     def cadence(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
         value = str((action.get("selected_option") or {}).get("value") or "")
         pairing_id, _, days = value.partition(":")
-        try:
-            if not (pairing_id.isdigit() and days.isdigit()):
-                raise DomainError("Choose how often from the list.")
-            with runtime.db.transaction() as session:
-                pairing, due = mentoring.set_cadence(session, actor, int(pairing_id), int(days), now=now(),
-                                                     tz=runtime.settings.tz)
-        except DomainError as e:
-            return tell(client, body, actor, respond, f":no_entry: {escape(e.message)}")
+        if not (pairing_id.isdigit() and days.isdigit()):
+            raise DomainError("Choose how often from the list.")
+        with runtime.db.transaction() as session:
+            pairing, due = mentoring.set_cadence(session, actor, int(pairing_id), int(days), now=now(),
+                                                 tz=runtime.settings.tz)
         text = (f":calendar: {views.mention(actor.slack_user_id)} changed the check-ins to {pairing.cadence_label}; "
                 f"the next is on {views.day(due, runtime.settings.tz)}.")
         if pairing.group_channel:
             client.chat_postMessage(channel=pairing.group_channel, text=text)
         else:
-            tell(client, body, actor, respond, text)
+            answer_button(client, body, actor, respond, text)
 
     app.action(ids.MENTOR_JOIN_OPEN)(ack=ack_only, lazy=[join])
     app.view(ids.MENTOR_PROFILE_MODAL)(profile_saved)
@@ -228,7 +208,7 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> di
     if verb == "help":
         return blocks.ephemeral([blocks.section(views.usage(organiser))], "Mentoring")
     if verb in JOIN_WORDS and not argument:
-        return _say(":pencil: Opening your mentor profile…")
+        return say(":pencil: Opening your mentor profile…")
     if verb == "find":
         return find_reply(runtime, actor, argument)
     if verb == "end" and not argument:
@@ -239,8 +219,7 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> di
         with runtime.db.reading() as session:
             summary = mentoring.summary(session, actor, today=network_today(runtime), now=now())
         return blocks.ephemeral(views.summary_blocks(summary), "Mentoring across the network")
-    given = escape(f"{verb} {argument}".strip()[:60])
-    return blocks.ephemeral([blocks.section(f"I don't know `/tech mentor {given}`."),
+    return blocks.ephemeral([blocks.section(not_known("mentor", f"{verb} {argument}")),
                              blocks.section(views.usage(organiser))], "Mentoring")
 
 
@@ -356,26 +335,15 @@ def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
 
 
 def profile_form(values: dict[str, Any]) -> mentoring.MentorForm:
-    def state(block_id: str) -> dict[str, Any]:
-        return next(iter((values.get(block_id) or {}).values()), {}) or {}
-
     return mentoring.MentorForm(
-        areas=[o["value"] for o in state(ids.MENTOR_AREAS).get("selected_options") or []],
-        capacity=state(ids.MENTOR_CAPACITY).get("value"),
-        paused_until=state(ids.MENTOR_PAUSED_UNTIL).get("selected_date"),
-        specialisms=state(ids.MENTOR_SPECIALISMS).get("value"),
-        intro=state(ids.MENTOR_INTRO).get("value"))
+        areas=[o["value"] for o in state(values, ids.MENTOR_AREAS).get("selected_options") or []],
+        capacity=state(values, ids.MENTOR_CAPACITY).get("value"),
+        paused_until=state(values, ids.MENTOR_PAUSED_UNTIL).get("selected_date"),
+        specialisms=state(values, ids.MENTOR_SPECIALISMS).get("value"),
+        intro=state(values, ids.MENTOR_INTRO).get("value"))
 
 
 # Small helpers ------------------------------------------------------------------------------------
-
-def tell(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
-    """Answer a button: under the message it sits in, or by DM when it has none (the Home tab, a modal)."""
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    else:
-        client.chat_postMessage(channel=actor.slack_user_id, text=text)
-
 
 def replace(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
     """Replace the message the button sat in (its buttons are spent), or DM when there is none."""
@@ -390,31 +358,3 @@ def dm(client: WebClient, slack_user_id: str, text: str) -> None:
         client.chat_postMessage(channel=slack_user_id, text=text, blocks=blocks.to_dicts([blocks.section(text)]))
     except SlackApiError as e:
         log.warning("could not DM %s (%s)", slack_user_id, e.response.get("error"))
-
-
-def member_tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
-    try:
-        return ZoneInfo(actor.timezone) if actor.timezone else runtime.settings.tz
-    except (ZoneInfoNotFoundError, ValueError):
-        return runtime.settings.tz
-
-
-def member_today(runtime: Runtime, actor: Actor) -> date:
-    return now().astimezone(member_tz(runtime, actor)).date()
-
-
-def network_today(runtime: Runtime) -> date:
-    return now().astimezone(runtime.settings.tz).date()
-
-
-def _errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
-    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
-    result: dict[str, str] = {}
-    for name, message in errors.items():
-        block_id = name if name in inputs else inputs[0]
-        result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
-    return result
-
-
-def _say(mrkdwn: str) -> dict[str, Any]:
-    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])

@@ -14,11 +14,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers import register_views as views
+from handlers._common import chosen, not_known, refused, say, state, verb_and_argument
 from handlers.mentor import find_reply
 from storage import registration
 from storage.clock import now
@@ -47,14 +47,13 @@ def register(app: App, runtime: Runtime) -> None:
     guide_for(runtime)  # a broken registration.yaml stops start-up, not a member's request
 
     def register_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        verb, argument = split(split(body.get("text"))[1])
         try:
-            ack(**register_reply(runtime, context["actor"], verb, argument))
+            ack(**register_reply(runtime, context["actor"], *verb_and_argument(body)))
         except DomainError as e:
-            ack(**_say(f":no_entry: {escape(e.message)}"))
+            ack(**refused(e))
 
     def register_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        verb, argument = split(split(body.get("text"))[1])
+        verb, argument = verb_and_argument(body)
         if argument:
             return
         if verb == "status":
@@ -84,9 +83,9 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             with runtime.db.transaction() as session:
                 suggestion = registration.save_answers(
-                    session, context["actor"], role=_chosen(values, ids.REGISTER_ROLE),
-                    qualification=_chosen(values, ids.REGISTER_QUALIFICATION),
-                    years=_state(values, ids.REGISTER_YEARS).get("value"), now=now())
+                    session, context["actor"], role=chosen(values, ids.REGISTER_ROLE),
+                    qualification=chosen(values, ids.REGISTER_QUALIFICATION),
+                    years=state(values, ids.REGISTER_YEARS).get("value"), now=now())
         except registration.InvalidAnswers as e:
             return ack(response_action="errors", errors=e.errors)
         except DomainError as e:
@@ -99,8 +98,8 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             with runtime.db.transaction() as session:
                 info = registration.record_status(session, context["actor"],
-                                                  status=_chosen(values, ids.REGISTER_STATUS),
-                                                  register=_chosen(values, ids.REGISTER_REGISTER), guide=guide,
+                                                  status=chosen(values, ids.REGISTER_STATUS),
+                                                  register=chosen(values, ids.REGISTER_REGISTER), guide=guide,
                                                   now=now())
         except DomainError as e:
             return ack(response_action="errors", errors={e.field or ids.REGISTER_STATUS: e.message})
@@ -124,9 +123,9 @@ def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> 
     if verb == "help" and not argument:
         return blocks.ephemeral([blocks.section(views.usage(organiser))], "Professional registration")
     if verb == "status" and not argument:
-        return _say(":pencil: Opening the form to record your registration status…")
+        return say(":pencil: Opening the form to record your registration status…")
     if verb in SUGGEST_WORDS and not argument:
-        return _say(":pencil: Opening three questions about your work…")
+        return say(":pencil: Opening three questions about your work…")
     if verb == "mentor" and not argument:
         return find_reply(runtime, actor, "registration")
     if verb == "summary" and not argument:
@@ -136,9 +135,9 @@ def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> 
     found = guide.find(f"{verb} {argument}")
     if found is not None:
         return blocks.ephemeral(views.register_blocks(guide, found), f"{found.name}: {found.title}")
-    given = escape(f"{verb} {argument}".strip()[:60])
+    unknown = not_known("register", f"{verb} {argument}")
     names = ", ".join(f"`{r.key}`" for r in guide.registers)
-    return blocks.ephemeral([blocks.section(f"I don't know `/tech register {given}`. The registers are {names}."),
+    return blocks.ephemeral([blocks.section(f"{unknown} The registers are {names}."),
                              blocks.section(views.usage(organiser))], "Professional registration")
 
 
@@ -152,16 +151,3 @@ def open_status_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_
     with runtime.db.reading() as session:
         status = registration.status_of(session, actor.member_id)
     client.views_open(trigger_id=trigger_id, view=views.status_modal(guide_for(runtime), status))
-
-
-def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return next(iter((values.get(block_id) or {}).values()), {}) or {}
-
-
-def _chosen(values: dict[str, Any], block_id: str) -> str | None:
-    return (_state(values, block_id).get("selected_option") or {}).get("value")
-
-
-def _say(mrkdwn: str) -> dict[str, Any]:
-    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])
-
