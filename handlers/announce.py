@@ -16,13 +16,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests.runner import run_due
 from handlers import announce_views as views
-from handlers.news import reported
+from handlers._common import network_today, not_known, words_after
 from handlers.news_views import error_field, metadata, say, selected, state, value_of
 from storage import announcements
 from storage.announcements import F_CHANNEL, AnnouncementForm
@@ -36,16 +35,15 @@ USAGE = ("`/tech announce` schedules an announcement (a form with a preview) · 
 
 def register(app: App, runtime: Runtime) -> None:
     matcher = runtime.subcommands.matcher("announce", owner=__name__)
-    report = reported(runtime)
     tz = runtime.settings.tz
 
     def announce_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        rest = split(body.get("text"))[1].strip().lower()
+        rest = words_after(body).lower()
         if rest == "help":
             return ack(**say(USAGE))
         if rest not in ("", "list"):
-            return ack(**say(f"I don't know `/tech announce {escape(rest[:60])}`. " + USAGE))
+            return ack(**say(f"{not_known('announce', rest)} {USAGE}"))
         if not actor.has(Role.ORGANISER):
             return ack(**say("Only network organisers can schedule announcements. " + USAGE))
         if rest == "list":
@@ -53,10 +51,10 @@ def register(app: App, runtime: Runtime) -> None:
         ack(**say("Opening the announcement form… `/tech announce list` shows what is scheduled."))
 
     def announce_open(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if split(body.get("text"))[1].strip() == "" and context["actor"].has(Role.ORGANISER):
-            client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(tz, today=_today(runtime)))
+        if words_after(body) == "" and context["actor"].has(Role.ORGANISER):
+            client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(tz, today=network_today(runtime)))
 
-    app.command(COMMAND, matchers=[matcher])(ack=announce_ack, lazy=[report(announce_open)])
+    app.command(COMMAND, matchers=[matcher])(ack=announce_ack, lazy=[announce_open])
 
     # The form, then the preview --------------------------------------------------------
     def composed(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -84,7 +82,7 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.reading() as session:
                 draft = announcements.get(session, draft_id)
             return ack(response_action="update", view=views.compose_modal(
-                tz, today=_today(runtime), info=draft, editing=draft.edits_id, notice=e.message))
+                tz, today=network_today(runtime), info=draft, editing=draft.edits_id, notice=e.message))
         ack(response_action="update", view=views.done_modal(info, tz))
 
     app.view(ids.ANNOUNCE_PREVIEW_MODAL)(confirmed)
@@ -93,9 +91,9 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.reading() as session:
             draft = announcements.get(session, int(action["value"]))
         client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=views.compose_modal(
-            tz, today=_today(runtime), info=draft, editing=draft.edits_id))
+            tz, today=network_today(runtime), info=draft, editing=draft.edits_id))
 
-    app.action(ids.ANNOUNCE_CHANGE)(ack=ack_only, lazy=[report(change)])
+    app.action(ids.ANNOUNCE_CHANGE)(ack=ack_only, lazy=[change])
 
     # The list's buttons ------------------------------------------------------------------
     def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -105,9 +103,9 @@ def register(app: App, runtime: Runtime) -> None:
         if info.status != announcements.SCHEDULED:
             raise DomainError("That announcement was cancelled or has finished.")
         client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(
-            tz, today=_today(runtime), info=info, editing=info.id))
+            tz, today=network_today(runtime), info=info, editing=info.id))
 
-    app.action(ids.ANNOUNCE_EDIT)(ack=ack_only, lazy=[report(edit)])
+    app.action(ids.ANNOUNCE_EDIT)(ack=ack_only, lazy=[edit])
 
     def post_now(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                  respond: Respond) -> None:
@@ -117,7 +115,7 @@ def register(app: App, runtime: Runtime) -> None:
         run_due(runtime, now())
         respond(replace_original=True, **_listing(runtime))
 
-    app.action(ids.ANNOUNCE_POST_NOW)(ack=ack_only, lazy=[report(post_now)])
+    app.action(ids.ANNOUNCE_POST_NOW)(ack=ack_only, lazy=[post_now])
 
     def cancel(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                respond: Respond) -> None:
@@ -125,7 +123,7 @@ def register(app: App, runtime: Runtime) -> None:
             announcements.cancel(session, context["actor"], int(action["value"]), now=now())
         respond(replace_original=True, **_listing(runtime))
 
-    app.action(ids.ANNOUNCE_CANCEL)(ack=ack_only, lazy=[report(cancel)])
+    app.action(ids.ANNOUNCE_CANCEL)(ack=ack_only, lazy=[cancel])
 
 
 def check_channel(client: WebClient, channel_id: str) -> None:
@@ -163,10 +161,6 @@ def _form(view: dict[str, Any]) -> AnnouncementForm:
         repeat=selected(values, ids.ANNOUNCE_REPEAT) or announcements.NONE,
         until=date.fromisoformat(until) if until else None,
     )
-
-
-def _today(runtime: Runtime) -> date:
-    return now().astimezone(runtime.settings.tz).date()
 
 
 def _listing(runtime: Runtime) -> dict[str, Any]:

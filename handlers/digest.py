@@ -13,13 +13,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views
-from handlers.news import reported
+from handlers._common import not_known, words_after
 from handlers.news_views import metadata, say, value_of
 from storage import ezine
 from storage.clock import now
@@ -32,12 +32,11 @@ USAGE = ("`/tech digest archive` lists past issues of the e-zine. Organisers: `/
 
 def register(app: App, runtime: Runtime) -> None:
     matcher = runtime.subcommands.matcher("digest", owner=__name__)
-    report = reported(runtime)
     tz = runtime.settings.tz
 
     def digest_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        rest = split(body.get("text"))[1].strip().lower()
+        rest = words_after(body).lower()
         if rest in ("", "help"):
             return ack(**say(USAGE))
         if rest == "archive":
@@ -45,7 +44,7 @@ def register(app: App, runtime: Runtime) -> None:
                 issues = ezine.archive(session)
             return ack(**blocks.ephemeral(views.archive_blocks(issues, tz), "Past issues of the e-zine"))
         if rest not in ("preview", "publish"):
-            return ack(**say(f"I don't know `/tech digest {escape(rest[:60])}`. " + USAGE))
+            return ack(**say(f"{not_known('digest', rest)} {USAGE}"))
         if not actor.has(Role.ORGANISER):
             return ack(**say(f"Only network organisers can {rest} the e-zine. `/tech digest archive` shows past issues."))
         if rest == "preview":
@@ -53,7 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack(**say("Publishing the next issue of the e-zine now…"))
 
     def digest_later(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        rest = split(body.get("text"))[1].strip().lower()
+        rest = words_after(body).lower()
         if not context["actor"].has(Role.ORGANISER):
             return
         if rest == "preview":
@@ -64,7 +63,7 @@ def register(app: App, runtime: Runtime) -> None:
             info = digest.publish(runtime, context["actor"], now())
             respond(response_type="ephemeral", replace_original=False, text=_published(runtime, info))
 
-    app.command(COMMAND, matchers=[matcher])(ack=digest_ack, lazy=[report(digest_later)])
+    app.command(COMMAND, matchers=[matcher])(ack=digest_ack, lazy=[digest_later])
 
     # The approval request's buttons --------------------------------------------------------
     def decide(decision: str):  # type: ignore[no-untyped-def]
@@ -76,8 +75,8 @@ def register(app: App, runtime: Runtime) -> None:
 
         return decided
 
-    app.action(ids.EZINE_APPROVE)(ack=ack_only, lazy=[report(decide(ezine.APPROVED))])
-    app.action(ids.EZINE_HOLD)(ack=ack_only, lazy=[report(decide(ezine.HELD))])
+    app.action(ids.EZINE_APPROVE)(ack=ack_only, lazy=[decide(ezine.APPROVED)])
+    app.action(ids.EZINE_HOLD)(ack=ack_only, lazy=[decide(ezine.HELD)])
 
     def intro_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         context["actor"].require(Role.ORGANISER, "edit the e-zine")
@@ -85,7 +84,7 @@ def register(app: App, runtime: Runtime) -> None:
             info = ezine.get(session, str(action["value"]))
         client.views_open(trigger_id=body["trigger_id"], view=views.intro_modal(info))
 
-    app.action(ids.EZINE_EDIT_INTRO)(ack=ack_only, lazy=[report(intro_open)])
+    app.action(ids.EZINE_EDIT_INTRO)(ack=ack_only, lazy=[intro_open])
 
     def intro_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         try:
@@ -105,7 +104,7 @@ def register(app: App, runtime: Runtime) -> None:
             client.chat_postMessage(channel=context["actor"].slack_user_id, text=f"New introduction: {text}",
                                     blocks=message[:3])
 
-    app.view(ids.EZINE_INTRO_MODAL)(ack=intro_saved, lazy=[report(intro_shown)])
+    app.view(ids.EZINE_INTRO_MODAL)(ack=intro_saved, lazy=[intro_shown])
 
 
 def _preview_first(runtime: Runtime) -> dict[str, Any]:

@@ -7,11 +7,8 @@ DM. Every rule is in storage/news.py.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
-import uuid
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -20,11 +17,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import news_views as views
+from handlers._common import not_known, words_after
 from handlers.news_views import error_field, metadata, say, selected, value_of
 from storage import ezine, news
 from storage.clock import now
@@ -38,11 +35,10 @@ USAGE = ("`/tech news` sends news for the e-zine (a form) · `/tech news mine` s
 
 def register(app: App, runtime: Runtime) -> None:
     matcher = runtime.subcommands.matcher("news", owner=__name__)
-    report = reported(runtime)
 
     def news_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        rest = split(body.get("text"))[1].strip().lower()
+        rest = words_after(body).lower()
         if rest == "":
             return ack(**say("Opening the news form… " + USAGE))
         if rest == "help":
@@ -60,18 +56,18 @@ def register(app: App, runtime: Runtime) -> None:
                 return ack(**say(e.message))
             return ack(**blocks.ephemeral(views.queue_blocks(items, runtime.settings.tz, total=total),
                                           "News waiting for review"))
-        ack(**say(f"I don't know `/tech news {escape(rest[:60])}`. " + USAGE))
+        ack(**say(f"{not_known('news', rest)} {USAGE}"))
 
     def news_open(body: dict[str, Any], client: WebClient) -> None:
-        if split(body.get("text"))[1].strip() == "":
+        if words_after(body) == "":
             client.views_open(trigger_id=body["trigger_id"], view=views.news_modal())
 
-    app.command(COMMAND, matchers=[matcher])(ack=news_ack, lazy=[report(news_open)])
+    app.command(COMMAND, matchers=[matcher])(ack=news_ack, lazy=[news_open])
 
     def open_button(body: dict[str, Any], client: WebClient) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=views.news_modal())
 
-    app.action(ids.NEWS_OPEN)(ack=ack_only, lazy=[report(open_button)])
+    app.action(ids.NEWS_OPEN)(ack=ack_only, lazy=[open_button])
 
     # The member's form -------------------------------------------------------------------
     def submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
@@ -92,7 +88,7 @@ def register(app: App, runtime: Runtime) -> None:
         if created:
             _ask_reviewers(runtime, client, item, reviewers)
 
-    app.view(ids.NEWS_MODAL)(ack=submitted, lazy=[report(stored)])
+    app.view(ids.NEWS_MODAL)(ack=submitted, lazy=[stored])
 
     # Organisers' decisions ---------------------------------------------------------------
     def approve(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
@@ -104,18 +100,14 @@ def register(app: App, runtime: Runtime) -> None:
             _tell_submitter(runtime, client, item, "news_approved.md.j2", due=_next_issue_day(runtime))
         _refresh(runtime, respond, context["actor"], item, source)
 
-    app.action(ids.NEWS_APPROVE)(ack=ack_only, lazy=[report(approve)])
+    app.action(ids.NEWS_APPROVE)(ack=ack_only, lazy=[approve])
 
     def edit_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        source, news_id = _target(action)
-        context["actor"].require(Role.ORGANISER, "edit news")
-        with runtime.db.reading() as session:
-            item = news.get(session, news_id)
-        meta = {"id": news_id, "source": source, "response_url": body.get("response_url")}
+        item, meta = _to_review(runtime, body, action, context["actor"], "edit news")
         client.views_open(trigger_id=body["trigger_id"],
                           view=views.news_modal(item=item, callback_id=ids.NEWS_EDIT_MODAL, meta=meta))
 
-    app.action(ids.NEWS_EDIT)(ack=ack_only, lazy=[report(edit_open)])
+    app.action(ids.NEWS_EDIT)(ack=ack_only, lazy=[edit_open])
 
     def edit_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         try:
@@ -133,17 +125,13 @@ def register(app: App, runtime: Runtime) -> None:
             _tell_submitter(runtime, client, item, "news_approved.md.j2", due=_next_issue_day(runtime), edited=True)
         _refresh_by_url(runtime, meta, context["actor"], item)
 
-    app.view(ids.NEWS_EDIT_MODAL)(ack=edit_checked, lazy=[report(edit_saved)])
+    app.view(ids.NEWS_EDIT_MODAL)(ack=edit_checked, lazy=[edit_saved])
 
     def reject_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        source, news_id = _target(action)
-        context["actor"].require(Role.ORGANISER, "reject news")
-        with runtime.db.reading() as session:
-            item = news.get(session, news_id)
-        meta = {"id": news_id, "source": source, "response_url": body.get("response_url")}
+        item, meta = _to_review(runtime, body, action, context["actor"], "reject news")
         client.views_open(trigger_id=body["trigger_id"], view=views.reject_modal(item, meta))
 
-    app.action(ids.NEWS_REJECT)(ack=ack_only, lazy=[report(reject_open)])
+    app.action(ids.NEWS_REJECT)(ack=ack_only, lazy=[reject_open])
 
     def reject_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         reason = (value_of(view["state"]["values"], ids.NEWS_REASON) or "").strip()
@@ -161,51 +149,12 @@ def register(app: App, runtime: Runtime) -> None:
             _tell_submitter(runtime, client, item, "news_rejected.md.j2")
         _refresh_by_url(runtime, meta, context["actor"], item)
 
-    app.view(ids.NEWS_REJECT_MODAL)(ack=reject_checked, lazy=[report(rejected)])
+    app.view(ids.NEWS_REJECT_MODAL)(ack=reject_checked, lazy=[rejected])
 
     runtime.home_sections.append(HomeSection(60, "news for the e-zine", lambda rt, actor: _home(rt, actor)))
 
 
-# Helpers shared with handlers/announce.py and handlers/digest.py ------------------------
-
-def reported(runtime: Runtime) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Tell the person when work after the ack fails.
-
-    Bolt runs lazy listeners outside the app's error handler (it only logs what they
-    raise), so a refusal there would otherwise vanish. The listener must take no
-    positional arguments; Bolt reads the wrapped function's through __wrapped__.
-    """
-
-    def wrap(listener: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(listener)
-        def run(**kwargs: Any) -> None:
-            try:
-                listener(**kwargs)
-            except Exception as error:  # noqa: BLE001 - reported to the person and the log
-                tell_failure(runtime, kwargs.get("client") or runtime.client, kwargs.get("body") or {}, error)
-
-        return run
-
-    return wrap
-
-
-def tell_failure(runtime: Runtime, client: WebClient, body: dict[str, Any], error: Exception) -> None:
-    if isinstance(error, DomainError):
-        text = f":no_entry: {error.message}"
-    else:
-        reference = uuid.uuid4().hex[:8]
-        log.error("listener failed (reference %s)", reference, exc_info=error)
-        text = runtime.templates.get_template("error.md.j2").render(reference=reference)
-    user_id = body.get("user_id") or (body.get("user") or {}).get("id")
-    response_url = body.get("response_url")
-    try:
-        if response_url:
-            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
-        elif user_id:
-            client.chat_postMessage(channel=user_id, text=text)
-    except Exception:
-        log.exception("could not tell %s that something failed", user_id)
-
+# Helpers ------------------------------------------------------------------------------
 
 def _form(view: dict[str, Any]) -> news.NewsForm:
     values = view["state"]["values"]
@@ -229,6 +178,16 @@ def _target(action: dict[str, Any]) -> tuple[str, int]:
     if not news_id.isdigit():
         raise DomainError("That button is out of date; `/tech news queue` lists what waits.")
     return source, int(news_id)
+
+
+def _to_review(runtime: Runtime, body: dict[str, Any], action: dict[str, Any], actor: Actor,
+               doing: str) -> tuple[news.NewsInfo, dict[str, Any]]:
+    """The item a review button is about, and what its form carries to refresh that message once decided."""
+    source, news_id = _target(action)
+    actor.require(Role.ORGANISER, doing)
+    with runtime.db.reading() as session:
+        item = news.get(session, news_id)
+    return item, {"id": news_id, "source": source, "response_url": body.get("response_url")}
 
 
 def _next_issue_day(runtime: Runtime) -> str:
@@ -269,7 +228,8 @@ def _refresh_by_url(runtime: Runtime, meta: dict[str, Any], actor: Actor, item: 
         WebhookClient(meta["response_url"]).send(replace_original=True,
                                                  **_refreshed(runtime, actor, item, meta.get("source", "q")))
     except Exception:
-        # The decision is saved; only the old message stays as it was (its URL may have expired).
+        # Not left to the lazy listener's failure report: the decision is saved, and telling the organiser
+        # "nothing was changed" would be wrong. Only the old message stays as it was (its URL may have expired).
         log.warning("could not refresh the news message for item %s", item.id, exc_info=True)
 
 

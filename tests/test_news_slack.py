@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from freezegun import freeze_time
@@ -159,3 +160,28 @@ def test_the_home_tab_has_a_send_news_button_and_organisers_see_what_waits(techn
                                                 "type": "button"}, container={"type": "view", "view_id": "V1"})
         assert technet.interact(payload).status == 200
     assert technet.opened_view()["callback_id"] == ids.NEWS_MODAL
+
+
+def test_a_failure_after_the_ack_reaches_the_member(technet: Harness, caplog):
+    # Opening the form is work after the ack; bot/app.py reports what it raises.
+    technet.standin.refuse("views.open", "expired_trigger_id")
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        reply = technet.command(MEMBER, "news")
+    assert reply.status == 200 and "Opening the news form" in reply.text
+    told = technet.standin.calls_to("response_url")[-1].args
+    assert told["response_type"] == "ephemeral" and "Something went wrong on our side" in told["text"]
+    assert any(r.exc_info for r in caplog.records)
+
+
+def test_a_refusal_after_a_forged_decision_form_reaches_the_member_by_dm(technet: Harness):
+    with freeze_time(T0):
+        send_news(technet)
+        [ask] = dms_to(technet, ORGANISER)
+        technet.action(ORGANISER, ids.NEWS_REJECT, button(ask.blocks(), ids.NEWS_REJECT)["value"])
+        form = technet.opened_view()
+        # A view submission has no response_url: the refusal comes by DM.
+        assert technet.submit(MEMBER, form, {ids.NEWS_REASON: "Not <!here>"}).json() == {"response_action": "clear"}
+    [told] = [c.args["text"] for c in dms_to(technet, MEMBER)]
+    assert told == ":no_entry: Only network organisers can reject news."
+    with technet.db.reading() as session:
+        assert session.query(NewsItem).one().status == news.PENDING
