@@ -10,8 +10,9 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot import blocks
 from bot.commands import COMMAND, split
+from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from content import Content
+from content import CommandHelp, Content
 from storage.members import Actor, Role
 
 
@@ -48,11 +49,16 @@ def visible(content: Content, roles: frozenset[Role]) -> list[Any]:
 
 
 def help_blocks(content: Content, roles: frozenset[Role]) -> list[Any]:
-    # Content is organiser-authored mrkdwn, shown as written (it is not user input).
-    lines = [f"`{c.usage}`  {c.summary}" for c in visible(content, roles) if c.role == "member"]
-    result = [blocks.header("technet"), blocks.section(content.intro), blocks.section("\n".join(lines))]
+    # Content is organiser-authored: its *bold* and `code` show as mrkdwn, but & < > are escaped,
+    # so `/tech dev follow <tag>` reads as written (unescaped, Slack takes <tag> for a link).
+    lines = [_line(c) for c in visible(content, roles) if c.role == "member"]
+    result = [blocks.header("technet"), blocks.section(escape(content.intro)), blocks.section("\n".join(lines))]
     for role, title in (("organiser", "For organisers"), ("panel", "For the awards panel"), ("admin", "For admins")):
-        extra = [f"`{c.usage}`  {c.summary}" for c in visible(content, roles) if c.role == role]
+        extra = [_line(c) for c in visible(content, roles) if c.role == role]
         if extra:
             result += [blocks.divider(), blocks.section(f"*{title}*\n" + "\n".join(extra))]
     return result
+
+
+def _line(command: CommandHelp) -> str:
+    return f"`{escape(command.usage)}`  {escape(command.summary)}"

@@ -4,6 +4,7 @@ import time
 
 from sqlalchemy import func, select
 
+from bot.render import mrkdwn_to_text
 from bot.standin import command_body, signed_headers
 from storage.db import make_engine
 from storage.members import find_member
@@ -46,6 +47,20 @@ def test_unknown_input_is_shown_literally(technet: Harness):
     assert "<!channel>" not in reply.text
 
 
+def test_odd_unknown_input_reads_back_exactly_as_typed(technet: Harness):
+    reply = technet.command(MEMBER, "<something & odd>")
+    assert "I don't know `/tech &lt;something &amp; odd&gt;`" in reply.text
+    assert "I don't know `/tech <something & odd>`" in mrkdwn_to_text(reply.text)
+
+
+def test_placeholders_in_help_read_as_written(technet: Harness):
+    # Unescaped, Slack would take <tag> for a link and show "tag".
+    shown = technet.command(MEMBER, "help").text
+    assert "<tag>" not in shown
+    assert "`/tech dev follow <tag>`" in mrkdwn_to_text(shown)
+    assert "(`/tech dev unfollow <tag>` stops it)" in mrkdwn_to_text(shown)
+
+
 def test_first_contact_creates_the_member_from_users_info(technet: Harness):
     technet.command(MEMBER, "help")
     technet.command(MEMBER, "help")
@@ -68,8 +83,8 @@ def test_users_info_failing_still_answers(technet: Harness):
 
 
 def test_organisers_see_their_commands_when_there_are_any(technet: Harness):
-    organiser_help = technet.command(ORGANISER, "help").text
-    member_help = technet.command(MEMBER, "help").text
+    organiser_help = mrkdwn_to_text(technet.command(ORGANISER, "help").text)
+    member_help = mrkdwn_to_text(technet.command(MEMBER, "help").text)
     organiser_lines = [c for c in technet.runtime.content.commands if c.role == "organiser"]
     for command in organiser_lines:
         assert command.usage in organiser_help
