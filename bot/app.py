@@ -75,7 +75,7 @@ def _identify_member(runtime: Runtime):  # type: ignore[no-untyped-def]
 
     def identify_member(context: BoltContext, client: WebClient, body: dict[str, Any], next: Any) -> Any:  # noqa: A002
         user_id = context.user_id
-        if not user_id or body.get("type") == "event_callback" and _is_bot_event(body):
+        if not user_id or body.get("type") == "event_callback" and (_is_bot_event(body) or _is_account_change(body)):
             return next()
         moment = now()
         with runtime.db.reading() as session:
@@ -114,3 +114,10 @@ def _name_in(body: dict[str, Any]) -> str:
 def _is_bot_event(body: dict[str, Any]) -> bool:
     event = body.get("event") or {}
     return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
+
+
+def _is_account_change(body: dict[str, Any]) -> bool:
+    # user_change carries the whole user object, and its own listener (handlers/profile.py) applies
+    # it to a member we know. Looking the member up here, or creating one from users.info, is wasted
+    # work, would count a profile edit as activity, and could race with that listener's write.
+    return (body.get("event") or {}).get("type") == "user_change"
