@@ -29,11 +29,11 @@ from sqlalchemy.orm import Session
 
 from storage import events, ledger
 from storage.errors import DomainError, NotFound
+from storage.forms import FieldErrors, InvalidFields, check_link, csv_safe
 from storage.members import Actor, Role
 from storage.models import DueItem, Member
 from storage.models.careers import CpdEntry
 from storage.models.events import Event, Rsvp
-from storage.opportunities import check_link, csv_safe
 
 TARGET_DAYS = 10
 # One entry is at most this many days: a longer programme is logged part by part.
@@ -73,13 +73,8 @@ class CpdRules:
         return minutes / self.minutes_per_day
 
 
-class InvalidEntry(DomainError):
+class InvalidEntry(InvalidFields):
     """Several fields can be wrong at once; `errors` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], field=first)
-        self.errors = errors
 
 
 # The development year ----------------------------------------------------------------
@@ -233,16 +228,8 @@ class CleanEntry:
 
 def check_entry(form: EntryForm, *, rules: CpdRules, today: date) -> CleanEntry:
     """Every field checked against the rules; raises InvalidEntry naming each field that is wrong."""
-    errors: dict[str, str] = {}
-
-    def check(name: str, fn):  # type: ignore[no-untyped-def]
-        try:
-            return fn()
-        except DomainError as e:
-            errors[e.field or name] = e.message
-            return None
-
-    done_on = check("done_on", lambda: parse_day(form.done_on))
+    errors = FieldErrors()
+    done_on = errors.check("done_on", lambda: parse_day(form.done_on))
     if done_on is not None and done_on > today:
         errors["done_on"] = "That date is in the future: log CPD once you have done it."
     elif done_on is not None and done_on.year < 2000:
@@ -255,11 +242,11 @@ def check_entry(form: EntryForm, *, rules: CpdRules, today: date) -> CleanEntry:
     category = (form.category or "").strip()
     if category not in CATEGORIES:
         errors["category"] = "Choose a category from the list."
-    time = check("amount", lambda: parse_amount(form.amount, form.unit, rules))
+    time = errors.check("amount", lambda: parse_amount(form.amount, form.unit, rules))
     note = (form.note or "").strip() or None
     if note and len(note) > NOTE_LIMIT:
         errors["note"] = f"Keep the note to {NOTE_LIMIT} characters; it has {len(note)}."
-    link = check("link", lambda: check_link(form.link))
+    link = errors.check("link", lambda: check_link(form.link))
     if errors:
         raise InvalidEntry(errors)
     minutes, unit = time

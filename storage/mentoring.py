@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.errors import DomainError, NotFound, PermissionDenied
+from storage.forms import FieldErrors, InvalidFields
 from storage.members import Actor, Role
 from storage.models import DueItem, Member
 from storage.models.mentoring import MentoringPairing, MentoringRequest, MentorProfile
@@ -83,13 +84,8 @@ F_AREAS, F_SPECIALISMS, F_CAPACITY, F_PAUSED, F_INTRO, F_MESSAGE = (
     "areas", "specialisms", "capacity", "paused_until", "intro", "note")
 
 
-class InvalidMentorProfile(DomainError):
+class InvalidMentorProfile(InvalidFields):
     """Several fields can be wrong at once; `errors` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], field=first)
-        self.errors = errors
 
 
 def area_label(key: str | None) -> str:
@@ -189,27 +185,19 @@ def _parse_date(value: date | str | None, field_name: str) -> date | None:
 def save_mentor_profile(session: Session, actor: Actor, form: MentorForm, *, today: date,
                         now: datetime) -> MentorInfo:
     """Join as a mentor, or change the profile. Lowering the capacity never ends a pairing."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     areas = list(dict.fromkeys(a for a in form.areas if a))
     unknown = [a for a in areas if a not in AREAS]
     if not areas:
         errors[F_AREAS] = "Choose at least one area you can mentor in."
     elif unknown:
         errors[F_AREAS] = "Choose areas from the list."
-    capacity = 0
-    try:
-        capacity = _parse_capacity(form.capacity)
-    except DomainError as e:
-        errors[F_CAPACITY] = e.message
-    paused: date | None = None
-    try:
-        paused = _parse_date(form.paused_until, F_PAUSED)
-        if paused is not None and paused < today:
-            errors[F_PAUSED] = "That date has passed: leave it empty to take requests now."
-        elif paused is not None and paused > today + timedelta(days=366):
-            errors[F_PAUSED] = "Pause for at most a year; set the capacity to 0 to stop for longer."
-    except DomainError as e:
-        errors[F_PAUSED] = e.message
+    capacity = errors.check(F_CAPACITY, lambda: _parse_capacity(form.capacity))
+    paused = errors.check(F_PAUSED, lambda: _parse_date(form.paused_until, F_PAUSED))
+    if paused is not None and paused < today:
+        errors[F_PAUSED] = "That date has passed: leave it empty to take requests now."
+    elif paused is not None and paused > today + timedelta(days=366):
+        errors[F_PAUSED] = "Pause for at most a year; set the capacity to 0 to stop for longer."
     specialisms = " ".join((form.specialisms or "").split()) or None
     if specialisms and len(specialisms) > SPECIALISMS_LIMIT:
         errors[F_SPECIALISMS] = f"Keep specialisms under {SPECIALISMS_LIMIT} characters."

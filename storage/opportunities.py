@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.errors import DomainError, NotFound
+from storage.forms import FieldErrors, InvalidFields, check_link, csv_safe, looks_like_formula
 from storage.members import Actor, Role
 from storage.models import DueItem, Member
 from storage.models.careers import Opportunity, OpportunityFollow, OpportunityReminder
@@ -45,7 +46,6 @@ KIND_ALIASES = {
 TITLE_LIMIT = 200
 DESCRIPTION_LIMIT = 3000
 PROVIDER_LIMIT = 200
-LINK_LIMIT = 500
 COST_LIMIT = 100
 TAG_LIMIT = 60
 MAX_TAGS = 10
@@ -64,18 +64,10 @@ CSV_ALIASES = {
     "start": "starts", "starts_on": "starts", "start_date": "starts", "end": "ends", "ends_on": "ends",
     "end_date": "ends", "application_deadline": "deadline", "closing_date": "deadline", "type": "kind",
 }
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP's list, and the
-# full-width forms some spreadsheets accept too).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
-class InvalidOpportunity(DomainError):
+class InvalidOpportunity(InvalidFields):
     """Several fields can be wrong at once; `errors` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], field=first)
-        self.errors = errors
 
 
 class ImportRefused(DomainError):
@@ -218,18 +210,6 @@ def parse_date(value: date | str | None, *, field_name: str, label: str) -> date
                       field=field_name)
 
 
-def check_link(link: str | None, *, field_name: str = "link") -> str | None:
-    link = (link or "").strip()
-    if not link:
-        return None
-    if len(link) > LINK_LIMIT:
-        raise DomainError(f"Keep the link under {LINK_LIMIT} characters.", field=field_name)
-    # No spaces or Slack's control characters: the link is put inside <url|title> as it is.
-    if not re.fullmatch(r"https?://[^\s<>|]+\.[^\s<>|]+", link):
-        raise DomainError("Give a web address starting with https:// (or leave it empty).", field=field_name)
-    return link
-
-
 def natural_key(title: str, provider: str | None, starts_on: date | None) -> str:
     return "|".join((" ".join(title.split()).casefold(), " ".join((provider or "").split()).casefold(),
                      starts_on.isoformat() if starts_on else ""))
@@ -237,21 +217,13 @@ def natural_key(title: str, provider: str | None, starts_on: date | None) -> str
 
 def check_form(form: OpportunityForm) -> Clean:
     """Every field checked; raises InvalidOpportunity naming each field that is wrong."""
-    errors: dict[str, str] = {}
-
-    def check(name: str, fn):  # type: ignore[no-untyped-def]
-        try:
-            return fn()
-        except DomainError as e:
-            errors[e.field or name] = e.message
-            return None
-
+    errors = FieldErrors()
     title = " ".join((form.title or "").split())
     if not title:
         errors["title"] = "Give the opportunity a title."
     elif len(title) > TITLE_LIMIT:
         errors["title"] = f"Keep the title under {TITLE_LIMIT} characters."
-    kind = check("kind", lambda: parse_kind(form.kind))
+    kind = errors.check("kind", lambda: parse_kind(form.kind))
     description = (form.description or "").strip()
     if not description:
         errors["description"] = "Describe the opportunity: what it is, who it is for."
@@ -260,33 +232,23 @@ def check_form(form: OpportunityForm) -> Clean:
     provider = " ".join((form.provider or "").split()) or None
     if provider and len(provider) > PROVIDER_LIMIT:
         errors["provider"] = f"Keep the provider under {PROVIDER_LIMIT} characters."
-    link = check("link", lambda: check_link(form.link))
+    link = errors.check("link", lambda: check_link(form.link))
     cost = " ".join((form.cost or "").split()) or None
     if cost and len(cost) > COST_LIMIT:
         errors["cost"] = f"Keep the cost under {COST_LIMIT} characters."
-    starts = check("starts_on", lambda: parse_date(form.starts_on, field_name="starts_on", label="start date"))
-    ends = check("ends_on", lambda: parse_date(form.ends_on, field_name="ends_on", label="end date"))
-    deadline = check("deadline", lambda: parse_date(form.deadline, field_name="deadline",
-                                                    label="application deadline"))
+    starts = errors.check("starts_on", lambda: parse_date(form.starts_on, field_name="starts_on", label="start date"))
+    ends = errors.check("ends_on", lambda: parse_date(form.ends_on, field_name="ends_on", label="end date"))
+    deadline = errors.check("deadline", lambda: parse_date(form.deadline, field_name="deadline",
+                                                           label="application deadline"))
     if starts and ends and ends < starts:
         errors["ends_on"] = "The end date is before the start date."
     if deadline and ends and deadline > ends:
         errors["deadline"] = "The application deadline is after the opportunity ends."
-    tags = check("tags", lambda: parse_tags(form.tags))
+    tags = errors.check("tags", lambda: parse_tags(form.tags))
     if errors:
         # In the form's order, so they read top to bottom.
         raise InvalidOpportunity({name: errors[name] for name in FORM_FIELDS if name in errors})
     return Clean(title, kind, description, provider, link, cost, starts, ends, deadline, tags)
-
-
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START)
-
-
-def csv_safe(value: object) -> str:
-    """A cell a spreadsheet shows as text and never runs: a formula start gets a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if looks_like_formula(text) else text
 
 
 # Saving ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import DomainError, NotFound
+from storage.forms import FieldErrors, InvalidFields
 from storage.members import Actor, Role, find_member, upsert_from_slack
 from storage.models import Member
 from storage.models.profiles import PUBLIC_FIELDS, Profile, ProfileTag, ProfileTagLink, ProfileWelcome
@@ -47,13 +48,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u20
 _SEPARATORS = re.compile(r"[\s,;/|]+")
 
 
-class InvalidProfile(DomainError):
+class InvalidProfile(InvalidFields):
     """One or more fields are wrong; `errors` maps each field to a message for a person."""
-
-    def __init__(self, errors: dict[str, str]):
-        field_name, message = next(iter(errors.items()))
-        super().__init__(message, field=field_name)
-        self.errors = errors
 
 
 class NotListed(DomainError):
@@ -206,22 +202,15 @@ def resolve_department(choice: str | None, other: str | None) -> str | None:
 
 def save_profile(session: Session, actor: Actor, changes: ProfileChanges, *, now: datetime) -> Profile:
     """Validate every field, then save the actor's own profile. Raises InvalidProfile listing each problem."""
-    errors: dict[str, str] = {}
-
-    def check(name: str, fn):  # type: ignore[no-untyped-def]
-        try:
-            return fn()
-        except DomainError as e:
-            errors[e.field or name] = e.message
-            return None
-
+    errors = FieldErrors()
     job_title = normalise_label(changes.job_title or "") or None
     if job_title and len(job_title) > TITLE_LIMIT:
         errors["job_title"] = f"Keep the job title under {TITLE_LIMIT} characters."
-    department = check("department", lambda: resolve_department(changes.department_choice, changes.department_other))
-    fte = check("fte", lambda: parse_fte(changes.fte))
-    skills = check("skills", lambda: clean_tags(changes.skills, noun="skill"))
-    equipment = check("equipment", lambda: clean_tags(changes.equipment, noun="piece of equipment"))
+    department = errors.check("department",
+                              lambda: resolve_department(changes.department_choice, changes.department_other))
+    fte = errors.check("fte", lambda: parse_fte(changes.fte))
+    skills = errors.check("skills", lambda: clean_tags(changes.skills, noun="skill"))
+    equipment = errors.check("equipment", lambda: clean_tags(changes.equipment, noun="piece of equipment"))
     bio = (changes.bio or "").strip()
     if len(bio) > BIO_LIMIT:
         errors["bio"] = f"Keep the bio to {BIO_LIMIT} characters; it has {len(bio)}."

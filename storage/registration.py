@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from content import ContentError, load_yaml
 from storage.errors import DomainError
+from storage.forms import FieldErrors, InvalidFields
 from storage.members import Actor, Role
 from storage.models import Member
 from storage.models.mentoring import RegistrationStatus
@@ -258,18 +259,15 @@ def _row(session: Session, actor: Actor, now: datetime) -> RegistrationStatus:
 def save_answers(session: Session, actor: Actor, *, role: str | None, qualification: str | None, years: Any,
                  now: datetime) -> Suggestion:
     """The guided questions: validate, suggest, and keep the answers and the suggestion with the member."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     if role not in ROLES:
         errors[F_ROLE] = "Choose the kind of work you do from the list."
     if qualification not in QUALIFICATIONS:
         errors[F_QUALIFICATION] = "Choose your highest qualification from the list."
-    try:
-        whole_years = parse_years(years)
-    except DomainError as e:
-        errors[F_YEARS] = e.message
+    whole_years = errors.check(F_YEARS, lambda: parse_years(years))
     if errors:
         raise InvalidAnswers(errors)
-    assert role is not None and qualification is not None
+    assert role is not None and qualification is not None and whole_years is not None
     suggestion = suggest(role, qualification, whole_years)
     row = _row(session, actor, now)
     row.role, row.qualification, row.years, row.suggested, row.updated_at = (
@@ -278,11 +276,8 @@ def save_answers(session: Session, actor: Actor, *, role: str | None, qualificat
     return suggestion
 
 
-class InvalidAnswers(DomainError):
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], field=first)
-        self.errors = errors
+class InvalidAnswers(InvalidFields):
+    """Several answers can be wrong at once; `errors` maps each field to what is wrong."""
 
 
 def record_status(session: Session, actor: Actor, *, status: str | None, register: str | None, guide: Guide,
