@@ -170,13 +170,7 @@ def _reviewable(item: NewsItem) -> None:
 def approve(session: Session, actor: Actor, news_id: int, *, now: datetime) -> tuple[NewsInfo, bool]:
     """Approve for the next issue. Returns the item and whether it changed (a second click does not)."""
     actor.require(Role.ORGANISER, "approve news")
-    item = _get(session, news_id)
-    if item.status == APPROVED:
-        return _info(session, item), False
-    _reviewable(item)
-    item.status, item.reason, item.reviewed_by_id, item.reviewed_at = APPROVED, None, actor.member_id, now
-    session.flush()
-    return _info(session, item), True
+    return _decide(session, actor, _get(session, news_id), APPROVED, None, now=now)
 
 
 def reject(session: Session, actor: Actor, news_id: int, reason: str, *, now: datetime) -> tuple[NewsInfo, bool]:
@@ -188,10 +182,16 @@ def reject(session: Session, actor: Actor, news_id: int, reason: str, *, now: da
         raise DomainError("Say why, so the submitter knows what to change.", field=F_REASON)
     if len(reason) > REASON_LIMIT:
         raise DomainError(f"Keep the reason to {REASON_LIMIT} characters.", field=F_REASON)
-    if item.status == REJECTED:
+    return _decide(session, actor, item, REJECTED, reason, now=now)
+
+
+def _decide(session: Session, actor: Actor, item: NewsItem, status: str, reason: str | None, *,
+            now: datetime) -> tuple[NewsInfo, bool]:
+    """Record an organiser's decision; the same decision again (a second click) changes nothing."""
+    if item.status == status:
         return _info(session, item), False
     _reviewable(item)
-    item.status, item.reason, item.reviewed_by_id, item.reviewed_at = REJECTED, reason, actor.member_id, now
+    item.status, item.reason, item.reviewed_by_id, item.reviewed_at = status, reason, actor.member_id, now
     session.flush()
     return _info(session, item), True
 
