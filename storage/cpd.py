@@ -142,8 +142,9 @@ class EntryForm:
 
 
 @dataclass(frozen=True)
-class EntryInfo:
-    id: int
+class CleanEntry:
+    """An entry's fields, checked against the rules."""
+
     done_on: date
     activity: str
     category: str
@@ -151,6 +152,13 @@ class EntryInfo:
     unit: str
     note: str | None
     link: str | None
+
+
+@dataclass(frozen=True)
+class EntryInfo(CleanEntry):
+    """An entry in a member's record: its checked fields, its id and what it was recorded from."""
+
+    id: int
     source: str
 
     @property
@@ -174,8 +182,8 @@ def number(value: float) -> str:
 
 
 def _entry_info(row: CpdEntry) -> EntryInfo:
-    return EntryInfo(row.id, row.done_on, row.activity, row.category, row.minutes, row.unit, row.note, row.link,
-                     row.source)
+    return EntryInfo(row.done_on, row.activity, row.category, row.minutes, row.unit, row.note, row.link, id=row.id,
+                     source=row.source)
 
 
 def parse_amount(amount: str | float | None, unit: str | None, rules: CpdRules) -> tuple[int, str]:
@@ -213,17 +221,6 @@ def parse_day(value: date | str | None) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise DomainError(f"“{text[:20]}” is not a date (YYYY-MM-DD).", field="done_on") from None
-
-
-@dataclass(frozen=True)
-class CleanEntry:
-    done_on: date
-    activity: str
-    category: str
-    minutes: int
-    unit: str
-    note: str | None
-    link: str | None
 
 
 def check_entry(form: EntryForm, *, rules: CpdRules, today: date) -> CleanEntry:

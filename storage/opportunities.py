@@ -97,7 +97,9 @@ class OpportunityForm:
 
 
 @dataclass(frozen=True)
-class Clean:
+class Details:
+    """What makes an opportunity, checked: what the form or a CSV row gives once `check_form` passes it."""
+
     title: str
     kind: str
     description: str
@@ -115,20 +117,11 @@ class Clean:
 
 
 @dataclass(frozen=True)
-class OpportunityInfo:
-    """An opportunity as shown, detached from the session."""
+class OpportunityInfo(Details):
+    """An opportunity as shown, detached from the session: its details, its id, and whether the
+    member looking asked for a reminder."""
 
     id: int
-    title: str
-    kind: str
-    description: str
-    provider: str | None
-    link: str | None
-    cost: str | None
-    starts_on: date | None
-    ends_on: date | None
-    deadline: date | None
-    tags: tuple[str, ...]
     reminder_set: bool = False
 
     @property
@@ -161,8 +154,8 @@ class ImportReport:
 
 
 def info(row: Opportunity, *, reminder_set: bool = False) -> OpportunityInfo:
-    return OpportunityInfo(row.id, row.title, row.kind, row.description, row.provider, row.link, row.cost,
-                           row.starts_on, row.ends_on, row.deadline, tuple(row.tags or ()), reminder_set)
+    return OpportunityInfo(row.title, row.kind, row.description, row.provider, row.link, row.cost, row.starts_on,
+                           row.ends_on, row.deadline, tuple(row.tags or ()), id=row.id, reminder_set=reminder_set)
 
 
 # Parsing and checking ------------------------------------------------------------------
@@ -215,7 +208,7 @@ def natural_key(title: str, provider: str | None, starts_on: date | None) -> str
                      starts_on.isoformat() if starts_on else ""))
 
 
-def check_form(form: OpportunityForm) -> Clean:
+def check_form(form: OpportunityForm) -> Details:
     """Every field checked; raises InvalidOpportunity naming each field that is wrong."""
     errors = FieldErrors()
     title = " ".join((form.title or "").split())
@@ -248,7 +241,7 @@ def check_form(form: OpportunityForm) -> Clean:
     if errors:
         # In the form's order, so they read top to bottom.
         raise InvalidOpportunity({name: errors[name] for name in FORM_FIELDS if name in errors})
-    return Clean(title, kind, description, provider, link, cost, starts, ends, deadline, tags)
+    return Details(title, kind, description, provider, link, cost, starts, ends, deadline, tags)
 
 
 # Saving ------------------------------------------------------------------------------
@@ -294,7 +287,7 @@ def save_opportunity(session: Session, actor: Actor | None, form: OpportunityFor
     return info(row)
 
 
-def _apply(session: Session, row: Opportunity | None, clean: Clean, *, created_by: str | None, now: datetime,
+def _apply(session: Session, row: Opportunity | None, clean: Details, *, created_by: str | None, now: datetime,
            tz: tzinfo) -> Opportunity:
     old_deadline = row.deadline if row is not None else None
     if row is None:
@@ -387,7 +380,7 @@ def import_csv(session: Session, text: str, *, now: datetime, tz: tzinfo) -> Imp
     problems = _header_problems(columns)
     if problems:
         raise ImportRefused(problems)
-    rows: list[tuple[int, Clean]] = []
+    rows: list[tuple[int, Details]] = []
     seen: dict[str, int] = {}
     while True:
         line = reader.line_num + 1
@@ -444,7 +437,7 @@ def _header_problems(columns: list[str]) -> list[str]:
     return problems
 
 
-def _check_row(line: int, columns: list[str], cells: list[str], problems: list[str]) -> Clean | None:
+def _check_row(line: int, columns: list[str], cells: list[str], problems: list[str]) -> Details | None:
     if len(cells) != len(columns):
         problems.append(f"line {line}: has {len(cells)} cells but the header has {len(columns)} columns "
                         "(a missing or extra cell; check the commas and quotes)")
