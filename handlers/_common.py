@@ -72,6 +72,11 @@ def chosen(values: dict[str, Any], block_id: str) -> str | None:
     return (state(values, block_id).get("selected_option") or {}).get("value")
 
 
+def typed(values: dict[str, Any], block_id: str) -> str | None:
+    """What was typed into a text input; None when it was left empty (Slack sends null or '')."""
+    return state(values, block_id).get("value") or None
+
+
 def field_errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
     """`response_action: errors` for the view: each message by its input block.
 

@@ -14,8 +14,8 @@ from typing import Any
 from slack_bolt import App
 
 from bot.runtime import HomeSection, Runtime
+from handlers._common import member_tz
 from handlers.awards import commands, nominating, panel, views
-from handlers.awards.common import _tz
 from storage import awards
 from storage.clock import now
 from storage.members import Actor
@@ -31,4 +31,4 @@ def register(app: App, runtime: Runtime) -> None:
 def _home(runtime: Runtime, actor: Actor) -> list[Any]:
     with runtime.db.reading() as session:
         cycles = awards.open_cycles(session, now())
-    return views.home_blocks(cycles, _tz(runtime, actor))
+    return views.home_blocks(cycles, member_tz(runtime, actor))

@@ -9,11 +9,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
+from handlers._common import (chosen, field_errors, member_tz, not_known, refused, say, state, typed,
+                              verb_and_argument)
 from handlers.awards import panel_views, views
-from handlers.awards.common import _field, _say, _selected, _state, _tz, _unit, _value_of
+from handlers.awards.common import _unit
 from handlers.awards.panel import _check_export, _exportable, _send_export
 from handlers.help import visible
 from storage import awards, members
@@ -27,15 +29,15 @@ def register(app: App, runtime: Runtime) -> None:
 
     def awards_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        verb, argument = split(split(body.get("text"))[1])
+        verb, argument = verb_and_argument(body)
         try:
             ack(**_awards_reply(runtime, actor, verb, argument))
         except DomainError as e:
-            ack(**_say(f":no_entry: {escape(e.message)}"))
+            ack(**refused(e))
 
     def awards_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        verb, argument = split(split(body.get("text"))[1])
+        verb, argument = verb_and_argument(body)
         if verb == "new" and actor.has(members.Role.ORGANISER):
             client.views_open(trigger_id=body["trigger_id"],
                               view=views.new_cycle_modal(sorted(runtime.grants.panel)))
@@ -58,8 +60,8 @@ def register(app: App, runtime: Runtime) -> None:
                 cycle = awards.open_cycle(session, actor, now=now(), default_panel=runtime.grants.panel,
                                           **_new_cycle_values(values))
         except DomainError as e:
-            return ack(response_action="errors", errors={_field(view, e.field): e.message})
-        tz = _tz(runtime, actor)
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_NAME: e.message}))
+        tz = member_tz(runtime, actor)
         where = f"<#{runtime.settings.network_channel}>" if runtime.settings.network_channel else \
             "the network channel (TECHNET_NETWORK_CHANNEL is not set, so nothing will be posted)"
         ack(response_action="update", view=views.done_view("Award cycle opened", (
@@ -72,7 +74,7 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[str, Any]:
-    tz = _tz(runtime, actor)
+    tz = member_tz(runtime, actor)
     moment = now()
     if verb in ("", "help"):
         return _usage(runtime, actor)
@@ -85,12 +87,12 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
         return blocks.ephemeral(views.my_nominations_blocks(copies, tz), "Your nominations")
     if verb == "new":
         actor.require(members.Role.ORGANISER, "open award cycles")
-        return _say(":trophy: Opening the form for a new award cycle…")
+        return say(":trophy: Opening the form for a new award cycle…")
     if verb == "close":
         number = _cycle_number(argument, required=True)
         with runtime.db.transaction() as session:
             cycle = awards.close_cycle(session, actor, number, now=moment)
-        return _say(f":lock: *{escape(cycle.title)}* is closed to nominations; the closing post goes out shortly.")
+        return say(f":lock: *{escape(cycle.title)}* is closed to nominations; the closing post goes out shortly.")
     if verb == "figures":
         with runtime.db.reading() as session:
             rows = awards.figures(session, actor, now=moment)
@@ -101,14 +103,14 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
         return blocks.ephemeral(panel_views.review_blocks(review, tz), f"{review.cycle.title}: nominations")
     if verb == "export":
         cycle = _check_export(runtime, actor, _cycle_number(argument, required=False))
-        return _say(f":outbox_tray: Exporting the nominations of *{escape(cycle.title)}*: the CSV arrives in a "
-                    "direct message in a moment. The export is recorded in the audit log.")
+        return say(f":outbox_tray: Exporting the nominations of *{escape(cycle.title)}*: the CSV arrives in a "
+                   "direct message in a moment. The export is recorded in the audit log.")
     if verb == "audit":
         number = _cycle_number(argument, required=False)
         info, lines = _unit(runtime, lambda s: awards.audit_log(s, actor, number, now=moment))
         return blocks.ephemeral(panel_views.audit_blocks(info, lines, tz), "Audit log")
     usage = _usage(runtime, actor)
-    usage["blocks"].insert(0, blocks.section(f"I don't know `/tech awards {escape(verb[:40])}`.").to_dict())
+    usage["blocks"].insert(0, blocks.section(not_known("awards", f"{verb} {argument}")).to_dict())
     return usage
 
 
@@ -129,19 +131,19 @@ def _cycle_number(argument: str, *, required: bool) -> int | None:
 
 def _new_cycle_values(values: dict[str, Any]) -> dict[str, Any]:
     def moment(block_id: str) -> datetime | None:
-        stamp = _state(values, block_id).get("selected_date_time")
+        stamp = state(values, block_id).get("selected_date_time")
         return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp else None
 
     closes = moment(ids.AWARDS_CLOSES)
     if closes is None:
         raise DomainError("Choose when nominations close.", field=ids.AWARDS_CLOSES)
-    rules = {o["value"] for o in _state(values, ids.AWARDS_RULES).get("selected_options") or []}
-    criteria = (_value_of(values, ids.AWARDS_CRITERIA) or "").splitlines()
+    rules = {o["value"] for o in state(values, ids.AWARDS_RULES).get("selected_options") or []}
+    criteria = (typed(values, ids.AWARDS_CRITERIA) or "").splitlines()
     return dict(
-        name=_value_of(values, ids.AWARDS_NAME) or "", description=_value_of(values, ids.AWARDS_DESCRIPTION) or "",
-        criteria=criteria, label=_value_of(values, ids.AWARDS_LABEL) or "", opens_at=moment(ids.AWARDS_OPENS),
+        name=typed(values, ids.AWARDS_NAME) or "", description=typed(values, ids.AWARDS_DESCRIPTION) or "",
+        criteria=criteria, label=typed(values, ids.AWARDS_LABEL) or "", opens_at=moment(ids.AWARDS_OPENS),
         closes_at=closes, allow_self="allow_self" in rules, allow_team="allow_team" in rules,
-        notify_nominees=_selected(values, ids.AWARDS_NOTIFY) or awards.NOTIFY_NEVER,
-        panel=_state(values, ids.AWARDS_PANEL).get("selected_users") or [],
-        chair=_state(values, ids.AWARDS_CHAIR).get("selected_user"),
+        notify_nominees=chosen(values, ids.AWARDS_NOTIFY) or awards.NOTIFY_NEVER,
+        panel=state(values, ids.AWARDS_PANEL).get("selected_users") or [],
+        chair=state(values, ids.AWARDS_CHAIR).get("selected_user"),
     )

@@ -1,6 +1,7 @@
-"""Helpers the awards listeners share: one unit of work, waiting for the ack's, DMs, form values.
+"""Helpers only the awards listeners need: one unit of work, waiting for the ack's, DMs.
 
-Internal to handlers/awards/ (hence the underscores): other features have their own.
+Internal to handlers/awards/ (hence the underscores). What every feature's listeners share
+(replies, form values, errors by field, the member's zone) is in handlers/_common.py.
 """
 
 from __future__ import annotations
@@ -9,16 +10,13 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import blocks
 from bot.runtime import Runtime
 from storage import awards
 from storage.clock import now
-from storage.members import Actor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,34 +60,3 @@ def _dm_channel(client: WebClient, user_id: str) -> str:
 def _dm(client: WebClient, user_id: str, **message: Any) -> None:
     """A direct message from the bot (the conversation is opened first, as files need it too)."""
     client.chat_postMessage(channel=_dm_channel(client, user_id), **message)
-
-
-def _say(mrkdwn: str) -> dict[str, Any]:
-    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])
-
-
-def _tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
-    try:
-        return ZoneInfo(actor.timezone) if actor.timezone else runtime.settings.tz
-    except (ZoneInfoNotFoundError, ValueError):
-        return runtime.settings.tz
-
-
-def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return next(iter((values.get(block_id) or {}).values()), {}) or {}
-
-
-def _value_of(values: dict[str, Any], block_id: str) -> str | None:
-    value = _state(values, block_id).get("value")
-    return value if value else None
-
-
-def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    option = _state(values, block_id).get("selected_option")
-    return option.get("value") if option else None
-
-
-def _field(view: dict[str, Any], field: str | None) -> str:
-    """The block to show an error next to: the one named, else the first input of the view."""
-    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
-    return field if field in inputs else (inputs[0] if inputs else "")

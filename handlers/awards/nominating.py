@@ -14,12 +14,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
+from handlers._common import chosen, field_errors, member_tz, say, state, typed, words_after
 from handlers.awards import views
-from handlers.awards.common import _dm, _field, _say, _selected, _state, _tz, _value_of, _when_recorded
+from handlers.awards.common import _dm, _when_recorded
 from storage import awards, members
 from storage.awards import NominationForm
 from storage.clock import now
@@ -35,29 +36,29 @@ def register(app: App, runtime: Runtime) -> None:
 
     # /tech nominate [@colleague] -----------------------------------------------------
     def nominate_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        rest = split(body.get("text"))[1].strip()
+        rest = words_after(body)
         if rest.lower() == "help":
-            return ack(**_say(NOMINATE_USAGE))
+            return ack(**say(NOMINATE_USAGE))
         with runtime.db.reading() as session:
             cycles = awards.open_cycles(session, now())
             nominee = _nominee_in_text(session, rest)
         if not cycles:
-            return ack(**_say("No award is open for nominations right now. `/tech awards list` shows the cycles."))
+            return ack(**say("No award is open for nominations right now. `/tech awards list` shows the cycles."))
         if rest and nominee is None:
-            return ack(**_say(f"I couldn't tell who “{escape(rest[:80])}” is. Type `/tech nominate` and choose "
-                              "them in the form, or mention them: `/tech nominate @colleague`."))
+            return ack(**say(f"I couldn't tell who “{escape(rest[:80])}” is. Type `/tech nominate` and choose "
+                             "them in the form, or mention them: `/tech nominate @colleague`."))
         ack()
 
     def nominate_open(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        rest = split(body.get("text"))[1].strip()
+        rest = words_after(body)
         if rest.lower() == "help":
             return
         with runtime.db.reading() as session:
             cycles = awards.open_cycles(session, now())
             nominee = _nominee_in_text(session, rest)
         if cycles and (nominee or not rest):
-            client.views_open(trigger_id=body["trigger_id"],
-                              view=views.nomination_modal(cycles, _tz(runtime, context["actor"]), nominee=nominee))
+            tz = member_tz(runtime, context["actor"])
+            client.views_open(trigger_id=body["trigger_id"], view=views.nomination_modal(cycles, tz, nominee=nominee))
 
     app.command(COMMAND, matchers=[nominate])(ack=nominate_ack, lazy=[nominate_open])
 
@@ -90,13 +91,13 @@ def register(app: App, runtime: Runtime) -> None:
                 result = awards.submit_nomination(session, actor, form, submission_id=_submission_id(view),
                                                    now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={_field(view, e.field): e.message})
-        tz = _tz(runtime, actor)
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_AWARD: e.message}))
+        tz = member_tz(runtime, actor)
         if result.outcome == awards.REFUSED_CLOSED:
             assert result.cycle is not None
             reason = (f"Nominations for {result.cycle.title} closed at {views.when(result.cycle.closes_at, tz)}. "
                       "I've sent you what you wrote in a direct message, so it is not lost.")
-            return ack(response_action="errors", errors={_field(view, ids.AWARDS_AWARD): reason})
+            return ack(response_action="errors", errors=field_errors(view, {ids.AWARDS_AWARD: reason}))
         assert result.nomination is not None
         said = "updated" if result.outcome == awards.UPDATED else "saved"
         ack(response_action="update", view=views.done_view(
@@ -128,7 +129,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.reading() as session:
             copy = awards.check_can_edit(session, actor, int(action["value"]), now=now())
         client.views_open(trigger_id=body["trigger_id"],
-                          view=views.nomination_modal([], _tz(runtime, actor), editing=copy))
+                          view=views.nomination_modal([], member_tz(runtime, actor), editing=copy))
 
     def withdraw_nomination(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                             respond: Respond) -> None:
@@ -137,7 +138,7 @@ def register(app: App, runtime: Runtime) -> None:
             copy = awards.withdraw_nomination(session, actor, int(action["value"]), now=now())
         intro = f"You withdrew your nomination of {views.nominee_label(copy)} for *{escape(copy.cycle.title)}*."
         respond(replace_original=True, text=intro,
-                blocks=blocks.to_dicts(views.nomination_blocks(copy, _tz(runtime, actor), intro)))
+                blocks=blocks.to_dicts(views.nomination_blocks(copy, member_tz(runtime, actor), intro)))
 
     app.action(ids.AWARDS_NOMINATION_EDIT)(ack=ack_only, lazy=[edit_nomination])
     app.action(ids.AWARDS_NOMINATION_WITHDRAW)(ack=ack_only, lazy=[withdraw_nomination])
@@ -155,7 +156,7 @@ def _open_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: st
         else:
             _dm(client, actor.slack_user_id, text=text)
         return
-    client.views_open(trigger_id=trigger_id, view=views.nomination_modal(cycles, _tz(runtime, actor),
+    client.views_open(trigger_id=trigger_id, view=views.nomination_modal(cycles, member_tz(runtime, actor),
                                                                            selected=selected, nominee=nominee))
 
 
@@ -178,15 +179,15 @@ def _submission_id(view: dict[str, Any]) -> str:
 def _form(view: dict[str, Any]) -> NominationForm:
     values = view["state"]["values"]
     metadata = json.loads(view.get("private_metadata") or "{}")
-    award = _selected(values, ids.AWARDS_AWARD)
+    award = chosen(values, ids.AWARDS_AWARD)
     return NominationForm(
         cycle_id=int(award) if award and award.isdigit() else None,
-        nominee=_state(values, ids.AWARDS_NOMINEE).get("selected_user"),
-        team_members=tuple(_state(values, ids.AWARDS_TEAM_MEMBERS).get("selected_users") or ()),
-        team_name=_value_of(values, ids.AWARDS_TEAM_NAME),
-        citation=_value_of(values, ids.AWARDS_CITATION) or "",
-        examples=tuple(v for v in (_value_of(values, b) for b in ids.AWARDS_EXAMPLES) if v),
-        link=_value_of(values, ids.AWARDS_LINK),
+        nominee=state(values, ids.AWARDS_NOMINEE).get("selected_user"),
+        team_members=tuple(state(values, ids.AWARDS_TEAM_MEMBERS).get("selected_users") or ()),
+        team_name=typed(values, ids.AWARDS_TEAM_NAME),
+        citation=typed(values, ids.AWARDS_CITATION) or "",
+        examples=tuple(v for v in (typed(values, b) for b in ids.AWARDS_EXAMPLES) if v),
+        link=typed(values, ids.AWARDS_LINK),
         nomination_id=metadata.get("nomination"),
     )
 
@@ -217,7 +218,7 @@ def _meet(runtime: Runtime, client: WebClient, form: NominationForm) -> None:
 
 def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim: awards.DmClaim,
                         form: NominationForm) -> None:
-    tz = _tz(runtime, actor)
+    tz = member_tz(runtime, actor)
     if claim.outcome == awards.REFUSED_CLOSED:
         with runtime.db.reading() as session:
             cycle = awards.get_cycle(session, form.cycle_id, now()) if form.cycle_id else None

@@ -14,8 +14,9 @@ from bot import blocks, ids
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
+from handlers._common import chosen, field_errors, member_tz, typed
 from handlers.awards import panel_views, views
-from handlers.awards.common import _dm_channel, _field, _selected, _tz, _unit, _value_of, _when_recorded
+from handlers.awards.common import _dm_channel, _unit, _when_recorded
 from storage import awards
 from storage.clock import now
 from storage.errors import DomainError
@@ -29,7 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
         cycle_id, key, _ = panel_views.parse_value(action.get("value"))
         cycle, summary = _unit(runtime, lambda s: awards.nominee_detail(s, actor, cycle_id, key, now=now()))
         client.views_open(trigger_id=body["trigger_id"],
-                          view=panel_views.score_modal(cycle, summary, _tz(runtime, actor)))
+                          view=panel_views.score_modal(cycle, summary, member_tz(runtime, actor)))
 
     def score_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor = context["actor"]
@@ -38,13 +39,14 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             def work(session: Session) -> awards.NomineeSummary:
                 cycle = awards.get_cycle(session, cycle_id, now())
-                scores = {c: _int(_selected(values, f"{ids.AWARDS_SCORE_PREFIX}{i}")) for i, c in
+                scores = {c: _int(chosen(values, f"{ids.AWARDS_SCORE_PREFIX}{i}")) for i, c in
                           enumerate(cycle.criteria)}
                 return awards.score_nominee(session, actor, cycle_id, key, scores, now=now())
 
             summary = _unit(runtime, work)
         except DomainError as e:
-            return ack(response_action="errors", errors={_field(view, e.field): e.message})
+            first = f"{ids.AWARDS_SCORE_PREFIX}0"
+            return ack(response_action="errors", errors=field_errors(view, {e.field or first: e.message}))
         average = f"{summary.average:.1f}/5" if summary.average is not None else "none"
         ack(response_action="update", view=views.done_view("Scores saved", (
             f"Your scores for *{escape(summary.name)}* are saved. Average now {average}, "
@@ -65,7 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
                 return awards.review(session, actor, cycle_id, now=now())
 
             review = _unit(runtime, work)
-            reply = blocks.ephemeral(panel_views.review_blocks(review, _tz(runtime, actor), page=page),
+            reply = blocks.ephemeral(panel_views.review_blocks(review, member_tz(runtime, actor), page=page),
                                      f"{review.cycle.title}: nominations")
             respond(replace_original=True, **reply)
 
@@ -99,7 +101,7 @@ def register(app: App, runtime: Runtime) -> None:
     def announce_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor = context["actor"]
         cycle_id, _, _ = panel_views.parse_value(view.get("private_metadata"))
-        text = _value_of(view["state"]["values"], ids.AWARDS_ANNOUNCE_TEXT) or ""
+        text = typed(view["state"]["values"], ids.AWARDS_ANNOUNCE_TEXT) or ""
         if not runtime.settings.network_channel:
             return ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: (
                 "No network channel is configured (TECHNET_NETWORK_CHANNEL), so there is nowhere to post.")})
@@ -145,7 +147,7 @@ def _check_export(runtime: Runtime, actor: Actor, cycle_id: int | None) -> award
 
 def _send_export(runtime: Runtime, client: WebClient, actor: Actor, cycle_id: int | None) -> None:
     """The CSV goes to the asker alone, through Slack's upload flow (upload URL, then complete)."""
-    tz = _tz(runtime, actor)
+    tz = member_tz(runtime, actor)
     filename, data = _unit(runtime, lambda s: awards.export_csv(s, actor, cycle_id, tz=tz, now=now()))
     client.files_upload_v2(channel=_dm_channel(client, actor.slack_user_id), content=data, filename=filename, title=filename,
                            initial_comment="The nominations you asked for. Confidential: for the panel only.")
