@@ -21,8 +21,8 @@ from bot.listeners import ack_only
 from bot.runtime import Runtime
 from digests.runner import run_due
 from handlers import announce_views as views
-from handlers._common import network_today, not_known, words_after
-from handlers.news_views import error_field, metadata, say, selected, state, value_of
+from handlers._common import chosen, field_errors, network_today, not_known, say, state, typed, words_after
+from handlers.news_views import metadata
 from storage import announcements
 from storage.announcements import F_CHANNEL, AnnouncementForm
 from storage.clock import now
@@ -67,7 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.transaction() as session:
                 draft = announcements.save_draft(session, context["actor"], form, now=now(), tz=tz, editing=editing)
         except DomainError as e:
-            return ack(response_action="errors", errors={error_field(view, e.field): e.message})
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.ANNOUNCE_TEXT: e.message}))
         ack(response_action="update", view=views.preview_modal(draft, tz))
 
     app.view(ids.ANNOUNCE_MODAL)(composed)
@@ -153,12 +153,12 @@ def _form(view: dict[str, Any]) -> AnnouncementForm:
     chosen_day = state(values, ids.ANNOUNCE_DATE).get("selected_date")
     until = state(values, ids.ANNOUNCE_UNTIL).get("selected_date")
     return AnnouncementForm(
-        text=value_of(values, ids.ANNOUNCE_TEXT) or "",
+        text=typed(values, ids.ANNOUNCE_TEXT) or "",
         channel_id=state(values, ids.ANNOUNCE_CHANNEL).get("selected_conversation")
         or state(values, ids.ANNOUNCE_CHANNEL).get("selected_channel"),
         day=date.fromisoformat(chosen_day) if chosen_day else None,
         time=state(values, ids.ANNOUNCE_TIME).get("selected_time"),
-        repeat=selected(values, ids.ANNOUNCE_REPEAT) or announcements.NONE,
+        repeat=chosen(values, ids.ANNOUNCE_REPEAT) or announcements.NONE,
         until=date.fromisoformat(until) if until else None,
     )
 

@@ -19,8 +19,8 @@ from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views
-from handlers._common import not_known, words_after
-from handlers.news_views import metadata, say, value_of
+from handlers._common import not_known, say, typed, words_after
+from handlers.news_views import metadata
 from storage import ezine
 from storage.clock import now
 from storage.errors import DomainError
@@ -90,7 +90,7 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             with runtime.db.transaction() as session:
                 ezine.set_intro(session, context["actor"], str(metadata(view)["period"]),
-                                value_of(view["state"]["values"], ids.EZINE_INTRO) or "", now=now())
+                                typed(view["state"]["values"], ids.EZINE_INTRO) or "", now=now())
         except DomainError as e:
             return ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
         ack(response_action="clear")

@@ -21,8 +21,8 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
 from handlers import news_views as views
-from handlers._common import not_known, words_after
-from handlers.news_views import error_field, metadata, say, selected, value_of
+from handlers._common import chosen, field_errors, not_known, say, typed, words_after
+from handlers.news_views import metadata
 from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
@@ -74,7 +74,7 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             news.check_form(_form(view))
         except DomainError as e:
-            return ack(response_action="errors", errors={error_field(view, e.field): e.message})
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.NEWS_TITLE: e.message}))
         ack(response_action="update", view=views.done_modal(
             "Thank you", "Your news is with the organisers. You'll hear by direct message when it is approved; "
                          "`/tech news mine` shows it meanwhile."))
@@ -114,7 +114,7 @@ def register(app: App, runtime: Runtime) -> None:
             context["actor"].require(Role.ORGANISER, "edit news")
             news.check_form(_form(view))
         except DomainError as e:
-            return ack(response_action="errors", errors={error_field(view, e.field): e.message})
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.NEWS_TITLE: e.message}))
         ack(response_action="clear")
 
     def edit_saved(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -134,7 +134,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.NEWS_REJECT)(ack=ack_only, lazy=[reject_open])
 
     def reject_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        reason = (value_of(view["state"]["values"], ids.NEWS_REASON) or "").strip()
+        reason = (typed(view["state"]["values"], ids.NEWS_REASON) or "").strip()
         if not reason:
             return ack(response_action="errors",
                        errors={ids.NEWS_REASON: "Say why, so the submitter knows what to change."})
@@ -144,7 +144,7 @@ def register(app: App, runtime: Runtime) -> None:
         meta = metadata(view)
         with runtime.db.transaction() as session:
             item, changed = news.reject(session, context["actor"], int(meta["id"]),
-                                        value_of(view["state"]["values"], ids.NEWS_REASON) or "", now=now())
+                                        typed(view["state"]["values"], ids.NEWS_REASON) or "", now=now())
         if changed:
             _tell_submitter(runtime, client, item, "news_rejected.md.j2")
         _refresh_by_url(runtime, meta, context["actor"], item)
@@ -158,8 +158,8 @@ def register(app: App, runtime: Runtime) -> None:
 
 def _form(view: dict[str, Any]) -> news.NewsForm:
     values = view["state"]["values"]
-    return news.NewsForm(title=value_of(values, ids.NEWS_TITLE) or "", body=value_of(values, ids.NEWS_BODY) or "",
-                         link=value_of(values, ids.NEWS_LINK), category=selected(values, ids.NEWS_CATEGORY))
+    return news.NewsForm(title=typed(values, ids.NEWS_TITLE) or "", body=typed(values, ids.NEWS_BODY) or "",
+                         link=typed(values, ids.NEWS_LINK), category=chosen(values, ids.NEWS_CATEGORY))
 
 
 def _submission_key(view: dict[str, Any], actor: Actor) -> str:

@@ -1,6 +1,6 @@
 """Block Kit for news: the submission form, the approval queue, a member's own items.
 
-Also the small payload helpers the announce, news and digest listeners share.
+Also `metadata`, the JSON in private_metadata that the announce, news and digest forms carry.
 """
 
 from __future__ import annotations
@@ -25,36 +25,11 @@ STATUS = {news.PENDING: ":hourglass: waiting for review", news.APPROVED: ":white
 
 # Payload helpers ------------------------------------------------------------------------
 
-def say(mrkdwn: str) -> dict[str, Any]:
-    """An ephemeral reply of one section."""
-    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])
-
-
-def state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return next(iter((values.get(block_id) or {}).values()), {}) or {}
-
-
-def value_of(values: dict[str, Any], block_id: str) -> str | None:
-    value = state(values, block_id).get("value")
-    return value if value else None
-
-
-def selected(values: dict[str, Any], block_id: str) -> str | None:
-    option = state(values, block_id).get("selected_option")
-    return option["value"] if option else None
-
-
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         return json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return {}
-
-
-def error_field(view: dict[str, Any], field: str | None) -> str:
-    """The block to show an error next to: the one named, else the first input of the view."""
-    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
-    return field if field in inputs else (inputs[0] if inputs else "")
 
 
 def day(moment: datetime, tz: tzinfo) -> str:
