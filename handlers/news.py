@@ -21,7 +21,7 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
 from handlers import news_views as views
-from handlers._common import chosen, field_errors, not_known, say, typed, words_after
+from handlers._common import chosen, field_errors, not_known, refused, say, typed, words_after
 from handlers.news_views import metadata
 from storage import ezine, news
 from storage.clock import now
@@ -53,7 +53,7 @@ def register(app: App, runtime: Runtime) -> None:
                     items = news.queue(session, actor)
                     total = news.pending_count(session)
             except DomainError as e:
-                return ack(**say(e.message))
+                return ack(**refused(e))
             return ack(**blocks.ephemeral(views.queue_blocks(items, runtime.settings.tz, total=total),
                                           "News waiting for review"))
         ack(**say(f"{not_known('news', rest)} {USAGE}"))

@@ -133,6 +133,11 @@ def test_members_cannot_review_and_help_and_bad_input(technet: Harness):
     assert "haven't sent any news yet" in technet.command(OTHER, "news mine").text
 
 
+def test_the_queue_refuses_a_member_as_other_commands_refuse(technet: Harness):
+    reply = technet.command(MEMBER, "news queue").json()
+    assert reply["text"] == ":no_entry: Only network organisers can review news."
+
+
 def test_a_member_cannot_approve_with_a_forged_button(technet: Harness):
     with freeze_time(T0):
         send_news(technet)
