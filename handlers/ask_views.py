@@ -13,9 +13,7 @@ from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
     InputBlock,
-    Option,
     PlainTextInputElement,
-    PlainTextObject,
 )
 from slack_sdk.models.views import View
 
@@ -31,10 +29,6 @@ ASK_USAGE = (
 )
 ORGANISER_USAGE = "`/tech ask inbox`  forwarded questions waiting for an answer (organisers)"
 ECHO_LIMIT = 200
-
-
-def _plain(text: str, limit: int = 150) -> PlainTextObject:
-    return PlainTextObject(text=truncate(text, limit), emoji=True)
 
 
 def usage(organiser: bool) -> str:
@@ -126,8 +120,8 @@ def dm_text(q: QuestionInfo) -> str:
 
 def reply_modal(q: QuestionInfo) -> View:
     return View(
-        type="modal", callback_id=ids.ASK_REPLY_MODAL, title=_plain("Reply"), submit=_plain("Send"),
-        close=_plain("Cancel"), private_metadata=str(q.id),
+        type="modal", callback_id=ids.ASK_REPLY_MODAL, title=blocks.plain("Reply"), submit=blocks.plain("Send"),
+        close=blocks.plain("Cancel"), private_metadata=str(q.id),
         blocks=[
             blocks.section(f"*{escape(q.asker_name)} asked:*\n{quote(q.question, 2500)}"),
             InputBlock(block_id=ids.ASK_ANSWER, label="Your answer",
@@ -135,7 +129,7 @@ def reply_modal(q: QuestionInfo) -> View:
                                                      max_length=faq.ANSWER_LIMIT)),
             InputBlock(block_id=ids.ASK_ADD_TO_FAQ, label="The FAQ", optional=True,
                        element=CheckboxesElement(action_id=ids.ASK_ADD_TO_FAQ, options=[
-                           Option(text=_plain("Also add this question and answer to the FAQ", 75), value="yes")])),
+                           blocks.option("Also add this question and answer to the FAQ", "yes")])),
             InputBlock(block_id=ids.ASK_TAGS, label="FAQ tags", optional=True,
                        hint="Other words people use for this, separated by commas.",
                        element=PlainTextInputElement(action_id=ids.ASK_TAGS, max_length=300)),
@@ -144,7 +138,7 @@ def reply_modal(q: QuestionInfo) -> View:
 
 def reply_sent_view(q: QuestionInfo) -> View:
     faq_note = " It is in the FAQ now." if q.in_faq else ""
-    return View(type="modal", title=_plain("Reply sent"), close=_plain("Done"), blocks=[
+    return View(type="modal", title=blocks.plain("Reply sent"), close=blocks.plain("Done"), blocks=[
         blocks.section(f":incoming_envelope: Your answer goes to *{escape(q.asker_name)}* by DM.{faq_note}")])
 
 

@@ -9,9 +9,7 @@ from slack_sdk.models.blocks import (
     Block,
     DatePickerElement,
     InputBlock,
-    Option,
     PlainTextInputElement,
-    PlainTextObject,
     StaticSelectElement,
     UrlInputElement,
 )
@@ -32,14 +30,6 @@ DEV_USAGE = (
     "`/tech dev unfollow &lt;tag&gt;`  stop that; `/tech dev following` lists your tags"
 )
 ORGANISER_USAGE = "`/tech dev add`  add an opportunity (organisers; `technet import opportunities FILE.csv` adds many)"
-
-
-def _plain(text: str, limit: int = 150) -> PlainTextObject:
-    return PlainTextObject(text=truncate(text, limit), emoji=True)
-
-
-def _option(text: str, value: str) -> Option:
-    return Option(text=_plain(text, 75), value=value)
 
 
 def day(d: date) -> str:
@@ -141,7 +131,7 @@ def follows_text(tags: Sequence[str]) -> str:
 # The organisers' form ----------------------------------------------------------------------
 
 def opportunity_modal(o: OpportunityInfo | None = None) -> View:
-    kinds = [_option(label, key) for key, label in opportunities.KINDS.items()]
+    kinds = [blocks.option(label, key) for key, label in opportunities.KINDS.items()]
     chosen = next((k for k in kinds if o and k.value == o.kind), None)
 
     def text(block_id: str, label: str, value: str | None, *, optional: bool = False, multiline: bool = False,
@@ -174,13 +164,14 @@ def opportunity_modal(o: OpportunityInfo | None = None) -> View:
         text(ids.DEV_TAGS, "Tags", ", ".join(o.tags) if o else None, optional=True, limit=700,
              hint="Comma separated, e.g. microscopy, leadership. Members following a tag hear of new ones."),
     ]
-    return View(type="modal", callback_id=ids.DEV_MODAL, title=_plain("Edit opportunity" if o else "New opportunity"),
-                submit=_plain("Save"), close=_plain("Cancel"), private_metadata=str(o.id) if o else "",
-                blocks=body)
+    return View(type="modal", callback_id=ids.DEV_MODAL,
+                title=blocks.plain("Edit opportunity" if o else "New opportunity"), submit=blocks.plain("Save"),
+                close=blocks.plain("Cancel"), private_metadata=str(o.id) if o else "", blocks=body)
 
 
 def done_view(title: str, mrkdwn: str) -> View:
-    return View(type="modal", title=_plain(title, 24), close=_plain("Close"), blocks=[blocks.section(mrkdwn)])
+    return View(type="modal", title=blocks.plain(title, 24), close=blocks.plain("Close"),
+                blocks=[blocks.section(mrkdwn)])
 
 
 # DMs -----------------------------------------------------------------------------------

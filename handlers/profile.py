@@ -26,7 +26,6 @@ from handlers.profile_views import (
     PROFILE_USAGE,
     card_blocks,
     form_values,
-    option,
     profile_modal,
     welcome_blocks,
 )
@@ -86,7 +85,7 @@ def register(app: App, runtime: Runtime) -> None:
             """Tags as the member types: what they typed (if new), then the most used matches."""
             with runtime.db.reading() as session:
                 labels = profiles.suggest_tags(session, kind, str(body.get("value") or ""))
-            ack(options=[option(label, label).to_dict() for label in labels])
+            ack(options=[blocks.option(label, label).to_dict() for label in labels])
 
         return suggest_tags
 

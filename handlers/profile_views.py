@@ -15,14 +15,13 @@ from slack_sdk.models.blocks import (
     NumberInputElement,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot import blocks, ids
-from bot.mrkdwn import escape, truncate
+from bot.mrkdwn import escape
 from storage.models import Member
 from storage.models.profiles import Profile
 from storage.profiles import BIO_LIMIT, EQUIPMENT, MAX_TAGS, OTHER_DEPARTMENT, SKILL, TITLE_LIMIT, Card
@@ -47,7 +46,6 @@ FIELD_BLOCKS = {
     "bio": ids.PROFILE_BIO,
     "public_fields": ids.PROFILE_PUBLIC_FIELDS,
 }
-OPTION_TEXT_LIMIT = 75
 
 PROFILE_USAGE = (
     "*Your profile*\n"
@@ -83,12 +81,8 @@ def message_url(team_id: str | None, slack_user_id: str) -> str:
     return "slack://user?" + urlencode(query)
 
 
-def option(text: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=truncate(text, OPTION_TEXT_LIMIT), emoji=True), value=value)
-
-
 def tag_options(labels: Sequence[str]) -> list[Option]:
-    return [option(label, label) for label in labels]
+    return [blocks.option(label, label) for label in labels]
 
 
 # The edit modal -----------------------------------------------------------------------
@@ -96,7 +90,8 @@ def tag_options(labels: Sequence[str]) -> list[Option]:
 def profile_modal(member: Member, profile: Profile | None, departments: Sequence[str],
                   registration: str | None, registration_hint: str = "") -> View:
     """The profile form, prefilled with what technet knows (Slack's name, title and time zone, and ours)."""
-    department_options = [option(d, d) for d in departments] + [option("Other (type it below)", OTHER_DEPARTMENT)]
+    department_options = [*(blocks.option(d, d) for d in departments),
+                          blocks.option("Other (type it below)", OTHER_DEPARTMENT)]
     chosen_department = None
     other_department = None
     if member.department:
@@ -106,13 +101,13 @@ def profile_modal(member: Member, profile: Profile | None, departments: Sequence
             chosen_department, other_department = department_options[-1], member.department
     skills = [t.label for t in profile.tags(SKILL)] if profile else []
     equipment = [t.label for t in profile.tags(EQUIPMENT)] if profile else []
-    visibility = [option("List me in the skills directory: colleagues can find me by skill", LISTED),
-                  option("I may be featured in the e-zine spotlight (when listed)", SPOTLIGHT)]
+    visibility = [blocks.option("List me in the skills directory: colleagues can find me by skill", LISTED),
+                  blocks.option("I may be featured in the e-zine spotlight (when listed)", SPOTLIGHT)]
     chosen_visibility = [o for o in visibility
                          if profile and ((o.value == LISTED and profile.listed)
                                          or (o.value == SPOTLIGHT and profile.spotlight_opt_in))]
     fields = [f for f in FIELD_LABELS if f != "registration" or registration is not None]
-    public_options = [option(FIELD_LABELS[f], f) for f in fields]
+    public_options = [blocks.option(FIELD_LABELS[f], f) for f in fields]
     shown = set(profile.public_fields) if profile else set(fields)
     where = " · ".join(escape(x) for x in (member.name, member.timezone) if x)
     body: list[Block] = [
@@ -217,8 +212,7 @@ def card_blocks(card: Card, *, registration: str | None, team_id: str | None) ->
         result.append(blocks.section("*Equipment expertise*\n" + chips(card.equipment)))
     if card.bio:
         # Plain text: a bio is shown exactly as written, with no formatting, links or mentions.
-        result.append(SectionBlock(text=PlainTextObject(text=truncate(card.bio, blocks.SECTION_TEXT_LIMIT),
-                                                        emoji=True)))
+        result.append(SectionBlock(text=blocks.plain(card.bio, blocks.SECTION_TEXT_LIMIT)))
     if registration is not None and card.shows_registration:
         result.append(blocks.context(f"Professional registration: {escape(registration)}"))
     if card.own:
@@ -237,6 +231,5 @@ def welcome_blocks(text: str) -> list[Block]:
     return [
         blocks.section(text),
         blocks.actions(blocks.button("Fill in my profile", ids.PROFILE_EDIT, style="primary")),
-        ContextBlock(elements=[PlainTextObject(text="You get this message once. Type /tech help any time.",
-                                               emoji=True)]),
+        ContextBlock(elements=[blocks.plain("You get this message once. Type /tech help any time.")]),
     ]

@@ -12,8 +12,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
-    Option,
-    PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
     StaticSelectElement,
@@ -21,7 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import blocks, ids
-from bot.mrkdwn import escape, truncate
+from bot.mrkdwn import escape
 from storage import registration
 from storage.registration import Guide, Register, StatusInfo, Suggestion, Uptake
 
@@ -34,14 +32,6 @@ REGISTER_USAGE = (
     "`/tech register mentor`  find a registration mentor"
 )
 ORGANISER_USAGE = "`/tech register summary`  registration uptake by status and department (organisers)"
-
-
-def _plain(text: str, limit: int = 150) -> PlainTextObject:
-    return PlainTextObject(text=truncate(text, limit), emoji=True)
-
-
-def _option(text: str, value: str) -> Option:
-    return Option(text=_plain(text, 75), value=value)
 
 
 def usage(organiser: bool) -> str:
@@ -93,13 +83,13 @@ def register_blocks(guide: Guide, r: Register) -> list[Block]:
 # The guided questions ----------------------------------------------------------------------------
 
 def suggest_modal(status: StatusInfo | None) -> View:
-    roles = [_option(label, key) for key, label in registration.ROLES.items()]
-    qualifications = [_option(label, key) for key, (label, _) in registration.QUALIFICATIONS.items()]
+    roles = [blocks.option(label, key) for key, label in registration.ROLES.items()]
+    qualifications = [blocks.option(label, key) for key, (label, _) in registration.QUALIFICATIONS.items()]
     role = next((o for o in roles if status and o.value == status.role), None)
     qualification = next((o for o in qualifications if status and o.value == status.qualification), None)
     return View(
-        type="modal", callback_id=ids.REGISTER_SUGGEST_MODAL, title=_plain("Which register?"), submit=_plain("Suggest"),
-        close=_plain("Cancel"),
+        type="modal", callback_id=ids.REGISTER_SUGGEST_MODAL, title=blocks.plain("Which register?"),
+        submit=blocks.plain("Suggest"), close=blocks.plain("Cancel"),
         blocks=[
             blocks.section("Three questions, and I'll suggest the register to aim for. Professional bodies look at "
                            "experience as well as certificates, so this is a starting point."),
@@ -132,7 +122,7 @@ def suggestion_text(guide: Guide, s: Suggestion) -> str:
 
 
 def suggestion_view(guide: Guide, s: Suggestion) -> View:
-    return View(type="modal", title=_plain("Your register"), close=_plain("Done"), blocks=[
+    return View(type="modal", title=blocks.plain("Your register"), close=blocks.plain("Done"), blocks=[
         blocks.section(suggestion_text(guide, s)),
         blocks.section(guide.fee_support),
         blocks.context("Record where you are with `/tech register status`; `/tech register mentor` finds a "
@@ -143,14 +133,14 @@ def suggestion_view(guide: Guide, s: Suggestion) -> View:
 # Status --------------------------------------------------------------------------------------------
 
 def status_modal(guide: Guide, status: StatusInfo | None) -> View:
-    statuses = [_option(label, key) for key, label in registration.STATUSES.items()]
+    statuses = [blocks.option(label, key) for key, label in registration.STATUSES.items()]
     chosen = next((o for o in statuses if o.value == (status.status if status else "not_started")), None)
-    registers = [_option(f"{r.name}: {r.title}", r.key) for r in guide.registers][:100]
+    registers = [blocks.option(f"{r.name}: {r.title}", r.key) for r in guide.registers][:100]
     wanted = status.register if status and status.register else (status.suggested if status else None)
     register = next((o for o in registers if o.value == wanted), None)
     return View(
-        type="modal", callback_id=ids.REGISTER_STATUS_MODAL, title=_plain("Registration status"),
-        submit=_plain("Save"), close=_plain("Cancel"),
+        type="modal", callback_id=ids.REGISTER_STATUS_MODAL, title=blocks.plain("Registration status"),
+        submit=blocks.plain("Save"), close=blocks.plain("Cancel"),
         blocks=[
             InputBlock(block_id=ids.REGISTER_STATUS, label="Where are you with registration?",
                        element=RadioButtonsElement(action_id=ids.REGISTER_STATUS, options=statuses,
@@ -170,7 +160,8 @@ def status_saved_view(guide: Guide, info: StatusInfo) -> View:
         text += "\nA registration mentor makes it quicker: `/tech register mentor`."
     elif info.status == "submitted":
         text += "\nGood luck with the review! Time you spent preparing counts as CPD (`/tech cpd log`)."
-    return View(type="modal", title=_plain("Status saved"), close=_plain("Done"), blocks=[blocks.section(text)])
+    return View(type="modal", title=blocks.plain("Status saved"), close=blocks.plain("Done"),
+                blocks=[blocks.section(text)])
 
 
 # Organisers ---------------------------------------------------------------------------------------

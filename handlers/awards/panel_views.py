@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 
 from bot import blocks, ids
 from bot.mrkdwn import escape
-from handlers.awards.views import _input, _option, _plain, chunks, nominee_label, when
+from handlers.awards.views import _input, chunks, nominee_label, when
 from storage import awards
 from storage.awards import AuditLine, CycleInfo, NomineeSummary, Review
 
@@ -108,14 +108,14 @@ def score_modal(cycle: CycleInfo, summary: NomineeSummary, tz: tzinfo) -> View:
     body.append(blocks.divider())
     if summary.conflict:
         body.append(blocks.section(f":no_entry: {escape(summary.conflict)}"))
-        return View(type="modal", title=_plain("Nominations"), close=_plain("Close"), blocks=body)
-    options = [_option(str(i), str(i)) for i in range(1, 6)]
+        return View(type="modal", title=blocks.plain("Nominations"), close=blocks.plain("Close"), blocks=body)
+    options = [blocks.option(str(i), str(i)) for i in range(1, 6)]
     for i, criterion in enumerate(cycle.criteria):
         mine = summary.my_scores.get(criterion)
         body.append(_input(f"{ids.AWARDS_SCORE_PREFIX}{i}", f"{criterion} (1 to 5)", StaticSelectElement(
             action_id="score", options=options, initial_option=options[mine - 1] if mine else None)))
-    return View(type="modal", callback_id=ids.AWARDS_SCORE_MODAL, title=_plain("Score nominee"),
-                submit=_plain("Save scores"), close=_plain("Cancel"), blocks=body,
+    return View(type="modal", callback_id=ids.AWARDS_SCORE_MODAL, title=blocks.plain("Score nominee"),
+                submit=blocks.plain("Save scores"), close=blocks.plain("Cancel"), blocks=body,
                 private_metadata=_value(cycle.id, summary.key))
 
 
@@ -129,8 +129,8 @@ def announce_modal(cycle: CycleInfo, text: str) -> View:
             action_id="text", multiline=True, initial_value=text, max_length=awards.ANNOUNCEMENT_MAX),
             hint="Edit if you like; posting it announces the winner to the whole network."),
     ]
-    return View(type="modal", callback_id=ids.AWARDS_ANNOUNCE_MODAL, title=_plain("Announce the winner"),
-                submit=_plain("Post announcement"), close=_plain("Cancel"), blocks=body,
+    return View(type="modal", callback_id=ids.AWARDS_ANNOUNCE_MODAL, title=blocks.plain("Announce the winner"),
+                submit=blocks.plain("Post announcement"), close=blocks.plain("Cancel"), blocks=body,
                 private_metadata=_value(cycle.id))
 
 

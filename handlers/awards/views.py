@@ -13,9 +13,7 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     DateTimePickerElement,
     InputBlock,
-    Option,
     PlainTextInputElement,
-    PlainTextObject,
     RadioButtonsElement,
     StaticSelectElement,
     UrlInputElement,
@@ -25,7 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import blocks, ids
-from bot.mrkdwn import escape, truncate
+from bot.mrkdwn import escape
 from storage import awards
 from storage.awards import (
     CycleInfo,
@@ -55,18 +53,10 @@ def chunks(text: str, limit: int = blocks.SECTION_TEXT_LIMIT) -> list[str]:
     return pieces
 
 
-def _plain(text: str) -> PlainTextObject:
-    return PlainTextObject(text=truncate(text, 150), emoji=True)
-
-
-def _option(text: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=truncate(text, 75), emoji=True), value=value)
-
-
 def _input(block_id: str, label: str, element: Any, *, optional: bool = False, hint: str | None = None,
            dispatch: bool = False) -> InputBlock:
-    return InputBlock(block_id=block_id, label=_plain(label), element=element, optional=optional,
-                      hint=_plain(hint) if hint else None, dispatch_action=dispatch or None)
+    return InputBlock(block_id=block_id, label=blocks.plain(label), element=element, optional=optional,
+                      hint=blocks.plain(hint) if hint else None, dispatch_action=dispatch or None)
 
 
 def nominee_label(copy_or_summary: NominationCopy | NomineeSummary) -> str:
@@ -92,24 +82,24 @@ def nomination_modal(cycles: Sequence[CycleInfo], tz: tzinfo, *, selected: int |
                                    f"*{escape(editing.cycle.title)}* (closes {when(editing.cycle.closes_at, tz)})."))
         teams = False
     else:
-        options = [_option(f"{c.title} (closes {c.closes_at.astimezone(tz):%-d %b})", str(c.id)) for c in cycles]
+        options = [blocks.option(f"{c.title} (closes {c.closes_at.astimezone(tz):%-d %b})", str(c.id)) for c in cycles]
         initial = next((o for o, c in zip(options, cycles) if c.id == selected), options[0] if len(options) == 1
                        else None)
         body.append(_input(ids.AWARDS_AWARD, "Award", StaticSelectElement(
-            action_id="award", placeholder=_plain("Choose an award"), options=options, initial_option=initial)))
+            action_id="award", placeholder=blocks.plain("Choose an award"), options=options, initial_option=initial)))
         teams = any(c.allow_team for c in cycles)
         body.append(_input(ids.AWARDS_NOMINEE, "Who are you nominating?", UserSelectElement(
-            action_id="nominee", placeholder=_plain("Choose a colleague"), initial_user=nominee),
+            action_id="nominee", placeholder=blocks.plain("Choose a colleague"), initial_user=nominee),
             optional=teams, hint="For a team, leave this empty and fill in the team below." if teams else None))
         if teams:
             body.append(_input(ids.AWARDS_TEAM_MEMBERS, "Team members (team awards only)", UserMultiSelectElement(
-                action_id="team_members", placeholder=_plain("Choose the team's members")), optional=True))
+                action_id="team_members", placeholder=blocks.plain("Choose the team's members")), optional=True))
             body.append(_input(ids.AWARDS_TEAM_NAME, "Team name (team awards only)", PlainTextInputElement(
                 action_id="team_name", max_length=awards.TEAM_NAME_MAX), optional=True))
     body.append(_input(ids.AWARDS_CITATION, "Citation", PlainTextInputElement(
         action_id="citation", multiline=True, max_length=awards.CITATION_MAX,
         initial_value=editing.citation if editing else None,
-        placeholder=_plain("What did they do, and why did it matter?")),
+        placeholder=blocks.plain("What did they do, and why did it matter?")),
         hint=f"{awards.CITATION_MIN} to {awards.CITATION_MAX:,} characters. Only the panel and you will read it."))
     examples = list(editing.examples) if editing else []
     for i, block_id in enumerate(ids.AWARDS_EXAMPLES):
@@ -119,14 +109,14 @@ def nomination_modal(cycles: Sequence[CycleInfo], tz: tzinfo, *, selected: int |
     body.append(_input(ids.AWARDS_LINK, "Link (optional)", UrlInputElement(
         action_id="link", initial_value=editing.link if editing and editing.link else None), optional=True))
     metadata = json.dumps({"nomination": editing.id} if editing else {})
-    return View(type="modal", callback_id=ids.AWARDS_NOMINATE_MODAL, title=_plain("Nominate for an award"),
-                submit=_plain("Save" if editing else "Nominate"), close=_plain("Cancel"), blocks=body,
+    return View(type="modal", callback_id=ids.AWARDS_NOMINATE_MODAL, title=blocks.plain("Nominate for an award"),
+                submit=blocks.plain("Save" if editing else "Nominate"), close=blocks.plain("Cancel"), blocks=body,
                 private_metadata=metadata)
 
 
 def done_view(title: str, mrkdwn: str) -> View:
     """What a modal turns into after a submission: says what happened; OK closes it."""
-    return View(type="modal", callback_id=ids.AWARDS_DONE_MODAL, title=_plain(title), submit=_plain("OK"),
+    return View(type="modal", callback_id=ids.AWARDS_DONE_MODAL, title=blocks.plain(title), submit=blocks.plain("OK"),
                 blocks=[blocks.section(mrkdwn)])
 
 
@@ -172,13 +162,14 @@ def my_nominations_blocks(copies: Sequence[NominationCopy], tz: tzinfo) -> list[
 
 def new_cycle_modal(default_panel: Sequence[str]) -> View:
     rules = CheckboxesElement(action_id="rules", options=[
-        _option("Self-nominations allowed", "allow_self"), _option("Team nominations allowed", "allow_team")])
-    notify = RadioButtonsElement(action_id="notify", options=[
-        _option("Never tell nominees", awards.NOTIFY_NEVER), _option("Tell nominees at the close", awards.NOTIFY_AT_CLOSE)],
-        initial_option=_option("Never tell nominees", awards.NOTIFY_NEVER))
+        blocks.option("Self-nominations allowed", "allow_self"),
+        blocks.option("Team nominations allowed", "allow_team")])
+    never = blocks.option("Never tell nominees", awards.NOTIFY_NEVER)
+    notify = RadioButtonsElement(action_id="notify", initial_option=never, options=[
+        never, blocks.option("Tell nominees at the close", awards.NOTIFY_AT_CLOSE)])
     body = [
         _input(ids.AWARDS_NAME, "Award", PlainTextInputElement(action_id="name", max_length=150,
-               placeholder=_plain("e.g. Technician of the Year")),
+               placeholder=blocks.plain("e.g. Technician of the Year")),
                hint="An existing award's name starts a new cycle of it."),
         _input(ids.AWARDS_DESCRIPTION, "Description", PlainTextInputElement(
             action_id="description", multiline=True, max_length=1000), optional=True),
@@ -198,8 +189,8 @@ def new_cycle_modal(default_panel: Sequence[str]) -> View:
         _input(ids.AWARDS_CHAIR, "Panel chair", UserSelectElement(action_id="chair"), optional=True,
                hint="Reads the audit log. Empty: the first panel member."),
     ]
-    return View(type="modal", callback_id=ids.AWARDS_NEW_MODAL, title=_plain("New award cycle"),
-                submit=_plain("Open cycle"), close=_plain("Cancel"), blocks=body)
+    return View(type="modal", callback_id=ids.AWARDS_NEW_MODAL, title=blocks.plain("New award cycle"),
+                submit=blocks.plain("Open cycle"), close=blocks.plain("Cancel"), blocks=body)
 
 
 def cycles_blocks(cycles: Sequence[CycleInfo], tz: tzinfo) -> list[Block]:
