@@ -55,17 +55,27 @@ def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
     text = runtime.templates.get_template("events_reminder.txt.j2").render(
         title=info.title, when=views.relative(info.starts_at, now, tz), place=views.place(info),
         offset=reminder.offset, organiser=info.organiser_name or "the organiser")
-    channel = runtime.client.conversations_open(users=reminder.member)["channel"]["id"]
+    return send_dm(runtime, reminder.member, text, info, now=now, tz=tz)
+
+
+def send_dm(runtime: Runtime, member: str, text: str, info: events.EventInfo, *, now: datetime, tz: ZoneInfo) -> str:
+    """DM a member about an event (what happened, then the event with their own buttons); its ts."""
+    channel = runtime.client.conversations_open(users=member)["channel"]["id"]
     posted = runtime.client.chat_postMessage(channel=channel, text=escape(text)[:3000],
-                                             blocks=blocks.to_dicts(views.dm_blocks(text, info, now=now, tz=tz)))
+                                             blocks=blocks.to_dicts(_views().dm_blocks(text, info, now=now, tz=tz)))
     return str(posted["ts"])
+
+
+def network_channel(runtime: Runtime) -> str:
+    """Where posts about events go; with none configured, the post is skipped."""
+    if not runtime.settings.network_channel:
+        raise Skip("no network channel is configured (TECHNET_NETWORK_CHANNEL)")
+    return runtime.settings.network_channel
 
 
 def deliver_morning_post(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
     views = _views()
-    channel = runtime.settings.network_channel
-    if not channel:
-        raise Skip("no network channel is configured (TECHNET_NETWORK_CHANNEL)")
+    channel = network_channel(runtime)
     with runtime.db.reading() as session:
         info, why = events.morning_post_to_send(session, claim.payload)
     if info is None:

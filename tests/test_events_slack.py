@@ -17,6 +17,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from bot import ids
+from bot.runtime import Runtime
 from bot.standin import Call, block_action_payload, interaction_body, signed_headers
 from digests.runner import TickReport, run_due
 from storage import events, ledger
@@ -145,6 +146,21 @@ def tick(technet: Harness, moment: datetime) -> TickReport:
         return run_due(technet.runtime, moment)
 
 
+def tick_at_once(runtimes: list[Runtime], moment: datetime) -> None:
+    """A tick at `moment` on each runtime at the same instant, as replicas' schedulers do."""
+    barrier = threading.Barrier(len(runtimes))
+
+    def run(runtime: Runtime, worker: str) -> None:
+        barrier.wait()
+        run_due(runtime, moment, worker=worker)
+
+    threads = [threading.Thread(target=run, args=(r, f"replica-{n}")) for n, r in enumerate(runtimes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def mrkdwn_texts(data: Any) -> list[str]:
     found: list[str] = []
 
@@ -258,18 +274,7 @@ def test_two_app_instances_on_one_database_post_each_reminder_once(technet: Harn
     second = Harness(settings_for(standin, database_url), standin)
     try:
         for moment in (local(2026, 7, 14, 10), local(2026, 7, 15, 8), local(2026, 7, 15, 9)):
-            barrier = threading.Barrier(2)
-
-            def run(runtime, worker, moment=moment, barrier=barrier):  # type: ignore[no-untyped-def]
-                barrier.wait()
-                run_due(runtime, moment, worker=worker)
-
-            threads = [threading.Thread(target=run, args=(r, w)) for r, w in
-                       ((technet.runtime, "one"), (second.runtime, "two"))]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            tick_at_once([technet.runtime, second.runtime], moment)
     finally:
         second.close()
     for user in going:
