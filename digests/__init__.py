@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 
-from digests import announcements, awards, careers, ezine, mentoring, reminders
+from digests import announcements, awards, careers, event_notices, ezine, mentoring, reminders
 from digests.runner import DueKinds
 
-MODULES: list = [awards, careers, mentoring, announcements, ezine, reminders]  # type: ignore[type-arg]
+MODULES: list = [awards, careers, mentoring, announcements, ezine, reminders, event_notices]  # type: ignore[type-arg]
 
 
 def register_all(kinds: DueKinds) -> None:

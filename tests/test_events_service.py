@@ -493,17 +493,115 @@ def test_the_ics_file_has_the_local_time_zone_and_a_stable_uid(db: Database):
 
 # Notices --------------------------------------------------------------------------------------
 
-def test_each_notice_is_claimed_once(db: Database):
+def notices(db: Database) -> list[tuple[str, str]]:
+    """The notice rows in the ledger: (occurrence, status), in the order written."""
+    with db.reading() as session:
+        return [(i.occurrence, i.status) for i in session.scalars(
+            select(DueItem).where(DueItem.kind == events.NOTICE).order_by(DueItem.id))]
+
+
+def to_send(db: Database, occurrence: str, now: datetime = NOW) -> tuple[events.Notice | None, str]:
+    with db.reading() as session:
+        row = session.scalar(select(DueItem).where(DueItem.kind == events.NOTICE, DueItem.occurrence == occurrence))
+        assert row is not None, occurrence
+        return events.notice_to_send(session, row.payload, now=now)
+
+
+def move(db: Database, event_id: int, start: datetime, *, source_key: str,
+         **changes: str) -> events.EditOutcome:
+    with db.transaction() as session:
+        return events.edit_event(session, actor(db, ORGANISER), event_id,
+                                 form(starts_at=start, ends_at=start + timedelta(hours=2), **changes), now=NOW,
+                                 rules=RULES, source_key=source_key)
+
+
+def test_each_notice_is_a_due_row_per_person_keyed_by_the_change(db: Database):
     event = create(db, capacity="1")
     answer(db, actor(db, "U0MEMBER01"), event.id, events.GOING)
     answer(db, actor(db, "U0MEMBER02"), event.id, events.GOING)
     answer(db, actor(db, "U0MEMBER01"), event.id, events.NOT_GOING)
+    assert notices(db) == [("promoted:U0MEMBER02.1", ledger.PENDING)]
+    organiser = actor(db, ORGANISER)
+    for _ in range(2):
+        with db.transaction() as session:
+            events.cancel_event(session, organiser, event.id, reason="Room flooded", now=NOW)
+    assert notices(db)[1:] == [("cancelled:U0MEMBER02", ledger.PENDING)]
+    with db.reading() as session:
+        row = session.scalar(select(DueItem).where(DueItem.occurrence == "cancelled:U0MEMBER02"))
+        assert row is not None and (row.due_at, row.subject) == (NOW, f"event:{event.id}")
+        assert row.payload == {"event": event.id, "notice": events.NOTICE_CANCELLED, "member": "U0MEMBER02",
+                               "reason": "Room flooded"}
+
+
+def test_a_change_and_its_notices_commit_together(db: Database):
+    event = create(db)
+    answer(db, actor(db, "U0MEMBER01"), event.id, events.GOING)
+    organiser = actor(db, ORGANISER)
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        events.cancel_event(session, organiser, event.id, reason=None, now=NOW)
+        raise RuntimeError("the unit of work fails after the change")
+    assert notices(db) == []
+    with db.reading() as session:
+        assert not events.get_event(session, event.id).cancelled
+
+
+def test_a_notice_is_what_is_true_when_it_is_sent(db: Database):
+    event = create(db, capacity="1")
+    first, second, third = (actor(db, f"U0MEMBER0{n}") for n in range(1, 4))
+    answer(db, first, event.id, events.GOING)
+    answer(db, second, event.id, events.GOING)
+    answer(db, first, event.id, events.NOT_GOING)
+    promoted, why = to_send(db, "promoted:U0MEMBER02.1")
+    assert promoted is not None and (promoted.kind, promoted.member, why) == (events.NOTICE_PROMOTED, "U0MEMBER02", "")
+    # Said Can't go before the DM went: no "you're going" any more.
+    answer(db, second, event.id, events.NOT_GOING)
+    assert to_send(db, "promoted:U0MEMBER02.1") == (None, "the member answered again since")
+    # Going again is their own answer, not a promotion.
+    answer(db, second, event.id, events.GOING)
+    assert to_send(db, "promoted:U0MEMBER02.1") == (None, "the member answered again since")
+    # A move: told to those still going; not to one who left the workspace since.
+    answer(db, third, event.id, events.GOING)
+    move(db, event.id, local(2026, 7, 16, 10), source_key="V0MOVE1")
+    moved, _ = to_send(db, "changed:U0MEMBER02#1")
+    assert moved is not None and moved.what == ("time",) and moved.was is not None
+    assert moved.was.starts_at == local(2026, 7, 15, 10) and moved.event.starts_at == local(2026, 7, 16, 10)
+    actor(db, "U0MEMBER03", left=True)
+    assert to_send(db, "changed:U0MEMBER03#1") == (None, "the member left the workspace")
+    # Cancelled since: the cancellation's notice tells them, not the move's.
     with db.transaction() as session:
-        first = events.claim_notices(session, now=NOW, event_ids=[event.id])
-    with db.transaction() as session:
-        second = events.claim_notices(session, now=NOW, event_ids=[event.id])
-    assert [(n.kind, n.recipients) for n in first] == [(events.NOTICE_PROMOTED, ("U0MEMBER02",))]
-    assert second == []
+        events.cancel_event(session, actor(db, ORGANISER), event.id, reason=None, now=NOW)
+    assert to_send(db, "changed:U0MEMBER02#1") == (None, "the event was cancelled since (its own notice tells them)")
+    cancelled, _ = to_send(db, "cancelled:U0MEMBER02")
+    assert cancelled is not None and cancelled.event.cancelled
+    assert to_send(db, "cancelled:U0MEMBER02", now=local(2026, 7, 16, 12)) == (None, "the event is over")
+
+
+def test_two_moves_before_the_first_is_sent_fold_into_one_notice_from_what_was_heard(db: Database):
+    event = create(db)
+    answer(db, actor(db, "U0MEMBER01"), event.id, events.GOING)
+    move(db, event.id, local(2026, 7, 16, 10), source_key="V0MOVE1")
+    move(db, event.id, local(2026, 7, 17, 14), source_key="V0MOVE2", location="Room 2.01")
+    assert notices(db) == [("changed:U0MEMBER01#1", ledger.CANCELLED), ("changed:U0MEMBER01#2", ledger.PENDING)]
+    notice, _ = to_send(db, "changed:U0MEMBER01#2")
+    assert notice is not None and notice.was is not None and notice.what == ("time", "place")
+    assert (notice.was.starts_at, notice.was.location) == (local(2026, 7, 15, 10), "Room 1.02, Life Sciences")
+    assert (notice.event.starts_at, notice.event.location) == (local(2026, 7, 17, 14), "Room 2.01")
+    # Moved back where it was before anyone heard: nothing to tell.
+    move(db, event.id, local(2026, 7, 15, 10), source_key="V0MOVE3")
+    assert notices(db)[-1] == ("changed:U0MEMBER01#3", ledger.PENDING)
+    assert to_send(db, "changed:U0MEMBER01#3") == (None, "the event is back where the member last heard it was")
+
+
+def test_a_move_whose_first_notice_is_being_sent_starts_the_next_from_the_change(db: Database):
+    event = create(db)
+    answer(db, actor(db, "U0MEMBER01"), event.id, events.GOING)
+    move(db, event.id, local(2026, 7, 16, 10), source_key="V0MOVE1")
+    [claim] = ledger.claim_due(db, now=NOW, worker="sending")
+    move(db, event.id, local(2026, 7, 17, 10), source_key="V0MOVE2")
+    assert notices(db) == [("changed:U0MEMBER01#1", ledger.PENDING), ("changed:U0MEMBER01#2", ledger.PENDING)]
+    notice, _ = to_send(db, "changed:U0MEMBER01#2")
+    assert notice is not None and notice.was is not None and notice.was.starts_at == local(2026, 7, 16, 10)
+    assert claim.occurrence == "changed:U0MEMBER01#1"
 
 
 def test_remind_now_queues_once_a_minute(db: Database):

@@ -4,12 +4,13 @@
 new` opens the organisers' form (a series too); `/tech event attendees [n]` shows who is
 coming, with a CSV. A click updates the message it sits in and confirms ephemerally; the
 DMs a change owes (moved, cancelled, promoted from the waitlist) and the channel
-announcement are notices in storage, each claimed once and sent after the ack.
-Reminders are due rows posted by digests/reminders.py.
+announcement are due rows in the ledger, written with the change and sent by
+digests/event_notices.py right after the ack; one that fails is retried by the scheduler's
+tick. Reminders are due rows posted by digests/reminders.py.
 
 The package: `listeners.py` registers everything (`register`), `replies.py` answers within
-the ack, `sending.py` refreshes messages and sends notices after it, and `views.py` and
-`organiser_views.py` build the Block Kit.
+the ack, `sending.py` refreshes messages and runs the ledger for the notices after it, and
+`views.py` and `organiser_views.py` build the Block Kit.
 """
 
 from handlers.events.listeners import register

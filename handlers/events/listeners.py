@@ -21,7 +21,7 @@ from handlers.events import organiser_views, views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
                                      events_reply, home_section, list_reply, member_tz, new_event_modal,
                                      reminder_rules)
-from handlers.events.sending import _dm_channel, refresh, refresh_post, send_notices
+from handlers.events.sending import _dm_channel, refresh, refresh_post, send_due_now
 from storage import events
 from storage.clock import now
 from storage.errors import DomainError
@@ -51,15 +51,16 @@ def register(app: App, runtime: Runtime) -> None:
         """Going / Maybe / Can't go: record it, tell whoever was promoted, refresh where it was clicked."""
         actor: Actor = context["actor"]
         event_id, scope, offset = views.decode(action.get("value"))
-        lead, failed = None, False
+        lead, failed, promoted = None, False, False
         try:
             with runtime.db.transaction() as session:
                 outcome = events.rsvp(session, actor, event_id, views.CHOICE_ACTIONS[action["action_id"]],
                                       now=now(), rules=reminder_rules(runtime.settings))
-            lead = confirmation(runtime, outcome)
+            lead, promoted = confirmation(runtime, outcome), bool(outcome.promoted)
         except DomainError as e:
             lead, failed = f"⛔ {e.message}", True
-        send_notices(runtime, client, event_ids=[event_id])
+        if promoted:
+            send_due_now(runtime)
         refresh(runtime, client, body, respond, actor, event_id, scope, offset, lead=lead, failed=failed)
 
     for action_id in views.CHOICE_ACTIONS:
@@ -158,12 +159,14 @@ def register(app: App, runtime: Runtime) -> None:
         editing = _metadata(view)
         if editing is None:
             key = _source_key(view)
-            created = _when_visible(runtime, lambda s: events.created_by(s, key))
-            send_notices(runtime, client, event_ids=created or [])
+            # Only an announced event owes anything (its channel post).
+            if form_values(view["state"]["values"]).announce and _when_visible(
+                    runtime, lambda s: events.created_by(s, key)):
+                send_due_now(runtime)
             return
         event_id, sequence = editing
         if _when_visible(runtime, lambda s: events.get_event(s, event_id).sequence != sequence):
-            send_notices(runtime, client, event_ids=[event_id])
+            send_due_now(runtime)
             refresh_post(runtime, client, event_id)
 
     def cancel_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
@@ -185,7 +188,7 @@ def register(app: App, runtime: Runtime) -> None:
     def after_cancel(view: dict[str, Any], client: WebClient) -> None:
         event_id = (_metadata(view) or (0, 0))[0]
         if _when_visible(runtime, lambda s: events.get_event(s, event_id).cancelled):
-            send_notices(runtime, client, event_ids=[event_id])
+            send_due_now(runtime)
             refresh_post(runtime, client, event_id)
 
     def attendance_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:

@@ -8,8 +8,9 @@ ones for its new time (the old ones are cancelled), and one that no longer appli
 member dropped out, left the workspace, the event was cancelled) is skipped when due.
 
 Changes that people must hear about (moved, cancelled, a waitlist promotion, the channel
-announcement) are written as `EventNotice` rows in the same unit of work as the change;
-the Slack side claims each once (`claim_notices`) and sends it.
+announcement) are written in the same unit of work as the change: an `EventNotice` row (the
+record) and a due row per person told, due at once, which digests/event_notices.py sends
+once and the ledger retries; what each says is decided when it is sent (`notice_to_send`).
 
 For other features: `upcoming_events(session, now, until)` lists what is coming (the
 e-zine), `attendance_count(session, start, end, kinds)` counts who came (reports).
@@ -24,10 +25,10 @@ from `storage.events`, which names everything public below.
 """
 
 from storage.events.constants import (
-    CANCELLED, CHOICES, CLOSED_CANCELLED, CLOSED_DEADLINE, CLOSED_ENDED, CLOSED_STARTED, DEFAULT_HORIZON,
+    ANNOUNCE, CANCELLED, CHOICES, CLOSED_CANCELLED, CLOSED_DEADLINE, CLOSED_ENDED, CLOSED_STARTED, DEFAULT_HORIZON,
     DESCRIPTION_LIMIT, F_ANNOUNCE, F_CAPACITY, F_DEADLINE, F_DESCRIPTION, F_ENDS, F_KIND, F_LINK, F_LOCATION,
     F_REPEAT, F_STARTS, F_TITLE, F_UNTIL, FREQUENCIES, FREQUENCY_LABELS, GOING, KINDS, LINK_LIMIT, LOCATION_LIMIT,
-    MAX_CAPACITY, MAX_LENGTH, MAX_OCCURRENCES, MAYBE, MEETING_KINDS, MORNING, NOT_GOING, NOTICE_ANNOUNCE,
+    MAX_CAPACITY, MAX_LENGTH, MAX_OCCURRENCES, MAYBE, MEETING_KINDS, MORNING, NOT_GOING, NOTICE, NOTICE_ANNOUNCE,
     NOTICE_CANCELLED, NOTICE_CHANGED, NOTICE_FRESHNESS, NOTICE_PROMOTED, REASON_LIMIT, REMINDER, SCHEDULED,
     TITLE_LIMIT, UTC, WAITLIST, InvalidEvent,
 )
@@ -38,7 +39,8 @@ from storage.events.info import (
 )
 from storage.events.listing import could_join, events_page, next_for_member, recent_and_upcoming, upcoming_events
 from storage.events.manage import can_manage, cancel_event, create_event, edit_event, remind_now, require_manage
-from storage.events.notices import claim_notices, created_by, record_announcement, series_size
+from storage.events.notices import (announcement_to_send, created_by, notice_to_send, record_announcement,
+                                    series_size)
 from storage.events.reminders import Offset, ReminderRules, morning_post_to_send, reminder_to_send
 from storage.events.rows import get_event, get_event_row
 from storage.events.rsvps import rsvp
@@ -48,17 +50,17 @@ from storage.events.turnout import (
 from storage.events.validation import occurrences
 
 __all__ = [
-    "CANCELLED", "CHOICES", "CLOSED_CANCELLED", "CLOSED_DEADLINE", "CLOSED_ENDED", "CLOSED_STARTED", "CSV_COLUMNS",
-    "DEFAULT_HORIZON", "DESCRIPTION_LIMIT", "F_ANNOUNCE", "F_CAPACITY", "F_DEADLINE", "F_DESCRIPTION", "F_ENDS",
-    "F_KIND", "F_LINK", "F_LOCATION", "F_REPEAT", "F_STARTS", "F_TITLE", "F_UNTIL", "FREQUENCIES",
+    "ANNOUNCE", "CANCELLED", "CHOICES", "CLOSED_CANCELLED", "CLOSED_DEADLINE", "CLOSED_ENDED", "CLOSED_STARTED",
+    "CSV_COLUMNS", "DEFAULT_HORIZON", "DESCRIPTION_LIMIT", "F_ANNOUNCE", "F_CAPACITY", "F_DEADLINE", "F_DESCRIPTION",
+    "F_ENDS", "F_KIND", "F_LINK", "F_LOCATION", "F_REPEAT", "F_STARTS", "F_TITLE", "F_UNTIL", "FREQUENCIES",
     "FREQUENCY_LABELS", "GOING", "KINDS", "LINK_LIMIT", "LOCATION_LIMIT", "MAX_CAPACITY", "MAX_LENGTH",
-    "MAX_OCCURRENCES", "MAYBE", "MEETING_KINDS", "MORNING", "NOT_GOING", "NOTICE_ANNOUNCE", "NOTICE_CANCELLED",
-    "NOTICE_CHANGED", "NOTICE_FRESHNESS", "NOTICE_PROMOTED", "REASON_LIMIT", "REMINDER", "SCHEDULED",
-    "TITLE_LIMIT", "UTC", "WAITLIST", "AttendanceSummary", "Attendee", "Attendees", "CancelOutcome", "Counts",
-    "EditOutcome", "EventForm", "EventInfo", "EventPage", "InvalidEvent", "Notice", "Offset", "Reminder",
-    "ReminderRules", "RsvpOutcome", "attendance", "attendance_count", "attendees", "attendees_csv",
-    "calendar_file", "can_manage", "cancel_event", "claim_notices", "could_join", "create_event", "created_by",
+    "MAX_OCCURRENCES", "MAYBE", "MEETING_KINDS", "MORNING", "NOT_GOING", "NOTICE", "NOTICE_ANNOUNCE",
+    "NOTICE_CANCELLED", "NOTICE_CHANGED", "NOTICE_FRESHNESS", "NOTICE_PROMOTED", "REASON_LIMIT", "REMINDER",
+    "SCHEDULED", "TITLE_LIMIT", "UTC", "WAITLIST", "AttendanceSummary", "Attendee", "Attendees", "CancelOutcome",
+    "Counts", "EditOutcome", "EventForm", "EventInfo", "EventPage", "InvalidEvent", "Notice", "Offset", "Reminder",
+    "ReminderRules", "RsvpOutcome", "announcement_to_send", "attendance", "attendance_count", "attendees",
+    "attendees_csv", "calendar_file", "can_manage", "cancel_event", "could_join", "create_event", "created_by",
     "edit_event", "events_page", "get_event", "get_event_row", "morning_post_to_send", "next_for_member",
-    "occurrences", "recent_and_upcoming", "record_announcement", "record_attendance", "remind_now",
+    "notice_to_send", "occurrences", "recent_and_upcoming", "record_announcement", "record_attendance", "remind_now",
     "reminder_to_send", "require_manage", "rsvp", "series_size", "upcoming_events",
 ]

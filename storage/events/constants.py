@@ -32,12 +32,14 @@ SCHEDULED, CANCELLED = "scheduled", "cancelled"
 # Why RSVPs are closed (EventInfo.closed_reason).
 CLOSED_CANCELLED, CLOSED_ENDED, CLOSED_STARTED, CLOSED_DEADLINE = "cancelled", "ended", "started", "deadline"
 
-# Due ledger kinds (digests/reminders.py delivers them).
+# Due ledger kinds: digests/reminders.py delivers the reminders, digests/event_notices.py the notices.
 REMINDER = "events.reminder"
 MORNING = "events.morning"
+NOTICE = "events.notice"  # a DM a change owes one member: moved, cancelled, promoted
+ANNOUNCE = "events.announce"  # the channel post of a new event
 # Notice kinds.
 NOTICE_ANNOUNCE, NOTICE_CHANGED, NOTICE_CANCELLED, NOTICE_PROMOTED = "announce", "changed", "cancelled", "promoted"
-# A notice not sent within this long (its sender died) is dropped rather than sent stale.
+# A notice the ledger could not send within this long (an outage) is dropped rather than sent stale.
 NOTICE_FRESHNESS = timedelta(hours=1)
 
 # The form's fields: storage errors name them, the modal uses them as block ids.

@@ -160,12 +160,18 @@ class Attendees:
 
 @dataclass(frozen=True)
 class Notice:
-    id: int
+    """A DM a change owes one member, as it is true when it is sent."""
+
     kind: str
+    # The event as it stands now, seen by the member.
     event: EventInfo
-    recipients: tuple[str, ...]
-    details: dict[str, object]
-    created_by: str | None
+    member: str
+    member_timezone: str | None
+    # A move: what differs from what the member last heard ("time", "place"), and the event as they heard it.
+    what: tuple[str, ...] = ()
+    was: EventInfo | None = None
+    # A cancellation: the organiser's reason.
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.errors import DomainError, PermissionDenied
-from storage.events.constants import (CANCELLED, GOING, MAYBE, MORNING, NOTICE_ANNOUNCE, NOTICE_CANCELLED,
-                                      NOTICE_CHANGED, REASON_LIMIT, REMINDER, SCHEDULED, UTC, WAITLIST, InvalidEvent)
+from storage.events.constants import (CANCELLED, GOING, MAYBE, MORNING, REASON_LIMIT, REMINDER, SCHEDULED, UTC,
+                                      WAITLIST, InvalidEvent)
 from storage.events.info import CancelOutcome, EditOutcome, EventForm, EventInfo
+from storage.events.notices import _announce, _cancelled, _changed
 from storage.events.reminders import ReminderRules, _reminder_payload, _reschedule_all, _schedule_morning, _subject
 from storage.events.rows import (_by_source, _going_count, _info, _infos, _locked, _member_ids,
                                  _rsvps_with_members, get_event_row)
@@ -22,7 +23,7 @@ from storage.events.rsvps import _fill_from_waitlist
 from storage.events.validation import _validate, occurrences
 from storage.members import Actor, Role
 from storage.models import Member
-from storage.models.events import Event, EventNotice, EventSeries
+from storage.models.events import Event, EventSeries
 
 
 def create_event(session: Session, actor: Actor, form: EventForm, *, now: datetime, tz: str, rules: ReminderRules,
@@ -68,8 +69,7 @@ def create_event(session: Session, actor: Actor, form: EventForm, *, now: dateti
     for event in created:
         _schedule_morning(session, event, rules, now)
     if form.announce:
-        session.add(EventNotice(event_id=created[0].id, kind=NOTICE_ANNOUNCE, recipients=[], details={},
-                                source_key=source_key, created_by=actor.slack_user_id, created_at=now))
+        _announce(session, created[0], by=actor.slack_user_id, source_key=source_key, now=now)
     session.flush()
     return _infos(session, created)
 
@@ -77,7 +77,8 @@ def create_event(session: Session, actor: Actor, form: EventForm, *, now: dateti
 def edit_event(session: Session, actor: Actor, event_id: int, form: EventForm, *, now: datetime,
                rules: ReminderRules, source_key: str | None = None) -> EditOutcome:
     """Change one event (one occurrence of a series). Moving it or changing its place tells
-    everyone going or waitlisted (a notice); raising the capacity promotes from the waitlist."""
+    everyone going or waitlisted (a notice each, due now in the ledger); raising the capacity
+    promotes from the waitlist."""
     event = _locked(session, event_id)
     _require_manage(session, actor, event, "change it")
     if event.status == CANCELLED:
@@ -115,10 +116,8 @@ def edit_event(session: Session, actor: Actor, event_id: int, form: EventForm, *
         recipients = _member_ids(session, event.id, (GOING, WAITLIST))
         told = len(recipients)
         if recipients:
-            session.add(EventNotice(
-                event_id=event.id, kind=NOTICE_CHANGED, recipients=recipients, source_key=source_key,
-                created_by=actor.slack_user_id, created_at=now,
-                details={"what": [c for c in changed if c in ("time", "place")], "before": before}))
+            _changed(session, event, recipients, what=[c for c in changed if c in ("time", "place")], before=before,
+                     by=actor.slack_user_id, source_key=source_key, now=now)
     session.flush()
     return EditOutcome(_info(session, event), tuple(changed), told, tuple(promoted))
 
@@ -126,7 +125,8 @@ def edit_event(session: Session, actor: Actor, event_id: int, form: EventForm, *
 def cancel_event(session: Session, actor: Actor, event_id: int, *, reason: str | None, now: datetime,
                  source_key: str | None = None) -> CancelOutcome:
     """Cancel one event (one occurrence). RSVPs are kept as history; everyone who said going,
-    maybe or is waitlisted is told (a notice); its reminders are cancelled."""
+    maybe or is waitlisted is told (a notice each, due now in the ledger); its reminders are
+    cancelled."""
     event = _locked(session, event_id)
     _require_manage(session, actor, event, "cancel it")
     if event.status == CANCELLED:
@@ -145,9 +145,8 @@ def cancel_event(session: Session, actor: Actor, event_id: int, *, reason: str |
     ledger.cancel_pending(session, kind=MORNING, subject=_subject(event.id))
     recipients = _member_ids(session, event.id, (GOING, MAYBE, WAITLIST))
     if recipients:
-        session.add(EventNotice(event_id=event.id, kind=NOTICE_CANCELLED, recipients=recipients,
-                                details={"reason": reason or None}, source_key=source_key,
-                                created_by=actor.slack_user_id, created_at=now))
+        _cancelled(session, event, recipients, reason=reason or None, by=actor.slack_user_id, source_key=source_key,
+                   now=now)
     session.flush()
     return CancelOutcome(_info(session, event), False, len(recipients))
 

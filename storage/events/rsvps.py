@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 
 from storage.errors import DomainError
 from storage.events.constants import (CHOICES, CLOSED_CANCELLED, CLOSED_DEADLINE, CLOSED_ENDED, CLOSED_STARTED, GOING,
-                                      NOT_GOING, NOTICE_PROMOTED, SCHEDULED, WAITLIST)
+                                      NOT_GOING, SCHEDULED, WAITLIST)
 from storage.events.info import RsvpOutcome, closed_reason
+from storage.events.notices import _promoted
 from storage.events.reminders import ReminderRules, _schedule_reminders
 from storage.events.rows import (_find_rsvp, _going_count, _info, _locked, _next_waitlist_seq,
                                  _rsvps_with_members)
 from storage.events.validation import _local
 from storage.members import Actor
-from storage.models.events import Event, EventNotice, Rsvp
+from storage.models.events import Event, Rsvp
 
 
 def rsvp(session: Session, actor: Actor, event_id: int, choice: str, *, now: datetime,
@@ -79,22 +80,21 @@ def _make_going(session: Session, event: Event, row: Rsvp, slack_user_id: str, r
 
 def _fill_from_waitlist(session: Session, event: Event, rules: ReminderRules, *, now: datetime,
                         source_key: str | None = None) -> list[str]:
-    """Promote the first on the waitlist into free places; a notice tells each of them."""
+    """Promote the first on the waitlist into free places; a notice (due now) tells each of them."""
     if event.status != SCHEDULED or event.starts_at <= now:
         return []
     free = None if event.capacity is None else event.capacity - _going_count(session, event.id)
     if free is not None and free <= 0:
         return []
     waiting = _rsvps_with_members(session, event.id, (WAITLIST,))
-    promoted = []
+    promoted: list[tuple[str, int]] = []
     for row, member in (waiting[:free] if free is not None else waiting):
         _make_going(session, event, row, member.slack_user_id, rules, now)
         row.updated_at = now
-        promoted.append(member.slack_user_id)
+        promoted.append((member.slack_user_id, row.generation))
     if promoted:
-        session.add(EventNotice(event_id=event.id, kind=NOTICE_PROMOTED, recipients=promoted, details={},
-                                source_key=source_key, created_at=now))
-    return promoted
+        _promoted(session, event, promoted, source_key=source_key, now=now)
+    return [member for member, _ in promoted]
 
 
 def _closed_message(event: Event, reason: str) -> str:
