@@ -1,6 +1,6 @@
 """News for the e-zine: any member submits an item; organisers approve, edit or reject it.
 
-Approved items wait for the next issue (storage/ezine.py), which records itself on
+Approved items wait for the next issue (storage/ezine/), which records itself on
 each item it publishes, so no item appears twice.
 """
 

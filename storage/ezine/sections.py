@@ -53,7 +53,7 @@ def _day(value: date) -> str:
 
 
 def _spotlight(session: Session, ctx: Context) -> list[dict[str, Any]]:
-    """One member who opted in (storage/profiles.py), rotating: nobody appears twice before all have once."""
+    """One member who opted in (storage/profiles/), rotating: nobody appears twice before all have once."""
     candidates = profiles.spotlight_candidates(session)
     if not candidates:
         return []
@@ -86,7 +86,7 @@ def _events(session: Session, ctx: Context) -> list[dict[str, Any]]:
 
 
 def _opportunities(session: Session, ctx: Context) -> list[dict[str, Any]]:
-    """Development opportunities whose deadline falls in the coming month (storage/opportunities.py)."""
+    """Development opportunities whose deadline falls in the coming month (storage/opportunities/)."""
     today = ctx.period.due_local.date()
     return [{"id": o.id, "title": o.title, "kind_label": o.kind_label, "provider": o.provider, "link": o.link,
              "deadline_label": _day(o.deadline) if o.deadline else ""}
