@@ -97,10 +97,9 @@ class Rsvp(Base):
 
 
 class EventNotice(Base):
-    """A DM or channel post owed after a change (moved, cancelled, promoted, announced).
-
-    Written in the same unit of work as the change; whoever sends it claims it first by
-    setting sent_at, so a repeated delivery never sends it twice. Kept as the change history.
+    """The record of a change members were told about (moved, cancelled, promoted, announced):
+    what changed and who was told. Written in the same unit of work as the change; the DMs
+    and the channel post themselves are due rows in the ledger (storage/events/notices.py).
     """
 
     __tablename__ = "event_notices"
@@ -116,4 +115,3 @@ class EventNotice(Base):
     source_key: Mapped[str | None] = mapped_column(String(80))
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=now)
-    sent_at: Mapped[datetime | None] = mapped_column(index=True)
