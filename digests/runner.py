@@ -90,25 +90,25 @@ def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit
         except Skip as why:
             ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=str(why) or "no longer applies")
             report.skipped += 1
+            continue
         except SlackApiError as e:
             error = str(e.response.get("error", "slack error"))
-            retry_after = _retry_after(e)
-            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error, retry_after=retry_after,
+            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error, retry_after=_retry_after(e),
                                         permanent=error in PERMANENT_ERRORS)
             log.warning("%s %s/%s failed (%s), now %s", claim.kind, claim.subject, claim.occurrence, error, status)
-            if status == ledger.FAILED:
-                _give_up(runtime, kind, claim, error)
-                report.failed += 1
-            else:
-                report.retried += 1
-        except Exception as e:  # a bug in one deliverer must not stop the others
+        except Exception as e:  # a bug in one deliverer, or the network, must not stop the others
             log.exception("%s %s/%s raised", claim.kind, claim.subject, claim.occurrence)
-            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=repr(e))
-            report.failed += status == ledger.FAILED
-            report.retried += status == ledger.PENDING
+            error = repr(e)
+            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error)
         else:
             ledger.mark_done(runtime.db, claim, worker, now=now, result=result)
             report.done += 1
+            continue
+        if status == ledger.FAILED:
+            _give_up(runtime, kind, claim, error)
+            report.failed += 1
+        else:
+            report.retried += 1
     with runtime.db.transaction() as session:
         deliveries.forget_deliveries(session, before=now - timedelta(days=1))
     return report

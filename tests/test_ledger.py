@@ -155,6 +155,24 @@ def test_it_gives_up_after_the_last_attempt(technet: Harness):
     assert reasons == ["fatal_error"]
 
 
+def test_a_deliverer_that_keeps_raising_is_given_up_and_reported_too(technet: Harness):
+    reasons: list[str] = []
+
+    def unreachable(runtime, claim, now):  # type: ignore[no-untyped-def]
+        raise ConnectionResetError("the network dropped")
+
+    technet.runtime.due_kinds.add(DueKind("test.post", unreachable, grace=timedelta(days=1),
+                                          on_give_up=lambda runtime, claim, why: reasons.append(why)))
+    add_post(technet.db)
+    moment = T0
+    for attempt in range(1, ledger.MAX_ATTEMPTS + 1):
+        report = run_due(technet.runtime, moment)
+        assert (report.retried, report.failed) == ((1, 0) if attempt < ledger.MAX_ATTEMPTS else (0, 1))
+        moment += timedelta(hours=1)
+    assert item(technet.db).status == ledger.FAILED
+    assert reasons == ["ConnectionResetError('the network dropped')"]
+
+
 def test_a_post_later_than_its_grace_is_skipped_and_reported(technet: Harness):
     reasons = install_kind(technet, grace=timedelta(hours=6))
     add_post(technet.db, occurrence="late", due_at=T0)
