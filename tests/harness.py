@@ -90,6 +90,15 @@ def all_text(data: Any) -> str:
     return "\n".join(found)
 
 
+def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
+    """The buttons (or other elements) with `action_id`, in actions blocks and as sections' accessories."""
+    found = []
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+        found += [e for e in elements if e.get("action_id") == action_id]
+    return found
+
+
 class Harness:
     def __init__(self, settings: Settings, standin: SlackStandIn, *, threads: int = 4):
         self.settings, self.standin = settings, standin

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from bot import ids
@@ -11,15 +9,7 @@ from bot.standin import Call
 from storage.clock import now
 from storage.members import Role, grant_role, upsert_from_slack
 from storage.models.mentoring import AskedQuestion, FaqAddition
-from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text
-
-
-def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
-    found = []
-    for block in blocks:
-        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-        found += [e for e in elements if e.get("action_id") == action_id]
-    return found
+from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, buttons
 
 
 def dms_to(calls: list[Call], user: str) -> list[Call]:

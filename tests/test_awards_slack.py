@@ -20,7 +20,7 @@ from digests.runner import run_due
 from storage import awards, members
 from storage.clock import now
 from storage.models.awards import AwardAudit, Nomination
-from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, PANEL, Harness, Reply, all_text
+from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, PANEL, Harness, Reply, all_text, buttons
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
 CLOSES = T0 + timedelta(days=14)
@@ -100,14 +100,6 @@ def dm_channels(technet: Harness, user: str) -> set[str]:
 def channel_posts(technet: Harness) -> list[str]:
     return [all_text(c.blocks()) for c in technet.standin.calls_to("chat.postMessage")
             if c.args.get("channel") == NETWORK_CHANNEL]
-
-
-def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
-    found = []
-    for block in blocks:
-        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-        found += [e for e in elements if e.get("action_id") == action_id]
-    return found
 
 
 def nomination_count(technet: Harness) -> int:

@@ -21,7 +21,7 @@ from storage.cpd import CpdDraft, CpdRules
 from storage.members import upsert_from_slack
 from storage.models import Member
 from storage.models.careers import CpdEntry
-from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, settings_for
+from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, buttons, settings_for
 
 T0 = datetime(2025, 3, 14, 12, 0, tzinfo=timezone.utc)
 GOOD = {
@@ -62,14 +62,6 @@ def entries(technet: Harness) -> list[CpdEntry]:
         rows = session.scalars(select(CpdEntry).order_by(CpdEntry.id)).all()
         session.expunge_all()
         return list(rows)
-
-
-def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
-    found = []
-    for block in blocks:
-        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-        found += [e for e in elements if e.get("action_id") == action_id]
-    return found
 
 
 def block(view: dict[str, Any], block_id: str) -> dict[str, Any]:

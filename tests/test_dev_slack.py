@@ -15,7 +15,7 @@ from storage.clock import now
 from storage.members import RoleGrants, actor_for, upsert_from_slack
 from storage.models import DueItem
 from storage.models.careers import Opportunity
-from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text
+from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, buttons
 
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=timezone.utc)
 DEADLINE = date(2025, 3, 20)
@@ -49,14 +49,6 @@ def add_via_form(technet: Harness, **changes: Any) -> Any:
 def opportunity_id(technet: Harness, title: str) -> int:
     with technet.db.reading() as session:
         return session.scalar(select(Opportunity.id).where(Opportunity.title == title))
-
-
-def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
-    found = []
-    for block in blocks:
-        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-        found += [e for e in elements if e.get("action_id") == action_id]
-    return found
 
 
 def dms_to(technet: Harness, user: str) -> list[str]:

@@ -17,7 +17,7 @@ from storage.clock import now
 from storage.members import RoleGrants, actor_for, get_member, upsert_from_slack
 from storage.models import DueItem
 from storage.models.mentoring import MentoringPairing, MentoringRequest
-from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text
+from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text, buttons
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)  # Monday 3 March 2025
 
@@ -35,14 +35,6 @@ def make_mentor(technet: Harness, user: str, areas=("registration",), capacity: 
         mentoring.save_mentor_profile(session, actor, mentoring.MentorForm(areas=list(areas), capacity=capacity,
                                                                            **extra),
                                       today=now().date(), now=now())
-
-
-def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
-    found = []
-    for block in blocks:
-        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-        found += [e for e in elements if e.get("action_id") == action_id]
-    return found
 
 
 def request(technet: Harness, mentee: str, mentor: str, note: str = "Help with my RSciTech application",

@@ -12,7 +12,7 @@ from storage import mentoring
 from storage.clock import now
 from storage.members import RoleGrants, actor_for, get_member, upsert_from_slack
 from storage.models.mentoring import RegistrationStatus
-from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text
+from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text, buttons
 
 
 def known(technet: Harness, *users: str, department: str | None = None) -> None:
@@ -20,14 +20,6 @@ def known(technet: Harness, *users: str, department: str | None = None) -> None:
         for user in users:
             member = upsert_from_slack(session, user, technet.standin.state.users[user], now=now())
             member.department = department
-
-
-def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
-    found = []
-    for block in blocks:
-        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-        found += [e for e in elements if e.get("action_id") == action_id]
-    return found
 
 
 def record(technet: Harness, user: str, status: str, register: str | None) -> dict[str, Any]:
