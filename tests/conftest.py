@@ -1,18 +1,25 @@
-"""Fixtures: a real database (SQLite and PostgreSQL), the Slack stand-in, a served app."""
+"""Fixtures: a real database (SQLite and PostgreSQL), the Slack stand-in, a served app, the local shell."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.app import create_app
+from bot.config import Settings
+from bot.demo import load_demo_data
+from bot.runtime import Runtime
+from bot.shell import Shell, shell_settings, stand_in_workspace
 from bot.standin import SlackStandIn
+from storage.clock import now
 from storage.db import Database
-from tests.harness import Harness, settings_for
+from storage.members import Role
+from tests.harness import Harness, Script, settings_for
 
 PG_URL = os.environ.get("TECHNET_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # CI sets this so an unreachable PostgreSQL fails the run instead of skipping half of it.
@@ -109,3 +116,23 @@ def technet(database_url: str, standin: SlackStandIn) -> Iterator[Harness]:
     harness = Harness(settings_for(standin, database_url), standin)
     yield harness
     harness.close()
+
+
+@pytest.fixture
+def shell_for(database_url: str, standin: SlackStandIn) -> Iterator[Callable[..., Script]]:
+    """`technet shell` as `role` with the demo data: shell_for(Role.MEMBER, "/tech help", ":quit") -> its Script."""
+    runtimes: list[Runtime] = []
+
+    def start(role: Role, *lines: str | Callable[[str], str]) -> Script:
+        settings, persona = shell_settings(Settings(database_url=database_url), role, api_url=standin.api_url)
+        stand_in_workspace(standin, settings)
+        runtime = Runtime.build(settings, threads=2)
+        runtimes.append(runtime)
+        load_demo_data(runtime.db, now=now())
+        script = Script(*lines)
+        Shell(runtime, create_app(runtime), standin, persona, read=script.read, write=script.output.append).run()
+        return script
+
+    yield start
+    for runtime in runtimes:
+        runtime.close()

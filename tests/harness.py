@@ -1,10 +1,15 @@
-"""Drive the served app as Slack does: signed HTTP requests, and the stand-in's log."""
+"""Drive the served app as Slack does: signed HTTP requests, and the stand-in's log.
+
+Also `Script`, what a person types into the local shell (the `shell_for` fixture in conftest.py).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,3 +185,39 @@ class Harness:
     def opened_view(self) -> dict[str, Any]:
         """The modal the bot opened last (views.open), as the stand-in stored it."""
         return self.standin.calls_to("views.open")[-1].result["view"]
+
+
+# The local shell --------------------------------------------------------------------------------
+
+class Script:
+    """Feeds the shell its lines and keeps what it printed.
+
+    A line may be a function of what is on screen so far, e.g. press("Nominate").
+    """
+
+    def __init__(self, *lines: str | Callable[[str], str]):
+        self.lines: Iterator[str | Callable[[str], str]] = iter(lines)
+        self.output: list[str] = []
+
+    def read(self, prompt: str) -> str:
+        self.output.append(prompt)
+        try:
+            line = next(self.lines)
+        except StopIteration:
+            raise EOFError from None
+        return line(self.text) if callable(line) else line
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.output)
+
+
+def press(label: str) -> Callable[[str], str]:
+    """The number of the last button on screen whose label starts with `label`."""
+
+    def number(screen: str) -> str:
+        found = re.findall(r"\[(\d+)\] " + re.escape(label), screen)
+        assert found, f"no [N] {label} on screen"
+        return found[-1]
+
+    return number

@@ -1,10 +1,9 @@
 """`technet shell` shows questions: an answer from the FAQ, forwarding one it can't answer, an organiser's reply."""
 
 from storage.members import Role
-from tests.test_shell import shell_for  # noqa: F401 - the fixture
 
 
-def test_a_member_gets_an_answer_and_forwards_what_the_faq_cannot_answer(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_member_gets_an_answer_and_forwards_what_the_faq_cannot_answer(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(
         Role.MEMBER,
         "/tech ask how much CPD should I do?",
@@ -23,7 +22,7 @@ def test_a_member_gets_an_answer_and_forwards_what_the_faq_cannot_answer(shell_f
     assert "I couldn't find anything to search for in “?!?”" in text
 
 
-def test_an_organiser_replies_and_adds_the_answer_to_the_faq(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_an_organiser_replies_and_adds_the_answer_to_the_faq(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(
         Role.ORGANISER,
         "/tech ask inbox",

@@ -5,10 +5,9 @@ from datetime import timedelta
 from storage import cpd
 from storage.clock import now
 from storage.members import Role
-from tests.test_shell import shell_for  # noqa: F401 - the fixture
 
 
-def test_a_member_logs_cpd_sees_progress_and_deletes_an_entry(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_member_logs_cpd_sees_progress_and_deletes_an_entry(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(
         Role.MEMBER,
         "/tech cpd",
@@ -39,7 +38,7 @@ def test_a_member_logs_cpd_sees_progress_and_deletes_an_entry(shell_for):  # typ
     assert "*Your CPD, " in home and "▰" in home and "Development opportunities closing soon" in home
 
 
-def test_an_organiser_sees_the_networks_figures(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_an_organiser_sees_the_networks_figures(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(Role.ORGANISER, "/tech cpd summary", ":quit")
     text = script.text
     assert "CPD ACROSS THE NETWORK" in text

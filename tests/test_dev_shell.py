@@ -1,10 +1,9 @@
 """`technet shell` shows development opportunities: the list, Remind me, a search, follows, the organisers' form."""
 
 from storage.members import Role
-from tests.test_shell import shell_for  # noqa: F401 - the fixture
 
 
-def test_a_member_lists_asks_for_a_reminder_searches_and_follows(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_member_lists_asks_for_a_reminder_searches_and_follows(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(Role.MEMBER, "/tech dev", "1", "/tech dev microscopy", "/tech dev follow welding",
                        "/tech dev nothing-matches-this", ":quit")
     text = script.text
@@ -20,7 +19,7 @@ def test_a_member_lists_asks_for_a_reminder_searches_and_follows(shell_for):  # 
     assert "No open opportunity matches “nothing-matches-this”" in text
 
 
-def test_an_organiser_adds_an_opportunity_in_the_form(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_an_organiser_adds_an_opportunity_in_the_form(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(
         Role.ORGANISER,
         "/tech dev add",

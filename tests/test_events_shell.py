@@ -4,7 +4,7 @@ members answer, a full workshop's waitlist is promoted with a DM, the Home tab l
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,28 +19,9 @@ from bot.standin import SlackStandIn
 from storage import events
 from storage.clock import now
 from storage.members import Role
+from tests.harness import Script
 
 Line = str | Callable[[str], str]
-
-
-class Script:
-    """Feeds the shell its lines; a line may be worked out from what the shell printed so far."""
-
-    def __init__(self, *lines: Line):
-        self.lines: Iterator[Line] = iter(lines)
-        self.output: list[str] = []
-
-    def read(self, prompt: str) -> str:
-        self.output.append(prompt)
-        try:
-            line = next(self.lines)
-        except StopIteration:
-            raise EOFError from None
-        return line(self.text) if callable(line) else line
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.output)
 
 
 def press(label: str, after: str) -> Callable[[str], str]:

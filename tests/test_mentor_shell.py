@@ -1,10 +1,9 @@
 """`technet shell` shows mentoring: find a mentor, request one, accept, the group DM, the organisers' figures."""
 
 from storage.members import Role
-from tests.test_shell import shell_for  # noqa: F401 - the fixture
 
 
-def test_a_member_finds_a_registration_mentor_and_asks(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_member_finds_a_registration_mentor_and_asks(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(
         Role.MEMBER,
         "/tech mentor find registration",
@@ -29,7 +28,7 @@ def test_a_member_finds_a_registration_mentor_and_asks(shell_for):  # type: igno
     assert "Preparing: *RSciTech*" in home
 
 
-def test_a_mentor_accepts_and_the_group_dm_opens(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_mentor_accepts_and_the_group_dm_opens(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(
         Role.ORGANISER,
         "/tech mentor",

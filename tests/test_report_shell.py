@@ -1,10 +1,9 @@
 """`technet shell` shows the network report: an organiser asks, the DM and its charts arrive."""
 
 from storage.members import Role
-from tests.test_shell import shell_for  # noqa: F401 - the fixture
 
 
-def test_an_organiser_asks_for_the_report_in_the_shell(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_an_organiser_asks_for_the_report_in_the_shell(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(Role.ORGANISER, "/tech report", ":home", ":quit")
     text = script.text
     assert "Preparing the network report for the" in text
@@ -16,7 +15,7 @@ def test_an_organiser_asks_for_the_report_in_the_shell(shell_for):  # type: igno
     assert "Network figures" in home
 
 
-def test_a_member_is_refused_in_the_shell(shell_for):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_member_is_refused_in_the_shell(shell_for):  # type: ignore[no-untyped-def]
     script = shell_for(Role.MEMBER, "/tech report", ":quit")
     assert "Only network organisers can see the network report." in script.text
     assert "NETWORK REPORT: " not in script.text

@@ -1,72 +1,9 @@
 """The local shell: the real app against the stand-in, rendered as text."""
 
-import re
-from collections.abc import Callable, Iterator
-
-import pytest
-
-from bot.app import create_app
-from bot.config import Settings
 from bot.demo import PERSONAS, load_demo_data
 from bot.render import mrkdwn_to_text, render_blocks
-from bot.runtime import Runtime
-from bot.shell import Shell, shell_settings, stand_in_workspace
-from bot.standin import SlackStandIn
 from storage.clock import now
 from storage.members import Role
-
-
-class Script:
-    """Feeds the shell its lines and keeps what it printed.
-
-    A line may be a function of what is on screen so far, e.g. press("Nominate").
-    """
-
-    def __init__(self, *lines: str | Callable[[str], str]):
-        self.lines: Iterator[str | Callable[[str], str]] = iter(lines)
-        self.output: list[str] = []
-
-    def read(self, prompt: str) -> str:
-        self.output.append(prompt)
-        try:
-            line = next(self.lines)
-        except StopIteration:
-            raise EOFError from None
-        return line(self.text) if callable(line) else line
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.output)
-
-
-def press(label: str) -> Callable[[str], str]:
-    """The number of the last button on screen whose label starts with `label`."""
-
-    def number(screen: str) -> str:
-        found = re.findall(r"\[(\d+)\] " + re.escape(label), screen)
-        assert found, f"no [N] {label} on screen"
-        return found[-1]
-
-    return number
-
-
-@pytest.fixture
-def shell_for(database_url: str, standin: SlackStandIn):  # type: ignore[no-untyped-def]
-    runtimes: list[Runtime] = []
-
-    def start(role: Role, *lines: str) -> Script:
-        settings, persona = shell_settings(Settings(database_url=database_url), role, api_url=standin.api_url)
-        stand_in_workspace(standin, settings)
-        runtime = Runtime.build(settings, threads=2)
-        runtimes.append(runtime)
-        load_demo_data(runtime.db, now=now())
-        script = Script(*lines)
-        Shell(runtime, create_app(runtime), standin, persona, read=script.read, write=script.output.append).run()
-        return script
-
-    yield start
-    for runtime in runtimes:
-        runtime.close()
 
 
 def test_help_is_shown_as_text_to_the_member(shell_for):  # type: ignore[no-untyped-def]
