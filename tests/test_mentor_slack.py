@@ -67,6 +67,13 @@ def accept(technet: Harness, mentor: str, rid: int) -> list[Any]:
     return technet.standin.since(mark)
 
 
+def pair(technet: Harness, mentee: str = MEMBER, mentor: str = OTHER) -> str:
+    """The mentee asks the mentor, who accepts; returns the group DM's channel."""
+    request(technet, mentee, mentor)
+    accept(technet, mentor, request_id(technet))
+    return technet.standin.calls_to("conversations.open")[-1].result["channel"]["id"]
+
+
 # The command ------------------------------------------------------------------------------------
 
 def test_mentor_alone_shows_the_overview_and_usage(technet: Harness):
@@ -184,8 +191,7 @@ def test_submitting_the_request_twice_asks_once(technet: Harness):
 def test_a_mentor_at_capacity_cannot_be_requested(technet: Harness):
     make_mentor(technet, OTHER, capacity=1)
     known(technet, MEMBER, PANEL)
-    request(technet, PANEL, OTHER)
-    accept(technet, OTHER, request_id(technet))
+    pair(technet, PANEL)
     assert f"<@{OTHER}>" not in technet.command(MEMBER, "mentor find registration").text
     mark = technet.standin.mark()
     technet.action(MEMBER, ids.MENTOR_REQUEST, f"{OTHER}|registration")  # from a list shown before she was full
@@ -267,9 +273,7 @@ def test_either_side_ends_the_pairing_and_both_are_offered_cpd(technet: Harness)
     make_mentor(technet, OTHER)
     known(technet, MEMBER)
     with freeze_time(T0) as frozen:
-        request(technet, MEMBER, OTHER)
-        accept(technet, OTHER, request_id(technet))
-        group = technet.standin.calls_to("conversations.open")[-1].result["channel"]["id"]
+        group = pair(technet)
         frozen.move_to(T0 + timedelta(days=70))
         mark = technet.standin.mark()
         technet.action(MEMBER, ids.MENTOR_END, str(pairing_id(technet)))
@@ -302,8 +306,7 @@ def test_either_side_ends_the_pairing_and_both_are_offered_cpd(technet: Harness)
 def test_only_the_two_of_them_can_end_it(technet: Harness):
     make_mentor(technet, OTHER)
     known(technet, MEMBER, PANEL)
-    request(technet, MEMBER, OTHER)
-    accept(technet, OTHER, request_id(technet))
+    pair(technet)
     mark = technet.standin.mark()
     technet.action(PANEL, ids.MENTOR_END, str(pairing_id(technet)))
     said = [c for c in technet.standin.since(mark) if c.method == "response_url"][-1].args["text"]
@@ -316,9 +319,7 @@ def test_check_ins_come_monthly_until_the_pairing_ends(technet: Harness):
     make_mentor(technet, OTHER)
     known(technet, MEMBER)
     with freeze_time(T0) as frozen:
-        request(technet, MEMBER, OTHER)
-        accept(technet, OTHER, request_id(technet))
-        group = technet.standin.calls_to("conversations.open")[-1].result["channel"]["id"]
+        group = pair(technet)
 
         def checkins() -> list[Any]:
             return [c for c in technet.standin.calls_to("chat.postMessage")
@@ -352,9 +353,7 @@ def test_changing_the_cadence_in_the_group_dm(technet: Harness):
     make_mentor(technet, OTHER)
     known(technet, MEMBER)
     with freeze_time(T0) as frozen:
-        request(technet, MEMBER, OTHER)
-        accept(technet, OTHER, request_id(technet))
-        group = technet.standin.calls_to("conversations.open")[-1].result["channel"]["id"]
+        group = pair(technet)
         pid = pairing_id(technet)
         action = {"action_id": ids.MENTOR_CADENCE, "block_id": "b", "type": "static_select",
                   "selected_option": {"text": {"type": "plain_text", "text": "Check in every two weeks"},
@@ -382,8 +381,7 @@ def test_changing_the_cadence_in_the_group_dm(technet: Harness):
 def test_organisers_see_the_number_of_active_pairs(technet: Harness):
     make_mentor(technet, OTHER, capacity=2)
     known(technet, MEMBER, PANEL)
-    request(technet, MEMBER, OTHER)
-    accept(technet, OTHER, request_id(technet))
+    pair(technet)
     request(technet, PANEL, OTHER)
     summary = technet.command(ORGANISER, "mentor summary")
     assert "Mentoring across the network" in summary.text
@@ -396,8 +394,7 @@ def test_organisers_see_the_number_of_active_pairs(technet: Harness):
 def test_the_home_tab_shows_mentoring_and_registration(technet: Harness):
     make_mentor(technet, OTHER)
     known(technet, MEMBER)
-    request(technet, MEMBER, OTHER)
-    accept(technet, OTHER, request_id(technet))
+    pair(technet)
     mark = technet.standin.mark()
     technet.event({"type": "app_home_opened", "user": MEMBER, "channel": "D0HOME", "tab": "home"}, event_id="EvM1")
     [published] = [c for c in technet.standin.since(mark) if c.method == "views.publish"]
