@@ -130,6 +130,7 @@ def shell_for(database_url: str, standin: SlackStandIn) -> Iterator[Callable[...
         runtimes.append(runtime)
         load_demo_data(runtime.db, now=now())
         script = Script(*lines)
+        script.runtime = runtime
         Shell(runtime, create_app(runtime), standin, persona, read=script.read, write=script.output.append).run()
         return script
 

@@ -198,6 +198,7 @@ class Script:
     def __init__(self, *lines: str | Callable[[str], str]):
         self.lines: Iterator[str | Callable[[str], str]] = iter(lines)
         self.output: list[str] = []
+        self.runtime: Runtime | None = None  # the app the shell ran (shell_for sets it), to look in its database
 
     def read(self, prompt: str) -> str:
         self.output.append(prompt)

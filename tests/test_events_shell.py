@@ -10,12 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.demo import load_demo_data
 from bot.runtime import Runtime
-from bot.shell import Shell, shell_settings, stand_in_workspace
-from bot.standin import SlackStandIn
 from storage import events
 from storage.clock import now
 from storage.members import Role
@@ -37,22 +32,15 @@ def press(label: str, after: str) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def shell(database_url: str, standin: SlackStandIn):  # type: ignore[no-untyped-def]
-    runtimes: list[Runtime] = []
+def shell(shell_for):  # type: ignore[no-untyped-def]
+    """shell_for, and the runtime the shell ran, to look in its database afterwards."""
 
     def start(role: Role, *lines: Line) -> tuple[Script, Runtime]:
-        settings, persona = shell_settings(Settings(database_url=database_url), role, api_url=standin.api_url)
-        stand_in_workspace(standin, settings)
-        runtime = Runtime.build(settings, threads=2)
-        runtimes.append(runtime)
-        load_demo_data(runtime.db, now=now())
-        script = Script(*lines)
-        Shell(runtime, create_app(runtime), standin, persona, read=script.read, write=script.output.append).run()
-        return script, runtime
+        script = shell_for(role, *lines)
+        assert script.runtime is not None
+        return script, script.runtime
 
-    yield start
-    for runtime in runtimes:
-        runtime.close()
+    return start
 
 
 def test_an_organiser_creates_a_quarterly_series_in_the_form_and_it_is_announced(shell):  # type: ignore[no-untyped-def]
