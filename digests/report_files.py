@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment
 
 from bot.config import Settings
+from storage.forms import csv_safe
 from storage.report import Chart, Figure, Report, ReportOptions, Section, day_text
 
 FORMATS = ("html", "csv", "md")
@@ -151,11 +152,6 @@ def _number(value: float | None) -> str:
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
-
-
-def csv_safe(text: str) -> str:
-    """A spreadsheet runs a cell starting with = + - @ as a formula: a department name could."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def markdown_cell(value: Any) -> str:

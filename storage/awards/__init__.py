@@ -21,7 +21,7 @@ from __future__ import annotations
 from storage.awards.audit import audit_log, panel_cycle, record_refusal
 from storage.awards.counts import figures
 from storage.awards.cycles import all_cycles, close_cycle, get_cycle, open_cycle, open_cycles, state_of
-from storage.awards.export import CSV_HEADER, csv_cell, export_csv
+from storage.awards.export import CSV_HEADER, export_csv
 from storage.awards.nominating import (
     check_can_edit,
     claim_submission_dm,
@@ -111,6 +111,6 @@ __all__ = [
     "abandon_announcement", "announced_winners", "announcement_draft", "approve_announcement",
     "begin_announcement_post", "finish_announcement_post", "mark_winner", "set_shortlisted",
     # export, counts, posts
-    "CSV_HEADER", "csv_cell", "export_csv", "figures",
+    "CSV_HEADER", "export_csv", "figures",
     "cycle_for_post", "nominated_people", "schedule_nominee_notices", "still_nominated",
 ]

@@ -13,6 +13,7 @@ from storage.awards.audit import _audit, _require_closed, panel_cycle
 from storage.awards.cycles import _cycle
 from storage.awards.reviewing import _summaries
 from storage.awards.values import MAX_EXAMPLES
+from storage.forms import csv_safe
 from storage.members import Actor
 
 CSV_HEADER = (
@@ -20,17 +21,6 @@ CSV_HEADER = (
     "nominator_slack_id", "nominator_department", "submitted_at", "citation", "impact_1", "impact_2", "impact_3",
     "link", "average_score", "panel_members_scored", "shortlisted", "winner",
 )
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP's list,
-# plus their full-width forms, which some spreadsheets also accept).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-
-
-def csv_cell(value: object) -> str:
-    """A cell that a spreadsheet shows as text, never runs: formula starts get a leading quote."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 def export_csv(session: Session, actor: Actor, cycle_id: int | None, *, tz: tzinfo,
@@ -46,7 +36,7 @@ def export_csv(session: Session, actor: Actor, cycle_id: int | None, *, tz: tzin
     for summary in _summaries(session, cycle, None, now):
         for n in summary.nominations:
             examples = list(n.examples) + [""] * (MAX_EXAMPLES - len(n.examples))
-            writer.writerow([csv_cell(v) for v in (
+            writer.writerow([csv_safe(v) for v in (
                 info.award_name, info.label, summary.name, summary.user_id or "", "; ".join(summary.departments),
                 " ".join(summary.team_members), n.nominator_name, n.nominator_user, n.nominator_department or "",
                 n.updated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), n.citation, *examples[:MAX_EXAMPLES],

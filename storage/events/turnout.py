@@ -17,6 +17,7 @@ from storage.events.info import AttendanceSummary, Attendee, Attendees
 from storage.events.manage import _require_manage
 from storage.events.rows import _info, _locked, _rsvps_with_members, get_event_row
 from storage.events.rsvps import _new_rsvp
+from storage.forms import csv_safe
 from storage.members import Actor, Role, ensure_member
 from storage.models.events import Event, Rsvp
 
@@ -53,18 +54,13 @@ def attendees_csv(session: Session, actor: Actor, event_id: int) -> tuple[str, b
     rows = [*found.going, *found.waitlist, *found.maybe, *found.not_going]
     for a in rows:
         attended = "" if a.attended is None else ("yes" if a.attended else "no")
-        writer.writerow([_csv_safe(a.name), a.slack_user_id, _csv_safe(a.email or ""), _csv_safe(a.department or ""),
+        writer.writerow([csv_safe(a.name), a.slack_user_id, csv_safe(a.email or ""), csv_safe(a.department or ""),
                          _RESPONSE_NAMES[a.status], a.waitlist_position or "",
                          a.responded_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), attended,
                          "yes" if a.left else ""])
     day = found.event.starts_at.astimezone(tz).date().isoformat()
     filename = f"attendees-{found.event.id}-{day}.csv"
     return filename, out.getvalue().encode("utf-8"), len(rows)
-
-
-def _csv_safe(value: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula: show it as text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def record_attendance(session: Session, actor: Actor, event_id: int, slack_user_ids: Iterable[str], *,

@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import DomainError, NotFound
+from storage.forms import csv_safe
 from storage.members import Actor, Role, find_member
 from storage.models import Member
 from storage.models.profiles import Profile, ProfileTag, ProfileTagLink
@@ -252,7 +253,7 @@ def export_directory(session: Session, actor: Actor) -> DirectoryExport:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for profile in profiles:
         card = _card(profile.member, profile)
-        writer.writerow([_cell(v) for v in (card.name, card.slack_user_id, card.job_title or "",
+        writer.writerow([csv_safe(v) for v in (card.name, card.slack_user_id, card.job_title or "",
                                             card.department or "", "; ".join(card.skills),
                                             "; ".join(card.equipment), card.bio or "")])
         for skill in card.skills:
@@ -262,10 +263,5 @@ def export_directory(session: Session, actor: Actor) -> DirectoryExport:
     writer.writerow(["department", "skill", "members"])
     for department in sorted(counts, key=str.casefold):
         for skill, count in sorted(counts[department].items(), key=lambda kv: (-kv[1], kv[0].casefold())):
-            writer.writerow([_cell(department), _cell(skill), count])
+            writer.writerow([csv_safe(department), csv_safe(skill), count])
     return DirectoryExport(listing.getvalue(), by_department.getvalue(), len(profiles))
-
-
-def _cell(value: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
