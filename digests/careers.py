@@ -1,9 +1,9 @@
 """Scheduled career-development DMs: a deadline reminder a member asked for, a new
 opportunity with a tag a member follows, and "Did you attend? Log it as CPD" after an event.
 
-storage/opportunities.py schedules the first two (when a member presses "Remind me", when
+storage/opportunities/ schedules the first two (when a member presses "Remind me", when
 an opportunity is added or edited); `plan`, before each tick, schedules a prompt for each
-member who went to an event that has just ended (storage/cpd.py, reading the events
+member who went to an event that has just ended (storage/cpd/, reading the events
 feature's tables). The deliverers post each once (the ledger's claim) and skip what no
 longer applies (deadline moved, tag unfollowed, opportunity gone, event cancelled, logged).
 """

@@ -1,6 +1,6 @@
 """The e-zine digest: planned from the schedule, approved by organisers, posted once.
 
-storage/ezine.py compiles an issue as plain data; this module renders it (Block Kit
+storage/ezine/ compiles an issue as plain data; this module renders it (Block Kit
 split across messages within Slack's limits, and a standalone HTML page with the same
 content, both from Jinja2 templates that a deployment may override) and posts it, one
 recorded message at a time, so a restart mid-issue continues where it stopped.

@@ -1,7 +1,7 @@
 """Mentoring check-ins: a message to both mentor and mentee, in their group DM, at the pairing's
 agreed cadence (monthly by default) until either ends it.
 
-Accepting a request schedules the first check-in (storage/mentoring.py); each check-in
+Accepting a request schedules the first check-in (storage/mentoring/); each check-in
 schedules the next before it is posted, so a retried post never skips or doubles one.
 An ended pairing, or a cadence changed since the row was scheduled, is skipped.
 """

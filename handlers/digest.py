@@ -1,6 +1,6 @@
 """The e-zine in chat: `/tech digest preview|publish|archive`, and the organisers' approval buttons.
 
-The issue itself is compiled in storage/ezine.py and posted by digests/ezine.py; these
+The issue itself is compiled in storage/ezine/ and posted by digests/ezine.py; these
 listeners show it, publish it now, and record Approve / Edit intro / Hold.
 """
 

@@ -1,7 +1,7 @@
 """`/tech mentor`: find a mentor, request, accept or decline, the group DM, check-ins, ending a
 pairing (with "Log it as CPD"), the mentor profile, and the organisers' figures.
 
-Every Web API call runs after the ack (lazy listeners); the rules are in storage/mentoring.py.
+Every Web API call runs after the ack (lazy listeners); the rules are in storage/mentoring/.
 Check-ins are due rows that digests/mentoring.py posts once each.
 """
 

@@ -1,4 +1,4 @@
-"""The CPD record's rules (storage/cpd.py) on a real database, SQLite and PostgreSQL."""
+"""The CPD record's rules (storage/cpd/) on a real database, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Development opportunities (storage/opportunities.py) on a real database, SQLite and PostgreSQL."""
+"""Development opportunities (storage/opportunities/) on a real database, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""storage/mentoring.py on a real database (SQLite and PostgreSQL): profiles, finding, requests,
+"""storage/mentoring/ on a real database (SQLite and PostgreSQL): profiles, finding, requests,
 pairings, check-ins through the due ledger, and the organisers' figures."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Mentoring (mentor profiles, requests, pairings), professional registration status, and the
 questions members ask: those forwarded to the organisers and the answers added to the FAQ.
 
-The rules live in storage/mentoring.py, storage/registration.py and storage/faq.py.
+The rules live in storage/mentoring/, storage/registration.py and storage/faq.py.
 """
 
 from __future__ import annotations
