@@ -8,13 +8,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
+from handlers._common import network_today, refused, words_after
 from handlers.find_views import EXPORT_USAGE, FIND_USAGE, results_blocks
 from storage import profiles
-from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
 
@@ -23,7 +23,7 @@ def register(app: App, runtime: Runtime) -> None:
     def find_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Search in the ack (one quick read); an export is prepared after it."""
         actor: Actor = context["actor"]
-        query = split(body.get("text"))[1].strip()
+        query = words_after(body)
         if query.lower() in ("", "help"):
             usage = FIND_USAGE + ("\n" + EXPORT_USAGE if actor.has(Role.ORGANISER) else "")
             ack(**blocks.ephemeral([blocks.section(usage)], "Find a technician"))
@@ -33,16 +33,12 @@ def register(app: App, runtime: Runtime) -> None:
             ack(**search_reply(runtime, actor, query, body.get("team_id")))
 
     def export_after_ack(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        if split(body.get("text"))[1].strip().lower() == "export" and context["actor"].has(Role.ORGANISER):
+        if words_after(body).lower() == "export" and context["actor"].has(Role.ORGANISER):
             send_export(runtime, client, context["actor"])
 
     def export_from_button(context: BoltContext, client: WebClient) -> None:
-        actor: Actor = context["actor"]
-        try:
-            send_export(runtime, client, actor)
-        except DomainError as e:
-            # A lazy listener's errors reach only the log; the Home tab has no reply to show them in.
-            client.chat_postMessage(channel=actor.slack_user_id, text=f":no_entry: {escape(e.message)}")
+        # A refusal reaches the person by DM through bot.listeners.telling_failures (the Home tab has no reply).
+        send_export(runtime, client, context["actor"])
 
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("find", owner=__name__)])(
         ack=find_command, lazy=[export_after_ack])
@@ -65,7 +61,7 @@ def export_reply(actor: Actor) -> dict[str, Any]:
     try:
         actor.require(Role.ORGANISER, "export the skills directory")
     except DomainError as e:
-        return blocks.ephemeral([blocks.section(f":no_entry: {escape(e.message)}")], e.message)
+        return refused(e)
     text = ":inbox_tray: Preparing the directory export: it will arrive in your DM with me in a moment."
     return blocks.ephemeral([blocks.section(text)], text)
 
@@ -74,7 +70,7 @@ def send_export(runtime: Runtime, client: WebClient, actor: Actor) -> None:
     """The two CSV files, uploaded to the organiser's DM with the bot (files_upload_v2)."""
     with runtime.db.reading() as session:
         export = profiles.export_directory(session, actor)
-    day = now().astimezone(runtime.settings.tz).date().isoformat()
+    day = network_today(runtime).isoformat()
     channel = client.conversations_open(users=actor.slack_user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=channel,
