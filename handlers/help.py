@@ -13,6 +13,7 @@ from bot.commands import COMMAND, split
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from content import CommandHelp, Content
+from handlers._common import say
 from storage.members import Actor, Role
 
 
@@ -32,7 +33,7 @@ def register(app: App, runtime: Runtime) -> None:
         text = runtime.templates.get_template("unknown_command.md.j2").render(
             given=(body.get("text") or "").strip()[:100], suggestions=suggestions
         )
-        ack(**blocks.ephemeral([blocks.section(text)], text))
+        ack(**say(text))
 
 
 @functools.lru_cache(maxsize=64)
