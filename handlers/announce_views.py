@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     ConversationSelectElement,
     DatePickerElement,
     InputBlock,
-    Option,
     PlainTextInputElement,
     StaticSelectElement,
     TimePickerElement,
@@ -66,7 +65,7 @@ def compose_modal(tz: tzinfo, *, today: date, info: AnnouncementInfo | None = No
     if info is not None and editing == info.id and info.next_at is not None:
         first = info.next_at.astimezone(tz).replace(tzinfo=None)
     repeat = info.repeat if info else announcements.NONE
-    options = [Option(value=key, text=label) for key, label in announcements.REPEATS.items()]
+    options = [blocks.option(label, key) for key, label in announcements.REPEATS.items()]
     body: list[Block] = []
     if notice:
         body.append(blocks.section(f":warning: {escape(notice)}"))
@@ -96,8 +95,8 @@ def compose_modal(tz: tzinfo, *, today: date, info: AnnouncementInfo | None = No
                    element=DatePickerElement(action_id="value",
                                              initial_date=info.until.isoformat() if info and info.until else None)),
     ]
-    return View(type="modal", callback_id=ids.ANNOUNCE_MODAL, title="Schedule an announcement",
-                submit="Preview", close="Cancel", blocks=body,
+    return View(type="modal", callback_id=ids.ANNOUNCE_MODAL, title=blocks.plain("Schedule an announcement"),
+                submit=blocks.plain("Preview"), close=blocks.plain("Cancel"), blocks=body,
                 private_metadata=json.dumps({"edit": editing}))
 
 
@@ -112,17 +111,17 @@ def preview_modal(draft: AnnouncementInfo, tz: tzinfo) -> View:
         blocks.divider(),
         blocks.actions(blocks.button("Change", ids.ANNOUNCE_CHANGE, str(draft.id))),
     ]
-    return View(type="modal", callback_id=ids.ANNOUNCE_PREVIEW_MODAL, title="Preview",
-                submit="Update" if draft.edits_id else "Schedule", close="Cancel", blocks=body,
-                private_metadata=json.dumps({"draft": draft.id}))
+    return View(type="modal", callback_id=ids.ANNOUNCE_PREVIEW_MODAL, title=blocks.plain("Preview"),
+                submit=blocks.plain("Update" if draft.edits_id else "Schedule"), close=blocks.plain("Cancel"),
+                blocks=body, private_metadata=json.dumps({"draft": draft.id}))
 
 
 def done_modal(info: AnnouncementInfo, tz: tzinfo) -> View:
     next_post = f"Next post {when(info.next_at, tz)}" if info.next_at else "No posts left"
     text = (f":white_check_mark: Scheduled for <#{info.channel_id}>, {repeat_text(info)}. {next_post}.\n"
             "`/tech announce list` shows it, with Edit, Post now and Cancel.")
-    return View(type="modal", callback_id=ids.ANNOUNCE_DONE_MODAL, title="Scheduled", close="Done",
-                blocks=[blocks.section(text)])
+    return View(type="modal", callback_id=ids.ANNOUNCE_DONE_MODAL, title=blocks.plain("Scheduled"),
+                close=blocks.plain("Done"), blocks=[blocks.section(text)])
 
 
 def list_blocks(infos: list[AnnouncementInfo], tz: tzinfo) -> list[Block]:

@@ -9,7 +9,7 @@ import json
 from datetime import datetime, tzinfo
 from typing import Any
 
-from slack_sdk.models.blocks import Block, InputBlock, Option, PlainTextInputElement, StaticSelectElement
+from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, StaticSelectElement
 from slack_sdk.models.blocks.block_elements import UrlInputElement
 from slack_sdk.models.views import View
 
@@ -42,7 +42,7 @@ def day(moment: datetime, tz: tzinfo) -> str:
 def news_modal(*, item: NewsInfo | None = None, callback_id: str = ids.NEWS_MODAL,
                meta: dict[str, Any] | None = None) -> View:
     """The submission form; an organiser's Edit opens it filled in, to save and approve."""
-    options = [Option(value=key, text=label) for key, label in news.CATEGORIES.items()]
+    options = [blocks.option(label, key) for key, label in news.CATEGORIES.items()]
     initial = next((o for o in options if item and o.value == item.category), None)
     editing = callback_id == ids.NEWS_EDIT_MODAL
     body: list[Block] = [
@@ -59,14 +59,15 @@ def news_modal(*, item: NewsInfo | None = None, callback_id: str = ids.NEWS_MODA
         InputBlock(block_id=ids.NEWS_CATEGORY, label="Kind of news",
                    element=StaticSelectElement(action_id="value", options=options, initial_option=initial)),
     ]
-    return View(type="modal", callback_id=callback_id, title="Edit news" if editing else "News for the e-zine",
-                submit="Save and approve" if editing else "Send", close="Cancel", blocks=body,
-                private_metadata=json.dumps(meta or {}))
+    return View(type="modal", callback_id=callback_id,
+                title=blocks.plain("Edit news" if editing else "News for the e-zine"),
+                submit=blocks.plain("Save and approve" if editing else "Send"), close=blocks.plain("Cancel"),
+                blocks=body, private_metadata=json.dumps(meta or {}))
 
 
 def reject_modal(item: NewsInfo, meta: dict[str, Any]) -> View:
-    return View(type="modal", callback_id=ids.NEWS_REJECT_MODAL, title="Not for the e-zine", submit="Send",
-                close="Cancel", private_metadata=json.dumps(meta), blocks=[
+    return View(type="modal", callback_id=ids.NEWS_REJECT_MODAL, title=blocks.plain("Not for the e-zine"),
+                submit=blocks.plain("Send"), close=blocks.plain("Cancel"), private_metadata=json.dumps(meta), blocks=[
                     blocks.section(f"*{escape(item.title)}* from {escape(item.author_name)}"),
                     InputBlock(block_id=ids.NEWS_REASON, label="Why (sent to them)",
                                element=PlainTextInputElement(action_id="value", multiline=True,
@@ -75,7 +76,7 @@ def reject_modal(item: NewsInfo, meta: dict[str, Any]) -> View:
 
 
 def done_modal(title: str, mrkdwn: str) -> View:
-    return View(type="modal", callback_id=ids.NEWS_DONE_MODAL, title=title, close="Done",
+    return View(type="modal", callback_id=ids.NEWS_DONE_MODAL, title=blocks.plain(title), close=blocks.plain("Done"),
                 blocks=[blocks.section(mrkdwn)])
 
 
