@@ -1,10 +1,16 @@
-"""Fixtures: a real database (SQLite and PostgreSQL), the Slack stand-in, a served app, the local shell."""
+"""Fixtures: a real database (SQLite and PostgreSQL), the Slack stand-in, a served app, the local shell.
+
+Also `technet run` as a process, connected to a Socket Mode stand-in (`running`, `socket_mode`).
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,10 +22,11 @@ from bot.demo import load_demo_data
 from bot.runtime import Runtime
 from bot.shell import Shell, shell_settings, stand_in_workspace
 from bot.standin import SlackStandIn
+from bot.standin_socket import SocketModeStandIn
 from storage.clock import now
 from storage.db import Database
 from storage.members import Role
-from tests.harness import Harness, Script, settings_for
+from tests.harness import TECHNET, Harness, Script, settings_for
 
 PG_URL = os.environ.get("TECHNET_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # CI sets this so an unreachable PostgreSQL fails the run instead of skipping half of it.
@@ -137,3 +144,29 @@ def shell_for(database_url: str, standin: SlackStandIn) -> Iterator[Callable[...
     yield start
     for runtime in runtimes:
         runtime.close()
+
+
+@pytest.fixture
+def socket_mode(standin: SlackStandIn) -> Iterator[SocketModeStandIn]:
+    server = SocketModeStandIn().start()
+    standin.socket_mode_url = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def running(database_url: str, standin: SlackStandIn, socket_mode: SocketModeStandIn,
+            tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """`technet run` as a process, connected to the Socket Mode stand-in."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "SLACK_API_URL": standin.api_url,
+           "SLACK_BOT_TOKEN": "xoxb-socket", "SLACK_APP_TOKEN": "xapp-socket", "DATABASE_URL": database_url,
+           "TECHNET_LOG_LEVEL": "WARNING"}
+    subprocess.run([TECHNET, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    process = subprocess.Popen([TECHNET, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        socket_mode.wait_connected()
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0

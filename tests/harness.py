@@ -1,16 +1,19 @@
 """Drive the served app as Slack does: signed HTTP requests, and the stand-in's log.
 
-Also `Script`, what a person types into the local shell (the `shell_for` fixture in conftest.py).
+Also `Script`, what a person types into the local shell (the `shell_for` fixture in conftest.py),
+and `TECHNET`, the installed command that end-to-end tests run as a process.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.app import create_app
@@ -35,6 +38,7 @@ OTHER = "U0MEMBER02"
 ORGANISER = "U0ORGANISE"
 PANEL = "U0PANELIST"
 NETWORK_CHANNEL = "C0NETWORK1"
+TECHNET = str(Path(sys.executable).with_name("technet"))
 
 
 def settings_for(standin: SlackStandIn, database_url: str, **overrides: Any) -> Settings:

@@ -11,7 +11,6 @@ from storage import profiles
 from storage.clock import now
 from storage.db import Database
 from storage.members import RoleGrants, actor_for, upsert_from_slack
-from tests.test_socket_mode import running, socket_mode  # noqa: F401 - the fixtures
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +23,7 @@ def test_the_manifest_needs_no_options_url_in_socket_mode():
     assert "message_menu_options_url" not in settings["interactivity"]
 
 
-def test_tags_are_suggested_over_the_socket(running, socket_mode, database_url):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_tags_are_suggested_over_the_socket(running, socket_mode, database_url):  # type: ignore[no-untyped-def]
     db = Database(database_url)
     try:
         with db.transaction() as session:

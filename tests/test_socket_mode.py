@@ -1,44 +1,15 @@
 """`technet run` in Socket Mode, connected to the stand-in's Socket Mode endpoint."""
 
 import os
-import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.standin import TEAM_ID, SlackStandIn
-from bot.standin_socket import SocketModeStandIn
+from bot.standin import TEAM_ID
+from tests.harness import TECHNET
 
 pytestmark = pytest.mark.e2e
-
-TECHNET = str(Path(sys.executable).with_name("technet"))
-
-
-@pytest.fixture
-def socket_mode(standin: SlackStandIn) -> Iterator[SocketModeStandIn]:
-    server = SocketModeStandIn().start()
-    standin.socket_mode_url = server.url
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def running(database_url: str, standin: SlackStandIn, socket_mode: SocketModeStandIn, tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "SLACK_API_URL": standin.api_url,
-           "SLACK_BOT_TOKEN": "xoxb-socket", "SLACK_APP_TOKEN": "xapp-socket", "DATABASE_URL": database_url,
-           "TECHNET_LOG_LEVEL": "WARNING"}
-    subprocess.run([TECHNET, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
-    process = subprocess.Popen([TECHNET, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        socket_mode.wait_connected()
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
 
 
 def test_technet_run_answers_a_slash_command_over_socket_mode(running, socket_mode, standin):  # type: ignore[no-untyped-def]
