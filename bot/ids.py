@@ -132,6 +132,7 @@ ANNOUNCE_CHANGE = "announce_change"
 ANNOUNCE_EDIT = "announce_edit"
 ANNOUNCE_POST_NOW = "announce_post_now"
 ANNOUNCE_CANCEL = "announce_cancel"
+ANNOUNCE_NEW = "announce_new"
 # Block ids of the announcement form (the storage errors' field names, so errors land by the field)
 ANNOUNCE_TEXT = "text"
 ANNOUNCE_CHANNEL = "channel"
@@ -188,3 +189,6 @@ EVENTS_UNTIL = "until"
 EVENTS_ANNOUNCE = "announce"
 EVENTS_REASON = "reason"
 EVENTS_ATTENDED = "attended"
+
+# The network report (handlers/report.py)
+REPORT_SEND = "report_send"

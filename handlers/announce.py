@@ -50,11 +50,18 @@ def register(app: App, runtime: Runtime) -> None:
             return ack(**_listing(runtime))
         ack(**say("Opening the announcement form… `/tech announce list` shows what is scheduled."))
 
+    def compose_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """The announcement form: `/tech announce` and the Home tab's Schedule an announcement button."""
+        # A stale or forged Home button is refused here, before any form opens.
+        context["actor"].require(Role.ORGANISER, "schedule announcements")
+        client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(tz, today=network_today(runtime)))
+
     def announce_open(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if words_after(body) == "" and context["actor"].has(Role.ORGANISER):
-            client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(tz, today=network_today(runtime)))
+            compose_form(body, client, context)
 
     app.command(COMMAND, matchers=[matcher])(ack=announce_ack, lazy=[announce_open])
+    app.action(ids.ANNOUNCE_NEW)(ack=ack_only, lazy=[compose_form])
 
     # The form, then the preview --------------------------------------------------------
     def composed(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

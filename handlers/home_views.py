@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 # Organiser shortcuts: (label, action_id). Only buttons whose action a handler serves
 # belong here (a test presses each one and expects it handled).
 ORGANISER_SHORTCUTS: tuple[tuple[str, str], ...] = (
+    ("New event", ids.EVENTS_NEW),
+    ("Schedule an announcement", ids.ANNOUNCE_NEW),
+    ("Network report", ids.REPORT_SEND),
     ("Export the directory (CSV)", ids.FIND_EXPORT),
 )
 

@@ -15,7 +15,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot import ids
 from bot.commands import COMMAND, split
+from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from digests.report_files import options_for
@@ -60,8 +62,16 @@ def register(app: App, runtime: Runtime) -> None:
             # The ack already answered; a lazy listener reaches the organiser by DM.
             client.chat_postMessage(channel=actor.slack_user_id, text=f":no_entry: {escape(e.message)}")
 
+    def send_from_home(context: BoltContext, client: WebClient) -> None:
+        """The Home tab's Network report button: what `/tech report` alone sends, this development year's."""
+        options, moment = options_for(runtime.settings), now()
+        # Storage refuses a stale or forged press by a member; telling_failures tells them by DM.
+        send_report(runtime, client, context["actor"], report.parse_period("", now=moment, options=options),
+                    options=options, moment=moment)
+
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("report", owner=__name__)])(
         ack=report_command, lazy=[send_after_ack])
+    app.action(ids.REPORT_SEND)(ack=ack_only, lazy=[send_from_home])
     runtime.home_sections.append(HomeSection(95, "network figures", home_section))
 
 

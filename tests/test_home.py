@@ -8,7 +8,7 @@ import pytest
 
 from bot import blocks, ids
 from bot.runtime import HomeSection
-from bot.standin import block_action_payload
+from bot.standin import Call, block_action_payload
 from handlers.home import SECTION_BLOCK_CAP, fit
 from handlers.home_views import ORGANISER_SHORTCUTS
 from storage.members import find_member
@@ -66,6 +66,52 @@ def test_every_organiser_shortcut_is_handled(technet: Harness):
         payload = block_action_payload(ORGANISER, action, container={"type": "view", "view_id": "V1"})
         # Bolt answers 404 to an action no listener handles.
         assert technet.interact(payload).status == 200, button["action_id"]
+
+
+def press_home(technet: Harness, user: str, action_id: str) -> list[Call]:
+    """Press a Home tab button (a view, so no response_url); what the app then asked of Slack."""
+    mark = technet.standin.mark()
+    payload = block_action_payload(user, {"action_id": action_id, "block_id": "b", "type": "button"},
+                                   container={"type": "view", "view_id": "V0HOME"})
+    assert technet.interact(payload).status == 200
+    return technet.standin.since(mark)
+
+
+@pytest.mark.parametrize("action_id, command, callback_id", [
+    (ids.EVENTS_NEW, "event new", ids.EVENTS_MODAL),
+    (ids.ANNOUNCE_NEW, "announce", ids.ANNOUNCE_MODAL),
+])
+def test_an_organisers_shortcut_opens_the_same_form_as_the_command(technet: Harness, action_id: str, command: str,
+                                                                   callback_id: str):
+    [from_button] = [c.view() for c in press_home(technet, ORGANISER, action_id) if c.method == "views.open"]
+    technet.command(ORGANISER, command)
+    from_command = technet.standin.calls_to("views.open")[-1].view()
+    assert from_button["callback_id"] == callback_id and from_button == from_command
+
+
+def test_the_network_report_shortcut_dms_this_years_report_as_the_command_does(technet: Harness):
+    calls = press_home(technet, ORGANISER, ids.REPORT_SEND)
+    [opened] = [c for c in calls if c.method == "conversations.open"]
+    assert opened.args["users"] == ORGANISER
+    [from_button] = [c.args for c in calls if c.method == "chat.postMessage"]
+    assert from_button["channel"] == opened.result["channel"]["id"]
+    assert from_button["text"].startswith("Network report:") and "development year" in from_button["text"]
+    mark = technet.standin.mark()
+    technet.command(ORGANISER, "report")
+    [from_command] = [c.args for c in technet.standin.since(mark) if c.method == "chat.postMessage"]
+    assert from_button == from_command
+
+
+@pytest.mark.parametrize("action_id, refusal", [
+    (ids.EVENTS_NEW, "Only network organisers can create events."),
+    (ids.ANNOUNCE_NEW, "Only network organisers can schedule announcements."),
+    (ids.REPORT_SEND, "Only network organisers can see the network report."),
+])
+def test_a_members_stale_or_forged_shortcut_is_refused_by_dm(technet: Harness, action_id: str, refusal: str):
+    calls = press_home(technet, MEMBER, action_id)
+    assert [c.method for c in calls if c.method != "users.info"] == ["chat.postMessage"]
+    told = calls[-1].args
+    assert told["channel"] == MEMBER and refusal in told["text"]
 
 
 def test_home_opened_by_someone_never_seen_creates_them_from_users_info(technet: Harness):

@@ -37,14 +37,22 @@ def register(app: App, runtime: Runtime) -> None:
     def event_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack(**event_reply(runtime, context["actor"], split(body.get("text"))[1].strip()))
 
-    def event_open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def new_event_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """The form for a new event: `/tech event new` and the Home tab's New event button."""
         actor: Actor = context["actor"]
-        if split(split(body.get("text"))[1])[0] == "new" and actor.has(Role.ORGANISER):
-            client.views_open(trigger_id=body["trigger_id"], view=new_event_modal(runtime, actor))
+        # A stale or forged Home button is refused here, before any form opens.
+        actor.require(Role.ORGANISER, "create events")
+        client.views_open(trigger_id=body["trigger_id"], view=new_event_modal(runtime, actor))
+
+    def event_open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        # The ack has told anyone else that only organisers create events.
+        if split(split(body.get("text"))[1])[0] == "new" and context["actor"].has(Role.ORGANISER):
+            new_event_form(body, client, context)
 
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("events", owner=__name__)])(events_command)
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("event", owner=__name__)])(
         ack=event_command, lazy=[event_open_form])
+    app.action(ids.EVENTS_NEW)(ack=ack_only, lazy=[new_event_form])
 
     def answered(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                  respond: Respond) -> None:
