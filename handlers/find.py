@@ -14,12 +14,15 @@ from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers._common import network_today, refused, words_after
 from handlers.find_views import EXPORT_USAGE, FIND_USAGE, results_blocks
-from storage import profiles
+from handlers.profile import registrations_shown
+from storage import profiles, registration
 from storage.errors import DomainError
 from storage.members import Actor, Role
 
 
 def register(app: App, runtime: Runtime) -> None:
+    guide = registration.load_guide(runtime.settings.content_dir)
+
     def find_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Search in the ack (one quick read); an export is prepared after it."""
         actor: Actor = context["actor"]
@@ -30,7 +33,7 @@ def register(app: App, runtime: Runtime) -> None:
         elif query.lower() == "export":
             ack(**export_reply(actor))
         else:
-            ack(**search_reply(runtime, actor, query, body.get("team_id")))
+            ack(**search_reply(runtime, actor, query, body.get("team_id"), guide))
 
     def export_after_ack(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if words_after(body).lower() == "export" and context["actor"].has(Role.ORGANISER):
@@ -47,13 +50,16 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.FIND_EXPORT)(ack=ack_only, lazy=[export_from_button])
 
 
-def search_reply(runtime: Runtime, actor: Actor, query: str, team_id: str | None) -> dict[str, Any]:
+def search_reply(runtime: Runtime, actor: Actor, query: str, team_id: str | None,
+                 guide: registration.Guide) -> dict[str, Any]:
     try:
         with runtime.db.reading() as session:
             result = profiles.search(session, query)
+            shown = registrations_shown(session, actor, (hit.slack_user_id for hit in result.hits), guide)
     except DomainError as e:
         return blocks.ephemeral([blocks.section(escape(e.message)), blocks.context(FIND_USAGE)], e.message)
-    return blocks.ephemeral(results_blocks(result, query, team_id=team_id, viewer=actor.slack_user_id),
+    return blocks.ephemeral(results_blocks(result, query, team_id=team_id, viewer=actor.slack_user_id,
+                                           registrations=shown),
                             f"{result.total} technician(s) found")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from slack_sdk.models.blocks import Block
 
 from bot import blocks, ids
 from bot.mrkdwn import escape, truncate
-from handlers.profile_views import chips, message_url
+from handlers.profile_views import chips, message_url, registration_line
 from storage.profiles import Hit, SearchResult
 
 FIND_USAGE = (
@@ -18,7 +20,8 @@ FIND_USAGE = (
 EXPORT_USAGE = "`/tech find export`  (organisers) the directory as CSV, with counts of skills by department"
 
 
-def results_blocks(result: SearchResult, query: str, *, team_id: str | None, viewer: str) -> list[Block]:
+def results_blocks(result: SearchResult, query: str, *, team_id: str | None, viewer: str,
+                   registrations: Mapping[str, str] | None = None) -> list[Block]:
     shown = escape(truncate(query.strip(), 80))
     if not result.hits:
         return [
@@ -28,7 +31,8 @@ def results_blocks(result: SearchResult, query: str, *, team_id: str | None, vie
         ]
     count = "1 technician matches" if result.total == 1 else f"{result.total} technicians match"
     result_blocks: list[Block] = [blocks.section(f"*{count}* “{shown}”, best first:")]
-    result_blocks += [hit_block(hit, team_id=team_id, own=hit.slack_user_id == viewer) for hit in result.hits]
+    result_blocks += [hit_block(hit, team_id=team_id, own=hit.slack_user_id == viewer,
+                                registration=(registrations or {}).get(hit.slack_user_id)) for hit in result.hits]
     note = "Only colleagues who chose to be listed appear."
     if result.total > len(result.hits):
         note = f"Showing the best {len(result.hits)} of {result.total}: add a word to narrow it down. " + note
@@ -36,7 +40,7 @@ def results_blocks(result: SearchResult, query: str, *, team_id: str | None, vie
     return result_blocks
 
 
-def hit_block(hit: Hit, *, team_id: str | None, own: bool) -> Block:
+def hit_block(hit: Hit, *, team_id: str | None, own: bool, registration: str | None = None) -> Block:
     about = " · ".join(escape(x) for x in (hit.job_title, hit.department) if x)
     lines = [f"*{escape(hit.name)}*" + (" (you)" if own else "") + (f"  {about}" if about else "")]
     if hit.matched:
@@ -45,6 +49,8 @@ def hit_block(hit: Hit, *, team_id: str | None, own: bool) -> Block:
         lines.append("_Mentioned in their bio_")
     if hit.other_tags:
         lines.append("Also " + chips(hit.other_tags[:8], budget=600))
+    if registration:
+        lines.append(registration_line(registration))
     button = None if own else blocks.button("Message", ids.FIND_MESSAGE, hit.slack_user_id,
                                             url=message_url(team_id, hit.slack_user_id))
     return blocks.section("\n".join(lines), accessory=button)

@@ -7,6 +7,7 @@ buttons); `/tech profile @colleague` shows the colleague's card, only what they 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -131,6 +132,19 @@ def registration_status(session: Session, member_id: int, guide: registration.Gu
     return registration.status_label(session, member_id, guide)
 
 
+def card_registration(session: Session, card: profiles.Card, guide: registration.Guide) -> str | None:
+    """What the card says of the registration: recorded, and shown by its owner's choice; else nothing."""
+    return registration_status(session, card.member_id, guide) if card.shows_registration else None
+
+
+def registrations_shown(session: Session, viewer: Actor, slack_user_ids: Iterable[str],
+                        guide: registration.Guide) -> dict[str, str]:
+    """Each colleague's registration line as their card shows it to `viewer` (the directory's results)."""
+    lines = {user_id: card_registration(session, profiles.card_for(session, viewer, user_id), guide)
+             for user_id in slack_user_ids}
+    return {user_id: line for user_id, line in lines.items() if line}
+
+
 def open_profile_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str,
                       departments: list[str], guide: registration.Guide) -> None:
     with runtime.db.reading() as session:
@@ -146,7 +160,7 @@ def colleague_card(runtime: Runtime, actor: Actor, text: str, team_id: str | Non
     try:
         with runtime.db.reading() as session:
             card = profiles.card_for(session, actor, profiles.resolve_colleague(session, text))
-            status = registration_status(session, card.member_id, guide) if card.shows_registration else None
+            status = card_registration(session, card, guide)
     except DomainError as e:
         return blocks.ephemeral([blocks.section(f":information_source: {escape(e.message)}")], e.message)
     return blocks.ephemeral(card_blocks(card, registration=status, team_id=team_id), f"{card.name}'s profile")

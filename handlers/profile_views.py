@@ -200,6 +200,11 @@ def form_values(state: dict[str, Any]) -> dict[str, Any]:
 
 # A colleague's card -------------------------------------------------------------------
 
+def registration_line(registration: str) -> str:
+    """The card's line ("Professional registration: Registered: RSciTech"), also in the directory's results."""
+    return f"Professional registration: {escape(registration)}"
+
+
 def card_blocks(card: Card, *, registration: str | None, team_id: str | None) -> list[Block]:
     """The card as colleagues see it: only the fields its owner shows."""
     result: list[Block] = [blocks.header(card.name)]
@@ -214,7 +219,7 @@ def card_blocks(card: Card, *, registration: str | None, team_id: str | None) ->
         # Plain text: a bio is shown exactly as written, with no formatting, links or mentions.
         result.append(SectionBlock(text=blocks.plain(card.bio, blocks.SECTION_TEXT_LIMIT)))
     if registration is not None and card.shows_registration:
-        result.append(blocks.context(f"Professional registration: {escape(registration)}"))
+        result.append(blocks.context(registration_line(registration)))
     if card.own:
         note = ("This is your card as colleagues see it." if card.listed else
                 "Only you can see this: you are not listed in the directory, so colleagues can't.")

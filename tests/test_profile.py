@@ -234,3 +234,30 @@ def test_registration_status_is_shown_read_only_from_the_registration_feature(te
     # Hidden from the card when the member chooses so.
     fill_profile(technet, MEMBER, **{ids.PROFILE_PUBLIC_FIELDS: ["skills"]})
     assert "Professional registration" not in technet.command(OTHER, f"profile <@{MEMBER}>").text
+
+
+def test_the_registration_status_shows_wherever_the_card_is_shown_and_nothing_when_not_recorded(technet: Harness):
+    fill_profile(technet, MEMBER, **{ids.PROFILE_PUBLIC_FIELDS: ["skills", "registration"]})
+    fill_profile(technet, OTHER, **{ids.PROFILE_PUBLIC_FIELDS: ["skills", "registration"]})
+    guide = registration.load_guide()
+    with technet.db.transaction() as session:
+        actor = actor_for(session, find_member(session, MEMBER), technet.runtime.grants)
+        registration.record_status(session, actor, status="registered", register="rscitech", guide=guide, now=now())
+    line = f"Professional registration: Registered: {guide.name('rscitech')}"
+
+    def found(viewer: str) -> dict[str, str]:
+        """`/tech find hplc` as `viewer`: each hit's text by the member's name."""
+        hits = [b["text"]["text"] for b in technet.command(viewer, "find hplc").json()["blocks"]
+                if b["type"] == "section" and b["text"]["text"].startswith("*") and "match" not in b["text"]["text"]]
+        return {name: next(h for h in hits if h.startswith(f"*{name}*")) for name in ("Morgan Member", "Olu Other")}
+
+    assert line in technet.command(OTHER, f"profile <@{MEMBER}>").text
+    assert line in technet.command(MEMBER, f"profile <@{MEMBER}>").text
+    hits = found(OTHER)
+    assert line in hits["Morgan Member"]
+    # Not recorded: nothing at all, on the card or in the results.
+    assert "Professional registration" not in hits["Olu Other"]
+    assert "Professional registration" not in technet.command(MEMBER, f"profile <@{OTHER}>").text
+    # Hidden by its owner: gone from the results too.
+    fill_profile(technet, MEMBER, **{ids.PROFILE_PUBLIC_FIELDS: ["skills"]})
+    assert "Professional registration" not in found(OTHER)["Morgan Member"]
