@@ -14,7 +14,6 @@ import argparse
 import http.client
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
