@@ -247,7 +247,8 @@ def test_the_export_is_this_years_record_and_formula_safe(db: Database):
 
 def test_the_summary_is_for_organisers_and_shows_only_aggregates(db: Database):
     organiser = member(db, "U0ORGANISE", organiser=True)
-    full, part, idle = member(db, "U0CPD00001"), member(db, "U0CPD00002", fte=0.5), member(db, "U0CPD00003")
+    full, part = member(db, "U0CPD00001"), member(db, "U0CPD00002", fte=0.5)
+    member(db, "U0CPD00003")  # logs nothing: one of the members, not one of those who logged
     with pytest.raises(PermissionDenied), db.reading() as session:
         cpd.summary(session, full, rules=RULES, today=TODAY)
     # 14 March is 226 days into a 365-day year: FTE 1 expects 6.19 days, FTE 0.5 expects 3.1.

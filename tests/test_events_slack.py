@@ -25,7 +25,7 @@ from storage.members import actor_for, find_member
 from storage.models import DueItem
 from storage.models.events import Event, Rsvp
 from tests.harness import (MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, SECRET, Harness, Reply, all_text,
-                           settings_for)
+                           buttons, settings_for)
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
@@ -631,6 +631,7 @@ def test_attendees_csv_and_recording_who_came(technet: Harness):
         click(technet, THIRD, listing, ids.EVENTS_MAYBE, event_id)
         assert "Only network organisers" in technet.command(MEMBER, f"event attendees {event_id}").text
         chooser = technet.command(ORGANISER, "event attendees").json()["blocks"]
+        assert [b["value"] for b in buttons(chooser, ids.EVENTS_MANAGE)] == [f"attendees:{event_id}"]
         technet.action(ORGANISER, ids.EVENTS_MANAGE, f"attendees:{event_id}", block_id=f"choose_{event_id}",
                        container={"type": "message", "is_ephemeral": True})
         shown = technet.standin.calls_to("response_url")[-1].args

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from storage import awards, events, ezine, members, opportunities, profiles
 from storage.db import Database
 from storage.members import RoleGrants
 from tests.harness import NETWORK_CHANNEL, ORGANISER, Harness
-from tests.test_ezine_slack import DUE, PERIOD, T0, channel_posts, flaky, tick, zine  # noqa: F401 - fixtures
+from tests.test_ezine_slack import DUE, PERIOD, T0, channel_posts, tick
 
 LONDON = ZoneInfo("Europe/London")
 SCHEDULE = ezine.Schedule("0 9 1-7 * mon", LONDON)
@@ -30,8 +30,8 @@ def opt_in(db: Database, user_id: str, name: str, *, spotlight: bool = True) -> 
     who = actor(db, user_id, name)
     with db.transaction() as session:
         profiles.save_profile(session, who, profiles.ProfileChanges(
-            job_title="Technician", fte=1, skills=["HPLC"], bio=f"I am {name}.", listed=True, spotlight_opt_in=spotlight),
-            now=T0)
+            job_title="Technician", fte=1, skills=["HPLC"], bio=f"I am {name}.", listed=True,
+            spotlight_opt_in=spotlight), now=T0)
 
 
 def sections(db: Database, due: datetime = DUE) -> dict[str, list[dict[str, Any]]]:
@@ -120,27 +120,27 @@ def test_awards_open_and_winners_announced(db: Database):
     assert item == {"kind": "open", "title": "Technician of the Year 2026", "closes_label": "Mon 21 Dec, 09:00"}
 
 
-def test_events_in_the_posted_issue_have_the_events_features_going_button(zine: Harness):
-    with zine.db.transaction() as session:
+def test_events_in_the_posted_issue_have_the_events_features_going_button(technet: Harness):
+    with technet.db.transaction() as session:
         organiser = members.actor_for(session, members.ensure_member(session, ORGANISER, now=T0), GRANTS)
         workshop = events.create_event(session, organiser, events.EventForm(
             title="Soldering workshop", kind="workshop", starts_at=DUE + timedelta(days=3),
             ends_at=DUE + timedelta(days=3, hours=2), location="B12", capacity=10),
             now=T0, tz="Europe/London", rules=events.ReminderRules())[0]
-    tick(zine, DUE)
-    [post] = channel_posts(zine)
+    tick(technet, DUE)
+    [post] = channel_posts(technet)
     [going] = [b["accessory"] for b in post.blocks() if b.get("accessory", {}).get("action_id") == ids.EVENTS_GOING]
     assert going["value"] == str(workshop.id)
     with freeze_time(DUE + timedelta(hours=1)):
-        zine.action("U0MEMBER01", ids.EVENTS_GOING, going["value"], channel_id=NETWORK_CHANNEL,
-                    container={"type": "message", "channel_id": NETWORK_CHANNEL, "message_ts": post.result["ts"]},
-                    message={"ts": post.result["ts"], "blocks": post.blocks()})
-    with zine.db.reading() as session:
+        technet.action("U0MEMBER01", ids.EVENTS_GOING, going["value"], channel_id=NETWORK_CHANNEL,
+                       container={"type": "message", "channel_id": NETWORK_CHANNEL, "message_ts": post.result["ts"]},
+                       message={"ts": post.result["ts"], "blocks": post.blocks()})
+    with technet.db.reading() as session:
         assert events.get_event(session, workshop.id).counts.going == 1
-    [confirmed] = zine.standin.calls_to("response_url")
+    [confirmed] = technet.standin.calls_to("response_url")
     assert confirmed.args["response_type"] == "ephemeral" and confirmed.args.get("replace_original") in (None, False)
     assert "going to “Soldering workshop”" in confirmed.args["text"]
     # The issue itself is left as it was posted.
-    assert [c for c in zine.standin.calls_to("chat.update") if c.args.get("ts") == post.result["ts"]] == []
-    with zine.db.reading() as session:
+    assert [c for c in technet.standin.calls_to("chat.update") if c.args.get("ts") == post.result["ts"]] == []
+    with technet.db.reading() as session:
         assert ezine.get(session, PERIOD).status == ezine.POSTED

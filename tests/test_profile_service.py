@@ -10,7 +10,7 @@ from sqlalchemy import func, inspect, select
 from storage import profiles
 from storage.db import Database
 from storage.errors import DomainError, NotFound, PermissionDenied
-from storage.members import Actor, Role, RoleGrants, actor_for, upsert_from_slack
+from storage.members import Actor, RoleGrants, actor_for, upsert_from_slack
 from storage.models import Member
 from storage.models.profiles import PUBLIC_FIELDS, ProfileTag
 from storage.profiles import InvalidProfile, NotListed, ProfileChanges
