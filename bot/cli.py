@@ -203,7 +203,8 @@ def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
 
     db = Database(settings.database_url)
     current, heads = db.current_revisions(), db.head_revisions()
-    state = "up to date" if current == heads else f"behind; run `technet db upgrade` to reach {', '.join(sorted(heads))}"
+    state = ("up to date" if current == heads
+             else f"behind; run `technet db upgrade` to reach {', '.join(sorted(heads))}")
     print(f"technet: database at {', '.join(sorted(current)) or 'nothing (empty)'}: {state}")
     db.dispose()
     return 0

@@ -69,7 +69,8 @@ def load_demo_data(db: Database, *, now: datetime) -> int:
 # Profiles for the skills directory: (skills, equipment, bio, listed, spotlight). Tom is not
 # listed, to show that only those who opt in can be found.
 DEMO_PROFILES = {
-    "U0DEMOALEX": (["HPLC", "GC-MS", "NMR spectroscopy", "COSHH assessments"], ["Agilent 1260 HPLC", "Bruker 400 MHz NMR"],
+    "U0DEMOALEX": (["HPLC", "GC-MS", "NMR spectroscopy", "COSHH assessments"],
+                   ["Agilent 1260 HPLC", "Bruker 400 MHz NMR"],
                    "Analytical chemistry technician; ask me about method development and column care.", True, True),
     "U0DEMOPRIY": (["Cell culture", "Flow cytometry", "Lab management"], ["BD FACSAria"],
                    "I look after the Biosciences teaching and research labs.", True, False),
@@ -165,7 +166,8 @@ def _demo_careers(session: Session, *, now: datetime) -> None:
             continue
         form = opportunities.OpportunityForm(
             title=title, kind=kind, description=description, provider=provider, cost=cost, tags=tags,
-            link="https://example.ac.uk/development", starts_on=today + timedelta(days=starts_in) if starts_in else None,
+            link="https://example.ac.uk/development",
+            starts_on=today + timedelta(days=starts_in) if starts_in else None,
             deadline=today + timedelta(days=deadline_in))
         opportunities.save_opportunity(session, None, form, now=now, tz=now.tzinfo)  # type: ignore[arg-type]
     alex = find_member(session, "U0DEMOALEX")
@@ -198,8 +200,10 @@ def _demo_mentoring(session: Session, *, now: datetime) -> None:
     actor = {user_id: actor_for(session, m, RoleGrants()) for user_id, m in people.items() if m is not None}
     today = now.astimezone(ZoneInfo("Europe/London")).date()
     for user_id, areas, capacity, specialisms in (
-            ("U0DEMOROSA", ["registration", "technical", "early_career"], 2, "EngTech application, CNC machining, TIG welding"),
-            ("U0DEMOPRIY", ["leadership", "career", "registration"], 3, "RSciTech and RSci applications, leading a lab team"),
+            ("U0DEMOROSA", ["registration", "technical", "early_career"], 2,
+             "EngTech application, CNC machining, TIG welding"),
+            ("U0DEMOPRIY", ["leadership", "career", "registration"], 3,
+             "RSciTech and RSci applications, leading a lab team"),
             ("U0DEMOJORD", ["research", "technical"], 1, "Cleanroom work, vacuum systems")):
         if mentoring.find_mentor_profile(session, actor[user_id].member_id) is None:
             mentoring.save_mentor_profile(session, actor[user_id], mentoring.MentorForm(

@@ -222,8 +222,8 @@ class Shell:
             except EOFError:
                 self.write("└ (closed without submitting)")
                 return
-            payload = view_submission_payload(self.persona.user_id, self.standin.state.views.get(view.get("id", ""), view),
-                                              input_values(view, answers))
+            shown = self.standin.state.views.get(view.get("id", ""), view)
+            payload = view_submission_payload(self.persona.user_id, shown, input_values(view, answers))
             response = self.dispatch(interaction_body(payload), "application/x-www-form-urlencoded")
             result = json.loads(response.body) if response.body else {}
             if result.get("response_action") == "errors":
@@ -261,7 +261,8 @@ class Shell:
                 self.write(f"    {i}. {option['text']['text']}")
             keeps = f" (Enter keeps: {', '.join(str(i) for i, o in enumerate(options, 1) if o['value'] in kept)})" \
                 if kept else ""
-            answer = self.read("  choose (number" + ("s, comma separated" if kind in ("checkboxes", "multi_static_select") else "") + f"){keeps}> ").strip()
+            several = "s, comma separated" if kind in ("checkboxes", "multi_static_select") else ""
+            answer = self.read(f"  choose (number{several}){keeps}> ").strip()
             picked = [options[int(a) - 1]["value"] for a in answer.replace(" ", "").split(",")
                       if a.isdigit() and 0 < int(a) <= len(options)]
             if not answer:

@@ -193,12 +193,14 @@ class SlackStandIn:
             self._changed.notify_all()
 
     # The Web API ------------------------------------------------------------------
-    def handle(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def handle(self, method: str, args: dict[str, Any],
+               token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         status, body, headers = self._answer(method, args, token)
         self._record(Call(method, args, token, body))
         return status, body, headers
 
-    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _answer(self, method: str, args: dict[str, Any],
+                token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         failure = self._take_failure(method)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
@@ -407,7 +409,8 @@ def _parse_args(raw: bytes, content_type: str) -> dict[str, Any]:
 
 # What Slack sends ---------------------------------------------------------------------
 
-def signed_headers(secret: str, body: str, timestamp: int | None = None, content_type: str | None = None) -> dict[str, str]:
+def signed_headers(secret: str, body: str, timestamp: int | None = None,
+                   content_type: str | None = None) -> dict[str, str]:
     """Headers exactly as Slack signs a request (v0 HMAC-SHA256 of 'v0:ts:body')."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
