@@ -154,8 +154,8 @@ def _item_blocks(env: Environment, key: str, items: list[dict[str, Any]], issue:
 def render_slack(env: Environment, issue: dict[str, Any], intro: str | None) -> list[tuple[str, list[dict[str, Any]]]]:
     """The issue as Slack messages: whole sections together where they fit, split where not."""
     title = f"technet e-zine · {issue['month_label']}"
-    opening: list[Block] = [blocks.header(title),
-                            blocks.section(env.get_template("ezine_intro.md.j2").render(intro=intro, issue=issue).strip())]
+    intro_text = env.get_template("ezine_intro.md.j2").render(intro=intro, issue=issue).strip()
+    opening: list[Block] = [blocks.header(title), blocks.section(intro_text)]
     parts: list[list[list[Block]]] = [[opening]]
     for section in issue["sections"]:
         groups = _item_blocks(env, section["key"], section["items"], issue)

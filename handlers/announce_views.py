@@ -135,7 +135,8 @@ def list_blocks(infos: list[AnnouncementInfo], tz: tzinfo) -> list[Block]:
             blocks.divider(),
             blocks.section(f"*{next_post}* in <#{info.channel_id}>\n{excerpt}"),
             blocks.context(f"Repeats {repeat_text(info)}" if info.repeats else "Posted once",
-                           f"by {escape(info.author_name)}", f"posted {info.posts} time{'s' if info.posts != 1 else ''}"),
+                           f"by {escape(info.author_name)}",
+                           f"posted {info.posts} time{'s' if info.posts != 1 else ''}"),
             blocks.actions(
                 blocks.button("Edit", ids.ANNOUNCE_EDIT, str(info.id)),
                 blocks.button("Post now", ids.ANNOUNCE_POST_NOW, str(info.id), confirm=ConfirmObject(

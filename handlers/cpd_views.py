@@ -34,7 +34,8 @@ CPD_USAGE = (
     "`/tech cpd log`  add an entry: date, activity, category, time in hours or days\n"
     "`/tech cpd export`  your entries as CSV for your appraisal (PDR); `/tech cpd export all` for every year"
 )
-ORGANISER_USAGE = "`/tech cpd summary`  the network's figures (organisers): who logged anything, median days, share on track"
+ORGANISER_USAGE = ("`/tech cpd summary`  the network's figures (organisers): who logged anything, median days, "
+                   "share on track")
 
 
 def bar(logged: float, target: float, width: int = 10) -> str:
@@ -109,9 +110,10 @@ def progress_blocks(p: Progress, rules: CpdRules, *, note: str | None = None) ->
 def summary_blocks(s: Summary, rules: CpdRules) -> list[Block]:
     """The organisers' view: aggregates only, never a member's record."""
     share = s.on_track_share
+    logged_share = f" ({round(100 * s.logged / s.members)}%)" if s.members else ""
     facts = [
         ("Members", str(s.members)),
-        ("Logged anything this year", f"{s.logged}" + (f" ({round(100 * s.logged / s.members)}%)" if s.members else "")),
+        ("Logged anything this year", f"{s.logged}{logged_share}"),
         ("Median days (of those who logged)", number(s.median_days) if s.median_days is not None else "–"),
         ("On track for their pro-rata target", f"{s.on_track}" + (f" ({round(100 * share)}%)" if share is not None
                                                                  else "")),

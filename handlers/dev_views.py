@@ -114,7 +114,8 @@ def search_blocks(query: str, found: Sequence[OpportunityInfo], *, now: datetime
     shown = escape(truncate(query, 80))
     if not found:
         return [blocks.section(f":mag: No open opportunity matches “{shown}”. Try fewer or other words, "
-                               "`/tech dev` for everything open, or `/tech dev follow &lt;tag&gt;` to hear of new ones.")]
+                               "`/tech dev` for everything open, "
+                               "or `/tech dev follow &lt;tag&gt;` to hear of new ones.")]
     result: list[Block] = [blocks.section(f":mag: *{len(found)}* open opportunit{'y' if len(found) == 1 else 'ies'} "
                                           f"for “{shown}”, best match first:")]
     for o in found:
@@ -124,7 +125,8 @@ def search_blocks(query: str, found: Sequence[OpportunityInfo], *, now: datetime
 
 def follows_text(tags: Sequence[str]) -> str:
     if not tags:
-        return "You follow no tags. `/tech dev follow microscopy` sends you a DM whenever one tagged microscopy is added."
+        return ("You follow no tags. "
+                "`/tech dev follow microscopy` sends you a DM whenever one tagged microscopy is added.")
     return "You follow " + " ".join(chip(t) for t in tags) + ". `/tech dev unfollow &lt;tag&gt;` stops one."
 
 

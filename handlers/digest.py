@@ -46,7 +46,8 @@ def register(app: App, runtime: Runtime) -> None:
         if rest not in ("preview", "publish"):
             return ack(**say(f"{not_known('digest', rest)} {USAGE}"))
         if not actor.has(Role.ORGANISER):
-            return ack(**say(f"Only network organisers can {rest} the e-zine. `/tech digest archive` shows past issues."))
+            return ack(**say(f"Only network organisers can {rest} the e-zine. "
+                             "`/tech digest archive` shows past issues."))
         if rest == "preview":
             return ack(**_preview_first(runtime))
         ack(**say("Publishing the next issue of the e-zine now…"))

@@ -97,7 +97,8 @@ def overview_blocks(my: MyMentoring, me: str, *, today: date, tz: tzinfo, organi
                                      f"(*{escape(r.area_label)}*).",
                                      accessory=blocks.button("Withdraw", ids.MENTOR_WITHDRAW, str(r.id))))
     if not (my.active or my.incoming or my.outgoing):
-        result.append(blocks.section("No mentoring yet. `/tech mentor find &lt;area&gt;` finds a mentor with a free place."))
+        result.append(blocks.section(
+            "No mentoring yet. `/tech mentor find &lt;area&gt;` finds a mentor with a free place."))
     result.append(profile_summary(my.profile, today))
     result.append(blocks.context(usage(organiser)))
     return result
@@ -298,7 +299,8 @@ def profile_saved_view(profile: MentorInfo, today: date) -> View:
     elif profile.paused(today) and profile.paused_until:
         state = f"You are paused: members find you again after {day(profile.paused_until)}."
     else:
-        state = f"Members looking for a mentor can find you now ({profile.free} free place{'s' if profile.free != 1 else ''})."
+        places = f"{profile.free} free place{'s' if profile.free != 1 else ''}"
+        state = f"Members looking for a mentor can find you now ({places})."
     text = f":white_check_mark: Saved. You mentor in {areas_text(profile.area_labels)}.\n{state}"
     return View(type="modal", title=blocks.plain("Mentor profile saved"), close=blocks.plain("Done"),
                 blocks=[blocks.section(text)])
@@ -312,8 +314,8 @@ def summary_blocks(s: MentoringSummary) -> list[Block]:
              ("Requests waiting", s.pending_requests), ("Started in the last year", s.started_this_year),
              ("Ended in the last year", s.ended_this_year),
              ("Registration mentors", s.registration_mentors)]
-    result: list[Block] = [blocks.header("Mentoring across the network"),
-                           SectionBlock(fields=[MarkdownTextObject(text=f"*{name}*\n{value}") for name, value in facts])]
+    fields = [MarkdownTextObject(text=f"*{name}*\n{value}") for name, value in facts]
+    result: list[Block] = [blocks.header("Mentoring across the network"), SectionBlock(fields=fields)]
     if s.by_area:
         result.append(blocks.section("*Active pairs by area*\n" + "\n".join(
             f"• {escape(label)}: {count}" for label, count in s.by_area)))

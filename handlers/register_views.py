@@ -172,7 +172,8 @@ def uptake_blocks(u: Uptake) -> list[Block]:
         blocks.header("Professional registration uptake"),
         SectionBlock(fields=[MarkdownTextObject(text=f"*{label}*\n{count}") for label, count in u.by_status.items()]
                      + [MarkdownTextObject(text=f"*Members*\n{u.members}")]),
-        blocks.section(f"*Registered:* {u.registered}{share}; *in progress* (preparing or submitted): {u.in_progress}."),
+        blocks.section(f"*Registered:* {u.registered}{share}; "
+                       f"*in progress* (preparing or submitted): {u.in_progress}."),
     ]
     if u.by_department:
         lines = [f"• {escape(d)}: " + " · ".join(f"{label} {n}" for label, n in counts.items())

@@ -149,7 +149,8 @@ def _send_export(runtime: Runtime, client: WebClient, actor: Actor, cycle_id: in
     """The CSV goes to the asker alone, through Slack's upload flow (upload URL, then complete)."""
     tz = member_tz(runtime, actor)
     filename, data = _unit(runtime, lambda s: awards.export_csv(s, actor, cycle_id, tz=tz, now=now()))
-    client.files_upload_v2(channel=_dm_channel(client, actor.slack_user_id), content=data, filename=filename, title=filename,
+    channel = _dm_channel(client, actor.slack_user_id)
+    client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
                            initial_comment="The nominations you asked for. Confidential: for the panel only.")
 
 
