@@ -192,7 +192,8 @@ def suggest(role: str, qualification: str, years: int) -> Suggestion:
         rung, reason = chartered, (f"a level {level} qualification and {years} years' experience fit the chartered "
                                    "standard")
     elif (level >= middle and years >= 2) or (level >= 3 and years >= 8):
-        route = "your qualification and experience" if level >= middle else "your long experience (an experiential route)"
+        route = ("your qualification and experience" if level >= middle
+                 else "your long experience (an experiential route)")
         rung, reason = practitioner, f"{route} fit the practitioner standard"
     else:
         rung = technician

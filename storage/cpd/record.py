@@ -103,8 +103,9 @@ def parse_amount(amount: str | float | None, unit: str | None, rules: CpdRules) 
     if minutes < 1:
         raise DomainError("Give the time you spent: more than nothing.", field="amount")
     if minutes > MAX_DAYS_PER_ENTRY * rules.minutes_per_day:
-        raise DomainError(f"One entry is at most {MAX_DAYS_PER_ENTRY} days ({number(MAX_DAYS_PER_ENTRY * rules.day_hours)}"
-                          " hours); log a longer programme as one entry per part.", field="amount")
+        hours = number(MAX_DAYS_PER_ENTRY * rules.day_hours)
+        raise DomainError(f"One entry is at most {MAX_DAYS_PER_ENTRY} days ({hours} hours); "
+                          "log a longer programme as one entry per part.", field="amount")
     return minutes, unit
 
 

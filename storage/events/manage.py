@@ -51,8 +51,8 @@ def create_event(session: Session, actor: Actor, form: EventForm, *, now: dateti
     length = clean.ends_at - clean.starts_at
     deadline_lead = clean.starts_at - clean.rsvp_deadline if clean.rsvp_deadline else None
     created = [
-        Event(uid=f"{uuid.uuid4().hex}@technet", series_id=series.id if series else None, series_index=index, source_key=source_key,
-              title=clean.title, description=clean.description, kind=clean.kind, starts_at=start,
+        Event(uid=f"{uuid.uuid4().hex}@technet", series_id=series.id if series else None, series_index=index,
+              source_key=source_key, title=clean.title, description=clean.description, kind=clean.kind, starts_at=start,
               ends_at=start + length, timezone=tz, location=clean.location, online_link=clean.online_link,
               capacity=clean.capacity, rsvp_deadline=start - deadline_lead if deadline_lead else None,
               organiser_id=actor.member_id, status=SCHEDULED, sequence=0, created_at=now, updated_at=now)

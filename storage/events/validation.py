@@ -74,7 +74,8 @@ def _validate(form: EventForm, *, now: datetime, tz: ZoneInfo, event: Event | No
         errors[F_DEADLINE] = "That RSVP deadline has passed already."
     description = (form.description or "").strip()
     if len(description) > DESCRIPTION_LIMIT:
-        errors[F_DESCRIPTION] = f"Keep the description to {DESCRIPTION_LIMIT:,} characters (it is {len(description):,})."
+        errors[F_DESCRIPTION] = (f"Keep the description to {DESCRIPTION_LIMIT:,} characters "
+                                 f"(it is {len(description):,}).")
     repeat = form.repeat or None
     if repeat == "none":
         repeat = None

@@ -114,9 +114,9 @@ def _figures(session: Session, ctx: Context) -> list[dict[str, Any]]:
         figures.append({"key": "new_members", "label": "new members joined the network", "value": joined})
     met = events.attendance(session, ctx.period.start, ctx.period.due)
     if met.attendances:
+        meetings = f"{met.events} network and team meeting{'s' if met.events != 1 else ''}"
         figures.append({"key": "meeting_attendance", "value": met.attendances,
-                        "label": f"places taken at {met.events} network and team meeting{'s' if met.events != 1 else ''}"
-                                 f" ({met.members} different people)"})
+                        "label": f"places taken at {meetings} ({met.members} different people)"})
     return figures
 
 

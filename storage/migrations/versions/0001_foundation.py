@@ -1,7 +1,7 @@
 """foundation: members, deliveries, due items
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 import sqlalchemy as sa

@@ -26,8 +26,10 @@ def upgrade() -> None:
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reply_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['answered_by_id'], ['members.id'], name=op.f('fk_asked_questions_answered_by_id_members'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['asker_id'], ['members.id'], name=op.f('fk_asked_questions_asker_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['members.id'], name=op.f('fk_asked_questions_answered_by_id_members'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['asker_id'], ['members.id'], name=op.f('fk_asked_questions_asker_id_members'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_asked_questions'))
     )
     op.create_index(op.f('ix_asked_questions_asker_id'), 'asked_questions', ['asker_id'], unique=False)
@@ -42,7 +44,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('capacity >= 0 AND capacity <= 10', name=op.f('ck_mentor_profiles_capacity_range')),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_mentor_profiles_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_mentor_profiles_member_id_members'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_mentor_profiles'))
     )
     op.create_table('mentoring_requests',
@@ -58,8 +61,10 @@ def upgrade() -> None:
     sa.Column('mentor_dm_ts', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['mentee_id'], ['members.id'], name=op.f('fk_mentoring_requests_mentee_id_members'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['mentor_id'], ['members.id'], name=op.f('fk_mentoring_requests_mentor_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['mentee_id'], ['members.id'], name=op.f('fk_mentoring_requests_mentee_id_members'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['mentor_id'], ['members.id'], name=op.f('fk_mentoring_requests_mentor_id_members'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mentoring_requests')),
     sa.UniqueConstraint('open_key', name=op.f('uq_mentoring_requests_open_key'))
     )
@@ -76,7 +81,8 @@ def upgrade() -> None:
     sa.Column('suggested', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_registration_statuses_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_registration_statuses_member_id_members'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_registration_statuses'))
     )
     op.create_index(op.f('ix_registration_statuses_status'), 'registration_statuses', ['status'], unique=False)
@@ -88,8 +94,11 @@ def upgrade() -> None:
     sa.Column('tags', sa.JSON(), nullable=False),
     sa.Column('added_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['added_by_id'], ['members.id'], name=op.f('fk_faq_additions_added_by_id_members'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['question_id'], ['asked_questions.id'], name=op.f('fk_faq_additions_question_id_asked_questions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['added_by_id'], ['members.id'], name=op.f('fk_faq_additions_added_by_id_members'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['question_id'], ['asked_questions.id'],
+                            name=op.f('fk_faq_additions_question_id_asked_questions'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_faq_additions')),
     sa.UniqueConstraint('question_id', name=op.f('uq_faq_additions_question_id'))
     )
@@ -109,10 +118,15 @@ def upgrade() -> None:
     sa.Column('intro_ts', sa.String(length=32), nullable=True),
     sa.Column('last_checkin_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_met_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['ended_by_id'], ['members.id'], name=op.f('fk_mentoring_pairings_ended_by_id_members'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['mentee_id'], ['members.id'], name=op.f('fk_mentoring_pairings_mentee_id_members'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['mentor_id'], ['members.id'], name=op.f('fk_mentoring_pairings_mentor_id_members'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['request_id'], ['mentoring_requests.id'], name=op.f('fk_mentoring_pairings_request_id_mentoring_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ended_by_id'], ['members.id'], name=op.f('fk_mentoring_pairings_ended_by_id_members'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['mentee_id'], ['members.id'], name=op.f('fk_mentoring_pairings_mentee_id_members'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['mentor_id'], ['members.id'], name=op.f('fk_mentoring_pairings_mentor_id_members'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['request_id'], ['mentoring_requests.id'],
+                            name=op.f('fk_mentoring_pairings_request_id_mentoring_requests'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mentoring_pairings')),
     sa.UniqueConstraint('request_id', name=op.f('uq_mentoring_pairings_request_id'))
     )
