@@ -431,7 +431,8 @@ def test_two_panel_members_scoring_at_the_same_moment_both_count(people: Databas
         thread.join(timeout=30)
     assert errors == []
     with people.reading() as session:
-        rows = [(r.scorer_id, r.score) for r in session.scalars(select(AwardScore).where(AwardScore.nominee_key == BEN))]
+        ben_scores = session.scalars(select(AwardScore).where(AwardScore.nominee_key == BEN))
+        rows = [(r.scorer_id, r.score) for r in ben_scores]
     assert len(rows) == 2 * len(awards.DEFAULT_CRITERIA)
     assert sorted({score for _, score in rows}) == [3, 5]
 
@@ -466,7 +467,8 @@ def test_shortlist_winner_and_announcement(people: Database):
     with people.reading() as session:
         winners = awards.announced_winners(session, T0, AFTER + timedelta(days=1))
         assert awards.announced_winners(session, AFTER + timedelta(days=1), AFTER + timedelta(days=2)) == []
-    assert [(w.award_name, w.label, w.winner.name) for w in winners] == [("Technician of the Year", "2025", "Ben Baker")]
+    assert [(w.award_name, w.label, w.winner.name) for w in winners] == [
+        ("Technician of the Year", "2025", "Ben Baker")]
     with people.transaction() as session, pytest.raises(DomainError, match="final"):
         awards.score_nominee(session, panel2, cycle.id, DAN, scores(1), now=AFTER)
 

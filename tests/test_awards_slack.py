@@ -363,7 +363,8 @@ def message_action(technet: Harness, user: str, *, author: str, bot: bool = Fals
     return {"type": "message_action", "callback_id": ids.AWARDS_NOMINATE_SHORTCUT, "trigger_id": trigger_id(),
             "team": {"id": TEAM_ID, "domain": "technet"}, "user": {"id": user, "team_id": TEAM_ID},
             "channel": {"id": "C0GENERAL", "name": "general"}, "message": message,
-            "message_ts": message["ts"], "response_url": technet.standin.response_url(), "api_app_id": "A0TECHNET", "token": "legacy-unused"}
+            "message_ts": message["ts"], "response_url": technet.standin.response_url(), "api_app_id": "A0TECHNET",
+            "token": "legacy-unused"}
 
 
 def test_nominate_with_a_mention_prefills_and_a_stranger_gets_a_clear_message(slack: Harness):

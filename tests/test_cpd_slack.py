@@ -193,7 +193,8 @@ def test_the_export_arrives_as_a_formula_safe_csv_through_the_upload_flow(techne
     assert technet.standin.state.uploads[file_id]["filename"] == "cpd-2024-25-morgan-member.csv"
     rows = list(csv.reader(io.StringIO(technet.standin.state.uploads[file_id]["content"].decode("utf-8-sig"))))
     assert rows[0] == list(cpd.EXPORT_COLUMNS)
-    assert rows[1][:6] == ["2025-03-12", "'=HYPERLINK(\"http://evil.example\")", "Training course", "7.5", "1", "'@risk"]
+    assert rows[1][:6] == ["2025-03-12", "'=HYPERLINK(\"http://evil.example\")", "Training course", "7.5", "1",
+                           "'@risk"]
     assert rows[2][1] == "Safety seminar" and len(rows) == 3
 
 
@@ -237,7 +238,8 @@ def test_the_home_tab_shows_progress_as_a_bar_and_what_closes_soon(technet: Harn
     home = technet.standin.calls_to("views.publish")[-1]
     text = all_text(home.args)
     assert "Your CPD, 2024–25" in text and "▰▰▰▰▱▱▱▱▱▱  *4 of 10 days* (40%)" in text
-    assert "Development opportunities closing soon" in text and "*EM secondment* (Secondment), apply by Fri 21 Mar" in text
+    assert "Development opportunities closing soon" in text
+    assert "*EM secondment* (Secondment), apply by Fri 21 Mar" in text
     assert len(buttons(home.blocks(), ids.CPD_LOG_OPEN)) == 1
     technet.action(MEMBER, ids.CPD_LOG_OPEN, container={"type": "view", "view_id": home.result["view"]["id"]})
     assert technet.opened_view()["callback_id"] == ids.CPD_MODAL

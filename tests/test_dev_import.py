@@ -64,7 +64,8 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(run, database
         "FILE: line 4: repeats line 2 (the same title, provider and start date); keep one of them",
         "FILE: line 5: the cost cell begins with “=”, which a spreadsheet runs as a formula; reword it so it starts "
         "with a letter or digit",
-        "FILE: line 6: has 3 cells but the header has 10 columns (a missing or extra cell; check the commas and quotes)",
+        "FILE: line 6: has 3 cells but the header has 10 columns "
+        "(a missing or extra cell; check the commas and quotes)",
         "technet: nothing imported; fix the 4 problem(s) above and run it again",
     ]
     assert catalogue(database_url) == []

@@ -118,7 +118,8 @@ def test_the_same_submission_twice_creates_the_series_once(db: Database):
     results = []
     for _ in range(2):
         with db.transaction() as session:
-            results.append(events.create_event(session, organiser, form(repeat="weekly", repeat_until=date(2026, 7, 29)),
+            weekly = form(repeat="weekly", repeat_until=date(2026, 7, 29))
+            results.append(events.create_event(session, organiser, weekly,
                                                now=NOW, tz="Europe/London", rules=RULES, source_key="V0FORM"))
     assert [e.id for e in results[0]] == [e.id for e in results[1]]
     with db.reading() as session:
@@ -373,7 +374,8 @@ def test_a_member_who_left_the_workspace_frees_their_place_and_hears_nothing(db:
 # Reading ------------------------------------------------------------------------------------
 
 def test_upcoming_events_are_soonest_first_within_the_horizon(db: Database):
-    later = create(db, title="Showcase", kind="showcase", starts_at=local(2026, 9, 1, 10), ends_at=local(2026, 9, 1, 12))
+    later = create(db, title="Showcase", kind="showcase", starts_at=local(2026, 9, 1, 10),
+                   ends_at=local(2026, 9, 1, 12))
     sooner = create(db, title="Workshop", kind="workshop", starts_at=local(2026, 6, 10, 10),
                     ends_at=local(2026, 6, 10, 12))
     create(db, title="Past", starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=2))

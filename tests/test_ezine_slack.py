@@ -45,7 +45,8 @@ class FlakyStandIn(SlackStandIn):
         self.flaky = {"channel": channel, "after": after, "status": status, "times": times,
                       "retry_after": retry_after}
 
-    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _answer(self, method: str, args: dict[str, Any],
+                token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         plan = self.flaky
         if plan and method == "chat.postMessage" and args.get("channel") == plan["channel"] and plan["times"] > 0:
             with self._changed:

@@ -371,7 +371,8 @@ def test_changing_the_cadence_in_the_group_dm(technet: Harness):
         # The monthly one that was replaced does not come.
         frozen.move_to(datetime(2025, 4, 2, 9, 0, tzinfo=timezone.utc))
         assert run_due(technet.runtime, now()).done == 0
-    posted = [c for c in technet.standin.calls_to("chat.postMessage") if c.args["text"].startswith("Mentoring check-in")]
+    posted = [c for c in technet.standin.calls_to("chat.postMessage")
+              if c.args["text"].startswith("Mentoring check-in")]
     assert len(posted) == 2  # 17 March, then 31 March (two weeks on), never the old 2 April one
     with technet.db.reading() as session:
         occurrences = session.scalars(select(DueItem.occurrence).where(DueItem.status == "done")).all()

@@ -21,7 +21,8 @@ def actor(db: Database, user_id: str) -> members.Actor:
 
 
 def form(**changes) -> news.NewsForm:  # type: ignore[no-untyped-def]
-    values = dict(title="New starter in Physics", body="Jo joins the cleanroom team.", link=None, category="new_starter")
+    values = dict(title="New starter in Physics", body="Jo joins the cleanroom team.", link=None,
+                  category="new_starter")
     values.update(changes)
     return news.NewsForm(**values)
 

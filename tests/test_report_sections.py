@@ -226,7 +226,7 @@ def test_mentoring(loaded: tuple[Database, Dataset, Report]):
     assert built.figure("mentoring.free_capacity").pillar == "sustainability"
 
 
-# E-zine, announcements, opportunities ------------------------------------------------------------------------------------
+# E-zine, announcements, opportunities ---------------------------------------------------------------------------------
 
 def test_news_and_opportunities(loaded: tuple[Database, Dataset, Report]):
     _, data, built = loaded
