@@ -54,7 +54,8 @@ def organiser_section(runtime: Runtime, actor: Actor) -> list[Block]:
         figures = profiles.headline_figures(session, actor)
 
     def share(count: int) -> str:
-        return f"{count} of {figures.members}" + (f" ({round(100 * count / figures.members)}%)" if figures.members else "")
+        percent = f" ({round(100 * count / figures.members)}%)" if figures.members else ""
+        return f"{count} of {figures.members}{percent}"
 
     facts = [
         ("Profiles filled in", share(figures.profiles_saved)),

@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -13,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.standin import SlackStandIn, command_body, signed_headers
+from tests.harness import TECHNET
 
 pytestmark = pytest.mark.e2e
 
-TECHNET = str(Path(sys.executable).with_name("technet"))
 SECRET = "e2e-signing-secret"
 
 

@@ -63,7 +63,8 @@ def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
     return _usage(actor, f"I don't know `/tech event {escape(rest[:60])}`.")
 
 
-def list_reply(runtime: Runtime, actor: Actor, scope: str, *, offset: int = 0, lead: str | None = None) -> dict[str, Any]:
+def list_reply(runtime: Runtime, actor: Actor, scope: str, *, offset: int = 0,
+               lead: str | None = None) -> dict[str, Any]:
     moment = now()
     until = moment + events.DEFAULT_HORIZON if scope == "upcoming" else None
     tz = member_tz(runtime, actor)
