@@ -2,8 +2,9 @@
 
 Each handler module registers its own `/tech` listener with a matcher for its
 subcommands; Bolt runs the first listener that matches, and handlers/help.py,
-registered last, answers everything else. The names are recorded so help can
-suggest the nearest one and a test can compare them with content/help.yaml.
+registered last, answers everything else (`rest()`). The names are recorded so help
+can suggest the nearest one and a test can compare them with content/help.yaml; the
+matchers are recorded so the app can put the `/tech` listeners first (bot/app.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def split(text: str | None) -> tuple[str, str]:
 class Subcommands:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
+        self.matchers: list[Callable[..., bool]] = []
 
     def matcher(self, *names: str, owner: str) -> Callable[..., bool]:
         for name in names:
@@ -36,4 +38,19 @@ class Subcommands:
         def matches(body: dict[str, Any]) -> bool:
             return split(body.get("text"))[0] in wanted
 
+        self.matchers.append(matches)
         return matches
+
+    def rest(self, *names: str, owner: str) -> Callable[..., bool]:
+        """The catch-all: `names` recorded as the owner's, and every other subcommand too."""
+        self.matcher(*names, owner=owner)
+
+        def anything(body: dict[str, Any]) -> bool:
+            return True
+
+        self.matchers.append(anything)
+        return anything
+
+    def routes(self, matchers: list[Any]) -> bool:
+        """Whether a listener with these Bolt matchers is one of the `/tech` listeners."""
+        return any(getattr(m, "func", None) in self.matchers for m in matchers)

@@ -18,9 +18,7 @@ from storage.members import Actor, Role
 
 
 def register(app: App, runtime: Runtime) -> None:
-    runtime.subcommands.matcher("help", owner=__name__)
-
-    @app.command(COMMAND)
+    @app.command(COMMAND, matchers=[runtime.subcommands.rest("help", owner=__name__)])
     def tech(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Help for `/tech` and `/tech help`; the nearest commands for anything unknown."""
         subcommand, _ = split(body.get("text"))

@@ -34,3 +34,14 @@ def test_a_profile_change_of_someone_new_creates_no_member(technet: Harness):
     assert technet.standin.calls_to("users.info") == []
     with technet.db.reading() as session:
         assert find_member(session, "U0NEWCOMER") is None
+
+
+def test_tech_commands_are_tried_before_every_action_and_view_listener(technet: Harness):
+    listeners = technet.app._listeners
+    routes = [technet.runtime.subcommands.routes(listener.matchers) for listener in listeners]
+    commands = sum(routes)
+    assert commands >= 15 and routes == [True] * commands + [False] * (len(listeners) - commands)
+    # Help's catch-all stays the last of them, so it only answers what no feature owns.
+    assert listeners[commands - 1].ack_function.__module__ == "handlers.help"
+    assert "I don't know" in technet.command(MEMBER, "nonsense").text
+    assert "Only network organisers" in technet.command(MEMBER, "report").text
