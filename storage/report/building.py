@@ -102,8 +102,8 @@ def breakdown_figures(ctx: Context, key: str, section: str, label: str, pillar: 
     before_cells = suppress({g: previous.get(g, 0) for g in groups}, ctx.k, total=totals[1])
     figures = [ctx.figure(key, section, label, pillar, now_cells.cells[g], before_cells.cells[g], group=g)
                for g in groups]
-    shown_totals = (totals[0] if now_cells.total_shown else Shown(State.WITHHELD, None, Unit.COUNT, ctx.k),
-                    totals[1] if before_cells.total_shown else Shown(State.WITHHELD, None, Unit.COUNT, ctx.k))
+    shown_totals = (totals[0] if now_cells.total_shown else ctx.withheld(),
+                    totals[1] if before_cells.total_shown else ctx.withheld())
     return figures, shown_totals
 
 
@@ -130,7 +130,7 @@ def monthly_lines(ctx: Context, column: Any, where: ColumnElement[bool], totals:
     months then have the same names); a range of days is compared by its figures alone.
     """
     now_p, before_p = ctx.period, ctx.previous
-    withheld = Shown(State.WITHHELD, None, Unit.COUNT, ctx.k)
+    withheld = ctx.withheld()
     months = now_p.months()
     labels = [f"{m.first_day:%b}" if now_p.is_development_year else f"{m.first_day:%b %y}" for m in months]
     counts = monthly_counts(ctx.session, column, where, now_p, distinct=distinct, source=source)

@@ -81,7 +81,7 @@ def registration_section(ctx: Context) -> Section:
     figures += [ctx.snapshot_figure("registration.by_register", REGISTRATION, "Registered members by register (now)",
                                     pillar, shown, group=name) for name, shown in register_shown.cells.items()]
     years = ctx.years(session.scalar(select(func.min(RegistrationStatus.updated_at)).where(registered)))
-    counts = [registered_at(min(y.ends_at, ctx.now)) for y in years]
+    counts = [registered_at(ctx.until(y)) for y in years]
     charts = (Chart("registration.years", ChartKind.YEARS, "Registered members at the end of each year",
                     "Development year", "Registered members", years_label(years),
                     (year_series(ctx, "Registered", years, counts, figures[0]),), pillar),)
