@@ -77,6 +77,15 @@ class Context:
         return [self.figure(key, section, label, pillar, exact(current.get(g, 0), min_group=self.k),
                             exact(previous.get(g, 0), min_group=self.k), group=g) for g in order]
 
+    def things_by_kind(self, key: str, section: str, label: str, pillar: Pillar,
+                       counts: Mapping[str, tuple[int, int]], known: Mapping[str, str]) -> list[Figure]:
+        """A breakdown of things by a stored key (current, previous): the `known` keys by their
+        labels, in their order, then any other key made readable, alphabetically."""
+        label_of = {k: known[k] if k in known else k.replace("_", " ").capitalize() for k in counts}
+        order = [k for k in known if k in counts] + sorted(k for k in counts if k not in known)
+        return self.things(key, section, label, pillar, {label_of[k]: v[0] for k, v in counts.items()},
+                           {label_of[k]: v[1] for k, v in counts.items()}, [label_of[k] for k in order])
+
     def years(self, earliest: datetime | None) -> list[Period]:
         """Development years from the one of `earliest` to the period's (the last YEARS_IN_CHARTS)."""
         last = development_year_of(self.period.last_day, self.options)

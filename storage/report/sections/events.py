@@ -30,8 +30,6 @@ def events_section(ctx: Context) -> Section:
 
     kinds = {kind: (int(a), int(b)) for kind, a, b in session.execute(
         select(Event.kind, count_when(held(now_p)), count_when(held(before_p))).where(both).group_by(Event.kind))}
-    label_of = {**ev.KINDS, **{k: k.replace("_", " ").capitalize() for k in kinds if k not in ev.KINDS}}
-    order = [k for k in ev.KINDS if k in kinds] + sorted(k for k in kinds if k not in ev.KINDS)
     networking = [k for k in NETWORKING_KINDS if k in ev.KINDS]
     # The yearly target, pro rata for a period that is not a development year.
     target = ctx.options.networking_target * (1 if now_p.is_development_year else round(now_p.days / 365, 2))
@@ -80,9 +78,7 @@ def events_section(ctx: Context) -> Section:
     ]
     figures = with_shown(figures, "events.attendees", attendees_now, attendees_was)
     figures = with_shown(figures, "events.attended", attended_now, attended_was)
-    figures += ctx.things("events.by_kind", EVENTS, "Events held by kind", pillar,
-                          {label_of[k]: v[0] for k, v in kinds.items()},
-                          {label_of[k]: v[1] for k, v in kinds.items()}, [label_of[k] for k in order])
+    figures += ctx.things_by_kind("events.by_kind", EVENTS, "Events held by kind", pillar, kinds, ev.KINDS)
     figures += departments
     charts = (Chart("events.attendance", ChartKind.MONTHLY, "Attendance at events each month", "Month",
                     "Attendances", now_p.label, lines, pillar),)

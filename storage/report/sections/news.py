@@ -27,8 +27,6 @@ def news_section(ctx: Context) -> Section:
     categories = {c: (int(a), int(b)) for c, a, b in session.execute(
         select(NewsItem.category, count_when(within(approved_at, now_p)), count_when(within(approved_at, before_p)))
         .where(NewsItem.status == nw.APPROVED).group_by(NewsItem.category))}
-    label_of = {**nw.CATEGORIES, **{c: c.replace("_", " ").capitalize() for c in categories if c not in nw.CATEGORIES}}
-    order = [c for c in nw.CATEGORIES if c in categories] + sorted(c for c in categories if c not in nw.CATEGORIES)
     figures = [
         ctx.count_figure("news.issues", NEWS, "E-zine issues posted", pillar, issues,
                          of_people=False),
@@ -38,7 +36,6 @@ def news_section(ctx: Context) -> Section:
                          (sum(a for a, _ in categories.values()), sum(b for _, b in categories.values())),
                          of_people=False),
     ]
-    figures += ctx.things("news.by_category", NEWS, "News items by category", pillar,
-                          {label_of[c]: v[0] for c, v in categories.items()},
-                          {label_of[c]: v[1] for c, v in categories.items()}, [label_of[c] for c in order])
+    figures += ctx.things_by_kind("news.by_category", NEWS, "News items by category", pillar, categories,
+                                  nw.CATEGORIES)
     return Section("news", NEWS, tuple(figures))
