@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.members import Role, RoleGrants, actor_for, find_member, upsert_from_slack
+from storage.members import Actor, Role, RoleGrants, actor_for, find_member, upsert_from_slack
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ PERSONAS = (
     Persona("U0DEMOROSA", "Rosa Evans", "Workshop Technician", "Engineering"),
     Persona("U0DEMOTOMK", "Tom Kowalski", "Teaching Laboratory Technician", "Biosciences"),
 )
+
+
+# Priya organises the demo's awards, events and news.
+ORGANISER_GRANTS = RoleGrants(organisers=frozenset({"U0DEMOPRIY"}))
 
 
 def persona_for(role: Role) -> Persona:
@@ -64,6 +68,12 @@ def load_demo_data(db: Database, *, now: datetime) -> int:
         _demo_events(session, now=now)
         _demo_news(session, now=now)
     return added
+
+
+def _actor(session: Session, user_id: str, grants: RoleGrants = RoleGrants()) -> Actor | None:
+    """A persona acting, or None when their member is missing."""
+    member = find_member(session, user_id)
+    return None if member is None else actor_for(session, member, grants)
 
 
 # Profiles for the skills directory: (skills, equipment, bio, listed, spotlight). Tom is not
@@ -108,11 +118,7 @@ def _demo_awards(session: Session, *, now: datetime) -> None:
     from storage import awards
     from storage.models.awards import Award
 
-    def actor(user_id: str, grants: RoleGrants = RoleGrants()):  # type: ignore[no-untyped-def]
-        member = find_member(session, user_id)
-        return None if member is None else actor_for(session, member, grants)
-
-    organiser = actor("U0DEMOPRIY", RoleGrants(organisers=frozenset({"U0DEMOPRIY"})))
+    organiser = _actor(session, "U0DEMOPRIY", ORGANISER_GRANTS)
     panel = ["U0DEMOJORD"]
     if organiser is None or session.scalar(select(Award.id).limit(1)) is not None:
         return
@@ -128,7 +134,7 @@ def _demo_awards(session: Session, *, now: datetime) -> None:
         ("U0DEMOSAMI", "U0DEMOTOMK", "Tom kept every teaching lab running through the building move, without a "
                                      "single practical cancelled."),
     ):
-        author = actor(nominator)
+        author = _actor(session, nominator)
         if author is not None:
             awards.submit_nomination(session, author, awards.NominationForm(closed.id, nominee, citation=citation),
                                      submission_id=f"demo-{nominator}-{nominee}", now=now - timedelta(days=20))
@@ -170,10 +176,9 @@ def _demo_careers(session: Session, *, now: datetime) -> None:
             starts_on=today + timedelta(days=starts_in) if starts_in else None,
             deadline=today + timedelta(days=deadline_in))
         opportunities.save_opportunity(session, None, form, now=now, tz=now.tzinfo)  # type: ignore[arg-type]
-    alex = find_member(session, "U0DEMOALEX")
-    if alex is None:
+    actor = _actor(session, "U0DEMOALEX")
+    if actor is None:
         return
-    actor = actor_for(session, alex, RoleGrants())
     for i, (days_ago, activity, category, amount, unit) in enumerate([
             (40, "COSHH assessor refresher", "course", "3", cpd.HOURS),
             (25, "Network meeting: sustainable labs", "network_event", "1.5", cpd.HOURS),
@@ -244,10 +249,9 @@ def _demo_events(session: Session, *, now: datetime) -> None:
 
     from storage import events
 
-    organiser_member = find_member(session, "U0DEMOPRIY")
-    if organiser_member is None:
+    organiser = _actor(session, "U0DEMOPRIY", ORGANISER_GRANTS)
+    if organiser is None:
         return
-    organiser = actor_for(session, organiser_member, RoleGrants(organisers=frozenset({"U0DEMOPRIY"})))
     tz = ZoneInfo("Europe/London")
     today = now.astimezone(tz).date()
     rules = events.ReminderRules()
@@ -284,17 +288,15 @@ def _demo_events(session: Session, *, now: datetime) -> None:
         created = events.create_event(session, organiser, events.EventForm(**fields), now=now, tz="Europe/London",
                                       rules=rules, source_key=key)
         for user_id in going:
-            member = find_member(session, user_id)
-            if member is not None:
-                events.rsvp(session, actor_for(session, member, RoleGrants()), created[0].id, events.GOING, now=now,
-                            rules=rules)
+            person = _actor(session, user_id)
+            if person is not None:
+                events.rsvp(session, person, created[0].id, events.GOING, now=now, rules=rules)
 
 
 def _demo_news(session: Session, *, now: datetime) -> None:
     """News for the e-zine: one approved (it waits for the next issue), one for Priya to review."""
     from storage import news
 
-    grants = RoleGrants(organisers=frozenset({"U0DEMOPRIY"}))
     samples = [
         ("demo-news-rosa", "U0DEMOROSA", "Rosa is a Registered Engineering Technician",
          "Rosa Evans (Engineering workshop) is now EngTech registered with the IMechE. Ask her about the "
@@ -303,12 +305,12 @@ def _demo_news(session: Session, *, now: datetime) -> None:
          "The first-year teaching labs are now on the ground floor of the Life Sciences building, with "
          "step-free access and two new fume cupboards.", "event_report", False),
     ]
-    organiser = find_member(session, "U0DEMOPRIY")
+    organiser = _actor(session, "U0DEMOPRIY", ORGANISER_GRANTS)
     for key, author, title, body, category, approve in samples:
-        member = find_member(session, author)
-        if member is None or organiser is None:
+        writer = _actor(session, author, ORGANISER_GRANTS)
+        if writer is None or organiser is None:
             continue
-        item, created = news.submit(session, actor_for(session, member, grants),
-                                    news.NewsForm(title, body, None, category), submission_key=key, now=now)
+        item, created = news.submit(session, writer, news.NewsForm(title, body, None, category),
+                                    submission_key=key, now=now)
         if created and approve:
-            news.approve(session, actor_for(session, organiser, grants), item.id, now=now)
+            news.approve(session, organiser, item.id, now=now)
