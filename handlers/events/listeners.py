@@ -17,9 +17,10 @@ from bot import ids
 from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
+from handlers._common import chosen, field_errors, member_tz, state
 from handlers.events import organiser_views, views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
-                                     events_reply, home_section, list_reply, member_tz, new_event_modal,
+                                     events_reply, home_section, list_reply, new_event_modal,
                                      reminder_rules)
 from handlers.events.sending import _dm_channel, refresh, refresh_post, send_due_now
 from storage import events
@@ -154,9 +155,9 @@ def register(app: App, runtime: Runtime) -> None:
                     outcome = events.edit_event(session, actor, editing[0], form, now=now(), rules=rules,
                                                 source_key=_source_key(view))
         except events.InvalidEvent as e:
-            return ack(response_action="errors", errors=_errors(view, e.errors))
+            return ack(response_action="errors", errors=field_errors(view, e.errors))
         except DomainError as e:
-            return ack(response_action="errors", errors=_errors(view, {e.field or ids.EVENTS_TITLE: e.message}))
+            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.EVENTS_TITLE: e.message}))
         if editing is None:
             ack(response_action="update", view=organiser_views.done_view(
                 "Event created", created_text(runtime, created, form)))
@@ -180,7 +181,7 @@ def register(app: App, runtime: Runtime) -> None:
     def cancel_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
         event_id = (_metadata(view) or (0, 0))[0]
-        reason = _value(view["state"]["values"], ids.EVENTS_REASON)
+        reason = state(view["state"]["values"], ids.EVENTS_REASON).get("value")
         try:
             with runtime.db.transaction() as session:
                 outcome = events.cancel_event(session, actor, event_id, reason=reason, now=now(),
@@ -201,11 +202,11 @@ def register(app: App, runtime: Runtime) -> None:
 
     def attendance_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        state = next(iter(view["state"]["values"].get(ids.EVENTS_ATTENDED, {}).values()), {}) or {}
+        attended = state(view["state"]["values"], ids.EVENTS_ATTENDED)
         try:
             with runtime.db.transaction() as session:
                 came = events.record_attendance(session, actor, int(view["private_metadata"]),
-                                                state.get("selected_users") or [], now=now())
+                                                attended.get("selected_users") or [], now=now())
         except DomainError as e:
             return ack(response_action="errors", errors={ids.EVENTS_ATTENDED: e.message})
         ack(response_action="update", view=organiser_views.done_view(
@@ -221,24 +222,23 @@ def register(app: App, runtime: Runtime) -> None:
 # Reading the forms -----------------------------------------------------------------------------
 
 def form_values(values: dict[str, Any]) -> events.EventForm:
-    def state(block_id: str) -> dict[str, Any]:
-        return next(iter((values.get(block_id) or {}).values()), {}) or {}
+    def value(block_id: str) -> str | None:
+        return state(values, block_id).get("value")
 
     def moment(block_id: str) -> datetime | None:
-        stamp = state(block_id).get("selected_date_time")
+        stamp = state(values, block_id).get("selected_date_time")
         return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp else None
 
-    repeat = (state(ids.EVENTS_REPEAT).get("selected_option") or {}).get("value")
-    announce = [o.get("value") for o in state(ids.EVENTS_ANNOUNCE).get("selected_options") or []]
+    repeat = chosen(values, ids.EVENTS_REPEAT)
+    announce = [o.get("value") for o in state(values, ids.EVENTS_ANNOUNCE).get("selected_options") or []]
     return events.EventForm(
-        title=state(ids.EVENTS_TITLE).get("value"),
-        kind=(state(ids.EVENTS_KIND).get("selected_option") or {}).get("value"),
+        title=value(ids.EVENTS_TITLE), kind=chosen(values, ids.EVENTS_KIND),
         starts_at=moment(ids.EVENTS_STARTS), ends_at=moment(ids.EVENTS_ENDS),
-        location=state(ids.EVENTS_LOCATION).get("value"), online_link=state(ids.EVENTS_LINK).get("value"),
-        capacity=state(ids.EVENTS_CAPACITY).get("value"), rsvp_deadline=moment(ids.EVENTS_DEADLINE),
-        description=state(ids.EVENTS_DESCRIPTION).get("value"),
+        location=value(ids.EVENTS_LOCATION), online_link=value(ids.EVENTS_LINK),
+        capacity=value(ids.EVENTS_CAPACITY), rsvp_deadline=moment(ids.EVENTS_DEADLINE),
+        description=value(ids.EVENTS_DESCRIPTION),
         repeat=None if repeat in (None, "none") else repeat,
-        repeat_until=organiser_views.until_date(state(ids.EVENTS_UNTIL).get("selected_date")),
+        repeat_until=organiser_views.until_date(state(values, ids.EVENTS_UNTIL).get("selected_date")),
         announce="yes" in announce,
     )
 
@@ -252,20 +252,6 @@ def _metadata(view: dict[str, Any]) -> tuple[int, int] | None:
 def _source_key(view: dict[str, Any]) -> str:
     # The view id is the same for every submission of one opened form (a retry, a double click).
     return f"view:{view.get('id') or uuid.uuid4().hex}"
-
-
-def _value(values: dict[str, Any], block_id: str) -> str | None:
-    state = next(iter((values.get(block_id) or {}).values()), {}) or {}
-    return state.get("value")
-
-
-def _errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
-    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
-    result: dict[str, str] = {}
-    for name, message in errors.items():
-        block_id = name if name in inputs else inputs[0]
-        result[block_id] = (result[block_id] + " " if block_id in result else "") + message
-    return result
 
 
 def _when_visible(runtime: Runtime, check: Callable[[Any], Any]) -> Any:

@@ -4,13 +4,13 @@ attendees, what a click or a saved form says, and the Home section."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import blocks
 from bot.commands import split
 from bot.config import Settings
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
+from handlers._common import member_tz
 from handlers.events import organiser_views, views
 from storage import events
 from storage.clock import now
@@ -146,17 +146,6 @@ def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
         coming = events.next_for_member(session, actor.member_id, now=moment)
         joinable = events.could_join(session, actor.member_id, now=moment)
     return views.home_blocks(coming, joinable, now=moment, tz=member_tz(runtime, actor))
-
-
-def member_tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
-    return _zone(runtime, actor.timezone)
-
-
-def _zone(runtime: Runtime, name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name) if name else runtime.settings.tz
-    except (ZoneInfoNotFoundError, ValueError):
-        return runtime.settings.tz
 
 
 def _usage(actor: Actor, problem: str | None = None) -> dict[str, Any]:

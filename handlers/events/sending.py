@@ -15,8 +15,9 @@ from bot import blocks
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests.runner import run_due
+from handlers._common import member_tz
 from handlers.events import views
-from handlers.events.replies import card_reply, list_reply, member_tz
+from handlers.events.replies import card_reply, list_reply
 from handlers.home import publish_home
 from storage import events
 from storage.clock import now
