@@ -451,15 +451,22 @@ def interaction_body(payload: dict[str, Any]) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-def block_action_payload(user_id: str, action: dict[str, Any], *, response_url: str | None = None,
-                         container: dict[str, Any] | None = None, view: dict[str, Any] | None = None,
-                         message: dict[str, Any] | None = None, channel_id: str | None = None) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "type": "block_actions",
+def _interaction(kind: str, user_id: str) -> dict[str, Any]:
+    """What every interaction payload starts with: its type, the workspace, the person, the app."""
+    return {
+        "type": kind,
         "team": {"id": TEAM_ID, "domain": "technet"},
         "user": {"id": user_id, "team_id": TEAM_ID},
         "api_app_id": "A0TECHNET",
         "token": "legacy-unused",
+    }
+
+
+def block_action_payload(user_id: str, action: dict[str, Any], *, response_url: str | None = None,
+                         container: dict[str, Any] | None = None, view: dict[str, Any] | None = None,
+                         message: dict[str, Any] | None = None, channel_id: str | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        **_interaction("block_actions", user_id),
         "trigger_id": trigger_id(),
         "container": container or {"type": "message"},
         "actions": [{"action_ts": f"{time.time():.6f}", **action}],
@@ -479,15 +486,11 @@ def block_suggestion_payload(user_id: str, *, action_id: str, block_id: str, val
                              view: dict[str, Any] | None = None) -> dict[str, Any]:
     """What Slack sends as a member types in an external select: the app answers with options."""
     payload: dict[str, Any] = {
-        "type": "block_suggestion",
-        "team": {"id": TEAM_ID, "domain": "technet"},
-        "user": {"id": user_id, "team_id": TEAM_ID},
-        "api_app_id": "A0TECHNET",
-        "token": "legacy-unused",
+        **_interaction("block_suggestion", user_id),
         "action_id": action_id,
         "block_id": block_id,
         "value": value,
-        "container": {"type": "view", "view_id": (view or {}).get("id")} if view else {"type": "message"},
+        "container": {"type": "view", "view_id": view.get("id")} if view else {"type": "message"},
     }
     if view is not None:
         payload["view"] = view
@@ -496,11 +499,7 @@ def block_suggestion_payload(user_id: str, *, action_id: str, block_id: str, val
 
 def view_submission_payload(user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
-        "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": "technet"},
-        "user": {"id": user_id, "team_id": TEAM_ID},
-        "api_app_id": "A0TECHNET",
-        "token": "legacy-unused",
+        **_interaction("view_submission", user_id),
         "trigger_id": trigger_id(),
         "view": {**view, "state": {"values": values}},
     }
