@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from storage import events, ledger
 from storage.cpd.record import already_logged
 from storage.cpd.rules import ACTIVITY_LIMIT, DAYS, EVENT, HOURS, MANUAL, MAX_DAYS_PER_ENTRY, SOURCES, CpdRules
+from storage.members import find_member
 from storage.models import DueItem, Member
 from storage.models.events import Event, Rsvp
 
@@ -147,7 +148,7 @@ def event_prompt_to_send(session: Session, event_id: int, member_slack_id: str, 
     if found is None:
         return None, "the event was cancelled or moved, or the member did not go after all"
     event = found[0]
-    member = session.scalar(select(Member).where(Member.slack_user_id == member_slack_id))
+    member = find_member(session, member_slack_id)
     assert member is not None
     prompt = EventPrompt(event.id, event.title, event.kind, event.starts_at, event.ends_at, event.timezone,
                          member_slack_id)

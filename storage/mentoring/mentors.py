@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import DomainError
 from storage.forms import FieldErrors, InvalidFields
-from storage.members import Actor
+from storage.members import Actor, find_member
 from storage.mentoring.areas import AREAS, area_label
 from storage.models import Member
 from storage.models.mentoring import MentoringPairing, MentorProfile
@@ -133,7 +133,7 @@ def find_mentor_profile(session: Session, member_id: int) -> MentorInfo | None:
 
 
 def find_mentor_by_slack(session: Session, slack_user_id: str) -> MentorInfo | None:
-    member = session.scalar(select(Member).where(Member.slack_user_id == slack_user_id))
+    member = find_member(session, slack_user_id)
     return None if member is None else find_mentor_profile(session, member.id)
 
 

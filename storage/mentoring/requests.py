@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.errors import DomainError, NotFound, PermissionDenied
-from storage.members import Actor
+from storage.members import Actor, find_member
 from storage.mentoring.areas import AREAS, area_label
 from storage.mentoring.mentors import F_MESSAGE, MentorInfo, mentor_info
 from storage.models import Member
@@ -55,7 +55,7 @@ def request_info(session: Session, row: MentoringRequest) -> RequestInfo:
 
 
 def _member_by_slack(session: Session, slack_user_id: str) -> Member:
-    member = session.scalar(select(Member).where(Member.slack_user_id == slack_user_id))
+    member = find_member(session, slack_user_id)
     if member is None:
         raise NotFound("That mentor is not in technet's list any more: search again with `/tech mentor find`.")
     return member
@@ -112,7 +112,7 @@ def request_mentor(session: Session, actor: Actor, mentor_slack_id: str, area: s
 
 
 def open_request(session: Session, mentee_id: int, mentor_slack_id: str) -> RequestInfo | None:
-    mentor = session.scalar(select(Member).where(Member.slack_user_id == mentor_slack_id))
+    mentor = find_member(session, mentor_slack_id)
     if mentor is None:
         return None
     row = session.scalar(select(MentoringRequest).where(MentoringRequest.open_key == f"{mentee_id}:{mentor.id}"))

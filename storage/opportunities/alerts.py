@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.errors import DomainError, NotFound
-from storage.members import Actor
+from storage.members import Actor, find_member
 from storage.models import DueItem, Member
 from storage.models.careers import Opportunity, OpportunityFollow, OpportunityReminder
 from storage.opportunities.values import (
@@ -105,7 +105,7 @@ def reminder_to_send(session: Session, opportunity_id: int, member_slack_id: str
     row = session.get(Opportunity, opportunity_id)
     if row is None or row.deadline is None or row.deadline.isoformat() != occurrence or row.deadline < today:
         return None
-    member = session.scalar(select(Member).where(Member.slack_user_id == member_slack_id))
+    member = find_member(session, member_slack_id)
     if member is None or member.deactivated or session.get(OpportunityReminder, (member.id, row.id)) is None:
         return None
     return info(row, reminder_set=True)
@@ -147,7 +147,7 @@ def follow_notice_to_send(session: Session, opportunity_id: int, member_slack_id
                           today: date) -> tuple[OpportunityInfo, str] | None:
     """The new opportunity and the followed tag it carries, or None (unfollowed since, or no longer open)."""
     row = session.get(Opportunity, opportunity_id)
-    member = session.scalar(select(Member).where(Member.slack_user_id == member_slack_id))
+    member = find_member(session, member_slack_id)
     if row is None or member is None or member.deactivated or not is_current(row, today):
         return None
     followed = set(follows(session, member.id))
