@@ -60,7 +60,7 @@ def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | Non
     late = now - claim.due_at
     if late > runtime.settings.announce_grace:
         _dm(runtime, info.author_user, runtime.templates.get_template("announce_skipped.md.j2").render(
-            info=info, when=_when(runtime, claim.due_at), grace=_hours(runtime.settings.announce_grace),
+            info=info, when=_when(runtime, claim.due_at), grace=hours(runtime.settings.announce_grace),
             excerpt=_excerpt(info.text)))
         raise Skip(f"late by {late}, beyond the grace of {runtime.settings.announce_grace}")
     late_note = None
@@ -90,7 +90,8 @@ def _excerpt(text: str) -> str:
     return line if len(line) <= 80 else line[:79] + "…"
 
 
-def _hours(delta: timedelta) -> str:
+def hours(delta: timedelta) -> str:
+    """A grace period as people read it: "1 hour", "1.5 hours"."""
     hours = delta.total_seconds() / 3600
     return f"{hours:g} hour{'s' if hours != 1 else ''}"
 

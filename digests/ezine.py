@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import blocks, ids
 from bot.templating import environment
+from digests.announcements import hours
 from digests.runner import DueKind, DueKinds, Skip
 from storage import ezine, ledger
 from storage.errors import DomainError
@@ -319,7 +320,7 @@ def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: 
             _stop(runtime, period, ezine.SKIPPED, _say(
                 runtime, "ezine_skipped.md.j2", period=period, when=_when(runtime, info.due_at),
                 reason=f"technet was not running at {_when(runtime, info.due_at)} and it is now more than "
-                       f"{_hours(settings.digest_grace)} later"))
+                       f"{hours(settings.digest_grace)} later"))
         if info.decision == ezine.HELD:
             _stop(runtime, period, ezine.SKIPPED, None, reason=f"held by {info.decided_by}")
         if info.decision is None and settings.digest_approval_lead and not settings.digest_post_unapproved:
@@ -345,11 +346,6 @@ def _stop(runtime: Runtime, period: str, status: str, tell: str | None, *, reaso
     if tell:
         tell_organisers(runtime, tell)
     raise Skip(reason or tell or status)
-
-
-def _hours(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
 def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
