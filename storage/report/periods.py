@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from storage.cpd.rules import development_year
 from storage.errors import DomainError
 
 # A report covers at most this many years: beyond it the monthly line is unreadable.
@@ -131,7 +132,8 @@ def development_year_starting(year: int, start_month: int, timezone_name: str) -
 
 
 def development_year_of(day: date, options: ReportOptions) -> Period:
-    year = day.year if day.month >= options.year_start_month else day.year - 1
+    """The development year `day` falls in, by the same rule as the CPD record's."""
+    year = development_year(day, options.year_start_month).start.year
     return development_year_starting(year, options.year_start_month, options.timezone)
 
 
