@@ -52,6 +52,11 @@ def refused(error: DomainError) -> dict[str, Any]:
     return say(f":no_entry: {escape(error.message)}")
 
 
+def dm_channel(client: WebClient, slack_user_id: str) -> str:
+    """The bot's DM with a member, opened first: a file upload needs a channel id, not a user id."""
+    return str(client.conversations_open(users=slack_user_id)["channel"]["id"])
+
+
 def answer_button(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
     """Answer a button: under the message it sits in, or by DM when it has none (the Home tab, a modal)."""
     if body.get("response_url"):

@@ -20,8 +20,8 @@ from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import cpd_views as views
-from handlers._common import (answer_button, chosen, field_errors, member_today, network_today, not_known, refused,
-                              say, state, verb_and_argument)
+from handlers._common import (answer_button, chosen, dm_channel, field_errors, member_today, network_today, not_known,
+                              refused, say, state, verb_and_argument)
 from storage import cpd, opportunities
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules
@@ -178,7 +178,7 @@ def send_export(runtime: Runtime, client: WebClient, actor: Actor, *, whole_reco
     if not count:
         client.chat_postMessage(channel=actor.slack_user_id, text="Your CPD record has nothing to export yet.")
         return
-    channel = client.conversations_open(users=actor.slack_user_id)["channel"]["id"]
+    channel = dm_channel(client, actor.slack_user_id)
     client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
                            initial_comment=f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), "
                                            "ready for your appraisal (PDR).")

@@ -12,7 +12,7 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers._common import network_today, refused, words_after
+from handlers._common import dm_channel, network_today, refused, words_after
 from handlers.find_views import EXPORT_USAGE, FIND_USAGE, results_blocks
 from handlers.profile import registrations_shown
 from storage import profiles, registration
@@ -77,7 +77,7 @@ def send_export(runtime: Runtime, client: WebClient, actor: Actor) -> None:
     with runtime.db.reading() as session:
         export = profiles.export_directory(session, actor)
     day = network_today(runtime).isoformat()
-    channel = client.conversations_open(users=actor.slack_user_id)["channel"]["id"]
+    channel = dm_channel(client, actor.slack_user_id)
     client.files_upload_v2(
         channel=channel,
         initial_comment=f"The skills directory on {day}: {export.members} member(s) who chose to be listed, "

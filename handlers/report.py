@@ -21,6 +21,7 @@ from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from digests.report_files import options_for
+from handlers._common import dm_channel
 from handlers.report_views import home_blocks, preparing_reply, refused_reply, summary_blocks, usage_reply
 from storage import report
 from storage.clock import now
@@ -85,7 +86,7 @@ def send_report(runtime: Runtime, client: WebClient, actor: Actor, period: repor
 
     images = [] if built.empty else [(chart, render(chart)) for chart in built.charts]
     drawn = [(chart, png) for chart, png in images if png is not None]
-    channel = client.conversations_open(users=actor.slack_user_id)["channel"]["id"]
+    channel = dm_channel(client, actor.slack_user_id)
     client.chat_postMessage(channel=channel, text=f"Network report: {period.label}",
                             blocks=summary_blocks(built, charts=len(drawn)))
     if drawn:

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
+from handlers._common import dm_channel
 from storage import awards
 from storage.clock import now
 
@@ -53,10 +54,6 @@ def _when_recorded(runtime: Runtime, recorded: Callable[[Session], bool], then: 
         return then(session)
 
 
-def _dm_channel(client: WebClient, user_id: str) -> str:
-    return str(client.conversations_open(users=user_id)["channel"]["id"])
-
-
 def _dm(client: WebClient, user_id: str, **message: Any) -> None:
     """A direct message from the bot (the conversation is opened first, as files need it too)."""
-    client.chat_postMessage(channel=_dm_channel(client, user_id), **message)
+    client.chat_postMessage(channel=dm_channel(client, user_id), **message)

@@ -14,9 +14,9 @@ from bot import blocks, ids
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers._common import chosen, field_errors, member_tz, typed
+from handlers._common import chosen, dm_channel, field_errors, member_tz, typed
 from handlers.awards import panel_views, views
-from handlers.awards.common import _dm_channel, _unit, _when_recorded
+from handlers.awards.common import _unit, _when_recorded
 from storage import awards
 from storage.clock import now
 from storage.errors import DomainError
@@ -149,7 +149,7 @@ def _send_export(runtime: Runtime, client: WebClient, actor: Actor, cycle_id: in
     """The CSV goes to the asker alone, through Slack's upload flow (upload URL, then complete)."""
     tz = member_tz(runtime, actor)
     filename, data = _unit(runtime, lambda s: awards.export_csv(s, actor, cycle_id, tz=tz, now=now()))
-    channel = _dm_channel(client, actor.slack_user_id)
+    channel = dm_channel(client, actor.slack_user_id)
     client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
                            initial_comment="The nominations you asked for. Confidential: for the panel only.")
 

@@ -17,12 +17,12 @@ from bot import ids
 from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
-from handlers._common import chosen, field_errors, member_tz, state
+from handlers._common import chosen, dm_channel, field_errors, member_tz, state
 from handlers.events import organiser_views, views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
                                      events_reply, home_section, list_reply, new_event_modal,
                                      reminder_rules)
-from handlers.events.sending import _dm_channel, refresh, refresh_post, send_due_now
+from handlers.events.sending import refresh, refresh_post, send_due_now
 from storage import events
 from storage.clock import now
 from storage.errors import DomainError
@@ -85,7 +85,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.reading() as session:
             info = events.get_event(session, int(action["value"]))
         filename, data = events.calendar_file(info, now=now())
-        client.files_upload_v2(channel=_dm_channel(client, actor.slack_user_id), content=data, filename=filename,
+        client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
                                title=filename, initial_comment=(
                                    "Your calendar file: open it to add the event to your calendar. If the event "
                                    "changes, a new file from here updates the same entry."))
@@ -122,7 +122,7 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         with runtime.db.reading() as session:
             filename, data, rows = events.attendees_csv(session, actor, int(action["value"]))
-        client.files_upload_v2(channel=_dm_channel(client, actor.slack_user_id), content=data, filename=filename,
+        client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
                                title=filename, initial_comment=f"The attendees as CSV ({rows} "
                                                                f"row{'s' if rows != 1 else ''}).")
 

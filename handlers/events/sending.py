@@ -92,7 +92,3 @@ def send_due_now(runtime: Runtime) -> None:
     scheduler's tick: a run of the ledger, as the tick would. Each is claimed there first, so
     nothing goes twice; a send that fails stays in the ledger and the tick retries it."""
     run_due(runtime, now())
-
-
-def _dm_channel(client: WebClient, slack_user_id: str) -> str:
-    return str(client.conversations_open(users=slack_user_id)["channel"]["id"])
