@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.models.blocks import Block
 
 from bot import blocks, ids
-from digests.runner import DueKind, DueKinds, Skip
+from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import awards, ledger
 
 if TYPE_CHECKING:
@@ -49,14 +49,8 @@ def _cycle(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> awards.Cyc
     return cycle
 
 
-def _channel(runtime: Runtime) -> str:
-    if not runtime.settings.network_channel:
-        raise Skip("no network channel is configured (TECHNET_NETWORK_CHANNEL)")
-    return runtime.settings.network_channel
-
-
 def _post(runtime: Runtime, template: str, cycle: awards.CycleInfo) -> str:
-    channel = _channel(runtime)
+    channel = network_channel(runtime)
     text = runtime.templates.get_template(template).render(
         cycle=cycle, closes=when(cycle.closes_at, runtime))
     posted = runtime.client.chat_postMessage(channel=channel, text=text[:3000],

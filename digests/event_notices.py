@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from bot import blocks
 from bot.mrkdwn import escape
-from digests.reminders import _views, _zone, network_channel, send_dm
-from digests.runner import DueKind, DueKinds, Skip
+from digests.reminders import _views, _zone, send_dm
+from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import blocks
 from bot.mrkdwn import escape
-from digests.runner import DueKind, DueKinds, Skip
+from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
 
 if TYPE_CHECKING:
@@ -64,13 +64,6 @@ def send_dm(runtime: Runtime, member: str, text: str, info: events.EventInfo, *,
     posted = runtime.client.chat_postMessage(channel=channel, text=escape(text)[:3000],
                                              blocks=blocks.to_dicts(_views().dm_blocks(text, info, now=now, tz=tz)))
     return str(posted["ts"])
-
-
-def network_channel(runtime: Runtime) -> str:
-    """Where posts about events go; with none configured, the post is skipped."""
-    if not runtime.settings.network_channel:
-        raise Skip("no network channel is configured (TECHNET_NETWORK_CHANNEL)")
-    return runtime.settings.network_channel
 
 
 def deliver_morning_post(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:

@@ -65,6 +65,13 @@ class TickReport:
     failed: int = 0
 
 
+def network_channel(runtime: Runtime) -> str:
+    """Where network posts go; with none configured, the post is skipped."""
+    if not runtime.settings.network_channel:
+        raise Skip("no network channel is configured (TECHNET_NETWORK_CHANNEL)")
+    return runtime.settings.network_channel
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
