@@ -30,14 +30,14 @@ from storage.events.constants import (ANNOUNCE, CANCELLED, GOING, NOTICE, NOTICE
                                       NOTICE_CHANGED, NOTICE_PROMOTED, WAITLIST)
 from storage.events.info import EventInfo, Notice
 from storage.events.reminders import _subject
-from storage.events.rows import _find_rsvp, _info, get_event_row
+from storage.events.rows import _by_source, _find_rsvp, _info, get_event_row
 from storage.models import DueItem, Member
 from storage.models.events import Event, EventNotice
 
 
 def created_by(session: Session, source_key: str) -> list[int]:
     """The events this submission created (none yet, while its unit of work is not visible)."""
-    return list(session.scalars(select(Event.id).where(Event.source_key == source_key).order_by(Event.series_index)))
+    return [event.id for event in _by_source(session, source_key)]
 
 
 # Written with the change ---------------------------------------------------------------------
