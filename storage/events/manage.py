@@ -16,7 +16,8 @@ from storage.events.constants import (CANCELLED, GOING, MAYBE, MORNING, REASON_L
                                       WAITLIST, InvalidEvent)
 from storage.events.info import CancelOutcome, EditOutcome, EventForm, EventInfo
 from storage.events.notices import _announce, _cancelled, _changed
-from storage.events.reminders import ReminderRules, _reminder_payload, _reschedule_all, _schedule_morning, _subject
+from storage.events.reminders import (ReminderRules, _cancel_reminders, _reminder_payload, _reschedule_all,
+                                      _schedule_morning, _subject)
 from storage.events.rows import (_by_source, _going_count, _info, _infos, _locked, _member_ids,
                                  _rsvps_with_members, get_event_row)
 from storage.events.rsvps import _fill_from_waitlist
@@ -141,8 +142,7 @@ def cancel_event(session: Session, actor: Actor, event_id: int, *, reason: str |
     event.cancel_reason = reason or None
     event.sequence += 1
     event.updated_at = now
-    ledger.cancel_pending(session, kind=REMINDER, subject=_subject(event.id))
-    ledger.cancel_pending(session, kind=MORNING, subject=_subject(event.id))
+    _cancel_reminders(session, event.id)
     recipients = _member_ids(session, event.id, (GOING, MAYBE, WAITLIST))
     if recipients:
         _cancelled(session, event, recipients, reason=reason or None, by=actor.slack_user_id, source_key=source_key,

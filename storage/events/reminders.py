@@ -109,10 +109,15 @@ def _schedule_morning(session: Session, event: Event, rules: ReminderRules, now:
                     payload={"event": event.id, "starts_at": event.starts_at.isoformat()})
 
 
+def _cancel_reminders(session: Session, event_id: int) -> None:
+    """The event's pending reminder DMs and morning post go (it moved or was cancelled)."""
+    for kind in (REMINDER, MORNING):
+        ledger.cancel_pending(session, kind=kind, subject=_subject(event_id))
+
+
 def _reschedule_all(session: Session, event: Event, rules: ReminderRules, now: datetime) -> None:
     """The event moved: its pending reminders go, fresh ones are due for the new time."""
-    ledger.cancel_pending(session, kind=REMINDER, subject=_subject(event.id))
-    ledger.cancel_pending(session, kind=MORNING, subject=_subject(event.id))
+    _cancel_reminders(session, event.id)
     for row, member in _rsvps_with_members(session, event.id, (GOING,)):
         _schedule_reminders(session, event, member.slack_user_id, row.generation, rules, now)
     _schedule_morning(session, event, rules, now)
