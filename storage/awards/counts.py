@@ -19,8 +19,8 @@ def figures(session: Session, actor: Actor, *, now: datetime) -> list[FigureRow]
     """Nominations per cycle against the award's previous cycle, and how many departments they
     came from. Counts only, and only for closed cycles: a live count would let anyone who
     watches it tie a nomination to the colleague who just mentioned writing one."""
-    if not (actor.has(Role.ORGANISER) or any(actor.slack_user_id in c.panel
-                                             for c in session.scalars(select(AwardCycle)).all())):
+    cycles = session.scalars(select(AwardCycle).order_by(AwardCycle.award_id, AwardCycle.opens_at)).all()
+    if not (actor.has(Role.ORGANISER) or any(actor.slack_user_id in c.panel for c in cycles)):
         raise PermissionDenied("Only network organisers and the awards panel can see award figures.")
     counts = dict(session.execute(select(Nomination.cycle_id, func.count()).where(Nomination.status == ACTIVE)
                                   .group_by(Nomination.cycle_id)).all())
@@ -29,7 +29,6 @@ def figures(session: Session, actor: Actor, *, now: datetime) -> list[FigureRow]
         .join(Member, Member.id == Nomination.nominator_id)
         .where(Nomination.status == ACTIVE, Member.department.is_not(None)).group_by(Nomination.cycle_id)).all())
     rows = []
-    cycles = session.scalars(select(AwardCycle).order_by(AwardCycle.award_id, AwardCycle.opens_at)).all()
     previous: dict[int, AwardCycle] = {}
     for cycle in cycles:
         state = state_of(cycle, now)
