@@ -84,12 +84,10 @@ def nominee_detail(session: Session, actor: Actor, cycle_id: int, nominee_key: s
     cycle = _cycle(session, cycle_id)
     _require_panel(cycle, actor, "read nominations")
     _require_closed(cycle, now, "read them")
-    found = [s for s in _summaries(session, cycle, actor, now) if s.key == nominee_key]
-    if not found:
-        raise NotFound("That nominee has no nominations in this cycle.")
+    found = _nominee_in(session, cycle, nominee_key, actor, now)
     if audit:
-        _audit(session, cycle, actor, "viewed nominee", found[0].name, now)
-    return _info(cycle, now), found[0]
+        _audit(session, cycle, actor, "viewed nominee", found.name, now)
+    return _info(cycle, now), found
 
 
 def _nominee_in(session: Session, cycle: AwardCycle, nominee_key: str, actor: Actor,
