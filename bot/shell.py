@@ -139,8 +139,7 @@ class Shell:
     # Talking to the app -----------------------------------------------------------
     def dispatch(self, body: str, content_type: str, replying_to: str | None = None) -> BoltResponse:
         mark = self.standin.mark()
-        headers = signed_headers(self.runtime.settings.signing_secret or "", body, content_type=content_type)
-        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        response = self._signed(body, content_type)
         self.runtime.executor.wait_idle()
         self.pressables = {}
         if response.status >= 400:
@@ -149,6 +148,11 @@ class Shell:
         for call in self.standin.since(mark):
             self._show_call(call)
         return response
+
+    def _signed(self, body: str, content_type: str) -> BoltResponse:
+        """The request as Slack signs it, handed to the app; nothing shown."""
+        headers = signed_headers(self.runtime.settings.signing_secret or "", body, content_type=content_type)
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def _show_response(self, response: BoltResponse) -> None:
         if not response.body:
@@ -317,10 +321,7 @@ class Shell:
         payload = block_suggestion_payload(self.persona.user_id, action_id=element["action_id"],
                                            block_id=block.get("block_id", ""), value=typed,
                                            view=self._modal)
-        body = interaction_body(payload)
-        headers = signed_headers(self.runtime.settings.signing_secret or "", body,
-                                 content_type="application/x-www-form-urlencoded")
-        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        response = self._signed(interaction_body(payload), "application/x-www-form-urlencoded")
         if response.status != 200 or not response.body:
             return []
         answer = json.loads(response.body)
