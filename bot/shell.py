@@ -267,8 +267,7 @@ class Shell:
                 if kept else ""
             several = "s, comma separated" if kind in ("checkboxes", "multi_static_select") else ""
             answer = self.read(f"  choose (number{several}){keeps}> ").strip()
-            picked = [options[int(a) - 1]["value"] for a in answer.replace(" ", "").split(",")
-                      if a.isdigit() and 0 < int(a) <= len(options)]
+            picked = [o["value"] for o in _numbered(options, answer)]
             if not answer:
                 picked = kept
             if kind in ("checkboxes", "multi_static_select"):
@@ -310,8 +309,7 @@ class Shell:
             for i, option in enumerate(options, 1):
                 self.write(f"    {i}. {option['text']['text']}")
             answer = self.read("  choose (number" + ("s, comma separated" if multi else "") + ")> ")
-            picked = [options[int(a) - 1] for a in answer.replace(" ", "").split(",")
-                      if a.isdigit() and 0 < int(a) <= len(options)]
+            picked = _numbered(options, answer)
             if not multi and picked:
                 chosen = picked[:1]
             values = {o["value"] for o in chosen}
@@ -390,3 +388,9 @@ def stand_in_workspace(standin: SlackStandIn, settings: Settings) -> None:
         standin.state.users[persona.user_id] = slack_user(persona)
     if settings.network_channel:
         standin.add_channel(settings.network_channel)
+
+
+def _numbered(options: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
+    """The options that comma-separated numbers pick (1 is the first); other input is ignored."""
+    return [options[int(a) - 1] for a in answer.replace(" ", "").split(",")
+            if a.isdigit() and 0 < int(a) <= len(options)]
