@@ -7,7 +7,6 @@ Internal to handlers/awards/ (hence the underscores). What every feature's liste
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,7 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from handlers._common import dm_channel
+from handlers._common import dm_channel, when_visible
 from storage import awards
 from storage.clock import now
 
@@ -36,19 +35,8 @@ def _unit(runtime: Runtime, work: Callable[[Session], T]) -> T:
 
 
 def _when_recorded(runtime: Runtime, recorded: Callable[[Session], bool], then: Callable[[Session], T]) -> T | None:
-    """Run `then` once the ack's unit of work is visible.
-
-    In HTTP mode (process_before_response) the ack has finished before a lazy listener
-    starts; in Socket Mode Bolt starts both together, so look again for about a second.
-    """
-    for attempt in range(10):
-        with runtime.db.reading() as session:
-            ready = recorded(session)
-        if ready:
-            break
-        if attempt < 9:
-            time.sleep(0.1)
-    else:
+    """Run `then` once the ack's unit of work is visible (None if it never becomes so)."""
+    if not when_visible(runtime, recorded):
         return None
     with runtime.db.transaction() as session:
         return then(session)

@@ -4,9 +4,7 @@ the person and the log like any other's."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,7 +15,7 @@ from bot import ids
 from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
-from handlers._common import chosen, dm_channel, field_errors, member_tz, state
+from handlers._common import chosen, dm_channel, field_errors, member_tz, state, when_visible
 from handlers.events import organiser_views, views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
                                      events_reply, home_section, list_reply, new_event_modal,
@@ -169,12 +167,12 @@ def register(app: App, runtime: Runtime) -> None:
         if editing is None:
             key = _source_key(view)
             # Only an announced event owes anything (its channel post).
-            if form_values(view["state"]["values"]).announce and _when_visible(
+            if form_values(view["state"]["values"]).announce and when_visible(
                     runtime, lambda s: events.created_by(s, key)):
                 send_due_now(runtime)
             return
         event_id, sequence = editing
-        if _when_visible(runtime, lambda s: events.get_event(s, event_id).sequence != sequence):
+        if when_visible(runtime, lambda s: events.get_event(s, event_id).sequence != sequence):
             send_due_now(runtime)
             refresh_post(runtime, client, event_id)
 
@@ -196,7 +194,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def after_cancel(view: dict[str, Any], client: WebClient) -> None:
         event_id = (_metadata(view) or (0, 0))[0]
-        if _when_visible(runtime, lambda s: events.get_event(s, event_id).cancelled):
+        if when_visible(runtime, lambda s: events.get_event(s, event_id).cancelled):
             send_due_now(runtime)
             refresh_post(runtime, client, event_id)
 
@@ -252,18 +250,3 @@ def _metadata(view: dict[str, Any]) -> tuple[int, int] | None:
 def _source_key(view: dict[str, Any]) -> str:
     # The view id is the same for every submission of one opened form (a retry, a double click).
     return f"view:{view.get('id') or uuid.uuid4().hex}"
-
-
-def _when_visible(runtime: Runtime, check: Callable[[Any], Any]) -> Any:
-    """Wait (about a second at most) until the ack's unit of work can be seen.
-
-    In HTTP mode the ack has committed before a lazy listener starts; in Socket Mode Bolt
-    starts both together.
-    """
-    for attempt in range(10):
-        with runtime.db.reading() as session:
-            found = check(session)
-        if found:
-            return found
-        time.sleep(0.1)
-    return None
