@@ -62,6 +62,9 @@ def _value(shown: Shown) -> float:
 
 
 def _mark(shown: Shown) -> str:
+    """The label on a bar: its number, or why there is none."""
+    if shown.exact:
+        return _number(shown.value)
     return f"<{shown.min_group}" if shown.state == State.FEWER else "withheld"
 
 
@@ -74,9 +77,8 @@ def _years(ax: Axes, chart: Chart) -> None:
         bars = ax.bar(xs, [0 if math.isnan(h) else h for h in heights], width * 0.95,
                       label=series.name, color=COLOURS[i % len(COLOURS)])
         for x, bar, point in zip(xs, bars, series.points, strict=True):
-            text = _number(point.shown.value) if point.shown.exact else _mark(point.shown)
-            ax.annotate(text, (x, bar.get_height()), xytext=(0, 2), textcoords="offset points", ha="center",
-                        va="bottom", fontsize=NOTE_PT)
+            ax.annotate(_mark(point.shown), (x, bar.get_height()), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=NOTE_PT)
     ax.set_xticks(range(len(labels)), labels)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(chart.x_label, fontsize=LABEL_PT)
@@ -116,8 +118,7 @@ def _distribution(ax: Axes, chart: Chart) -> None:
     ys = list(range(len(points)))[::-1]
     bars = ax.barh(ys, [0 if math.isnan(v) else v for v in values], 0.7, color=COLOURS[0])
     for y, bar, point in zip(ys, bars, points, strict=True):
-        text = _number(point.shown.value) if point.shown.exact else _mark(point.shown)
-        ax.annotate(text, (bar.get_width(), y), xytext=(3, 0), textcoords="offset points", va="center",
+        ax.annotate(_mark(point.shown), (bar.get_width(), y), xytext=(3, 0), textcoords="offset points", va="center",
                     fontsize=NOTE_PT)
     ax.set_yticks(ys, labels)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
