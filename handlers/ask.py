@@ -176,7 +176,7 @@ def deliver_answer(runtime: Runtime, client: WebClient, question_id: int) -> Non
 def update_organiser_messages(client: WebClient, question: faq.QuestionInfo) -> None:
     for channel, ts in question.organiser_messages:
         try:
-            client.chat_update(channel=channel, ts=ts, text=f"Answered: {question.question[:100]}",
+            client.chat_update(channel=channel, ts=ts, text=f"Answered: {escape(question.question[:100])}",
                                blocks=blocks.to_dicts(views.answered_dm_blocks(question)))
         except SlackApiError as e:
             log.warning("could not update an organiser's copy of question %s (%s)", question.id,

@@ -285,8 +285,8 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
         channel = client.conversations_open(users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
         with runtime.db.reading() as session:
             first = mentoring.next_checkin(session, pairing_id)
-        posted = client.chat_postMessage(channel=channel, text=f"Mentoring: {pairing.mentor_name} and "
-                                         f"{pairing.mentee_name}",
+        posted = client.chat_postMessage(channel=channel, text=f"Mentoring: {escape(pairing.mentor_name)} and "
+                                         f"{escape(pairing.mentee_name)}",
                                          blocks=blocks.to_dicts(views.intro_blocks(pairing, first_checkin=first,
                                                                                    tz=runtime.settings.tz)))
     except SlackApiError as e:

@@ -19,6 +19,7 @@ from slack_sdk.webhook import WebhookClient
 from bot import blocks, ids
 from bot.commands import COMMAND
 from bot.listeners import ack_only
+from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import news_views as views
 from handlers._common import chosen, field_errors, not_known, refused, say, typed, words_after
@@ -200,7 +201,7 @@ def _ask_reviewers(runtime: Runtime, client: WebClient, item: news.NewsInfo, rev
     for user_id in reviewers:
         try:
             client.chat_postMessage(
-                channel=user_id, text=f"News for the e-zine to review: {item.title}"[:3000],
+                channel=user_id, text=f"News for the e-zine to review: {escape(item.title)}"[:3000],
                 blocks=blocks.to_dicts([blocks.section("*News for the e-zine to review*"),
                                         *views.review_blocks(item, runtime.settings.tz, source="d")]))
         except SlackApiError as e:

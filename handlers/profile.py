@@ -178,7 +178,7 @@ def welcome_member(runtime: Runtime, client: WebClient, actor: Actor, channel_id
     commands = [c for c in runtime.content.commands if c.role == "member"]
     text = runtime.templates.get_template("profile_welcome.md.j2").render(name=name, commands=commands)
     try:
-        client.chat_postMessage(channel=actor.slack_user_id, text=f"Welcome to the technician network, {name}!",
+        client.chat_postMessage(channel=actor.slack_user_id, text=f"Welcome to the technician network, {escape(name)}!",
                                 blocks=blocks.to_dicts(welcome_blocks(text)))
     except SlackApiError:
         # Not welcomed after all: a later join may try again.

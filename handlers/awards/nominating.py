@@ -236,5 +236,5 @@ def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim
     intro = runtime.templates.get_template("awards_confirmation.md.j2").render(
         outcome=claim.outcome, nominee=copy.nominee_name, title=copy.cycle.title,
         closes=views.when(copy.cycle.closes_at, tz))
-    _dm(client, claim.nominator_user, text=f"Your nomination for {copy.cycle.title}",
+    _dm(client, claim.nominator_user, text=f"Your nomination for {escape(copy.cycle.title)}",
                             blocks=blocks.to_dicts(views.nomination_blocks(copy, tz, intro)))
