@@ -23,7 +23,7 @@ from bot import blocks, ids
 from bot.templating import environment
 from digests.announcements import hours
 from digests.runner import DueKind, DueKinds, Skip
-from storage import ezine, ledger
+from storage import ezine, ledger, members
 from storage.errors import DomainError
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ def render_safely(runtime: Runtime, issue: dict[str, Any], intro: str | None) ->
 
 def organisers(runtime: Runtime) -> list[str]:
     with runtime.db.reading() as session:
-        return ezine.organisers(session, runtime.settings.organisers)
+        return members.organiser_ids(session, runtime.settings.organisers)
 
 
 def tell_organisers(runtime: Runtime, text: str) -> None:

@@ -25,7 +25,7 @@ from storage import faq
 from storage.clock import now
 from storage.errors import DomainError
 from storage.faq import FaqEntry
-from storage.members import Actor, Role
+from storage.members import Actor, Role, organiser_ids
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
             question, first = faq.forward(session, actor, int(action["value"]), now=now())
-            organisers = faq.organiser_ids(session, runtime.settings.organisers)
+            organisers = organiser_ids(session, runtime.settings.organisers)
         if not first:
             return answer_button(client, body, actor, respond,
                                  "You forwarded this question already: the reply comes by DM.")

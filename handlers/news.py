@@ -27,7 +27,7 @@ from handlers.news_views import metadata
 from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
-from storage.members import Actor, Role, find_member
+from storage.members import Actor, Role, find_member, organiser_ids
 
 log = logging.getLogger(__name__)
 USAGE = ("`/tech news` sends news for the e-zine (a form) · `/tech news mine` shows what you sent and what "
@@ -85,7 +85,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             item, created = news.submit(session, actor, _form(view), submission_key=_submission_key(view, actor),
                                         now=now())
-            reviewers = ezine.organisers(session, runtime.settings.organisers)
+            reviewers = organiser_ids(session, runtime.settings.organisers)
         if created:
             _ask_reviewers(runtime, client, item, reviewers)
 

@@ -257,14 +257,6 @@ def forward(session: Session, actor: Actor, question_id: int, *, now: datetime) 
     return _question_info(session, row), won == 1
 
 
-def organiser_ids(session: Session, configured: Iterable[str]) -> list[str]:
-    """Slack ids of the organisers: TECHNET_ORGANISERS and members granted the role, none who left."""
-    members = session.scalars(select(Member).where(Member.deactivated.is_(False), Member.is_bot.is_(False))).all()
-    left = {m.slack_user_id for m in session.scalars(select(Member).where(Member.deactivated.is_(True)))}
-    granted = {m.slack_user_id for m in members if Role.ORGANISER.value in (m.roles or [])}
-    return sorted((set(configured) | granted) - left)
-
-
 def record_organiser_messages(session: Session, question_id: int, messages: list[list[str]]) -> None:
     row = session.get_one(AskedQuestion, question_id)
     row.organiser_messages = [*(row.organiser_messages or []), *messages]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -73,6 +73,15 @@ def get_member(session: Session, slack_user_id: str) -> Member:
     if member is None:
         raise NotFound(f"<{slack_user_id}> has not used technet yet.")
     return member
+
+
+def organiser_ids(session: Session, configured: Iterable[str]) -> list[str]:
+    """Slack ids of the organisers to DM: TECHNET_ORGANISERS and members granted the role,
+    never a bot or anyone who has left the workspace (a DM to them would fail)."""
+    rows = session.execute(select(Member.slack_user_id, Member.roles, Member.deactivated | Member.is_bot)).all()
+    unreachable = {user for user, _, gone in rows if gone}
+    granted = {user for user, roles, gone in rows if not gone and Role.ORGANISER.value in (roles or [])}
+    return sorted((set(configured) | granted) - unreachable)
 
 
 def upsert_from_slack(session: Session, slack_user_id: str, user: Mapping[str, Any], *, now: datetime) -> Member:

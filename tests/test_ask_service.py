@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from content import ContentError
-from storage import faq
+from storage import faq, members
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
 from storage.faq import FaqEntry, best_answers, load_faq, rank, tokens
@@ -150,7 +150,7 @@ def test_forwarding_answering_and_adding_to_the_faq(db: Database):
         forwarded, first = faq.forward(session, p["U0ASK"], asked.id, now=T0)
         assert first and forwarded.status == "forwarded"
         assert faq.forward(session, p["U0ASK"], asked.id, now=T0)[1] is False
-        assert faq.organiser_ids(session, {"U0ORG", "U0GONE"}) == ["U0ORG", "U0ORG2"]
+        assert members.organiser_ids(session, {"U0ORG", "U0GONE"}) == ["U0ORG", "U0ORG2"]
         assert [q.id for q in faq.inbox(session, p["U0ORG"])[0]] == [asked.id]
         with pytest.raises(PermissionDenied):
             faq.answer_question(session, p["U0ASK"], asked.id, "Yes", now=T0)

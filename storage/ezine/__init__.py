@@ -17,7 +17,7 @@ everything public below.
 from storage.ezine.issues import (
     APPROVAL, APPROVED, AWAITING, EMPTY, F_INTRO, HELD, INTRO_LIMIT, ISSUE, PLANNED, POSTED, POSTING, PUBLISH_SUFFIX,
     SKIPPED, SUBJECT, IssueInfo, Period, Schedule, approval_sent, decide, get, is_publish, mark, next_issue,
-    organisers, period_of, period_of_occurrence, plan, publish_now, set_intro, warn,
+    period_of, period_of_occurrence, plan, publish_now, set_intro, warn,
 )
 from storage.ezine.posting import (
     MESSAGE_LEASE, Archived, PlannedMessage, archive, archived_content, archived_html, begin_posting,
@@ -33,6 +33,6 @@ __all__ = [
     "IssueInfo", "Period", "PlannedMessage", "Schedule", "Section", "approval_sent", "archive", "archived_content",
     "archived_html", "begin_posting", "claim_next_message", "compile_issue", "content_for", "decide", "finish",
     "first_message_ts", "freeze", "get", "is_empty", "is_publish", "item_count", "mark", "message_posted",
-    "next_issue", "organisers", "period_of", "period_of_occurrence", "plan", "publish_now", "refreeze",
+    "next_issue", "period_of", "period_of_occurrence", "plan", "publish_now", "refreeze",
     "release_message", "set_intro", "warn",
 ]

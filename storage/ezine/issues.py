@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from storage import ledger
 from storage.errors import DomainError, NotFound
 from storage.members import Actor, Role
-from storage.models import Member
 from storage.models.news import EzineIssue
 
 ISSUE = "ezine.issue"
@@ -183,13 +182,6 @@ def approval_sent(session: Session, period: str, organiser: str, channel: str, t
         issue.status = AWAITING
     issue.approval_messages = [*(issue.approval_messages or []), [organiser, channel, ts]]
     session.flush()
-
-
-def organisers(session: Session, configured: frozenset[str]) -> list[str]:
-    """Who is asked to approve and told about problems: configured organisers and stored ones."""
-    stored = {m.slack_user_id for m in session.scalars(select(Member).where(Member.deactivated.is_(False))).all()
-              if Role.ORGANISER.value in (m.roles or [])}
-    return sorted(configured | stored)
 
 
 def decide(session: Session, actor: Actor, period: str, decision: str, *, now: datetime) -> tuple[IssueInfo, bool]:
