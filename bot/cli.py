@@ -151,7 +151,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     runtime = _runtime(settings, threads=args.threads)
     app = create_app(runtime, process_before_response=True)
-    server = HttpServer(TechnetWSGI(app, runtime.db), host=args.host, port=args.port, threads=args.threads)
+    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "")
+    server = HttpServer(wsgi, host=args.host, port=args.port, threads=args.threads)
     scheduler = None if args.no_scheduler else start_scheduler(runtime)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: server.stop())

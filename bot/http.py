@@ -1,4 +1,4 @@
-"""HTTP mode: Bolt's WSGI adapter at /slack/events and a health check, under waitress.
+"""HTTP mode: Bolt behind the request guard at /slack/events, and a health check, under waitress.
 
 waitress is a threaded production WSGI server that also runs in-process, so the
 tests, the benchmark and `technet serve` all use this same server.
@@ -10,14 +10,17 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.guard import MAX_BODY, SlackRequestGuard, Stop
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,9 @@ StartResponse = Callable[..., Any]
 
 
 class TechnetWSGI:
-    def __init__(self, app: App, db: Database):
+    def __init__(self, app: App, db: Database, *, signing_secret: str):
+        self.app = app
+        self.guard = SlackRequestGuard(signing_secret)
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self.db = db
 
@@ -37,7 +42,25 @@ class TechnetWSGI:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return self.health(start_response)
+        if path == EVENTS_PATH and method == "POST":
+            return self.events(environ, start_response)
+        # Bolt's adapter answers anything else 404 without reading a body.
         return self.slack(environ, start_response)
+
+    def events(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Only a request the guard admits (verified, and a body Slack sends) reaches Bolt."""
+        try:
+            request = self.guard.admit(environ)
+        except Stop as stop:
+            # One short line: the guard's fixed reason, never the body or a header's value.
+            log.log(logging.INFO if stop.status == HTTPStatus.OK else logging.WARNING, "%s %s from %s: %s",
+                    stop.status.value, EVENTS_PATH, environ.get("REMOTE_ADDR", "?"), stop.reason)
+            start_response(f"{stop.status.value} {stop.status.phrase}", [("Content-Length", "0")])
+            return [b""]
+        answer = self.app.dispatch(request)
+        response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
 
     def health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -54,9 +77,13 @@ class TechnetWSGI:
 class HttpServer:
     """A waitress server that can be stopped from another thread (tests, SIGTERM)."""
 
-    def __init__(self, wsgi: Callable[..., Any], *, host: str, port: int, threads: int):
+    def __init__(self, wsgi: Callable[..., Any], *, host: str, port: int, threads: int,
+                 max_body: int = MAX_BODY):
+        # waitress reads a whole body (to a temporary file past 512 kB) before the app sees it, so
+        # the cap is its own: a larger Content-Length is refused with 413 before a byte is read.
+        # (waitress refuses a length equal to its limit, hence the + 1.)
         self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="technet",
-                                     clear_untrusted_proxy_headers=True)
+                                     clear_untrusted_proxy_headers=True, max_request_body_size=max_body + 1)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 

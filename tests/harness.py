@@ -114,7 +114,8 @@ class Harness:
         self.runtime = Runtime.build(settings, threads=threads)
         self.runtime.db.check_schema()
         self.app = create_app(self.runtime, process_before_response=True)
-        self.server = HttpServer(TechnetWSGI(self.app, self.runtime.db), host="127.0.0.1", port=0,
+        self.wsgi = TechnetWSGI(self.app, self.runtime.db, signing_secret=settings.signing_secret or "")
+        self.server = HttpServer(self.wsgi, host="127.0.0.1", port=0,
                                  threads=threads).start_in_thread()
         self.url = f"{self.server.url}/slack/events"
 
@@ -131,8 +132,9 @@ class Harness:
         self.runtime.executor.wait_idle()
 
     # Raw HTTP ---------------------------------------------------------------------
-    def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:
-        request = urllib.request.Request(self.server.url + path, data=body.encode(), headers=headers, method="POST")
+    def post(self, body: str | bytes, headers: dict[str, str], path: str = "/slack/events") -> Reply:
+        data = body if isinstance(body, bytes) else body.encode()
+        request = urllib.request.Request(self.server.url + path, data=data, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return Reply(response.status, response.read().decode(), dict(response.headers))
