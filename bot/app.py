@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import handlers
-from bot.listeners import report_failure, telling_failures
+from bot.listeners import mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
 from storage import deliveries, members
 from storage.clock import now
@@ -36,9 +36,10 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
         listener_executor=runtime.executor,
         logger=logging.getLogger("technet.bolt"),
     )
+    app.middleware(mark_verified)  # first: the failure report trusts only what passed it
     app.middleware(_once_per_event(runtime))
     app.middleware(_identify_member(runtime))
-    app.error(lambda error, body, client: report_failure(runtime, error, body, client))
+    app.error(lambda error, body, client, context: report_failure(runtime, error, body, client, context))
     handlers.register_all(app, runtime)
     _commands_first(app, runtime)
     _report_lazy_failures(app, runtime)

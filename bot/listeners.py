@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext, BoltResponse
 from slack_bolt.kwargs_injection import Args
 from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
@@ -21,17 +21,36 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.app")
 
+# Set in the context of a request that has passed Bolt's built-in middleware (its signature check).
+VERIFIED = "technet_verified"
+
 
 def ack_only(ack: Ack) -> None:
     """Acknowledge at once; the real work runs in a lazy listener after the response."""
     ack()
 
 
-def report_failure(runtime: Runtime, error: Exception, body: dict[str, Any], client: WebClient) -> None:
+def mark_verified(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+    """The first global middleware: Bolt runs it after its own, so after the signature check.
+
+    Socket Mode requests, which Bolt does not check, come authenticated by the app token.
+    """
+    context[VERIFIED] = True
+    return next()
+
+
+def report_failure(runtime: Runtime, error: Exception, body: dict[str, Any], client: WebClient,
+                   context: BoltContext) -> BoltResponse | None:
     """Log with the traceback and tell the person, ephemerally, what to do.
 
     A DomainError is a rule saying no: its message is for the person and needs no log.
+    A request that failed before it verified (slack_sdk raises on a timestamp that is not an
+    integer) is not a person's: whatever user or response_url its body names is nobody's word,
+    so it is answered a bare 401 and logged in one line, without its body or traceback.
     """
+    if not context.get(VERIFIED):
+        log.warning("a request failed before it verified (%s); answered 401, nobody told", type(error).__name__)
+        return BoltResponse(status=401, body="")
     if isinstance(error, DomainError):
         # A refusal may quote what someone typed (a title, a name): & < > stay literal.
         text = f":no_entry: {escape(error.message)}"
@@ -40,6 +59,7 @@ def report_failure(runtime: Runtime, error: Exception, body: dict[str, Any], cli
         log.error("listener failed (reference %s)", reference, exc_info=error)
         text = runtime.templates.get_template("error.md.j2").render(reference=reference)
     tell(client, body, text)
+    return None
 
 
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
@@ -68,7 +88,7 @@ def telling_failures(runtime: Runtime, function: Callable[..., Any]) -> Callable
         try:
             function(**{name: getattr(args, _ARGS_ALIASES.get(name, name)) for name in names})
         except Exception as error:
-            report_failure(runtime, error, args.body, args.client)
+            report_failure(runtime, error, args.body, args.client, args.context)
 
     lazy.__name__ = lazy.__qualname__ = getattr(function, "__name__", "lazy")
     return lazy

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
@@ -269,3 +270,19 @@ def test_bolts_own_headers_from_outside_are_not_obeyed(technet: Harness):
                                 "X-Slack-Bolt-Lazy-Function-Name": "ack_only"})
     assert reply.status == 200
     assert "/tech help" in reply.text
+
+
+# The failure report, whichever way a request reached Bolt -----------------------------------------
+
+@pytest.mark.parametrize("timestamp", ["abc", "1.7e9", ""])
+def test_the_failure_report_never_answers_an_unverified_request(technet: Harness, caplog, timestamp: str):
+    # The HTTP guard stops these; this is the second line: Bolt handed a request directly (as the
+    # shell does) whose verification raised must not make the failure report trust its body.
+    # Bolt's own DEBUG lines ("Applying ... middleware") are its business here: count from INFO.
+    form, event = help_command(technet), event_body(
+        {"type": "app_home_opened", "user": MEMBER, "channel": "D0HOME", "tab": MARKER}, event_id="EvFORGED2")
+    for body, content_type in ((form, FORM), (event, JSON)):
+        headers = signed(body, content_type, timestamp=timestamp)
+        with nothing_happens(technet, caplog, logging.INFO):
+            response = technet.app.dispatch(BoltRequest(body=body, headers=headers))
+        assert response.status == 401
