@@ -43,14 +43,19 @@ def row_counts(technet: Harness) -> dict[str, int]:
 
 
 @contextmanager
-def nothing_happens(technet: Harness, caplog: pytest.LogCaptureFixture, level: int = logging.DEBUG) -> Iterator[None]:
-    """No Slack call, no row, at most one log line (from anyone: ours, Bolt's, waitress's) and no body in it."""
+def nothing_happens(technet: Harness, caplog: pytest.LogCaptureFixture,
+                    level: int = logging.DEBUG) -> Iterator[list[str]]:
+    """No Slack call, no row, at most one log line (from anyone: ours, Bolt's, waitress's) and no body in it.
+
+    Yields the list that holds the lines logged, once the block has ended.
+    """
     before, mark = row_counts(technet), technet.standin.mark()
     caplog.clear()
+    lines: list[str] = []
     with caplog.at_level(level):
-        yield
+        yield lines
         technet.settle()
-    lines = [record.getMessage() for record in caplog.records]
+    lines += [record.getMessage() for record in caplog.records]
     assert technet.standin.since(mark) == []
     assert row_counts(technet) == before
     assert len(lines) <= 1, [line[:200] for line in lines]
@@ -64,7 +69,8 @@ def help_command(technet: Harness) -> str:
 
 
 def signature(body: str | bytes, timestamp: str, secret: str = SECRET) -> str:
-    if isinstance(body, bytes):  # what Slack signs: the bytes, whatever they are
+    if isinstance(body, bytes):
+        # Slack's scheme signs bytes; slack_sdk signs only text, so a body that is not UTF-8 is signed here.
         digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
         return f"v0={digest}"
     return str(SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body))
@@ -113,6 +119,14 @@ def refused(technet: Harness, caplog: pytest.LogCaptureFixture, send: Callable[[
 def test_a_forged_signature_is_refused(technet: Harness, caplog):
     body = help_command(technet)
     assert refused(technet, caplog, lambda: technet.post(body, signed(body, secret="not-the-secret"))) == 401
+
+
+def test_a_refusal_is_logged_in_one_line_saying_why(technet: Harness, caplog):
+    body = help_command(technet)
+    with nothing_happens(technet, caplog) as lines:
+        technet.post(body, signed(body, secret="not-the-secret"))
+    assert len(lines) == 1
+    assert lines[0].startswith("401 /slack/events") and "signature does not match" in lines[0]
 
 
 def test_a_signature_of_another_body_is_refused(technet: Harness, caplog):
