@@ -25,7 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from bot.guard import MAX_BODY
-from bot.standin import command_body, event_body, interaction_body
+from bot.standin import command_body, event_body
 from storage.models import Base
 from tests.harness import MEMBER, SECRET, Harness, Reply
 
