@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -220,7 +221,8 @@ def _demo_mentoring(session: Session, *, now: datetime) -> None:
             MentoringRequest.mentor_id == actor[mentor].member_id)) is not None
 
     if not asked("U0DEMOTOMK", "U0DEMOJORD"):
-        started = now - timedelta(days=45)
+        # Accepted 20 days ago: its first monthly check-in is still ahead, for `:later` in the shell.
+        started = now - timedelta(days=20)
         outcome = mentoring.request_mentor(session, actor["U0DEMOTOMK"], "U0DEMOJORD", "research",
                                            "Help planning my first research-support project.", today=today, now=started)
         mentoring.accept_request(session, actor["U0DEMOJORD"], outcome.request.id, now=started,
@@ -291,6 +293,48 @@ def _demo_events(session: Session, *, now: datetime) -> None:
             person = _actor(session, user_id)
             if person is not None:
                 events.rsvp(session, person, created[0].id, events.GOING, now=now, rules=rules)
+    _demo_past_events(session, organiser, at, now=now)
+
+
+def _demo_past_events(session: Session, organiser: Actor, at: Callable[[int, int], datetime], *,
+                      now: datetime) -> None:
+    """Events already held, for attendance, the report's event figures and the CPD prompt:
+    last quarter's network meeting with who came recorded, a team meeting a fortnight ago,
+    and yesterday's workshop, whose CPD prompt the shell's first tick sends (`:later 1m`).
+
+    Each is made and answered a minute before it started, as if the organiser and members
+    had done so then: no reminder or morning post falls due for them afterwards."""
+    from datetime import timedelta
+
+    from storage import events
+
+    everyone = [p.user_id for p in PERSONAS]
+    rules = events.ReminderRules()
+    samples = [
+        ("demo:past-network-meeting", everyone, [u for u in everyone if u != "U0DEMOJORD"], dict(
+            title="Technicians' network meeting: sustainable labs", kind="network_meeting",
+            starts_at=at(-98, 10), ends_at=at(-98, 12), location="Council Chamber, Foundation Building",
+            description="LEAF in practice: three labs on what they changed and what it saved.")),
+        ("demo:past-team-meeting", ["U0DEMOALEX", "U0DEMOPRIY", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOSAMI"], None,
+         dict(title="Teaching labs team meeting", kind="team_meeting", starts_at=at(-14, 9),
+              ends_at=at(-14, 10), online_link="https://teams.example.ac.uk/l/meetup-join/teaching-labs")),
+        ("demo:past-workshop", ["U0DEMOALEX", "U0DEMOROSA", "U0DEMOTOMK"], None, dict(
+            title="Fume cupboard testing and LEV checks", kind="workshop", starts_at=at(-1, 14),
+            ends_at=at(-1, 16), location="Chemistry teaching lab 2", capacity=12,
+            description="How to test a fume cupboard's face velocity and read a LEV report.")),
+    ]
+    for key, going, came, fields in samples:
+        if events.created_by(session, key):
+            continue
+        then = fields["starts_at"] - timedelta(minutes=1)
+        created = events.create_event(session, organiser, events.EventForm(**fields), now=then,
+                                      tz="Europe/London", rules=rules, source_key=key)
+        for user_id in going:
+            person = _actor(session, user_id)
+            if person is not None:
+                events.rsvp(session, person, created[0].id, events.GOING, now=then, rules=rules)
+        if came is not None:
+            events.record_attendance(session, organiser, created[0].id, came, now=now)
 
 
 def _demo_news(session: Session, *, now: datetime) -> None:
