@@ -347,7 +347,12 @@ class Shell:
         label = (block or {}).get("label", {}).get("text") or element_label(element)
         optional = " (optional, Enter to skip)" if (block or {}).get("optional") else ""
         kind = element["type"]
-        initial = element.get("initial_value") or element.get("initial_date") or element.get("initial_user")
+        initial = (element.get("initial_value") or element.get("initial_date") or element.get("initial_time")
+                   or element.get("initial_user") or element.get("initial_conversation")
+                   or element.get("initial_channel"))
+        if kind == "datetimepicker" and element.get("initial_date_time"):
+            # Slack prefills it with epoch seconds; shown and typed as a time in the network's zone.
+            initial = f"{datetime.fromtimestamp(element['initial_date_time'], self.runtime.settings.tz):%Y-%m-%d %H:%M}"
         hint = {"datepicker": " [YYYY-MM-DD]", "timepicker": " [HH:MM]", "users_select": " [name]",
                 "multi_users_select": " [names, comma separated]", "number_input": " [number]",
                 "datetimepicker": " [YYYY-MM-DD HH:MM]"}.get(kind, "")
@@ -373,9 +378,9 @@ class Shell:
             if kind in ("checkboxes", "multi_static_select"):
                 return picked
             return picked[0] if picked else None
-        answer = self.read(f"  {label}{hint}{optional}{default}> ").strip()
-        if not answer and initial:
-            return initial
+        if kind in ("conversations_select", "channels_select"):
+            return self._ask_channel(f"  {label}{optional}", initial)
+        answer = self.read(f"  {label}{hint}{optional}{default}> ").strip() or initial or ""
         if kind == "users_select":
             return self._user_id_for(answer) if answer else None
         if kind == "multi_users_select":
@@ -387,6 +392,20 @@ class Shell:
             except ValueError:
                 return None
         return answer
+
+    def _ask_channel(self, title: str, initial: str | None) -> str | None:
+        """A conversations select: the stand-in's channels by name (a typed id works too)."""
+        channels = sorted((name, channel) for channel, name in self.standin.state.channel_names.items())
+        self.write(title)
+        for i, (name, channel) in enumerate(channels, 1):
+            self.write(f"    {i}. #{name} ({channel})")
+        kept = f" (Enter keeps: #{self.standin.state.channel_names.get(initial, initial)})" if initial else ""
+        answer = self.read(f"  choose (number, #name or channel id){kept}> ").strip()
+        if not answer:
+            return initial
+        picked = _numbered([{"value": channel} for _, channel in channels], answer)
+        by_name = [channel for name, channel in channels if name == answer.lstrip("#").lower()]
+        return picked[0]["value"] if picked else by_name[0] if by_name else answer
 
     def _ask_external(self, element: dict[str, Any], block: dict[str, Any], title: str) -> Any:
         """An external select: what is typed goes to the app (block_suggestion), then pick from its options."""
@@ -447,7 +466,7 @@ class Shell:
 
     def _where(self, channel: str) -> str:
         if channel == self.runtime.settings.network_channel:
-            return "#technicians (network channel)"
+            return f"#{NETWORK_CHANNEL_NAME} (network channel)"
         if channel.startswith("D"):
             return f"DM to {self._user_name('U' + channel[1:])}"
         if channel.startswith(("U", "W")):
@@ -468,6 +487,7 @@ class Shell:
 
 
 SHELL_CHANNEL = "C0TECHNETS"
+NETWORK_CHANNEL_NAME = "technicians"
 
 
 def shell_settings(settings: Settings, role: Role, *, api_url: str) -> tuple[Settings, Persona]:
@@ -488,7 +508,7 @@ def stand_in_workspace(standin: SlackStandIn, settings: Settings) -> None:
     for persona in PERSONAS:
         standin.state.users[persona.user_id] = slack_user(persona)
     if settings.network_channel:
-        standin.add_channel(settings.network_channel)
+        standin.add_channel(settings.network_channel, name=NETWORK_CHANNEL_NAME)
 
 
 def _numbered(options: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
