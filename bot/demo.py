@@ -144,6 +144,15 @@ def _demo_awards(session: Session, *, now: datetime) -> None:
                       description="Recognising a technician whose skill and care made a difference this year.",
                       now=now - timedelta(days=1), closes_at=now + timedelta(days=21), default_panel=panel,
                       notify_nominees=awards.NOTIFY_AT_CLOSE)
+    # One still to open, so the shell's `:later` shows the opening post as well as the close.
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Europe/London")
+    opens = datetime.combine(now.astimezone(tz).date() + timedelta(days=5), time(9), tzinfo=tz)
+    awards.open_cycle(session, organiser, name="Papin Prize for sustainability", label=str(opens.year),
+                      description="For a technician who made a lab greener: less waste, water or energy.",
+                      now=now, opens_at=opens, closes_at=opens + timedelta(days=35), default_panel=panel)
 
 
 def _demo_careers(session: Session, *, now: datetime) -> None:

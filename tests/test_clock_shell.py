@@ -39,6 +39,7 @@ def test_later_shows_reminders_prompts_check_ins_and_award_posts_in_the_order_th
     order = [
         # Yesterday's workshop: its CPD prompts go at once (what is already due goes first).
         "You said you were going to *Fume cupboard testing and LEV checks*",
+        "Nominations are open: Papin Prize for sustainability",
         "⏰ Reminder: Soldering and electronics workshop starts tomorrow",
         "⏰ Reminder: Soldering and electronics workshop starts in an hour",
         "You said you were going to *Soldering and electronics workshop*",
