@@ -328,7 +328,9 @@ def _demo_past_events(session: Session, organiser: Actor, at: Callable[[int, int
         ("demo:past-team-meeting", ["U0DEMOALEX", "U0DEMOPRIY", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOSAMI"], None,
          dict(title="Teaching labs team meeting", kind="team_meeting", starts_at=at(-14, 9),
               ends_at=at(-14, 10), online_link="https://teams.example.ac.uk/l/meetup-join/teaching-labs")),
-        ("demo:past-workshop", ["U0DEMOALEX", "U0DEMOROSA", "U0DEMOTOMK"], None, dict(
+        # Five or more at each, so the report's attendance chart is drawn: a month of fewer
+        # than TECHNET_REPORT_MIN_GROUP (5) would be withheld.
+        ("demo:past-workshop", ["U0DEMOALEX", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOJORD", "U0DEMOSAMI"], None, dict(
             title="Fume cupboard testing and LEV checks", kind="workshop", starts_at=at(-1, 14),
             ends_at=at(-1, 16), location="Chemistry teaching lab 2", capacity=12,
             description="How to test a fume cupboard's face velocity and read a LEV report.")),

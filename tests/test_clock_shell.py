@@ -161,3 +161,11 @@ def test_the_announcement_channel_is_chosen_by_name(shell_for):  # type: ignore[
     assert "    1. #technicians (C0TECHNETS)" in text
     assert "Time (Europe/London) [HH:MM] (Enter keeps: 09:00)" in text
     assert "This is how it will appear in #C0TECHNETS" in text and "┌ Scheduled" in text
+
+
+def test_the_report_in_the_shell_draws_the_sample_events_attendance(shell_for, tmp_path: Path):  # type: ignore[no-untyped-def]
+    script: Script = shell_for(Role.ORGANISER, "/tech report", ":quit")
+    saved = [Path(p) for p in re.findall(r"saved to (\S+\.png)", script.text)]
+    attendance = [p for p in saved if p.name.startswith("technet-events-attendance-")]
+    assert len(attendance) == 1 and attendance[0].parent == tmp_path / "shell-files"
+    assert attendance[0].read_bytes().startswith(b"\x89PNG")
