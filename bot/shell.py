@@ -2,7 +2,8 @@
 
 Type `/tech help`; press a button by its number; a modal asks for its fields one by
 one. Everything the bot sends (replies, DMs, channel posts, the Home tab) is shown
-as text, with the destination on top.
+as text, with the destination on top; files it uploads are saved to a folder.
+`:later 1d` moves the shell's clock on and shows what the scheduler sends on the way.
 """
 
 from __future__ import annotations
