@@ -351,6 +351,9 @@ class Shell:
         initial = (element.get("initial_value") or element.get("initial_date") or element.get("initial_time")
                    or element.get("initial_user") or element.get("initial_conversation")
                    or element.get("initial_channel"))
+        if kind == "multi_users_select" and element.get("initial_users"):
+            # Prefilled people (everyone going, in "Record who came") are kept on Enter, by name.
+            initial = ", ".join(self._user_name(u) for u in element["initial_users"])
         if kind == "datetimepicker" and element.get("initial_date_time"):
             # Slack prefills it with epoch seconds; shown and typed as a time in the network's zone.
             initial = f"{datetime.fromtimestamp(element['initial_date_time'], self.runtime.settings.tz):%Y-%m-%d %H:%M}"

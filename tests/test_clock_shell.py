@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.demo import load_demo_data
 from storage import clock, events, ledger
@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.members import Role, find_member
 from storage.models.careers import CpdEntry
 from storage.models.core import DueItem
-from storage.models.events import Event
+from storage.models.events import Event, Rsvp
 from tests.harness import Script, press
 
 LONDON = ZoneInfo("Europe/London")
@@ -169,3 +169,22 @@ def test_the_report_in_the_shell_draws_the_sample_events_attendance(shell_for, t
     attendance = [p for p in saved if p.name.startswith("technet-events-attendance-")]
     assert len(attendance) == 1 and attendance[0].parent == tmp_path / "shell-files"
     assert attendance[0].read_bytes().startswith(b"\x89PNG")
+
+
+def test_record_who_came_keeps_everyone_going_on_enter(shell_for):  # type: ignore[no-untyped-def]
+    def attendees_of_the_workshop(screen: str) -> str:
+        found = re.search(r"Fume cupboard testing and LEV checks .*\n\s*\[(\d+)\] Attendees", screen)
+        assert found, "the held workshop is not listed"
+        return found.group(1)
+
+    script: Script = shell_for(Role.ORGANISER, "/tech event attendees", attendees_of_the_workshop,
+                               press("Record who came"), "", ":quit")
+    text = script.text
+    assert "(Enter keeps: Alex Morgan, Rosa Evans, Tom Kowalski, Jordan Lee, Sami Okafor)" in text
+    assert script.runtime is not None
+    workshop = _demo_event(script.runtime.db, "demo:past-workshop")
+    assert workshop.attendance_recorded_at is not None
+    with script.runtime.db.reading() as session:
+        came = session.scalar(select(func.count()).select_from(Rsvp).where(Rsvp.event_id == workshop.id,
+                                                                        Rsvp.attended.is_(True)))
+    assert came == 5
