@@ -321,26 +321,27 @@ def _demo_past_events(session: Session, organiser: Actor, at: Callable[[int, int
     everyone = [p.user_id for p in PERSONAS]
     rules = events.ReminderRules()
     samples = [
-        ("demo:past-network-meeting", everyone, [u for u in everyone if u != "U0DEMOJORD"], dict(
+        ("demo:past-network-meeting", everyone, [u for u in everyone if u != "U0DEMOJORD"], events.EventForm(
             title="Technicians' network meeting: sustainable labs", kind="network_meeting",
             starts_at=at(-98, 10), ends_at=at(-98, 12), location="Council Chamber, Foundation Building",
             description="LEAF in practice: three labs on what they changed and what it saved.")),
         ("demo:past-team-meeting", ["U0DEMOALEX", "U0DEMOPRIY", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOSAMI"], None,
-         dict(title="Teaching labs team meeting", kind="team_meeting", starts_at=at(-14, 9),
-              ends_at=at(-14, 10), online_link="https://teams.example.ac.uk/l/meetup-join/teaching-labs")),
+         events.EventForm(title="Teaching labs team meeting", kind="team_meeting", starts_at=at(-14, 9),
+                          ends_at=at(-14, 10), online_link="https://teams.example.ac.uk/l/meetup-join/teaching-labs")),
         # Five or more at each, so the report's attendance chart is drawn: a month of fewer
         # than TECHNET_REPORT_MIN_GROUP (5) would be withheld.
-        ("demo:past-workshop", ["U0DEMOALEX", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOJORD", "U0DEMOSAMI"], None, dict(
-            title="Fume cupboard testing and LEV checks", kind="workshop", starts_at=at(-1, 14),
-            ends_at=at(-1, 16), location="Chemistry teaching lab 2", capacity=12,
-            description="How to test a fume cupboard's face velocity and read a LEV report.")),
+        ("demo:past-workshop", ["U0DEMOALEX", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOJORD", "U0DEMOSAMI"], None,
+         events.EventForm(title="Fume cupboard testing and LEV checks", kind="workshop", starts_at=at(-1, 14),
+                          ends_at=at(-1, 16), location="Chemistry teaching lab 2", capacity=12,
+                          description="How to test a fume cupboard's face velocity and read a LEV report.")),
     ]
-    for key, going, came, fields in samples:
+    for key, going, came, form in samples:
         if events.created_by(session, key):
             continue
-        then = fields["starts_at"] - timedelta(minutes=1)
-        created = events.create_event(session, organiser, events.EventForm(**fields), now=then,
-                                      tz="Europe/London", rules=rules, source_key=key)
+        assert form.starts_at is not None
+        then = form.starts_at - timedelta(minutes=1)
+        created = events.create_event(session, organiser, form, now=then, tz="Europe/London", rules=rules,
+                                      source_key=key)
         for user_id in going:
             person = _actor(session, user_id)
             if person is not None:
