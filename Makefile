@@ -4,7 +4,9 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run shell test bench clean
+
+ROLE ?= member
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "technet needs Python 3.11 or newer")'
@@ -15,11 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The local shell on the embedded SQLite database, with sample data.
-run: $(STAMP)
+# The local shell on the embedded SQLite database, with sample data, as a member.
+run: shell
+
+# The same as another role: make shell ROLE=organiser (or panel, admin).
+shell: $(STAMP)
 	$(VENV)/bin/technet db upgrade
 	$(VENV)/bin/technet demo-data
-	$(VENV)/bin/technet shell
+	$(VENV)/bin/technet shell --as $(ROLE)
 
 # The whole suite, on SQLite and on PostgreSQL (skipped, with the reason, if unreachable).
 test: $(STAMP)

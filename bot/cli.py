@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     shell = sub.add_parser("shell", help="talk to the bot in this terminal, no Slack account needed")
     shell.add_argument("--as", dest="role", choices=["member", "organiser", "panel", "admin"], default="member")
+    shell.add_argument("--files", metavar="DIR", default="var/shell-files",
+                       help="where files the bot sends (.ics, CSV, the report) are saved (default: var/shell-files)")
     shell.set_defaults(func=cmd_shell)
 
     db = sub.add_parser("db", help="database migrations")
@@ -168,6 +170,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from bot.app import create_app
     from bot.runtime import Runtime
     from bot.shell import Shell, shell_settings, stand_in_workspace
@@ -183,7 +187,7 @@ def cmd_shell(settings: Settings, args: argparse.Namespace) -> int:
         runtime = Runtime.build(shell_config, threads=4)
         try:
             runtime.db.check_schema()
-            Shell(runtime, create_app(runtime), standin, persona).run()
+            Shell(runtime, create_app(runtime), standin, persona, files=Path(args.files)).run()
         finally:
             runtime.close()
     return 0

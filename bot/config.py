@@ -96,14 +96,14 @@ class Settings:
             report_min_group=_whole_number(get("TECHNET_REPORT_MIN_GROUP") or "5", "TECHNET_REPORT_MIN_GROUP", 2),
             networking_events_target=_whole_number(get("TECHNET_NETWORKING_EVENTS_TARGET") or "2",
                                                    "TECHNET_NETWORKING_EVENTS_TARGET", 0),
-            announce_grace=_duration(get("TECHNET_ANNOUNCE_GRACE") or "6h", "TECHNET_ANNOUNCE_GRACE"),
+            announce_grace=duration(get("TECHNET_ANNOUNCE_GRACE") or "6h", "TECHNET_ANNOUNCE_GRACE"),
             digest_cron=_cron(get("TECHNET_DIGEST_CRON") or "0 9 1-7 * mon", get("TECHNET_TZ") or "Europe/London"),
             digest_channel=_channel(get("TECHNET_DIGEST_CHANNEL"), "TECHNET_DIGEST_CHANNEL"),
-            digest_approval_lead=_duration(get("TECHNET_DIGEST_APPROVAL") or "24h", "TECHNET_DIGEST_APPROVAL",
+            digest_approval_lead=duration(get("TECHNET_DIGEST_APPROVAL") or "24h", "TECHNET_DIGEST_APPROVAL",
                                            zero=True),
             digest_post_unapproved=_yes_no(get("TECHNET_DIGEST_POST_UNAPPROVED") or "yes",
                                            "TECHNET_DIGEST_POST_UNAPPROVED"),
-            digest_grace=_duration(get("TECHNET_DIGEST_GRACE") or "24h", "TECHNET_DIGEST_GRACE"),
+            digest_grace=duration(get("TECHNET_DIGEST_GRACE") or "24h", "TECHNET_DIGEST_GRACE"),
             digest_template_dir=_directory(get("TECHNET_DIGEST_TEMPLATES"), "TECHNET_DIGEST_TEMPLATES"),
         )
         return settings
@@ -231,7 +231,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "": "hours"}
 
 
-def _duration(value: str, name: str, *, zero: bool = False) -> timedelta:
+def duration(value: str, name: str, *, zero: bool = False) -> timedelta:
     """A duration such as 6h, 90m or 2d (a bare number is hours); `zero` allows 0 and "off"."""
     if zero and value.strip().lower() in ("off", "no", "none"):
         return timedelta(0)

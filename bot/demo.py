@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,7 +83,8 @@ DEMO_PROFILES = {
     "U0DEMOALEX": (["HPLC", "GC-MS", "NMR spectroscopy", "COSHH assessments"],
                    ["Agilent 1260 HPLC", "Bruker 400 MHz NMR"],
                    "Analytical chemistry technician; ask me about method development and column care.", True, True),
-    "U0DEMOPRIY": (["Cell culture", "Flow cytometry", "Lab management"], ["BD FACSAria"],
+    "U0DEMOPRIY": (["Cell culture", "Flow cytometry", "Confocal microscopy", "Lab management"],
+                   ["BD FACSAria", "Zeiss LSM 880 confocal"],
                    "I look after the Biosciences teaching and research labs.", True, False),
     "U0DEMOJORD": (["Cleanroom fabrication", "Vacuum systems", "LabVIEW"], ["E-beam evaporator"],
                    "Thin films, vacuum and anything that needs a cleanroom.", True, False),
@@ -142,6 +144,15 @@ def _demo_awards(session: Session, *, now: datetime) -> None:
                       description="Recognising a technician whose skill and care made a difference this year.",
                       now=now - timedelta(days=1), closes_at=now + timedelta(days=21), default_panel=panel,
                       notify_nominees=awards.NOTIFY_AT_CLOSE)
+    # One still to open, so the shell's `:later` shows the opening post as well as the close.
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Europe/London")
+    opens = datetime.combine(now.astimezone(tz).date() + timedelta(days=5), time(9), tzinfo=tz)
+    awards.open_cycle(session, organiser, name="Papin Prize for sustainability", label=str(opens.year),
+                      description="For a technician who made a lab greener: less waste, water or energy.",
+                      now=now, opens_at=opens, closes_at=opens + timedelta(days=35), default_panel=panel)
 
 
 def _demo_careers(session: Session, *, now: datetime) -> None:
@@ -220,7 +231,8 @@ def _demo_mentoring(session: Session, *, now: datetime) -> None:
             MentoringRequest.mentor_id == actor[mentor].member_id)) is not None
 
     if not asked("U0DEMOTOMK", "U0DEMOJORD"):
-        started = now - timedelta(days=45)
+        # Accepted 20 days ago: its first monthly check-in is still ahead, for `:later` in the shell.
+        started = now - timedelta(days=20)
         outcome = mentoring.request_mentor(session, actor["U0DEMOTOMK"], "U0DEMOJORD", "research",
                                            "Help planning my first research-support project.", today=today, now=started)
         mentoring.accept_request(session, actor["U0DEMOJORD"], outcome.request.id, now=started,
@@ -291,6 +303,51 @@ def _demo_events(session: Session, *, now: datetime) -> None:
             person = _actor(session, user_id)
             if person is not None:
                 events.rsvp(session, person, created[0].id, events.GOING, now=now, rules=rules)
+    _demo_past_events(session, organiser, at, now=now)
+
+
+def _demo_past_events(session: Session, organiser: Actor, at: Callable[[int, int], datetime], *,
+                      now: datetime) -> None:
+    """Events already held, for attendance, the report's event figures and the CPD prompt:
+    last quarter's network meeting with who came recorded, a team meeting a fortnight ago,
+    and yesterday's workshop, whose CPD prompt the shell's first tick sends (`:later 1m`).
+
+    Each is made and answered a minute before it started, as if the organiser and members
+    had done so then: no reminder or morning post falls due for them afterwards."""
+    from datetime import timedelta
+
+    from storage import events
+
+    everyone = [p.user_id for p in PERSONAS]
+    rules = events.ReminderRules()
+    samples = [
+        ("demo:past-network-meeting", everyone, [u for u in everyone if u != "U0DEMOJORD"], events.EventForm(
+            title="Technicians' network meeting: sustainable labs", kind="network_meeting",
+            starts_at=at(-98, 10), ends_at=at(-98, 12), location="Council Chamber, Foundation Building",
+            description="LEAF in practice: three labs on what they changed and what it saved.")),
+        ("demo:past-team-meeting", ["U0DEMOALEX", "U0DEMOPRIY", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOSAMI"], None,
+         events.EventForm(title="Teaching labs team meeting", kind="team_meeting", starts_at=at(-14, 9),
+                          ends_at=at(-14, 10), online_link="https://teams.example.ac.uk/l/meetup-join/teaching-labs")),
+        # Five or more at each, so the report's attendance chart is drawn: a month of fewer
+        # than TECHNET_REPORT_MIN_GROUP (5) would be withheld.
+        ("demo:past-workshop", ["U0DEMOALEX", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOJORD", "U0DEMOSAMI"], None,
+         events.EventForm(title="Fume cupboard testing and LEV checks", kind="workshop", starts_at=at(-1, 14),
+                          ends_at=at(-1, 16), location="Chemistry teaching lab 2", capacity=12,
+                          description="How to test a fume cupboard's face velocity and read a LEV report.")),
+    ]
+    for key, going, came, form in samples:
+        if events.created_by(session, key):
+            continue
+        assert form.starts_at is not None
+        then = form.starts_at - timedelta(minutes=1)
+        created = events.create_event(session, organiser, form, now=then, tz="Europe/London", rules=rules,
+                                      source_key=key)
+        for user_id in going:
+            person = _actor(session, user_id)
+            if person is not None:
+                events.rsvp(session, person, created[0].id, events.GOING, now=then, rules=rules)
+        if came is not None:
+            events.record_attendance(session, organiser, created[0].id, came, now=now)
 
 
 def _demo_news(session: Session, *, now: datetime) -> None:

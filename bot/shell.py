@@ -2,25 +2,29 @@
 
 Type `/tech help`; press a button by its number; a modal asks for its fields one by
 one. Everything the bot sends (replies, DMs, channel posts, the Home tab) is shown
-as text, with the destination on top.
+as text, with the destination on top; files it uploads are saved to a folder.
+`:later 1d` moves the shell's clock on and shows what the scheduler sends on the way.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings, duration
 from bot.demo import PERSONAS, Persona, persona_for, slack_user
 from bot.render import Pressable, Rendered, element_label, render_blocks
 from bot.runtime import Runtime
+from bot.scheduler import tick
 from bot.standin import (
+    BOT_USER_ID,
     Call,
     SlackStandIn,
     block_action_payload,
@@ -33,6 +37,7 @@ from bot.standin import (
     signed_headers,
     view_submission_payload,
 )
+from storage import clock, ledger
 from storage.members import Role
 
 Read = Callable[[str], str]
@@ -41,15 +46,26 @@ Write = Callable[[str], None]
 SHELL_HELP = """Type a command as in Slack (/tech help), or:
   N          press the button numbered N
   :home      open the bot's Home tab
+  :later 1d  move the shell's clock on (1d, 3h, 30m) and see what falls due: reminders,
+             CPD prompts, check-ins, award and e-zine posts, in the order they go out
+  :now       the shell's time
   :help      this list
   :quit      leave (Ctrl-D works too)"""
 
 
+DEFAULT_FILES = Path("var/shell-files")
+# How far :later moves the clock at most between ticks, and in one go.
+TICK_STEP = timedelta(hours=1)
+MAX_LATER = timedelta(days=400)
+
+
 class Shell:
     def __init__(self, runtime: Runtime, app: App, standin: SlackStandIn, persona: Persona,
-                 *, read: Read = input, write: Write = print):
+                 *, read: Read = input, write: Write = print, files: Path = DEFAULT_FILES):
         self.runtime, self.app, self.standin, self.persona = runtime, app, standin, persona
         self.read, self.write = read, write
+        # Where files the bot uploads (.ics, CSV, the report) are saved; made on first use.
+        self.files = files
         self.pressables: dict[int, Pressable] = {}
         self._events = 0
         # The modal being filled in: external selects send it along as they ask the app for options.
@@ -59,14 +75,19 @@ class Shell:
     def run(self) -> None:
         self.write(f"technet shell: you are {self.persona.name} ({self.persona.role}). "
                    "Type /tech help, :help for the shell's own commands, :quit to leave.")
-        while True:
-            try:
-                line = self.read("you> ").strip()
-            except (EOFError, KeyboardInterrupt):
-                self.write("")
-                return
-            if not self.handle(line):
-                return
+        started_at = clock.offset()
+        try:
+            while True:
+                try:
+                    line = self.read("you> ").strip()
+                except (EOFError, KeyboardInterrupt):
+                    self.write("")
+                    return
+                if not self.handle(line):
+                    return
+        finally:
+            # Time moved by :later ends with the shell.
+            clock.set_offset(started_at)
 
     def handle(self, line: str) -> bool:
         """Act on one line; False when the person wants to leave."""
@@ -78,6 +99,10 @@ class Shell:
             self.write(SHELL_HELP)
         elif line == ":home":
             self.open_home()
+        elif line == ":now":
+            self.write(f"(the shell's time is {self._moment(clock.now())}{self._ahead()})")
+        elif line == ":later" or line.startswith(":later "):
+            self.later(line.removeprefix(":later").strip())
         elif line.isdigit():
             self.press(int(line))
         elif line.startswith("/"):
@@ -136,6 +161,61 @@ class Shell:
         state = element_state(element, self._ask_value(element))
         return {**base, **{k: v for k, v in state.items() if k != "type"}}
 
+    # The shell's clock ------------------------------------------------------------
+    def later(self, amount: str) -> None:
+        """Move the clock on by `amount` and run the scheduler's tick at each moment
+        something falls due on the way, showing what it sends as it goes.
+
+        A tick at each due row's own time (and at least hourly, so the ticks' planning, such
+        as CPD prompts after an event, sees every hour) posts each on time: one jump to the
+        end would find most of them too late and skip them, as a restart would."""
+        try:
+            by = duration(amount, ":later")
+        except (ConfigError, OverflowError):
+            self.write("Say how much later: :later 1d, :later 3h or :later 30m.")
+            return
+        if by > MAX_LATER:
+            self.write(f"At most {MAX_LATER.days} days at a time.")
+            return
+        target = clock.now() + by
+        self.pressables = {}
+        # What is due already goes first, then each moment on the way.
+        shown = self._tick_at(clock.now())
+        while clock.now() < target:
+            moment = clock.now()
+            step = min(target, moment + TICK_STEP)
+            with self.runtime.db.reading() as session:
+                step = ledger.next_due(session, after=moment, until=step) or step
+            clock.set_offset(clock.offset() + (step - moment))
+            shown += self._tick_at(step)
+        nothing = "" if shown else "; nothing fell due"
+        self.write(f"(the shell's time is now {self._moment(clock.now())}{self._ahead()}{nothing})")
+
+    def _tick_at(self, moment: datetime) -> int:
+        """The scheduler's tick, as `technet serve` runs it, and what it sent; how many calls."""
+        mark = self.standin.mark()
+        tick(self.runtime)
+        self.runtime.executor.wait_idle()
+        calls = self.standin.since(mark)
+        if calls:
+            self.write(f"🕑 {self._moment(moment)}")
+        for call in calls:
+            self._show_call(call)
+        return len(calls)
+
+    def _moment(self, moment: datetime) -> str:
+        local = moment.astimezone(self.runtime.settings.tz)
+        return f"{local:%a %-d %b %Y, %H:%M} {local.tzname()}"
+
+    def _ahead(self) -> str:
+        # Whole minutes: real time goes on while the shell waits for the next line.
+        minutes = round(clock.offset().total_seconds() / 60)
+        if minutes <= 0:
+            return ""
+        days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+        parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+        return f", {' '.join(parts) or 'under a minute'} ahead of real time"
+
     # Talking to the app -----------------------------------------------------------
     def dispatch(self, body: str, content_type: str, replying_to: str | None = None) -> BoltResponse:
         mark = self.standin.mark()
@@ -193,7 +273,28 @@ class Shell:
             self._print_block(f"Home tab of {self._user_name(args.get('user_id', ''))}", call.blocks(),
                               container={"type": "view", "view_id": view_id})
         elif call.method == "files.completeUploadExternal":
-            self.write(f"bot → {self._where(args.get('channel_id', ''))}: a file ({args.get('initial_comment', '')})")
+            files = args.get("files") or []
+            for file in json.loads(files) if isinstance(files, str) else files:
+                saved = self._save_file(self.standin.state.uploads.get(file.get("id"), {}))
+                comment = args.get("initial_comment", "")
+                self.write(f"── bot → {self._where(args.get('channel_id', ''))}: a file"
+                           + (f" ({comment})" if comment else ""))
+                self.write(f"saved to {saved}" if saved else "(the file was empty)")
+
+    def _save_file(self, upload: dict[str, Any]) -> Path | None:
+        """The uploaded bytes, kept under the file's own name; a later file of the same name
+        gets a number rather than replacing the earlier one."""
+        content: bytes = upload.get("content") or b""
+        if not content:
+            return None
+        name = Path(str(upload.get("filename") or "file")).name or "file"
+        self.files.mkdir(parents=True, exist_ok=True)
+        path, n = self.files / name, 1
+        while path.exists():
+            n += 1
+            path = self.files / f"{Path(name).stem}-{n}{Path(name).suffix}"
+        path.write_bytes(content)
+        return path
 
     def _print_block(self, title: str, blocks: list[dict[str, Any]], *, fallback: str = "",
                      container: dict[str, Any] | None = None) -> None:
@@ -247,7 +348,15 @@ class Shell:
         label = (block or {}).get("label", {}).get("text") or element_label(element)
         optional = " (optional, Enter to skip)" if (block or {}).get("optional") else ""
         kind = element["type"]
-        initial = element.get("initial_value") or element.get("initial_date") or element.get("initial_user")
+        initial = (element.get("initial_value") or element.get("initial_date") or element.get("initial_time")
+                   or element.get("initial_user") or element.get("initial_conversation")
+                   or element.get("initial_channel"))
+        if kind == "multi_users_select" and element.get("initial_users"):
+            # Prefilled people (everyone going, in "Record who came") are kept on Enter, by name.
+            initial = ", ".join(self._user_name(u) for u in element["initial_users"])
+        if kind == "datetimepicker" and element.get("initial_date_time"):
+            # Slack prefills it with epoch seconds; shown and typed as a time in the network's zone.
+            initial = f"{datetime.fromtimestamp(element['initial_date_time'], self.runtime.settings.tz):%Y-%m-%d %H:%M}"
         hint = {"datepicker": " [YYYY-MM-DD]", "timepicker": " [HH:MM]", "users_select": " [name]",
                 "multi_users_select": " [names, comma separated]", "number_input": " [number]",
                 "datetimepicker": " [YYYY-MM-DD HH:MM]"}.get(kind, "")
@@ -273,9 +382,9 @@ class Shell:
             if kind in ("checkboxes", "multi_static_select"):
                 return picked
             return picked[0] if picked else None
-        answer = self.read(f"  {label}{hint}{optional}{default}> ").strip()
-        if not answer and initial:
-            return initial
+        if kind in ("conversations_select", "channels_select"):
+            return self._ask_channel(f"  {label}{optional}", initial)
+        answer = self.read(f"  {label}{hint}{optional}{default}> ").strip() or initial or ""
         if kind == "users_select":
             return self._user_id_for(answer) if answer else None
         if kind == "multi_users_select":
@@ -287,6 +396,20 @@ class Shell:
             except ValueError:
                 return None
         return answer
+
+    def _ask_channel(self, title: str, initial: str | None) -> str | None:
+        """A conversations select: the stand-in's channels by name (a typed id works too)."""
+        channels = sorted((name, channel) for channel, name in self.standin.state.channel_names.items())
+        self.write(title)
+        for i, (name, channel) in enumerate(channels, 1):
+            self.write(f"    {i}. #{name} ({channel})")
+        kept = f" (Enter keeps: #{self.standin.state.channel_names.get(initial, initial)})" if initial else ""
+        answer = self.read(f"  choose (number, #name or channel id){kept}> ").strip()
+        if not answer:
+            return initial
+        picked = _numbered([{"value": channel} for _, channel in channels], answer)
+        by_name = [channel for name, channel in channels if name == answer.lstrip("#").lower()]
+        return picked[0]["value"] if picked else by_name[0] if by_name else answer
 
     def _ask_external(self, element: dict[str, Any], block: dict[str, Any], title: str) -> Any:
         """An external select: what is typed goes to the app (block_suggestion), then pick from its options."""
@@ -347,14 +470,15 @@ class Shell:
 
     def _where(self, channel: str) -> str:
         if channel == self.runtime.settings.network_channel:
-            return "#technicians (network channel)"
+            return f"#{NETWORK_CHANNEL_NAME} (network channel)"
         if channel.startswith("D"):
             return f"DM to {self._user_name('U' + channel[1:])}"
         if channel.startswith(("U", "W")):
             # chat.postMessage to a user id lands in the DM with them.
             return f"DM to {self._user_name(channel)}"
         if channel.startswith("G"):
-            return "group DM"
+            people = [self._user_name(u) for u in self.standin.state.group_dms.get(channel, ()) if u != BOT_USER_ID]
+            return f"group DM with {', '.join(people)}" if people else "group DM"
         return f"#{channel}"
 
     def _last_ts(self, channel: str) -> str | None:
@@ -367,6 +491,7 @@ class Shell:
 
 
 SHELL_CHANNEL = "C0TECHNETS"
+NETWORK_CHANNEL_NAME = "technicians"
 
 
 def shell_settings(settings: Settings, role: Role, *, api_url: str) -> tuple[Settings, Persona]:
@@ -387,7 +512,7 @@ def stand_in_workspace(standin: SlackStandIn, settings: Settings) -> None:
     for persona in PERSONAS:
         standin.state.users[persona.user_id] = slack_user(persona)
     if settings.network_channel:
-        standin.add_channel(settings.network_channel)
+        standin.add_channel(settings.network_channel, name=NETWORK_CHANNEL_NAME)
 
 
 def _numbered(options: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:

@@ -56,6 +56,8 @@ class StandInState:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     # channel id -> whether the bot is a member
     channels: dict[str, bool] = field(default_factory=dict)
+    # channel id -> its name, for channels added with one (the shell lists them by name)
+    channel_names: dict[str, str] = field(default_factory=dict)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     home: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -136,8 +138,10 @@ class SlackStandIn:
         self.state.users[user_id] = user
         return user
 
-    def add_channel(self, channel_id: str, *, bot_is_member: bool = True) -> None:
+    def add_channel(self, channel_id: str, *, bot_is_member: bool = True, name: str | None = None) -> None:
         self.state.channels[channel_id] = bot_is_member
+        if name:
+            self.state.channel_names[channel_id] = name
 
     def response_url(self) -> str:
         return f"{self.base}/respond/{next(self._ids)}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,6 +68,13 @@ def cancel_pending(session: Session, *, kind: str, subject: str, occurrence: str
     if occurrence is not None:
         query = query.where(DueItem.occurrence == occurrence)
     return session.execute(query.values(status=CANCELLED), execution_options={"synchronize_session": False}).rowcount
+
+
+def next_due(session: Session, *, after: datetime, until: datetime) -> datetime | None:
+    """When the first pending row in (after, until] may be claimed, if one may: the local
+    shell moves its clock to each such moment in turn, so nothing is skipped as late."""
+    return session.scalar(select(func.min(DueItem.not_before)).where(
+        DueItem.status == PENDING, DueItem.not_before > after, DueItem.not_before <= until))
 
 
 def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, lease: timedelta = LEASE) -> list[Claimed]:

@@ -126,7 +126,7 @@ def technet(database_url: str, standin: SlackStandIn) -> Iterator[Harness]:
 
 
 @pytest.fixture
-def shell_for(database_url: str, standin: SlackStandIn) -> Iterator[Callable[..., Script]]:
+def shell_for(database_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator[Callable[..., Script]]:
     """`technet shell` as `role` with the demo data: shell_for(Role.MEMBER, "/tech help", ":quit") -> its Script."""
     runtimes: list[Runtime] = []
 
@@ -138,7 +138,8 @@ def shell_for(database_url: str, standin: SlackStandIn) -> Iterator[Callable[...
         load_demo_data(runtime.db, now=now())
         script = Script(*lines)
         script.runtime = runtime
-        Shell(runtime, create_app(runtime), standin, persona, read=script.read, write=script.output.append).run()
+        Shell(runtime, create_app(runtime), standin, persona, read=script.read, write=script.output.append,
+              files=tmp_path / "shell-files").run()
         return script
 
     yield start

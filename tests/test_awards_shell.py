@@ -53,5 +53,6 @@ def test_the_demo_award_cycles_are_added_once(db):  # type: ignore[no-untyped-de
     with db.reading() as session:
         cycles = awards.all_cycles(session, now())
         assert sorted((c.award_name, c.state) for c in cycles) == [
-            ("Outstanding Contribution", awards.CLOSED), ("Technician of the Year", awards.OPEN)]
+            ("Outstanding Contribution", awards.CLOSED), ("Papin Prize for sustainability", awards.UPCOMING),
+            ("Technician of the Year", awards.OPEN)]
         assert [c.title for c in awards.open_cycles(session, now())] == [f"Technician of the Year {now().year}"]

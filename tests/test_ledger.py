@@ -217,3 +217,20 @@ def test_two_app_instances_sharing_a_database_post_each_item_once(technet: Harne
         second.close()
     texts = sorted(c.args["text"] for c in standin.calls_to("chat.postMessage"))
     assert texts == sorted(f"post {n}" for n in range(20))
+
+
+def test_next_due_is_the_first_pending_row_in_the_window(db: Database):
+    """What the shell's :later steps its clock to: pending rows only, after the start, up to the end."""
+    add_post(db, "past", due_at=T0 - timedelta(hours=1))
+    add_post(db, "soon", due_at=T0 + timedelta(hours=2))
+    add_post(db, "later", due_at=T0 + timedelta(hours=5))
+    add_post(db, "done", due_at=T0 + timedelta(hours=1))
+    with db.transaction() as session:
+        done = ledger.find(session, "test.post", "s", "done")
+        assert done is not None
+        done.status = ledger.DONE
+    with db.reading() as session:
+        assert ledger.next_due(session, after=T0, until=T0 + timedelta(hours=6)) == T0 + timedelta(hours=2)
+        assert ledger.next_due(session, after=T0 + timedelta(hours=2), until=T0 + timedelta(hours=6)) == \
+            T0 + timedelta(hours=5)
+        assert ledger.next_due(session, after=T0, until=T0 + timedelta(hours=1)) is None
