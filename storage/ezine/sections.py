@@ -74,13 +74,14 @@ def _refresh_news(session: Session, ctx: Context, frozen: list[Item]) -> tuple[l
     """Organisers' corrections are theirs to make (an edit is an approval); a rejected item is dropped.
     News approved after the freeze waits for the next issue, as it always has."""
     waiting = {n.id: n for n in news.waiting_for_issue(session)}
-    items, changes = [], []
+    items: list[Item] = []
+    changes: list[Change] = []
     for item in frozen:
-        now = waiting.get(int(item["id"]))
-        if now is None:
+        current = waiting.get(int(item["id"]))
+        if current is None:
             changes.append(Change("news", str(item["title"]), "is no longer approved: left out"))
             continue
-        fresh = _news_item(now)
+        fresh = _news_item(current)
         if _differs(item, fresh, ("title", "body", "link", "category_label")):
             changes.append(Change("news", fresh["title"], "was corrected by an organiser"))
         items.append(fresh)
@@ -125,7 +126,8 @@ def _refresh_spotlight(session: Session, ctx: Context, frozen: list[Item]) -> tu
     """The member's consent counts, not the approval: one who left the spotlight is dropped. Their
     own words changed since the freeze (a bio, a job title) are asked about again."""
     candidates = {m.id: m for m in profiles.spotlight_candidates(session)}
-    items, changes = [], []
+    items: list[Item] = []
+    changes: list[Change] = []
     for item in frozen:
         member = candidates.get(int(item["member_id"]))
         if member is None:
@@ -157,7 +159,8 @@ def _refresh_events(session: Session, ctx: Context, frozen: list[Item]) -> tuple
     """Each approved event as it stands: moved, renamed or fuller; a cancelled one stays, marked
     cancelled (readers may have planned on it; `when` says so, for override templates too) and
     without its Going button; one whose RSVPs closed is dropped. New events wait."""
-    items, changes = [], []
+    items: list[Item] = []
+    changes: list[Change] = []
     for item in frozen:
         try:
             info = events.get_event(session, int(item["id"]))
@@ -199,16 +202,18 @@ def _refresh_opportunities(session: Session, ctx: Context,
                            frozen: list[Item]) -> tuple[list[Item], list[Change]]:
     """Each approved opportunity as the catalogue has it now; gone or closed by the issue's day, dropped."""
     today = ctx.period.due_local.date()
-    items, changes = [], []
+    items: list[Item] = []
+    changes: list[Change] = []
     for item in frozen:
+        current: opportunities.OpportunityInfo | None
         try:
-            now = opportunities.get_opportunity(session, int(item["id"]))
+            current = opportunities.get_opportunity(session, int(item["id"]))
         except NotFound:
-            now = None
-        if now is None or now.deadline is None or now.deadline < today:
+            current = None
+        if current is None or current.deadline is None or current.deadline < today:
             changes.append(Change("opportunities", str(item["title"]), "is no longer open: left out"))
             continue
-        fresh = _opportunity_item(now)
+        fresh = _opportunity_item(current)
         if _differs(item, fresh, ("deadline_label",)):
             changes.append(Change("opportunities", fresh["title"], f"now closes {fresh['deadline_label']}"))
         items.append(fresh)
@@ -240,7 +245,8 @@ def _refresh_awards(session: Session, ctx: Context, frozen: list[Item]) -> tuple
     still_open = {c.title: c for c in awards.open_cycles(session, ctx.period.due)}
     winners = {item["title"]: item for item in (_winner_item(w) for w in awards.announced_winners(
         session, ctx.period.start, ctx.period.due))}
-    items, changes = [], []
+    items: list[Item] = []
+    changes: list[Change] = []
     for item in frozen:
         title = str(item["title"])
         if item["kind"] == "winner":
@@ -372,7 +378,8 @@ def refreshed(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> 
         return Refreshed(compile_issue(session, at, now=now))
     ctx = Context(at, now)
     frozen = {s["key"]: s["items"] for s in issue.content.get("sections", [])}
-    found, changes = [], []
+    found: list[tuple[Section, list[Item]]] = []
+    changes: list[Change] = []
     for section in SECTIONS:
         items, changed = section.refresh(session, ctx, [dict(item) for item in frozen.get(section.key, [])])
         found.append((section, items))
