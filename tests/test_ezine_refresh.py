@@ -8,9 +8,11 @@ reads what the Slack stand-in received.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from freezegun import freeze_time
 
 from bot import ids
@@ -18,8 +20,10 @@ from bot.standin import Call
 from storage import awards, events, ezine, members, news, profiles
 from storage.awards import NominationForm
 from storage.members import Actor, RoleGrants
-from tests.harness import ORGANISER, Harness, all_text, buttons
-from tests.test_ezine_slack import ASK, DUE, PERIOD, T0, actors, approved_news, channel_posts, dms_to, tick
+from tests.harness import ORGANISER, Harness, all_text, buttons, settings_for
+from tests.test_ezine_slack import (
+    ASK, DUE, PERIOD, T0, FlakyStandIn, actors, approved_news, channel_posts, dms_to, tick,
+)
 
 APPROVED_AT = ASK + timedelta(hours=1)
 CHANGED_AT = ASK + timedelta(hours=2)
@@ -290,3 +294,33 @@ def test_a_member_who_changes_their_profile_after_approval_is_asked_about_again(
     [_, again] = requests_to(technet, ORGANISER)
     assert "changed their profile" in all_text(again.blocks())
     assert "Ask me about &lt;!channel&gt; anything." in all_text(dms_to(technet, ORGANISER)[-2].blocks())
+
+
+@pytest.fixture
+def flaky_slack(database_url: str) -> Iterator[tuple[Harness, FlakyStandIn]]:
+    with FlakyStandIn() as standin:
+        harness = Harness(settings_for(standin, database_url), standin)
+        yield harness, standin
+        harness.close()
+
+
+def test_asking_again_that_fails_half_way_finishes_asking_on_the_retry_and_posts_nothing(
+        flaky_slack: tuple[Harness, FlakyStandIn]):
+    technet, slack = flaky_slack
+    cycle_id = cycle_with_a_nominee(technet)
+    approve(technet)
+    announce_winner(technet, cycle_id)
+    sent = len([c for c in dms_to(technet, ORGANISER) if c.result.get("ok")])
+    # The new issue reaches the organiser; the request under it fails (the client's retries too).
+    slack.fail_post(ORGANISER, after=sent + 1, status=500, times=3)
+    assert tick(technet, DUE).retried == 1
+    assert [c for c in requests_to(technet, ORGANISER) if c.result.get("ok")] == requests_to(technet, ORGANISER)[:1]
+    assert tick(technet, DUE + timedelta(minutes=1)).skipped == 1
+    asked = [c for c in requests_to(technet, ORGANISER) if c.result.get("ok")]
+    assert len(asked) == 2  # the first request, and the one asking again
+    assert "changed after it was approved" in all_text(asked[-1].blocks())
+    assert tick(technet, DUE + timedelta(minutes=10)).done == 0
+    assert ezine_posts(technet) == []
+    with technet.db.reading() as session:
+        info = ezine.get(session, PERIOD)
+    assert info.decision == ezine.CHANGED and [u for u, _, _ in info.approval_messages] == [ORGANISER]
