@@ -218,7 +218,8 @@ def test_a_winner_announced_after_approval_is_put_to_the_organisers_again_and_po
     assert tick(technet, DUE).skipped == 1
     assert ezine_posts(technet) == []
     # The old request's buttons are retired; the new request shows the new issue and says why.
-    retired = [c.args for c in technet.standin.calls_to("chat.update") if c.args["ts"] == first_request.result["ts"]][-1]
+    updates = technet.standin.calls_to("chat.update")
+    retired = [c.args for c in updates if c.args["ts"] == first_request.result["ts"]][-1]
     assert "changed after it was approved" in all_text(retired) and not buttons(retired["blocks"], ids.EZINE_APPROVE)
     [_, again] = requests_to(technet, ORGANISER)
     assert "New since then: “Technician of the Year 2026” winner announced since: Ben Baker" in all_text(again.blocks())
@@ -298,7 +299,8 @@ def test_a_member_who_changes_their_profile_after_approval_is_asked_about_again(
 
 @pytest.fixture
 def flaky_slack(database_url: str) -> Iterator[tuple[Harness, FlakyStandIn]]:
-    with FlakyStandIn() as standin:
+    standin = FlakyStandIn()
+    with standin:
         harness = Harness(settings_for(standin, database_url), standin)
         yield harness, standin
         harness.close()
