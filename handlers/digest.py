@@ -129,6 +129,8 @@ def _changes_note(preview: digest.Preview) -> list[str]:
     updated = [c.note for c in preview.changes if not c.asks]
     new = [c.note for c in preview.changes if c.asks]
     note = []
+    if preview.info.decision == ezine.CHANGED:
+        note.append("It changed after it was approved: it waits for an organiser to approve it again.")
     if updated:
         note.append(f"Updated since it was sent for approval: {escape(_listed(updated))}.")
     if new and preview.info.decision == ezine.APPROVED:

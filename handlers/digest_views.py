@@ -11,6 +11,7 @@ from slack_sdk.models.views import View
 from bot import blocks, ids
 from bot.mrkdwn import escape
 from storage import ezine
+from storage.clock import now
 from storage.ezine import Archived, IssueInfo
 
 
@@ -25,7 +26,9 @@ def decision_text(info: IssueInfo, tz: tzinfo, *, post_unapproved: bool) -> str:
     if info.status in (ezine.SKIPPED, ezine.EMPTY):
         return f"Not posted ({info.status})."
     if info.decision == ezine.APPROVED:
-        return f":white_check_mark: Approved by <@{info.decided_by}>: it goes out on time."
+        # Approved after its time (it was asked about again): it goes out at the next tick.
+        soon = "now" if info.due_at <= now() else "on time"
+        return f":white_check_mark: Approved by <@{info.decided_by}>: it goes out {soon}."
     if info.decision == ezine.HELD:
         return f":double_vertical_bar: Held by <@{info.decided_by}>: it will not be posted unless someone approves it."
     if info.decision == ezine.CHANGED:

@@ -228,9 +228,14 @@ def test_a_winner_announced_after_approval_is_put_to_the_organisers_again_and_po
     assert "congratulations to *Ben Baker*" in shown and "open for nominations" not in shown
     with technet.db.reading() as session:
         assert ezine.get(session, PERIOD).decision == ezine.CHANGED
+    with freeze_time(DUE + timedelta(minutes=30)):
+        reply = technet.command(ORGANISER, "digest preview")
+    assert "it waits for an organiser to approve it again" in reply.text and "Ben Baker" in reply.text
     # Approving it now posts it at the next tick, and once.
     with freeze_time(DUE + timedelta(hours=1)):
         technet.action(ORGANISER, ids.EZINE_APPROVE, PERIOD)
+    decided = [c.args for c in technet.standin.calls_to("chat.update") if c.args["ts"] == again.result["ts"]][-1]
+    assert "Approved by <@U0ORGANISE>: it goes out now." in all_text(decided)
     assert tick(technet, DUE + timedelta(hours=1, minutes=1)).done == 1
     assert posted(technet)
     text = posted_text(technet)
