@@ -20,7 +20,7 @@ from bot.standin import Call
 from storage import awards, events, ezine, members, news, profiles
 from storage.awards import NominationForm
 from storage.members import Actor, RoleGrants
-from tests.harness import ORGANISER, Harness, all_text, buttons, settings_for
+from tests.harness import NETWORK_CHANNEL, ORGANISER, Harness, all_text, buttons, settings_for
 from tests.test_ezine_slack import (
     ASK, DUE, PERIOD, T0, FlakyStandIn, actors, approved_news, channel_posts, dms_to, tick,
 )
@@ -331,3 +331,15 @@ def test_asking_again_that_fails_half_way_finishes_asking_on_the_retry_and_posts
     with technet.db.reading() as session:
         info = ezine.get(session, PERIOD)
     assert info.decision == ezine.CHANGED and [u for u, _, _ in info.approval_messages] == [ORGANISER]
+
+
+def test_preview_while_an_issue_is_half_posted_shows_the_issue_being_posted(flaky_slack: tuple[Harness, FlakyStandIn]):
+    technet, slack = flaky_slack
+    titles = approved_news(technet, 40)
+    approve(technet)
+    slack.fail_post(NETWORK_CHANNEL, after=1, status=500, times=3)
+    assert tick(technet, DUE).retried == 1
+    with freeze_time(DUE + timedelta(seconds=10)):
+        reply = technet.command(ORGANISER, "digest preview")
+    # Its news is published already; the preview still shows it, as the rest of the issue goes out.
+    assert f"*{titles[0]}*" in reply.text and "Updated since" not in reply.text

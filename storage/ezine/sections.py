@@ -376,6 +376,9 @@ def refreshed(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> 
     at = Period(issue.period, issue.period_start, issue.due_at, tz)
     if issue.content is None:
         return Refreshed(compile_issue(session, at, now=now))
+    if issue.messages:
+        # Posting has begun: what goes out is planned, message by message (and its news is published).
+        return Refreshed(dict(issue.content))
     ctx = Context(at, now)
     frozen = {s["key"]: s["items"] for s in issue.content.get("sections", [])}
     found: list[tuple[Section, list[Item]]] = []
