@@ -367,6 +367,9 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
             if preview.rendered is None:
                 raise Refused(f"the e-zine due {preview.info.period} has nothing in it yet")
             if args.action == "preview":
+                for change in preview.changes:
+                    again = " (new to the organisers: an approved issue is put to them again)" if change.asks else ""
+                    print(f"technet: changed since it was sent for approval: {change.note}{again}", file=sys.stderr)
                 for text, message in preview.rendered.messages:
                     print(f"── {text}")
                     print(render_blocks(message, container={}).text)

@@ -147,7 +147,8 @@ def _item_blocks(env: Environment, key: str, items: list[dict[str, Any]], issue:
     for item in items:
         item = {**item, "slack_link": _slack_link(item.get("link"))}
         text = template.render(item=item, issue=issue).strip()
-        accessory = _rsvp_button(item) if key == "events" else None
+        # A cancelled event stays in the issue, marked, but takes no replies.
+        accessory = _rsvp_button(item) if key == "events" and not item.get("cancelled") else None
         groups.append([blocks.section(text, accessory=accessory)])
     return groups
 
@@ -277,8 +278,15 @@ def deliver_approval(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
     if empty:
         tell_organisers(runtime, _say(runtime, "ezine_nothing.md.j2", when=_when(runtime, info.due_at)))
         return "empty"
+    _ask(runtime, info, issue, when=_when(runtime, info.due_at))
+    return "asked"
+
+
+def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when: str,
+         changes: tuple[ezine.Change, ...] = ()) -> None:
+    """The issue and the approval buttons, by DM, to each organiser not asked yet."""
     rendered, warning = render_safely(runtime, issue, info.intro)
-    _warn_once(runtime, period, warning)
+    _warn_once(runtime, info.period, warning)
     from handlers import digest_views  # noqa: PLC0415 - handlers/ imports bot.runtime, which imports digests/
 
     asked = {user for user, _, _ in info.approval_messages}
@@ -287,13 +295,35 @@ def deliver_approval(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
             continue  # a retried run: this organiser has their request already
         for text, message_blocks in rendered.messages:
             runtime.client.chat_postMessage(channel=user_id, text=text, blocks=message_blocks, unfurl_links=False)
-        request = digest_views.approval_blocks(info, when=_when(runtime, info.due_at), tz=tz,
-                                               post_unapproved=runtime.settings.digest_post_unapproved)
+        request = digest_views.approval_blocks(info, when=when, tz=runtime.settings.tz,
+                                               post_unapproved=runtime.settings.digest_post_unapproved,
+                                               changes=[c.note for c in changes if c.asks])
         posted = runtime.client.chat_postMessage(channel=user_id, text="The e-zine needs your approval",
                                                  blocks=blocks.to_dicts(request))
         with runtime.db.transaction() as session:
-            ezine.approval_sent(session, period, user_id, str(posted["channel"]), str(posted["ts"]))
-    return "asked"
+            ezine.approval_sent(session, info.period, user_id, str(posted["channel"]), str(posted["ts"]))
+
+
+def _answer_by(runtime: Runtime, info: ezine.IssueInfo, now: datetime) -> datetime:
+    """How long an issue asked about again waits for an answer: as late as it may still go out."""
+    return max(now, info.due_at + runtime.settings.digest_grace)
+
+
+def _ask_again(runtime: Runtime, info: ezine.IssueInfo, fresh: ezine.Refreshed, now: datetime) -> None:
+    """The approved issue changed in a way the organisers have not seen: ask them again, then stop."""
+    answer_by = _answer_by(runtime, info, now)
+    with runtime.db.transaction() as session:
+        info, earlier = ezine.ask_again(session, info.period, fresh.content, now=now, answer_by=answer_by)
+    for _, channel, ts in earlier:
+        # Their buttons would approve an issue that is no longer the one shown above them.
+        try:
+            runtime.client.chat_update(channel=channel, ts=ts, text="The e-zine changed after it was approved",
+                                       blocks=blocks.to_dicts([blocks.context(
+                                           "The e-zine changed after it was approved: a new request follows.")]))
+        except SlackApiError as e:
+            log.warning("could not retire an e-zine approval request (%s)", e.response.get("error"))
+    _ask(runtime, info, fresh.content, when=_when(runtime, answer_by), changes=fresh.changes)
+    raise Skip("it changed after approval; the organisers are asked again")
 
 
 # The issue --------------------------------------------------------------------------------
@@ -327,11 +357,28 @@ def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: 
             _stop(runtime, period, ezine.SKIPPED, _say(
                 runtime, "ezine_skipped.md.j2", period=period, when=_when(runtime, info.due_at),
                 reason="nobody approved it, and TECHNET_DIGEST_POST_UNAPPROVED says to hold it then"))
+        if info.decision == ezine.CHANGED:
+            if not ezine.is_answer_by(claim.occurrence):
+                # A retried run of the one that asked: finish asking, and wait for the answer.
+                with runtime.db.reading() as session:
+                    asked_about = ezine.content_for(session, period, settings.tz, now=now)
+                _ask(runtime, info, asked_about, when=_when(runtime, _answer_by(runtime, info, now)))
+                raise Skip("it changed after approval; waiting for the organisers' answer")
+            if not settings.digest_post_unapproved:
+                _stop(runtime, period, ezine.SKIPPED, _say(
+                    runtime, "ezine_skipped.md.j2", period=period, when=_when(runtime, info.due_at),
+                    reason="it changed after it was approved, nobody approved it again, and "
+                           "TECHNET_DIGEST_POST_UNAPPROVED says to hold it then"))
     channel = channel_of(runtime)
     if channel is None:
         raise Skip("no channel for the e-zine: set TECHNET_DIGEST_CHANNEL or TECHNET_NETWORK_CHANNEL")
+    # What was frozen for approval, brought up to date: the posted issue never contradicts the store.
+    with runtime.db.reading() as session:
+        fresh = ezine.refreshed(session, period, settings.tz, now=now)
+    if not publishing and info.decision == ezine.APPROVED and fresh.asks:
+        _ask_again(runtime, info, fresh, now)
     with runtime.db.transaction() as session:
-        issue = ezine.freeze(session, period, settings.tz, now=now)
+        issue = ezine.keep(session, period, fresh.content, now=now)
     if ezine.is_empty(issue):
         _stop(runtime, period, ezine.EMPTY, None, reason="nothing to put in it this time")
     rendered, warning = render_safely(runtime, issue, info.intro)
@@ -406,19 +453,22 @@ class Preview:
     issue: dict[str, Any]
     rendered: Rendered | None
     warning: str | None
+    # How it differs from what was frozen for the organisers' approval.
+    changes: tuple[ezine.Change, ...] = ()
 
 
 def preview(runtime: Runtime, now: datetime, *, strict: bool = False, period: str | None = None) -> Preview:
-    """The next issue as it would be posted now (its frozen content once approval was asked)."""
+    """The next issue as it would be posted now: what was frozen for approval, refreshed from the store."""
     info = next_issue(runtime, now) if period is None else _get(runtime, period)
     with runtime.db.reading() as session:
-        issue = ezine.content_for(session, info.period, runtime.settings.tz, now=now)
+        fresh = ezine.refreshed(session, info.period, runtime.settings.tz, now=now)
+    issue = fresh.content
     if ezine.is_empty(issue):
-        return Preview(info, issue, None, None)
+        return Preview(info, issue, None, None, fresh.changes)
     if strict:
-        return Preview(info, issue, render_strict(runtime, issue, info.intro), None)
+        return Preview(info, issue, render_strict(runtime, issue, info.intro), None, fresh.changes)
     rendered, warning = render_safely(runtime, issue, info.intro)
-    return Preview(info, issue, rendered, warning)
+    return Preview(info, issue, rendered, warning, fresh.changes)
 
 
 def _get(runtime: Runtime, period: str) -> ezine.IssueInfo:

@@ -117,10 +117,34 @@ def _preview_first(runtime: Runtime) -> dict[str, Any]:
     text, first = preview.rendered.messages[0]
     count = len(preview.rendered.messages)
     note = [f"Preview of the e-zine due {when}: {count} message{'s' if count != 1 else ''}, only you see this."]
+    note += _changes_note(preview)
     if preview.warning:
         note.append(f":warning: the template override is broken ({escape(preview.warning)}); the shipped one is used.")
     return {"response_type": "ephemeral", "text": text,
             "blocks": [blocks.context(*note).to_dict(), *first][: blocks.MESSAGE_BLOCK_LIMIT]}
+
+
+def _changes_note(preview: digest.Preview) -> list[str]:
+    """What changed in the store since the issue was frozen for approval (the preview shows it already)."""
+    updated = [c.note for c in preview.changes if not c.asks]
+    new = [c.note for c in preview.changes if c.asks]
+    note = []
+    if preview.info.decision == ezine.CHANGED:
+        note.append("It changed after it was approved: it waits for an organiser to approve it again.")
+    if updated:
+        note.append(f"Updated since it was sent for approval: {escape(_listed(updated))}.")
+    if new and preview.info.decision == ezine.APPROVED:
+        note.append(f":warning: New since it was approved, so organisers are asked again before it goes out: "
+                    f"{escape(_listed(new))}.")
+    elif new:
+        note.append(f"New since it was sent for approval: {escape(_listed(new))}.")
+    return note
+
+
+def _listed(notes: list[str], most: int = 6) -> str:
+    # A context element holds 2,000 characters: a long list is cut, and says so.
+    shown = "; ".join(notes[:most])
+    return shown if len(notes) <= most else f"{shown}; and {len(notes) - most} more"
 
 
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:

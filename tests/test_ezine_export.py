@@ -165,3 +165,32 @@ def test_nothing_to_export_and_missing_arguments_say_so(cli_env: Harness, tmp_pa
         assert main(["digest", "export", "--html", str(tmp_path / "x.html"), "--issue", "2001-01-01"]) == 2
     err = capsys.readouterr().err
     assert "export needs --html PATH" in err and "No posted e-zine for 2001-01-01" in err
+
+
+def test_preview_and_export_show_the_approved_issue_as_it_would_be_posted_now(
+        cli_env: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from storage import awards, events
+    from tests.test_ezine_refresh import CHANGED_AT, approve, event, organiser
+
+    workshop = event(cli_env, "Soldering workshop", DUE + timedelta(days=3))
+    orla = organiser(cli_env)
+    with cli_env.db.transaction() as session:
+        cycle = awards.open_cycle(session, orla, name="Technician of the Year", label="2026",
+                                  closes_at=DUE + timedelta(days=14), now=T0, default_panel=["U0CHAIR001"])
+    approve(cli_env)
+    with cli_env.db.transaction() as session:
+        events.cancel_event(session, orla, workshop, reason=None, now=CHANGED_AT)
+        awards.close_cycle(session, orla, cycle.id, now=CHANGED_AT)
+    out = tmp_path / "next.html"
+    with freeze_time(CHANGED_AT + timedelta(minutes=5)):
+        assert main(["digest", "preview"]) == 0
+        assert main(["digest", "export", "--html", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "changed since it was sent for approval: “Soldering workshop” was cancelled" in printed.err
+    assert "“Technician of the Year 2026” closed for nominations" in printed.err
+    assert "Cancelled" in printed.out and "is closed for nominations" in printed.out
+    html = out.read_text(encoding="utf-8")
+    parse(html)
+    assert "Soldering workshop</strong> · Cancelled" in html
+    assert "<strong>Technician of the Year 2026</strong> is closed for nominations." in html
+    assert "open for nominations" not in html

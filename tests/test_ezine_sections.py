@@ -144,3 +144,36 @@ def test_events_in_the_posted_issue_have_the_events_features_going_button(techne
     assert [c for c in technet.standin.calls_to("chat.update") if c.args.get("ts") == post.result["ts"]] == []
     with technet.db.reading() as session:
         assert ezine.get(session, PERIOD).status == ezine.POSTED
+
+
+def test_refreshing_a_frozen_issue_applies_facts_and_names_each_change(db: Database):
+    """storage.ezine.refreshed: a moved deadline and a renamed event are applied without asking again."""
+    organiser = actor(db, ORGANISER, "Orla")
+    rules = events.ReminderRules()
+    with db.transaction() as session:
+        course = opportunities.save_opportunity(session, None, opportunities.OpportunityForm(
+            title="Soon", kind="course", description="A course.", deadline=(DUE + timedelta(days=10)).date()),
+            now=T0, tz=LONDON)
+        workshop = events.create_event(session, organiser, events.EventForm(
+            title="Soldering", kind="workshop", starts_at=DUE + timedelta(days=3),
+            ends_at=DUE + timedelta(days=3, hours=2), location="B12"), now=T0, tz="Europe/London", rules=rules)[0]
+        info = ezine.plan(session, SCHEDULE, now=T0, approval_lead=timedelta(days=1))
+        ezine.freeze(session, info.period, LONDON, now=T0)
+    with db.transaction() as session:
+        opportunities.save_opportunity(session, None, opportunities.OpportunityForm(
+            title="Soon", kind="course", description="A course.", deadline=(DUE + timedelta(days=12)).date()),
+            now=T0, tz=LONDON, opportunity_id=course.id)
+        events.edit_event(session, organiser, workshop.id, events.EventForm(
+            title="Soldering for beginners", kind="workshop", starts_at=DUE + timedelta(days=3),
+            ends_at=DUE + timedelta(days=3, hours=2), location="B12"), now=T0, rules=rules)
+    with db.reading() as session:
+        fresh = ezine.refreshed(session, PERIOD, LONDON, now=T0)
+    found = {s["key"]: s["items"] for s in fresh.content["sections"]}
+    assert found["opportunities"][0]["deadline_label"] == "Sat 19 Dec"
+    assert found["events"][0]["title"] == "Soldering for beginners"
+    assert [(c.note, c.asks) for c in fresh.changes] == [
+        ("“Soldering for beginners” was renamed by its organiser", False), ("“Soon” now closes Sat 19 Dec", False)]
+    assert not fresh.asks
+    with db.reading() as session:
+        # Reading only: the frozen issue is as it was until the posting keeps the refreshed one.
+        assert ezine.content_for(session, PERIOD, LONDON, now=T0) != fresh.content

@@ -15,20 +15,22 @@ everything public below.
 """
 
 from storage.ezine.issues import (
-    APPROVAL, APPROVED, AWAITING, EMPTY, F_INTRO, HELD, INTRO_LIMIT, ISSUE, PLANNED, POSTED, POSTING, PUBLISH_SUFFIX,
-    SKIPPED, SUBJECT, IssueInfo, Period, Schedule, approval_sent, decide, get, is_publish, mark, next_issue,
-    period_of, period_of_occurrence, plan, publish_now, set_intro, warn,
+    APPROVAL, APPROVED, AWAITING, CHANGED, EMPTY, F_INTRO, HELD, INTRO_LIMIT, ISSUE, PLANNED, POSTED, POSTING,
+    PUBLISH_SUFFIX, SKIPPED, SUBJECT, IssueInfo, Period, Schedule, approval_sent, ask_again, decide, get,
+    is_answer_by, is_publish, mark, next_issue, period_of, period_of_occurrence, plan, publish_now, set_intro, warn,
 )
 from storage.ezine.posting import (
     MESSAGE_LEASE, Archived, PlannedMessage, archive, archived_content, archived_html, begin_posting,
     claim_next_message, finish, first_message_ts, message_posted, release_message,
 )
 from storage.ezine.sections import (
-    SECTIONS, Collect, Context, Section, compile_issue, content_for, freeze, is_empty, item_count, refreeze,
+    SECTIONS, Change, Collect, Context, Refresh, Refreshed, Section, compile_issue, content_for, freeze, is_empty,
+    item_count, keep, refreeze, refreshed,
 )
 
 __all__ = [
-    "APPROVAL", "APPROVED", "AWAITING", "EMPTY", "F_INTRO", "HELD", "INTRO_LIMIT", "ISSUE", "MESSAGE_LEASE", "PLANNED",
+    "APPROVAL", "APPROVED", "AWAITING", "CHANGED", "Change", "Refresh", "Refreshed", "ask_again", "is_answer_by",
+    "keep", "refreshed", "EMPTY", "F_INTRO", "HELD", "INTRO_LIMIT", "ISSUE", "MESSAGE_LEASE", "PLANNED",
     "POSTED", "POSTING", "PUBLISH_SUFFIX", "SECTIONS", "SKIPPED", "SUBJECT", "Archived", "Collect", "Context",
     "IssueInfo", "Period", "PlannedMessage", "Schedule", "Section", "approval_sent", "archive", "archived_content",
     "archived_html", "begin_posting", "claim_next_message", "compile_issue", "content_for", "decide", "finish",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -21,10 +22,14 @@ ISSUE = "ezine.issue"
 APPROVAL = "ezine.approval"
 SUBJECT = "ezine"
 PUBLISH_SUFFIX = "/publish"
+# Issue rows beside the scheduled one: the answer-by time of an issue asked about again, and
+# the post that follows an approval given after the issue's time.
+ANSWER_SUFFIX = "/answer-by"
+APPROVED_SUFFIX = "/approved"
 # Issue states.
 PLANNED, AWAITING, POSTING, POSTED, SKIPPED, EMPTY = "planned", "awaiting", "posting", "posted", "skipped", "empty"
-# Organisers' decisions.
-APPROVED, HELD = "approved", "held"
+# Organisers' decisions; CHANGED: it was approved, then changed in a way they must see first.
+APPROVED, HELD, CHANGED = "approved", "held", "changed"
 INTRO_LIMIT = 1000
 F_INTRO = "ezine_intro"
 
@@ -193,8 +198,33 @@ def decide(session: Session, actor: Actor, period: str, decision: str, *, now: d
     _editable(issue)
     changed = issue.decision != decision
     issue.decision, issue.decided_by, issue.decided_at = decision, actor.slack_user_id, now
+    if changed and decision == APPROVED and issue.due_at <= now:
+        # Its time has passed while it waited for this answer (it was asked about again): it goes out now.
+        ledger.schedule(session, kind=ISSUE, subject=SUBJECT,
+                        occurrence=f"{period}{APPROVED_SUFFIX}/{now:%Y%m%dT%H%M%S%f}", due_at=now)
     session.flush()
     return issue_info(session, issue), changed
+
+
+def ask_again(session: Session, period: str, content: dict[str, Any], *, now: datetime,
+              answer_by: datetime) -> tuple[IssueInfo, list[tuple[str, str, str]]]:
+    """The approved issue changed in a way its organisers have not seen: it waits for a new decision.
+
+    `content` (the issue as it would go out now) becomes what they are asked about. Returns
+    the issue and the earlier requests (organiser, channel, ts), whose buttons no longer
+    stand for what would be posted. With no decision by `answer_by`, the rule for an
+    unanswered issue (TECHNET_DIGEST_POST_UNAPPROVED) applies then.
+    """
+    issue = get_issue(session, period)
+    _editable(issue)
+    earlier = [(str(u), str(c), str(t)) for u, c, t in issue.approval_messages or []]
+    issue.content, issue.compiled_at = content, now
+    issue.decision, issue.decided_by, issue.decided_at = CHANGED, None, now
+    issue.status, issue.approval_messages = AWAITING, []
+    ledger.schedule(session, kind=ISSUE, subject=SUBJECT, occurrence=f"{period}{ANSWER_SUFFIX}/{now:%Y%m%dT%H%M%S%f}",
+                    due_at=answer_by)
+    session.flush()
+    return issue_info(session, issue), earlier
 
 
 def set_intro(session: Session, actor: Actor, period: str, text: str, *, now: datetime) -> IssueInfo:
@@ -243,6 +273,10 @@ def period_of_occurrence(occurrence: str) -> str:
 
 def is_publish(occurrence: str) -> bool:
     return PUBLISH_SUFFIX + "/" in occurrence
+
+
+def is_answer_by(occurrence: str) -> bool:
+    return ANSWER_SUFFIX + "/" in occurrence
 
 
 def mark(session: Session, period: str, status: str) -> None:

@@ -1,5 +1,7 @@
 """An issue's content: each section collects plain data from one storage service; compiled once
-and frozen, so what organisers approve is what is posted."""
+and frozen for the organisers' approval, then refreshed from the store when it is posted, so the
+posted issue never contradicts the store (`refreshed`: which changes are applied as they are and
+which need the organisers' approval again)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import awards, events, members, news, opportunities, profiles
+from storage.errors import NotFound
 from storage.ezine.issues import POSTED, POSTING, Period, get_issue
 from storage.models import Member
 from storage.models.news import EzineIssue
@@ -27,7 +30,27 @@ class Context:
     now: datetime
 
 
-Collect = Callable[[Session, Context], list[dict[str, Any]]]
+Item = dict[str, Any]
+Collect = Callable[[Session, Context], list[Item]]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One way the store now differs from an item of the issue as it was frozen for approval."""
+
+    section: str
+    title: str
+    what: str
+    # Words or people the organisers have not seen: they approve the issue again before it goes out.
+    asks: bool = False
+
+    @property
+    def note(self) -> str:
+        return f"“{self.title}” {self.what}" if self.title else self.what
+
+
+# The frozen items of one section -> what goes out now, and how that differs.
+Refresh = Callable[[Session, Context, list[Item]], tuple[list[Item], list[Change]]]
 
 
 @dataclass(frozen=True)
@@ -35,12 +58,34 @@ class Section:
     key: str
     title: str
     collect: Collect
+    refresh: Refresh
 
 
-def _news(session: Session, ctx: Context) -> list[dict[str, Any]]:
-    return [{"id": n.id, "title": n.title, "body": n.body, "link": n.link, "category": n.category,
-             "category_label": n.category_label, "author_name": n.author_name, "author_user": n.author_user}
-            for n in news.waiting_for_issue(session)]
+def _news_item(n: news.NewsInfo) -> Item:
+    return {"id": n.id, "title": n.title, "body": n.body, "link": n.link, "category": n.category,
+            "category_label": n.category_label, "author_name": n.author_name, "author_user": n.author_user}
+
+
+def _news(session: Session, ctx: Context) -> list[Item]:
+    return [_news_item(n) for n in news.waiting_for_issue(session)]
+
+
+def _refresh_news(session: Session, ctx: Context, frozen: list[Item]) -> tuple[list[Item], list[Change]]:
+    """Organisers' corrections are theirs to make (an edit is an approval); a rejected item is dropped.
+    News approved after the freeze waits for the next issue, as it always has."""
+    waiting = {n.id: n for n in news.waiting_for_issue(session)}
+    items: list[Item] = []
+    changes: list[Change] = []
+    for item in frozen:
+        current = waiting.get(int(item["id"]))
+        if current is None:
+            changes.append(Change("news", str(item["title"]), "is no longer approved: left out"))
+            continue
+        fresh = _news_item(current)
+        if _differs(item, fresh, ("title", "body", "link", "category_label")):
+            changes.append(Change("news", fresh["title"], "was corrected by an organiser"))
+        items.append(fresh)
+    return items, changes
 
 
 def _local(moment: datetime, tz: ZoneInfo) -> str:
@@ -63,45 +108,166 @@ def _spotlight(session: Session, ctx: Context) -> list[dict[str, Any]]:
     last = {member_id: due for member_id, due in sorted(shown, key=lambda row: row[1])}
     never = datetime.min.replace(tzinfo=timezone.utc)
     chosen = min(candidates, key=lambda m: (times[m.id], last.get(m.id, never), m.name.casefold(), m.id))
+    return [_spotlight_item(session, chosen)]
+
+
+def _spotlight_item(session: Session, member: Member) -> Item:
     # What the member shows in the directory, and nothing more: the e-zine goes university-wide.
     public = members.Actor(member_id=-1, slack_user_id="", roles=frozenset())
-    card = profiles.card_for(session, public, chosen.slack_user_id)
-    return [{"member_id": card.member_id, "name": card.name, "job_title": card.job_title,
-             "department": card.department, "bio": card.bio, "skills": list(card.skills[:6])}]
+    card = profiles.card_for(session, public, member.slack_user_id)
+    return {"member_id": card.member_id, "name": card.name, "job_title": card.job_title,
+            "department": card.department, "bio": card.bio, "skills": list(card.skills[:6])}
+
+
+SPOTLIGHT_WORDS = ("name", "job_title", "department", "bio", "skills")
+
+
+def _refresh_spotlight(session: Session, ctx: Context, frozen: list[Item]) -> tuple[list[Item], list[Change]]:
+    """The member's consent counts, not the approval: one who left the spotlight is dropped. Their
+    own words changed since the freeze (a bio, a job title) are asked about again."""
+    candidates = {m.id: m for m in profiles.spotlight_candidates(session)}
+    items: list[Item] = []
+    changes: list[Change] = []
+    for item in frozen:
+        member = candidates.get(int(item["member_id"]))
+        if member is None:
+            changes.append(Change("spotlight", str(item["name"]), "left the spotlight: left out"))
+            continue
+        fresh = _spotlight_item(session, member)
+        if _differs(item, fresh, SPOTLIGHT_WORDS):
+            changes.append(Change("spotlight", fresh["name"], "changed their profile", asks=True))
+        items.append(fresh)
+    return items, changes
 
 
 def _events(session: Session, ctx: Context) -> list[dict[str, Any]]:
     """What is on before the next issue (storage/events/), with what the RSVP button needs."""
     until = ctx.period.due + (ctx.period.due - ctx.period.start)
-    result = []
-    for info in events.upcoming_events(session, ctx.period.due, until)[:8]:
-        if info.closed_reason(ctx.period.due) is not None:
+    return [_event_item(info, ctx) for info in events.upcoming_events(session, ctx.period.due, until)[:8]
+            if info.closed_reason(ctx.period.due) is None]
+
+
+def _event_item(info: events.EventInfo, ctx: Context) -> Item:
+    places = info.places_left
+    note = None if places is None else ("full: waitlist open" if places == 0 else f"{places} places left")
+    return {"id": info.id, "title": info.title, "kind_label": info.kind_label,
+            "when": _local(info.starts_at, ctx.period.tz), "location": info.location,
+            "online": bool(info.online_link), "capacity_note": note, "going": info.counts.going}
+
+
+def _refresh_events(session: Session, ctx: Context, frozen: list[Item]) -> tuple[list[Item], list[Change]]:
+    """Each approved event as it stands: moved, renamed or fuller; a cancelled one stays, marked
+    cancelled (readers may have planned on it; `when` says so, for override templates too) and
+    without its Going button; one whose RSVPs closed is dropped. New events wait."""
+    items: list[Item] = []
+    changes: list[Change] = []
+    for item in frozen:
+        try:
+            info = events.get_event(session, int(item["id"]))
+        except NotFound:
+            changes.append(Change("events", str(item["title"]), "was deleted: left out"))
             continue
-        places = info.places_left
-        note = None if places is None else ("full: waitlist open" if places == 0 else f"{places} places left")
-        result.append({"id": info.id, "title": info.title, "kind_label": info.kind_label,
-                       "when": _local(info.starts_at, ctx.period.tz), "location": info.location,
-                       "online": bool(info.online_link), "capacity_note": note, "going": info.counts.going})
-    return result
+        if info.cancelled:
+            if not item.get("cancelled"):
+                changes.append(Change("events", info.title, "was cancelled: shown cancelled"))
+            items.append({**_event_item(info, ctx), "when": "Cancelled", "location": None, "online": False,
+                          "capacity_note": None, "cancelled": True})
+            continue
+        if info.closed_reason(ctx.period.due) is not None:
+            changes.append(Change("events", info.title, "no longer takes replies: left out"))
+            continue
+        fresh = _event_item(info, ctx)
+        if _differs(item, fresh, ("when", "location", "online")):
+            changes.append(Change("events", info.title, f"moved: now {fresh['when']}"
+                                  f"{', ' + fresh['location'] if fresh['location'] else ''}"))
+        elif _differs(item, fresh, ("title", "kind_label")):
+            changes.append(Change("events", info.title, "was renamed by its organiser"))
+        items.append(fresh)
+    return items, changes
 
 
 def _opportunities(session: Session, ctx: Context) -> list[dict[str, Any]]:
     """Development opportunities whose deadline falls in the coming month (storage/opportunities/)."""
     today = ctx.period.due_local.date()
-    return [{"id": o.id, "title": o.title, "kind_label": o.kind_label, "provider": o.provider, "link": o.link,
-             "deadline_label": _day(o.deadline) if o.deadline else ""}
+    return [_opportunity_item(o)
             for o in opportunities.closing_soon(session, today=today, within_days=31, limit=6)]
+
+
+def _opportunity_item(o: opportunities.OpportunityInfo) -> Item:
+    return {"id": o.id, "title": o.title, "kind_label": o.kind_label, "provider": o.provider, "link": o.link,
+            "deadline_label": _day(o.deadline) if o.deadline else ""}
+
+
+def _refresh_opportunities(session: Session, ctx: Context,
+                           frozen: list[Item]) -> tuple[list[Item], list[Change]]:
+    """Each approved opportunity as the catalogue has it now; gone or closed by the issue's day, dropped."""
+    today = ctx.period.due_local.date()
+    items: list[Item] = []
+    changes: list[Change] = []
+    for item in frozen:
+        current: opportunities.OpportunityInfo | None
+        try:
+            current = opportunities.get_opportunity(session, int(item["id"]))
+        except NotFound:
+            current = None
+        if current is None or current.deadline is None or current.deadline < today:
+            changes.append(Change("opportunities", str(item["title"]), "is no longer open: left out"))
+            continue
+        fresh = _opportunity_item(current)
+        if _differs(item, fresh, ("deadline_label",)):
+            changes.append(Change("opportunities", fresh["title"], f"now closes {fresh['deadline_label']}"))
+        items.append(fresh)
+    return items, changes
 
 
 def _awards(session: Session, ctx: Context) -> list[dict[str, Any]]:
     """Awards open for nominations, and winners announced in the period (storage/awards/)."""
-    result: list[dict[str, Any]] = [
-        {"kind": "open", "title": c.title, "closes_label": _local(c.closes_at, ctx.period.tz)}
-        for c in awards.open_cycles(session, ctx.period.due)]
-    result += [{"kind": "winner", "title": f"{w.award_name} {w.label}".strip(), "winner": w.winner.name,
-                "shortlist": [r.name for r in w.shortlist if r.key != w.winner.key]}
-               for w in awards.announced_winners(session, ctx.period.start, ctx.period.due)]
-    return result
+    return [*(_open_item(c, ctx) for c in awards.open_cycles(session, ctx.period.due)),
+            *(_winner_item(w) for w in awards.announced_winners(session, ctx.period.start, ctx.period.due))]
+
+
+def _open_item(cycle: awards.CycleInfo, ctx: Context) -> Item:
+    return {"kind": "open", "title": cycle.title, "closes_label": _local(cycle.closes_at, ctx.period.tz)}
+
+
+def _winner_item(w: awards.AnnouncedWinner) -> Item:
+    return {"kind": "winner", "title": f"{w.award_name} {w.label}".strip(), "winner": w.winner.name,
+            "shortlist": [r.name for r in w.shortlist if r.key != w.winner.key]}
+
+
+def _refresh_awards(session: Session, ctx: Context, frozen: list[Item]) -> tuple[list[Item], list[Change]]:
+    """An approved open award as it stands: its closing time, or shown closed once it closed (left
+    out when its winner is in the issue). A winner announced since the freeze belongs to this
+    period and to no other issue, so it goes in, and the organisers approve it first: it names people.
+
+    Items are matched by title (award and label), which is all an issue frozen before now holds.
+    """
+    still_open = {c.title: c for c in awards.open_cycles(session, ctx.period.due)}
+    winners = {item["title"]: item for item in (_winner_item(w) for w in awards.announced_winners(
+        session, ctx.period.start, ctx.period.due))}
+    items: list[Item] = []
+    changes: list[Change] = []
+    for item in frozen:
+        title = str(item["title"])
+        if item["kind"] == "winner":
+            fresh = winners.pop(title, None)
+            if fresh is None:
+                changes.append(Change("awards", title, "winner is no longer announced: left out"))
+            else:
+                items.append(fresh)
+        elif title in still_open:
+            fresh = _open_item(still_open[title], ctx)
+            if item["kind"] != "open" or _differs(item, fresh, ("closes_label",)):
+                changes.append(Change("awards", title, f"now closes {fresh['closes_label']}"))
+            items.append(fresh)
+        elif title not in winners:
+            if item["kind"] != "closed":
+                changes.append(Change("awards", title, "closed for nominations: shown closed"))
+            items.append({"kind": "closed", "title": title})
+    for title, fresh in winners.items():
+        changes.append(Change("awards", title, f"winner announced since: {fresh['winner']}", asks=True))
+        items.append(fresh)
+    return items, changes
 
 
 def _figures(session: Session, ctx: Context) -> list[dict[str, Any]]:
@@ -120,24 +286,33 @@ def _figures(session: Session, ctx: Context) -> list[dict[str, Any]]:
     return figures
 
 
+def _refresh_figures(session: Session, ctx: Context, frozen: list[Item]) -> tuple[list[Item], list[Change]]:
+    """Counts of the period: counted again, as they stand when the issue goes out."""
+    return _figures(session, ctx), []
+
+
+def _differs(before: Item, after: Item, keys: tuple[str, ...]) -> bool:
+    return any(before.get(key) != after.get(key) for key in keys)
+
+
 SECTIONS: list[Section] = [
-    Section("news", "News from the network", _news),
-    Section("spotlight", "Technician spotlight", _spotlight),
-    Section("events", "Coming up", _events),
-    Section("opportunities", "Opportunities closing soon", _opportunities),
-    Section("awards", "Awards", _awards),
-    Section("figures", "The network in numbers", _figures),
+    Section("news", "News from the network", _news, _refresh_news),
+    Section("spotlight", "Technician spotlight", _spotlight, _refresh_spotlight),
+    Section("events", "Coming up", _events, _refresh_events),
+    Section("opportunities", "Opportunities closing soon", _opportunities, _refresh_opportunities),
+    Section("awards", "Awards", _awards, _refresh_awards),
+    Section("figures", "The network in numbers", _figures, _refresh_figures),
 ]
 
 
 def compile_issue(session: Session, period: Period, *, now: datetime) -> dict[str, Any]:
     """The issue as plain data: {period, due_at, date_label, month_label, sections: [...]}."""
     ctx = Context(period, now)
-    sections = []
-    for section in SECTIONS:
-        items = section.collect(session, ctx)
-        if items:
-            sections.append({"key": section.key, "title": section.title, "items": items})
+    return _issue(period, [(section, section.collect(session, ctx)) for section in SECTIONS])
+
+
+def _issue(period: Period, found: list[tuple[Section, list[Item]]]) -> dict[str, Any]:
+    sections = [{"key": section.key, "title": section.title, "items": items} for section, items in found if items]
     local = period.due_local
     return {
         "period": period.key,
@@ -172,6 +347,56 @@ def freeze(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> dic
         issue.compiled_at = now
         session.flush()
     return dict(issue.content)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What would be posted now, and how it differs from what was frozen for approval."""
+
+    content: dict[str, Any]
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def asks(self) -> bool:
+        """Whether an approved issue must be approved again before it goes out."""
+        return any(change.asks for change in self.changes)
+
+
+def refreshed(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> Refreshed:
+    """The issue as it would be posted now: never contradicting the store.
+
+    An issue not frozen yet is compiled afresh. A frozen one (shown to the organisers for
+    approval) keeps its items, each brought up to date by its section's `refresh`: facts
+    (a time, a place, a closing date, a cancellation, an item withdrawn) are applied as they
+    are; what the organisers have not read (a winner announced since, a member's changed
+    profile) is included and marked `asks`. Other items added since wait for the next issue.
+    Reads only: the caller keeps the result (`keep`) when it posts.
+    """
+    issue = get_issue(session, period)
+    at = Period(issue.period, issue.period_start, issue.due_at, tz)
+    if issue.content is None:
+        return Refreshed(compile_issue(session, at, now=now))
+    if issue.messages:
+        # Posting has begun: what goes out is planned, message by message (and its news is published).
+        return Refreshed(dict(issue.content))
+    ctx = Context(at, now)
+    frozen = {s["key"]: s["items"] for s in issue.content.get("sections", [])}
+    found: list[tuple[Section, list[Item]]] = []
+    changes: list[Change] = []
+    for section in SECTIONS:
+        items, changed = section.refresh(session, ctx, [dict(item) for item in frozen.get(section.key, [])])
+        found.append((section, items))
+        changes += changed
+    return Refreshed({**issue.content, "sections": _issue(at, found)["sections"]}, tuple(changes))
+
+
+def keep(session: Session, period: str, content: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """Keep `content` as the issue's (refreshed for posting, or changed and asked about again):
+    the archive, the web page and the next approval then show exactly it."""
+    issue = get_issue(session, period)
+    issue.content, issue.compiled_at = content, now
+    session.flush()
+    return dict(content)
 
 
 def refreeze(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> dict[str, Any]:
