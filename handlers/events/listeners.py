@@ -59,11 +59,12 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         event_id, scope, offset = views.decode(action.get("value"))
         lead, failed, promoted = None, False, False
+        moment = now()
         try:
             with runtime.db.transaction() as session:
                 outcome = events.rsvp(session, actor, event_id, views.CHOICE_ACTIONS[action["action_id"]],
-                                      now=now(), rules=reminder_rules(runtime.settings))
-            lead, promoted = confirmation(runtime, outcome), bool(outcome.promoted)
+                                      now=moment, rules=reminder_rules(runtime.settings))
+            lead, promoted = confirmation(runtime, outcome, now=moment), bool(outcome.promoted)
         except DomainError as e:
             lead, failed = f"⛔ {e.message}", True
         if promoted:

@@ -3,6 +3,7 @@ attendees, what a click or a saved form says, and the Home section."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot import blocks
@@ -103,11 +104,14 @@ def new_event_modal(runtime: Runtime, actor: Actor):  # type: ignore[no-untyped-
     return organiser_views.event_modal(tz=member_tz(runtime, actor), announce_to=runtime.settings.network_channel)
 
 
-def confirmation(runtime: Runtime, outcome: events.RsvpOutcome) -> str:
+def confirmation(runtime: Runtime, outcome: events.RsvpOutcome, *, now: datetime) -> str:
+    """What an RSVP says; `now` is the moment the answer was recorded, so the reminders it
+    promises are the ones that were scheduled."""
     title = outcome.event.title
     if outcome.status == events.GOING:
         said = "You're going" if outcome.changed else "You're already going"
-        return f"✅ {said} to “{title}”. I'll remind you {reminder_rules(runtime.settings).describe()}."
+        promise = reminder_rules(runtime.settings).promise(outcome.event.starts_at, outcome.event.tz, now)
+        return f"✅ {said} to “{title}”." + (f" {promise}" if promise else "")
     if outcome.status == events.WAITLIST:
         return (f"⏳ “{title}” is full: you're #{outcome.event.viewer_position} on the waitlist. If a place comes "
                 "up, it's yours and I'll tell you by DM.")
