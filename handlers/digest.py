@@ -19,7 +19,7 @@ from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views
-from handlers._common import not_known, say, typed, words_after
+from handlers._common import not_known, say, typed, when_visible, words_after
 from handlers.news_views import metadata
 from storage import ezine
 from storage.clock import now
@@ -99,6 +99,12 @@ def register(app: App, runtime: Runtime) -> None:
     def intro_shown(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """The editor sees the issue's new opening, as it will be posted."""
         period = str(metadata(view)["period"])
+        wanted = (typed(view["state"]["values"], ids.EZINE_INTRO) or "").strip() or None
+        # Bolt runs this whatever the ack answered: a refusal shows on the form only, and
+        # someone refused (a member's forged form) is not shown the unposted issue.
+        if not context["actor"].has(Role.ORGANISER) or not when_visible(
+                runtime, lambda s: ezine.get(s, period).intro == wanted):
+            return
         preview = digest.preview(runtime, now(), period=period)
         if preview.rendered:
             text, message = preview.rendered.messages[0]
