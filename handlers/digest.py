@@ -25,6 +25,7 @@ from storage import ezine
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
+from storage.words import plural
 
 USAGE = ("`/tech digest archive` lists past issues of the e-zine. Organisers: `/tech digest preview` shows the next "
          "issue as it would be posted now (only to you); `/tech digest publish` posts it now, as this period's issue.")
@@ -132,9 +133,9 @@ def _preview_first(runtime: Runtime) -> dict[str, Any]:
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
     where = f"<#{info.channel_id}>" if info.channel_id else "the channel"
     if info.status == ezine.POSTED:
-        return f":newspaper: The e-zine of {info.period} is posted in {where} ({info.messages_posted} messages)."
+        return f":newspaper: The e-zine of {info.period} is posted in {where} ({plural(info.messages_posted, 'message')})."
     return (f"The e-zine of {info.period} is on its way to {where}: {info.messages_posted} of "
-            f"{info.messages_planned} messages so far; the rest follow as soon as Slack takes them.")
+            f"{plural(info.messages_planned, 'message')} so far; the rest follow as soon as Slack takes them.")
 
 
 def _update_requests(runtime: Runtime, client: WebClient, info: ezine.IssueInfo) -> None:

@@ -28,6 +28,7 @@ from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role, find_member, organiser_ids
+from storage.words import plural
 
 log = logging.getLogger(__name__)
 USAGE = ("`/tech news` sends news for the e-zine (a form) · `/tech news mine` shows what you sent and what "
@@ -277,6 +278,6 @@ def _home(runtime: Runtime, actor: Actor) -> list[Any]:
         with runtime.db.reading() as session:
             waiting = news.pending_count(session)
         if waiting:
-            lines.append(blocks.context(f"{waiting} item{'s' if waiting != 1 else ''} waiting for review: "
+            lines.append(blocks.context(f"{plural(waiting, 'item')} waiting for review: "
                                         "`/tech news queue`"))
     return lines

@@ -17,6 +17,7 @@ from storage import events
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
+from storage.words import plural
 
 ALL_WORDS = ("all", "more")
 MINE_WORDS = ("mine", "my", "me")
@@ -137,10 +138,9 @@ def edited_text(outcome: events.EditOutcome) -> str:
         return f"Nothing changed in “{outcome.event.title}”."
     text = f"Saved “{outcome.event.title}”."
     if outcome.told:
-        text += f" {outcome.told} {'person' if outcome.told == 1 else 'people'} going or on the waitlist get a DM " \
-                "saying what changed."
+        text += f" {plural(outcome.told, 'person', 'people')} going or on the waitlist get a DM saying what changed."
     if outcome.promoted:
-        text += f" {len(outcome.promoted)} moved up from the waitlist and are told by DM."
+        text += f" {plural(len(outcome.promoted), 'person', 'people')} moved up from the waitlist, told by DM."
     return text
 
 

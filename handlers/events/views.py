@@ -26,6 +26,7 @@ from bot import blocks, ids
 from bot.mrkdwn import truncate
 from storage import events
 from storage.events import EventInfo, EventPage
+from storage.words import plural
 
 PAGE_SIZE = 10
 EXCERPT = 280
@@ -175,7 +176,7 @@ def status_text(info: EventInfo, now: datetime, tz: tzinfo, *, personal: bool = 
         if info.places_left == 0:
             parts.append("full: Going joins the waitlist")
         elif info.places_left is not None:
-            parts.append(f"{info.places_left} place{'s' if info.places_left != 1 else ''} left")
+            parts.append(f"{plural(info.places_left, 'place')} left")
         if info.rsvp_deadline:
             parts.append(f"RSVP by {moment_text(info.rsvp_deadline, tz, now)}")
     else:
