@@ -13,6 +13,9 @@ def noun(count: float, one: str, many: str | None = None) -> str:
 
 
 def plural(count: float, one: str, many: str | None = None, *, shown: str | None = None) -> str:
-    """'1 nominee', '0 nominees', '3 people' (`many` where an s is wrong); `shown` is the count
-    as the caller formats it ('1.5' days)."""
-    return f"{count if shown is None else shown} {noun(count, one, many)}"
+    """'1 nominee', '0 nominees', '3 people' (`many` where an s is wrong). `shown` is the count
+    as the caller formats it ('1.5' days); the noun agrees with what is shown, so 0.999 days
+    shown as '1' is '1 day'."""
+    if shown is None:
+        return f"{count} {noun(count, one, many)}"
+    return f"{shown} {noun(1 if shown == '1' else 2, one, many)}"

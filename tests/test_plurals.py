@@ -21,11 +21,13 @@ from tests.test_awards_slack import CLOSES, T0, nominate, open_cycle, slack  # n
     (1, "person is", "people are", None, "1 person is"),
     (1.0, "day", None, "1", "1 day"),
     (1.5, "day", None, "1.5", "1.5 days"),
+    (0.999, "day", None, "1", "1 day"),
 ])
 def test_plural_says_one_for_exactly_one(count: float, one: str, many: str | None, shown: str | None,
                                          expected: str):
     assert plural(count, one, many, shown=shown) == expected
-    assert noun(count, one, many) == expected.split(" ", 1)[1]
+    if shown is None:
+        assert noun(count, one, many) == expected.split(" ", 1)[1]
 
 
 def test_a_review_of_one_nominee_says_1_nominee(slack: Harness):  # noqa: F811 (the fixture)
