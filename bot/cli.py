@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from bot.config import ConfigError, Settings
 from content import ContentError
 from storage.db import SchemaOutOfDate
+from storage.words import plural
 
 
 class Refused(Exception):
@@ -235,7 +236,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     db.check_schema()
     added = load_demo_data(db, now=now())
-    print(f"technet: sample data loaded ({added} new member{'s' if added != 1 else ''})")
+    print(f"technet: sample data loaded ({plural(added, 'new member')})")
     db.dispose()
     return 0
 
@@ -281,12 +282,12 @@ def cmd_import_opportunities(settings: Settings, args: argparse.Namespace) -> in
     except opportunities.ImportRefused as e:
         for problem in e.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)
-        print(f"technet: nothing imported; fix the {len(e.problems)} problem(s) above and run it again",
+        print(f"technet: nothing imported; fix the {plural(len(e.problems), 'problem')} above and run it again",
               file=sys.stderr)
         return 2
     finally:
         db.dispose()
-    print(f"technet: {report.added} opportunit{'y' if report.added == 1 else 'ies'} added, "
+    print(f"technet: {plural(report.added, 'opportunity', 'opportunities')} added, "
           f"{report.updated} updated, from {args.file}")
     return 0
 
@@ -352,7 +353,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "archive":
             with runtime.db.reading() as session:
                 for issue in ezine.archive(session, limit=100):
-                    print(f"{issue.period}  {issue.items} items  {issue.permalink or ''}")
+                    print(f"{issue.period}  {plural(issue.items, 'item')}  {issue.permalink or ''}")
             return 0
         if args.action == "publish":
             info = digest.publish(runtime, None, now())

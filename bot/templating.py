@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
 from bot.mrkdwn import escape
+from storage.words import plural
 
 
 def environment(override_dir: Path | None = None) -> Environment:
@@ -23,4 +24,5 @@ def environment(override_dir: Path | None = None) -> Environment:
         autoescape=select_autoescape(["html", "html.j2"], default_for_string=False, default=False),
     )
     env.filters["mrkdwn"] = escape
+    env.filters["plural"] = plural
     return env

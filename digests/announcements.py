@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from digests.runner import DueKind, DueKinds, Skip
 from storage import announcements, ledger
+from storage.words import plural
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -93,7 +94,7 @@ def _excerpt(text: str) -> str:
 def hours(delta: timedelta) -> str:
     """A grace period as people read it: "1 hour", "1.5 hours"."""
     hours = delta.total_seconds() / 3600
-    return f"{hours:g} hour{'s' if hours != 1 else ''}"
+    return plural(hours, "hour", shown=f"{hours:g}")
 
 
 def _dm(runtime: Runtime, user_id: str, text: str) -> None:

@@ -22,6 +22,7 @@ from bot import blocks, ids
 from bot.mrkdwn import escape
 from storage import announcements
 from storage.announcements import AnnouncementInfo
+from storage.words import plural
 
 FORMATTING = ("Formatting: *bold*, _italic_, ~strike~, `code`, > quote. Links: paste the address. "
               "Mentions and @channel are shown as typed, not sent.")
@@ -136,7 +137,7 @@ def list_blocks(infos: list[AnnouncementInfo], tz: tzinfo) -> list[Block]:
             blocks.section(f"*{next_post}* in <#{info.channel_id}>\n{excerpt}"),
             blocks.context(f"Repeats {repeat_text(info)}" if info.repeats else "Posted once",
                            f"by {escape(info.author_name)}",
-                           f"posted {info.posts} time{'s' if info.posts != 1 else ''}"),
+                           f"posted {plural(info.posts, 'time')}"),
             blocks.actions(
                 blocks.button("Edit", ids.ANNOUNCE_EDIT, str(info.id)),
                 blocks.button("Post now", ids.ANNOUNCE_POST_NOW, str(info.id), confirm=ConfirmObject(

@@ -27,6 +27,7 @@ from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules
 from storage.errors import DomainError
 from storage.members import Actor, Role
+from storage.words import plural
 
 HOME_ORDER = 40
 
@@ -128,7 +129,7 @@ def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[
         if not rows:
             return say("Nothing to export: your record " + ("is empty." if whole else "has nothing this "
                        "development year (`/tech cpd export all` for earlier years)."))
-        return say(f":outbox_tray: Sending your {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} as CSV in a "
+        return say(f":outbox_tray: Sending your {plural(len(rows), 'entry', 'entries')} as CSV in a "
                    "direct message, ready for your appraisal (PDR).")
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:

@@ -27,6 +27,7 @@ from handlers.dev_views import day
 from storage import cpd
 from storage.cpd import CpdDraft, CpdRules, EntryInfo, Progress, Summary, number
 from storage.opportunities import OpportunityInfo
+from storage.words import plural
 
 CPD_USAGE = (
     "*Your CPD record*\n"
@@ -56,9 +57,10 @@ def pace(p: Progress) -> str:
     if p.logged_days >= p.target_days:
         return f":tada: Target reached for {p.year.label}."
     if p.on_track:
-        return f":white_check_mark: On track: {expected} days expected by today."
+        return f":white_check_mark: On track: {plural(p.expected_days, 'day', shown=expected)} expected by today."
     behind = number(p.expected_days - p.logged_days)
-    return f":hourglass_flowing_sand: {behind} days behind the pace ({expected} days expected by today)."
+    return (f":hourglass_flowing_sand: {plural(p.expected_days - p.logged_days, 'day', shown=behind)} behind the pace "
+            f"({plural(p.expected_days, 'day', shown=expected)} expected by today).")
 
 
 def target_note(p: Progress, rules: CpdRules) -> str:
@@ -125,7 +127,7 @@ def summary_blocks(s: Summary, rules: CpdRules) -> list[Block]:
                        "development year gone by today. Figures are aggregates: no member's entries are shown."),
     ]
     if s.fte_to_check:
-        result.append(blocks.context(f"{s.fte_to_check} member(s) have an FTE outside 0–1 and are left out of "
+        result.append(blocks.context(f"{plural(s.fte_to_check, 'member has', 'members have')} an FTE outside 0–1 and are left out of "
                                      "the on-track share."))
     return result
 

@@ -19,6 +19,7 @@ from bot import blocks, ids
 from bot.mrkdwn import escape, truncate
 from storage import opportunities
 from storage.opportunities import OpportunityInfo, Page
+from storage.words import noun
 
 PAGE_SIZE = 10
 EXCERPT = 400
@@ -116,7 +117,7 @@ def search_blocks(query: str, found: Sequence[OpportunityInfo], *, now: datetime
         return [blocks.section(f":mag: No open opportunity matches “{shown}”. Try fewer or other words, "
                                "`/tech dev` for everything open, "
                                "or `/tech dev follow &lt;tag&gt;` to hear of new ones.")]
-    result: list[Block] = [blocks.section(f":mag: *{len(found)}* open opportunit{'y' if len(found) == 1 else 'ies'} "
+    result: list[Block] = [blocks.section(f":mag: *{len(found)}* open {noun(len(found), 'opportunity', 'opportunities')} "
                                           f"for “{shown}”, best match first:")]
     for o in found:
         result += opportunity_blocks(o, now=now, tz=tz, organiser=organiser)

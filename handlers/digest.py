@@ -19,12 +19,13 @@ from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views
-from handlers._common import not_known, say, typed, words_after
+from handlers._common import not_known, say, typed, when_visible, words_after
 from handlers.news_views import metadata
 from storage import ezine
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
+from storage.words import plural
 
 USAGE = ("`/tech digest archive` lists past issues of the e-zine. Organisers: `/tech digest preview` shows the next "
          "issue as it would be posted now (only to you); `/tech digest publish` posts it now, as this period's issue.")
@@ -99,6 +100,12 @@ def register(app: App, runtime: Runtime) -> None:
     def intro_shown(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """The editor sees the issue's new opening, as it will be posted."""
         period = str(metadata(view)["period"])
+        wanted = (typed(view["state"]["values"], ids.EZINE_INTRO) or "").strip() or None
+        # Bolt runs this whatever the ack answered: a refusal shows on the form only, and
+        # someone refused (a member's forged form) is not shown the unposted issue.
+        if not context["actor"].has(Role.ORGANISER) or not when_visible(
+                runtime, lambda s: ezine.get(s, period).intro == wanted):
+            return
         preview = digest.preview(runtime, now(), period=period)
         if preview.rendered:
             text, message = preview.rendered.messages[0]
@@ -150,9 +157,9 @@ def _listed(notes: list[str], most: int = 6) -> str:
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
     where = f"<#{info.channel_id}>" if info.channel_id else "the channel"
     if info.status == ezine.POSTED:
-        return f":newspaper: The e-zine of {info.period} is posted in {where} ({info.messages_posted} messages)."
+        return f":newspaper: The e-zine of {info.period} is posted in {where} ({plural(info.messages_posted, 'message')})."
     return (f"The e-zine of {info.period} is on its way to {where}: {info.messages_posted} of "
-            f"{info.messages_planned} messages so far; the rest follow as soon as Slack takes them.")
+            f"{plural(info.messages_planned, 'message')} so far; the rest follow as soon as Slack takes them.")
 
 
 def _update_requests(runtime: Runtime, client: WebClient, info: ezine.IssueInfo) -> None:

@@ -13,6 +13,7 @@ from bot.mrkdwn import escape
 from storage import ezine
 from storage.clock import now
 from storage.ezine import Archived, IssueInfo
+from storage.words import plural
 
 
 def when(moment: datetime, tz: tzinfo) -> str:
@@ -80,6 +81,6 @@ def archive_blocks(issues: list[Archived], tz: tzinfo) -> list[Block]:
     for issue in issues:
         label = f"<{issue.permalink}|{issue.period}>" if issue.permalink else issue.period
         sections = ", ".join(escape(s) for s in issue.sections)
-        lines.append(f"• {label}: {issue.items} item{'s' if issue.items != 1 else ''} ({sections})")
+        lines.append(f"• {label}: {plural(issue.items, 'item')} ({sections})")
     return [blocks.header("Past issues of the e-zine"), blocks.section("\n".join(lines)),
             blocks.context("Organisers: `technet digest export --html FILE --issue DATE` writes one as a web page.")]

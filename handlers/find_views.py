@@ -10,6 +10,7 @@ from bot import blocks, ids
 from bot.mrkdwn import escape, truncate
 from handlers.profile_views import chips, message_url, registration_line
 from storage.profiles import Hit, SearchResult
+from storage.words import plural
 
 FIND_USAGE = (
     "*Find a technician*\n"
@@ -29,7 +30,7 @@ def results_blocks(result: SearchResult, query: str, *, team_id: str | None, vie
             blocks.context("Try a shorter word or another name for it (`/tech find NMR`, `/tech find welding`). "
                            "Only colleagues who chose to be listed appear."),
         ]
-    count = "1 technician matches" if result.total == 1 else f"{result.total} technicians match"
+    count = plural(result.total, "technician matches", "technicians match")
     result_blocks: list[Block] = [blocks.section(f"*{count}* “{shown}”, best first:")]
     result_blocks += [hit_block(hit, team_id=team_id, own=hit.slack_user_id == viewer,
                                 registration=(registrations or {}).get(hit.slack_user_id)) for hit in result.hits]

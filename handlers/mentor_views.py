@@ -24,6 +24,7 @@ from bot import blocks, ids
 from bot.mrkdwn import escape, truncate
 from storage import mentoring
 from storage.mentoring import FindResult, MentoringSummary, MentorInfo, MyMentoring, PairingInfo, RequestInfo
+from storage.words import plural
 
 MENTOR_USAGE = (
     "*Mentoring*\n"
@@ -108,7 +109,7 @@ def profile_summary(profile: MentorInfo | None, today: date) -> SectionBlock:
     if profile is None:
         return blocks.section("You are not offering mentoring. Mentoring others counts as CPD.",
                               accessory=blocks.button("Become a mentor", ids.MENTOR_JOIN_OPEN))
-    state = f"{profile.active} of {profile.capacity} place{'s' if profile.capacity != 1 else ''} taken"
+    state = f"{profile.active} of {plural(profile.capacity, 'place')} taken"
     if profile.paused(today) and profile.paused_until:
         state += f"; paused until {day(profile.paused_until)}"
     elif profile.capacity == 0:
@@ -138,7 +139,7 @@ def find_blocks(result: FindResult) -> list[Block]:
             lines.append(f"Specialisms: {escape(m.specialisms)}")
         if m.intro:
             lines.append(f"_{escape(truncate(m.intro, 300))}_")
-        places = f"{m.free} free place{'s' if m.free != 1 else ''}"
+        places = plural(m.free, "free place")
         lines.append(places + (" · you were paired before" if card.paired_before else ""))
         if card.requested:
             out += [blocks.section("\n".join(lines)), blocks.context("You have asked; waiting for an answer.")]
@@ -150,10 +151,10 @@ def find_blocks(result: FindResult) -> list[Block]:
                                   + " just now. Try another area, or ask again in a few weeks."))
     notes = []
     if result.left_out_previous:
-        notes.append(f"{result.left_out_previous} mentor{'s' if result.left_out_previous != 1 else ''} you were "
+        notes.append(f"{plural(result.left_out_previous, 'mentor')} you were "
                      "paired with before left out: add `--again` to see them.")
     if result.full:
-        notes.append(f"{result.full} more {'is' if result.full == 1 else 'are'} full or paused just now.")
+        notes.append(f"{plural(result.full, 'more is', 'more are')} full or paused just now.")
     if notes:
         out.append(blocks.context(" ".join(notes)))
     return out[: blocks.MESSAGE_BLOCK_LIMIT]
@@ -196,7 +197,7 @@ def request_dm_blocks(r: RequestInfo, mentor: MentorInfo | None) -> list[Block]:
                            blocks.actions(blocks.button("Accept", ids.MENTOR_ACCEPT, str(r.id), style="primary"),
                                           blocks.button("Decline", ids.MENTOR_DECLINE, str(r.id)))]
     if mentor is not None:
-        result.append(blocks.context(f"You have {mentor.free} of {mentor.capacity} places free. On Accept I open a "
+        result.append(blocks.context(f"You have {mentor.free} of {plural(mentor.capacity, 'place')} free. On Accept I open a "
                                      "group DM with you both."))
     return result
 
@@ -234,7 +235,7 @@ def intro_blocks(p: PairingInfo, *, first_checkin: datetime | None, tz: tzinfo) 
 
 def checkin_blocks(p: PairingInfo, *, now: datetime, tz: tzinfo) -> list[Block]:
     weeks = max((now - p.started_at).days // 7, 0)
-    since = f"{weeks} week{'s' if weeks != 1 else ''}" if weeks else "less than a week"
+    since = plural(weeks, "week") if weeks else "less than a week"
     met = f" You last told me you met on {day(p.last_met_at, tz)}." if p.last_met_at else ""
     text = (f":seedling: Checking in, {mention(p.mentee_slack)} and {mention(p.mentor_slack)}: how is the mentoring "
             f"in *{escape(p.area_label)}* going? It's been {since}.{met}")
@@ -299,7 +300,7 @@ def profile_saved_view(profile: MentorInfo, today: date) -> View:
     elif profile.paused(today) and profile.paused_until:
         state = f"You are paused: members find you again after {day(profile.paused_until)}."
     else:
-        places = f"{profile.free} free place{'s' if profile.free != 1 else ''}"
+        places = plural(profile.free, "free place")
         state = f"Members looking for a mentor can find you now ({places})."
     text = f":white_check_mark: Saved. You mentor in {areas_text(profile.area_labels)}.\n{state}"
     return View(type="modal", title=blocks.plain("Mentor profile saved"), close=blocks.plain("Done"),
@@ -310,7 +311,7 @@ def profile_saved_view(profile: MentorInfo, today: date) -> View:
 
 def summary_blocks(s: MentoringSummary) -> list[Block]:
     facts = [("Active pairs", s.active_pairs), ("Mentors", s.mentors),
-             ("Mentors with a free place", f"{s.mentors_with_room} ({s.places_free} places)"),
+             ("Mentors with a free place", f"{s.mentors_with_room} ({plural(s.places_free, 'place')})"),
              ("Requests waiting", s.pending_requests), ("Started in the last year", s.started_this_year),
              ("Ended in the last year", s.ended_this_year),
              ("Registration mentors", s.registration_mentors)]
@@ -328,10 +329,10 @@ def summary_blocks(s: MentoringSummary) -> list[Block]:
 def home_blocks(my: MyMentoring, me: str, registration: str, *, today: date, tz: tzinfo) -> list[Block]:
     lines = [pairing_line(p, me, tz) for p in my.active[:5]]
     if my.incoming:
-        lines.append(f":bell: {len(my.incoming)} request{'s' if len(my.incoming) != 1 else ''} waiting for your "
+        lines.append(f":bell: {plural(len(my.incoming), 'request')} waiting for your "
                      "answer (`/tech mentor`).")
     if my.outgoing:
-        lines.append(f"Waiting for {len(my.outgoing)} mentor{'s' if len(my.outgoing) != 1 else ''} to answer.")
+        lines.append(f"Waiting for {plural(len(my.outgoing), 'mentor')} to answer.")
     if not lines:
         lines.append("No mentoring yet: `/tech mentor find &lt;area&gt;` finds a mentor.")
     mentor_button = blocks.button("Edit mentor profile" if my.profile else "Become a mentor", ids.MENTOR_JOIN_OPEN)

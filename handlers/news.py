@@ -28,6 +28,7 @@ from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role, find_member, organiser_ids
+from storage.words import plural
 
 log = logging.getLogger(__name__)
 USAGE = ("`/tech news` sends news for the e-zine (a form) · `/tech news mine` shows what you sent and what "
@@ -72,16 +73,16 @@ def register(app: App, runtime: Runtime) -> None:
 
     # The member's form -------------------------------------------------------------------
     def submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        try:
-            news.check_form(_form(view))
-        except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.NEWS_TITLE: e.message}))
+        if errors := _form_errors(view):
+            return ack(response_action="errors", errors=errors)
         ack(response_action="update", view=views.done_modal(
             "Thank you", "Your news is with the organisers. You'll hear by direct message when it is approved; "
                          "`/tech news mine` shows it meanwhile."))
 
     def stored(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
+        if _form_errors(view):
+            return  # the form showed why; nothing is stored
         with runtime.db.transaction() as session:
             item, created = news.submit(session, actor, _form(view), submission_key=_submission_key(view, actor),
                                         now=now())
@@ -111,14 +112,13 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.NEWS_EDIT)(ack=ack_only, lazy=[edit_open])
 
     def edit_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        try:
-            context["actor"].require(Role.ORGANISER, "edit news")
-            news.check_form(_form(view))
-        except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.NEWS_TITLE: e.message}))
+        if errors := _form_errors(view, editor=context["actor"]):
+            return ack(response_action="errors", errors=errors)
         ack(response_action="clear")
 
     def edit_saved(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if _form_errors(view, editor=context["actor"]):
+            return  # the form showed why
         meta = metadata(view)
         with runtime.db.transaction() as session:
             item, newly = news.edit_and_approve(session, context["actor"], int(meta["id"]), _form(view), now=now())
@@ -135,13 +135,13 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.NEWS_REJECT)(ack=ack_only, lazy=[reject_open])
 
     def reject_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        reason = (typed(view["state"]["values"], ids.NEWS_REASON) or "").strip()
-        if not reason:
-            return ack(response_action="errors",
-                       errors={ids.NEWS_REASON: "Say why, so the submitter knows what to change."})
+        if errors := _reason_errors(view):
+            return ack(response_action="errors", errors=errors)
         ack(response_action="clear")
 
     def rejected(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if _reason_errors(view):
+            return  # the form showed why
         meta = metadata(view)
         with runtime.db.transaction() as session:
             item, changed = news.reject(session, context["actor"], int(meta["id"]),
@@ -161,6 +161,28 @@ def _form(view: dict[str, Any]) -> news.NewsForm:
     values = view["state"]["values"]
     return news.NewsForm(title=typed(values, ids.NEWS_TITLE) or "", body=typed(values, ids.NEWS_BODY) or "",
                          link=typed(values, ids.NEWS_LINK), category=chosen(values, ids.NEWS_CATEGORY))
+
+
+def _form_errors(view: dict[str, Any], *, editor: Actor | None = None) -> dict[str, str]:
+    """What the news form's ack shows by its fields, {} when it is accepted. The work after
+    the ack asks again and does nothing for a refused form (Bolt runs it whatever the ack
+    answered), so a refusal shows once, on the form, and never also arrives as a DM."""
+    try:
+        if editor is not None:
+            editor.require(Role.ORGANISER, "edit news")
+        news.check_form(_form(view))
+    except DomainError as e:
+        return field_errors(view, {e.field or ids.NEWS_TITLE: e.message})
+    return {}
+
+
+def _reason_errors(view: dict[str, Any]) -> dict[str, str]:
+    """As _form_errors, for the reason a rejection gives (who may reject is checked after the ack)."""
+    try:
+        news.check_reason(typed(view["state"]["values"], ids.NEWS_REASON) or "")
+    except DomainError as e:
+        return {ids.NEWS_REASON: e.message}
+    return {}
 
 
 def _submission_key(view: dict[str, Any], actor: Actor) -> str:
@@ -256,6 +278,6 @@ def _home(runtime: Runtime, actor: Actor) -> list[Any]:
         with runtime.db.reading() as session:
             waiting = news.pending_count(session)
         if waiting:
-            lines.append(blocks.context(f"{waiting} item{'s' if waiting != 1 else ''} waiting for review: "
+            lines.append(blocks.context(f"{plural(waiting, 'item')} waiting for review: "
                                         "`/tech news queue`"))
     return lines

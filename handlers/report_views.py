@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 from bot import blocks
 from bot.mrkdwn import escape
 from storage.report import Figure, Report, Shown, State, day_text
+from storage.words import plural
 
 USAGE = ("`/tech report [this year | last year | YYYY-MM-DD..YYYY-MM-DD]`: the network report (the Technician "
          "Commitment measures) in your DM, with its charts. Organisers only; counts only, small groups suppressed.")
@@ -73,7 +74,7 @@ def summary_blocks(report: Report, *, charts: int) -> list[Block]:
             result.append(_breakdown_block(label, rows))
     notes = []
     if charts:
-        notes.append(f"{charts} chart{'s' if charts != 1 else ''} follow as images.")
+        notes.append(f"{plural(charts, 'chart follows', 'charts follow')} as images.")
     notes.append("The full tables, with charts: `technet report --format html` (or `csv`, `md`).")
     closing = [blocks.divider(), blocks.context(" ".join(notes))]
     # Slack takes 50 blocks in a message: the closing note always fits, the body gives way.

@@ -177,12 +177,17 @@ def reject(session: Session, actor: Actor, news_id: int, reason: str, *, now: da
     """Reject with a reason the submitter is told. Returns the item and whether it changed."""
     actor.require(Role.ORGANISER, "reject news")
     item = _get(session, news_id)
+    return _decide(session, actor, item, REJECTED, check_reason(reason), now=now)
+
+
+def check_reason(reason: str) -> str:
+    """A rejection's reason tidied, or a DomainError saying what it needs."""
     reason = _clean(reason)
     if not reason:
         raise DomainError("Say why, so the submitter knows what to change.", field=F_REASON)
     if len(reason) > REASON_LIMIT:
         raise DomainError(f"Keep the reason to {REASON_LIMIT} characters.", field=F_REASON)
-    return _decide(session, actor, item, REJECTED, reason, now=now)
+    return reason
 
 
 def _decide(session: Session, actor: Actor, item: NewsItem, status: str, reason: str | None, *,

@@ -37,8 +37,8 @@ def test_the_panel_reviews_and_scores_the_demo_cycle_in_the_shell(shell_for):  #
     script: Script = shell_for(Role.PANEL, "/tech awards review", "1", "5", "4", "4", "3", "5", ":quit")
     text = script.text
     assert "OUTSTANDING CONTRIBUTION DEMO: NOMINATIONS" in text
-    assert "2 nomination(s)" in text and "booking system" in text
-    assert "┌ Score nominee" in text and "Average now 4.2/5, from 1 panel member(s)" in text
+    assert "2 nominations" in text and "booking system" in text
+    assert "┌ Score nominee" in text and "Average now 4.2/5, from 1 panel member." in text
 
 
 def test_a_member_cannot_review_in_the_shell(shell_for):  # type: ignore[no-untyped-def]

@@ -154,7 +154,7 @@ def test_a_cycle_from_opening_to_an_announced_winner(slack: Harness):
         frozen.move_to(CLOSES + timedelta(days=1))
         review = technet.command(PANEL, f"awards review {cycle_id}")
         assert "Olu Other" in review.text or f"<@{OTHER}>" in review.text
-        assert "2 nomination(s)" in review.text and "Chemistry" in review.text
+        assert "2 nominations ·" in review.text and "Chemistry" in review.text
         blocks = review.json()["blocks"]
         values = {json.loads(b["value"])["n"]: b["value"] for b in buttons(blocks, ids.AWARDS_READ)}
         assert set(values) == {OTHER, THIRD}

@@ -66,7 +66,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(run, database
         "with a letter or digit",
         "FILE: line 6: has 3 cells but the header has 10 columns "
         "(a missing or extra cell; check the commas and quotes)",
-        "technet: nothing imported; fix the 4 problem(s) above and run it again",
+        "technet: nothing imported; fix the 4 problems above and run it again",
     ]
     assert catalogue(database_url) == []
 

@@ -767,3 +767,81 @@ def test_a_going_button_in_another_features_message_records_and_only_confirms(te
     assert reply.args["replace_original"] in (False, "false")
     assert "You're going to “Quarterly network meeting”" in all_text(reply.args)
     assert technet.standin.calls_to("chat.update") == []
+
+
+# What members are told matches what they get (issue 13, item 10) ------------------------------
+
+def pending_reminders(technet: Harness, user_id: str) -> list[str]:
+    """The reminder DMs queued for a member, by offset ('1d', '1h')."""
+    with technet.db.reading() as session:
+        rows = session.scalars(select(DueItem).where(DueItem.kind == events.REMINDER,
+                                                     DueItem.status == ledger.PENDING))
+        return sorted(str(r.payload["offset"]) for r in rows if r.payload["member"] == user_id)
+
+
+@pytest.mark.parametrize("starts_in, promised, queued", [
+    (timedelta(minutes=2), "It starts too soon for a reminder.", []),
+    (timedelta(hours=3), "I'll remind you an hour before.", ["1h"]),
+    (timedelta(days=3), "I'll remind you the day before and an hour before.", ["1d", "1h"]),
+])
+def test_going_promises_only_the_reminders_that_will_be_sent(technet: Harness, starts_in: timedelta,
+                                                             promised: str, queued: list[str]):
+    with freeze_time(T0):
+        create(technet, **{ids.EVENTS_STARTS: epoch(T0 + starts_in),
+                           ids.EVENTS_ENDS: epoch(T0 + starts_in + timedelta(hours=1)), ids.EVENTS_CAPACITY: 1})
+        event_id = event_ids(technet)[0]
+        listing = technet.command(MEMBER, "events").json()["blocks"]
+        click(technet, MEMBER, listing, ids.EVENTS_GOING, event_id)
+        going = said(technet)
+        assert pending_reminders(technet, MEMBER) == queued
+        # A place that comes up from the waitlist promises the same, and queues the same.
+        click(technet, OTHER, listing, ids.EVENTS_GOING, event_id)
+        click(technet, MEMBER, listing, ids.EVENTS_NOT_GOING, event_id)
+        [promoted] = dms(technet, OTHER)
+        assert pending_reminders(technet, OTHER) == queued
+    assert promised in going and promised in promoted
+    if not queued:
+        assert "remind you" not in going and "remind you" not in promoted
+
+
+def test_a_member_sees_each_events_number_wherever_the_event_is_shown(technet: Harness):
+    with freeze_time(T0):
+        create(technet, **{ids.EVENTS_ANNOUNCE: ["yes"]})
+        create(technet, **{ids.EVENTS_TITLE: "Microscopy workshop", ids.EVENTS_KIND: "workshop"})
+        meeting, workshop = event_ids(technet)
+        listing = technet.command(MEMBER, "events").json()
+        assert f"/tech event {meeting}" in all_text(listing) and f"/tech event {workshop}" in all_text(listing)
+        # The number shown is the one the command takes.
+        card = technet.command(MEMBER, f"event {meeting}").json()
+        assert "Quarterly network meeting" in all_text(card) and f"/tech event {meeting}" in all_text(card)
+        [post] = channel_posts(technet)
+        assert f"/tech event {meeting}" in all_text(post.args)
+        click(technet, MEMBER, listing["blocks"], ids.EVENTS_GOING, meeting)
+        technet.event({"type": "app_home_opened", "user": MEMBER, "tab": "home", "channel": "D0HOME"},
+                      event_id="Ev0HOME002")
+        home = all_text(technet.standin.calls_to("views.publish")[-1].view())
+    assert f"/tech event {meeting}" in home and f"/tech event {workshop}" in home  # going, and could join
+    tick(technet, local(2026, 7, 14, 10))
+    [reminder] = [t for t in dms(technet, MEMBER) if "Reminder" in t]
+    assert f"/tech event {meeting}" in reminder
+
+
+def test_a_cancelled_event_no_longer_says_youre_going(technet: Harness):
+    with freeze_time(T0):
+        create(technet)
+        event_id = event_ids(technet)[0]
+        listing = technet.command(MEMBER, "events").json()["blocks"]
+        click(technet, MEMBER, listing, ids.EVENTS_GOING, event_id)
+        assert "You're going" in technet.command(MEMBER, "events mine").text
+        organiser_view = technet.command(ORGANISER, "events").json()["blocks"]
+        menu(technet, ORGANISER, organiser_view, "cancel", event_id)
+        technet.submit(ORGANISER, technet.opened_view(), {ids.EVENTS_REASON: "Room double-booked"})
+        [told] = dms(technet, MEMBER)
+        shown = {"the DM": told, "the list": technet.command(MEMBER, "events").text,
+                 "your events": technet.command(MEMBER, "events mine").text,
+                 "the card": all_text(technet.command(MEMBER, f"event {event_id}").json())}
+        card = technet.command(MEMBER, f"event {event_id}").json()["blocks"]
+    for where, text in shown.items():
+        assert ":no_entry_sign: Cancelled" in text, where
+        assert "You're going" not in text, where
+    assert buttons(card, ids.EVENTS_GOING) == [] and buttons(card, ids.EVENTS_MAYBE) == []

@@ -325,6 +325,20 @@ def test_edit_intro_changes_the_posted_opening(zine: Harness):
     assert opening == "A &lt;b&gt;winter&lt;/b&gt; issue &amp; &lt;!channel&gt; hello"
 
 
+def test_a_refused_intro_shows_on_the_form_only_and_sends_no_preview(zine: Harness):
+    approved_news(zine, 1)
+    tick(zine, ASK)
+    with freeze_time(ASK + timedelta(hours=1)):
+        zine.action(ORGANISER, ids.EZINE_EDIT_INTRO, PERIOD)
+        form = zine.opened_view()
+        before = len(dms_to(zine, ORGANISER))
+        # A member's forged submission of the organiser's form, and an organiser's too long one.
+        forged = zine.submit(MEMBER, form, {ids.EZINE_INTRO: "Hello"}).json()
+        long = zine.submit(ORGANISER, form, {ids.EZINE_INTRO: "x" * (ezine.INTRO_LIMIT + 1)}).json()
+    assert forged["response_action"] == "errors" and long["response_action"] == "errors"
+    assert dms_to(zine, MEMBER) == [] and len(dms_to(zine, ORGANISER)) == before
+
+
 def test_an_issue_with_nothing_in_it_is_not_posted(zine: Harness):
     # Everyone joined long ago: no figures, no news.
     with zine.db.transaction() as session:

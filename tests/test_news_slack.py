@@ -190,3 +190,22 @@ def test_a_refusal_after_a_forged_decision_form_reaches_the_member_by_dm(technet
     assert told == ":no_entry: Only network organisers can reject news."
     with technet.db.reading() as session:
         assert session.query(NewsItem).one().status == news.PENDING
+
+
+def test_a_form_error_shows_on_the_form_only_never_also_as_a_dm(technet: Harness):
+    with freeze_time(T0):
+        refused = send_news(technet, **{ids.NEWS_LINK: "ftp://example.org/x"})
+        assert refused["response_action"] == "errors"
+        send_news(technet)
+        [ask] = dms_to(technet, ORGANISER)
+        technet.action(ORGANISER, ids.NEWS_EDIT, button(ask.blocks(), ids.NEWS_EDIT)["value"])
+        edited = technet.submit(ORGANISER, technet.opened_view(), {**GOOD, ids.NEWS_TITLE: " "}).json()
+        technet.action(ORGANISER, ids.NEWS_REJECT, button(ask.blocks(), ids.NEWS_REJECT)["value"])
+        rejected = technet.submit(ORGANISER, technet.opened_view(), {ids.NEWS_REASON: " "}).json()
+    assert edited == {"response_action": "errors", "errors": {ids.NEWS_TITLE: "Give the news a title."}}
+    assert rejected == {"response_action": "errors",
+                        "errors": {ids.NEWS_REASON: "Say why, so the submitter knows what to change."}}
+    assert dms_to(technet, MEMBER) == [] and len(dms_to(technet, ORGANISER)) == 1
+    with technet.db.reading() as session:
+        [item] = session.query(NewsItem).all()
+        assert (item.title, item.status) == (GOOD[ids.NEWS_TITLE], news.PENDING)

@@ -21,6 +21,7 @@ from storage import awards
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor
+from storage.words import plural
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -50,7 +51,7 @@ def register(app: App, runtime: Runtime) -> None:
         average = f"{summary.average:.1f}/5" if summary.average is not None else "none"
         ack(response_action="update", view=views.done_view("Scores saved", (
             f"Your scores for *{escape(summary.name)}* are saved. Average now {average}, "
-            f"from {summary.scorers} panel member(s).")))
+            f"from {plural(summary.scorers, 'panel member')}.")))
 
     app.action(ids.AWARDS_READ)(ack=ack_only, lazy=[read_and_score])
     app.view(ids.AWARDS_SCORE_MODAL)(score_submitted)

@@ -15,6 +15,7 @@ from bot.mrkdwn import escape
 from handlers.awards.views import _input, chunks, nominee_label, when
 from storage import awards
 from storage.awards import AuditLine, CycleInfo, NomineeSummary, Review
+from storage.words import plural
 
 PAGE_SIZE = 15
 EXCERPT = 280
@@ -47,7 +48,7 @@ def review_blocks(review: Review, tz: tzinfo, *, page: int = 0) -> list[Block]:
     cycle = review.cycle
     result: list[Block] = [
         blocks.header(f"{cycle.title}: nominations"),
-        blocks.context(f"Closed {when(cycle.closes_at, tz)} · {len(review.nominees)} nominees · panel of "
+        blocks.context(f"Closed {when(cycle.closes_at, tz)} · {plural(len(review.nominees), 'nominee')} · panel of "
                        f"{len(cycle.panel)} · only the panel sees this, and each view is recorded."),
     ]
     if not review.nominees:
@@ -58,8 +59,8 @@ def review_blocks(review: Review, tz: tzinfo, *, page: int = 0) -> list[Block]:
         average = f"average {summary.average:.1f}/5" if summary.average is not None else "not scored yet"
         departments = escape(", ".join(summary.departments)) or "department not recorded"
         lines = [f"{nominee_label(summary)} · {departments}{marks}",
-                 f"{len(summary.nominations)} nomination(s) · {average} · scored by {summary.scorers} of "
-                 f"{len(cycle.panel)} panel members"]
+                 f"{plural(len(summary.nominations), 'nomination')} · {average} · scored by {summary.scorers} of "
+                 f"{plural(len(cycle.panel), 'panel member')}"]
         lines += [f"> {_excerpt(n.citation)}" for n in summary.nominations[:3]]
         result.append(blocks.section("\n".join(lines)))
         value = _value(cycle.id, summary.key, page)
@@ -86,7 +87,7 @@ def score_modal(cycle: CycleInfo, summary: NomineeSummary, tz: tzinfo) -> View:
     departments = escape(", ".join(summary.departments)) or "department not recorded"
     team = f" (team: {', '.join(f'<@{m}>' for m in summary.team_members)})" if summary.team_members else ""
     body: list[Block] = [blocks.section(f"*{escape(summary.name)}*{team} · {departments}\n"
-                                        f"Scored by {summary.scorers} of {len(cycle.panel)} panel members.")]
+                                        f"Scored by {summary.scorers} of {plural(len(cycle.panel), 'panel member')}.")]
     # Room for the scores at the end: the modal holds 100 blocks.
     room = blocks.SURFACE_BLOCK_LIMIT - len(cycle.criteria) - 4
     shown = 0
@@ -103,7 +104,7 @@ def score_modal(cycle: CycleInfo, summary: NomineeSummary, tz: tzinfo) -> View:
         body += piece
         shown += 1
     if shown < len(summary.nominations):
-        body.append(blocks.context(f"{len(summary.nominations) - shown} more nomination(s): export the CSV to "
+        body.append(blocks.context(f"{plural(len(summary.nominations) - shown, 'more nomination')}: export the CSV to "
                                    "read them all."))
     body.append(blocks.divider())
     if summary.conflict:

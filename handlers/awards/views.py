@@ -106,7 +106,7 @@ def nomination_modal(cycles: Sequence[CycleInfo], tz: tzinfo, *, selected: int |
         body.append(_input(block_id, f"Example of impact {i + 1}", PlainTextInputElement(
             action_id=block_id, multiline=True, max_length=awards.EXAMPLE_MAX,
             initial_value=examples[i] if i < len(examples) else None), optional=True))
-    body.append(_input(ids.AWARDS_LINK, "Link (optional)", UrlInputElement(
+    body.append(_input(ids.AWARDS_LINK, "Link", UrlInputElement(
         action_id="link", initial_value=editing.link if editing and editing.link else None), optional=True))
     metadata = json.dumps({"nomination": editing.id} if editing else {})
     return View(type="modal", callback_id=ids.AWARDS_NOMINATE_MODAL, title=blocks.plain("Nominate for an award"),

@@ -25,6 +25,7 @@ from storage import events
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
+from storage.words import plural
 
 HOME_ORDER = 20
 
@@ -59,11 +60,12 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         event_id, scope, offset = views.decode(action.get("value"))
         lead, failed, promoted = None, False, False
+        moment = now()
         try:
             with runtime.db.transaction() as session:
                 outcome = events.rsvp(session, actor, event_id, views.CHOICE_ACTIONS[action["action_id"]],
-                                      now=now(), rules=reminder_rules(runtime.settings))
-            lead, promoted = confirmation(runtime, outcome), bool(outcome.promoted)
+                                      now=moment, rules=reminder_rules(runtime.settings))
+            lead, promoted = confirmation(runtime, outcome, now=moment), bool(outcome.promoted)
         except DomainError as e:
             lead, failed = f"⛔ {e.message}", True
         if promoted:
@@ -102,7 +104,7 @@ def register(app: App, runtime: Runtime) -> None:
         if verb == "remind":
             with runtime.db.transaction() as session:
                 queued = events.remind_now(session, actor, event_id, now=now())
-            text = (f"⏰ Reminders are on their way to the {queued} member{'s' if queued != 1 else ''} going "
+            text = (f"⏰ Reminders are on their way to the {plural(queued, 'member')} going "
                     "(within a minute)." if queued else "⏰ Those reminders are queued already.")
             respond(replace_original=False, **_say(text))
             return
@@ -186,7 +188,7 @@ def register(app: App, runtime: Runtime) -> None:
                                               source_key=_source_key(view))
         except DomainError as e:
             return ack(response_action="errors", errors={ids.EVENTS_REASON: e.message})
-        told = f"{outcome.told} {'person' if outcome.told == 1 else 'people'}"
+        told = plural(outcome.told, 'person', 'people')
         text = (f"“{outcome.event.title}” was cancelled already." if outcome.already else
                 f"“{outcome.event.title}” is cancelled. {told} who said going or maybe, or were on the waitlist, "
                 "get a DM.")
@@ -208,7 +210,7 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             return ack(response_action="errors", errors={ids.EVENTS_ATTENDED: e.message})
         ack(response_action="update", view=organiser_views.done_view(
-            "Attendance saved", f"Recorded: {came} {'person' if came == 1 else 'people'} came. Reports now count "
+            "Attendance saved", f"Recorded: {plural(came, 'person', 'people')} came. Reports now count "
                                 "them rather than who said going."))
 
     app.view(ids.EVENTS_MODAL)(ack=saved, lazy=[after_saved])

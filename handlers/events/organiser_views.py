@@ -25,6 +25,7 @@ from bot import blocks, ids
 from handlers.events.views import _option, _plain, note, rich, summary, when
 from storage import events
 from storage.events import EventInfo
+from storage.words import plural
 
 # Names listed inline per group in the attendees view; the CSV has everyone.
 ATTENDEES_SHOWN = 120
@@ -97,7 +98,7 @@ def cancel_modal(info: EventInfo, *, tz: tzinfo, now: datetime) -> View:
                 title=_plain("Cancel event?", 24), submit=_plain("Cancel the event", 24), close=_plain("Keep it"),
                 blocks=[
                     rich(("bold", info.title), f"\n{when(info, tz, now)}"),
-                    blocks.section(f"{told} {'person' if told == 1 else 'people'} who said going or maybe, or are "
+                    blocks.section(f"{plural(told, 'person', 'people')} who said going or maybe, or are "
                                    "on the waitlist, will get a DM. Their answers are kept in the event's history."),
                     InputBlock(block_id=ids.EVENTS_REASON, label=_plain("Reason (in the DM)"), optional=True,
                                element=PlainTextInputElement(action_id="value", multiline=True,

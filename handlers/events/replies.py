@@ -3,6 +3,7 @@ attendees, what a click or a saved form says, and the Home section."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot import blocks
@@ -16,6 +17,7 @@ from storage import events
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
+from storage.words import plural
 
 ALL_WORDS = ("all", "more")
 MINE_WORDS = ("mine", "my", "me")
@@ -103,11 +105,14 @@ def new_event_modal(runtime: Runtime, actor: Actor):  # type: ignore[no-untyped-
     return organiser_views.event_modal(tz=member_tz(runtime, actor), announce_to=runtime.settings.network_channel)
 
 
-def confirmation(runtime: Runtime, outcome: events.RsvpOutcome) -> str:
+def confirmation(runtime: Runtime, outcome: events.RsvpOutcome, *, now: datetime) -> str:
+    """What an RSVP says; `now` is the moment the answer was recorded, so the reminders it
+    promises are the ones that were scheduled."""
     title = outcome.event.title
     if outcome.status == events.GOING:
         said = "You're going" if outcome.changed else "You're already going"
-        return f"✅ {said} to “{title}”. I'll remind you {reminder_rules(runtime.settings).describe()}."
+        promise = reminder_rules(runtime.settings).promise(outcome.event.starts_at, outcome.event.tz, now)
+        return f"✅ {said} to “{title}”." + (f" {promise}" if promise else "")
     if outcome.status == events.WAITLIST:
         return (f"⏳ “{title}” is full: you're #{outcome.event.viewer_position} on the waitlist. If a place comes "
                 "up, it's yours and I'll tell you by DM.")
@@ -133,10 +138,9 @@ def edited_text(outcome: events.EditOutcome) -> str:
         return f"Nothing changed in “{outcome.event.title}”."
     text = f"Saved “{outcome.event.title}”."
     if outcome.told:
-        text += f" {outcome.told} {'person' if outcome.told == 1 else 'people'} going or on the waitlist get a DM " \
-                "saying what changed."
+        text += f" {plural(outcome.told, 'person', 'people')} going or on the waitlist get a DM saying what changed."
     if outcome.promoted:
-        text += f" {len(outcome.promoted)} moved up from the waitlist and are told by DM."
+        text += f" {plural(len(outcome.promoted), 'person', 'people')} moved up from the waitlist, told by DM."
     return text
 
 

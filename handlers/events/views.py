@@ -26,6 +26,7 @@ from bot import blocks, ids
 from bot.mrkdwn import truncate
 from storage import events
 from storage.events import EventInfo, EventPage
+from storage.words import plural
 
 PAGE_SIZE = 10
 EXCERPT = 280
@@ -160,9 +161,9 @@ def summary(info: EventInfo, tz: tzinfo, now: datetime, *, excerpt: int | None =
     return rich(*parts)
 
 
-def status_text(info: EventInfo, now: datetime, tz: tzinfo, *, personal: bool = True,
-                manage: bool = False) -> str:
-    """Our own words only (mrkdwn): counts, places, the deadline, the viewer's answer."""
+def status_text(info: EventInfo, now: datetime, tz: tzinfo, *, personal: bool = True) -> str:
+    """Our own words only (mrkdwn): counts, places, the deadline, the viewer's answer, the
+    organiser and the event's number."""
     c = info.counts
     going = f"*{c.going}* going" + (f" of {info.capacity}" if info.capacity is not None else "")
     parts = [going]
@@ -175,12 +176,13 @@ def status_text(info: EventInfo, now: datetime, tz: tzinfo, *, personal: bool = 
         if info.places_left == 0:
             parts.append("full: Going joins the waitlist")
         elif info.places_left is not None:
-            parts.append(f"{info.places_left} place{'s' if info.places_left != 1 else ''} left")
+            parts.append(f"{plural(info.places_left, 'place')} left")
         if info.rsvp_deadline:
             parts.append(f"RSVP by {moment_text(info.rsvp_deadline, tz, now)}")
     else:
         parts.append(closed_text(info, reason, tz, now))
-    if personal and info.viewer_status:
+    # A cancelled event keeps its RSVPs as history; none of them is a plan any more.
+    if personal and info.viewer_status and not info.cancelled:
         parts.append({
             events.GOING: ":white_check_mark: You're going",
             events.WAITLIST: f":hourglass_flowing_sand: You're #{info.viewer_position or '?'} on the waitlist",
@@ -189,9 +191,13 @@ def status_text(info: EventInfo, now: datetime, tz: tzinfo, *, personal: bool = 
         }[info.viewer_status])
     line = "  ·  ".join(parts)
     organiser = f"Organised by <@{info.organiser_slack_id}>" if info.organiser_slack_id else ""
-    number = f"event {info.id}" if manage else ""
-    extra = "  ·  ".join(p for p in (organiser, number) if p)
-    return line + (f"\n{extra}" if extra else "")
+    extra = "  ·  ".join(p for p in (organiser, f"`{lookup(info)}`") if p)
+    return f"{line}\n{extra}"
+
+
+def lookup(info: EventInfo) -> str:
+    """The command that shows the event again: members need its number as much as organisers."""
+    return f"/tech event {info.id}"
 
 
 def closed_text(info: EventInfo, reason: str, tz: tzinfo, now: datetime) -> str:
@@ -236,7 +242,7 @@ def event_blocks(info: EventInfo, *, now: datetime, tz: tzinfo, scope: str, offs
                  personal: bool = True, full: bool = False) -> list[Block]:
     """An event card: what, when, where (literal), the counts, and its buttons."""
     result: list[Block] = [summary(info, tz, now, excerpt=None if full else EXCERPT),
-                           blocks.context(status_text(info, now, tz, personal=personal, manage=manage))]
+                           blocks.context(status_text(info, now, tz, personal=personal))]
     if full and info.series_frequency:
         result.append(blocks.context(series_note(info, tz)))
     buttons = event_actions(info, now, scope=scope, offset=offset, manage=manage, personal=personal)
@@ -315,7 +321,8 @@ def home_blocks(coming: list[EventInfo], joinable: list[EventInfo], *, now: date
     if joinable:
         result.append(blocks.section("*You could join*"))
         for info in joinable:
-            result.append(rich(("bold", info.title), f"  ·  {info.kind_label}  ·  {when(info, tz, now)}"))
+            result.append(rich(("bold", info.title), f"  ·  {info.kind_label}  ·  {when(info, tz, now)}  ·  "
+                               f"{lookup(info)}"))
             result.append(ActionsBlock(block_id=f"home_event_{info.id}", elements=[
                 blocks.button("Going" if not info.full else "Join the waitlist", ids.EVENTS_GOING,
                               encode(info.id, "home"), style="primary"),

@@ -22,6 +22,7 @@ from storage.forms import FieldErrors, InvalidFields, check_link, csv_safe
 from storage.members import Actor
 from storage.models import Member
 from storage.models.careers import CpdEntry
+from storage.words import plural
 
 
 class InvalidEntry(InvalidFields):
@@ -73,9 +74,9 @@ class EntryInfo(CleanEntry):
     def amount_text(self, rules: CpdRules) -> str:
         if self.unit == DAYS:
             days = self.days(rules)
-            return f"{number(days)} day{'' if days == 1 else 's'}"
+            return plural(days, "day", shown=number(days))
         hours = self.minutes / 60
-        return f"{number(hours)} hour{'' if hours == 1 else 's'}"
+        return plural(hours, "hour", shown=number(hours))
 
 
 def entry_info(row: CpdEntry) -> EntryInfo:

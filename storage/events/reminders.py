@@ -61,9 +61,24 @@ class ReminderRules:
     def from_labels(cls, labels: Iterable[str], morning: time = time(8, 0)) -> ReminderRules:
         return cls(tuple(Offset(label) for label in labels), morning)
 
-    def describe(self) -> str:
-        parts = [o.describe() for o in self.offsets]
+    def ahead(self, starts_at: datetime, tz: ZoneInfo, now: datetime) -> tuple[Offset, ...]:
+        """The reminders still to come for an event starting at `starts_at`: those due after `now`."""
+        return tuple(o for o in self.offsets if o.due(starts_at, tz) > now)
+
+    def describe(self, offsets: Iterable[Offset] | None = None) -> str:
+        parts = [o.describe() for o in (self.offsets if offsets is None else offsets)]
         return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    def promise(self, starts_at: datetime, tz: ZoneInfo, now: datetime) -> str:
+        """What a member going to the event will be reminded of, from `now` on: only the
+        reminders that will really go (an event two minutes away gets none), the same
+        rule that schedules them."""
+        if not self.offsets:
+            return ""
+        ahead = self.ahead(starts_at, tz, now)
+        if not ahead:
+            return "It starts too soon for a reminder."
+        return f"I'll remind you {self.describe(ahead)}."
 
 
 def _subject(event_id: int) -> str:
@@ -83,10 +98,9 @@ def _schedule_reminders(session: Session, event: Event, slack_user_id: str, gene
                         rules: ReminderRules, now: datetime) -> None:
     """A due row per reminder still ahead; keyed so each is posted once (DESIGN decision 3)."""
     tz = ZoneInfo(event.timezone)
-    for offset in rules.offsets:
+    # Answering 30 minutes before: no "in an hour" reminder (and ReminderRules.promise says so).
+    for offset in rules.ahead(event.starts_at, tz, now):
         due = offset.due(event.starts_at, tz)
-        if due <= now:
-            continue  # answering 30 minutes before: no "in an hour" reminder
         ledger.schedule(session, kind=REMINDER, subject=_subject(event.id),
                         occurrence=f"{offset.label}@{_stamp(event.starts_at)}#{event.sequence}:"
                                    f"{slack_user_id}.{generation}",

@@ -15,6 +15,7 @@ from storage.events.constants import (DESCRIPTION_LIMIT, F_CAPACITY, F_DEADLINE,
                                       TITLE_LIMIT, UTC, InvalidEvent)
 from storage.events.info import EventForm
 from storage.models.events import Event
+from storage.words import plural
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _validate(form: EventForm, *, now: datetime, tz: ZoneInfo, event: Event | No
         errors[F_LINK] = "That isn't a web link: it should look like https://teams.example.ac.uk/meet/123."
     capacity = _capacity(form.capacity, errors)
     if capacity is not None and capacity < going:
-        errors[F_CAPACITY] = (f"{going} people are going already: the capacity can't be below {going} "
+        errors[F_CAPACITY] = (f"{plural(going, 'person is', 'people are')} going already: the capacity can't be below {going} "
                               "(leave it as it is or raise it).")
     deadline = form.rsvp_deadline
     if deadline is not None and starts is not None and deadline >= starts:

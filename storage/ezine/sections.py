@@ -20,6 +20,7 @@ from storage.errors import NotFound
 from storage.ezine.issues import POSTED, POSTING, Period, get_issue
 from storage.models import Member
 from storage.models.news import EzineIssue
+from storage.words import noun, plural
 
 
 # Sections ------------------------------------------------------------------------------
@@ -277,12 +278,14 @@ def _figures(session: Session, ctx: Context) -> list[dict[str, Any]]:
         Member.is_bot.is_(False), Member.deactivated.is_(False))) or 0
     figures = []
     if joined:
-        figures.append({"key": "new_members", "label": "new members joined the network", "value": joined})
+        figures.append({"key": "new_members", "label": f"{noun(joined, 'new member')} joined the network",
+                        "value": joined})
     met = events.attendance(session, ctx.period.start, ctx.period.due)
     if met.attendances:
-        meetings = f"{met.events} network and team meeting{'s' if met.events != 1 else ''}"
+        meetings = plural(met.events, "network and team meeting")
         figures.append({"key": "meeting_attendance", "value": met.attendances,
-                        "label": f"places taken at {meetings} ({met.members} different people)"})
+                        "label": f"{noun(met.attendances, 'place')} taken at {meetings} "
+                                 f"({plural(met.members, 'different person', 'different people')})"})
     return figures
 
 

@@ -15,6 +15,7 @@ from storage.forms import looks_like_formula
 from storage.models.careers import Opportunity
 from storage.opportunities.catalogue import save_details
 from storage.opportunities.values import Details, InvalidOpportunity, OpportunityForm, check_form
+from storage.words import noun, plural
 
 IMPORT_ROW_LIMIT = 2000
 CSV_COLUMNS = ("title", "kind", "description", "provider", "link", "cost", "starts", "ends", "deadline", "tags")
@@ -28,7 +29,7 @@ class ImportRefused(DomainError):
     """A CSV file had problems; nothing was imported. Each problem names its line."""
 
     def __init__(self, problems: list[str]):
-        super().__init__(f"nothing imported: {len(problems)} problem(s) in the file")
+        super().__init__(f"nothing imported: {plural(len(problems), 'problem')} in the file")
         self.problems = problems
 
 
@@ -103,11 +104,11 @@ def _header_problems(columns: list[str]) -> list[str]:
     problems = []
     missing = [c for c in CSV_COLUMNS if c not in columns]
     if missing:
-        problems.append(f"line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+        problems.append(f"line 1: missing {noun(len(missing), 'column')} {', '.join(missing)} "
                         f"(the first line must name: {', '.join(CSV_COLUMNS)})")
     unknown = [c for c in columns if c not in CSV_COLUMNS]
     if unknown:
-        problems.append(f"line 1: unknown column{'s' if len(unknown) > 1 else ''} "
+        problems.append(f"line 1: unknown {noun(len(unknown), 'column')} "
                         f"{', '.join(repr(c) for c in unknown)} (expected: {', '.join(CSV_COLUMNS)})")
     repeated = sorted({c for c in columns if columns.count(c) > 1 and c in CSV_COLUMNS})
     if repeated:
