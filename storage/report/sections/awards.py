@@ -9,12 +9,12 @@ from sqlalchemy import ColumnElement, and_, func, select
 from storage import awards as aw
 from storage.models import Member
 from storage.models.awards import Award, AwardCycle, Nomination
+from storage.privacy import Shown, State, Unit, exact, suppress
 from storage.report.building import (
     Context, count_when, distinct_when, in_network, with_shown, within, year_series, years_label,
 )
 from storage.report.model import Chart, ChartKind, Pillar, Section
 from storage.report.periods import Period
-from storage.report.privacy import Shown, State, Unit, exact, suppress
 
 
 AWARDS = "Awards"

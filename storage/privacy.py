@@ -1,10 +1,14 @@
-"""What a figure may show: counts of people below the threshold as "fewer than N", and
-the complementary suppression that keeps a total from giving a small group away."""
+"""What a figure about people may show, on every surface (the network report, the
+organisers' summaries, the Home tab, the e-zine): counts of people below the threshold as
+"fewer than N", figures about a group smaller than N (its median, its share, its
+nominations) withheld, and the complementary suppression that keeps a total from giving a
+small group away. The threshold is TECHNET_REPORT_MIN_GROUP (default 5)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import statistics
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 
@@ -65,6 +69,36 @@ def people(count: int, min_group: int) -> Shown:
     if 0 < count < min_group:
         return Shown(State.FEWER, None, Unit.COUNT, min_group)
     return Shown(State.EXACT, count, Unit.COUNT, min_group)
+
+
+def withheld(unit: Unit = Unit.COUNT, min_group: int = 5) -> Shown:
+    return Shown(State.WITHHELD, None, unit, min_group)
+
+
+def of_group(value: float, group: int, min_group: int, unit: Unit = Unit.COUNT) -> Shown:
+    """A figure about a group of people that is not itself a count of them (their
+    nominations, their total): withheld while the group is 1 to N-1, so that it cannot be
+    one person's (nothing to measure when the group is nobody)."""
+    if group <= 0:
+        return Shown(State.NONE, None, unit, min_group)
+    if group < min_group:
+        return withheld(unit, min_group)
+    return exact(value, unit, min_group)
+
+
+def median(values: Collection[float], min_group: int, unit: Unit = Unit.DAYS) -> Shown:
+    """The median of one value per person: withheld for fewer than N people."""
+    return of_group(round(statistics.median(values), 2) if values else 0.0, len(values), min_group, unit)
+
+
+def share(yes: int, of: int, min_group: int) -> Shown:
+    """yes/of of a group of people: withheld when either side is 1 to N-1, since the share and
+    the size of the group would give that small side away."""
+    if not of:
+        return Shown(State.NONE, None, Unit.SHARE, min_group)
+    if 0 < yes < min_group or 0 < of - yes < min_group:
+        return withheld(Unit.SHARE, min_group)
+    return exact(yes / of, Unit.SHARE, min_group)
 
 
 class ChangeKind(enum.StrEnum):
