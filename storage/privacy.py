@@ -77,18 +77,18 @@ def withheld(unit: Unit = Unit.COUNT, min_group: int = 5) -> Shown:
 
 def of_group(value: float, group: int, min_group: int, unit: Unit = Unit.COUNT) -> Shown:
     """A figure about a group of people that is not itself a count of them (their
-    nominations, their total): withheld while the group is 1 to N-1, so that it cannot be
-    one person's (nothing to measure when the group is nobody)."""
-    if group <= 0:
-        return Shown(State.NONE, None, unit, min_group)
-    if group < min_group:
+    nominations, their places, their median): withheld while the group is 1 to N-1, so
+    that it cannot be one person's."""
+    if 0 < group < min_group:
         return withheld(unit, min_group)
     return exact(value, unit, min_group)
 
 
 def median(values: Collection[float], min_group: int, unit: Unit = Unit.DAYS) -> Shown:
-    """The median of one value per person: withheld for fewer than N people."""
-    return of_group(round(statistics.median(values), 2) if values else 0.0, len(values), min_group, unit)
+    """The median of one value per person: withheld for 1 to N-1 people, nothing for nobody."""
+    if not values:
+        return Shown(State.NONE, None, unit, min_group)
+    return of_group(round(statistics.median(values), 2), len(values), min_group, unit)
 
 
 def share(yes: int, of: int, min_group: int) -> Shown:
@@ -99,6 +99,24 @@ def share(yes: int, of: int, min_group: int) -> Shown:
     if 0 < yes < min_group or 0 < of - yes < min_group:
         return withheld(Unit.SHARE, min_group)
     return exact(yes / of, Unit.SHARE, min_group)
+
+
+def share_of(part: Shown, whole: Shown) -> Shown:
+    """The share of two counts as they are shown: only when both are shown exactly (a share of
+    a suppressed count would give it back), and then by `share`."""
+    k = whole.min_group
+    if not (part.exact and whole.exact):
+        return withheld(Unit.SHARE, k)
+    assert part.value is not None and whole.value is not None
+    return share(int(part.value), int(whole.value), k)
+
+
+def part_of(part: int, whole: int, min_group: int) -> tuple[Shown, bool]:
+    """Some of a group of people (those who logged CPD, of the members): the part as it may be
+    shown, suppressed with the rest of the group as the other cell (a whole of 7 and a part of 6
+    would show one person), and whether the whole may still be shown beside it."""
+    cells = suppress({"part": part, "rest": whole - part}, min_group, total=people(whole, min_group))
+    return cells.cells["part"], cells.total_shown
 
 
 class ChangeKind(enum.StrEnum):
