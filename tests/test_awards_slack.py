@@ -309,10 +309,25 @@ def test_organisers_get_counts_only_after_the_close(slack: Harness):
         assert "counts are shown once it closes" in during.text
     with freeze_time(CLOSES + timedelta(days=1)):
         after = technet.command(ORGANISER, "awards figures")
-    assert "3 nominations" in after.text and "from 2 departments" in after.text
+    # Three nominations of two people: a count that could be one person's is withheld.
+    assert "its counts are withheld (fewer than 5 nominees)" in after.text and "3 nominations" not in after.text
     assert "Olu" not in after.text and "Tara" not in after.text and "Chemistry" not in after.text
     with freeze_time(CLOSES + timedelta(days=1)):
         assert "only the panel" in technet.command(ORGANISER, f"awards review {cycle_id}").text.lower()
+
+
+def test_figures_of_five_nominees_are_shown(slack: Harness):
+    technet = slack
+    with freeze_time(T0) as frozen:
+        cycle_id = open_cycle(technet)
+        frozen.move_to(T0 + timedelta(days=1))
+        for nominee in (OTHER, THIRD, PANEL, PANEL2, OUTSIDER):
+            reply = nominate(technet, MEMBER, cycle_id, nominee)
+            assert reply.json()["response_action"] == "update", reply.body
+    with freeze_time(CLOSES + timedelta(days=1)):
+        after = technet.command(ORGANISER, "awards figures")
+    # One nominator, from one department: that figure is about one person, so it is left out.
+    assert "*Technician of the Year 2025*: 5 nominations" in after.text and "departments" not in after.text
 
 
 def test_markup_in_a_citation_is_shown_literally_and_the_csv_is_formula_safe(slack: Harness):

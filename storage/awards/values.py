@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from storage.errors import DomainError, PermissionDenied
+from storage.privacy import Change, Shown, change_between
 
 # The Technician Commitment's four pillars, plus impact: the default rubric.
 DEFAULT_CRITERIA = ("Visibility", "Recognition", "Career development", "Sustainability", "Impact")
@@ -203,21 +204,21 @@ class AnnouncedWinner:
 
 @dataclass(frozen=True)
 class FigureRow:
-    """Counts only: never a name, never a per-nominee number."""
+    """Counts only: never a name, never a per-nominee number; None until the cycle closes."""
 
     award_name: str
     label: str
     state: str
-    nominations: int | None
-    departments: int | None
+    nominations: Shown | None
+    departments: Shown | None
     previous_label: str | None
-    previous_nominations: int | None
+    previous_nominations: Shown | None
 
     @property
-    def change(self) -> int | None:
+    def change(self) -> Change | None:
         if self.nominations is None or self.previous_nominations is None:
             return None
-        return self.nominations - self.previous_nominations
+        return change_between(self.nominations, self.previous_nominations)
 
 
 @dataclass(frozen=True)
