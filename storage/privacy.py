@@ -12,6 +12,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 
+# TECHNET_REPORT_MIN_GROUP's default: where no setting reaches, this is the threshold.
+MIN_GROUP = 5
+
+
 class State(enum.StrEnum):
     EXACT = "exact"
     # A group of people smaller than the threshold.
