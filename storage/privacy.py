@@ -194,23 +194,27 @@ class Breakdown:
     total_shown: bool
 
 
-def suppress(cells: Mapping[str, int], min_group: int, *, total: Shown | None = None) -> Breakdown:
+def suppress(cells: Mapping[str, int], min_group: int, *, total: Shown | None = None,
+             about_few: Collection[str] = ()) -> Breakdown:
     """Primary and complementary suppression of a breakdown of people.
 
     `cells` are counts of people that add up to `total` (shown exactly, or as "fewer
     than N"); `total=None` means no total is shown beside them. A cell of 1 to N-1 is
-    "fewer than N". While a suppressed cell could be worked out from what is shown
-    (the total, the other cells, and the rule itself: a small cell is 1 to N-1, a
-    withheld one at least N), the smallest cell still shown is withheld too, and when
-    none is left the total is withheld.
+    "fewer than N". `about_few` names cells that are withheld whatever their size,
+    being about 1 to N-1 people (a cycle's nominations of fewer than N nominees). While
+    a suppressed cell could be worked out from what is shown (the total, the other
+    cells, and the rule itself: a small cell is 1 to N-1, a withheld one at least N),
+    the smallest cell still shown is withheld too, and when none is left the total is
+    withheld.
     """
     k = min_group
+    forced = {name for name in about_few if cells.get(name, 0) >= k}
     fewer = {name for name, n in cells.items() if 0 < n < k}
-    withheld: set[str] = set()
+    withheld: set[str] = set(forced)
     total_shown = True
-    if fewer and total is not None and total.state != State.WITHHELD:
-        candidates = sorted((n, name) for name, n in cells.items() if name not in fewer and n > 0)
-        while _pinned(cells, fewer, withheld, total, k):
+    if (fewer or forced) and total is not None and total.state != State.WITHHELD:
+        candidates = sorted((n, name) for name, n in cells.items() if name not in fewer | forced and n > 0)
+        while _pinned(cells, fewer, withheld, total, k, forced):
             if candidates:
                 withheld.add(candidates.pop(0)[1])
             else:
@@ -227,7 +231,8 @@ def suppress(cells: Mapping[str, int], min_group: int, *, total: Shown | None = 
     return Breakdown(shown, total_shown)
 
 
-def _pinned(cells: Mapping[str, int], fewer: set[str], withheld: set[str], total: Shown, k: int) -> bool:
+def _pinned(cells: Mapping[str, int], fewer: set[str], withheld: set[str], total: Shown, k: int,
+            forced: Collection[str] = ()) -> bool:
     """Whether a reader knowing the rule can tell some suppressed cell's exact value."""
     hidden = fewer | withheld
     visible = sum(n for name, n in cells.items() if name not in hidden)
@@ -243,6 +248,9 @@ def _pinned(cells: Mapping[str, int], fewer: set[str], withheld: set[str], total
     for name in hidden:
         if name in fewer:
             bounds[name] = (1, k - 1)
+        elif name in forced:
+            # Withheld for what it is about, not for its size: at least N, and no more than the rest allows.
+            bounds[name] = (k, max(k, high_sum))
         else:
             bounds[name] = (k, max(k, min(high_sum, smallest_visible if smallest_visible is not None else high_sum)))
     low_all = sum(lo for lo, _ in bounds.values())
