@@ -17,9 +17,10 @@ Public reads for other features (the e-zine): `open_cycles(session, now)` and
 `announced_winners(session, since, until)`; both return plain frozen dataclasses.
 
 The modules: values (settings, states, refusals, the plain values handed out), cycles,
-audit (who may read, and the log of who did), nominating, reviewing (grouping, scores,
-recusals), results (shortlist, winner, announcement), export (CSV), counts (figures) and
-posts (what the scheduled posts read). Callers import from `storage.awards` itself.
+audit (who may read, and the log of who did), nominating, recusals (who has a conflict of
+interest with whom), reviewing (grouping, scores, what the chair sees of the recusals),
+results (shortlist, winner, announcement), export (CSV), counts (figures, through
+storage.privacy) and posts (what the scheduled posts read). Callers import from `storage.awards` itself.
 """
 
 from __future__ import annotations
