@@ -133,7 +133,8 @@ def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[
                    "direct message, ready for your appraisal (PDR).")
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
-            summary = cpd.summary(session, actor, rules=rules, today=network_today(runtime))
+            summary = cpd.summary(session, actor, rules=rules, today=network_today(runtime),
+                                  min_group=runtime.settings.report_min_group)
         return blocks.ephemeral(views.summary_blocks(summary, rules), "CPD across the network")
     return blocks.ephemeral([blocks.section(not_known("cpd", f"{verb} {argument}")), blocks.section(_usage(actor))],
                             "Your CPD record")

@@ -27,6 +27,7 @@ from handlers.dev_views import day
 from storage import cpd
 from storage.cpd import CpdDraft, CpdRules, EntryInfo, Progress, Summary, number
 from storage.opportunities import OpportunityInfo
+from storage.privacy import Shown
 from storage.words import plural
 
 CPD_USAGE = (
@@ -110,25 +111,29 @@ def progress_blocks(p: Progress, rules: CpdRules, *, note: str | None = None) ->
 
 
 def summary_blocks(s: Summary, rules: CpdRules) -> list[Block]:
-    """The organisers' view: aggregates only, never a member's record."""
-    share = s.on_track_share
-    logged_share = f" ({round(100 * s.logged / s.members)}%)" if s.members else ""
+    """The organisers' view: aggregates only, never a member's record (storage suppresses small groups)."""
+    def with_share(count: Shown, share: Shown) -> str:
+        return f"{count.text} ({share.text})" if share.exact else count.text
+
+    median = s.median_days
     facts = [
-        ("Members", str(s.members)),
-        ("Logged anything this year", f"{s.logged}{logged_share}"),
-        ("Median days (of those who logged)", number(s.median_days) if s.median_days is not None else "–"),
-        ("On track for their pro-rata target", f"{s.on_track}" + (f" ({round(100 * share)}%)" if share is not None
-                                                                 else "")),
+        ("Members", s.members.text),
+        ("Logged anything this year", with_share(s.logged, s.logged_share)),
+        ("Median days (of those who logged)", number(median.value) if median.exact and median.value is not None
+         else median.text),
+        ("On track for their pro-rata target", with_share(s.on_track, s.on_track_share)),
     ]
     result: list[Block] = [
         blocks.header(f"CPD across the network, {s.year.label}"),
         SectionBlock(fields=[MarkdownTextObject(text=f"*{name}*\n{value}") for name, value in facts]),
         blocks.context(f"On track: logged at least {number(rules.target_days)} days × FTE, pro rata to the "
-                       "development year gone by today. Figures are aggregates: no member's entries are shown."),
+                       "development year gone by today. Figures are aggregates: no member's entries are shown, "
+                       f"and a group of fewer than {s.members.min_group} members shows no exact figure."),
     ]
-    if s.fte_to_check:
-        result.append(blocks.context(f"{plural(s.fte_to_check, 'member has', 'members have')} an FTE outside 0–1 and are left out of "
-                                     "the on-track share."))
+    if not (s.fte_to_check.exact and s.fte_to_check.value == 0):
+        people = (plural(round(s.fte_to_check.value or 0), "member has", "members have") if s.fte_to_check.exact
+                  else f"{s.fte_to_check.text} members have")
+        result.append(blocks.context(f"{people} an FTE outside 0–1 and are left out of the on-track share."))
     return result
 
 

@@ -10,6 +10,7 @@ from bot import blocks, ids
 from handlers.profile_views import chip
 from storage import profiles
 from storage.members import Actor, Role
+from storage.privacy import Shown, share_of
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -51,11 +52,11 @@ def organiser_section(runtime: Runtime, actor: Actor) -> list[Block]:
     if not actor.has(Role.ORGANISER):
         return []
     with runtime.db.reading() as session:
-        figures = profiles.headline_figures(session, actor)
+        figures = profiles.headline_figures(session, actor, min_group=runtime.settings.report_min_group)
 
-    def share(count: int) -> str:
-        percent = f" ({round(100 * count / figures.members)}%)" if figures.members else ""
-        return f"{count} of {figures.members}{percent}"
+    def share(count: Shown) -> str:
+        percent = share_of(count, figures.members)
+        return f"{count} of {figures.members}" + (f" ({percent})" if percent.exact else "")
 
     facts = [
         ("Profiles filled in", share(figures.profiles_saved)),

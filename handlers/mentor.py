@@ -217,7 +217,8 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> di
         return blocks.ephemeral(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz), "End mentoring")
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
-            summary = mentoring.summary(session, actor, today=network_today(runtime), now=now())
+            summary = mentoring.summary(session, actor, today=network_today(runtime), now=now(),
+                                        min_group=runtime.settings.report_min_group)
         return blocks.ephemeral(views.summary_blocks(summary), "Mentoring across the network")
     return blocks.ephemeral([blocks.section(not_known("mentor", f"{verb} {argument}")),
                              blocks.section(views.usage(organiser))], "Mentoring")

@@ -310,8 +310,9 @@ def profile_saved_view(profile: MentorInfo, today: date) -> View:
 # Organisers ---------------------------------------------------------------------------------------
 
 def summary_blocks(s: MentoringSummary) -> list[Block]:
+    places = f" ({s.places_free.text} places)" if s.places_free.exact else ""
     facts = [("Active pairs", s.active_pairs), ("Mentors", s.mentors),
-             ("Mentors with a free place", f"{s.mentors_with_room} ({plural(s.places_free, 'place')})"),
+             ("Mentors with a free place", f"{s.mentors_with_room}{places}"),
              ("Requests waiting", s.pending_requests), ("Started in the last year", s.started_this_year),
              ("Ended in the last year", s.ended_this_year),
              ("Registration mentors", s.registration_mentors)]
@@ -320,7 +321,8 @@ def summary_blocks(s: MentoringSummary) -> list[Block]:
     if s.by_area:
         result.append(blocks.section("*Active pairs by area*\n" + "\n".join(
             f"• {escape(label)}: {count}" for label, count in s.by_area)))
-    result.append(blocks.context("Counts only: who mentors whom is not shown."))
+    result.append(blocks.context("Counts only: who mentors whom is not shown, and a group of fewer than "
+                                 f"{s.mentors.min_group} shows no exact number."))
     return result
 
 

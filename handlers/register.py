@@ -130,7 +130,7 @@ def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> 
         return find_reply(runtime, actor, "registration")
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
-            figures = registration.uptake(session, actor, guide)
+            figures = registration.uptake(session, actor, guide, min_group=runtime.settings.report_min_group)
         return blocks.ephemeral(views.uptake_blocks(figures), "Professional registration uptake")
     found = guide.find(f"{verb} {argument}")
     if found is not None:

@@ -167,21 +167,23 @@ def status_saved_view(guide: Guide, info: StatusInfo) -> View:
 # Organisers ---------------------------------------------------------------------------------------
 
 def uptake_blocks(u: Uptake) -> list[Block]:
-    share = f" ({round(100 * u.registered / u.members)}%)" if u.members else ""
+    share = f" ({u.registered_share.text})" if u.registered_share.exact else ""
     result: list[Block] = [
         blocks.header("Professional registration uptake"),
-        SectionBlock(fields=[MarkdownTextObject(text=f"*{label}*\n{count}") for label, count in u.by_status.items()]
-                     + [MarkdownTextObject(text=f"*Members*\n{u.members}")]),
-        blocks.section(f"*Registered:* {u.registered}{share}; "
-                       f"*in progress* (preparing or submitted): {u.in_progress}."),
+        SectionBlock(fields=[MarkdownTextObject(text=f"*{label}*\n{count.text}")
+                             for label, count in u.by_status.items()]
+                     + [MarkdownTextObject(text=f"*Members*\n{u.members.text}")]),
+        blocks.section(f"*Registered:* {u.registered.text}{share}; "
+                       f"*in progress* (preparing or submitted): {u.in_progress.text}."),
     ]
     if u.by_department:
-        lines = [f"• {escape(d)}: " + " · ".join(f"{label} {n}" for label, n in counts.items())
+        lines = [f"• {escape(d)}: " + " · ".join(f"{label} {n.text}" for label, n in counts.items())
                  for d, counts in u.by_department.items()]
         result.append(blocks.section("*By department*\n" + "\n".join(lines)))
     if u.by_register:
-        lines = [f"• {escape(name)}: " + " · ".join(f"{label} {n}" for label, n in counts.items())
+        lines = [f"• {escape(name)}: " + " · ".join(f"{label} {n.text}" for label, n in counts.items())
                  for name, counts in u.by_register.items()]
         result.append(blocks.section("*By register*\n" + "\n".join(lines)))
-    result.append(blocks.context("Counts only: no member's status is shown."))
+    result.append(blocks.context("Counts only: no member's status is shown, and a group of fewer than "
+                                 f"{u.members.min_group} shows no exact number."))
     return result

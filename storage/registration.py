@@ -18,11 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content import ContentError, load_yaml
+from storage import privacy
 from storage.errors import DomainError
 from storage.forms import FieldErrors, InvalidFields
 from storage.members import Actor, Role
 from storage.models import Member
 from storage.models.mentoring import RegistrationStatus
+from storage.privacy import Shown, share_of, suppress
 
 ROLES: dict[str, str] = {
     "science": "Laboratory or scientific (research, teaching or analytical labs)",
@@ -301,27 +303,32 @@ def record_status(session: Session, actor: Actor, *, status: str | None, registe
 
 @dataclass(frozen=True)
 class Uptake:
-    members: int
-    by_status: dict[str, int]
-    # Department -> status label -> members; departments sorted, "(no department)" last.
-    by_department: dict[str, dict[str, int]]
+    """Counts of members as they may be shown (storage.privacy): a group of 1 to N-1 is "fewer
+    than N", and cells that would give one away from a total are withheld."""
+
+    members: Shown
+    by_status: dict[str, Shown]
+    # Department -> status label -> members (statuses nobody in it has left out); departments
+    # sorted, then "(no department)", then departments of fewer than N members pooled.
+    by_department: dict[str, dict[str, Shown]]
     # Register name -> {status label: members} for those who named a register.
-    by_register: dict[str, dict[str, int]]
-
-    @property
-    def registered(self) -> int:
-        return self.by_status.get(STATUSES["registered"], 0)
-
-    @property
-    def in_progress(self) -> int:
-        return self.by_status.get(STATUSES["preparing"], 0) + self.by_status.get(STATUSES["submitted"], 0)
+    by_register: dict[str, dict[str, Shown]]
+    registered: Shown
+    registered_share: Shown
+    # Preparing or submitted.
+    in_progress: Shown
 
 
 NO_DEPARTMENT = "(no department)"
 
 
-def uptake(session: Session, actor: Actor, guide: Guide) -> Uptake:
-    """Registration uptake by status, by department and by register: counts only, for organisers."""
+def small_departments(min_group: int) -> str:
+    return f"(departments of fewer than {min_group} members)"
+
+
+def uptake(session: Session, actor: Actor, guide: Guide, *, min_group: int) -> Uptake:
+    """Registration uptake by status, by department and by register: counts only, for organisers,
+    none of a group smaller than `min_group` (TECHNET_REPORT_MIN_GROUP)."""
     actor.require(Role.ORGANISER, "see registration uptake")
     rows = session.execute(
         select(Member.department, RegistrationStatus.status, RegistrationStatus.register)
@@ -336,12 +343,37 @@ def uptake(session: Session, actor: Actor, guide: Guide) -> Uptake:
         by_department[(department or "").strip() or NO_DEPARTMENT][label] += 1
         if register:
             by_register[guide.name(register)][label] += 1
+    k = min_group
     order = [*STATUSES.values(), NOT_RECORDED]
-    departments = sorted(by_department, key=lambda d: (d == NO_DEPARTMENT, d.casefold()))
+    # A department of 1 to N-1 members is not shown on its own: whatever its statuses, they would
+    # say something about people one can name. Such departments are pooled.
+    small = [d for d, counts in by_department.items() if sum(counts.values()) < k]
+    if small:
+        pooled: Counter[str] = Counter()
+        for d in small:
+            pooled.update(by_department.pop(d))
+        by_department[small_departments(k)] = pooled
+    departments = sorted(by_department, key=lambda d: (d in (NO_DEPARTMENT, small_departments(k)), d.casefold()))
+    members = privacy.people(len(rows), k)
+    statuses = suppress({label: by_status[label] for label in order}, k, total=members)
+    # Each status's departments add up to the status's network count, which is shown: a breakdown
+    # of it, so that no department's small group can be worked out from the others.
+    columns = {label: suppress({d: by_department[d][label] for d in departments}, k,
+                               total=statuses.cells[label]) for label in order}
+    # Registers: only those who named one, so no total is shown beside them.
+    registers = {name: suppress(dict(counts), k, total=None).cells for name, counts in sorted(by_register.items())}
+    preparing, submitted = statuses.cells[STATUSES["preparing"]], statuses.cells[STATUSES["submitted"]]
+    registered = statuses.cells[STATUSES["registered"]]
+    # A sum with a suppressed part would give that part back, unless the sum is itself a small group.
+    ongoing = by_status[STATUSES["preparing"]] + by_status[STATUSES["submitted"]]
+    in_progress = (privacy.people(ongoing, k) if (preparing.exact and submitted.exact) or ongoing < k
+                   else privacy.withheld(min_group=k))
+    members = members if statuses.total_shown else privacy.withheld(min_group=k)
     return Uptake(
-        members=len(rows),
-        by_status={label: by_status[label] for label in order},
-        by_department={d: {label: by_department[d][label] for label in order if by_department[d][label]}
+        members=members,
+        by_status=statuses.cells,
+        by_department={d: {label: columns[label].cells[d] for label in order if by_department[d][label]}
                        for d in departments},
-        by_register={name: dict(counts) for name, counts in sorted(by_register.items())},
+        by_register=registers,
+        registered=registered, registered_share=share_of(registered, members), in_progress=in_progress,
     )

@@ -323,12 +323,14 @@ def test_figures_are_counts_of_closed_cycles_only(people: Database):
     cycle = closed_cycle_with_nominations(people)
     organiser = actor(people, ORG)
     with people.reading() as session:
-        during = awards.figures(session, organiser, now=T0 + timedelta(days=2))
-        after = awards.figures(session, organiser, now=AFTER)
+        during = awards.figures(session, organiser, now=T0 + timedelta(days=2), min_group=1)
+        # The arithmetic, with no group too small to show (a threshold of 1).
+        after = awards.figures(session, organiser, now=AFTER, min_group=1)
     assert [(r.nominations, r.departments) for r in during] == [(None, None)]
-    assert [(r.nominations, r.departments) for r in after] == [(4, 3)]  # Chemistry, Engineering, Physics
+    assert [(r.nominations.value, r.departments.value) for r in after  # type: ignore[union-attr]
+            ] == [(4, 3)]  # Chemistry, Engineering, Physics
     with people.reading() as session, pytest.raises(PermissionDenied):
-        awards.figures(session, actor(people, ANN), now=AFTER)
+        awards.figures(session, actor(people, ANN), now=AFTER, min_group=5)
     assert [r.label for r in after] == [cycle.label]
 
 
@@ -337,9 +339,29 @@ def test_figures_compare_with_the_previous_cycle(people: Database):
     later = open_cycle(people, label="2026", now=AFTER, closes=AFTER + timedelta(days=10))
     nominate(people, ANN, later.id, nominee=CAT, submission="z", now=AFTER + timedelta(days=1))
     with people.reading() as session:
-        rows = awards.figures(session, actor(people, ORG), now=AFTER + timedelta(days=11))
-    assert [(r.label, r.nominations, r.previous_label, r.previous_nominations, r.change) for r in rows] == [
+        rows = awards.figures(session, actor(people, ORG), now=AFTER + timedelta(days=11), min_group=1)
+    assert [(r.label, r.nominations.value if r.nominations else None, r.previous_label,
+             r.previous_nominations.value if r.previous_nominations else None,
+             r.change.delta if r.change else None) for r in rows] == [
         ("2025", 4, None, None, None), ("2026", 1, "2025", 4, -3)]
+
+
+def test_a_cycles_figures_are_never_one_persons_nominations(people: Database):
+    few = open_cycle(people)
+    for i, nominator in enumerate((ANN, CAT, DAN, ORG, CHAIR, PANEL2)):
+        nominate(people, nominator, few.id, nominee=BEN, submission=f"f{i}")
+    many = open_cycle(people, name="Papin Prize")
+    for i, (nominator, nominee) in enumerate(((ANN, BEN), (BEN, CAT), (CAT, DAN), (DAN, ANN), (ORG, PANEL2))):
+        nominate(people, nominator, many.id, nominee=nominee, submission=f"m{i}")
+    with people.reading() as session:
+        rows = {r.award_name: r for r in awards.figures(session, actor(people, ORG), now=AFTER, min_group=5)}
+    # Six nominations of one nominee: "6" would be Ben's count.
+    one = rows["Technician of the Year"]
+    assert one.nominations is not None and one.nominations.text == "withheld"
+    # Five nominees, five nominations: shown.
+    five = rows["Papin Prize"]
+    assert five.nominations is not None and five.departments is not None
+    assert (five.nominations.text, five.departments.text) == ("5", "3")  # Chemistry, Engineering, Estates
 
 
 def test_the_panel_reviews_grouped_per_nominee_and_each_read_is_audited(people: Database):
@@ -349,8 +371,8 @@ def test_the_panel_reviews_grouped_per_nominee_and_each_read_is_audited(people: 
         awards.review(session, chair, cycle.id, now=T0 + timedelta(days=2))
     with people.transaction() as session:
         review = awards.review(session, chair, None, now=AFTER)
-    assert [(s.name, len(s.nominations)) for s in review.nominees] == [
-        ("Ben Baker", 2), ("Cat Cole", 1), ("Dan Dale", 1)]
+    # Cat Cole, whom the chair nominated, is not shown to the chair (recused).
+    assert [(s.name, len(s.nominations)) for s in review.nominees] == [("Ben Baker", 2), ("Dan Dale", 1)]
     assert review.nominees[0].departments == ("Chemistry",)
     assert review.is_chair
     with people.transaction() as session:
@@ -398,8 +420,106 @@ def test_a_panel_member_cannot_score_whom_they_nominated_or_themselves(people: D
         awards.score_nominee(session, actor(people, CHAIR), cycle.id, CAT, scores(5), now=AFTER)
     team = open_cycle(people, name="Team", allow_team=True)
     nominate(people, ANN, team.id, team_members=(PANEL2, CAT), team_name="Bio Lab", submission="t")
-    with people.transaction() as session, pytest.raises(DomainError, match="own nomination"):
+    # Answered as for nobody nominated: a panel member does not learn that their team was.
+    with people.transaction() as session, pytest.raises(NotFound, match="no nominations"):
         awards.score_nominee(session, actor(people, PANEL2), team.id, "team:bio lab", scores(5), now=AFTER)
+
+
+# Recusals (conflicts of interest) ---------------------------------------------------------
+
+def nominated_panel_member(db: Database) -> awards.CycleInfo:
+    """Pam (panel) nominated by Ann and Ben; Pam nominated Cat; Dan nominated by Cat."""
+    cycle = open_cycle(db)
+    nominate(db, ANN, cycle.id, nominee=PANEL2, submission="p1", citation="Ann on Pam: " + CITATION)
+    nominate(db, BEN, cycle.id, nominee=PANEL2, submission="p2")
+    nominate(db, PANEL2, cycle.id, nominee=CAT, submission="p3")
+    nominate(db, CAT, cycle.id, nominee=DAN, submission="p4")
+    return cycle
+
+
+def test_a_nominated_panel_member_cannot_see_or_decide_on_their_own_nomination(people: Database):
+    cycle = nominated_panel_member(people)
+    pam = actor(people, PANEL2)
+    with people.transaction() as session:
+        review = awards.review(session, pam, cycle.id, now=AFTER)
+    assert [s.key for s in review.nominees] == [DAN]
+    with people.transaction() as session, pytest.raises(NotFound) as made_up:
+        awards.nominee_detail(session, pam, cycle.id, "U0NOBODY01", now=AFTER)
+    # Pam's own nominee key is answered exactly as one nobody was nominated under.
+    for call in (lambda s: awards.nominee_detail(s, pam, cycle.id, PANEL2, now=AFTER),
+                 lambda s: awards.score_nominee(s, pam, cycle.id, PANEL2, scores(5), now=AFTER),
+                 lambda s: awards.set_shortlisted(s, pam, cycle.id, PANEL2, True, now=AFTER),
+                 lambda s: awards.mark_winner(s, pam, cycle.id, PANEL2, now=AFTER)):
+        with people.transaction() as session, pytest.raises(NotFound) as refused:
+            call(session)
+        assert refused.value.message == made_up.value.message
+    with people.transaction() as session:
+        _, data = awards.export_csv(session, pam, cycle.id, tz=timezone.utc, now=AFTER)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(r["nominee"], r["nominator"]) for r in rows] == [("Dan Dale", "Cat Cole")]
+    # Nothing stored about Pam's own nomination: no shortlist mark, no winner, no score.
+    with people.reading() as session:
+        assert session.scalar(select(func.count()).select_from(AwardScore)) == 0
+        assert awards.review(session, actor(people, CHAIR), cycle.id, now=AFTER).nominees[2].shortlisted is False
+
+
+def test_a_panel_member_is_recused_from_whom_they_nominated(people: Database):
+    cycle = nominated_panel_member(people)
+    pam = actor(people, PANEL2)
+    for call in (lambda s: awards.nominee_detail(s, pam, cycle.id, CAT, now=AFTER),
+                 lambda s: awards.set_shortlisted(s, pam, cycle.id, CAT, True, now=AFTER),
+                 lambda s: awards.mark_winner(s, pam, cycle.id, CAT, now=AFTER)):
+        with people.transaction() as session, pytest.raises(DomainError, match="You nominated them"):
+            call(session)
+    # Pam is told of the recusal she knows of (she nominated Cat), never of the one about herself.
+    with people.transaction() as session:
+        review = awards.review(session, pam, cycle.id, now=AFTER)
+    assert [(r.panel_member, r.nominee_key, r.reason) for r in review.recusals] == [
+        (PANEL2, CAT, awards.RECUSED_NOMINATOR)]
+
+
+def test_the_chair_sees_the_recusals_and_the_rest_of_the_panel_decides(people: Database):
+    cycle = nominated_panel_member(people)
+    chair, pam = actor(people, CHAIR), actor(people, PANEL2)
+    with people.transaction() as session:
+        review = awards.review(session, chair, cycle.id, now=AFTER)
+    assert [s.key for s in review.nominees] == [CAT, DAN, PANEL2]
+    assert [(r.panel_member, r.nominee_name, r.reason) for r in review.recusals] == [
+        (PANEL2, "Cat Cole", awards.RECUSED_NOMINATOR), (PANEL2, "Pam Panel", awards.RECUSED_NOMINEE)]
+    with people.transaction() as session:
+        awards.set_shortlisted(session, chair, cycle.id, CAT, True, now=AFTER)
+        awards.mark_winner(session, chair, cycle.id, PANEL2, now=AFTER)
+    # Pam cannot announce a result that names someone she is recused from (herself, here).
+    with people.transaction() as session, pytest.raises(DomainError, match="recused"):
+        awards.announcement_draft(session, pam, cycle.id, now=AFTER)
+    with people.transaction() as session:
+        draft = awards.approve_announcement(session, chair, cycle.id, "Well done Pam", now=AFTER)
+    assert draft.winner.key == PANEL2 and [r.key for r in draft.shortlist] == [CAT]
+
+
+def test_a_nominated_chair_learns_nothing_of_their_own_nomination(people: Database):
+    cycle = open_cycle(people, panel=(CHAIR, PANEL2, ORG), chair=CHAIR)
+    nominate(people, PANEL2, cycle.id, nominee=CHAIR, submission="c1")
+    nominate(people, ANN, cycle.id, nominee=BEN, submission="c2")
+    chair, orla = actor(people, CHAIR), actor(people, ORG)
+    with people.transaction() as session:
+        awards.nominee_detail(session, orla, cycle.id, BEN, now=AFTER)
+    with people.transaction() as session:
+        review = awards.review(session, chair, cycle.id, now=AFTER)
+        _, log = awards.audit_log(session, chair, cycle.id, now=AFTER)
+    assert [s.key for s in review.nominees] == [BEN]
+    # Neither the chair's own recusal nor Pam's (she nominated the chair) is listed to the chair.
+    assert review.recusals == ()
+    assert [(line.actor, line.action, line.detail) for line in log if line.action == "viewed nominee"] == [
+        (ORG, "viewed nominee", "Ben Baker")]
+    with people.transaction() as session:
+        awards.nominee_detail(session, orla, cycle.id, CHAIR, now=AFTER)
+        awards.export_csv(session, orla, cycle.id, tz=timezone.utc, now=AFTER)
+    with people.transaction() as session:
+        _, log = awards.audit_log(session, chair, cycle.id, now=AFTER)
+    assert "Chris Chair" not in {line.detail for line in log}
+    # The audit details carry no counts that differ from one panel member to another.
+    assert {line.detail for line in log if line.action in ("viewed list", "exported")} <= {"", "as CSV"}
 
 
 def test_every_criterion_needs_a_score_from_one_to_five(people: Database):
@@ -442,21 +562,24 @@ def test_shortlist_winner_and_announcement(people: Database):
     chair, panel2 = actor(people, CHAIR), actor(people, PANEL2)
     with people.transaction() as session, pytest.raises(DomainError, match="Mark the winner first"):
         awards.announcement_draft(session, chair, cycle.id, now=AFTER)
+    # The chair nominated Cat, so Pam decides on Cat and announces a result that names Cat.
     with people.transaction() as session:
         awards.set_shortlisted(session, chair, cycle.id, DAN, True, now=AFTER)
-        awards.set_shortlisted(session, chair, cycle.id, CAT, True, now=AFTER)
-        awards.mark_winner(session, chair, cycle.id, CAT, now=AFTER)
+        awards.set_shortlisted(session, panel2, cycle.id, CAT, True, now=AFTER)
+        awards.mark_winner(session, panel2, cycle.id, CAT, now=AFTER)
         awards.mark_winner(session, panel2, cycle.id, BEN, now=AFTER)
-        awards.set_shortlisted(session, chair, cycle.id, CAT, True, now=AFTER)
+        awards.set_shortlisted(session, panel2, cycle.id, CAT, True, now=AFTER)
     with people.transaction() as session:
-        review = awards.review(session, chair, cycle.id, now=AFTER)
+        review = awards.review(session, panel2, cycle.id, now=AFTER)
     assert [(s.key, s.shortlisted, s.winner) for s in review.nominees] == [
         (BEN, True, True), (CAT, True, False), (DAN, True, False)]
+    with people.transaction() as session, pytest.raises(DomainError, match="recused"):
+        awards.approve_announcement(session, chair, cycle.id, "Congratulations <@U0BEN00001>!", now=AFTER)
     with people.transaction() as session:
-        draft = awards.approve_announcement(session, chair, cycle.id, "Congratulations <@U0BEN00001>!", now=AFTER)
+        draft = awards.approve_announcement(session, panel2, cycle.id, "Congratulations <@U0BEN00001>!", now=AFTER)
     assert draft.winner.user_ids == (BEN,) and [r.key for r in draft.shortlist] == [DAN, CAT]
     with people.transaction() as session, pytest.raises(DomainError, match="announced"):
-        awards.approve_announcement(session, chair, cycle.id, "Again", now=AFTER)
+        awards.approve_announcement(session, panel2, cycle.id, "Again", now=AFTER)
     with people.transaction() as session:
         assert awards.begin_announcement_post(session, cycle.id) == "Congratulations <@U0BEN00001>!"
     with people.transaction() as session:
@@ -500,9 +623,10 @@ def test_csv_cells_never_start_a_formula(value, cell):  # type: ignore[no-untype
 def test_the_export_is_utf8_with_a_header_and_safe_cells(people: Database):
     cycle = closed_cycle_with_nominations(people)
     with people.transaction() as session:
-        awards.score_nominee(session, actor(people, PANEL2), cycle.id, BEN, scores(4), now=AFTER)
+        awards.score_nominee(session, actor(people, CHAIR), cycle.id, BEN, scores(4), now=AFTER)
     with people.transaction() as session:
-        filename, data = awards.export_csv(session, actor(people, CHAIR), cycle.id, tz=ZoneInfo("Europe/London"),
+        # Pam: the chair is recused from Cat, whom he nominated, so his export leaves Cat out.
+        filename, data = awards.export_csv(session, actor(people, PANEL2), cycle.id, tz=ZoneInfo("Europe/London"),
                                            now=AFTER)
     assert filename == "nominations-technician-of-the-year-2025.csv"
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))

@@ -19,7 +19,7 @@ from bot.standin import TEAM_ID, trigger_id
 from digests.runner import run_due
 from storage import awards, members
 from storage.clock import now
-from storage.models.awards import AwardAudit, Nomination
+from storage.models.awards import AwardAudit, Nomination, ShortlistEntry
 from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, PANEL, Harness, Reply, all_text, buttons
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
@@ -155,7 +155,11 @@ def test_a_cycle_from_opening_to_an_announced_winner(slack: Harness):
         review = technet.command(PANEL, f"awards review {cycle_id}")
         assert "Olu Other" in review.text or f"<@{OTHER}>" in review.text
         assert "2 nominations ·" in review.text and "Chemistry" in review.text
+        # The chair nominated Tara: recused, so Tara is not in the chair's list, only in its recusals.
         blocks = review.json()["blocks"]
+        assert {json.loads(b["value"])["n"] for b in buttons(blocks, ids.AWARDS_READ)} == {OTHER}
+        assert f"<@{PANEL}>: Tara Third (they nominated them)" in review.text
+        blocks = technet.command(PANEL2, f"awards review {cycle_id}").json()["blocks"]
         values = {json.loads(b["value"])["n"]: b["value"] for b in buttons(blocks, ids.AWARDS_READ)}
         assert set(values) == {OTHER, THIRD}
         for scorer, score in ((PANEL, "5"), (PANEL2, "3")):
@@ -165,22 +169,24 @@ def test_a_cycle_from_opening_to_an_announced_winner(slack: Harness):
             score_answers = {f"{ids.AWARDS_SCORE_PREFIX}{i}": score for i in range(5)}
             done = technet.submit(scorer, modal, score_answers)
             assert done.json()["response_action"] == "update"
-        # The chair nominated Tara: no scoring for them.
+        # A button for Tara pressed by the chair anyway: no reading, no scoring.
+        opened = len(technet.standin.calls_to("views.open"))
         technet.action(PANEL, ids.AWARDS_READ, values[THIRD])
-        assert "conflict of interest" in all_text(technet.opened_view()["blocks"])
+        assert len(technet.standin.calls_to("views.open")) == opened
+        assert "conflict of interest" in responses(technet)[-1]
 
-        # Shortlist, winner, announcement with a preview.
-        technet.action(PANEL, ids.AWARDS_SHORTLIST, values[THIRD])
+        # Shortlist, winner, announcement with a preview (by Pam: the chair is recused from Tara).
+        technet.action(PANEL2, ids.AWARDS_SHORTLIST, values[THIRD])
         technet.action(PANEL2, ids.AWARDS_WINNER, values[OTHER])
         refreshed = technet.standin.calls_to("response_url")[-1]
         assert "average 4.0/5" in all_text(refreshed.args) and "scored by 2 of 2" in all_text(refreshed.args)
         announce = buttons(refreshed.args["blocks"], ids.AWARDS_ANNOUNCE)[0]
-        technet.action(PANEL, ids.AWARDS_ANNOUNCE, announce["value"])
+        technet.action(PANEL2, ids.AWARDS_ANNOUNCE, announce["value"])
         preview = technet.opened_view()
         assert preview["callback_id"] == ids.AWARDS_ANNOUNCE_MODAL
         assert f"<@{OTHER}>" in all_text(preview["blocks"]) and f"<@{THIRD}>" in all_text(preview["blocks"])
-        approved = technet.submit(PANEL, preview, {ids.AWARDS_ANNOUNCE_TEXT:
-                                                   f"Congratulations <@{OTHER}>! <!channel> stays literal."})
+        approved = technet.submit(PANEL2, preview, {ids.AWARDS_ANNOUNCE_TEXT:
+                                                    f"Congratulations <@{OTHER}>! <!channel> stays literal."})
         assert approved.json()["response_action"] == "update"
         post = technet.standin.calls_to("chat.postMessage")[-1]
         assert post.args["channel"] == NETWORK_CHANNEL
@@ -263,6 +269,38 @@ def test_no_one_off_the_panel_sees_a_nomination_not_even_by_counts(slack: Harnes
     assert refusals >= 8
 
 
+def test_a_nominated_panel_member_is_recused_from_their_own_nomination(slack: Harness):
+    technet = slack
+    with freeze_time(T0) as frozen:
+        cycle_id = open_cycle(technet)
+        frozen.move_to(T0 + timedelta(days=1))
+        nominate(technet, MEMBER, cycle_id, PANEL2, "Pam's secret citation: " + CITATION)
+        nominate(technet, OTHER, cycle_id, THIRD)
+    with freeze_time(CLOSES + timedelta(days=1)):
+        secret = ("Pam's secret citation", "Morgan Member", "Pam Panel")
+        review = technet.command(PANEL2, f"awards review {cycle_id}")
+        assert not any(s in review.text for s in secret), review.text
+        assert {json.loads(b["value"])["n"] for b in buttons(review.json()["blocks"], ids.AWARDS_READ)} == {THIRD}
+        # Pam's own nominee in a made-up button: not read, not shortlisted, not marked winner.
+        opened = len(technet.standin.calls_to("views.open"))
+        value = json.dumps({"c": cycle_id, "n": PANEL2, "p": 0})
+        for action_id in (ids.AWARDS_READ, ids.AWARDS_SHORTLIST, ids.AWARDS_WINNER):
+            technet.action(PANEL2, action_id, value)
+        assert len(technet.standin.calls_to("views.open")) == opened
+        told = responses(technet)[-3:]
+        assert all("no nominations" in t for t in told) and not any(s in t for t in told for s in secret)
+        with technet.db.reading() as session:
+            assert session.scalar(select(func.count()).select_from(ShortlistEntry)) == 0
+        technet.command(PANEL2, f"awards export {cycle_id}")
+        rows = exported_rows(technet, PANEL2)
+        assert [(r["nominee"], r["nominator"]) for r in rows] == [("Tara Third", "Olu Other")]
+        # The chair sees the recusal, and decides on Pam with the rest of the panel.
+        chair_review = technet.command(PANEL, f"awards review {cycle_id}")
+        assert f"<@{PANEL2}>: Pam Panel (their own nomination)" in chair_review.text
+        assert PANEL2 in {json.loads(b["value"])["n"] for b in buttons(chair_review.json()["blocks"],
+                                                                        ids.AWARDS_READ)}
+
+
 def test_organisers_get_counts_only_after_the_close(slack: Harness):
     technet = slack
     cycle_id = closed_cycle(technet)
@@ -271,10 +309,25 @@ def test_organisers_get_counts_only_after_the_close(slack: Harness):
         assert "counts are shown once it closes" in during.text
     with freeze_time(CLOSES + timedelta(days=1)):
         after = technet.command(ORGANISER, "awards figures")
-    assert "3 nominations" in after.text and "from 2 departments" in after.text
+    # Three nominations of two people: a count that could be one person's is withheld.
+    assert "its counts are withheld (fewer than 5 nominees)" in after.text and "3 nominations" not in after.text
     assert "Olu" not in after.text and "Tara" not in after.text and "Chemistry" not in after.text
     with freeze_time(CLOSES + timedelta(days=1)):
         assert "only the panel" in technet.command(ORGANISER, f"awards review {cycle_id}").text.lower()
+
+
+def test_figures_of_five_nominees_are_shown(slack: Harness):
+    technet = slack
+    with freeze_time(T0) as frozen:
+        cycle_id = open_cycle(technet)
+        frozen.move_to(T0 + timedelta(days=1))
+        for nominee in (OTHER, THIRD, PANEL, PANEL2, OUTSIDER):
+            reply = nominate(technet, MEMBER, cycle_id, nominee)
+            assert reply.json()["response_action"] == "update", reply.body
+    with freeze_time(CLOSES + timedelta(days=1)):
+        after = technet.command(ORGANISER, "awards figures")
+    # One nominator, from one department: that figure is about one person, so it is left out.
+    assert "*Technician of the Year 2025*: 5 nominations" in after.text and "departments" not in after.text
 
 
 def test_markup_in_a_citation_is_shown_literally_and_the_csv_is_formula_safe(slack: Harness):

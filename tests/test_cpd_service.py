@@ -19,6 +19,7 @@ from storage.errors import DomainError, NotFound, PermissionDenied
 from storage.members import Actor, RoleGrants, actor_for, ensure_member
 from storage.models import Member
 from storage.models.careers import CpdEntry
+from storage.privacy import State
 
 RULES = CpdRules()
 TODAY = date(2025, 3, 14)
@@ -250,17 +251,25 @@ def test_the_summary_is_for_organisers_and_shows_only_aggregates(db: Database):
     full, part = member(db, "U0CPD00001"), member(db, "U0CPD00002", fte=0.5)
     member(db, "U0CPD00003")  # logs nothing: one of the members, not one of those who logged
     with pytest.raises(PermissionDenied), db.reading() as session:
-        cpd.summary(session, full, rules=RULES, today=TODAY)
+        cpd.summary(session, full, rules=RULES, today=TODAY, min_group=5)
     # 14 March is 226 days into a 365-day year: FTE 1 expects 6.19 days, FTE 0.5 expects 3.1.
     log(db, full, amount="4", unit=cpd.DAYS)
     log(db, part, amount="3.5", unit=cpd.DAYS)
     log(db, part, amount="7.5", unit=cpd.HOURS, done_on=date(2024, 7, 1))  # last year: does not count
+    # The arithmetic, with no group too small to show (a threshold of 1).
     with db.reading() as session:
-        summary = cpd.summary(session, organiser, rules=RULES, today=TODAY)
-    assert (summary.members, summary.logged, summary.median_days) == (4, 2, pytest.approx(3.75))
-    assert (summary.on_track, summary.fte_to_check, summary.on_track_share) == (1, 0, pytest.approx(0.25))
+        summary = cpd.summary(session, organiser, rules=RULES, today=TODAY, min_group=1)
+    assert (summary.members.value, summary.logged.value, summary.median_days.value) == (4, 2, pytest.approx(3.75))
+    assert (summary.on_track.value, summary.fte_to_check.value, summary.on_track_share.value) == (
+        1, 0, pytest.approx(0.25))
     # Counts and a median, nothing about any one member.
-    assert set(vars(summary)) == {"year", "members", "logged", "median_days", "on_track", "fte_to_check"}
+    assert set(vars(summary)) == {"year", "members", "logged", "logged_share", "median_days", "on_track",
+                                  "on_track_share", "fte_to_check"}
+    # With the network's threshold of 5, four members and two who logged are small groups.
+    with db.reading() as session:
+        summary = cpd.summary(session, organiser, rules=RULES, today=TODAY, min_group=5)
+    assert [summary.members.text, summary.logged.text, summary.median_days.text] == [
+        "fewer than 5", "fewer than 5", "withheld"]
 
 
 def test_the_summary_leaves_out_bots_the_deactivated_and_impossible_ftes(db: Database):
@@ -272,10 +281,35 @@ def test_the_summary_leaves_out_bots_the_deactivated_and_impossible_ftes(db: Dat
         session.scalar(select(Member).where(Member.slack_user_id == "U0BOTBOT01")).is_bot = True
         session.scalar(select(Member).where(Member.slack_user_id == "U0LEFT0001")).deactivated = True
     with db.reading() as session:
-        summary = cpd.summary(session, organiser, rules=RULES, today=date(2025, 8, 1))
-    assert (summary.members, summary.logged, summary.median_days) == (2, 0, None)
-    assert (summary.fte_to_check, summary.on_track) == (1, 0)
-    assert summary.on_track_share == 0
+        summary = cpd.summary(session, organiser, rules=RULES, today=date(2025, 8, 1), min_group=1)
+    assert (summary.members.value, summary.logged.value, summary.median_days.state) == (2, 0, State.NONE)
+    assert (summary.fte_to_check.value, summary.on_track.value) == (1, 0)
+    assert summary.on_track_share.value == 0
+
+
+def test_one_members_total_is_never_shown_as_a_median_or_a_share(db: Database):
+    organiser = member(db, "U0ORGANISE", organiser=True)
+    others = [member(db, f"U0CPD0000{i}") for i in range(1, 7)]
+    log(db, others[0], amount="9", unit=cpd.DAYS)
+    with db.reading() as session:
+        one = cpd.summary(session, organiser, rules=RULES, today=TODAY, min_group=5)
+    # Seven members, one who logged: not that member's 9 days as a median, nor 1 in 7.
+    assert one.members.text == "7"
+    assert (one.logged.text, one.median_days.text, one.logged_share.exact) == ("fewer than 5", "withheld", False)
+    # Six of seven logged: the one who did not would be shown by "6 of 7".
+    for other in others[1:]:
+        log(db, other, amount="2", unit=cpd.DAYS)
+    with db.reading() as session:
+        six = cpd.summary(session, organiser, rules=RULES, today=TODAY, min_group=5)
+    assert (six.logged.text, six.logged_share.exact) == ("withheld", False)
+    assert six.median_days.text == "2.0 days"
+    # Five members whose FTE needs checking and two on the way: nothing gives the two away.
+    for other in others[1:]:
+        with db.transaction() as session:
+            session.scalar(select(Member).where(Member.slack_user_id == other.slack_user_id)).fte = 2.0
+    with db.reading() as session:
+        checked = cpd.summary(session, organiser, rules=RULES, today=TODAY, min_group=5)
+    assert checked.on_track_share.exact is False and not checked.on_track.exact
 
 
 # Drafts and settings ---------------------------------------------------------------------------------

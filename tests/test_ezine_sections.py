@@ -87,6 +87,12 @@ def test_upcoming_events_and_meeting_attendance(db: Database):
             now=T0, tz="Europe/London", rules=rules)[0]
         events.rsvp(session, goer, past.id, events.GOING, now=T0, rules=rules)
         events.rsvp(session, organiser, past.id, events.GOING, now=T0, rules=rules)
+    # Two people: a figure about fewer than 5 is left out of a post to the whole network.
+    assert "figures" not in sections(db)
+    goers = [actor(db, f"U0GOER{i}", f"Goer {i}") for i in range(3)]
+    with db.transaction() as session:
+        for other in goers:
+            events.rsvp(session, other, past.id, events.GOING, now=T0, rules=rules)
         events.create_event(session, organiser, events.EventForm(
             title="Soldering <workshop>", kind="workshop", starts_at=DUE + timedelta(days=3),
             ends_at=DUE + timedelta(days=3, hours=2), location="B12", capacity=10),
@@ -98,7 +104,7 @@ def test_upcoming_events_and_meeting_attendance(db: Database):
     assert [e["title"] for e in found["events"]] == ["Soldering <workshop>"]
     assert found["events"][0]["when"] == "Thu 10 Dec, 09:00" and found["events"][0]["capacity_note"] == "10 places left"
     attendance = next(f for f in found["figures"] if f["key"] == "meeting_attendance")
-    assert attendance["value"] == 2 and "1 network and team meeting (2 different people)" in attendance["label"]
+    assert attendance["value"] == 5 and "1 network and team meeting (5 different people)" in attendance["label"]
 
 
 def test_opportunities_closing_before_the_next_issue(db: Database):

@@ -97,11 +97,17 @@ def test_the_issue_holds_approved_news_not_yet_published_and_new_members(db: Dat
     issue = plan(db)
     with db.reading() as session:
         content = ezine.compile_issue(session, ezine.period_of(issue, LONDON), now=NOW)
-    assert [s["key"] for s in content["sections"]] == ["news", "figures"]
+    # Two new members: a figure about fewer than 5 people is left out (storage.privacy).
+    assert [s["key"] for s in content["sections"]] == ["news"]
     assert [i["title"] for i in content["sections"][0]["items"]] == ["Approved"]
+    assert content["date_label"] == "Monday 7 December 2026" and ezine.item_count(content) == 1
+    with db.transaction() as session:
+        for i in range(3):
+            members.ensure_member(session, f"U0NEW000{i}", now=NOW)
+    with db.reading() as session:
+        content = ezine.compile_issue(session, ezine.period_of(issue, LONDON), now=NOW)
     assert content["sections"][1]["items"] == [{"key": "new_members", "label": "new members joined the network",
-                                                "value": 2}]
-    assert content["date_label"] == "Monday 7 December 2026" and ezine.item_count(content) == 2
+                                                "value": 5}]
 
 
 def test_the_frozen_issue_is_what_is_posted_and_planning_its_messages_happens_once(db: Database):

@@ -295,9 +295,21 @@ def test_the_summary_counts_active_pairs_for_organisers_only(db: Database, peopl
         mentoring.request_mentor(session, people["org"], "U0ANN", "registration", today=TODAY, now=T0)
     with db.reading() as session:
         with pytest.raises(PermissionDenied):
-            mentoring.summary(session, people["ben"], today=TODAY, now=T0)
-        figures = mentoring.summary(session, people["org"], today=TODAY, now=T0 + timedelta(days=2))
-    assert (figures.active_pairs, figures.mentors, figures.mentors_with_room, figures.places_free) == (2, 2, 1, 2)
-    assert (figures.pending_requests, figures.started_this_year, figures.ended_this_year) == (1, 3, 1)
-    assert figures.by_area == [("Leadership and management", 1), ("Professional registration", 1)]
-    assert figures.registration_mentors == 1
+            mentoring.summary(session, people["ben"], today=TODAY, now=T0, min_group=5)
+        # The arithmetic, with no group too small to show (a threshold of 1).
+        figures = mentoring.summary(session, people["org"], today=TODAY, now=T0 + timedelta(days=2), min_group=1)
+        small = mentoring.summary(session, people["org"], today=TODAY, now=T0 + timedelta(days=2), min_group=5)
+    assert [s.value for s in (figures.active_pairs, figures.mentors, figures.mentors_with_room,
+                              figures.places_free)] == [2, 2, 1, 2]
+    assert [s.value for s in (figures.pending_requests, figures.started_this_year, figures.ended_this_year)] == [
+        1, 3, 1]
+    assert [(label, s.value) for label, s in figures.by_area] == [
+        ("Leadership and management", 1), ("Professional registration", 1)]
+    assert figures.registration_mentors.value == 1
+    # With the network's threshold of 5 every one of these is a small group, and one mentor's free
+    # places are not shown as the scheme's.
+    assert {s.text for s in (small.active_pairs, small.mentors, small.mentors_with_room, small.pending_requests,
+                             small.started_this_year, small.ended_this_year, small.registration_mentors)} == {
+        "fewer than 5"}
+    assert small.places_free.text == "withheld"
+    assert [s.text for _, s in small.by_area] == ["fewer than 5", "fewer than 5"]

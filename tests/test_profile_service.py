@@ -282,10 +282,17 @@ def test_directory_figures_are_for_organisers(db: Database):
     save(db, cat, skills=["Welding"], listed=False)
     with db.reading() as session:
         with pytest.raises(PermissionDenied):
-            profiles.headline_figures(session, ann)
-        figures = profiles.headline_figures(session, org)
-    assert (figures.members, figures.profiles_saved, figures.listed, figures.spotlight) == (4, 3, 2, 1)
-    assert figures.top_skills == (("HPLC", 2), ("NMR", 1))
+            profiles.headline_figures(session, ann, min_group=5)
+        # The arithmetic, with no group too small to show (a threshold of 1).
+        figures = profiles.headline_figures(session, org, min_group=1)
+        small = profiles.headline_figures(session, org, min_group=5)
+    assert [s.value for s in (figures.members, figures.profiles_saved, figures.listed, figures.spotlight)] == [
+        4, 3, 2, 1]
+    assert [(label, s.value) for label, s in figures.top_skills] == [("HPLC", 2), ("NMR", 1)]
+    # With the network's threshold of 5: Ann alone is open to the spotlight, among four members.
+    assert {s.text for s in (small.members, small.profiles_saved, small.listed, small.spotlight)} == {
+        "fewer than 5"}
+    assert [s.text for _, s in small.top_skills] == ["fewer than 5", "fewer than 5"]
 
 
 def test_suggestions_offer_what_was_typed_then_the_most_used(db: Database):

@@ -12,6 +12,7 @@ from storage import registration
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
 from storage.members import RoleGrants, actor_for, get_member, upsert_from_slack
+from storage.privacy import Shown
 from storage.registration import LADDERS, SUGGESTED_KEYS, load_guide, suggest
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
@@ -148,11 +149,45 @@ def test_uptake_by_status_and_department_for_organisers_only(db: Database):
         get_member(session, "U0GONE").deactivated = True
     with db.reading() as session:
         with pytest.raises(PermissionDenied):
-            registration.uptake(session, people[0], guide)
-        u = registration.uptake(session, organiser, guide)
-    assert u.members == 6 and (u.registered, u.in_progress) == (3, 2)
-    assert u.by_status == {"Not started": 0, "Preparing": 1, "Submitted": 1, "Registered": 3, "Not recorded": 1}
-    assert u.by_department == {"Chemistry": {"Preparing": 1, "Registered": 1}, "Engineering": {"Registered": 2},
-                               "Physics": {"Not recorded": 1}, "(no department)": {"Submitted": 1}}
-    assert u.by_register == {"EngTech": {"Registered": 2}, "RSci": {"Preparing": 1},
-                             "RSciTech": {"Registered": 1, "Submitted": 1}}
+            registration.uptake(session, people[0], guide, min_group=5)
+        # The arithmetic, with no group too small to show (a threshold of 1).
+        u = registration.uptake(session, organiser, guide, min_group=1)
+    assert u.members.value == 6 and (u.registered.value, u.in_progress.value) == (3, 2)
+    assert values(u.by_status) == {"Not started": 0, "Preparing": 1, "Submitted": 1, "Registered": 3,
+                                   "Not recorded": 1}
+    assert {d: values(c) for d, c in u.by_department.items()} == {
+        "Chemistry": {"Preparing": 1, "Registered": 1}, "Engineering": {"Registered": 2},
+        "Physics": {"Not recorded": 1}, "(no department)": {"Submitted": 1}}
+    assert {r: values(c) for r, c in u.by_register.items()} == {
+        "EngTech": {"Registered": 2}, "RSci": {"Preparing": 1}, "RSciTech": {"Registered": 1, "Submitted": 1}}
+    # With the network's threshold of 5: every group here is smaller, and so is every department.
+    with db.reading() as session:
+        u = registration.uptake(session, organiser, guide, min_group=5)
+    assert u.members.text == "6" and {s.text for s in u.by_status.values()} == {"0", "fewer than 5"}
+    assert (u.registered.text, u.registered_share.exact, u.in_progress.text) == ("fewer than 5", False, "fewer than 5")
+    assert list(u.by_department) == ["(departments of fewer than 5 members)"]
+
+
+def values(cells: dict[str, Shown]) -> dict[str, float | None]:
+    return {name: shown.value for name, shown in cells.items()}
+
+
+def test_a_department_of_one_is_never_shown_and_no_small_group_can_be_worked_out(db: Database):
+    guide = load_guide()
+    with db.transaction() as session:
+        organiser = actor(session, "U0ORG", department="Chemistry", organiser=True)
+        chemists = [actor(session, f"U0CHEM{i}", department="Chemistry") for i in range(8)]
+        physicist = actor(session, "U0PHYS", department="Physics")
+        for person in chemists[:6]:
+            registration.record_status(session, person, status="registered", register="rscitech", guide=guide,
+                                       now=T0)
+        registration.record_status(session, chemists[6], status="preparing", register="rsci", guide=guide, now=T0)
+        registration.record_status(session, physicist, status="registered", register="rscitech", guide=guide, now=T0)
+    with db.reading() as session:
+        u = registration.uptake(session, organiser, guide, min_group=5)
+    # Physics has one member: not "Physics: Registered 1", nor found as 7 registered minus Chemistry's 6.
+    assert "Physics" not in u.by_department
+    chemistry = u.by_department["Chemistry"]
+    assert chemistry["Registered"].text == "withheld" and chemistry["Preparing"].text == "fewer than 5"
+    assert u.by_status["Registered"].text == "7"
+    assert u.by_department["(departments of fewer than 5 members)"]["Registered"].text == "fewer than 5"

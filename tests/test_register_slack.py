@@ -120,18 +120,27 @@ def test_asking_for_a_registration_mentor_links_to_mentoring(technet: Harness):
 
 def test_organisers_see_uptake_by_status_and_department(technet: Harness):
     known(technet, MEMBER, OTHER, department="Chemistry")
-    known(technet, PANEL, department="Engineering <Workshops>")
+    workshops = [f"U0WORKS00{i}" for i in range(5)]
+    for user in workshops:
+        technet.standin.add_user(user, f"Workshop {user[-1]}")
+    known(technet, PANEL, *workshops, department="Engineering <Workshops>")
     record(technet, MEMBER, "registered", "rscitech")
     record(technet, OTHER, "preparing", "rsci")
     record(technet, PANEL, "registered", "engtech")
     reply = technet.command(ORGANISER, "register summary")
     text = reply.text
     assert "Professional registration uptake" in text
-    assert "*Registered*\n2" in text and "*Preparing*\n1" in text and "*Members*\n4" in text
-    assert "*Registered:* 2 (50%)" in text
-    assert "• Chemistry: Preparing 1 · Registered 1" in text
-    assert "• Engineering &lt;Workshops&gt;: Registered 1" in text
-    assert "• RSciTech: Registered 1" in text and "• EngTech: Registered 1" in text
+    # Nine members: three recorded a status (fewer than 5 each), six did not.
+    assert "*Registered*\nfewer than 5" in text and "*Preparing*\nfewer than 5" in text
+    assert "*Not recorded*\n6" in text and "*Members*\n9" in text
+    assert "*Registered:* fewer than 5;" in text and "%" not in text
+    # Chemistry's two (and the organiser, with no department) are pooled, not shown by name; the
+    # workshop's five who recorded nothing are withheld, or the organiser's 1 would follow from the 6.
+    assert "Chemistry" not in text
+    assert ("• (departments of fewer than 5 members): Preparing fewer than 5 · Registered fewer than 5 · "
+            "Not recorded fewer than 5") in text
+    assert "• Engineering &lt;Workshops&gt;: Registered fewer than 5 · Not recorded withheld" in text
+    assert "• RSciTech: Registered fewer than 5" in text and "• EngTech: Registered fewer than 5" in text
     assert "Morgan" not in text and MEMBER not in text
     refused = technet.command(MEMBER, "register summary")
     assert "Only network organisers can see registration uptake" in refused.text

@@ -9,14 +9,17 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from storage import awards, members
 from storage import events as events_service
 from storage import news as news_service
 from storage import registration as registration_service
+from storage.awards import NominationForm
 from storage.db import Database
+from storage.members import RoleGrants
 from storage.report import ChangeKind, Report, State
 from tests import report_data
 from tests.report_data import Dataset
-from tests.test_report_service import LONDON, NOW, YEAR_2024, YEAR_2025, assert_shows, build, in_network
+from tests.test_report_service import LONDON, NOW, UTC, YEAR_2024, YEAR_2025, assert_shows, build, in_network
 
 SPANS = {"now": YEAR_2025, "before": YEAR_2024}
 DAYS = {"now": (date(2025, 8, 1), date(2026, 7, 31)), "before": (date(2024, 8, 1), date(2025, 7, 31))}
@@ -285,3 +288,25 @@ def test_no_count_of_people_below_the_threshold_is_shown_anywhere_in_a_small_net
     for s in shown:
         assert not s.exact or s.value == 0 or s.value >= 5, s
         assert s.exact or s.value is None
+
+
+def test_a_cycle_of_one_nominee_shows_no_count_that_is_theirs(db: Database):
+    opened, closes = datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 2, 5, 9, tzinfo=UTC)
+    grants = RoleGrants(organisers=frozenset({"U0ORGANISE"}), panel=frozenset({"U0PANEL01"}))
+    with db.transaction() as session:
+        people = [members.actor_for(session, members.ensure_member(session, f"U0PERSON{i}", now=opened), grants)
+                  for i in range(7)]
+        organiser = members.actor_for(session, members.ensure_member(session, "U0ORGANISE", now=opened), grants)
+        cycle = awards.open_cycle(session, organiser, name="Papin Prize", closes_at=closes, now=opened,
+                                  default_panel=grants.panel)
+        # Six colleagues nominate one: "6 nominations" would be that person's count.
+        for i, nominator in enumerate(people[1:]):
+            awards.submit_nomination(session, nominator, NominationForm(
+                cycle_id=cycle.id, nominee=people[0].slack_user_id, citation="x" * awards.CITATION_MIN),
+                submission_id=f"s{i}", now=opened + timedelta(days=1))
+    built = build(db)
+    assert built.figure("awards.nominations").current.state == State.WITHHELD
+    assert [f.current.state for f in built.breakdown("awards.per_cycle").values()] == [State.WITHHELD]
+    years = next(c for c in built.charts if c.key == "awards.years")
+    assert all(not p.shown.exact or p.shown.value == 0 for s in years.series for p in s.points)
+    assert built.figure("awards.nominators").current.text == "6"

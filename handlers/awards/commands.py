@@ -95,8 +95,8 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
         return say(f":lock: *{escape(cycle.title)}* is closed to nominations; the closing post goes out shortly.")
     if verb == "figures":
         with runtime.db.reading() as session:
-            rows = awards.figures(session, actor, now=moment)
-        return blocks.ephemeral(views.figures_blocks(rows), "Award figures")
+            rows = awards.figures(session, actor, now=moment, min_group=runtime.settings.report_min_group)
+        return blocks.ephemeral(views.figures_blocks(rows, runtime.settings.report_min_group), "Award figures")
     if verb == "review":
         number = _cycle_number(argument, required=False)
         review = _unit(runtime, lambda s: awards.review(s, actor, number, now=moment))

@@ -14,7 +14,7 @@ from bot import blocks, ids
 from bot.mrkdwn import escape
 from handlers.awards.views import _input, chunks, nominee_label, when
 from storage import awards
-from storage.awards import AuditLine, CycleInfo, NomineeSummary, Review
+from storage.awards import AuditLine, CycleInfo, NomineeSummary, Recusal, Review
 from storage.words import plural
 
 PAGE_SIZE = 15
@@ -51,8 +51,11 @@ def review_blocks(review: Review, tz: tzinfo, *, page: int = 0) -> list[Block]:
         blocks.context(f"Closed {when(cycle.closes_at, tz)} · {plural(len(review.nominees), 'nominee')} · panel of "
                        f"{len(cycle.panel)} · only the panel sees this, and each view is recorded."),
     ]
+    if review.recusals:
+        result.append(blocks.section(recusals_text(review)))
     if not review.nominees:
-        result.append(blocks.section("Nobody was nominated in this cycle."))
+        result.append(blocks.section("Nobody was nominated in this cycle." if not review.recusals else
+                                     "There is nobody here for you to judge."))
     start = page * PAGE_SIZE
     for summary in review.nominees[start:start + PAGE_SIZE]:
         marks = " :trophy: *winner*" if summary.winner else " :star: shortlisted" if summary.shortlisted else ""
@@ -82,8 +85,20 @@ def review_blocks(review: Review, tz: tzinfo, *, page: int = 0) -> list[Block]:
     return result[: blocks.MESSAGE_BLOCK_LIMIT]
 
 
+def recusals_text(review: Review) -> str:
+    """Who on the panel takes no part in judging whom: the chair's list, or a member's own."""
+    def reason(r: Recusal) -> str:
+        return "their own nomination" if r.reason == awards.RECUSED_NOMINEE else "they nominated them"
+
+    if review.is_chair:
+        lines = [f"<@{r.panel_member}>: {escape(r.nominee_name)} ({reason(r)})" for r in review.recusals]
+        return "*Recusals (conflicts of interest)*\n" + "\n".join(lines)
+    names = ", ".join(escape(r.nominee_name) for r in review.recusals)
+    return f"You are recused from {names}: you nominated them, so the rest of the panel judges them."
+
+
 def score_modal(cycle: CycleInfo, summary: NomineeSummary, tz: tzinfo) -> View:
-    """Every citation for one nominee, then a 1-5 score per criterion (none when conflicted)."""
+    """Every citation for one nominee, then a 1-5 score per criterion."""
     departments = escape(", ".join(summary.departments)) or "department not recorded"
     team = f" (team: {', '.join(f'<@{m}>' for m in summary.team_members)})" if summary.team_members else ""
     body: list[Block] = [blocks.section(f"*{escape(summary.name)}*{team} · {departments}\n"
@@ -107,9 +122,6 @@ def score_modal(cycle: CycleInfo, summary: NomineeSummary, tz: tzinfo) -> View:
         body.append(blocks.context(f"{plural(len(summary.nominations) - shown, 'more nomination')}: export the CSV to "
                                    "read them all."))
     body.append(blocks.divider())
-    if summary.conflict:
-        body.append(blocks.section(f":no_entry: {escape(summary.conflict)}"))
-        return View(type="modal", title=blocks.plain("Nominations"), close=blocks.plain("Close"), blocks=body)
     options = [blocks.option(str(i), str(i)) for i in range(1, 6)]
     for i, criterion in enumerate(cycle.criteria):
         mine = summary.my_scores.get(criterion)

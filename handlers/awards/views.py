@@ -201,7 +201,7 @@ def cycles_blocks(cycles: Sequence[CycleInfo], tz: tzinfo) -> list[Block]:
     return [blocks.header("Award cycles"), blocks.section("\n".join(lines))]
 
 
-def figures_blocks(rows: Sequence[FigureRow]) -> list[Block]:
+def figures_blocks(rows: Sequence[FigureRow], min_group: int) -> list[Block]:
     if not rows:
         return [blocks.section("No award cycles yet.")]
     lines = []
@@ -210,13 +210,19 @@ def figures_blocks(rows: Sequence[FigureRow]) -> list[Block]:
         if row.nominations is None:
             lines.append(f"{title}: {row.state}; counts are shown once it closes.")
             continue
+        if not row.nominations.exact:
+            lines.append(f"{title}: closed; its counts are withheld (fewer than {min_group} nominees).")
+            continue
         compared = ""
-        if row.change is not None:
-            sign = "+" if row.change >= 0 else ""
-            compared = f" ({sign}{row.change} on {escape(row.previous_label or '')}: {row.previous_nominations})"
-        lines.append(f"{title}: {row.nominations} nominations{compared}, from {row.departments} departments")
+        if row.change is not None and row.previous_nominations is not None:
+            compared = f" ({row.change.text} on {escape(row.previous_label or '')}: {row.previous_nominations.text})"
+        departments = f", from {row.departments.text} departments" if row.departments and row.departments.exact \
+            else ""
+        lines.append(f"{title}: {row.nominations.text} nominations{compared}{departments}")
     return [blocks.header("Award figures"), blocks.section("\n".join(lines)),
-            blocks.context("Counts only, for closed cycles: names stay with the panel.")]
+            blocks.context("Counts only, for closed cycles: names stay with the panel. A cycle with fewer than "
+                           f"{min_group} nominees (or nominators) shows no exact count, so that no figure can be "
+                           "one person's.")]
 
 
 # Home --------------------------------------------------------------------------------

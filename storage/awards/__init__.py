@@ -7,13 +7,20 @@ not the panel unless they sit on it, and they get counts only once a cycle has c
 so nobody can work out who was nominated by watching a number change. Every panel read
 or export, and every refused attempt, is written to the audit log the chair reads.
 
+A panel member is recused from every nominee they have a conflict of interest with
+(themselves, a team they are in, anyone they nominated): to them those nominations do not
+exist (not in the review, the export or the audit log; reading, scoring, shortlisting or
+marking one is refused exactly as for a nominee who does not exist), and they cannot
+approve an announcement naming one. The chair sees the panel's recusals in the review.
+
 Public reads for other features (the e-zine): `open_cycles(session, now)` and
 `announced_winners(session, since, until)`; both return plain frozen dataclasses.
 
 The modules: values (settings, states, refusals, the plain values handed out), cycles,
-audit (who may read, and the log of who did), nominating, reviewing (grouping, scores,
-conflicts), results (shortlist, winner, announcement), export (CSV), counts (figures) and
-posts (what the scheduled posts read). Callers import from `storage.awards` itself.
+audit (who may read, and the log of who did), nominating, recusals (who has a conflict of
+interest with whom), reviewing (grouping, scores, what the chair sees of the recusals),
+results (shortlist, winner, announcement), export (CSV), counts (figures, through
+storage.privacy) and posts (what the scheduled posts read). Callers import from `storage.awards` itself.
 """
 
 from __future__ import annotations
@@ -64,6 +71,8 @@ from storage.awards.values import (
     NOTIFY_NEVER,
     OPEN,
     OPENING,
+    RECUSED_NOMINATOR,
+    RECUSED_NOMINEE,
     REFUSED_CLOSED,
     REMINDER,
     REMINDER_BEFORE,
@@ -85,6 +94,7 @@ from storage.awards.values import (
     NomineeRef,
     NomineeSummary,
     PanelRefusal,
+    Recusal,
     Review,
     SubmissionResult,
 )
@@ -93,10 +103,10 @@ __all__ = [
     # values
     "ACTIVE", "ANNOUNCED", "ANNOUNCEMENT_MAX", "CITATION_MAX", "CITATION_MIN", "CLOSED", "CLOSING", "CREATED",
     "DEFAULT_CRITERIA", "EXAMPLE_MAX", "LINK_MAX", "MAX_EXAMPLES", "NOMINEE_NOTICE", "NOTIFY_AT_CLOSE",
-    "NOTIFY_NEVER", "OPEN", "OPENING", "REFUSED_CLOSED", "REMINDER", "REMINDER_BEFORE", "SHORTEST_CYCLE",
-    "TEAM_MAX", "TEAM_NAME_MAX", "UPCOMING", "UPDATED", "WITHDRAWN",
+    "NOTIFY_NEVER", "OPEN", "OPENING", "RECUSED_NOMINATOR", "RECUSED_NOMINEE", "REFUSED_CLOSED", "REMINDER",
+    "REMINDER_BEFORE", "SHORTEST_CYCLE", "TEAM_MAX", "TEAM_NAME_MAX", "UPCOMING", "UPDATED", "WITHDRAWN",
     "AnnouncedWinner", "AnnouncementDraft", "AuditLine", "CycleClosed", "CycleInfo", "DmClaim", "FigureRow",
-    "NominationCopy", "NominationForm", "NomineeRef", "NomineeSummary", "PanelRefusal", "Review",
+    "NominationCopy", "NominationForm", "NomineeRef", "NomineeSummary", "PanelRefusal", "Recusal", "Review",
     "SubmissionResult",
     # cycles
     "all_cycles", "close_cycle", "get_cycle", "open_cycle", "open_cycles", "state_of",

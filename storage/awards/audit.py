@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from storage.awards.cycles import _cycle, _info, state_of
+from storage.awards.recusals import _grouped, _name, recused_from
 from storage.awards.values import OPEN, UPCOMING, AuditLine, CycleInfo, PanelRefusal
 from storage.errors import DomainError
 from storage.members import Actor
 from storage.models.awards import AwardAudit, AwardCycle
+
+
+# Audit actions whose detail is a nominee's name.
+_NAMING_NOMINEE = ("viewed nominee",)
 
 
 def _require_panel(cycle: AwardCycle, actor: Actor, action: str) -> None:
@@ -68,7 +73,11 @@ def audit_log(session: Session, actor: Actor, cycle_id: int | None, *, now: date
     if actor.slack_user_id != cycle.chair:
         raise PanelRefusal(f"Only the chair of {info.title} can read its audit log; this attempt has been recorded.",
                            cycle_id=cycle.id, actor=actor.slack_user_id, action="read the audit log")
-    entries = session.scalars(select(AwardAudit).where(or_(AwardAudit.cycle_id == cycle.id,
-                                                           AwardAudit.cycle_id.is_(None)))
-                              .order_by(AwardAudit.at.desc(), AwardAudit.id.desc()).limit(limit)).all()
+    # A chair who is nominated (or nominated someone) does not read who opened that nominee.
+    grouped = _grouped(session, cycle)
+    unseen = {_name(grouped[key][0], key) for key in recused_from(session, cycle, actor)}
+    entries = session.scalars(select(AwardAudit).where(
+        or_(AwardAudit.cycle_id == cycle.id, AwardAudit.cycle_id.is_(None)),
+        ~(AwardAudit.action.in_(_NAMING_NOMINEE) & AwardAudit.detail.in_(unseen)) if unseen else true(),
+    ).order_by(AwardAudit.at.desc(), AwardAudit.id.desc()).limit(limit)).all()
     return info, [AuditLine(e.at, e.actor, e.action, e.allowed, e.detail, e.cycle_id) for e in entries]

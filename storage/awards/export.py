@@ -25,15 +25,16 @@ CSV_HEADER = (
 
 def export_csv(session: Session, actor: Actor, cycle_id: int | None, *, tz: tzinfo,
                now: datetime) -> tuple[str, bytes]:
-    """Every active nomination of a closed cycle as CSV (UTF-8, header row); panel only, audited."""
+    """Every active nomination of a closed cycle as CSV (UTF-8, header row); panel only, audited.
+
+    None of a nominee the asker is recused from."""
     info = panel_cycle(session, actor, cycle_id, action="export nominations", now=now)
     cycle = _cycle(session, info.id)
     _require_closed(cycle, now, "export them")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    rows = 0
-    for summary in _summaries(session, cycle, None, now):
+    for summary in _summaries(session, cycle, actor, now):
         for n in summary.nominations:
             examples = list(n.examples) + [""] * (MAX_EXAMPLES - len(n.examples))
             writer.writerow([csv_safe(v) for v in (
@@ -43,8 +44,8 @@ def export_csv(session: Session, actor: Actor, cycle_id: int | None, *, tz: tzin
                 n.link or "", "" if summary.average is None else f"{summary.average:.2f}", summary.scorers,
                 "yes" if summary.shortlisted else "no", "yes" if summary.winner else "no",
             )])
-            rows += 1
-    _audit(session, cycle, actor, "exported", f"{rows} nominations as CSV", now)
+    # No count in the log: the chair could compare it with their own and learn of a recusal.
+    _audit(session, cycle, actor, "exported", "as CSV", now)
     slug = re.sub(r"[^a-z0-9]+", "-", info.title.lower()).strip("-") or "awards"
     # A byte-order mark, so Excel reads the file as UTF-8 rather than the local code page.
     return f"nominations-{slug}.csv", buffer.getvalue().encode("utf-8-sig")

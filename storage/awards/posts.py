@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.awards.cycles import _cycle, _info, _subject
-from storage.awards.reviewing import _active
+from storage.awards.recusals import _active
 from storage.awards.values import NOMINEE_NOTICE, NOTIFY_AT_CLOSE, CycleInfo
 from storage.models.awards import AwardCycle
 

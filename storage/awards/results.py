@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.awards.audit import _require_closed, _require_panel
 from storage.awards.cycles import _cycle, _info
+from storage.awards.recusals import recused_from
 from storage.awards.reviewing import _nominee_in, _summaries
 from storage.awards.values import (
     ANNOUNCEMENT_MAX,
@@ -106,6 +107,10 @@ def announcement_draft(session: Session, actor: Actor, cycle_id: int, *, now: da
     winner, shortlist = _refs(session, cycle, now)
     if winner is None:
         raise DomainError("Mark the winner first (the trophy button next to a nominee).")
+    if recused_from(session, cycle, actor) & {r.key for r in (winner, *shortlist)}:
+        # Not saying which: it could be the reader themselves.
+        raise DomainError("You are recused from part of this result (a conflict of interest), so another "
+                          "panel member announces it.")
     return AnnouncementDraft(_info(cycle, now), winner, shortlist)
 
 

@@ -1,9 +1,8 @@
-"""Panel review: a closed cycle's nominations grouped per nominee, scores, and conflicts of interest."""
+"""Panel review: a closed cycle's nominations grouped per nominee, scores, and recusals (conflicts of interest)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,16 +12,19 @@ from sqlalchemy.orm import Session
 from storage.awards.audit import _audit, _require_closed, _require_panel, panel_cycle
 from storage.awards.cycles import _cycle, _info
 from storage.awards.nominating import _copy
-from storage.awards.values import ACTIVE, DEFAULT_CRITERIA, CycleInfo, NomineeSummary, Review
+from storage.awards.recusals import _grouped, _name, _recusal
+from storage.awards.values import (
+    DEFAULT_CRITERIA,
+    RECUSED_NOMINATOR,
+    CycleInfo,
+    NomineeSummary,
+    Recusal,
+    Review,
+)
 from storage.errors import DomainError, NotFound
 from storage.members import Actor
 from storage.models import Member
-from storage.models.awards import AwardCycle, AwardScore, Nomination, ShortlistEntry
-
-
-def _active(session: Session, cycle_id: int) -> list[Nomination]:
-    return list(session.scalars(select(Nomination).where(Nomination.cycle_id == cycle_id, Nomination.status == ACTIVE)
-                                .order_by(Nomination.created_at, Nomination.id)).all())
+from storage.models.awards import AwardCycle, AwardScore, ShortlistEntry
 
 
 def _departments_of(session: Session, user_ids: Iterable[str]) -> tuple[str, ...]:
@@ -34,48 +36,70 @@ def _departments_of(session: Session, user_ids: Iterable[str]) -> tuple[str, ...
 
 
 def _summaries(session: Session, cycle: AwardCycle, actor: Actor | None, now: datetime) -> list[NomineeSummary]:
-    grouped: dict[str, list[Nomination]] = defaultdict(list)
-    for nomination in _active(session, cycle.id):
-        grouped[nomination.nominee_key].append(nomination)
+    """The nominees as `actor` may see them: never one they are recused from (None: every nominee)."""
+    grouped = _grouped(session, cycle)
     scores = session.execute(select(AwardScore.nominee_key, AwardScore.scorer_id, AwardScore.criterion,
                                     AwardScore.score).where(AwardScore.cycle_id == cycle.id)).all()
     marks = {s.nominee_key: s for s in session.scalars(select(ShortlistEntry).where(
         ShortlistEntry.cycle_id == cycle.id)).all()}
     result = []
     for key, nominations in grouped.items():
+        if actor is not None and _recusal(nominations, key, actor.slack_user_id, actor.member_id):
+            continue
         first = nominations[0]
         mine = [s for s in scores if s.nominee_key == key]
         user_ids = tuple(first.team_members) if first.team_name else (key,)
         my_scores = {s.criterion: s.score for s in mine if actor is not None and s.scorer_id == actor.member_id}
-        conflict = _conflict(nominations, key, first, actor) if actor is not None else ""
         result.append(NomineeSummary(
-            key=key, name=first.team_name or (first.nominee.name if first.nominee else key),
+            key=key, name=_name(first, key),
             user_id=None if first.team_name else key, team_members=tuple(first.team_members or ()),
             departments=_departments_of(session, user_ids),
             nominations=tuple(_copy(session, n, now) for n in nominations),
             average=round(sum(s.score for s in mine) / len(mine), 2) if mine else None,
             scorers=len({s.scorer_id for s in mine}), shortlisted=key in marks,
-            winner=bool(marks.get(key) and marks[key].is_winner), my_scores=my_scores, conflict=conflict,
+            winner=bool(marks.get(key) and marks[key].is_winner), my_scores=my_scores,
         ))
     return sorted(result, key=lambda s: (s.name.lower(), s.key))
 
 
-def _conflict(nominations: Sequence[Nomination], key: str, first: Nomination, actor: Actor) -> str:
-    if key == actor.slack_user_id or actor.slack_user_id in (first.team_members or ()):
-        return "You cannot score your own nomination (conflict of interest)."
-    if any(n.nominator_id == actor.member_id for n in nominations):
-        return "You nominated them, so you cannot score them (conflict of interest)."
-    return ""
+def _recusals(session: Session, cycle: AwardCycle) -> list[Recusal]:
+    """Every panel member's recusals in this cycle, whoever may see them."""
+    panel = session.execute(select(Member.slack_user_id, Member.id)
+                            .where(Member.slack_user_id.in_(list(cycle.panel)))).all()
+    member_ids = {user_id: member_id for user_id, member_id in panel}
+    result = []
+    for key, nominations in _grouped(session, cycle).items():
+        for user_id in sorted(cycle.panel):
+            reason = _recusal(nominations, key, user_id, member_ids.get(user_id))
+            if reason:
+                result.append(Recusal(user_id, key, _name(nominations[0], key), reason))
+    return sorted(result, key=lambda r: (r.nominee_name.lower(), r.nominee_key, r.panel_member))
+
+
+def _visible_recusals(session: Session, cycle: AwardCycle, actor: Actor) -> tuple[Recusal, ...]:
+    # Nothing about a nominee the reader is recused from (it would tell a nominated chair
+    # who nominated them), except the reader's own "I nominated them", which they know.
+    everyone = _recusals(session, cycle)
+    hidden = {r.nominee_key for r in everyone if r.panel_member == actor.slack_user_id}
+    own = [r for r in everyone if r.panel_member == actor.slack_user_id and r.reason == RECUSED_NOMINATOR]
+    if actor.slack_user_id != cycle.chair:
+        return tuple(own)
+    return tuple(r for r in everyone if r.nominee_key not in hidden or r in own)
 
 
 def review(session: Session, actor: Actor, cycle_id: int | None, *, now: datetime) -> Review:
-    """A closed cycle's nominations grouped per nominee, for its panel; the read is audited."""
+    """A closed cycle's nominations grouped per nominee, for its panel; the read is audited.
+
+    A panel member sees only the nominees they are not recused from; the chair also sees
+    the panel's recusals."""
     info = panel_cycle(session, actor, cycle_id, action="review nominations", now=now)
     cycle = _cycle(session, info.id)
     _require_closed(cycle, now, "review them")
     summaries = _summaries(session, cycle, actor, now)
-    _audit(session, cycle, actor, "viewed list", f"{len(summaries)} nominees", now)
-    return Review(info, tuple(summaries), is_chair=actor.slack_user_id == cycle.chair)
+    # No count in the log: the chair could compare a member's count with theirs and learn of a recusal.
+    _audit(session, cycle, actor, "viewed list", "", now)
+    return Review(info, tuple(summaries), is_chair=actor.slack_user_id == cycle.chair,
+                  recusals=_visible_recusals(session, cycle, actor))
 
 
 def nominee_detail(session: Session, actor: Actor, cycle_id: int, nominee_key: str, *, now: datetime,
@@ -92,10 +116,18 @@ def nominee_detail(session: Session, actor: Actor, cycle_id: int, nominee_key: s
 
 def _nominee_in(session: Session, cycle: AwardCycle, nominee_key: str, actor: Actor,
                 now: datetime) -> NomineeSummary:
+    """The nominee as this panel member may see them; refused for one they are recused from."""
     found = [s for s in _summaries(session, cycle, actor, now) if s.key == nominee_key]
-    if not found:
-        raise NotFound("That nominee has no nominations in this cycle.")
-    return found[0]
+    if found:
+        return found[0]
+    nominations = _grouped(session, cycle).get(nominee_key)
+    if nominations and _recusal(nominations, nominee_key, actor.slack_user_id,
+                                actor.member_id) == RECUSED_NOMINATOR:
+        # They know they nominated them; anything else is answered as for nobody nominated,
+        # so a panel member cannot find out that they (or their team) were nominated.
+        raise DomainError("You nominated them, so you are recused from them (conflict of interest): "
+                          "the rest of the panel reads, scores and shortlists them.")
+    raise NotFound("That nominee has no nominations in this cycle.")
 
 
 def score_nominee(session: Session, actor: Actor, cycle_id: int, nominee_key: str, scores: Mapping[str, int], *,
@@ -106,9 +138,7 @@ def score_nominee(session: Session, actor: Actor, cycle_id: int, nominee_key: st
     _require_closed(cycle, now, "score")
     if cycle.announced_at is not None:
         raise DomainError("The winner has been announced; scores are final.")
-    summary = _nominee_in(session, cycle, nominee_key, actor, now)
-    if summary.conflict:
-        raise DomainError(summary.conflict)
+    _nominee_in(session, cycle, nominee_key, actor, now)
     criteria = list(cycle.award.criteria or DEFAULT_CRITERIA)
     for index, criterion in enumerate(criteria):
         value = scores.get(criterion)

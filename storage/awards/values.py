@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from storage.errors import DomainError, PermissionDenied
+from storage.privacy import Change, Shown, change_between
 
 # The Technician Commitment's four pillars, plus impact: the default rubric.
 DEFAULT_CRITERIA = ("Visibility", "Recognition", "Career development", "Sustainability", "Impact")
@@ -21,6 +22,8 @@ NOTIFY_NEVER, NOTIFY_AT_CLOSE = "never", "at_close"
 UPCOMING, OPEN, CLOSED, ANNOUNCED = "upcoming", "open", "closed", "announced"
 ACTIVE, WITHDRAWN = "active", "withdrawn"
 CREATED, UPDATED, REFUSED_CLOSED = "created", "updated", "closed"
+# Why a panel member is recused from a nominee: they are (in) the nominee, or they nominated them.
+RECUSED_NOMINEE, RECUSED_NOMINATOR = "nominee", "nominator"
 
 # Kinds of due item (digests/awards.py delivers them).
 OPENING = "awards.opening"
@@ -148,16 +151,29 @@ class NomineeSummary:
     scorers: int
     shortlisted: bool
     winner: bool
-    # This panel member's own scores, by criterion, and why they may not score (or "").
+    # This panel member's own scores, by criterion.
     my_scores: Mapping[str, int] = field(default_factory=dict)
-    conflict: str = ""
+
+
+@dataclass(frozen=True)
+class Recusal:
+    """A panel member who takes no part in judging a nominee (a conflict of interest)."""
+
+    panel_member: str
+    nominee_key: str
+    nominee_name: str
+    reason: str  # RECUSED_NOMINEE or RECUSED_NOMINATOR
 
 
 @dataclass(frozen=True)
 class Review:
     cycle: CycleInfo
+    # Only the nominees this panel member is not recused from.
     nominees: tuple[NomineeSummary, ...]
     is_chair: bool
+    # The chair sees the panel's recusals (but none about a nominee the chair is recused from);
+    # every member sees those of their own they already know of (whom they nominated).
+    recusals: tuple[Recusal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,21 +204,21 @@ class AnnouncedWinner:
 
 @dataclass(frozen=True)
 class FigureRow:
-    """Counts only: never a name, never a per-nominee number."""
+    """Counts only: never a name, never a per-nominee number; None until the cycle closes."""
 
     award_name: str
     label: str
     state: str
-    nominations: int | None
-    departments: int | None
+    nominations: Shown | None
+    departments: Shown | None
     previous_label: str | None
-    previous_nominations: int | None
+    previous_nominations: Shown | None
 
     @property
-    def change(self) -> int | None:
+    def change(self) -> Change | None:
         if self.nominations is None or self.previous_nominations is None:
             return None
-        return self.nominations - self.previous_nominations
+        return change_between(self.nominations, self.previous_nominations)
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage import privacy
 from storage.cpd.record import EntryInfo, entry_info
 from storage.cpd.rules import CpdRules, DevelopmentYear, check_fte, development_year, target_days
 from storage.errors import DomainError
 from storage.members import Actor, Role
 from storage.models import Member
 from storage.models.careers import CpdEntry
+from storage.privacy import Shown, part_of, share_of, suppress
 
 
 # Progress ------------------------------------------------------------------------------
@@ -62,24 +63,25 @@ def progress(session: Session, member_id: int, *, rules: CpdRules, today: date, 
 
 @dataclass(frozen=True)
 class Summary:
+    """Figures about members as they may be shown (storage.privacy): a group of 1 to N-1 is
+    "fewer than N", and a median or share that could be one person's is withheld."""
+
     year: DevelopmentYear
-    members: int
-    logged: int
-    median_days: float | None
-    on_track: int
+    members: Shown
+    logged: Shown
+    logged_share: Shown
+    median_days: Shown
+    on_track: Shown
+    on_track_share: Shown
     # Members whose FTE is not a valid share of full time: left out of `on_track` and its share.
-    fte_to_check: int
-
-    @property
-    def on_track_share(self) -> float | None:
-        counted = self.members - self.fte_to_check
-        return self.on_track / counted if counted else None
+    fte_to_check: Shown
 
 
-def summary(session: Session, actor: Actor, *, rules: CpdRules, today: date) -> Summary:
+def summary(session: Session, actor: Actor, *, rules: CpdRules, today: date, min_group: int) -> Summary:
     """How many members logged anything this development year, their median days, and the share on track.
 
-    Organisers only, and only aggregates: no member's entries or total is ever returned.
+    Organisers only, and only aggregates: no member's entries or total is ever returned, and
+    no figure about fewer than `min_group` members (TECHNET_REPORT_MIN_GROUP).
     """
     actor.require(Role.ORGANISER, "see the network's CPD figures")
     year = development_year(today, rules.year_start_month)
@@ -100,5 +102,14 @@ def summary(session: Session, actor: Actor, *, rules: CpdRules, today: date) -> 
             continue
         if rules.days(int(totals.get(member_id) or 0)) + 1e-9 >= expected:
             on_track += 1
-    return Summary(year, len(people), len(logged_days), statistics.median(logged_days) if logged_days else None,
-                   on_track, fte_to_check)
+    k = min_group
+    members = len(people)
+    logged, members_shown_logged = part_of(len(logged_days), members, k)
+    # Members fall into on track, not on track, and an FTE to check: one breakdown of them.
+    track = suppress({"on": on_track, "off": members - fte_to_check - on_track, "check": fte_to_check}, k,
+                     total=privacy.people(members, k))
+    members_shown = privacy.people(members, k) if members_shown_logged and track.total_shown else \
+        privacy.withheld(min_group=k)
+    counted = privacy.people(members - fte_to_check, k) if track.cells["check"].exact else privacy.withheld(min_group=k)
+    return Summary(year, members_shown, logged, share_of(logged, members_shown), privacy.median(logged_days, k),
+                   track.cells["on"], share_of(track.cells["on"], counted), track.cells["check"])

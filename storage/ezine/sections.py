@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import awards, events, members, news, opportunities, profiles
+from storage import awards, events, members, news, opportunities, privacy, profiles
 from storage.errors import NotFound
 from storage.ezine.issues import POSTED, POSTING, Period, get_issue
 from storage.models import Member
@@ -29,6 +29,8 @@ from storage.words import noun, plural
 class Context:
     period: Period
     now: datetime
+    # Figures about fewer people than this are left out (storage.privacy).
+    min_group: int = privacy.MIN_GROUP
 
 
 Item = dict[str, Any]
@@ -272,16 +274,18 @@ def _refresh_awards(session: Session, ctx: Context, frozen: list[Item]) -> tuple
 
 
 def _figures(session: Session, ctx: Context) -> list[dict[str, Any]]:
-    """Counts for the period; a figure of nought is no news and is left out."""
+    """Counts for the period; a figure of nought is no news and is left out, and so is one about
+    1 to N-1 people (the report's rule, storage.privacy): in a post to the whole network, "2 new
+    members" or "(3 different people)" points at people one can name."""
     joined = session.scalar(select(func.count()).select_from(Member).where(
         Member.created_at >= ctx.period.start, Member.created_at < ctx.period.due,
         Member.is_bot.is_(False), Member.deactivated.is_(False))) or 0
     figures = []
-    if joined:
+    if joined and privacy.people(joined, ctx.min_group).exact:
         figures.append({"key": "new_members", "label": f"{noun(joined, 'new member')} joined the network",
                         "value": joined})
     met = events.attendance(session, ctx.period.start, ctx.period.due)
-    if met.attendances:
+    if met.attendances and privacy.people(met.members, ctx.min_group).exact:
         meetings = plural(met.events, "network and team meeting")
         figures.append({"key": "meeting_attendance", "value": met.attendances,
                         "label": f"{noun(met.attendances, 'place')} taken at {meetings} "
@@ -308,9 +312,10 @@ SECTIONS: list[Section] = [
 ]
 
 
-def compile_issue(session: Session, period: Period, *, now: datetime) -> dict[str, Any]:
+def compile_issue(session: Session, period: Period, *, now: datetime,
+                  min_group: int = privacy.MIN_GROUP) -> dict[str, Any]:
     """The issue as plain data: {period, due_at, date_label, month_label, sections: [...]}."""
-    ctx = Context(period, now)
+    ctx = Context(period, now, min_group)
     return _issue(period, [(section, section.collect(session, ctx)) for section in SECTIONS])
 
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage import privacy
 from storage.members import Actor, Role
 from storage.models import Member
 from storage.models.profiles import Profile, ProfileTag, ProfileTagLink
+from storage.privacy import Shown, part_of
 from storage.profiles.editing import find_profile
 from storage.profiles.tags import EQUIPMENT, SKILL
 
@@ -52,17 +54,20 @@ def completeness(session: Session, member_id: int) -> Completeness:
 
 @dataclass(frozen=True)
 class Figures:
-    """The directory's uptake (the network's own figures are the report's)."""
+    """The directory's uptake (the network's own figures are the report's), as it may be shown
+    (storage.privacy): a group of 1 to N-1 members is "fewer than N"."""
 
-    members: int
-    profiles_saved: int
-    listed: int
-    spotlight: int
-    top_skills: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    members: Shown
+    profiles_saved: Shown
+    listed: Shown
+    spotlight: Shown
+    top_skills: tuple[tuple[str, Shown], ...] = field(default_factory=tuple)
 
 
-def headline_figures(session: Session, actor: Actor) -> Figures:
-    """For organisers: how many members filled in a profile, are listed, are open to the spotlight; top skills."""
+def headline_figures(session: Session, actor: Actor, *, min_group: int) -> Figures:
+    """For organisers: how many members filled in a profile, are listed, are open to the spotlight; top skills.
+
+    Each is a part of the members (the rest being those who did not), suppressed as such."""
     actor.require(Role.ORGANISER, "see the directory's figures")
     people = (Member.is_bot.is_(False), Member.deactivated.is_(False))
 
@@ -79,10 +84,13 @@ def headline_figures(session: Session, actor: Actor) -> Figures:
         .order_by(func.count().desc(), ProfileTag.label)
         .limit(5)
     ).all()
+    members = count(select(Member.id).where(*people))
+    parts = [part_of(count(query), members, min_group) for query in (
+        profiled.where(Profile.saved_at.is_not(None)), listed_ids, listed_ids.where(Profile.spotlight_opt_in.is_(True)))]
+    members_shown = privacy.people(members, min_group) if all(ok for _, ok in parts) else \
+        privacy.withheld(min_group=min_group)
+    (saved, _), (listed, _), (spotlight, _) = parts
     return Figures(
-        members=count(select(Member.id).where(*people)),
-        profiles_saved=count(profiled.where(Profile.saved_at.is_not(None))),
-        listed=count(listed_ids),
-        spotlight=count(listed_ids.where(Profile.spotlight_opt_in.is_(True))),
-        top_skills=tuple((row.label, row.n) for row in top),
+        members=members_shown, profiles_saved=saved, listed=listed, spotlight=spotlight,
+        top_skills=tuple((row.label, privacy.people(row.n, min_group)) for row in top),
     )

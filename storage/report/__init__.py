@@ -4,7 +4,7 @@ An organiser takes it to the steering group: each figure for a period (by defaul
 current development year) beside the previous period of the same length, with the
 change, and labelled with its Technician Commitment pillar.
 
-Privacy, decided in this package and nowhere else (`privacy.py`):
+Privacy, decided in one place for every surface (`storage/privacy.py`):
 - counts only, never names;
 - a count of people smaller than `min_group` (default 5) is shown as "fewer than 5";
 - within a breakdown that adds up to a total that is shown (members by department,
@@ -18,6 +18,9 @@ Privacy, decided in this package and nowhere else (`privacy.py`):
 `build.py` puts them together.
 """
 
+from storage.privacy import (
+    Breakdown, Change, ChangeKind, Shown, State, Unit, change_between, exact, people, suppress,
+)
 from storage.report.build import build_report, headline
 from storage.report.model import (
     HEADLINE_KEYS, NOT_RECORDED, NOW_ONLY, Chart, ChartKind, Figure, Pillar, Point, Report, Section, Series,
@@ -25,9 +28,6 @@ from storage.report.model import (
 from storage.report.periods import (
     PERIOD_USAGE, Period, ReportOptions, day_text, development_year_of, parse_day, parse_period, period_between,
     today_in,
-)
-from storage.report.privacy import (
-    Breakdown, Change, ChangeKind, Shown, State, Unit, change_between, exact, people, suppress,
 )
 
 __all__ = [

@@ -12,11 +12,11 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Member
-from storage.report.model import NOT_RECORDED, NOW_ONLY, Figure, Pillar, Point, Series
-from storage.report.periods import Period, ReportOptions, development_year_of, development_year_starting
-from storage.report.privacy import (
+from storage.privacy import (
     Change, ChangeKind, Shown, State, Unit, change_between, exact, people, suppress,
 )
+from storage.report.model import NOT_RECORDED, NOW_ONLY, Figure, Pillar, Point, Series
+from storage.report.periods import Period, ReportOptions, development_year_of, development_year_starting
 
 # Year-on-year charts show at most this many development years, the latest last.
 YEARS_IN_CHARTS = 6

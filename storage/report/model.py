@@ -6,8 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage.privacy import Change, ChangeKind, Shown, State, Unit
 from storage.report.periods import Period
-from storage.report.privacy import Change, ChangeKind, Shown, State, Unit
 
 NOT_RECORDED = "Not recorded"
 # Figure.compared_with of a figure known only as it is now.

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping
 
 from sqlalchemy import func, select
 
 from storage.models import Member
 from storage.models.careers import CpdEntry
+from storage.privacy import median, share
 from storage.report.building import Context, breakdown_figures, days_within, in_network, with_shown
 from storage.report.model import Chart, ChartKind, Pillar, Point, Section, Series
 from storage.report.periods import Period, today_in
-from storage.report.privacy import Shown, State, Unit, exact
 
 
 CPD = "Continuing professional development"
@@ -44,28 +43,12 @@ def cpd_section(ctx: Context) -> Section:
     logged = (len(days_now), len(days_before))
     logged_figure = ctx.count_figure("cpd.logged", CPD, "Members who logged CPD", pillar, logged)
 
-    def median_shown(days: Mapping[int, float]) -> Shown:
-        if not days:
-            return Shown(State.NONE, None, Unit.DAYS, ctx.k)
-        if len(days) < ctx.k:
-            return Shown(State.WITHHELD, None, Unit.DAYS, ctx.k)
-        return exact(round(statistics.median(days.values()), 2), Unit.DAYS, ctx.k)
-
-    def share_shown(track: tuple[int, int]) -> Shown:
-        yes, of = track
-        if not of:
-            return Shown(State.NONE, None, Unit.SHARE, ctx.k)
-        # Either side a small group: the share and the member count would give it away.
-        if 0 < yes < ctx.k or 0 < of - yes < ctx.k:
-            return Shown(State.WITHHELD, None, Unit.SHARE, ctx.k)
-        return exact(yes / of, Unit.SHARE, ctx.k)
-
     figures = [
         logged_figure,
         ctx.figure("cpd.median_days", CPD, "Median days of CPD per FTE (members who logged)", pillar,
-                   median_shown(days_now), median_shown(days_before)),
+                   median(days_now.values(), ctx.k), median(days_before.values(), ctx.k)),
         ctx.figure("cpd.on_track", CPD, "Share of members on track for the pro-rata target", pillar,
-                   share_shown(on_track(now_p, days_now)), share_shown(on_track(before_p, days_before)),
+                   share(*on_track(now_p, days_now), ctx.k), share(*on_track(before_p, days_before), ctx.k),
                    note=f"{ctx.options.cpd_target_days:g} days a year pro rata to FTE, and to the share of the "
                         "period gone."),
     ]

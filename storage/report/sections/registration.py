@@ -11,10 +11,10 @@ from content import ContentError
 from storage import registration as rg
 from storage.models import Member
 from storage.models.mentoring import RegistrationStatus
+from storage.privacy import suppress
 from storage.report.building import Context, by_name, with_shown, year_series, years_label
 from storage.report.model import NOT_RECORDED, Chart, ChartKind, Pillar, Section
 from storage.report.periods import day_text
-from storage.report.privacy import suppress
 
 
 REGISTRATION = "Professional registration"

@@ -1,11 +1,19 @@
-"""What a figure may show: counts of people below the threshold as "fewer than N", and
-the complementary suppression that keeps a total from giving a small group away."""
+"""What a figure about people may show, on every surface (the network report, the
+organisers' summaries, the Home tab, the e-zine): counts of people below the threshold as
+"fewer than N", figures about a group smaller than N (its median, its share, its
+nominations) withheld, and the complementary suppression that keeps a total from giving a
+small group away. The threshold is TECHNET_REPORT_MIN_GROUP (default 5)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import statistics
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+
+
+# TECHNET_REPORT_MIN_GROUP's default: where no setting reaches, this is the threshold.
+MIN_GROUP = 5
 
 
 class State(enum.StrEnum):
@@ -65,6 +73,54 @@ def people(count: int, min_group: int) -> Shown:
     if 0 < count < min_group:
         return Shown(State.FEWER, None, Unit.COUNT, min_group)
     return Shown(State.EXACT, count, Unit.COUNT, min_group)
+
+
+def withheld(unit: Unit = Unit.COUNT, min_group: int = 5) -> Shown:
+    return Shown(State.WITHHELD, None, unit, min_group)
+
+
+def of_group(value: float, group: int, min_group: int, unit: Unit = Unit.COUNT) -> Shown:
+    """A figure about a group of people that is not itself a count of them (their
+    nominations, their places, their median): withheld while the group is 1 to N-1, so
+    that it cannot be one person's."""
+    if 0 < group < min_group:
+        return withheld(unit, min_group)
+    return exact(value, unit, min_group)
+
+
+def median(values: Collection[float], min_group: int, unit: Unit = Unit.DAYS) -> Shown:
+    """The median of one value per person: withheld for 1 to N-1 people, nothing for nobody."""
+    if not values:
+        return Shown(State.NONE, None, unit, min_group)
+    return of_group(round(statistics.median(values), 2), len(values), min_group, unit)
+
+
+def share(yes: int, of: int, min_group: int) -> Shown:
+    """yes/of of a group of people: withheld when either side is 1 to N-1, since the share and
+    the size of the group would give that small side away."""
+    if not of:
+        return Shown(State.NONE, None, Unit.SHARE, min_group)
+    if 0 < yes < min_group or 0 < of - yes < min_group:
+        return withheld(Unit.SHARE, min_group)
+    return exact(yes / of, Unit.SHARE, min_group)
+
+
+def share_of(part: Shown, whole: Shown) -> Shown:
+    """The share of two counts as they are shown: only when both are shown exactly (a share of
+    a suppressed count would give it back), and then by `share`."""
+    k = whole.min_group
+    if not (part.exact and whole.exact):
+        return withheld(Unit.SHARE, k)
+    assert part.value is not None and whole.value is not None
+    return share(int(part.value), int(whole.value), k)
+
+
+def part_of(part: int, whole: int, min_group: int) -> tuple[Shown, bool]:
+    """Some of a group of people (those who logged CPD, of the members): the part as it may be
+    shown, suppressed with the rest of the group as the other cell (a whole of 7 and a part of 6
+    would show one person), and whether the whole may still be shown beside it."""
+    cells = suppress({"part": part, "rest": whole - part}, min_group, total=people(whole, min_group))
+    return cells.cells["part"], cells.total_shown
 
 
 class ChangeKind(enum.StrEnum):
@@ -138,23 +194,27 @@ class Breakdown:
     total_shown: bool
 
 
-def suppress(cells: Mapping[str, int], min_group: int, *, total: Shown | None = None) -> Breakdown:
+def suppress(cells: Mapping[str, int], min_group: int, *, total: Shown | None = None,
+             about_few: Collection[str] = ()) -> Breakdown:
     """Primary and complementary suppression of a breakdown of people.
 
     `cells` are counts of people that add up to `total` (shown exactly, or as "fewer
     than N"); `total=None` means no total is shown beside them. A cell of 1 to N-1 is
-    "fewer than N". While a suppressed cell could be worked out from what is shown
-    (the total, the other cells, and the rule itself: a small cell is 1 to N-1, a
-    withheld one at least N), the smallest cell still shown is withheld too, and when
-    none is left the total is withheld.
+    "fewer than N". `about_few` names cells that are withheld whatever their size,
+    being about 1 to N-1 people (a cycle's nominations of fewer than N nominees). While
+    a suppressed cell could be worked out from what is shown (the total, the other
+    cells, and the rule itself: a small cell is 1 to N-1, a withheld one at least N),
+    the smallest cell still shown is withheld too, and when none is left the total is
+    withheld.
     """
     k = min_group
+    forced = {name for name in about_few if cells.get(name, 0) >= k}
     fewer = {name for name, n in cells.items() if 0 < n < k}
-    withheld: set[str] = set()
+    withheld: set[str] = set(forced)
     total_shown = True
-    if fewer and total is not None and total.state != State.WITHHELD:
-        candidates = sorted((n, name) for name, n in cells.items() if name not in fewer and n > 0)
-        while _pinned(cells, fewer, withheld, total, k):
+    if (fewer or forced) and total is not None and total.state != State.WITHHELD:
+        candidates = sorted((n, name) for name, n in cells.items() if name not in fewer | forced and n > 0)
+        while _pinned(cells, fewer, withheld, total, k, forced):
             if candidates:
                 withheld.add(candidates.pop(0)[1])
             else:
@@ -171,7 +231,8 @@ def suppress(cells: Mapping[str, int], min_group: int, *, total: Shown | None = 
     return Breakdown(shown, total_shown)
 
 
-def _pinned(cells: Mapping[str, int], fewer: set[str], withheld: set[str], total: Shown, k: int) -> bool:
+def _pinned(cells: Mapping[str, int], fewer: set[str], withheld: set[str], total: Shown, k: int,
+            forced: Collection[str] = ()) -> bool:
     """Whether a reader knowing the rule can tell some suppressed cell's exact value."""
     hidden = fewer | withheld
     visible = sum(n for name, n in cells.items() if name not in hidden)
@@ -187,6 +248,9 @@ def _pinned(cells: Mapping[str, int], fewer: set[str], withheld: set[str], total
     for name in hidden:
         if name in fewer:
             bounds[name] = (1, k - 1)
+        elif name in forced:
+            # Withheld for what it is about, not for its size: at least N, and no more than the rest allows.
+            bounds[name] = (k, max(k, high_sum))
         else:
             bounds[name] = (k, max(k, min(high_sum, smallest_visible if smallest_visible is not None else high_sum)))
     low_all = sum(lo for lo, _ in bounds.values())
