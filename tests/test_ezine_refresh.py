@@ -153,6 +153,9 @@ def test_a_member_who_leaves_the_spotlight_after_approval_is_left_out(technet: H
         profiles.save_profile(session, member, profiles.ProfileChanges(
             job_title="Technician", fte=1, skills=["HPLC"], bio="Ask me about columns.", listed=True,
             spotlight_opt_in=True), now=T0)
+    # Something else in the issue, so that it is not empty without the spotlight (a figure about
+    # so few members is withheld) and is posted rather than skipped.
+    event(technet, "Soldering workshop", DUE + timedelta(days=3))
     approve(technet)
     assert "Ask me about columns." in all_text(dms_to(technet, ORGANISER)[0].blocks())
     with technet.db.transaction() as session:
