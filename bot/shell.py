@@ -20,6 +20,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.config import ConfigError, Settings, duration
 from bot.demo import PERSONAS, Persona, persona_for, slack_user
+from bot.guard import bolt_readable
 from bot.render import Pressable, Rendered, element_label, render_blocks
 from bot.runtime import Runtime
 from bot.scheduler import tick
@@ -231,6 +232,7 @@ class Shell:
 
     def _signed(self, body: str, content_type: str) -> BoltResponse:
         """The request as Slack signs it, handed to the app; nothing shown."""
+        body = bolt_readable(body, content_type)
         headers = signed_headers(self.runtime.settings.signing_secret or "", body, content_type=content_type)
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 

@@ -42,3 +42,10 @@ def test_an_organiser_replies_and_adds_the_answer_to_the_faq(shell_for):  # type
     answer = text[text.rindex("You asked: can apprentices come"):]
     assert "*Can apprentices come to the quarterly network meeting, or is it only for permanent staff?*" in answer
     assert "Yes: apprentices are very welcome." in answer
+
+
+def test_a_question_that_says_payload_is_answered_in_the_shell(shell_for):  # type: ignore[no-untyped-def]
+    # Bolt took a form body with the word "payload" anywhere for an interaction and answered 404.
+    script = shell_for(Role.MEMBER, "/tech ask what payload can the drone lift?", ":quit")
+    assert "(the app answered HTTP 404)" not in script.text
+    assert "what payload can the drone lift?" in script.text

@@ -300,3 +300,10 @@ def test_the_failure_report_never_answers_an_unverified_request(technet: Harness
         with nothing_happens(technet, caplog, logging.INFO):
             response = technet.app.dispatch(BoltRequest(body=body, headers=headers))
         assert response.status == 401
+
+
+def test_a_command_that_says_payload_is_answered(technet: Harness):
+    # Bolt reads any form body with the word "payload" in it as an interaction: this was a 404.
+    reply = technet.command(MEMBER, "ask what payload can the drone lift?")
+    assert reply.status == 200
+    assert "what payload can the drone lift?" in reply.text
