@@ -166,7 +166,9 @@ def render_slack(env: Environment, issue: dict[str, Any], intro: str | None) -> 
     parts.append([[blocks.divider(), blocks.context(footer)]])
     pages = _paginate(parts)
     total = len(pages)
-    return [(title if total == 1 else f"{title} ({n}/{total})", blocks.to_dicts(page))
+    # Each message's fallback is its place in the issue: a notification per message reads better
+    # than the start of each.
+    return [(blocks.fallback(page, title=title if total == 1 else f"{title} ({n}/{total})"), blocks.to_dicts(page))
             for n, page in enumerate(pages, 1)]
 
 
@@ -234,8 +236,7 @@ def tell_organisers(runtime: Runtime, text: str) -> None:
     """A DM to each organiser; one that cannot be reached does not stop the others."""
     for user_id in organisers(runtime):
         try:
-            runtime.client.chat_postMessage(channel=user_id, text=text[:3000],
-                                            blocks=blocks.to_dicts([blocks.section(text)]))
+            runtime.client.chat_postMessage(channel=user_id, **blocks.note(text))
         except SlackApiError as e:
             log.warning("could not tell organiser %s (%s)", user_id, e.response.get("error"))
 
@@ -289,8 +290,8 @@ def deliver_approval(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
             runtime.client.chat_postMessage(channel=user_id, text=text, blocks=message_blocks, unfurl_links=False)
         request = digest_views.approval_blocks(info, when=_when(runtime, info.due_at), tz=tz,
                                                post_unapproved=runtime.settings.digest_post_unapproved)
-        posted = runtime.client.chat_postMessage(channel=user_id, text="The e-zine needs your approval",
-                                                 blocks=blocks.to_dicts(request))
+        posted = runtime.client.chat_postMessage(channel=user_id,
+                                                 **blocks.message(request, title="The e-zine needs your approval"))
         with runtime.db.transaction() as session:
             ezine.approval_sent(session, period, user_id, str(posted["channel"]), str(posted["ts"]))
     return "asked"

@@ -67,8 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
                 return awards.review(session, actor, cycle_id, now=now())
 
             review = _unit(runtime, work)
-            reply = blocks.ephemeral(panel_views.review_blocks(review, member_tz(runtime, actor), page=page),
-                                     f"{review.cycle.title}: nominations")
+            reply = blocks.ephemeral(panel_views.review_blocks(review, member_tz(runtime, actor), page=page))
             respond(replace_original=True, **reply)
 
         return changed
@@ -121,8 +120,8 @@ def register(app: App, runtime: Runtime) -> None:
         if text is None:
             return  # not approved, or posted (or being posted) already
         try:
-            posted = client.chat_postMessage(channel=runtime.settings.network_channel or "", text=text[:3000],
-                                             blocks=blocks.to_dicts(panel_views.announcement_blocks(text)))
+            posted = client.chat_postMessage(channel=runtime.settings.network_channel or "",
+                                             **blocks.message(panel_views.announcement_blocks(text)))
         except SlackApiError:
             with runtime.db.transaction() as session:
                 awards.abandon_announcement(session, cycle_id)
@@ -151,7 +150,8 @@ def _send_export(runtime: Runtime, client: WebClient, actor: Actor, cycle_id: in
     filename, data = _unit(runtime, lambda s: awards.export_csv(s, actor, cycle_id, tz=tz, now=now()))
     channel = dm_channel(client, actor.slack_user_id)
     client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
-                           initial_comment="The nominations you asked for. Confidential: for the panel only.")
+                           initial_comment=blocks.comment("The nominations you asked for. Confidential: for the panel "
+                                                          "only."))
 
 
 def _mentions(ref: awards.NomineeRef) -> str:
