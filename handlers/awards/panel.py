@@ -92,10 +92,11 @@ def register(app: App, runtime: Runtime) -> None:
                       context: BoltContext) -> None:
         actor = context["actor"]
         cycle_id, _, _ = panel_views.parse_value(action.get("value"))
-        draft = _unit(runtime, lambda s: awards.announcement_draft(s, actor, cycle_id, now=now()))
+        draft, people = _unit(runtime, lambda s: (awards.announcement_draft(s, actor, cycle_id, now=now()),
+                                                  awards.announcement_people(s, cycle_id, now=now())))
         text = runtime.templates.get_template("awards_announcement.md.j2").render(
             cycle=draft.cycle, winner=_mentions(draft.winner), shortlist=[_mentions(r) for r in draft.shortlist])
-        client.views_open(trigger_id=body["trigger_id"], view=panel_views.announce_modal(draft.cycle, text))
+        client.views_open(trigger_id=body["trigger_id"], view=panel_views.announce_modal(draft.cycle, text, people))
 
     def announce_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor = context["actor"]
@@ -115,13 +116,15 @@ def register(app: App, runtime: Runtime) -> None:
     def post_announcement(body: dict[str, Any], view: dict[str, Any], client: WebClient,
                           context: BoltContext) -> None:
         cycle_id, _, _ = panel_views.parse_value(view.get("private_metadata"))
-        text = _when_recorded(runtime, lambda s: awards.get_cycle(s, cycle_id, now()).announced_at is not None,
-                              lambda s: awards.begin_announcement_post(s, cycle_id))
-        if text is None:
+        claimed = _when_recorded(runtime, lambda s: awards.get_cycle(s, cycle_id, now()).announced_at is not None,
+                                 lambda s: (awards.begin_announcement_post(s, cycle_id),
+                                            awards.announcement_people(s, cycle_id, now=now())))
+        if claimed is None or claimed[0] is None:
             return  # not approved, or posted (or being posted) already
+        text, people = claimed
         try:
             posted = client.chat_postMessage(channel=runtime.settings.network_channel or "",
-                                             **blocks.message(panel_views.announcement_blocks(text)))
+                                             **blocks.message(panel_views.announcement_blocks(text, people)))
         except SlackApiError:
             with runtime.db.transaction() as session:
                 awards.abandon_announcement(session, cycle_id)
