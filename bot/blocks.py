@@ -38,8 +38,8 @@ SECTION_TEXT_LIMIT = 3000
 PLAIN_LIMIT = 150
 OPTION_LIMIT = 75
 CONFIRM_TEXT_LIMIT = 300
-# Slack takes 40,000 characters of `text` but a notification shows a line or two; a screen
-# reader reads the lot, so keep a section's worth.
+# Slack takes 40,000 characters of `text`, but a notification shows a line or two: a fallback
+# is a title or one block, at most a section's worth.
 FALLBACK_LIMIT = 3000
 
 
@@ -142,9 +142,9 @@ def message(blocks: Sequence[Block | dict[str, Any]], *, title: str | None = Non
     return {"blocks": dicts, "text": fallback(dicts, title=title)}
 
 
-def ephemeral(blocks: Sequence[Block | dict[str, Any]], *, title: str | None = None) -> dict[str, Any]:
+def ephemeral(blocks: Sequence[Block | dict[str, Any]]) -> dict[str, Any]:
     """The keyword arguments for ack() or respond() that show blocks to the asker only."""
-    return {"response_type": "ephemeral", **message(blocks, title=title)}
+    return {"response_type": "ephemeral", **message(blocks)}
 
 
 def note(mrkdwn: str) -> dict[str, Any]:
