@@ -197,10 +197,29 @@ def test_questions_answers_and_the_faq(slack: Recording):
 # News and the e-zine --------------------------------------------------------------------------------------
 
 def test_news_and_the_e_zine(slack: Recording):
+    from tests.harness import PANEL
+    from tests.test_dev_slack import add_via_form
+    from tests.test_events_slack import create
     from tests.test_ezine_slack import ASK, DUE, PERIOD, T0
     from tests.test_news_slack import send_news
+    from tests.test_profile import FULL
+    from tests.test_profile import open_form as open_profile
 
+    # What else the issue shows: an event and an opportunity coming up, an open award, a spotlight.
+    slack.standin.add_user(OTHER, typed("spotlight name"))
     with freeze_time(T0):
+        slack.submit(OTHER, open_profile(slack, OTHER), {**FULL, ids.PROFILE_BIO: typed("spotlight bio"),
+                                                         ids.PROFILE_JOB_TITLE: typed("spotlight job")})
+        starts = int(datetime(2026, 12, 15, 10, tzinfo=timezone.utc).timestamp())
+        create(slack, **{ids.EVENTS_TITLE: typed("issue event"), ids.EVENTS_LOCATION: typed("issue place"),
+                         ids.EVENTS_STARTS: starts, ids.EVENTS_ENDS: starts + 3600})
+        add_via_form(slack, **{ids.DEV_TITLE: typed("issue opportunity"), ids.DEV_PROVIDER: typed("issue provider"),
+                               ids.DEV_STARTS: "2027-01-10", ids.DEV_DEADLINE: "2026-12-20"})
+        slack.command(ORGANISER, "awards new")
+        slack.submit(ORGANISER, slack.opened_view(), {
+            ids.AWARDS_NAME: typed("issue award"), ids.AWARDS_DESCRIPTION: "For all.", ids.AWARDS_LABEL: "2026",
+            ids.AWARDS_CLOSES: int(datetime(2026, 12, 31, 12, tzinfo=timezone.utc).timestamp()),
+            ids.AWARDS_PANEL: [PANEL], ids.AWARDS_CHAIR: PANEL})
         # One approved from the organiser's DM, one turned down from the queue with a reason.
         send_news(slack, **{ids.NEWS_TITLE: typed("news title"), ids.NEWS_BODY: typed("news body")})
         [ask] = [c for c in slack.standin.calls_to("chat.postMessage") if c.args.get("channel") == ORGANISER]
@@ -220,8 +239,12 @@ def test_news_and_the_e_zine(slack: Recording):
     tick(slack, DUE)
     with freeze_time(DUE + timedelta(hours=1)):
         slack.command(MEMBER, "digest")
+    issue = json.dumps([c.args for c in slack.standin.calls_to("chat.postMessage")
+                        if c.args.get("channel") == NETWORK_CHANNEL and "technet e-zine" in c.args["text"]])
+    assert all(f in issue for f in ("news title", "spotlight bio", "issue event", "issue opportunity", "issue award"))
     assert_literal_everywhere(slack, "news title", "news body", "turned-down title", "reason for no",
-                              "e-zine introduction")
+                              "e-zine introduction", "spotlight name", "spotlight bio", "spotlight job",
+                              "issue place", "issue provider")
 
 
 # Awards ---------------------------------------------------------------------------------------------------
