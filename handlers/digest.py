@@ -118,7 +118,7 @@ def _preview_first(runtime: Runtime) -> dict[str, Any]:
     note = [f"Preview of the e-zine due {when}: {count} message{'s' if count != 1 else ''}, only you see this."]
     if preview.warning:
         note.append(f":warning: the template override is broken ({escape(preview.warning)}); the shipped one is used.")
-    return blocks.ephemeral([blocks.context(*note), *first][: blocks.MESSAGE_BLOCK_LIMIT])
+    return blocks.ephemeral([blocks.context(*note).to_dict(), *first][: blocks.MESSAGE_BLOCK_LIMIT])
 
 
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:

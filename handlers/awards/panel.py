@@ -119,9 +119,9 @@ def register(app: App, runtime: Runtime) -> None:
         claimed = _when_recorded(runtime, lambda s: awards.get_cycle(s, cycle_id, now()).announced_at is not None,
                                  lambda s: (awards.begin_announcement_post(s, cycle_id),
                                             awards.announcement_people(s, cycle_id, now=now())))
-        if claimed is None or claimed[0] is None:
+        text, people = claimed or (None, frozenset())
+        if text is None:
             return  # not approved, or posted (or being posted) already
-        text, people = claimed
         try:
             posted = client.chat_postMessage(channel=runtime.settings.network_channel or "",
                                              **blocks.message(panel_views.announcement_blocks(text, people)))
