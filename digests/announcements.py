@@ -67,9 +67,8 @@ def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | Non
     late_note = None
     if late > LATE_AFTER:
         late_note = runtime.templates.get_template("announce_late.md.j2").render(when=_when(runtime, claim.due_at))
-    posted = runtime.client.chat_postMessage(
-        channel=info.channel_id, text=info.text[:3000],
-        blocks=blocks.to_dicts(_views().post_blocks(info, late_note=late_note)))
+    posted = runtime.client.chat_postMessage(channel=info.channel_id,
+                                             **blocks.message(_views().post_blocks(info, late_note=late_note)))
     with runtime.db.transaction() as session:
         announcements.record_post(session, announcement_id)
     return str(posted["ts"])
@@ -99,7 +98,6 @@ def hours(delta: timedelta) -> str:
 
 def _dm(runtime: Runtime, user_id: str, text: str) -> None:
     try:
-        runtime.client.chat_postMessage(channel=user_id, text=text[:3000],
-                                        blocks=blocks.to_dicts([blocks.section(text)]))
+        runtime.client.chat_postMessage(channel=user_id, **blocks.note(text))
     except SlackApiError as e:
         log.warning("could not tell %s about their announcement (%s)", user_id, e.response.get("error"))

@@ -53,8 +53,7 @@ def _post(runtime: Runtime, template: str, cycle: awards.CycleInfo) -> str:
     channel = network_channel(runtime)
     text = runtime.templates.get_template(template).render(
         cycle=cycle, closes=when(cycle.closes_at, runtime))
-    posted = runtime.client.chat_postMessage(channel=channel, text=text[:3000],
-                                             blocks=blocks.to_dicts(channel_blocks(text, cycle)))
+    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(channel_blocks(text, cycle)))
     return str(posted["ts"])
 
 
@@ -90,6 +89,5 @@ def deliver_nominee_notice(runtime: Runtime, claim: ledger.Claimed, now: datetim
             raise Skip("no longer nominated (withdrawn)")
     text = runtime.templates.get_template("awards_nominee_notice.md.j2").render(cycle=cycle)
     channel = runtime.client.conversations_open(users=user_id)["channel"]["id"]
-    posted = runtime.client.chat_postMessage(channel=channel, text=text[:3000],
-                                             blocks=blocks.to_dicts([blocks.section(text)]))
+    posted = runtime.client.chat_postMessage(channel=channel, **blocks.note(text))
     return str(posted["ts"])

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import blocks
-from bot.mrkdwn import escape
 from digests.reminders import _views, _zone, send_dm
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
@@ -69,10 +68,9 @@ def deliver_announcement(runtime: Runtime, claim: ledger.Claimed, now: datetime)
         count = events.series_size(session, info.series_id) if info and info.series_id else 1
     if info is None:
         raise Skip(why)
-    posted = runtime.client.chat_postMessage(
-        channel=channel, text=escape(f"New {info.kind_label.lower()}: {info.title}"),
-        blocks=blocks.to_dicts(views.post_blocks(info, now=now, tz=runtime.settings.tz,
-                                                 lead=post_lead(runtime, info, count=count))))
+    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(
+        views.post_blocks(info, now=now, tz=runtime.settings.tz, lead=post_lead(runtime, info, count=count)),
+        title=f"New {info.kind_label.lower()}: {info.title}"))
     # Its counts are updated in place as people answer, so the post is remembered.
     with runtime.db.transaction() as session:
         events.record_announcement(session, info.id, str(posted["channel"]), str(posted["ts"]))

@@ -167,7 +167,9 @@ def render_slack(env: Environment, issue: dict[str, Any], intro: str | None) -> 
     parts.append([[blocks.divider(), blocks.context(footer)]])
     pages = _paginate(parts)
     total = len(pages)
-    return [(title if total == 1 else f"{title} ({n}/{total})", blocks.to_dicts(page))
+    # Each message's fallback is its place in the issue: a notification per message reads better
+    # than the start of each.
+    return [(blocks.fallback(page, title=title if total == 1 else f"{title} ({n}/{total})"), blocks.to_dicts(page))
             for n, page in enumerate(pages, 1)]
 
 
@@ -235,8 +237,7 @@ def tell_organisers(runtime: Runtime, text: str) -> None:
     """A DM to each organiser; one that cannot be reached does not stop the others."""
     for user_id in organisers(runtime):
         try:
-            runtime.client.chat_postMessage(channel=user_id, text=text[:3000],
-                                            blocks=blocks.to_dicts([blocks.section(text)]))
+            runtime.client.chat_postMessage(channel=user_id, **blocks.note(text))
         except SlackApiError as e:
             log.warning("could not tell organiser %s (%s)", user_id, e.response.get("error"))
 
@@ -298,8 +299,8 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
         request = digest_views.approval_blocks(info, when=when, tz=runtime.settings.tz,
                                                post_unapproved=runtime.settings.digest_post_unapproved,
                                                changes=[c.note for c in changes if c.asks])
-        posted = runtime.client.chat_postMessage(channel=user_id, text="The e-zine needs your approval",
-                                                 blocks=blocks.to_dicts(request))
+        posted = runtime.client.chat_postMessage(channel=user_id,
+                                                 **blocks.message(request, title="The e-zine needs your approval"))
         with runtime.db.transaction() as session:
             ezine.approval_sent(session, info.period, user_id, str(posted["channel"]), str(posted["ts"]))
 
@@ -317,9 +318,8 @@ def _ask_again(runtime: Runtime, info: ezine.IssueInfo, fresh: ezine.Refreshed, 
     for _, channel, ts in earlier:
         # Their buttons would approve an issue that is no longer the one shown above them.
         try:
-            runtime.client.chat_update(channel=channel, ts=ts, text="The e-zine changed after it was approved",
-                                       blocks=blocks.to_dicts([blocks.context(
-                                           "The e-zine changed after it was approved: a new request follows.")]))
+            runtime.client.chat_update(channel=channel, ts=ts, **blocks.message([blocks.context(
+                "The e-zine changed after it was approved: a new request follows.")]))
         except SlackApiError as e:
             log.warning("could not retire an e-zine approval request (%s)", e.response.get("error"))
     _ask(runtime, info, fresh.content, when=_when(runtime, answer_by), changes=fresh.changes)

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import blocks
-from bot.mrkdwn import escape
 from digests.runner import DueKind, DueKinds, Skip
 from storage import ledger, mentoring
 
@@ -42,7 +41,7 @@ def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> s
             users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
         with runtime.db.transaction() as session:
             mentoring.set_group_channel(session, pairing.id, channel)
-    posted = runtime.client.chat_postMessage(
-        channel=channel, text=escape(f"Mentoring check-in: {pairing.mentor_name} and {pairing.mentee_name}"),
-        blocks=blocks.to_dicts(mentor_views.checkin_blocks(pairing, now=now, tz=tz)))
+    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(
+        mentor_views.checkin_blocks(pairing, now=now, tz=tz),
+        title=f"Mentoring check-in: {pairing.mentor_name} and {pairing.mentee_name}"))
     return str(posted["ts"])

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import blocks
-from bot.mrkdwn import escape
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
 
@@ -61,8 +60,8 @@ def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
 def send_dm(runtime: Runtime, member: str, text: str, info: events.EventInfo, *, now: datetime, tz: ZoneInfo) -> str:
     """DM a member about an event (what happened, then the event with their own buttons); its ts."""
     channel = runtime.client.conversations_open(users=member)["channel"]["id"]
-    posted = runtime.client.chat_postMessage(channel=channel, text=escape(text)[:3000],
-                                             blocks=blocks.to_dicts(_views().dm_blocks(text, info, now=now, tz=tz)))
+    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(_views().dm_blocks(text, info, now=now,
+                                                                                                  tz=tz)))
     return str(posted["ts"])
 
 
@@ -77,7 +76,6 @@ def deliver_morning_post(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     text = runtime.templates.get_template("events_morning.txt.j2").render(
         title=info.title, time=views.clock(info.starts_at, tz) + f" {info.starts_at.astimezone(tz):%Z}",
         place=views.place(info), going=info.counts.going, open=info.closed_reason(now) is None)
-    posted = runtime.client.chat_postMessage(
-        channel=channel, text=escape(text)[:3000],
-        blocks=blocks.to_dicts(views.post_blocks(info, now=now, tz=tz, lead=text)))
+    posted = runtime.client.chat_postMessage(channel=channel,
+                                             **blocks.message(views.post_blocks(info, now=now, tz=tz, lead=text)))
     return str(posted["ts"])

@@ -46,7 +46,7 @@ def not_known(subcommand: str, typed: str) -> str:
 
 def say(mrkdwn: str) -> dict[str, Any]:
     """An ephemeral reply of one section (keyword arguments for ack() or respond())."""
-    return blocks.ephemeral([blocks.section(mrkdwn)], mrkdwn[:150])
+    return blocks.ephemeral([blocks.section(mrkdwn)])
 
 
 def refused(error: DomainError) -> dict[str, Any]:
@@ -62,9 +62,9 @@ def dm_channel(client: WebClient, slack_user_id: str) -> str:
 def answer_button(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
     """Answer a button: under the message it sits in, or by DM when it has none (the Home tab, a modal)."""
     if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        respond(replace_original=False, **say(text))
     else:
-        client.chat_postMessage(channel=actor.slack_user_id, text=text)
+        client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
 
 
 # Modal submissions ------------------------------------------------------------------------

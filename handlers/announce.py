@@ -173,4 +173,4 @@ def _form(view: dict[str, Any]) -> AnnouncementForm:
 def _listing(runtime: Runtime) -> dict[str, Any]:
     with runtime.db.reading() as session:
         infos = announcements.scheduled(session)
-    return blocks.ephemeral(views.list_blocks(infos, runtime.settings.tz), "Scheduled announcements")
+    return blocks.ephemeral(views.list_blocks(infos, runtime.settings.tz))

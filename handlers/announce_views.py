@@ -7,7 +7,6 @@ from datetime import date, datetime, tzinfo
 
 from slack_sdk.models.blocks import (
     Block,
-    ConfirmObject,
     ConversationFilter,
     ConversationSelectElement,
     DatePickerElement,
@@ -140,12 +139,11 @@ def list_blocks(infos: list[AnnouncementInfo], tz: tzinfo) -> list[Block]:
                            f"posted {plural(info.posts, 'time')}"),
             blocks.actions(
                 blocks.button("Edit", ids.ANNOUNCE_EDIT, str(info.id)),
-                blocks.button("Post now", ids.ANNOUNCE_POST_NOW, str(info.id), confirm=ConfirmObject(
-                    title="Post it now?", text="It is posted at once instead of at its next time.",
-                    confirm="Post now", deny="Not yet")),
-                blocks.button("Cancel", ids.ANNOUNCE_CANCEL, str(info.id), style="danger", confirm=ConfirmObject(
-                    title="Cancel the announcement?", text="Nothing more of it will be posted.",
-                    confirm="Cancel it", deny="Keep it", style="danger")),
+                blocks.button("Post now", ids.ANNOUNCE_POST_NOW, str(info.id), confirm=blocks.confirm(
+                    "Post it now?", "It is posted at once instead of at its next time.", yes="Post now", no="Not yet")),
+                blocks.button("Cancel", ids.ANNOUNCE_CANCEL, str(info.id), style="danger", confirm=blocks.confirm(
+                    "Cancel the announcement?", "Nothing more of it will be posted.", yes="Cancel it", no="Keep it",
+                    style="danger")),
                 block_id=f"announce_{info.id}"),
         ]
     if len(infos) > LIST_LIMIT:

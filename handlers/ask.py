@@ -70,9 +70,9 @@ def register(app: App, runtime: Runtime) -> None:
         text = (f":incoming_envelope: Forwarded to the organisers: “{views.echo(question.question)}”. "
                 "Their reply comes to you by DM.")
         if body.get("response_url"):
-            respond(text=text, blocks=blocks.to_dicts(views.forwarded_blocks(text)), replace_original=True)
+            respond(replace_original=True, **blocks.message(views.forwarded_blocks(text)))
         else:
-            client.chat_postMessage(channel=actor.slack_user_id, text=text)
+            client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
 
     def reply(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
               respond: Respond) -> None:
@@ -121,22 +121,22 @@ def ask_reply(runtime: Runtime, actor: Actor, text: str) -> dict[str, Any]:
     organiser = actor.has(Role.ORGANISER)
     words = text.strip()
     if not words or words.lower() == "help":
-        return blocks.ephemeral([blocks.section(views.usage(organiser))], "Questions")
+        return blocks.ephemeral([blocks.section(views.usage(organiser))])
     if words.lower() == "inbox" and organiser:
         with runtime.db.reading() as session:
             questions, total = faq.inbox(session, actor)
-        return blocks.ephemeral(views.inbox_blocks(questions, total), "Forwarded questions")
+        return blocks.ephemeral(views.inbox_blocks(questions, total))
     with runtime.db.reading() as session:
         entries = faq.entries_with_additions(session, shipped_faq(runtime))
     answer = faq.best_answers(words, entries)
     if not answer.terms:
-        return blocks.ephemeral(views.no_words_blocks(words), "Tell me a little more")
+        return blocks.ephemeral(views.no_words_blocks(words))
     if answer.good:
         assert answer.best is not None
-        return blocks.ephemeral(views.answer_blocks(words, answer), answer.best.entry.question[:150])
+        return blocks.ephemeral(views.answer_blocks(words, answer))
     with runtime.db.transaction() as session:
         question = faq.record_unmatched(session, actor, words, now=now())
-    return blocks.ephemeral(views.no_match_blocks(question), "No good answer in the FAQ")
+    return blocks.ephemeral(views.no_match_blocks(question))
 
 
 def send_to_organisers(runtime: Runtime, client: WebClient, question: faq.QuestionInfo,
@@ -145,8 +145,7 @@ def send_to_organisers(runtime: Runtime, client: WebClient, question: faq.Questi
     messages: list[list[str]] = []
     for organiser in organisers:
         try:
-            posted = client.chat_postMessage(channel=organiser, text=views.dm_text(question),
-                                             blocks=blocks.to_dicts(views.organiser_dm_blocks(question)))
+            posted = client.chat_postMessage(channel=organiser, **blocks.message(views.organiser_dm_blocks(question)))
         except SlackApiError as e:
             log.warning("could not forward question %s to %s (%s)", question.id, organiser, e.response.get("error"))
             continue
@@ -164,8 +163,7 @@ def deliver_answer(runtime: Runtime, client: WebClient, question_id: int) -> Non
     if question is None:
         return
     try:
-        client.chat_postMessage(channel=question.asker_slack, text="An answer to your question",
-                                blocks=blocks.to_dicts(views.asker_answer_blocks(question)))
+        client.chat_postMessage(channel=question.asker_slack, **blocks.message(views.asker_answer_blocks(question)))
     except SlackApiError:
         with runtime.db.transaction() as session:
             faq.release_reply(session, question_id)
@@ -176,8 +174,7 @@ def deliver_answer(runtime: Runtime, client: WebClient, question_id: int) -> Non
 def update_organiser_messages(client: WebClient, question: faq.QuestionInfo) -> None:
     for channel, ts in question.organiser_messages:
         try:
-            client.chat_update(channel=channel, ts=ts, text=f"Answered: {escape(question.question[:100])}",
-                               blocks=blocks.to_dicts(views.answered_dm_blocks(question)))
+            client.chat_update(channel=channel, ts=ts, **blocks.message(views.answered_dm_blocks(question)))
         except SlackApiError as e:
             log.warning("could not update an organiser's copy of question %s (%s)", question.id,
                         e.response.get("error"))

@@ -114,10 +114,6 @@ def quote(text: str, limit: int = 2500) -> str:
     return "\n".join("> " + escape(line) for line in truncate(text, limit).splitlines() or [""])
 
 
-def dm_text(q: QuestionInfo) -> str:
-    return f"Question from {q.asker_name}: {truncate(q.question, 120)}"
-
-
 def reply_modal(q: QuestionInfo) -> View:
     return View(
         type="modal", callback_id=ids.ASK_REPLY_MODAL, title=blocks.plain("Reply"), submit=blocks.plain("Send"),

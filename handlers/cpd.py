@@ -119,7 +119,7 @@ def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[
     if verb == "" and not argument:
         return progress_reply(runtime, actor)
     if verb == "help":
-        return blocks.ephemeral([blocks.section(_usage(actor))], "Your CPD record")
+        return blocks.ephemeral([blocks.section(_usage(actor))])
     if verb == "log" and not argument:
         return say(":pencil: Opening the CPD form…")
     if verb == "export" and argument.lower() in ("", "all"):
@@ -135,16 +135,15 @@ def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[
         with runtime.db.reading() as session:
             summary = cpd.summary(session, actor, rules=rules, today=network_today(runtime),
                                   min_group=runtime.settings.report_min_group)
-        return blocks.ephemeral(views.summary_blocks(summary, rules), "CPD across the network")
-    return blocks.ephemeral([blocks.section(not_known("cpd", f"{verb} {argument}")), blocks.section(_usage(actor))],
-                            "Your CPD record")
+        return blocks.ephemeral(views.summary_blocks(summary, rules))
+    return blocks.ephemeral([blocks.section(not_known("cpd", f"{verb} {argument}")), blocks.section(_usage(actor))])
 
 
 def progress_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> dict[str, Any]:
     rules = rules_for(runtime.settings)
     with runtime.db.reading() as session:
         progress = cpd.progress(session, actor.member_id, rules=rules, today=member_today(runtime, actor))
-    return blocks.ephemeral(views.progress_blocks(progress, rules, note=note), f"Your CPD {progress.year.label}")
+    return blocks.ephemeral(views.progress_blocks(progress, rules, note=note))
 
 
 def _usage(actor: Actor) -> str:
@@ -178,12 +177,14 @@ def send_export(runtime: Runtime, client: WebClient, actor: Actor, *, whole_reco
         filename, data, count = cpd.export_csv(session, actor, rules=rules, today=member_today(runtime, actor),
                                                whole_record=whole_record)
     if not count:
-        client.chat_postMessage(channel=actor.slack_user_id, text="Your CPD record has nothing to export yet.")
+        client.chat_postMessage(channel=actor.slack_user_id,
+                                **blocks.note("Your CPD record has nothing to export yet."))
         return
     channel = dm_channel(client, actor.slack_user_id)
     client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
-                           initial_comment=f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), "
-                                           "ready for your appraisal (PDR).")
+                           initial_comment=blocks.comment(
+                               f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), ready for your "
+                               "appraisal (PDR)."))
 
 
 def home_section(runtime: Runtime, actor: Actor) -> list[Block]:

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from slack_sdk.models.blocks import (
     Block,
-    ConfirmObject,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
@@ -80,8 +79,8 @@ def entry_line(e: EntryInfo, rules: CpdRules) -> str:
 
 
 def delete_button(e: EntryInfo) -> object:
-    confirm = ConfirmObject(title="Delete this entry?", text=f"“{truncate(e.activity, 200)}” leaves your record.",
-                            confirm="Delete", deny="Keep it", style="danger")
+    confirm = blocks.confirm("Delete this entry?", f"“{truncate(escape(e.activity), 200)}” leaves your record.",
+                             yes="Delete", no="Keep it", style="danger")
     return blocks.button("Delete", ids.CPD_DELETE, str(e.id), confirm=confirm)
 
 

@@ -103,7 +103,7 @@ def dev_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
         return list_reply(runtime, actor)
     if verb == "help":
         text = views.DEV_USAGE + ("\n" + views.ORGANISER_USAGE if actor.has(Role.ORGANISER) else "")
-        return blocks.ephemeral([blocks.section(text)], "Development opportunities")
+        return blocks.ephemeral([blocks.section(text)])
     if verb in ADD_WORDS and not argument:
         actor.require(Role.ORGANISER, "add development opportunities")
         return say(":seedling: Opening the form for a new opportunity…")
@@ -129,8 +129,7 @@ def dev_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
             return say(views.follows_text(opportunities.follows(session, actor.member_id)))
     with runtime.db.reading() as session:
         found = opportunities.search(session, rest, today=network_today(runtime, moment), member_id=actor.member_id)
-    return blocks.ephemeral(views.search_blocks(rest, found, now=moment, tz=tz, organiser=actor.has(Role.ORGANISER)),
-                            f"Development opportunities for “{escape(rest[:80])}”")
+    return blocks.ephemeral(views.search_blocks(rest, found, now=moment, tz=tz, organiser=actor.has(Role.ORGANISER)))
 
 
 def list_reply(runtime: Runtime, actor: Actor, *, offset: int = 0) -> dict[str, Any]:
@@ -139,8 +138,7 @@ def list_reply(runtime: Runtime, actor: Actor, *, offset: int = 0) -> dict[str, 
     with runtime.db.reading() as session:
         page = opportunities.current(session, today=network_today(runtime, moment), member_id=actor.member_id,
                                      offset=offset, limit=views.PAGE_SIZE)
-    return blocks.ephemeral(views.list_blocks(page, now=moment, tz=tz, organiser=actor.has(Role.ORGANISER)),
-                            "Development opportunities")
+    return blocks.ephemeral(views.list_blocks(page, now=moment, tz=tz, organiser=actor.has(Role.ORGANISER)))
 
 
 def form_values(values: dict[str, Any]) -> opportunities.OpportunityForm:

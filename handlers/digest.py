@@ -43,7 +43,7 @@ def register(app: App, runtime: Runtime) -> None:
         if rest == "archive":
             with runtime.db.reading() as session:
                 issues = ezine.archive(session)
-            return ack(**blocks.ephemeral(views.archive_blocks(issues, tz), "Past issues of the e-zine"))
+            return ack(**blocks.ephemeral(views.archive_blocks(issues, tz)))
         if rest not in ("preview", "publish"):
             return ack(**say(f"{not_known('digest', rest)} {USAGE}"))
         if not actor.has(Role.ORGANISER):
@@ -63,7 +63,7 @@ def register(app: App, runtime: Runtime) -> None:
                 respond(response_type="ephemeral", replace_original=False, text=text, blocks=message)
         elif rest == "publish":
             info = digest.publish(runtime, context["actor"], now())
-            respond(response_type="ephemeral", replace_original=False, text=_published(runtime, info))
+            respond(replace_original=False, **blocks.ephemeral([blocks.section(_published(runtime, info))]))
 
     app.command(COMMAND, matchers=[matcher])(ack=digest_ack, lazy=[digest_later])
 
@@ -108,9 +108,8 @@ def register(app: App, runtime: Runtime) -> None:
             return
         preview = digest.preview(runtime, now(), period=period)
         if preview.rendered:
-            text, message = preview.rendered.messages[0]
-            client.chat_postMessage(channel=context["actor"].slack_user_id, text=f"New introduction: {text}",
-                                    blocks=message[:3])
+            _, message = preview.rendered.messages[0]
+            client.chat_postMessage(channel=context["actor"].slack_user_id, **blocks.message(message[:3]))
 
     app.view(ids.EZINE_INTRO_MODAL)(ack=intro_saved, lazy=[intro_shown])
 
@@ -121,14 +120,13 @@ def _preview_first(runtime: Runtime) -> dict[str, Any]:
     if preview.rendered is None:
         return say(f"The next e-zine, due {when}, has nothing in it yet, so it would not be posted. "
                    "Approve news with `/tech news queue`.")
-    text, first = preview.rendered.messages[0]
+    _, first = preview.rendered.messages[0]
     count = len(preview.rendered.messages)
     note = [f"Preview of the e-zine due {when}: {count} message{'s' if count != 1 else ''}, only you see this."]
     note += _changes_note(preview)
     if preview.warning:
         note.append(f":warning: the template override is broken ({escape(preview.warning)}); the shipped one is used.")
-    return {"response_type": "ephemeral", "text": text,
-            "blocks": [blocks.context(*note).to_dict(), *first][: blocks.MESSAGE_BLOCK_LIMIT]}
+    return blocks.ephemeral([blocks.context(*note).to_dict(), *first][: blocks.MESSAGE_BLOCK_LIMIT])
 
 
 def _changes_note(preview: digest.Preview) -> list[str]:
@@ -169,8 +167,8 @@ def _update_requests(runtime: Runtime, client: WebClient, info: ezine.IssueInfo)
         request = views.approval_blocks(info, when=views.when(info.due_at, tz), tz=tz,
                                         post_unapproved=runtime.settings.digest_post_unapproved)
         try:
-            client.chat_update(channel=channel, ts=ts, text="The e-zine needs your approval",
-                               blocks=blocks.to_dicts(request))
+            client.chat_update(channel=channel, ts=ts,
+                               **blocks.message(request, title="The e-zine needs your approval"))
         except SlackApiError:
             # The decision is saved; an old request that cannot be updated only looks stale.
             continue

@@ -29,7 +29,7 @@ def register(app: App, runtime: Runtime) -> None:
         query = words_after(body)
         if query.lower() in ("", "help"):
             usage = FIND_USAGE + ("\n" + EXPORT_USAGE if actor.has(Role.ORGANISER) else "")
-            ack(**blocks.ephemeral([blocks.section(usage)], "Find a technician"))
+            ack(**blocks.ephemeral([blocks.section(usage)]))
         elif query.lower() == "export":
             ack(**export_reply(actor))
         else:
@@ -57,10 +57,9 @@ def search_reply(runtime: Runtime, actor: Actor, query: str, team_id: str | None
             result = profiles.search(session, query)
             shown = registrations_shown(session, actor, (hit.slack_user_id for hit in result.hits), guide)
     except DomainError as e:
-        return blocks.ephemeral([blocks.section(escape(e.message)), blocks.context(FIND_USAGE)], e.message)
+        return blocks.ephemeral([blocks.section(escape(e.message)), blocks.context(FIND_USAGE)])
     return blocks.ephemeral(results_blocks(result, query, team_id=team_id, viewer=actor.slack_user_id,
-                                           registrations=shown),
-                            f"{result.total} technician(s) found")
+                                           registrations=shown))
 
 
 def export_reply(actor: Actor) -> dict[str, Any]:
@@ -69,7 +68,7 @@ def export_reply(actor: Actor) -> dict[str, Any]:
     except DomainError as e:
         return refused(e)
     text = ":inbox_tray: Preparing the directory export: it will arrive in your DM with me in a moment."
-    return blocks.ephemeral([blocks.section(text)], text)
+    return blocks.ephemeral([blocks.section(text)])
 
 
 def send_export(runtime: Runtime, client: WebClient, actor: Actor) -> None:
@@ -80,8 +79,8 @@ def send_export(runtime: Runtime, client: WebClient, actor: Actor) -> None:
     channel = dm_channel(client, actor.slack_user_id)
     client.files_upload_v2(
         channel=channel,
-        initial_comment=f"The skills directory on {day}: {export.members} member(s) who chose to be listed, "
-                        "and the count of each skill by department.",
+        initial_comment=blocks.comment(f"The skills directory on {day}: {export.members} member(s) who chose to be "
+                                       "listed, and the count of each skill by department."),
         file_uploads=[
             {"filename": f"technet-directory-{day}.csv", "content": export.directory_csv,
              "title": f"Skills directory {day}"},

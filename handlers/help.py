@@ -37,7 +37,7 @@ def register(app: App, runtime: Runtime) -> None:
 @functools.lru_cache(maxsize=64)
 def help_reply(content: Content, roles: frozenset[Role]) -> dict[str, Any]:
     """The same for everyone with the same roles while the content is the same, so built once."""
-    return blocks.ephemeral(help_blocks(content, roles), "What technet can do for you")
+    return blocks.ephemeral(help_blocks(content, roles))
 
 
 def visible(content: Content, roles: frozenset[Role]) -> list[Any]:

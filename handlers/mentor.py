@@ -139,10 +139,11 @@ def register(app: App, runtime: Runtime) -> None:
         replace(client, body, actor, respond,
                 f"You withdrew your request to {views.mention(request_info.mentor_slack)}.")
         if changed and request_info.mentor_dm_channel and request_info.mentor_dm_ts:
-            text = f"{views.mention(request_info.mentee_slack)} withdrew their request ({request_info.area_label})."
+            text = (f"{views.mention(request_info.mentee_slack)} withdrew their request "
+                    f"({escape(request_info.area_label)}).")
             try:
                 client.chat_update(channel=request_info.mentor_dm_channel, ts=request_info.mentor_dm_ts,
-                                   text=text, blocks=blocks.to_dicts(views.decided_blocks(text)))
+                                   **blocks.message(views.decided_blocks(text)))
             except SlackApiError as e:
                 log.warning("could not update the mentor's request DM (%s)", e.response.get("error"))
 
@@ -181,7 +182,7 @@ def register(app: App, runtime: Runtime) -> None:
         text = (f":calendar: {views.mention(actor.slack_user_id)} changed the check-ins to {pairing.cadence_label}; "
                 f"the next is on {views.day(due, runtime.settings.tz)}.")
         if pairing.group_channel:
-            client.chat_postMessage(channel=pairing.group_channel, text=text)
+            client.chat_postMessage(channel=pairing.group_channel, **blocks.note(text))
         else:
             answer_button(client, body, actor, respond, text)
 
@@ -206,7 +207,7 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> di
     if verb == "" and not argument:
         return overview_reply(runtime, actor)
     if verb == "help":
-        return blocks.ephemeral([blocks.section(views.usage(organiser))], "Mentoring")
+        return blocks.ephemeral([blocks.section(views.usage(organiser))])
     if verb in JOIN_WORDS and not argument:
         return say(":pencil: Opening your mentor profile…")
     if verb == "find":
@@ -214,14 +215,14 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> di
     if verb == "end" and not argument:
         with runtime.db.reading() as session:
             my = mentoring.my_mentoring(session, actor)
-        return blocks.ephemeral(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz), "End mentoring")
+        return blocks.ephemeral(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz))
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             summary = mentoring.summary(session, actor, today=network_today(runtime), now=now(),
                                         min_group=runtime.settings.report_min_group)
-        return blocks.ephemeral(views.summary_blocks(summary), "Mentoring across the network")
+        return blocks.ephemeral(views.summary_blocks(summary))
     return blocks.ephemeral([blocks.section(not_known("mentor", f"{verb} {argument}")),
-                             blocks.section(views.usage(organiser))], "Mentoring")
+                             blocks.section(views.usage(organiser))])
 
 
 def overview_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> dict[str, Any]:
@@ -229,14 +230,14 @@ def overview_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -
         my = mentoring.my_mentoring(session, actor)
     return blocks.ephemeral(views.overview_blocks(my, actor.slack_user_id, today=member_today(runtime, actor),
                                                   tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER),
-                                                  note=note), "Your mentoring")
+                                                  note=note))
 
 
 def find_reply(runtime: Runtime, actor: Actor, text: str) -> dict[str, Any]:
     """Mentors with a free place for `text` (an area, or words of their specialisms)."""
     with runtime.db.reading() as session:
         result = mentoring.find_mentors(session, actor, text, today=member_today(runtime, actor))
-    return blocks.ephemeral(views.find_blocks(result), "Mentors with a free place")
+    return blocks.ephemeral(views.find_blocks(result))
 
 
 # For this and other features ----------------------------------------------------------------------------
@@ -256,8 +257,8 @@ def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
     if claimed is None:
         return
     try:
-        posted = client.chat_postMessage(channel=claimed.mentor_slack, text=views.request_dm_text(claimed),
-                                         blocks=blocks.to_dicts(views.request_dm_blocks(claimed, mentor)))
+        posted = client.chat_postMessage(channel=claimed.mentor_slack,
+                                         **blocks.message(views.request_dm_blocks(claimed, mentor)))
     except SlackApiError as e:
         error = str(e.response.get("error"))
         with runtime.db.transaction() as session:
@@ -286,10 +287,8 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
         channel = client.conversations_open(users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
         with runtime.db.reading() as session:
             first = mentoring.next_checkin(session, pairing_id)
-        posted = client.chat_postMessage(channel=channel, text=f"Mentoring: {escape(pairing.mentor_name)} and "
-                                         f"{escape(pairing.mentee_name)}",
-                                         blocks=blocks.to_dicts(views.intro_blocks(pairing, first_checkin=first,
-                                                                                   tz=runtime.settings.tz)))
+        posted = client.chat_postMessage(channel=channel, **blocks.message(
+            views.intro_blocks(pairing, first_checkin=first, tz=runtime.settings.tz)))
     except SlackApiError as e:
         log.warning("could not introduce pairing %s (%s)", pairing_id, e.response.get("error"))
         with runtime.db.transaction() as session:
@@ -304,7 +303,7 @@ def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.Pairing
     """Say it in the group DM, and offer each of them "Log it as CPD" (mentoring counts for both sides)."""
     if pairing.group_channel:
         try:
-            client.chat_postMessage(channel=pairing.group_channel, text=views.ended_text(pairing, by_slack))
+            client.chat_postMessage(channel=pairing.group_channel, **blocks.note(views.ended_text(pairing, by_slack)))
         except SlackApiError as e:
             log.warning("could not post the end of pairing %s (%s)", pairing.id, e.response.get("error"))
     ended = (pairing.ended_at or now()).astimezone(runtime.settings.tz).date()
@@ -319,8 +318,7 @@ def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.Pairing
         intro = (f"The mentoring with *{escape(other_name)}* in *{escape(pairing.area_label)}* has ended. "
                  "Mentoring counts as CPD: log the time you spent?")
         try:
-            client.chat_postMessage(channel=person, text="Log your mentoring as CPD?",
-                                    blocks=blocks.to_dicts(cpd_log_prefill(intro, draft)))
+            client.chat_postMessage(channel=person, **blocks.message(cpd_log_prefill(intro, draft)))
         except SlackApiError as e:
             log.warning("could not offer CPD to %s (%s)", person, e.response.get("error"))
 
@@ -349,13 +347,13 @@ def profile_form(values: dict[str, Any]) -> mentoring.MentorForm:
 def replace(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
     """Replace the message the button sat in (its buttons are spent), or DM when there is none."""
     if body.get("response_url"):
-        respond(text=text, blocks=blocks.to_dicts(views.decided_blocks(text)), replace_original=True)
+        respond(replace_original=True, **blocks.message(views.decided_blocks(text)))
     else:
-        client.chat_postMessage(channel=actor.slack_user_id, text=text)
+        client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
 
 
 def dm(client: WebClient, slack_user_id: str, text: str) -> None:
     try:
-        client.chat_postMessage(channel=slack_user_id, text=text, blocks=blocks.to_dicts([blocks.section(text)]))
+        client.chat_postMessage(channel=slack_user_id, **blocks.note(text))
     except SlackApiError as e:
         log.warning("could not DM %s (%s)", slack_user_id, e.response.get("error"))

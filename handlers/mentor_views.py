@@ -8,7 +8,6 @@ from datetime import date, datetime, tzinfo
 
 from slack_sdk.models.blocks import (
     Block,
-    ConfirmObject,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
@@ -65,8 +64,8 @@ def usage(organiser: bool) -> str:
 
 
 def end_button(pairing: PairingInfo, label: str = "End mentoring") -> object:
-    confirm = ConfirmObject(title="End this mentoring?", text="Check-ins stop. You can log it as CPD afterwards.",
-                            confirm="End it", deny="Not yet")
+    confirm = blocks.confirm("End this mentoring?", "Check-ins stop. You can log it as CPD afterwards.",
+                             yes="End it", no="Not yet")
     return blocks.button(label, ids.MENTOR_END, str(pairing.id), style="danger", confirm=confirm)
 
 
@@ -200,10 +199,6 @@ def request_dm_blocks(r: RequestInfo, mentor: MentorInfo | None) -> list[Block]:
         result.append(blocks.context(f"You have {mentor.free} of {plural(mentor.capacity, 'place')} free. On Accept I open a "
                                      "group DM with you both."))
     return result
-
-
-def request_dm_text(r: RequestInfo) -> str:
-    return f"{r.mentee_name} asks you to mentor them ({r.area_label})"
 
 
 def decided_blocks(text: str) -> list[Block]:

@@ -19,7 +19,6 @@ from slack_sdk.webhook import WebhookClient
 from bot import blocks, ids
 from bot.commands import COMMAND
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import news_views as views
 from handlers._common import chosen, field_errors, not_known, refused, say, typed, words_after
@@ -48,7 +47,7 @@ def register(app: App, runtime: Runtime) -> None:
         if rest == "mine":
             with runtime.db.reading() as session:
                 items = news.mine(session, actor)
-            return ack(**blocks.ephemeral(views.mine_blocks(items, runtime.settings.tz), "Your news"))
+            return ack(**blocks.ephemeral(views.mine_blocks(items, runtime.settings.tz)))
         if rest == "queue":
             try:
                 with runtime.db.reading() as session:
@@ -56,8 +55,7 @@ def register(app: App, runtime: Runtime) -> None:
                     total = news.pending_count(session)
             except DomainError as e:
                 return ack(**refused(e))
-            return ack(**blocks.ephemeral(views.queue_blocks(items, runtime.settings.tz, total=total),
-                                          "News waiting for review"))
+            return ack(**blocks.ephemeral(views.queue_blocks(items, runtime.settings.tz, total=total)))
         ack(**say(f"{not_known('news', rest)} {USAGE}"))
 
     def news_open(body: dict[str, Any], client: WebClient) -> None:
@@ -222,10 +220,9 @@ def _next_issue_day(runtime: Runtime) -> str:
 def _ask_reviewers(runtime: Runtime, client: WebClient, item: news.NewsInfo, reviewers: list[str]) -> None:
     for user_id in reviewers:
         try:
-            client.chat_postMessage(
-                channel=user_id, text=f"News for the e-zine to review: {escape(item.title)}"[:3000],
-                blocks=blocks.to_dicts([blocks.section("*News for the e-zine to review*"),
-                                        *views.review_blocks(item, runtime.settings.tz, source="d")]))
+            client.chat_postMessage(channel=user_id, **blocks.message([
+                blocks.section("*News for the e-zine to review*"),
+                *views.review_blocks(item, runtime.settings.tz, source="d")]))
         except SlackApiError as e:
             log.warning("could not ask %s to review news %s (%s)", user_id, item.id, e.response.get("error"))
 
@@ -233,8 +230,7 @@ def _ask_reviewers(runtime: Runtime, client: WebClient, item: news.NewsInfo, rev
 def _tell_submitter(runtime: Runtime, client: WebClient, item: news.NewsInfo, template: str, **values: Any) -> None:
     text = runtime.templates.get_template(template).render(item=item, **values)
     try:
-        client.chat_postMessage(channel=item.author_user, text=text[:3000],
-                                blocks=blocks.to_dicts([blocks.section(text)]))
+        client.chat_postMessage(channel=item.author_user, **blocks.note(text))
     except SlackApiError as e:
         log.warning("could not tell %s about their news (%s)", item.author_user, e.response.get("error"))
 
@@ -261,13 +257,12 @@ def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str)
     if source == "q":
         with runtime.db.reading() as session:
             items, total = news.queue(session, actor), news.pending_count(session)
-        return {"blocks": blocks.to_dicts(views.queue_blocks(items, tz, total=total)),
-                "text": "News waiting for review"}
+        return blocks.message(views.queue_blocks(items, tz, total=total))
     with runtime.db.reading() as session:
         name = news.get(session, item.id).reviewed_by or actor.slack_user_id
         reviewer = find_member(session, name)
         by = reviewer.name if reviewer else name
-    return {"blocks": blocks.to_dicts(views.decided_blocks(item, tz, by)), "text": f"News: {item.title}"[:150]}
+    return blocks.message(views.decided_blocks(item, tz, by))
 
 
 def _home(runtime: Runtime, actor: Actor) -> list[Any]:

@@ -50,10 +50,9 @@ def register(app: App, runtime: Runtime) -> None:
         """Open the form (in the lazy listener), or show a colleague's card in the ack."""
         rest = split(body.get("text"))[1].strip()
         if rest.lower() in EDIT_WORDS:
-            ack(**blocks.ephemeral([blocks.section(":pencil2: Opening your profile…"), blocks.context(PROFILE_USAGE)],
-                                   "Opening your profile"))
+            ack(**blocks.ephemeral([blocks.section(":pencil2: Opening your profile…"), blocks.context(PROFILE_USAGE)]))
         elif rest.lower() == "help":
-            ack(**blocks.ephemeral([blocks.section(PROFILE_USAGE)], "Your profile"))
+            ack(**blocks.ephemeral([blocks.section(PROFILE_USAGE)]))
         else:
             ack(**colleague_card(runtime, context["actor"], rest, body.get("team_id"), guide))
 
@@ -162,8 +161,8 @@ def colleague_card(runtime: Runtime, actor: Actor, text: str, team_id: str | Non
             card = profiles.card_for(session, actor, profiles.resolve_colleague(session, text))
             status = card_registration(session, card, guide)
     except DomainError as e:
-        return blocks.ephemeral([blocks.section(f":information_source: {escape(e.message)}")], e.message)
-    return blocks.ephemeral(card_blocks(card, registration=status, team_id=team_id), f"{card.name}'s profile")
+        return blocks.ephemeral([blocks.section(f":information_source: {escape(e.message)}")])
+    return blocks.ephemeral(card_blocks(card, registration=status, team_id=team_id))
 
 
 def welcome_member(runtime: Runtime, client: WebClient, actor: Actor, channel_id: str) -> None:
@@ -178,8 +177,7 @@ def welcome_member(runtime: Runtime, client: WebClient, actor: Actor, channel_id
     commands = [c for c in runtime.content.commands if c.role == "member"]
     text = runtime.templates.get_template("profile_welcome.md.j2").render(name=name, commands=commands)
     try:
-        client.chat_postMessage(channel=actor.slack_user_id, text=f"Welcome to the technician network, {escape(name)}!",
-                                blocks=blocks.to_dicts(welcome_blocks(text)))
+        client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(welcome_blocks(text)))
     except SlackApiError:
         # Not welcomed after all: a later join may try again.
         with runtime.db.transaction() as session:

@@ -76,7 +76,7 @@ def register(app: App, runtime: Runtime) -> None:
         if body.get("response_url"):
             respond(replace_original=False, **reply)
         else:
-            client.chat_postMessage(channel=actor.slack_user_id, text=reply["text"], blocks=reply["blocks"])
+            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(reply["blocks"]))
 
     def suggested(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         values = view["state"]["values"]
@@ -119,9 +119,9 @@ def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> 
     if verb == "" and not argument:
         with runtime.db.reading() as session:
             status = registration.status_of(session, actor.member_id)
-        return blocks.ephemeral(views.guide_blocks(guide, status, organiser=organiser), "Professional registration")
+        return blocks.ephemeral(views.guide_blocks(guide, status, organiser=organiser))
     if verb == "help" and not argument:
-        return blocks.ephemeral([blocks.section(views.usage(organiser))], "Professional registration")
+        return blocks.ephemeral([blocks.section(views.usage(organiser))])
     if verb == "status" and not argument:
         return say(":pencil: Opening the form to record your registration status…")
     if verb in SUGGEST_WORDS and not argument:
@@ -131,14 +131,14 @@ def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> 
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             figures = registration.uptake(session, actor, guide, min_group=runtime.settings.report_min_group)
-        return blocks.ephemeral(views.uptake_blocks(figures), "Professional registration uptake")
+        return blocks.ephemeral(views.uptake_blocks(figures))
     found = guide.find(f"{verb} {argument}")
     if found is not None:
-        return blocks.ephemeral(views.register_blocks(guide, found), f"{found.name}: {found.title}")
+        return blocks.ephemeral(views.register_blocks(guide, found))
     unknown = not_known("register", f"{verb} {argument}")
     names = ", ".join(f"`{r.key}`" for r in guide.registers)
     return blocks.ephemeral([blocks.section(f"{unknown} The registers are {names}."),
-                             blocks.section(views.usage(organiser))], "Professional registration")
+                             blocks.section(views.usage(organiser))])
 
 
 def open_suggest_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import ids
+from bot import blocks, ids
 from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
@@ -61,7 +61,7 @@ def register(app: App, runtime: Runtime) -> None:
             send_report(runtime, client, actor, period, options=options, moment=moment)
         except DomainError as e:
             # The ack already answered; a lazy listener reaches the organiser by DM.
-            client.chat_postMessage(channel=actor.slack_user_id, text=f":no_entry: {escape(e.message)}")
+            client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(f":no_entry: {escape(e.message)}"))
 
     def send_from_home(context: BoltContext, client: WebClient) -> None:
         """The Home tab's Network report button: what `/tech report` alone sends, this development year's."""
@@ -87,8 +87,8 @@ def send_report(runtime: Runtime, client: WebClient, actor: Actor, period: repor
     images = [] if built.empty else [(chart, render(chart)) for chart in built.charts]
     drawn = [(chart, png) for chart, png in images if png is not None]
     channel = dm_channel(client, actor.slack_user_id)
-    client.chat_postMessage(channel=channel, text=f"Network report: {period.label}",
-                            blocks=summary_blocks(built, charts=len(drawn)))
+    client.chat_postMessage(channel=channel, **blocks.message(summary_blocks(built, charts=len(drawn)),
+                                                              title=f"Network report: {period.label}"))
     if drawn:
         stem = period.short_label.replace("/", "-").replace(" ", "")
         uploads = [{"content": png, "filename": f"technet-{chart.key.replace('.', '-')}-{stem}.png",
@@ -98,7 +98,7 @@ def send_report(runtime: Runtime, client: WebClient, actor: Actor, period: repor
                                f"{chart.period_label}"}
                    for chart, png in drawn]
         client.files_upload_v2(channel=channel, file_uploads=uploads,
-                               initial_comment=f"The charts of the network report, {period.label}.")
+                               initial_comment=blocks.comment(f"The charts of the network report, {period.label}."))
 
 
 def home_section(runtime: Runtime, actor: Actor) -> list[Any]:

@@ -20,14 +20,14 @@ MOST_FIELDS = 10
 
 
 def usage_reply() -> dict:
-    return blocks.ephemeral([blocks.section(USAGE)], "How to ask for the network report")
+    return blocks.ephemeral([blocks.section(USAGE)])
 
 
 def refused_reply(message: str, *, with_usage: bool = False) -> dict:
     body = [blocks.section(f":no_entry: {escape(message)}")]
     if with_usage:
         body.append(blocks.context(USAGE))
-    return blocks.ephemeral(body, message)
+    return blocks.ephemeral(body)
 
 
 def preparing_reply(period_label: str, *, with_usage: bool) -> dict:
@@ -36,7 +36,7 @@ def preparing_reply(period_label: str, *, with_usage: bool) -> dict:
     body = [blocks.section(text)]
     if with_usage:
         body.append(blocks.context(USAGE))
-    return blocks.ephemeral(body, text)
+    return blocks.ephemeral(body)
 
 
 def figure_line(f: Figure, report: Report) -> str:

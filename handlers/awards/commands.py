@@ -80,11 +80,11 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
         return _usage(runtime, actor)
     if verb == "list":
         with runtime.db.reading() as session:
-            return blocks.ephemeral(views.cycles_blocks(awards.all_cycles(session, moment), tz), "Award cycles")
+            return blocks.ephemeral(views.cycles_blocks(awards.all_cycles(session, moment), tz))
     if verb == "mine":
         with runtime.db.reading() as session:
             copies = awards.my_nominations(session, actor, now=moment)
-        return blocks.ephemeral(views.my_nominations_blocks(copies, tz), "Your nominations")
+        return blocks.ephemeral(views.my_nominations_blocks(copies, tz))
     if verb == "new":
         actor.require(members.Role.ORGANISER, "open award cycles")
         return say(":trophy: Opening the form for a new award cycle…")
@@ -96,11 +96,11 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
     if verb == "figures":
         with runtime.db.reading() as session:
             rows = awards.figures(session, actor, now=moment, min_group=runtime.settings.report_min_group)
-        return blocks.ephemeral(views.figures_blocks(rows, runtime.settings.report_min_group), "Award figures")
+        return blocks.ephemeral(views.figures_blocks(rows, runtime.settings.report_min_group))
     if verb == "review":
         number = _cycle_number(argument, required=False)
         review = _unit(runtime, lambda s: awards.review(s, actor, number, now=moment))
-        return blocks.ephemeral(panel_views.review_blocks(review, tz), f"{review.cycle.title}: nominations")
+        return blocks.ephemeral(panel_views.review_blocks(review, tz))
     if verb == "export":
         cycle = _check_export(runtime, actor, _cycle_number(argument, required=False))
         return say(f":outbox_tray: Exporting the nominations of *{escape(cycle.title)}*: the CSV arrives in a "
@@ -108,7 +108,7 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
     if verb == "audit":
         number = _cycle_number(argument, required=False)
         info, lines = _unit(runtime, lambda s: awards.audit_log(s, actor, number, now=moment))
-        return blocks.ephemeral(panel_views.audit_blocks(info, lines, tz), "Audit log")
+        return blocks.ephemeral(panel_views.audit_blocks(info, lines, tz))
     usage = _usage(runtime, actor)
     usage["blocks"].insert(0, blocks.section(not_known("awards", f"{verb} {argument}")).to_dict())
     return usage
@@ -117,7 +117,7 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
 def _usage(runtime: Runtime, actor: Actor) -> dict[str, Any]:
     lines = [(c.usage, c.summary) for c in visible(runtime.content, actor.roles) if c.subcommand == "awards"]
     text = runtime.templates.get_template("awards_usage.md.j2").render(lines=lines)
-    return blocks.ephemeral([blocks.section(text)], "Awards")
+    return blocks.ephemeral([blocks.section(text)])
 
 
 def _cycle_number(argument: str, *, required: bool) -> int | None:

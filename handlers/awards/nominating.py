@@ -67,8 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
         message = body.get("message") or {}
         author = message.get("user")
         if message.get("bot_id") or not author or author == context.get("bot_user_id"):
-            respond(text="Bots and apps cannot be nominated: use the shortcut on a colleague's message.",
-                    response_type="ephemeral")
+            respond(**say("Bots and apps cannot be nominated: use the shortcut on a colleague's message."))
             return
         _open_form(runtime, client, context["actor"], body["trigger_id"], nominee=author, respond=respond)
 
@@ -137,8 +136,8 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             copy = awards.withdraw_nomination(session, actor, int(action["value"]), now=now())
         intro = f"You withdrew your nomination of {views.nominee_label(copy)} for *{escape(copy.cycle.title)}*."
-        respond(replace_original=True, text=intro,
-                blocks=blocks.to_dicts(views.nomination_blocks(copy, member_tz(runtime, actor), intro)))
+        respond(replace_original=True,
+                **blocks.message(views.nomination_blocks(copy, member_tz(runtime, actor), intro)))
 
     app.action(ids.AWARDS_NOMINATION_EDIT)(ack=ack_only, lazy=[edit_nomination])
     app.action(ids.AWARDS_NOMINATION_WITHDRAW)(ack=ack_only, lazy=[withdraw_nomination])
@@ -152,9 +151,9 @@ def _open_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: st
         text = "That award is not open for nominations any more." if cycles else \
             "No award is open for nominations right now."
         if respond is not None:
-            respond(text=text, response_type="ephemeral")
+            respond(**say(text))
         else:
-            _dm(client, actor.slack_user_id, text=text)
+            _dm(client, actor.slack_user_id, **blocks.note(text))
         return
     client.views_open(trigger_id=trigger_id, view=views.nomination_modal(cycles, member_tz(runtime, actor),
                                                                            selected=selected, nominee=nominee))
@@ -228,13 +227,11 @@ def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim
         intro = runtime.templates.get_template("awards_returned.md.j2").render(
             title=cycle.title, closed=views.when(cycle.closes_at, tz))
         body = views.returned_blocks(intro, form.as_text())
-        _dm(client, claim.nominator_user, text="Your nomination arrived after the close",
-                                blocks=blocks.to_dicts(body))
+        _dm(client, claim.nominator_user, **blocks.message(body))
         return
     copy = claim.nomination
     assert copy is not None
     intro = runtime.templates.get_template("awards_confirmation.md.j2").render(
         outcome=claim.outcome, nominee=copy.nominee_name, title=copy.cycle.title,
         closes=views.when(copy.cycle.closes_at, tz))
-    _dm(client, claim.nominator_user, text=f"Your nomination for {escape(copy.cycle.title)}",
-                            blocks=blocks.to_dicts(views.nomination_blocks(copy, tz, intro)))
+    _dm(client, claim.nominator_user, **blocks.message(views.nomination_blocks(copy, tz, intro)))

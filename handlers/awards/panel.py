@@ -68,8 +68,7 @@ def register(app: App, runtime: Runtime) -> None:
                 return awards.review(session, actor, cycle_id, now=now())
 
             review = _unit(runtime, work)
-            reply = blocks.ephemeral(panel_views.review_blocks(review, member_tz(runtime, actor), page=page),
-                                     f"{review.cycle.title}: nominations")
+            reply = blocks.ephemeral(panel_views.review_blocks(review, member_tz(runtime, actor), page=page))
             respond(replace_original=True, **reply)
 
         return changed
@@ -94,10 +93,11 @@ def register(app: App, runtime: Runtime) -> None:
                       context: BoltContext) -> None:
         actor = context["actor"]
         cycle_id, _, _ = panel_views.parse_value(action.get("value"))
-        draft = _unit(runtime, lambda s: awards.announcement_draft(s, actor, cycle_id, now=now()))
+        draft, people = _unit(runtime, lambda s: (awards.announcement_draft(s, actor, cycle_id, now=now()),
+                                                  awards.announcement_people(s, cycle_id, now=now())))
         text = runtime.templates.get_template("awards_announcement.md.j2").render(
             cycle=draft.cycle, winner=_mentions(draft.winner), shortlist=[_mentions(r) for r in draft.shortlist])
-        client.views_open(trigger_id=body["trigger_id"], view=panel_views.announce_modal(draft.cycle, text))
+        client.views_open(trigger_id=body["trigger_id"], view=panel_views.announce_modal(draft.cycle, text, people))
 
     def announce_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor = context["actor"]
@@ -117,13 +117,15 @@ def register(app: App, runtime: Runtime) -> None:
     def post_announcement(body: dict[str, Any], view: dict[str, Any], client: WebClient,
                           context: BoltContext) -> None:
         cycle_id, _, _ = panel_views.parse_value(view.get("private_metadata"))
-        text = _when_recorded(runtime, lambda s: awards.get_cycle(s, cycle_id, now()).announced_at is not None,
-                              lambda s: awards.begin_announcement_post(s, cycle_id))
+        claimed = _when_recorded(runtime, lambda s: awards.get_cycle(s, cycle_id, now()).announced_at is not None,
+                                 lambda s: (awards.begin_announcement_post(s, cycle_id),
+                                            awards.announcement_people(s, cycle_id, now=now())))
+        text, people = claimed or (None, frozenset())
         if text is None:
             return  # not approved, or posted (or being posted) already
         try:
-            posted = client.chat_postMessage(channel=runtime.settings.network_channel or "", text=text[:3000],
-                                             blocks=blocks.to_dicts(panel_views.announcement_blocks(text)))
+            posted = client.chat_postMessage(channel=runtime.settings.network_channel or "",
+                                             **blocks.message(panel_views.announcement_blocks(text, people)))
         except SlackApiError:
             with runtime.db.transaction() as session:
                 awards.abandon_announcement(session, cycle_id)
@@ -152,7 +154,8 @@ def _send_export(runtime: Runtime, client: WebClient, actor: Actor, cycle_id: in
     filename, data = _unit(runtime, lambda s: awards.export_csv(s, actor, cycle_id, tz=tz, now=now()))
     channel = dm_channel(client, actor.slack_user_id)
     client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
-                           initial_comment="The nominations you asked for. Confidential: for the panel only.")
+                           initial_comment=blocks.comment("The nominations you asked for. Confidential: for the panel "
+                                                          "only."))
 
 
 def _mentions(ref: awards.NomineeRef) -> str:

@@ -22,12 +22,12 @@ EXCERPT = 280
 _MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,})&gt;")
 
 
-def safe_announcement(text: str) -> str:
-    """Panel-approved text as mrkdwn: literal, except that mentions of people still work.
+def safe_announcement(text: str, people: frozenset[str]) -> str:
+    """Panel-approved text as mrkdwn: literal, except that mentions of `people` (the winners) still work.
 
-    No `<!channel>`, no disguised links; `<@U…>` mentions (the winners) survive.
+    No `<!channel>`, no disguised links, no mention of anyone else (an award's name is typed too).
     """
-    return _MENTION.sub(r"<@\1>", escape(text))
+    return _MENTION.sub(lambda m: f"<@{m.group(1)}>" if m.group(1) in people else m.group(0), escape(text))
 
 
 def _value(cycle_id: int, key: str = "", page: int = 0) -> str:
@@ -132,11 +132,11 @@ def score_modal(cycle: CycleInfo, summary: NomineeSummary, tz: tzinfo) -> View:
                 private_metadata=_value(cycle.id, summary.key))
 
 
-def announce_modal(cycle: CycleInfo, text: str) -> View:
+def announce_modal(cycle: CycleInfo, text: str, people: frozenset[str]) -> View:
     """A preview of the post as it will appear, and its text to edit; submitting approves it."""
     body: list[Block] = [
         blocks.context("Preview of the post in the network channel:"),
-        blocks.section(safe_announcement(text)),
+        blocks.section(safe_announcement(text, people)),
         blocks.divider(),
         _input(ids.AWARDS_ANNOUNCE_TEXT, "Text of the announcement", PlainTextInputElement(
             action_id="text", multiline=True, initial_value=text, max_length=awards.ANNOUNCEMENT_MAX),
@@ -147,12 +147,12 @@ def announce_modal(cycle: CycleInfo, text: str) -> View:
                 private_metadata=_value(cycle.id))
 
 
-def announcement_blocks(text: str) -> list[Block]:
-    return [blocks.section(piece) for piece in _announcement_pieces(text)]
+def announcement_blocks(text: str, people: frozenset[str]) -> list[Block]:
+    return [blocks.section(piece) for piece in _announcement_pieces(text, people)]
 
 
-def _announcement_pieces(text: str) -> list[str]:
-    safe = safe_announcement(text)
+def _announcement_pieces(text: str, people: frozenset[str]) -> list[str]:
+    safe = safe_announcement(text, people)
     return [safe[i:i + blocks.SECTION_TEXT_LIMIT] for i in range(0, len(safe), blocks.SECTION_TEXT_LIMIT)] or [""]
 
 

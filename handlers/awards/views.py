@@ -10,7 +10,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
-    ConfirmObject,
     DateTimePickerElement,
     InputBlock,
     PlainTextInputElement,
@@ -134,10 +133,9 @@ def nomination_blocks(copy: NominationCopy, tz: tzinfo, intro: str) -> list[Bloc
         result.append(blocks.actions(
             blocks.button("Edit", ids.AWARDS_NOMINATION_EDIT, str(copy.id)),
             blocks.button("Withdraw", ids.AWARDS_NOMINATION_WITHDRAW, str(copy.id), style="danger",
-                          confirm=ConfirmObject(title="Withdraw this nomination?",
-                                                text=f"The panel will not see it. You can nominate again until "
-                                                     f"{when(copy.cycle.closes_at, tz)}.",
-                                                confirm="Withdraw", deny="Keep it")),
+                          confirm=blocks.confirm("Withdraw this nomination?",
+                                                 f"The panel will not see it. You can nominate again until "
+                                                 f"{when(copy.cycle.closes_at, tz)}.", yes="Withdraw", no="Keep it")),
         ))
     return result
 

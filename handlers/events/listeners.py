@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import ids
+from bot import blocks, ids
 from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
@@ -86,7 +86,7 @@ def register(app: App, runtime: Runtime) -> None:
             info = events.get_event(session, int(action["value"]))
         filename, data = events.calendar_file(info, now=now())
         client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
-                               title=filename, initial_comment=(
+                               title=filename, initial_comment=blocks.comment(
                                    "Your calendar file: open it to add the event to your calendar. If the event "
                                    "changes, a new file from here updates the same entry."))
 
@@ -123,8 +123,8 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.reading() as session:
             filename, data, rows = events.attendees_csv(session, actor, int(action["value"]))
         client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
-                               title=filename, initial_comment=f"The attendees as CSV ({rows} "
-                                                               f"row{'s' if rows != 1 else ''}).")
+                               title=filename, initial_comment=blocks.comment(
+                                   f"The attendees as CSV ({rows} row{'s' if rows != 1 else ''})."))
 
     def record_form(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]

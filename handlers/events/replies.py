@@ -54,8 +54,7 @@ def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
         if not argument:
             with runtime.db.reading() as session:
                 found = events.recent_and_upcoming(session, actor, now=now())
-            return blocks.ephemeral(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()),
-                                    "Your events")
+            return blocks.ephemeral(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()))
         if argument.lstrip("#").isdigit():
             return attendees_reply(runtime, actor, int(argument.lstrip("#")))
         return _usage(actor, f"`/tech event attendees` takes an event's number, not "
@@ -76,7 +75,7 @@ def list_reply(runtime: Runtime, actor: Actor, scope: str, *, offset: int = 0,
     manage = {i.id for i in page.items if events.can_manage(actor, i.organiser_member_id)}
     body = views.list_blocks(page, scope=scope, now=moment, tz=tz, tz_name=str(tz), manage_ids=manage,
                              organiser=actor.has(Role.ORGANISER), lead=lead)
-    return blocks.ephemeral(body, views.SCOPE_TITLES[scope])
+    return blocks.ephemeral(body)
 
 
 def card_reply(runtime: Runtime, actor: Actor, event_id: int, *, lead: str | None = None) -> dict[str, Any]:
@@ -87,7 +86,7 @@ def card_reply(runtime: Runtime, actor: Actor, event_id: int, *, lead: str | Non
         return _say(f"⛔ {e.message} `/tech events` lists what's on.")
     body = views.card_blocks(info, now=now(), tz=member_tz(runtime, actor),
                              manage=events.can_manage(actor, info.organiser_member_id), lead=lead)
-    return blocks.ephemeral(body, escape(info.title))
+    return blocks.ephemeral(body)
 
 
 def attendees_reply(runtime: Runtime, actor: Actor, event_id: int) -> dict[str, Any]:
@@ -98,7 +97,7 @@ def attendees_reply(runtime: Runtime, actor: Actor, event_id: int) -> dict[str, 
         return _say(f"⛔ {e.message}")
     body = organiser_views.attendees_blocks(found, tz=member_tz(runtime, actor), now=now(),
                                   manage=events.can_manage(actor, found.event.organiser_member_id))
-    return blocks.ephemeral(body, f"Attendees: {escape(found.event.title)}")
+    return blocks.ephemeral(body)
 
 
 def new_event_modal(runtime: Runtime, actor: Actor):  # type: ignore[no-untyped-def]
@@ -155,9 +154,9 @@ def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
 def _usage(actor: Actor, problem: str | None = None) -> dict[str, Any]:
     text = views.EVENTS_USAGE + ("\n\n" + views.ORGANISER_USAGE if actor.has(Role.ORGANISER) else "")
     body = ([blocks.section(problem)] if problem else []) + [blocks.section(text)]
-    return blocks.ephemeral(body, "Events")
+    return blocks.ephemeral(body)
 
 
 def _say(text: str) -> dict[str, Any]:
     """Our sentence, which may quote organiser text: shown literally (rich_text)."""
-    return blocks.ephemeral([views.note(text)], escape(text)[:150])
+    return blocks.ephemeral([views.note(text)])

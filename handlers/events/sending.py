@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests.runner import run_due
 from handlers._common import member_tz
@@ -37,14 +36,13 @@ def refresh(runtime: Runtime, client: WebClient, body: dict[str, Any], respond: 
     elif scope == "home":
         publish_home(runtime, client, actor)
         if failed and lead:
-            client.chat_postMessage(channel=actor.slack_user_id, text=escape(lead), blocks=[views.note(lead).to_dict()])
+            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message([views.note(lead)]))
     else:
         channel, ts = container.get("channel_id"), container.get("message_ts")
         if scope in ("post", "dm") and channel and ts:
             _update_message(runtime, client, actor, event_id, channel, ts, body, personal=scope == "dm")
         if lead:
-            respond(replace_original=False, response_type="ephemeral", text=escape(lead),
-                    blocks=[views.note(lead).to_dict()])
+            respond(replace_original=False, **blocks.ephemeral([views.note(lead)]))
 
 
 def _update_message(runtime: Runtime, client: WebClient, actor: Actor, event_id: int, channel: str, ts: str,
@@ -59,7 +57,7 @@ def _update_message(runtime: Runtime, client: WebClient, actor: Actor, event_id:
                                full=not personal)
     message_blocks = ([first] if first else []) + blocks.to_dicts(fresh)
     try:
-        client.chat_update(channel=channel, ts=ts, text=escape(info.title), blocks=message_blocks)
+        client.chat_update(channel=channel, ts=ts, **blocks.message(message_blocks, title=info.title))
     except SlackApiError as e:
         log.warning("could not refresh a message about event %s: %s", event_id, e.response.get("error"))
 
@@ -74,9 +72,9 @@ def refresh_post(runtime: Runtime, client: WebClient, event_id: int) -> None:
         return
     lead = post_lead(runtime, info, count=count)
     try:
-        client.chat_update(channel=channel, ts=ts, text=escape(f"{info.kind_label}: {info.title}"),
-                           blocks=blocks.to_dicts(views.post_blocks(info, now=now(), tz=runtime.settings.tz,
-                                                                    lead=lead)))
+        client.chat_update(channel=channel, ts=ts, **blocks.message(
+            views.post_blocks(info, now=now(), tz=runtime.settings.tz, lead=lead),
+            title=f"{info.kind_label}: {info.title}"))
     except SlackApiError as e:
         log.warning("could not update the post of event %s: %s", event_id, e.response.get("error"))
 

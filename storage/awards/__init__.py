@@ -46,6 +46,7 @@ from storage.awards.results import (
     abandon_announcement,
     announced_winners,
     announcement_draft,
+    announcement_people,
     approve_announcement,
     begin_announcement_post,
     finish_announcement_post,
@@ -118,7 +119,7 @@ __all__ = [
     # reviewing
     "nominee_detail", "review", "score_nominee",
     # results
-    "abandon_announcement", "announced_winners", "announcement_draft", "approve_announcement",
+    "abandon_announcement", "announced_winners", "announcement_draft", "announcement_people", "approve_announcement",
     "begin_announcement_post", "finish_announcement_post", "mark_winner", "set_shortlisted",
     # export, counts, posts
     "CSV_HEADER", "export_csv", "figures",

@@ -114,6 +114,16 @@ def announcement_draft(session: Session, actor: Actor, cycle_id: int, *, now: da
     return AnnouncementDraft(_info(cycle, now), winner, shortlist)
 
 
+def announcement_people(session: Session, cycle_id: int, *, now: datetime) -> frozenset[str]:
+    """Whom the announcement is about (the winner, the shortlist): the only people it may mention.
+
+    Its text is typed (the award's name, the panel's words), so a mention of anyone else in it is
+    shown as text, never sent as a ping.
+    """
+    winner, shortlist = _refs(session, _cycle(session, cycle_id), now)
+    return frozenset(user for ref in (*([winner] if winner else []), *shortlist) for user in ref.user_ids)
+
+
 def approve_announcement(session: Session, actor: Actor, cycle_id: int, text: str, *,
                          now: datetime) -> AnnouncementDraft:
     """The panel approved this text: record it; the caller then posts it (once)."""
