@@ -10,7 +10,7 @@ from bot.commands import split
 from bot.config import Settings
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers._common import member_tz
+from handlers._common import member_tz, typed_id
 from handlers.events import organiser_views, views
 from storage import events
 from storage.clock import now
@@ -54,12 +54,17 @@ def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
                 found = events.recent_and_upcoming(session, actor, now=now())
             return blocks.ephemeral(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()),
                                     "Your events")
-        if argument.lstrip("#").isdigit():
-            return attendees_reply(runtime, actor, int(argument.lstrip("#")))
-        return _usage(actor, f"`/tech event attendees` takes an event's number, not "
-                             f"`{escape(argument[:40])}`.")
-    if verb.lstrip("#").isdigit() and not argument:
-        return card_reply(runtime, actor, int(verb.lstrip("#")))
+        try:
+            return attendees_reply(runtime, actor, typed_id(argument, ""))
+        except DomainError:
+            return _usage(actor, f"`/tech event attendees` takes an event's number, like `/tech event attendees 12`, "
+                                 f"not `{escape(argument[:40])}`.")
+    if verb.lstrip("#")[:1].isdigit() and not argument:
+        try:
+            return card_reply(runtime, actor, typed_id(verb, ""))
+        except DomainError:
+            return _usage(actor, f"`{escape(verb[:40])}` is not an event's number: `/tech events` lists them, "
+                                 "with the number each has.")
     return _usage(actor, f"I don't know `/tech event {escape(rest[:60])}`.")
 
 
