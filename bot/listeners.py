@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.mrkdwn import escape
-from storage.errors import DomainError
+from storage.errors import DomainError, MalformedPayload
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -68,7 +68,9 @@ def telling_failures(runtime: Runtime, function: Callable[..., Any]) -> Callable
         try:
             function(**{name: getattr(args, _ARGS_ALIASES.get(name, name)) for name in names})
         except Exception as error:
-            report_failure(runtime, error, args.body, args.client)
+            # What a form's work after the ack cannot read, its ack refused already, by the form's fields.
+            if not (isinstance(error, MalformedPayload) and args.body.get("type") == "view_submission"):
+                report_failure(runtime, error, args.body, args.client)
 
     lazy.__name__ = lazy.__qualname__ = getattr(function, "__name__", "lazy")
     return lazy
