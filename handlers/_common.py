@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.commands import split
+from bot.listeners import after_a_form
 from bot.mrkdwn import escape
 from storage.clock import now
 from storage.db import LARGEST_ID
@@ -115,7 +116,8 @@ def payload_count(value: object, what: str, *, most: int = LARGEST_ID) -> int:
 def malformed(detail: str) -> MalformedPayload:
     """The error for a payload Slack would not send, noted here in one line (no traceback):
     whoever catches it (a form's field errors, the app's error handler) only answers the person."""
-    log.warning("refused a malformed request: %s", detail)
+    if not after_a_form():
+        log.warning("refused a malformed request: %s", detail)
     return MalformedPayload(detail)
 
 

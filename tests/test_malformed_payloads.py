@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import handlers
+from bot import ids
 from bot.config import Settings
 from bot.demo import load_demo_data
 from bot.runtime import Runtime
@@ -28,7 +29,8 @@ from bot.shell import stand_in_workspace
 from bot.standin import (SlackStandIn, block_action_payload, event_body, input_values, iter_elements,
                          view_submission_payload)
 from storage.clock import now
-from storage.models import Base
+from storage.models import Base, SlackDelivery
+from storage.models.events import Event
 from tests.harness import MEMBER, ORGANISER, PANEL, Harness, settings_for
 
 # The sample data's people, with their roles granted as the shell grants them.
@@ -291,9 +293,9 @@ def examples(count: int) -> Any:
 
 def test_mutated_buttons_get_a_refusal_never_a_failure_and_change_nothing(technet: Harness, tracebacks: Tracebacks):
     actions, _ = real_traffic(technet)
-    ids = registered(technet)
-    assert len(ids["action"]) > 40 and len(set(actions) & ids["action"]) > 30, "the setup shows too few buttons"
-    for action_id in sorted(ids["action"]):
+    action_ids = registered(technet)["action"]
+    assert len(action_ids) > 40 and len(set(actions) & action_ids) > 30, "the setup shows too few buttons"
+    for action_id in sorted(action_ids):
         # An action the bot never showed gets a button like its others: an id as its value.
         element = (actions.get(action_id) or [{"action_id": action_id, "block_id": "b", "type": "button",
                                                "value": "1"}])[0]
@@ -313,9 +315,9 @@ def test_mutated_buttons_get_a_refusal_never_a_failure_and_change_nothing(techne
 
 def test_mutated_forms_get_a_refusal_never_a_failure_and_change_nothing(technet: Harness, tracebacks: Tracebacks):
     _, forms = real_traffic(technet)
-    ids = registered(technet)
-    assert len(set(forms) & ids["view"]) > 15, "the setup opens too few forms"
-    for callback_id in sorted(ids["view"]):
+    callback_ids = registered(technet)["view"]
+    assert len(set(forms) & callback_ids) > 15, "the setup opens too few forms"
+    for callback_id in sorted(callback_ids):
         # A form the bot never opened here is sent as a bare one, carrying an id as its metadata.
         view = forms.get(callback_id) or {"id": "V0FORGED", "type": "modal", "callback_id": callback_id,
                                          "blocks": [], "private_metadata": "1"}
@@ -362,3 +364,70 @@ def test_mutated_events_get_acknowledged_never_a_failure_and_change_nothing(tech
                                                                             tracebacks: Tracebacks):
     technet.command(MEMBER, "help")
     _events(technet, tracebacks, snapshot(technet))
+
+
+# The cases the issue names, one by one ---------------------------------------------------------
+
+def event_form(technet: Harness) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The new-event form the bot opens, and its state filled in well."""
+    technet.command(ORGANISER, "event new")
+    view = technet.opened_view()
+    starts = int(now().timestamp()) // 3600 * 3600 + 7 * 86400
+    answers = {ids.EVENTS_TITLE: "Network meeting", ids.EVENTS_KIND: "network_meeting", ids.EVENTS_STARTS: starts,
+               ids.EVENTS_ENDS: starts + 7200, ids.EVENTS_LOCATION: "Room 1.02"}
+    return view, input_values(view, answers)
+
+
+def event_count(technet: Harness) -> int:
+    with technet.db.reading() as session:
+        return len(session.scalars(select(Event.id)).all())
+
+
+def broken(values: dict[str, Any], block_id: str, **element: Any) -> dict[str, Any]:
+    (action_id, state), = values[block_id].items()
+    return {**values, block_id: {action_id: {**state, **element}}}
+
+
+@pytest.mark.parametrize("defect", ["no state", "a string for a moment", "a string for an option",
+                                    "an impossible date", "an impossible event in the metadata"])
+def test_a_form_slack_would_not_send_is_refused_by_its_field_in_one_log_line(technet: Harness, caplog, defect):
+    view, values = event_form(technet)
+    submitted = {
+        "no state": {**view, "state": None},
+        "a string for a moment": {**view, "state": {"values": broken(values, ids.EVENTS_STARTS,
+                                                                     selected_date_time="tomorrow")}},
+        "a string for an option": {**view, "state": {"values": broken(values, ids.EVENTS_KIND,
+                                                                      selected_option="network_meeting")}},
+        "an impossible date": {**view, "state": {"values": broken(values, ids.EVENTS_UNTIL,
+                                                                  selected_date="2027-02-30")}},
+        "an impossible event in the metadata": {**view, "private_metadata": "99999999999999999999:0",
+                                                "state": {"values": values}},
+    }[defect]
+    counted = event_count(technet)
+    with caplog.at_level(logging.WARNING):
+        reply = technet.interact({**view_submission_payload(ORGANISER, view, values), "view": submitted})
+    assert reply.status == 200
+    assert reply.json()["response_action"] == "errors"
+    assert "couldn't read that request, so nothing was changed" in " ".join(reply.json()["errors"].values())
+    assert event_count(technet) == counted
+    assert len([r for r in caplog.records if "malformed" in r.getMessage()]) == 1
+    assert not any(r.exc_info or r.levelno >= logging.ERROR for r in caplog.records)
+    # The same form, well formed, is saved: its one defect is what was refused.
+    good = technet.interact(view_submission_payload(ORGANISER, view, values))
+    assert good.json()["response_action"] == "update" and event_count(technet) == counted + 1
+
+
+@pytest.mark.parametrize("field, value", [("event", None), ("event_id", ["Ev1", "Ev2"]), ("event_id", {"id": 1}),
+                                          ("event", ["app_home_opened"])])
+def test_an_event_callback_slack_would_not_send_is_acknowledged_stores_nothing_and_logs_one_line(
+        technet: Harness, caplog, field, value):
+    body = json.loads(event_body({"type": "app_home_opened", "user": MEMBER, "tab": "home"}, event_id="EvODD1"))
+    mark = technet.standin.mark()
+    with caplog.at_level(logging.WARNING):
+        reply = technet.signed(json.dumps({**body, field: value}), "application/json")
+    assert reply.status == 200
+    assert technet.standin.since(mark) == []
+    with technet.db.reading() as session:
+        assert session.scalars(select(SlackDelivery.event_id)).all() == []
+    assert len([r for r in caplog.records if "malformed" in r.getMessage()]) == 1
+    assert not any(r.exc_info or r.levelno >= logging.ERROR for r in caplog.records)
