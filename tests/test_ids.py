@@ -16,6 +16,7 @@ from storage import events
 from storage.db import LARGEST_ID, Database
 from storage.errors import DomainError, MalformedPayload, NotFound
 from storage.models.core import Member
+from storage.members import Role
 from storage.models.events import Event
 from tests.harness import MEMBER, ORGANISER, PANEL, Harness, all_text
 
@@ -88,3 +89,10 @@ def test_a_lookup_by_a_number_no_column_holds_finds_nothing(db: Database):
             assert session.get(Member, number) is None
         with pytest.raises(NotFound):
             events.get_event(session, 10**21)
+
+
+def test_the_shell_reads_a_button_number_as_the_bot_does(shell_for):  # type: ignore[no-untyped-def]
+    # '²'.isdigit() is True and int('²') fails: the shell stopped with a ValueError.
+    script = shell_for(Role.MEMBER, "/tech events", "²", f"{HUGE}", ":quit")
+    assert "Commands start with /" in script.text
+    assert f"There is no [{HUGE}] on screen." in script.text
