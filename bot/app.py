@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -15,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 import handlers
 from bot.listeners import report_failure, telling_failures
 from bot.runtime import Runtime
-from handlers._common import field_errors
+from handlers._common import field_errors, is_user_id
 from storage import deliveries, members
 from storage.clock import now
 from storage.errors import DomainError
@@ -130,10 +129,6 @@ def _once_per_event(runtime: Runtime):  # type: ignore[no-untyped-def]
     return once_per_event
 
 
-# Slack's user ids (U..., W... on Enterprise Grid); the members table holds 32 characters.
-_SLACK_USER_ID = re.compile(r"[A-Z][A-Z0-9]{1,31}")
-
-
 def _readable(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002
     """Refuse, in one log line, ids the middleware after this would store or look up as they are.
 
@@ -144,7 +139,7 @@ def _readable(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResp
     event_id, user_id = body.get("event_id"), context.user_id
     if body.get("type") == "event_callback" and not (isinstance(event_id, str) and 0 < len(event_id) <= 64):
         problem = f"its event_id is {type(event_id).__name__}"
-    elif user_id is not None and not (isinstance(user_id, str) and _SLACK_USER_ID.fullmatch(user_id)):
+    elif user_id is not None and not is_user_id(user_id):
         problem = f"its user id is {type(user_id).__name__}"
     elif user_id is None and event.get("type") != "user_change" and any(
             source.get("user") is not None for source in (body, event)):

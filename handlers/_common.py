@@ -126,6 +126,15 @@ def _shown(value: object) -> str:
     return f"{type(value).__name__} {str(value)[:40]!r}" if isinstance(value, str) else type(value).__name__
 
 
+# Slack's user ids (U..., W... on Enterprise Grid); the members table holds 32 characters.
+_USER_ID = re.compile(r"[A-Z][A-Z0-9]{1,31}")
+
+
+def is_user_id(value: object) -> bool:
+    """Whether `value` has the shape of a Slack user id."""
+    return isinstance(value, str) and _USER_ID.fullmatch(value) is not None
+
+
 # Buttons and menus ------------------------------------------------------------------------
 
 def button_value(action: dict[str, Any]) -> str:

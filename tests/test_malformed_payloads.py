@@ -26,8 +26,8 @@ from bot.config import Settings
 from bot.demo import load_demo_data
 from bot.runtime import Runtime
 from bot.shell import stand_in_workspace
-from bot.standin import (SlackStandIn, block_action_payload, event_body, input_values, iter_elements,
-                         view_submission_payload)
+from bot.standin import (SlackStandIn, block_action_payload, block_suggestion_payload, event_body, input_values,
+                         iter_elements, view_submission_payload)
 from storage.clock import now
 from storage.models import Base, SlackDelivery
 from storage.models.events import Event
@@ -364,6 +364,29 @@ def test_mutated_events_get_acknowledged_never_a_failure_and_change_nothing(tech
                                                                             tracebacks: Tracebacks):
     technet.command(MEMBER, "help")
     _events(technet, tracebacks, snapshot(technet))
+
+
+def test_mutated_shortcuts_and_suggestions_get_an_answer_never_a_failure(technet: Harness, tracebacks: Tracebacks):
+    found = registered(technet)
+    assert found["shortcut"] and found["options"]
+    technet.command(ORGANISER, "help")
+    before = snapshot(technet)
+
+    @examples(25)
+    @given(callback_id=st.sampled_from(sorted(found["shortcut"])), action_id=st.sampled_from(sorted(found["options"])),
+           message=st.one_of(JUNK, st.fixed_dictionaries({"type": st.just("message"), "user": JUNK, "ts": JUNK})),
+           typed=JUNK)
+    def post(callback_id: str, action_id: str, message: Any, typed: Any) -> None:
+        tracebacks.records.clear()
+        shortcut = {"type": "message_action", "callback_id": callback_id, "trigger_id": "1.T0TECHNET.trigger",
+                    "team": {"id": "T0TECHNET"}, "user": {"id": ORGANISER, "team_id": "T0TECHNET"},
+                    "channel": {"id": "C0GENERAL"}, "message": message, "response_url": technet.standin.response_url()}
+        check(technet, tracebacks, before, technet.interact(shortcut), shortcut)
+        suggestion = {**block_suggestion_payload(ORGANISER, action_id=action_id, block_id=action_id, value=""),
+                      "value": typed}
+        check(technet, tracebacks, before, technet.interact(suggestion), suggestion)
+
+    post()
 
 
 # The cases the issue names, one by one ---------------------------------------------------------

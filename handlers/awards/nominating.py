@@ -17,8 +17,8 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers._common import (button_id, chosen, field_errors, malformed, member_tz, metadata, payload_id, say,
-                              typed, user_picked, users_picked, values, words_after)
+from handlers._common import (button_id, chosen, field_errors, is_user_id, malformed, member_tz, metadata,
+                              payload_id, say, typed, user_picked, users_picked, values, words_after)
 from handlers.awards import views
 from handlers.awards.common import _dm, _when_recorded
 from storage import awards, members
@@ -65,9 +65,9 @@ def register(app: App, runtime: Runtime) -> None:
     # The message shortcut, and Nominate buttons (Home tab, channel posts) -------------
     def shortcut_open(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         message = body.get("message") or {}
-        author = message.get("user") if isinstance(message, dict) else None
-        if not (author is None or isinstance(author, str)):
+        if not isinstance(message, dict) or not (message.get("user") is None or is_user_id(message["user"])):
             raise malformed("the message shortcut's message has no author's id")
+        author = message.get("user")
         if message.get("bot_id") or not author or author == context.get("bot_user_id"):
             respond(text="Bots and apps cannot be nominated: use the shortcut on a colleague's message.",
                     response_type="ephemeral")
