@@ -129,16 +129,22 @@ def _once_per_event(runtime: Runtime):  # type: ignore[no-untyped-def]
     return once_per_event
 
 
+_TRIGGERED = ("block_actions", "message_action", "shortcut", "view_submission")
+
+
 def _readable(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002
     """Refuse, in one log line, ids the middleware after this would store or look up as they are.
 
     Slack's event ids are short strings (the deliveries table holds 64); a user id is Slack's
     shape. Bolt finds no user id at all when the field holds something else (a list, a number).
+    A command, a click, a shortcut or a form carries the trigger_id a form is opened with.
     """
     event = body.get("event") if isinstance(body.get("event"), dict) else {}
     event_id, user_id = body.get("event_id"), context.user_id
     if body.get("type") == "event_callback" and not (isinstance(event_id, str) and 0 < len(event_id) <= 64):
         problem = f"its event_id is {type(event_id).__name__}"
+    elif (body.get("command") or body.get("type") in _TRIGGERED) and not isinstance(body.get("trigger_id"), str):
+        problem = f"its trigger_id is {type(body.get('trigger_id')).__name__}"
     elif user_id is not None and not is_user_id(user_id):
         problem = f"its user id is {type(user_id).__name__}"
     elif user_id is None and event.get("type") != "user_change" and any(

@@ -20,8 +20,8 @@ from bot.listeners import ack_only
 from bot.runtime import Runtime
 from digests.runner import run_due
 from handlers import announce_views as views
-from handlers._common import (answer, button_id, chosen, date_picked, field_errors, metadata, network_today,
-                              not_known, payload_id, say, typed, values, words_after)
+from handlers._common import (answer, button_id, chosen, date_picked, field_errors, malformed, metadata,
+                              network_today, not_known, payload_id, say, typed, values, words_after)
 from storage import announcements
 from storage.announcements import F_CHANNEL, AnnouncementForm
 from storage.clock import now
@@ -95,9 +95,13 @@ def register(app: App, runtime: Runtime) -> None:
     app.view(ids.ANNOUNCE_PREVIEW_MODAL)(confirmed)
 
     def change(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        # The preview's Change button sits in a modal: it is that view that changes back into the form.
+        shown = body.get("view")
+        if not (isinstance(shown, dict) and isinstance(shown.get("id"), str)):
+            raise malformed("announce_change was pressed outside the preview")
         with runtime.db.reading() as session:
             draft = announcements.get(session, button_id(action, "draft"))
-        client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=views.compose_modal(
+        client.views_update(view_id=shown["id"], hash=shown.get("hash"), view=views.compose_modal(
             tz, today=network_today(runtime), info=draft, editing=draft.edits_id))
 
     app.action(ids.ANNOUNCE_CHANGE)(ack=ack_only, lazy=[change])

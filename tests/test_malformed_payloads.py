@@ -303,12 +303,15 @@ def test_mutated_buttons_get_a_refusal_never_a_failure_and_change_nothing(techne
 
         # A button that carries nothing has less to get wrong.
         @examples(8 if element.get("value") or element.get("options") else 3)
-        @given(user=st.sampled_from([ORGANISER, PANEL]), action=mutated_action(element))
-        def post(user: str, action: dict[str, Any]) -> None:
+        @given(user=st.sampled_from([ORGANISER, PANEL]), action=mutated_action(element),
+               trigger=st.sampled_from(["as sent"] * 5 + ["none", "a list"]))
+        def post(user: str, action: dict[str, Any], trigger: str) -> None:
             tracebacks.records.clear()
             payload = block_action_payload(user, {"action_id": action_id, **action},
                                            response_url=technet.standin.response_url())
-            check(technet, tracebacks, before, technet.interact(payload), action)
+            if trigger != "as sent":
+                payload["trigger_id"] = None if trigger == "none" else [payload["trigger_id"]]
+            check(technet, tracebacks, before, technet.interact(payload), (action, trigger))
 
         post()
 
