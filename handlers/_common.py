@@ -258,20 +258,23 @@ def users_picked(values: dict[str, Any], block_id: str) -> list[str]:
 
 
 # The days a picker may name: a series, its reminders and a development year are worked out
-# from them by adding days and months, which must not run past what datetime holds (9999).
+# from them by adding and taking days, months and years, which must stay within what datetime
+# holds (years 1 to 9999).
 _EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(3000, 1, 1, tzinfo=timezone.utc)
+_FIRST_DAY = date(1900, 1, 1)
 
 
 def date_picked(values: dict[str, Any], block_id: str) -> date | None:
-    """The day chosen in a date picker ('YYYY-MM-DD', a real day before the year 3000)."""
+    """The day chosen in a date picker ('YYYY-MM-DD', a real day from 1900 to 2999)."""
     text = _field(values, block_id, "selected_date", str)
     if not text:
         return None
     try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) and date.fromisoformat(text) < _LATEST.date():
-            return date.fromisoformat(text)
+        day = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
     except ValueError:
-        pass
+        day = None
+    if day is not None and _FIRST_DAY <= day < _LATEST.date():
+        return day
     raise malformed(f"input {block_id}: selected_date is {_shown(text)}")
 
 

@@ -53,6 +53,8 @@ def test_ids_up_to_what_a_column_holds_are_read_with_or_without_a_hash():
     (PANEL, f"awards export {HUGE}", "Give the cycle's number"),
     (PANEL, f"awards audit {HUGE}", "Give the cycle's number"),
     (PANEL, "awards review ²", "Give the cycle's number"),
+    # A typed date too: a development year around the year 1 starts in the year 0, which no date holds.
+    (ORGANISER, "report 0001-01-01..0001-12-31", "Give a year from 1900 to 2999"),
 ])
 def test_an_impossible_number_in_a_command_gets_the_usage_not_a_failure(technet: Harness, who, typed, expected):
     reply = technet.command(who, typed)

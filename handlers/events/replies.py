@@ -55,16 +55,17 @@ def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
             return blocks.ephemeral(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()),
                                     "Your events")
         try:
-            return attendees_reply(runtime, actor, typed_id(argument, ""))
-        except DomainError:
-            return _usage(actor, f"`/tech event attendees` takes an event's number, like `/tech event attendees 12`, "
-                                 f"not `{escape(argument[:40])}`.")
+            event_id = typed_id(argument, f"`/tech event attendees` takes an event's number, like "
+                                          f"`/tech event attendees 12`, not `{argument[:40]}`.")
+        except DomainError as e:
+            return _usage(actor, escape(e.message))
+        return attendees_reply(runtime, actor, event_id)
     if verb.lstrip("#")[:1].isdigit() and not argument:
         try:
-            return card_reply(runtime, actor, typed_id(verb, ""))
-        except DomainError:
-            return _usage(actor, f"`{escape(verb[:40])}` is not an event's number: `/tech events` lists them, "
-                                 "with the number each has.")
+            event_id = typed_id(verb, f"`{verb[:40]}` is not an event's number. `/tech events` lists what's on.")
+        except DomainError as e:
+            return _usage(actor, escape(e.message))
+        return card_reply(runtime, actor, event_id)
     return _usage(actor, f"I don't know `/tech event {escape(rest[:60])}`.")
 
 
