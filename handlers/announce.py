@@ -23,7 +23,7 @@ from digests.runner import run_due
 from handlers import announce_views as views
 from handlers._common import chosen, field_errors, network_today, not_known, say, state, typed, words_after
 from handlers.news_views import metadata
-from storage import announcements
+from storage import announcements, ledger
 from storage.announcements import F_CHANNEL, AnnouncementForm
 from storage.clock import now
 from storage.errors import DomainError
@@ -118,8 +118,10 @@ def register(app: App, runtime: Runtime) -> None:
                  respond: Respond) -> None:
         with runtime.db.transaction() as session:
             announcements.post_now(session, context["actor"], int(action["value"]), now=now())
-        # The post is a due row like any other; running a tick now sends it at once.
-        run_due(runtime, now())
+            due = ledger.scheduled_in(session)
+        # The post is a due row like any other: send it (and nothing else due) at once.
+        if due:
+            run_due(runtime, now(), only=due)
         respond(replace_original=True, **_listing(runtime))
 
     app.action(ids.ANNOUNCE_POST_NOW)(ack=ack_only, lazy=[post_now])
