@@ -19,7 +19,7 @@ from bot.standin import TEAM_ID, input_values, interaction_body, signed_headers,
 from digests.runner import run_due
 from storage import awards, members
 from storage.clock import now
-from storage.models.awards import AwardAudit, Nomination, ShortlistEntry
+from storage.models.awards import AwardAudit, Nomination, NominationSubmission, ShortlistEntry
 from tests.harness import (MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, PANEL, SECRET, Harness, Reply, all_text,
                            buttons)
 
@@ -404,6 +404,24 @@ def test_a_bot_or_departed_account_never_seen_is_withdrawn_once_slack_says_so(sl
         assert session.scalar(select(Nomination.status)) == awards.WITHDRAWN
     [told] = dms_to(technet, MEMBER)
     assert "couldn't keep your nomination" in told and says in told and "fume cupboards" in told
+
+
+def test_a_failure_after_the_ack_reaches_the_nominator_and_leaves_the_copy_to_send_again(
+        slack: Harness, caplog: pytest.LogCaptureFixture):
+    # The work handed over after the ack (bot.listeners.after_ack) reports failures as a lazy listener does.
+    technet = slack
+    cycle_id = open_cycle(technet, closes=now() + timedelta(days=10))
+    technet.standin.refuse("chat.postMessage", "fatal_error")
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        # The ack has answered; the copy by DM then fails, and the nominator hears of it.
+        assert nominate(technet, MEMBER, cycle_id, OTHER).json()["response_action"] == "update"
+    [told] = [c.args["text"] for c in technet.standin.calls_to("chat.postMessage")
+              if c.args.get("channel") == MEMBER and c.result.get("ok")]
+    assert "Something went wrong on our side" in told
+    reference = told.split("reference `")[1].split("`")[0]
+    assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
+    with technet.db.reading() as session:
+        assert session.scalar(select(NominationSubmission.dm_sent_at)) is None
 
 
 def test_the_nomination_form_is_answered_before_slack_is_asked_about_the_nominee(slack: Harness):
