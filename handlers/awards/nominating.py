@@ -213,7 +213,7 @@ def _meet(session: Session, form: NominationForm) -> set[str]:
     deactivated accounts it knows of are refused in the form); someone new is added with
     what little we know, and `_look_up` asks Slack about them after the ack.
     """
-    met = set()
+    met: set[str] = set()
     for user_id in {u for u in (form.nominee, *form.team_members) if u}:
         if members.find_member(session, user_id) is None:
             members.ensure_member(session, user_id, now=now())
