@@ -107,3 +107,23 @@ def telling_failures(runtime: Runtime, function: Callable[..., Any]) -> Callable
 
     lazy.__name__ = lazy.__qualname__ = getattr(function, "__name__", "lazy")
     return lazy
+
+
+def after_ack(runtime: Runtime, body: dict[str, Any], client: WebClient, context: BoltContext,
+              work: Callable[[], None]) -> None:
+    """Hand `work` to the listener executor: what a listener does once its unit of work has
+    committed and it has acked, given explicitly what it needs (ids, the due rows it made).
+
+    Bolt's lazy listeners cannot carry that: in Socket Mode Bolt starts them with the ack
+    listener, not after it, so they could only poll for its commit. Called last in the ack
+    listener, this runs after the ack in both modes (HTTP mode sends it when the listener
+    returns), and its failures reach the person as a lazy listener's do.
+    """
+
+    def follow_up() -> None:
+        try:
+            work()
+        except Exception as error:
+            report_failure(runtime, error, body, client, context)
+
+    runtime.executor.submit(follow_up)

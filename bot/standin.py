@@ -73,6 +73,7 @@ class SlackStandIn:
         self.state = StandInState()
         self.calls: list[Call] = []
         self._failures: dict[str, list[Failure]] = {}
+        self._holds: dict[str, threading.Event] = {}
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -155,6 +156,12 @@ class SlackStandIn:
         """The next `times` calls of `method` answer 200 with ok=false and this error."""
         self._failures.setdefault(method, []).append(Failure(200, error=error, times=times))
 
+    def hold(self, method: str) -> threading.Event:
+        """Calls of `method` wait, unanswered and unrecorded, until the returned event is set
+        (at most 30 s): a test can show that a reply did not wait for that call."""
+        gate = self._holds[method] = threading.Event()
+        return gate
+
     def _take_failure(self, method: str) -> Failure | None:
         queue = self._failures.get(method)
         if not queue:
@@ -199,6 +206,9 @@ class SlackStandIn:
     # The Web API ------------------------------------------------------------------
     def handle(self, method: str, args: dict[str, Any],
                token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        gate = self._holds.get(method)
+        if gate is not None:
+            gate.wait(30)
         status, body, headers = self._answer(method, args, token)
         self._record(Call(method, args, token, body))
         return status, body, headers

@@ -477,7 +477,7 @@ def _get(runtime: Runtime, period: str) -> ezine.IssueInfo:
 
 
 def publish(runtime: Runtime, actor: Any, now: datetime) -> ezine.IssueInfo:
-    """Post the next issue now (it counts as its period's issue), then run a tick to post it."""
+    """Post the next issue now (it counts as its period's issue): its due row, and only that, is sent at once."""
     from digests.runner import run_due  # noqa: PLC0415 - the runner imports this package's kinds
 
     info = next_issue(runtime, now)
@@ -488,5 +488,6 @@ def publish(runtime: Runtime, actor: Any, now: datetime) -> ezine.IssueInfo:
         if ezine.is_empty(issue):
             raise DomainError("There is nothing for the e-zine yet: approve some news (`/tech news queue`) first.")
         ezine.publish_now(session, actor, info.period, now=now)
-    run_due(runtime, now)
+        due = ledger.scheduled_in(session)
+    run_due(runtime, now, only=due)
     return _get(runtime, info.period)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -76,10 +76,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit: int = 50) -> TickReport:
+def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit: int = 50,
+            only: Collection[int] | None = None) -> TickReport:
+    """Claim and post what is due: everything (the scheduler's tick), or only the rows `only` names.
+
+    A request's work after its ack passes `only`, the rows its change scheduled
+    (`ledger.scheduled_in`): it sends what it owes at once, and leaves the rest of the
+    ledger, and any retry, to the tick.
+    """
     worker = worker or worker_name()
     report = TickReport()
-    for claim in ledger.claim_due(runtime.db, now=now, worker=worker, limit=limit):
+    for claim in ledger.claim_due(runtime.db, now=now, worker=worker, limit=limit, only=only):
         kind = runtime.due_kinds.kinds.get(claim.kind)
         if kind is None:
             ledger.mark_failed(runtime.db, claim, worker, now=now, error=f"no deliverer for {claim.kind!r}",
@@ -116,6 +123,8 @@ def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit
             report.failed += 1
         else:
             report.retried += 1
+    if only is not None:
+        return report  # housekeeping is the tick's
     with runtime.db.transaction() as session:
         deliveries.forget_deliveries(session, before=now - timedelta(days=1))
     return report

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
-from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -300,24 +298,6 @@ def field_errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]
         block_id = name if name in inputs else inputs[0]
         result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
     return result
-
-
-# Lazy listeners ---------------------------------------------------------------------------
-
-def when_visible(runtime: Runtime, check: Callable[[Any], Any]) -> Any:
-    """`check(session)` once its answer is truthy, looking for about a second; None if it never is.
-
-    A lazy listener waits so for the ack's unit of work: in HTTP mode (process_before_response)
-    the ack has committed before the lazy listener starts; in Socket Mode Bolt starts both together.
-    """
-    for attempt in range(10):
-        with runtime.db.reading() as session:
-            found = check(session)
-        if found:
-            return found
-        if attempt < 9:
-            time.sleep(0.1)
-    return None
 
 
 # Days and zones ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from digests.runner import run_due
 from handlers import announce_views as views
 from handlers._common import (answer, button_id, chosen, date_picked, field_errors, malformed, metadata,
                               network_today, not_known, payload_id, say, typed, values, words_after)
-from storage import announcements
+from storage import announcements, ledger
 from storage.announcements import F_CHANNEL, AnnouncementForm
 from storage.clock import now
 from storage.errors import DomainError
@@ -122,8 +122,10 @@ def register(app: App, runtime: Runtime) -> None:
                  respond: Respond) -> None:
         with runtime.db.transaction() as session:
             announcements.post_now(session, context["actor"], button_id(action, "announcement"), now=now())
-        # The post is a due row like any other; running a tick now sends it at once.
-        run_due(runtime, now())
+            due = ledger.scheduled_in(session)
+        # The post is a due row like any other: send it (and nothing else due) at once.
+        if due:
+            run_due(runtime, now(), only=due)
         respond(replace_original=True, **_listing(runtime))
 
     app.action(ids.ANNOUNCE_POST_NOW)(ack=ack_only, lazy=[post_now])

@@ -14,12 +14,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks, ids
 from bot.commands import COMMAND
-from bot.listeners import ack_only
+from bot.listeners import ack_only, after_ack
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views
-from handlers._common import button_value, malformed, metadata, not_known, say, typed, values, when_visible, words_after
+from handlers._common import button_value, malformed, metadata, not_known, say, typed, values, words_after
 from storage import ezine
 from storage.clock import now
 from storage.errors import DomainError
@@ -87,30 +87,27 @@ def register(app: App, runtime: Runtime) -> None:
 
     app.action(ids.EZINE_EDIT_INTRO)(ack=ack_only, lazy=[intro_open])
 
-    def intro_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    def intro_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                    context: BoltContext) -> None:
         try:
+            period = _period(view)
             with runtime.db.transaction() as session:
-                ezine.set_intro(session, context["actor"], _period(view), typed(values(view), ids.EZINE_INTRO) or "",
+                ezine.set_intro(session, context["actor"], period, typed(values(view), ids.EZINE_INTRO) or "",
                                 now=now())
         except DomainError as e:
             return ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
         ack(response_action="clear")
+        # Only a saved opening is shown: a refusal (a member's forged form) showed on the form alone.
+        after_ack(runtime, body, client, context, lambda: intro_shown(client, context["actor"], period))
 
-    def intro_shown(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def intro_shown(client: WebClient, actor: Actor, period: str) -> None:
         """The editor sees the issue's new opening, as it will be posted."""
-        period = _period(view)
-        wanted = (typed(values(view), ids.EZINE_INTRO) or "").strip() or None
-        # Bolt runs this whatever the ack answered: a refusal shows on the form only, and
-        # someone refused (a member's forged form) is not shown the unposted issue.
-        if not context["actor"].has(Role.ORGANISER) or not when_visible(
-                runtime, lambda s: ezine.get(s, period).intro == wanted):
-            return
         preview = digest.preview(runtime, now(), period=period)
         if preview.rendered:
             _, message = preview.rendered.messages[0]
-            client.chat_postMessage(channel=context["actor"].slack_user_id, **blocks.message(message[:3]))
+            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(message[:3]))
 
-    app.view(ids.EZINE_INTRO_MODAL)(ack=intro_saved, lazy=[intro_shown])
+    app.view(ids.EZINE_INTRO_MODAL)(intro_saved)
 
 
 def _preview_first(runtime: Runtime) -> dict[str, Any]:

@@ -8,6 +8,7 @@ a claim whose process died expires after its lease and the row is tried again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,8 @@ from storage.models import DueItem
 PENDING, DONE, FAILED, SKIPPED, CANCELLED = "pending", "done", "failed", "skipped", "cancelled"
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
+# Where a session keeps the ids of the due rows it added (Session.info lasts as long as the session).
+_SCHEDULED = "technet.ledger.scheduled"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,17 @@ def schedule(session: Session, *, kind: str, subject: str, occurrence: str, due_
         found = find(session, kind, subject, occurrence)
         assert found is not None
         return found
+    session.info.setdefault(_SCHEDULED, []).append(item.id)
     return item
+
+
+def scheduled_in(session: Session) -> tuple[int, ...]:
+    """The ids of the due rows `session` added: what its change owes people.
+
+    Read before the unit of work ends; the listener hands them to the work after its ack,
+    which sends those (`claim_due(only=...)`) instead of a run of the whole ledger.
+    """
+    return tuple(session.info.get(_SCHEDULED, ()))
 
 
 def find(session: Session, kind: str, subject: str, occurrence: str) -> DueItem | None:
@@ -77,13 +90,21 @@ def next_due(session: Session, *, after: datetime, until: datetime) -> datetime 
         DueItem.status == PENDING, DueItem.not_before > after, DueItem.not_before <= until))
 
 
-def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, lease: timedelta = LEASE) -> list[Claimed]:
-    """Claim up to `limit` due rows for `worker`. Each claim is committed before it is returned."""
+def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, lease: timedelta = LEASE,
+              only: Collection[int] | None = None) -> list[Claimed]:
+    """Claim up to `limit` due rows for `worker` (of the rows `only` names, if given).
+
+    Each claim is committed before it is returned.
+    """
     claimable = and_(
         DueItem.status == PENDING,
         DueItem.not_before <= now,
         or_(DueItem.claim_expires_at.is_(None), DueItem.claim_expires_at <= now),
     )
+    if only is not None:
+        if not only:
+            return []
+        claimable = and_(claimable, DueItem.id.in_(only))
     with db.transaction() as session:
         ids = session.scalars(select(DueItem.id).where(claimable).order_by(DueItem.not_before).limit(limit)).all()
     claimed = []

@@ -15,12 +15,13 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from bot import ids
-from bot.standin import TEAM_ID, trigger_id
+from bot.standin import TEAM_ID, input_values, interaction_body, signed_headers, trigger_id, view_submission_payload
 from digests.runner import run_due
 from storage import awards, members
 from storage.clock import now
-from storage.models.awards import AwardAudit, Nomination, ShortlistEntry
-from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, PANEL, Harness, Reply, all_text, buttons
+from storage.models.awards import AwardAudit, Nomination, NominationSubmission, ShortlistEntry
+from tests.harness import (MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, PANEL, SECRET, Harness, Reply, all_text,
+                           buttons)
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
 CLOSES = T0 + timedelta(days=14)
@@ -379,10 +380,72 @@ def test_a_citation_too_short_or_too_long_is_refused_next_to_the_field(slack: Ha
 
 @pytest.mark.parametrize(("nominee", "says"), [(BOT, "Bots"), (GONE, "deactivated")])
 def test_bots_and_deactivated_people_cannot_be_nominated(slack: Harness, nominee: str, says: str):
+    # The form is answered from what the store knows (nothing calls Slack before the ack):
+    # here it has met them before.
     technet = slack
+    with technet.db.transaction() as session:
+        members.upsert_from_slack(session, nominee, technet.standin.state.users[nominee], now=now())
     cycle_id = open_cycle(technet, closes=now() + timedelta(days=10))
     reply = nominate(technet, MEMBER, cycle_id, nominee)
     assert says in reply.json()["errors"][ids.AWARDS_NOMINEE]
+
+
+@pytest.mark.parametrize(("nominee", "says"), [(BOT, "Bots"), (GONE, "deactivated")])
+def test_a_bot_or_departed_account_never_seen_is_withdrawn_once_slack_says_so(slack: Harness, nominee: str,
+                                                                             says: str):
+    technet = slack
+    cycle_id = open_cycle(technet, closes=now() + timedelta(days=10))
+    reply = nominate(technet, MEMBER, cycle_id, nominee)
+    # Nobody the store knew: the form takes it, and users.info after the ack tells the truth.
+    assert reply.json()["response_action"] == "update", reply.body
+    assert f"<@{nominee}>" in all_text(reply.json())
+    assert [c.args["user"] for c in technet.standin.calls_to("users.info")] == [nominee]
+    with technet.db.reading() as session:
+        assert session.scalar(select(Nomination.status)) == awards.WITHDRAWN
+    [told] = dms_to(technet, MEMBER)
+    assert "couldn't keep your nomination" in told and says in told and "fume cupboards" in told
+
+
+def test_a_failure_after_the_ack_reaches_the_nominator_and_leaves_the_copy_to_send_again(
+        slack: Harness, caplog: pytest.LogCaptureFixture):
+    # The work handed over after the ack (bot.listeners.after_ack) reports failures as a lazy listener does.
+    technet = slack
+    cycle_id = open_cycle(technet, closes=now() + timedelta(days=10))
+    technet.standin.refuse("chat.postMessage", "fatal_error")
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        # The ack has answered; the copy by DM then fails, and the nominator hears of it.
+        assert nominate(technet, MEMBER, cycle_id, OTHER).json()["response_action"] == "update"
+    [told] = [c.args["text"] for c in technet.standin.calls_to("chat.postMessage")
+              if c.args.get("channel") == MEMBER and c.result.get("ok")]
+    assert "Something went wrong on our side" in told
+    reference = told.split("reference `")[1].split("`")[0]
+    assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
+    with technet.db.reading() as session:
+        assert session.scalar(select(NominationSubmission.dm_sent_at)) is None
+
+
+def test_the_nomination_form_is_answered_before_slack_is_asked_about_the_nominee(slack: Harness):
+    technet = slack
+    cycle_id = open_cycle(technet, closes=now() + timedelta(days=10))
+    view = open_form(technet, MEMBER)
+    held = technet.standin.hold("users.info")
+    try:
+        payload = view_submission_payload(MEMBER, view, input_values(view, answers(cycle_id, OUTSIDER)))
+        body = interaction_body(payload)
+        # Not Harness.submit: it waits for the work after the ack, which waits for users.info.
+        reply = technet.post(body, signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded"))
+        # The ack came while users.info was held: it did not wait for it.
+        assert reply.json()["response_action"] == "update", reply.body
+        assert technet.standin.calls_to("users.info") == []
+    finally:
+        held.set()
+    technet.settle()
+    # Then the nominee was looked up once, and the copy names them as Slack does.
+    assert [c.args["user"] for c in technet.standin.calls_to("users.info")] == [OUTSIDER]
+    [copy] = dms_to(technet, MEMBER)
+    assert "Oscar Outsider" in copy
+    with technet.db.reading() as session:
+        assert members.get_member(session, OUTSIDER).name == "Oscar Outsider"
 
 
 def test_a_team_nomination(slack: Harness):

@@ -45,6 +45,26 @@ def test_importing_the_app_has_no_side_effects():
                         f"{path.relative_to(ROOT)} runs {call} at import"
 
 
+# What a listener would use to wait for another thread (the ack's commit) instead of being handed it.
+WAITING_CALLS = {"sleep", "wait", "wait_for", "wait_idle", "when_visible"}
+
+
+def test_no_listener_sleeps_or_polls():
+    # DESIGN decision 10: work after the ack is handed what it needs (bot.listeners.after_ack);
+    # digests/ run inside requests too (a click sends its due rows), and wait for nobody either.
+    offenders = []
+    for path in [*(ROOT / "handlers").rglob("*.py"), *(ROOT / "digests").rglob("*.py")]:
+        for module in imported_modules(path):
+            if module.split(".")[0] in ("time", "asyncio"):
+                offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if name in WAITING_CALLS:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} calls {ast.unparse(node.func)}")
+    assert offenders == []
+
+
 def served_subcommands(standin, database_url) -> dict[str, str]:  # type: ignore[no-untyped-def]
     runtime = Runtime.build(settings_for(standin, database_url))
     try:

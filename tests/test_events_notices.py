@@ -115,6 +115,25 @@ def test_a_promotion_dm_survives_a_failed_first_attempt(technet: Harness):
     assert len(dms(technet, THIRD)) == 1
 
 
+def test_a_click_that_promotes_someone_sends_that_notice_and_leaves_the_rest_of_the_ledger_to_the_tick(
+        technet: Harness):
+    add_members(technet, THIRD)
+    with freeze_time(T0):
+        event_id = going(technet, MEMBER, OTHER, THIRD)
+        # Due now but not this click's: the organiser's "Send reminder now" waits for the tick.
+        menu(technet, ORGANISER, technet.command(ORGANISER, "events").json()["blocks"], "remind", event_id)
+        listing = technet.command(MEMBER, "events").json()["blocks"]
+        click(technet, MEMBER, listing, ids.EVENTS_NOT_GOING, event_id)
+        [promoted] = dms(technet, THIRD)
+        assert "A place came up at Quarterly network meeting" in promoted
+        assert dms(technet, OTHER) == []
+    with technet.db.reading() as session:
+        waiting = session.scalars(select(DueItem.kind).where(DueItem.status == ledger.PENDING)).all()
+    assert events.REMINDER in waiting and events.NOTICE not in waiting
+    assert tick(technet, T0 + timedelta(seconds=5)).done >= 1
+    assert len(dms(technet, OTHER)) == 1 and len(dms(technet, THIRD)) == 1
+
+
 def test_two_edits_in_quick_succession_tell_what_is_true_of_the_last(technet: Harness):
     with freeze_time(T0):
         event_id = going(technet, MEMBER)

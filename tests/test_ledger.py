@@ -40,6 +40,19 @@ def install_kind(technet: Harness, grace: timedelta = timedelta(hours=6)) -> lis
     return reasons
 
 
+def test_a_unit_of_work_knows_the_rows_it_added_and_only_those_are_claimed_for_it(db: Database):
+    add_post(db, "old")
+    with db.transaction() as session:
+        kept = ledger.schedule(session, kind="test.post", subject="s", occurrence="old", due_at=T0)
+        new = ledger.schedule(session, kind="test.post", subject="s", occurrence="new", due_at=T0)
+        # An existing key is not this change's: only the row it added is.
+        assert ledger.scheduled_in(session) == (new.id,)
+    assert kept.id != new.id
+    assert [c.occurrence for c in ledger.claim_due(db, now=T0, worker="w", only=[new.id])] == ["new"]
+    assert ledger.claim_due(db, now=T0, worker="w", only=[]) == []
+    assert [c.occurrence for c in ledger.claim_due(db, now=T0, worker="w")] == ["old"]
+
+
 def test_scheduling_the_same_key_twice_keeps_one_row(db: Database):
     add_post(db)
     add_post(db, due_at=T0 + timedelta(hours=1))

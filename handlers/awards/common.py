@@ -1,4 +1,4 @@
-"""Helpers only the awards listeners need: one unit of work, waiting for the ack's, DMs.
+"""Helpers only the awards listeners need: one unit of work, DMs.
 
 Internal to handlers/awards/ (hence the underscores). What every feature's listeners share
 (replies, form values, errors by field, the member's zone) is in handlers/_common.py.
@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from handlers._common import dm_channel, when_visible
+from handlers._common import dm_channel
 from storage import awards
 from storage.clock import now
 
@@ -32,14 +32,6 @@ def _unit(runtime: Runtime, work: Callable[[Session], T]) -> T:
         with runtime.db.transaction() as session:
             awards.record_refusal(session, refusal, now=now())
         raise
-
-
-def _when_recorded(runtime: Runtime, recorded: Callable[[Session], bool], then: Callable[[Session], T]) -> T | None:
-    """Run `then` once the ack's unit of work is visible (None if it never becomes so)."""
-    if not when_visible(runtime, recorded):
-        return None
-    with runtime.db.transaction() as session:
-        return then(session)
 
 
 def _dm(client: WebClient, user_id: str, **message: Any) -> None:

@@ -5,6 +5,7 @@ The nominator's copy comes by DM, with Edit and Withdraw while the cycle is open
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -14,18 +15,20 @@ from sqlalchemy.orm import Session
 
 from bot import blocks, ids
 from bot.commands import COMMAND
-from bot.listeners import ack_only
+from bot.listeners import ack_only, after_ack
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers._common import (button_id, chosen, field_errors, is_user_id, malformed, member_tz, metadata,
                               payload_id, say, typed, user_picked, users_picked, values, words_after)
 from handlers.awards import views
-from handlers.awards.common import _dm, _when_recorded
+from handlers.awards.common import _dm
 from storage import awards, members
 from storage.awards import NominationForm
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor
+
+log = logging.getLogger(__name__)
 
 NOMINATE_USAGE = ("`/tech nominate` opens the nomination form; `/tech nominate @colleague` fills in who. "
                   "You can also use *Nominate for an award* in a message's menu (⋮ More actions).")
@@ -83,12 +86,14 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.AWARDS_NOMINATE_OPEN)(ack=ack_only, lazy=[nominate_button])
 
     # The nomination form ---------------------------------------------------------------
-    def nomination_submitted(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def nomination_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                             context: BoltContext) -> None:
+        """Answered from what the store knows; Slack is asked about the nominees after the ack."""
         actor: Actor = context["actor"]
         form = _form(view)
         try:
-            _meet(runtime, client, form)
             with runtime.db.transaction() as session:
+                met = _meet(session, form)
                 result = awards.submit_nomination(session, actor, form, submission_id=_submission_id(view),
                                                    now=now())
         except DomainError as e:
@@ -98,29 +103,39 @@ def register(app: App, runtime: Runtime) -> None:
             assert result.cycle is not None
             reason = (f"Nominations for {result.cycle.title} closed at {views.when(result.cycle.closes_at, tz)}. "
                       "I've sent you what you wrote in a direct message, so it is not lost.")
-            return ack(response_action="errors", errors=field_errors(view, {ids.AWARDS_AWARD: reason}))
-        assert result.nomination is not None
-        said = "updated" if result.outcome == awards.UPDATED else "saved"
-        ack(response_action="update", view=views.done_view(
-            "Nomination " + said, f"Your nomination of *{escape(result.nomination.nominee_name)}* for "
-            f"*{escape(result.nomination.cycle.title)}* is {said}. A copy is on its way to you by direct message."))
+            ack(response_action="errors", errors=field_errors(view, {ids.AWARDS_AWARD: reason}))
+        else:
+            copy = result.nomination
+            assert copy is not None
+            said = "updated" if result.outcome == awards.UPDATED else "saved"
+            # Someone the store had never seen has no name yet: Slack shows a mention as their name.
+            nominee = views.nominee_label(copy) if copy.nominee_user in met else f"*{escape(copy.nominee_name)}*"
+            ack(response_action="update", view=views.done_view(
+                "Nomination " + said, f"Your nomination of {nominee} for *{escape(copy.cycle.title)}* is {said}. "
+                "A copy is on its way to you by direct message."))
+        after_ack(runtime, body, client, context, lambda: nomination_dm(client, actor, form, result, met))
 
-    def nomination_dm(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        form = _form(view)
-        key = awards.submission_key(_submission_id(view), actor.slack_user_id, form)
-        claim = _when_recorded(runtime, lambda s: awards.submission_known(s, key),
-                               lambda s: awards.claim_submission_dm(s, key, now=now()))
+    def nomination_dm(client: WebClient, actor: Actor, form: NominationForm, result: awards.SubmissionResult,
+                      met: set[str]) -> None:
+        """Look the nominees up in Slack, withdraw a nomination of a bot or a departed account,
+        and send the submission's one message (its confirmation, or the nominator's text back)."""
+        _look_up(runtime, client, {form.nominee} | met if form.nominee else met)
+        why = None
+        if result.nomination is not None and result.outcome != awards.REFUSED_CLOSED:
+            with runtime.db.transaction() as session:
+                why = awards.withdraw_if_ineligible(session, result.nomination.id, now=now())
+        with runtime.db.transaction() as session:
+            claim = awards.claim_submission_dm(session, result.key, now=now())
         if claim is None:
-            return  # refused in the form, or a repeated delivery whose message has gone already
+            return  # a repeated delivery whose message has gone already
         try:
-            _send_submission_dm(runtime, client, actor, claim, form)
+            _send_submission_dm(runtime, client, actor, claim, form, withdrawn=why)
         except SlackApiError:
             with runtime.db.transaction() as session:
-                awards.release_submission_dm(session, key)
+                awards.release_submission_dm(session, result.key)
             raise
 
-    app.view(ids.AWARDS_NOMINATE_MODAL)(ack=nomination_submitted, lazy=[nomination_dm])
+    app.view(ids.AWARDS_NOMINATE_MODAL)(nomination_submitted)
     # "OK" on a modal that only says what happened closes it.
     app.view(ids.AWARDS_DONE_MODAL)(ack_only)
 
@@ -193,33 +208,43 @@ def _form(view: dict[str, Any]) -> NominationForm:
     )
 
 
-def _meet(runtime: Runtime, client: WebClient, form: NominationForm) -> None:
-    """Know each nominee before the rules look at them: bots and deactivated accounts are refused.
+def _meet(session: Session, form: NominationForm) -> set[str]:
+    """Each nominee as a member before the rules look at them; returns those the store had never seen.
 
-    The nominee is looked up in Slack each time (one quick read; a stored member may have
-    left since); team members only on first contact, as the middleware does for askers.
+    Nothing calls Slack before the ack: the rules use what the store knows (bots and
+    deactivated accounts it knows of are refused in the form); someone new is added with
+    what little we know, and `_look_up` asks Slack about them after the ack.
     """
-    refresh = {form.nominee} if form.nominee else set()
-    for user_id in [u for u in (form.nominee, *form.team_members) if u]:
-        with runtime.db.reading() as session:
-            known = members.find_member(session, user_id) is not None
-        if known and user_id not in refresh:
-            continue
+    met: set[str] = set()
+    for user_id in {u for u in (form.nominee, *form.team_members) if u}:
+        if members.find_member(session, user_id) is None:
+            members.ensure_member(session, user_id, now=now())
+            met.add(user_id)
+    return met
+
+
+def _look_up(runtime: Runtime, client: WebClient, user_ids: set[str]) -> None:
+    """Bring these members up to date from Slack (after the ack): the nominee each time, as a
+    stored member may have left since; team members on first contact, as the middleware does."""
+    for user_id in sorted(user_ids):
         try:
             user = client.users_info(user=user_id)["user"]
         except SlackApiError as e:
-            if known:
-                continue
-            field = ids.AWARDS_NOMINEE if user_id == form.nominee else ids.AWARDS_TEAM_MEMBERS
-            raise DomainError(f"I couldn't look up <@{user_id}> in Slack ({e.response.get('error')}); "
-                              "try again in a minute.", field=field) from None
+            log.warning("users.info for nominee %s failed (%s); kept as the store knows them", user_id,
+                        e.response.get("error"))
+            continue
         with runtime.db.transaction() as session:
             members.upsert_from_slack(session, user_id, user, now=now())
 
 
 def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim: awards.DmClaim,
-                        form: NominationForm) -> None:
+                        form: NominationForm, *, withdrawn: str | None = None) -> None:
     tz = member_tz(runtime, actor)
+    if withdrawn:
+        intro = (f"I couldn't keep your nomination: {escape(withdrawn)} "
+                 "Here is what you wrote, so it is not lost.")
+        _dm(client, claim.nominator_user, **blocks.message(views.returned_blocks(intro, form.as_text())))
+        return
     if claim.outcome == awards.REFUSED_CLOSED:
         with runtime.db.reading() as session:
             cycle = awards.get_cycle(session, form.cycle_id, now()) if form.cycle_id else None

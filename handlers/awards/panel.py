@@ -11,13 +11,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import blocks, ids
-from bot.listeners import ack_only
+from bot.listeners import ack_only, after_ack
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers._common import (button_value, chosen, dm_channel, field_errors, member_tz, payload_count, text_metadata,
                               typed, values)
 from handlers.awards import panel_views, views
-from handlers.awards.common import _unit, _when_recorded
+from handlers.awards.common import _unit
 from storage import awards
 from storage.clock import now
 from storage.errors import DomainError
@@ -101,7 +101,8 @@ def register(app: App, runtime: Runtime) -> None:
             cycle=draft.cycle, winner=_mentions(draft.winner), shortlist=[_mentions(r) for r in draft.shortlist])
         client.views_open(trigger_id=body["trigger_id"], view=panel_views.announce_modal(draft.cycle, text, people))
 
-    def announce_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    def announce_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                           context: BoltContext) -> None:
         actor = context["actor"]
         cycle_id, text = _announcing(view)
         if not runtime.settings.network_channel:
@@ -114,16 +115,14 @@ def register(app: App, runtime: Runtime) -> None:
         ack(response_action="update", view=views.done_view("Announcing", (
             f"The winner of *{escape(draft.cycle.title)}* is being announced in "
             f"<#{runtime.settings.network_channel}>.")))
+        after_ack(runtime, body, client, context, lambda: post_announcement(client, draft.cycle.id))
 
-    def post_announcement(body: dict[str, Any], view: dict[str, Any], client: WebClient,
-                          context: BoltContext) -> None:
-        cycle_id, _ = _announcing(view)
-        claimed = _when_recorded(runtime, lambda s: awards.get_cycle(s, cycle_id, now()).announced_at is not None,
-                                 lambda s: (awards.begin_announcement_post(s, cycle_id),
-                                            awards.announcement_people(s, cycle_id, now=now())))
-        text, people = claimed or (None, frozenset())
+    def post_announcement(client: WebClient, cycle_id: int) -> None:
+        with runtime.db.transaction() as session:
+            text = awards.begin_announcement_post(session, cycle_id)
+            people = awards.announcement_people(session, cycle_id, now=now()) if text is not None else frozenset()
         if text is None:
-            return  # not approved, or posted (or being posted) already
+            return  # posted (or being posted) already: Slack delivered the approval twice
         try:
             posted = client.chat_postMessage(channel=runtime.settings.network_channel or "",
                                              **blocks.message(panel_views.announcement_blocks(text, people)))
@@ -135,7 +134,7 @@ def register(app: App, runtime: Runtime) -> None:
             awards.finish_announcement_post(session, cycle_id, str(posted["ts"]))
 
     app.action(ids.AWARDS_ANNOUNCE)(ack=ack_only, lazy=[open_announce])
-    app.view(ids.AWARDS_ANNOUNCE_MODAL)(ack=announce_submitted, lazy=[post_announcement])
+    app.view(ids.AWARDS_ANNOUNCE_MODAL)(announce_submitted)
 
 
 def _exportable(session: Session, actor: Actor, cycle_id: int | None) -> awards.CycleInfo:

@@ -1,6 +1,7 @@
 """`register(app, runtime)`: the events commands, buttons and forms. Each listener acks
-first; what follows the ack runs in a lazy listener, whose failures bot/app.py reports to
-the person and the log like any other's."""
+first; what follows the ack runs in a lazy listener, or, where it needs what the ack's unit
+of work did (the due rows it made), is handed that by bot.listeners.after_ack; either way
+its failures reach the person and the log like any other's."""
 
 from __future__ import annotations
 
@@ -13,17 +14,17 @@ from slack_sdk import WebClient
 
 from bot import blocks, ids
 from bot.commands import COMMAND, split
-from bot.listeners import ack_only
+from bot.listeners import ack_only, after_ack
 from bot.runtime import HomeSection, Runtime
 from handlers._common import (button_id, button_value, chosen, dm_channel, field_errors, member_tz, moment_picked,
                               date_picked, payload_count, payload_id, picked, text_metadata, typed,
-                              users_picked, values, when_visible)
+                              users_picked, values)
 from handlers.events import organiser_views, views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
                                      events_reply, home_section, list_reply, new_event_modal,
                                      reminder_rules)
 from handlers.events.sending import refresh, refresh_post, send_due_now
-from storage import events
+from storage import events, ledger
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
@@ -61,17 +62,19 @@ def register(app: App, runtime: Runtime) -> None:
         """Going / Maybe / Can't go: record it, tell whoever was promoted, refresh where it was clicked."""
         actor: Actor = context["actor"]
         event_id, scope, offset = views.decode(button_value(action))
-        lead, failed, promoted = None, False, False
+        lead, failed = None, False
+        due: tuple[int, ...] = ()
         moment = now()
         try:
             with runtime.db.transaction() as session:
                 outcome = events.rsvp(session, actor, event_id, views.CHOICE_ACTIONS[action["action_id"]],
                                       now=moment, rules=reminder_rules(runtime.settings))
-            lead, promoted = confirmation(runtime, outcome, now=moment), bool(outcome.promoted)
+                due = ledger.scheduled_in(session)
+            lead = confirmation(runtime, outcome, now=moment)
         except DomainError as e:
             lead, failed = f"⛔ {e.message}", True
-        if promoted:
-            send_due_now(runtime)
+        # Whoever this promoted from the waitlist hears now; the rest of the ledger waits for the tick.
+        send_due_now(runtime, due)
         refresh(runtime, client, body, respond, actor, event_id, scope, offset, lead=lead, failed=failed)
 
     for action_id in views.CHOICE_ACTIONS:
@@ -142,8 +145,8 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.EVENTS_CSV)(ack=ack_only, lazy=[csv_file])
     app.action(ids.EVENTS_RECORD)(ack=ack_only, lazy=[record_form])
 
-    def saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        """Validate and save in the ack, so each problem shows by its field."""
+    def saved(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """Validate and save in the ack, so each problem shows by its field; then send what the change owes."""
         actor: Actor = context["actor"]
         editing = _metadata(view)
         form = form_values(values(view))
@@ -156,6 +159,7 @@ def register(app: App, runtime: Runtime) -> None:
                 else:
                     outcome = events.edit_event(session, actor, editing[0], form, now=now(), rules=rules,
                                                 source_key=_source_key(view))
+                due = ledger.scheduled_in(session)
         except events.InvalidEvent as e:
             return ack(response_action="errors", errors=field_errors(view, e.errors))
         except DomainError as e:
@@ -163,31 +167,28 @@ def register(app: App, runtime: Runtime) -> None:
         if editing is None:
             ack(response_action="update", view=organiser_views.done_view(
                 "Event created", created_text(runtime, created, form)))
-        else:
-            ack(response_action="update", view=organiser_views.done_view("Event saved", edited_text(outcome)))
-
-    def after_saved(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        # Read as the ack read it: a form it refused as unreadable ends here, not after a second's wait.
-        form, editing = form_values(values(view)), _metadata(view)
-        if editing is None:
-            key = _source_key(view)
-            # Only an announced event owes anything (its channel post).
-            if form.announce and when_visible(
-                    runtime, lambda s: events.created_by(s, key)):
-                send_due_now(runtime)
+            if due:  # an announced event owes its channel post
+                after_ack(runtime, body, client, context, lambda: send_due_now(runtime, due))
             return
+        ack(response_action="update", view=organiser_views.done_view("Event saved", edited_text(outcome)))
         event_id, sequence = editing
-        if when_visible(runtime, lambda s: events.get_event(s, event_id).sequence != sequence):
-            send_due_now(runtime)
-            refresh_post(runtime, client, event_id)
+        if outcome.event.sequence != sequence:
 
-    def cancel_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+            def after_edit() -> None:
+                send_due_now(runtime, due)
+                refresh_post(runtime, client, event_id)
+
+            after_ack(runtime, body, client, context, after_edit)
+
+    def cancel_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                         context: BoltContext) -> None:
         actor: Actor = context["actor"]
         event_id, reason = _cancelling(view)
         try:
             with runtime.db.transaction() as session:
                 outcome = events.cancel_event(session, actor, event_id, reason=reason, now=now(),
                                               source_key=_source_key(view))
+                due = ledger.scheduled_in(session)
         except DomainError as e:
             return ack(response_action="errors", errors={ids.EVENTS_REASON: e.message})
         told = plural(outcome.told, 'person', 'people')
@@ -195,12 +196,14 @@ def register(app: App, runtime: Runtime) -> None:
                 f"“{outcome.event.title}” is cancelled. {told} who said going or maybe, or were on the waitlist, "
                 "get a DM.")
         ack(response_action="update", view=organiser_views.done_view("Event cancelled", text))
+        if outcome.already:
+            return
 
-    def after_cancel(view: dict[str, Any], client: WebClient) -> None:
-        event_id, _ = _cancelling(view)
-        if when_visible(runtime, lambda s: events.get_event(s, event_id).cancelled):
-            send_due_now(runtime)
+        def after_cancel() -> None:
+            send_due_now(runtime, due)
             refresh_post(runtime, client, event_id)
+
+        after_ack(runtime, body, client, context, after_cancel)
 
     def attendance_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
@@ -215,8 +218,8 @@ def register(app: App, runtime: Runtime) -> None:
             "Attendance saved", f"Recorded: {plural(came, 'person', 'people')} came. Reports now count "
                                 "them rather than who said going."))
 
-    app.view(ids.EVENTS_MODAL)(ack=saved, lazy=[after_saved])
-    app.view(ids.EVENTS_CANCEL_MODAL)(ack=cancel_submitted, lazy=[after_cancel])
+    app.view(ids.EVENTS_MODAL)(saved)
+    app.view(ids.EVENTS_CANCEL_MODAL)(cancel_submitted)
     app.view(ids.EVENTS_ATTENDANCE_MODAL)(attendance_submitted)
     runtime.home_sections.append(HomeSection(HOME_ORDER, "events", home_section))
 

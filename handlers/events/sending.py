@@ -5,6 +5,7 @@ digests/event_notices.py sends)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from slack_bolt import Respond
@@ -85,8 +86,10 @@ def post_lead(runtime: Runtime, info: events.EventInfo, *, count: int = 1) -> st
         kind=info.kind_label, organiser=info.organiser_name or "an organiser", series=series, count=count)
 
 
-def send_due_now(runtime: Runtime) -> None:
-    """Send the notices a change has just put in the ledger (due now) without waiting for the
-    scheduler's tick: a run of the ledger, as the tick would. Each is claimed there first, so
-    nothing goes twice; a send that fails stays in the ledger and the tick retries it."""
-    run_due(runtime, now())
+def send_due_now(runtime: Runtime, due: Collection[int]) -> None:
+    """Send the notices a change has just put in the ledger (`due`: its rows, from
+    ledger.scheduled_in) without waiting for the scheduler's tick. Each is claimed there
+    first, so nothing goes twice; one that fails stays in the ledger for the tick to retry,
+    and nothing else due (another event's reminder) is sent from here."""
+    if due:
+        run_due(runtime, now(), only=due)

@@ -37,8 +37,8 @@ from storage.awards.nominating import (
     my_nominations,
     release_submission_dm,
     submission_key,
-    submission_known,
     submit_nomination,
+    withdraw_if_ineligible,
     withdraw_nomination,
 )
 from storage.awards.posts import cycle_for_post, nominated_people, schedule_nominee_notices, still_nominated
@@ -115,7 +115,8 @@ __all__ = [
     "audit_log", "panel_cycle", "record_refusal",
     # nominating
     "check_can_edit", "claim_submission_dm", "member_by_name", "my_nomination", "my_nominations",
-    "release_submission_dm", "submission_key", "submission_known", "submit_nomination", "withdraw_nomination",
+    "release_submission_dm", "submission_key", "submit_nomination", "withdraw_if_ineligible",
+    "withdraw_nomination",
     # reviewing
     "nominee_detail", "review", "score_nominee",
     # results

@@ -232,8 +232,24 @@ def release_submission_dm(session: Session, key: str) -> None:
                     execution_options={"synchronize_session": False})
 
 
-def submission_known(session: Session, key: str) -> bool:
-    return _submission(session, key) is not None
+def withdraw_if_ineligible(session: Session, nomination_id: int, *, now: datetime) -> str | None:
+    """Withdraw an active nomination whose nominee (or a team member) is a bot or a deactivated
+    account, as Slack said when asked after the form was answered; returns why, or None.
+
+    The form is answered from what the store knows (nothing may call Slack before the ack),
+    so someone the store had never seen is only checked here.
+    """
+    nomination = session.get(Nomination, nomination_id)
+    if nomination is None or nomination.status != ACTIVE:
+        return None
+    people = [nomination.nominee.slack_user_id] if nomination.nominee else []
+    for user_id in [*people, *(nomination.team_members or [])]:
+        try:
+            _nominee_member(session, user_id, "nominee")
+        except DomainError as refusal:
+            nomination.status, nomination.updated_at = WITHDRAWN, now
+            return refusal.message
+    return None
 
 
 def _own(session: Session, actor: Actor, nomination_id: int) -> Nomination:
