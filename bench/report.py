@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from storage.db import Database  # noqa: E402
 from storage.members import Actor, Role  # noqa: E402
 from tests import report_data  # noqa: E402
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 7, 15, 12, tzinfo=UTC)
 START = datetime(2024, 7, 31, 23, tzinfo=UTC)
 PER_MEMBER = 10

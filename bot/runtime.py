@@ -108,7 +108,7 @@ class HomeSection:
 
     order: int
     name: str
-    build: Callable[["Runtime", Actor], Sequence[Any]]
+    build: Callable[[Runtime, Actor], Sequence[Any]]
 
 
 @dataclass

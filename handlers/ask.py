@@ -88,7 +88,7 @@ def register(app: App, runtime: Runtime) -> None:
     def replied(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         """Validate and save in the ack; the DMs go after it."""
         values = view["state"]["values"]
-        add = bool((state(values, ids.ASK_ADD_TO_FAQ).get("selected_options") or []))
+        add = bool(state(values, ids.ASK_ADD_TO_FAQ).get("selected_options") or [])
         try:
             with runtime.db.transaction() as session:
                 question = faq.answer_question(session, context["actor"], int(view["private_metadata"]),

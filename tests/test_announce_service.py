@@ -1,6 +1,6 @@
 """Scheduled announcements as a service: local times, the skipped hour, repeats, the ledger rows."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,7 @@ from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
 # Monday 16 March 2026, 10:00 GMT. The clocks go forward on Sunday 29 March at 01:00 GMT.
-NOW = datetime(2026, 3, 16, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
 ORGANISER, MEMBER = "U0ORGANISE", "U0MEMBER01"
 
 
@@ -64,7 +64,7 @@ def test_the_hour_skipped_in_march_does_not_exist():
 def test_the_hour_repeated_in_october_is_taken_the_first_time():
     moment = announcements.local_moment(date(2026, 10, 25), time(1, 30), LONDON)
     # 01:30 BST, the first of the two, is 00:30 UTC.
-    assert moment == datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
+    assert moment == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
 def test_a_weekly_slot_keeps_its_local_time_across_the_clock_change():
@@ -83,7 +83,7 @@ def test_a_monthly_slot_on_the_31st_falls_on_the_last_day_of_shorter_months():
 def test_saving_puts_only_the_first_slot_in_the_ledger(db: Database):
     info = schedule(db, form(repeat=announcements.WEEKLY, until=date(2026, 4, 20)))
     assert info.status == announcements.SCHEDULED
-    assert info.next_at == datetime(2026, 3, 23, 9, 0, tzinfo=timezone.utc)
+    assert info.next_at == datetime(2026, 3, 23, 9, 0, tzinfo=UTC)
     assert pending(db) == [(info.next_at.isoformat(), info.next_at)]
 
 
@@ -105,7 +105,7 @@ def test_delivering_a_slot_schedules_the_next_and_the_last_one_finishes(db: Data
     with db.transaction() as session:
         following = announcements.schedule_after(session, info.id, info.next_at)
     # 30 March is after the clock change: 09:00 BST is 08:00 UTC.
-    assert following == datetime(2026, 3, 30, 8, 0, tzinfo=timezone.utc)
+    assert following == datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
     with db.transaction() as session:
         assert announcements.schedule_after(session, info.id, following) is None
         assert announcements.get(session, info.id).status == announcements.FINISHED

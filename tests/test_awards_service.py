@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +23,7 @@ from storage.members import Actor, RoleGrants
 from storage.models import DueItem
 from storage.models.awards import AwardAudit, AwardScore, Nomination
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CLOSES = T0 + timedelta(days=14)
 ORG, CHAIR, PANEL2, ADMIN = "U0ORGANISE", "U0CHAIR001", "U0PANEL002", "U0ADMIN001"
 ANN, BEN, CAT, DAN = "U0ANN00001", "U0BEN00001", "U0CAT00001", "U0DAN00001"
@@ -298,7 +298,7 @@ def test_nobody_off_the_panel_reads_lists_exports_or_counts_nominations(people: 
         lambda s: awards.review(s, outsider, cycle.id, now=AFTER),
         lambda s: awards.review(s, outsider, None, now=AFTER),
         lambda s: awards.nominee_detail(s, outsider, cycle.id, BEN, now=AFTER),
-        lambda s: awards.export_csv(s, outsider, cycle.id, tz=timezone.utc, now=AFTER),
+        lambda s: awards.export_csv(s, outsider, cycle.id, tz=UTC, now=AFTER),
         lambda s: awards.score_nominee(s, outsider, cycle.id, BEN, {}, now=AFTER),
         lambda s: awards.set_shortlisted(s, outsider, cycle.id, BEN, True, now=AFTER),
         lambda s: awards.mark_winner(s, outsider, cycle.id, BEN, now=AFTER),
@@ -376,7 +376,7 @@ def test_the_panel_reviews_grouped_per_nominee_and_each_read_is_audited(people: 
     assert review.nominees[0].departments == ("Chemistry",)
     assert review.is_chair
     with people.transaction() as session:
-        awards.export_csv(session, actor(people, PANEL2), cycle.id, tz=timezone.utc, now=AFTER)
+        awards.export_csv(session, actor(people, PANEL2), cycle.id, tz=UTC, now=AFTER)
     with people.reading() as session:
         audit = [(a.actor, a.action) for a in session.scalars(select(AwardAudit).order_by(AwardAudit.id))]
     assert audit == [(CHAIR, "viewed list"), (PANEL2, "exported")]
@@ -454,7 +454,7 @@ def test_a_nominated_panel_member_cannot_see_or_decide_on_their_own_nomination(p
             call(session)
         assert refused.value.message == made_up.value.message
     with people.transaction() as session:
-        _, data = awards.export_csv(session, pam, cycle.id, tz=timezone.utc, now=AFTER)
+        _, data = awards.export_csv(session, pam, cycle.id, tz=UTC, now=AFTER)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [(r["nominee"], r["nominator"]) for r in rows] == [("Dan Dale", "Cat Cole")]
     # Nothing stored about Pam's own nomination: no shortlist mark, no winner, no score.
@@ -514,7 +514,7 @@ def test_a_nominated_chair_learns_nothing_of_their_own_nomination(people: Databa
         (ORG, "viewed nominee", "Ben Baker")]
     with people.transaction() as session:
         awards.nominee_detail(session, orla, cycle.id, CHAIR, now=AFTER)
-        awards.export_csv(session, orla, cycle.id, tz=timezone.utc, now=AFTER)
+        awards.export_csv(session, orla, cycle.id, tz=UTC, now=AFTER)
     with people.transaction() as session:
         _, log = awards.audit_log(session, chair, cycle.id, now=AFTER)
     assert "Chris Chair" not in {line.detail for line in log}

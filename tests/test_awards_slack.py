@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from storage.clock import now
 from storage.models.awards import AwardAudit, Nomination, ShortlistEntry
 from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, PANEL, Harness, Reply, all_text, buttons
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CLOSES = T0 + timedelta(days=14)
 PANEL2 = "U0PANEL002"
 THIRD = "U0MEMBER03"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 
 import pytest
 from freezegun import freeze_time
@@ -338,6 +338,6 @@ def test_the_year_start_and_the_day_length_are_settings():
 
 
 def test_freezegun_controls_the_clock_the_services_use():
-    with freeze_time(datetime(2025, 7, 31, 23, 30, tzinfo=timezone.utc)):
+    with freeze_time(datetime(2025, 7, 31, 23, 30, tzinfo=UTC)):
         # 23:30 UTC on 31 July is already 1 August in London.
         assert cpd.development_year(now().astimezone(Settings().tz).date()).label == "2025–26"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,7 @@ from storage.models.careers import Opportunity
 from storage.opportunities import OpportunityForm
 
 LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2025, 3, 3, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 TODAY = date(2025, 3, 3)
 HEADER = "title,kind,description,provider,link,cost,starts,ends,deadline,tags"
 
@@ -347,8 +347,8 @@ def test_formula_safe_cells():
 
 def test_reminders_are_at_nine_local_time_across_the_clock_change():
     # The clocks go forward on 30 March 2025: 09:00 is 09:00 UTC before, 08:00 UTC after.
-    assert opportunities.reminder_due_at(date(2025, 3, 30), LONDON) == datetime(2025, 3, 28, 9, tzinfo=timezone.utc)
-    assert opportunities.reminder_due_at(date(2025, 4, 2), LONDON) == datetime(2025, 3, 31, 8, tzinfo=timezone.utc)
+    assert opportunities.reminder_due_at(date(2025, 3, 30), LONDON) == datetime(2025, 3, 28, 9, tzinfo=UTC)
+    assert opportunities.reminder_due_at(date(2025, 4, 2), LONDON) == datetime(2025, 3, 31, 8, tzinfo=UTC)
 
 
 def test_the_demo_catalogue_and_cpd_record_are_added_once(db: Database):

@@ -2,7 +2,7 @@
 cancelling, moving, attendance and calendar files, on SQLite and PostgreSQL."""
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,7 @@ from storage.models import DueItem
 from storage.models.events import EventNotice, Rsvp
 
 LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 RULES = events.ReminderRules.from_labels(["1d", "1h"])
 ORGANISER, OTHER_ORGANISER, ADMIN = "U0ORGANISE", "U0ORGANIS2", "U0ADMIN001"
 GRANTS = RoleGrants(organisers=frozenset({ORGANISER, OTHER_ORGANISER}))
@@ -79,7 +79,7 @@ def test_a_quarterly_series_keeps_its_local_time_across_the_clock_changes(db: Da
     assert [e.starts_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") for e in created] == [
         "2026-07-15 10:00 BST", "2026-10-15 10:00 BST", "2027-01-15 10:00 GMT", "2027-04-15 10:00 BST"]
     # The same local time is a different UTC time in winter.
-    assert {e.starts_at.astimezone(timezone.utc).hour for e in created} == {9, 10}
+    assert {e.starts_at.astimezone(UTC).hour for e in created} == {9, 10}
     assert len({e.uid for e in created}) == 4 and all(e.series_frequency == "quarterly" for e in created)
     assert all(e.ends_at - e.starts_at == timedelta(hours=2) for e in created)
 
@@ -488,7 +488,7 @@ def test_the_ics_file_has_the_local_time_zone_and_a_stable_uid(db: Database):
     assert str(one["SUMMARY"]) == "Meeting <!channel> *bold*"
     assert one.decoded("DTSTART") == local(2026, 7, 15, 10) and one["DTSTART"].params["TZID"] == "Europe/London"
     # After the October change: 10:00 GMT, 10:00 UTC.
-    assert two.decoded("DTSTART").astimezone(timezone.utc) == datetime(2026, 10, 26, 10, tzinfo=timezone.utc)
+    assert two.decoded("DTSTART").astimezone(UTC) == datetime(2026, 10, 26, 10, tzinfo=UTC)
     assert b"BEGIN:VTIMEZONE" in second and b"TZID:Europe/London" in second
     assert "https://teams.example.ac.uk/meet/1" in str(one["LOCATION"])
 

@@ -1,7 +1,7 @@
 """The due ledger: each scheduled post goes out once, retried with backoff, never twice."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from freezegun import freeze_time
 
@@ -11,7 +11,7 @@ from storage.db import Database
 from storage.models import DueItem
 from tests.harness import NETWORK_CHANNEL, Harness
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def post_to_channel(runtime, claim, now):  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@ pairings, check-ins through the due ledger, and the organisers' figures."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,7 @@ from storage.mentoring import MentorForm
 from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
 TODAY = date(2025, 3, 3)
 ORGANISERS = RoleGrants(organisers=frozenset({"U0ORG"}))
 
@@ -180,7 +180,7 @@ def test_only_the_mentor_accepts_and_accepting_twice_makes_one_pairing(db: Datab
         checkins = session.scalars(select(DueItem).where(DueItem.kind == mentoring.CHECKIN)).all()
         # One check-in scheduled, 30 days on (Wednesday 2 April 2025), at 10:00 London time.
         assert [(c.subject, c.occurrence, c.due_at) for c in checkins] == [
-            (f"pairing:{first.pairing.id}", "v1:2025-04-02", datetime(2025, 4, 2, 9, 0, tzinfo=timezone.utc))]
+            (f"pairing:{first.pairing.id}", "v1:2025-04-02", datetime(2025, 4, 2, 9, 0, tzinfo=UTC))]
 
 
 def test_accepting_beyond_capacity_is_refused(db: Database, people):  # type: ignore[no-untyped-def]
@@ -252,7 +252,7 @@ def test_each_checkin_schedules_the_next_and_a_new_cadence_replaces_the_pending_
                                              tz=LONDON)
         assert changed.cadence_label == "every two weeks"
         # Two weeks after the last check-in (2 April) is 16 April.
-        assert due == datetime(2025, 4, 16, 9, 0, tzinfo=timezone.utc)
+        assert due == datetime(2025, 4, 16, 9, 0, tzinfo=UTC)
         assert mentoring.checkin_to_send(session, pairing.id, "v1:2025-05-02", due_at=due, tz=LONDON) is None
         with pytest.raises(DomainError, match="from the list"):
             mentoring.set_cadence(session, people["ann"], pairing.id, 3, now=T0, tz=LONDON)
@@ -265,7 +265,7 @@ def test_each_checkin_schedules_the_next_and_a_new_cadence_replaces_the_pending_
 
 
 def test_checkins_fall_on_weekdays():
-    saturday = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+    saturday = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     # 30 days after Sat 1 March is Mon 31 March; 14 days after is Sat 15 March, moved to Monday 17th.
     assert mentoring.checkin_day(saturday, 30, LONDON) == date(2025, 3, 31)
     assert mentoring.checkin_day(saturday, 14, LONDON) == date(2025, 3, 17)

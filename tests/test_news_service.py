@@ -1,6 +1,6 @@
 """News for the e-zine as a service: what a submission must hold, who reviews, what waits for the next issue."""
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -10,7 +10,7 @@ from storage.errors import DomainError, PermissionDenied
 from storage.members import RoleGrants
 from storage.models.news import EzineIssue
 
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ORGANISER, MEMBER = "U0ORGANISE", "U0MEMBER01"
 
 

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -15,7 +15,7 @@ from storage.models import Member
 from storage.models.profiles import PUBLIC_FIELDS, ProfileTag
 from storage.profiles import InvalidProfile, NotListed, ProfileChanges
 
-NOW = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 
 
 def person(db: Database, user_id: str, name: str, *, title: str = "", deleted: bool = False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from storage.members import RoleGrants, actor_for, get_member, upsert_from_slack
 from storage.privacy import Shown
 from storage.registration import LADDERS, SUGGESTED_KEYS, load_guide, suggest
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def test_the_shipped_guide_has_every_register_the_rules_suggest():

@@ -7,7 +7,7 @@ import base64
 import csv
 import io
 import struct
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -200,6 +200,6 @@ def test_report_options_come_from_the_settings():
                                   "TECHNET_NETWORKING_EVENTS_TARGET": "4", "TECHNET_TZ": "Europe/Dublin"})
     assert report_files.options_for(settings) == ReportOptions(
         timezone="Europe/Dublin", year_start_month=4, min_group=10, networking_target=4)
-    period = report.parse_period("", now=datetime(2026, 5, 1, tzinfo=timezone.utc),
+    period = report.parse_period("", now=datetime(2026, 5, 1, tzinfo=UTC),
                                  options=report_files.options_for(settings))
     assert period.label == "2026/27 development year"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +20,7 @@ from storage.report import ChangeKind, ReportOptions, State
 from tests import report_data
 from tests.report_data import SMALL_DEPARTMENT, Dataset, MemberRecord
 
-UTC = timezone.utc
+UTC = UTC
 LONDON = ZoneInfo("Europe/London")
 OPTIONS = ReportOptions()
 ORGANISER = Actor(1, "U0ORGANISE", frozenset({Role.MEMBER, Role.ORGANISER}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -132,7 +132,7 @@ def _cycle_number(argument: str, *, required: bool) -> int | None:
 def _new_cycle_values(values: dict[str, Any]) -> dict[str, Any]:
     def moment(block_id: str) -> datetime | None:
         stamp = state(values, block_id).get("selected_date_time")
-        return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp else None
+        return datetime.fromtimestamp(int(stamp), tz=UTC) if stamp else None
 
     closes = moment(ids.AWARDS_CLOSES)
     if closes is None:

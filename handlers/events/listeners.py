@@ -5,7 +5,7 @@ the person and the log like any other's."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -227,7 +227,7 @@ def form_values(values: dict[str, Any]) -> events.EventForm:
 
     def moment(block_id: str) -> datetime | None:
         stamp = state(values, block_id).get("selected_date_time")
-        return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp else None
+        return datetime.fromtimestamp(int(stamp), tz=UTC) if stamp else None
 
     repeat = chosen(values, ids.EVENTS_REPEAT)
     announce = [o.get("value") for o in state(values, ids.EVENTS_ANNOUNCE).get("selected_options") or []]

@@ -4,7 +4,7 @@ cadence, either side ending it; and the check-ins, through the due ledger."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo, UTC
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -205,7 +205,7 @@ def checkin_day(after: datetime, cadence_days: int, tz: tzinfo) -> date:
 
 
 def checkin_at(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time(CHECKIN_HOUR), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(CHECKIN_HOUR), tzinfo=tz).astimezone(UTC)
 
 
 def schedule_checkin(session: Session, pairing: MentoringPairing, *, after: datetime, tz: tzinfo,
