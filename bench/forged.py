@@ -216,8 +216,8 @@ def main() -> None:
 
     total = sum(sum(c.values()) for c in statuses.values())
     refused = sum(n for c in statuses.values() for status, n in c.items() if status in (400, 401, 413, 415))
-    print(f"{total} requests Slack would never send, to technet serve ({'PostgreSQL' if args.database_url else 'SQLite'},"
-          f" seed {args.seed})")
+    store = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"{total} requests Slack would never send, to technet serve ({store}, seed {args.seed})")
     print(f"{'kind':<28} {'sent':>5}  statuses")
     for kind, counter in statuses.items():
         print(f"{kind:<28} {sum(counter.values()):>5}  "

@@ -155,7 +155,8 @@ def _listed(notes: list[str], most: int = 6) -> str:
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
     where = f"<#{info.channel_id}>" if info.channel_id else "the channel"
     if info.status == ezine.POSTED:
-        return f":newspaper: The e-zine of {info.period} is posted in {where} ({plural(info.messages_posted, 'message')})."
+        posted = plural(info.messages_posted, "message")
+        return f":newspaper: The e-zine of {info.period} is posted in {where} ({posted})."
     return (f"The e-zine of {info.period} is on its way to {where}: {info.messages_posted} of "
             f"{plural(info.messages_planned, 'message')} so far; the rest follow as soon as Slack takes them.")
 

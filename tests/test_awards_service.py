@@ -544,7 +544,7 @@ def test_two_panel_members_scoring_at_the_same_moment_both_count(people: Databas
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=score, args=(who, value)) for who, value in zip(panel, (5, 3, 3))]
+    threads = [threading.Thread(target=score, args=(who, value)) for who, value in zip(panel, (5, 3, 3), strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

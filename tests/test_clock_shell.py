@@ -49,7 +49,7 @@ def test_later_shows_reminders_prompts_check_ins_and_award_posts_in_the_order_th
         "Nominations for Technician of the Year",
     ]
     places = [text.find(line) for line in order]
-    assert -1 not in places, [line for line, at in zip(order, places) if at == -1]
+    assert -1 not in places, [line for line, at in zip(order, places, strict=True) if at == -1]
     assert places == sorted(places)
     # Each goes once, to each of the three going.
     assert text.count("starts tomorrow") == 3 and text.count("starts in an hour") == 3

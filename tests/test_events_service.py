@@ -464,7 +464,7 @@ def test_attendees_and_their_csv_are_for_organisers(db: Database):
     with db.reading() as session:
         filename, data, rows = events.attendees_csv(session, actor(db, ORGANISER), event.id)
     lines = data.decode().splitlines()
-    assert filename == "attendees-%d-2026-07-15.csv" % event.id and rows == 2
+    assert filename == f"attendees-{event.id}-2026-07-15.csv" and rows == 2
     assert lines[0] == ",".join(events.CSV_COLUMNS)
     assert lines[1].startswith("\"'=HYPERLINK(\"\"http://evil\"\")\",U0MEMBER01,u0member01@example.ac.uk,,going,")
     assert ",waitlist,1," in lines[2]

@@ -60,7 +60,7 @@ def nothing_happens(technet: Harness, caplog: pytest.LogCaptureFixture,
     assert row_counts(technet) == before
     assert len(lines) <= 1, [line[:200] for line in lines]
     assert not any(MARKER in line for line in lines)
-    assert all(len(line) < 200 and record.exc_info is None for line, record in zip(lines, caplog.records))
+    assert all(len(line) < 200 and record.exc_info is None for line, record in zip(lines, caplog.records, strict=True))
 
 
 def help_command(technet: Harness) -> str:

@@ -85,8 +85,9 @@ def headline_figures(session: Session, actor: Actor, *, min_group: int) -> Figur
         .limit(5)
     ).all()
     members = count(select(Member.id).where(*people))
-    parts = [part_of(count(query), members, min_group) for query in (
-        profiled.where(Profile.saved_at.is_not(None)), listed_ids, listed_ids.where(Profile.spotlight_opt_in.is_(True)))]
+    queries = (profiled.where(Profile.saved_at.is_not(None)), listed_ids,
+               listed_ids.where(Profile.spotlight_opt_in.is_(True)))
+    parts = [part_of(count(query), members, min_group) for query in queries]
     members_shown = privacy.people(members, min_group) if all(ok for _, ok in parts) else \
         privacy.withheld(min_group=min_group)
     (saved, _), (listed, _), (spotlight, _) = parts
