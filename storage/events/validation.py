@@ -137,7 +137,7 @@ def occurrences(first: datetime, tz: ZoneInfo, frequency: str | None, until: dat
         return [first]
     days, months = FREQUENCIES[frequency]
     wall = first.astimezone(tz).replace(tzinfo=None)
-    starts = []
+    starts: list[datetime] = []
     for n in count():
         moment = wall + timedelta(days=days * n) if days else _add_months(wall, months * n)
         if until is None or moment.date() > until or len(starts) > MAX_OCCURRENCES:
