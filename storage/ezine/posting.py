@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -58,7 +58,7 @@ def begin_posting(session: Session, period: str, messages: list[tuple[str, list[
     return True
 
 
-def claim_next_message(session: Session, period: str, *, now: datetime) -> PlannedMessage | None | bool:
+def claim_next_message(session: Session, period: str, *, now: datetime) -> PlannedMessage | Literal[False] | None:
     """Claim the first message not yet posted. None: all are posted. False: another process holds one."""
     issue = get_issue(session, period)
     for message in issue.messages:
