@@ -99,8 +99,8 @@ def run(size: int, url: str | None, repeat: int, charts_dir: Path | None = None)
         from storage.models.events import Rsvp
 
         with db.reading() as session:
-            rsvps = session.scalar(select(func.count()).select_from(Rsvp))
-            entries = session.scalar(select(func.count()).select_from(CpdEntry))
+            rsvps = session.execute(select(func.count()).select_from(Rsvp)).scalar_one()
+            entries = session.execute(select(func.count()).select_from(CpdEntry)).scalar_one()
         period = report.parse_period("this year", now=NOW, options=options)
 
         def figures() -> report.Report:
