@@ -95,7 +95,8 @@ def register(app: App, runtime: Runtime) -> None:
                                                state(values, ids.ASK_ANSWER).get("value"), add_faq=add,
                                                tags=state(values, ids.ASK_TAGS).get("value"), now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={e.field or ids.ASK_ANSWER: e.message})
+            ack(response_action="errors", errors={e.field or ids.ASK_ANSWER: e.message})
+            return
         ack(response_action="update", view=views.reply_sent_view(question))
 
     def replied_lazy(view: dict[str, Any], client: WebClient) -> None:

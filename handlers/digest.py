@@ -6,6 +6,7 @@ listeners show it, publish it now, and record Approve / Edit intro / Hold.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -39,18 +40,23 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         rest = words_after(body).lower()
         if rest in ("", "help"):
-            return ack(**say(USAGE))
+            ack(**say(USAGE))
+            return
         if rest == "archive":
             with runtime.db.reading() as session:
                 issues = ezine.archive(session)
-            return ack(**blocks.ephemeral(views.archive_blocks(issues, tz)))
+            ack(**blocks.ephemeral(views.archive_blocks(issues, tz)))
+            return
         if rest not in ("preview", "publish"):
-            return ack(**say(f"{not_known('digest', rest)} {USAGE}"))
+            ack(**say(f"{not_known('digest', rest)} {USAGE}"))
+            return
         if not actor.has(Role.ORGANISER):
-            return ack(**say(f"Only network organisers can {rest} the e-zine. "
+            ack(**say(f"Only network organisers can {rest} the e-zine. "
                              "`/tech digest archive` shows past issues."))
+            return
         if rest == "preview":
-            return ack(**_preview_first(runtime))
+            ack(**_preview_first(runtime))
+            return
         ack(**say("Publishing the next issue of the e-zine now…"))
 
     def digest_later(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -68,7 +74,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.command(COMMAND, matchers=[matcher])(ack=digest_ack, lazy=[digest_later])
 
     # The approval request's buttons --------------------------------------------------------
-    def decide(decision: str):  # type: ignore[no-untyped-def]
+    def decide(decision: str) -> Callable[[dict[str, Any], dict[str, Any], WebClient, BoltContext], None]:
         def decided(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
             with runtime.db.transaction() as session:
                 info, changed = ezine.decide(session, context["actor"], str(action["value"]), decision, now=now())
@@ -94,7 +100,8 @@ def register(app: App, runtime: Runtime) -> None:
                 ezine.set_intro(session, context["actor"], str(metadata(view)["period"]),
                                 typed(view["state"]["values"], ids.EZINE_INTRO) or "", now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
+            ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
+            return
         ack(response_action="clear")
 
     def intro_shown(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -64,9 +64,11 @@ def register(app: App, runtime: Runtime) -> None:
                 profile = mentoring.save_mentor_profile(session, actor, profile_form(view["state"]["values"]),
                                                         today=today, now=now())
         except mentoring.InvalidMentorProfile as e:
-            return ack(response_action="errors", errors=field_errors(view, e.errors))
+            ack(response_action="errors", errors=field_errors(view, e.errors))
+            return
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
+            return
         ack(response_action="update", view=views.profile_saved_view(profile, today))
 
     def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
@@ -89,7 +91,8 @@ def register(app: App, runtime: Runtime) -> None:
                 outcome = mentoring.request_mentor(session, actor, mentor_slack, area, note,
                                                    today=member_today(runtime, actor), now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
+            ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
+            return
         ack(response_action="update", view=views.request_sent_view(outcome.request, outcome.created))
 
     def request_lazy(view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -38,15 +38,18 @@ def register(app: App, runtime: Runtime) -> None:
     def nominate_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         rest = words_after(body)
         if rest.lower() == "help":
-            return ack(**say(NOMINATE_USAGE))
+            ack(**say(NOMINATE_USAGE))
+            return
         with runtime.db.reading() as session:
             cycles = awards.open_cycles(session, now())
             nominee = _nominee_in_text(session, rest)
         if not cycles:
-            return ack(**say("No award is open for nominations right now. `/tech awards list` shows the cycles."))
+            ack(**say("No award is open for nominations right now. `/tech awards list` shows the cycles."))
+            return
         if rest and nominee is None:
-            return ack(**say(f"I couldn't tell who “{escape(rest[:80])}” is. Type `/tech nominate` and choose "
+            ack(**say(f"I couldn't tell who “{escape(rest[:80])}” is. Type `/tech nominate` and choose "
                              "them in the form, or mention them: `/tech nominate @colleague`."))
+            return
         ack()
 
     def nominate_open(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -90,13 +93,15 @@ def register(app: App, runtime: Runtime) -> None:
                 result = awards.submit_nomination(session, actor, form, submission_id=_submission_id(view),
                                                    now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_AWARD: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_AWARD: e.message}))
+            return
         tz = member_tz(runtime, actor)
         if result.outcome == awards.REFUSED_CLOSED:
             assert result.cycle is not None
             reason = (f"Nominations for {result.cycle.title} closed at {views.when(result.cycle.closes_at, tz)}. "
                       "I've sent you what you wrote in a direct message, so it is not lost.")
-            return ack(response_action="errors", errors=field_errors(view, {ids.AWARDS_AWARD: reason}))
+            ack(response_action="errors", errors=field_errors(view, {ids.AWARDS_AWARD: reason}))
+            return
         assert result.nomination is not None
         said = "updated" if result.outcome == awards.UPDATED else "saved"
         ack(response_action="update", view=views.done_view(
