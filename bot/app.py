@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -66,7 +67,7 @@ def _report_lazy_failures(app: App, runtime: Runtime) -> None:
             listener.lazy_functions = [telling_failures(runtime, f) for f in lazy_functions]
 
 
-def _once_per_event(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _once_per_event(runtime: Runtime) -> Callable[..., BoltResponse | None]:
     """Slack redelivers an event (X-Slack-Retry-Num) when an ack is slow; act on it once."""
 
     def once_per_event(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's name
@@ -82,7 +83,7 @@ def _once_per_event(runtime: Runtime):  # type: ignore[no-untyped-def]
     return once_per_event
 
 
-def _identify_member(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _identify_member(runtime: Runtime) -> Callable[..., Any]:
     """Put the asking member (created on first contact from users.info) in the context."""
 
     def identify_member(context: BoltContext, client: WebClient, body: dict[str, Any], next: Any) -> Any:  # noqa: A002

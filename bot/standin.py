@@ -84,7 +84,7 @@ class SlackStandIn:
     # Life cycle -------------------------------------------------------------------
     @property
     def base(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]  # server_address, typed as str or bytes
         return f"http://{host}:{port}"
 
     @property
@@ -418,6 +418,7 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None,
     """Headers exactly as Slack signs a request (v0 HMAC-SHA256 of 'v0:ts:body')."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only without a timestamp or body
     return {
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": signature,
