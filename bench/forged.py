@@ -34,8 +34,8 @@ from sqlalchemy import create_engine, func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.standin import SlackStandIn, command_body, event_body, signed_headers  # noqa: E402
-from storage.models import Base  # noqa: E402
+from bot.standin import SlackStandIn, command_body, event_body, signed_headers  # noqa: E402 - after sys.path has the repository
+from storage.models import Base  # noqa: E402 - after sys.path has the repository
 
 SECRET = "forged-bench-signing-secret"
 USER = "U0VICTIM01"

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.standin import SlackStandIn, command_body, signed_headers  # noqa: E402
+from bot.standin import SlackStandIn, command_body, signed_headers  # noqa: E402 - after sys.path has the repository
 
 SECRET = "bench-signing-secret"
 USERS = [f"U0BENCH{n:03d}" for n in range(64)]

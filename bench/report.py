@@ -32,15 +32,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402 - after sys.path has the repository
+from sqlalchemy.engine import make_url  # noqa: E402 - after sys.path has the repository
 
-from bot.templating import environment  # noqa: E402
-from digests import report_files  # noqa: E402
-from storage import report  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.members import Actor, Role  # noqa: E402
-from tests import report_data  # noqa: E402
+from bot.templating import environment  # noqa: E402 - after sys.path has the repository
+from digests import report_files  # noqa: E402 - after sys.path has the repository
+from storage import report  # noqa: E402 - after sys.path has the repository
+from storage.db import Database  # noqa: E402 - after sys.path has the repository
+from storage.members import Actor, Role  # noqa: E402 - after sys.path has the repository
+from tests import report_data  # noqa: E402 - after sys.path has the repository
 
 UTC = UTC
 NOW = datetime(2026, 7, 15, 12, tzinfo=UTC)

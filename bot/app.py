@@ -86,7 +86,7 @@ def _once_per_event(runtime: Runtime) -> Callable[..., BoltResponse | None]:
 def _identify_member(runtime: Runtime) -> Callable[..., Any]:
     """Put the asking member (created on first contact from users.info) in the context."""
 
-    def identify_member(context: BoltContext, client: WebClient, body: dict[str, Any], next: Any) -> Any:  # noqa: A002
+    def identify_member(context: BoltContext, client: WebClient, body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - Bolt's name
         user_id = context.user_id
         if not user_id or body.get("type") == "event_callback" and (_is_bot_event(body) or _is_account_change(body)):
             return next()

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode
 
 from slack_sdk.signature import SignatureVerifier
@@ -91,7 +91,7 @@ class SlackStandIn:
     def api_url(self) -> str:
         return f"{self.base}/api/"
 
-    def start(self) -> SlackStandIn:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="slack-standin", daemon=True)
         self._thread.start()
@@ -101,7 +101,7 @@ class SlackStandIn:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> SlackStandIn:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

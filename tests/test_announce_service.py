@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -25,9 +26,10 @@ def actor(db: Database, user_id: str = ORGANISER) -> members.Actor:
         return members.actor_for(session, member, RoleGrants(organisers=frozenset({ORGANISER})))
 
 
-def form(**changes) -> AnnouncementForm:  # type: ignore[no-untyped-def]
-    values = dict(text="Coffee morning in the atrium", channel_id="C0NETWORK1", day=date(2026, 3, 23), time="09:00",
-                  repeat=announcements.NONE, until=None)
+def form(**changes: Any) -> AnnouncementForm:
+    values: dict[str, Any] = dict(
+        text="Coffee morning in the atrium", channel_id="C0NETWORK1", day=date(2026, 3, 23), time="09:00",
+        repeat=announcements.NONE, until=None)
     values.update(changes)
     return AnnouncementForm(**values)
 
@@ -123,7 +125,7 @@ def test_delivering_a_slot_schedules_the_next_and_the_last_one_finishes(db: Data
     (dict(repeat=announcements.MONTHLY, until=date(2026, 3, 1)), announcements.F_UNTIL, "before the first post"),
     (dict(day=date(2029, 1, 1)), announcements.F_DATE, "more than two years"),
 ])
-def test_bad_forms_are_refused_with_the_field_named(db: Database, changes, field, words):  # type: ignore[no-untyped-def]
+def test_bad_forms_are_refused_with_the_field_named(db: Database, changes, field, words):
     error = refused(db, form(**changes))
     assert error.field == field
     assert words in error.message
@@ -139,11 +141,12 @@ def test_an_edit_moves_the_slot_and_moving_it_back_revives_the_first(db: Databas
     who = actor(db)
     info = schedule(db, form())
     original = info.next_at
+    assert original is not None
     for new_time in ("11:30", "09:00"):
         with db.transaction() as session:
             draft = announcements.save_draft(session, who, form(time=new_time), now=NOW, tz=LONDON, editing=info.id)
             announcements.confirm(session, who, draft.id, now=NOW)
-    assert pending(db) == [(original.isoformat(), original)]  # type: ignore[union-attr]
+    assert pending(db) == [(original.isoformat(), original)]
     with db.transaction() as session:
         assert announcements.get(session, info.id).status == announcements.SCHEDULED
         assert [i.id for i in announcements.scheduled(session)] == [info.id]

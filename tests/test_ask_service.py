@@ -125,7 +125,7 @@ def test_a_broken_faq_says_what_is_wrong(tmp_path: Path):
 
 # Forwarded questions and additions (SQLite and PostgreSQL) ---------------------------------------------
 
-def people(db: Database):  # type: ignore[no-untyped-def]
+def people(db: Database):
     grants = RoleGrants(organisers=frozenset({"U0ORG"}))
     with db.transaction() as session:
         made = {}

@@ -392,8 +392,8 @@ def test_a_team_nomination(slack: Harness):
     view = open_form(technet, MEMBER)
     labels = {b["block_id"] for b in view["blocks"]}
     assert {ids.AWARDS_TEAM_MEMBERS, ids.AWARDS_TEAM_NAME} <= labels
-    reply = technet.submit(MEMBER, view, answers(cycle_id, None, **{ids.AWARDS_TEAM_MEMBERS: [OTHER, THIRD],
-                                                                     ids.AWARDS_TEAM_NAME: "Lab <Ops>"}))
+    team: dict[str, Any] = {ids.AWARDS_TEAM_MEMBERS: [OTHER, THIRD], ids.AWARDS_TEAM_NAME: "Lab <Ops>"}
+    reply = technet.submit(MEMBER, view, answers(cycle_id, None, **team))
     assert reply.json()["response_action"] == "update", reply.body
     assert "Lab &lt;Ops&gt;" in dms_to(technet, MEMBER)[-1]
 

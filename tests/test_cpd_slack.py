@@ -113,7 +113,7 @@ def test_logging_cpd_in_the_form(technet: Harness):
     ({ids.CPD_CATEGORY: None}, ids.CPD_CATEGORY, "Choose a category"),
     ({ids.CPD_LINK: "javascript:alert(1)"}, ids.CPD_LINK, "https://"),
 ])
-def test_the_form_refuses_bad_entries_by_the_field(technet: Harness, changes, field, message):  # type: ignore[no-untyped-def]
+def test_the_form_refuses_bad_entries_by_the_field(technet: Harness, changes, field, message):
     with freeze_time(T0):
         result = log(technet, **changes)
     assert result["response_action"] == "errors"

@@ -46,7 +46,7 @@ def add_via_form(technet: Harness, **changes: Any) -> Any:
     return technet.submit(ORGANISER, view, {**FORM, **changes})
 
 
-def opportunity_id(technet: Harness, title: str) -> int:
+def opportunity_id(technet: Harness, title: str | None) -> int | None:
     with technet.db.reading() as session:
         return session.scalar(select(Opportunity.id).where(Opportunity.title == title))
 

@@ -32,8 +32,8 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 THIRD, FOURTH = "U0MEMBER03", "U0MEMBER04"
 
 
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=LONDON)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=LONDON)
 
 
 def epoch(moment: datetime) -> int:
@@ -426,8 +426,8 @@ def test_a_member_who_left_the_workspace_gets_nothing_and_frees_their_place(tech
         for user in (MEMBER, OTHER, THIRD):
             click(technet, user, listing, ids.EVENTS_GOING, event_id)
         # Olu leaves: Slack deactivates the account and tells the app.
-        user = technet.standin.add_user(OTHER, "Olu Other", deleted=True)
-        technet.event({"type": "user_change", "user": user}, event_id="Ev0LEFT01")
+        account = technet.standin.add_user(OTHER, "Olu Other", deleted=True)
+        technet.event({"type": "user_change", "user": account}, event_id="Ev0LEFT01")
         with technet.db.reading() as session:
             member = find_member(session, OTHER)
             assert member is not None and member.deactivated

@@ -298,7 +298,7 @@ def test_the_failure_report_never_answers_an_unverified_request(technet: Harness
     for body, content_type in ((form, FORM), (event, JSON)):
         headers = signed(body, content_type, timestamp=timestamp)
         with nothing_happens(technet, caplog, logging.INFO):
-            response = technet.app.dispatch(BoltRequest(body=body, headers=headers))
+            response = technet.app.dispatch(BoltRequest(body=body, headers={**headers}))
         assert response.status == 401
 
 

@@ -28,7 +28,7 @@ def known(technet: Harness, *users: str) -> None:
             upsert_from_slack(session, user, technet.standin.state.users[user], now=now())
 
 
-def make_mentor(technet: Harness, user: str, areas=("registration",), capacity: int = 1, **extra: Any) -> None:  # type: ignore[no-untyped-def]
+def make_mentor(technet: Harness, user: str, areas=("registration",), capacity: int = 1, **extra: Any) -> None:
     known(technet, user)
     with technet.db.transaction() as session:
         actor = actor_for(session, get_member(session, user), RoleGrants())
@@ -53,12 +53,12 @@ def request(technet: Harness, mentee: str, mentor: str, note: str = "Help with m
 
 def request_id(technet: Harness) -> int:
     with technet.db.reading() as session:
-        return session.scalars(select(MentoringRequest.id).order_by(MentoringRequest.id.desc())).first()  # type: ignore[return-value]
+        return session.scalars(select(MentoringRequest.id).order_by(MentoringRequest.id.desc())).first()
 
 
 def pairing_id(technet: Harness) -> int:
     with technet.db.reading() as session:
-        return session.scalars(select(MentoringPairing.id).order_by(MentoringPairing.id.desc())).first()  # type: ignore[return-value]
+        return session.scalars(select(MentoringPairing.id).order_by(MentoringPairing.id.desc())).first()
 
 
 def accept(technet: Harness, mentor: str, rid: int) -> list[Any]:

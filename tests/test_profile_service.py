@@ -28,7 +28,7 @@ def person(db: Database, user_id: str, name: str, *, title: str = "", deleted: b
         return actor_for(session, member, grants)
 
 
-def save(db: Database, actor: Actor, **fields) -> None:  # type: ignore[no-untyped-def]
+def save(db: Database, actor: Actor, **fields) -> None:
     values = {"fte": "1", "listed": True, **fields}
     with db.transaction() as session:
         profiles.save_profile(session, actor, ProfileChanges(**values), now=NOW)
@@ -39,7 +39,7 @@ def found(db: Database, text: str) -> list[str]:
         return [hit.name for hit in profiles.search(session, text).hits]
 
 
-def refused(db: Database, actor: Actor, **fields) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def refused(db: Database, actor: Actor, **fields) -> dict[str, str]:
     with pytest.raises(InvalidProfile) as caught:
         save(db, actor, **fields)
     return caught.value.errors

@@ -103,7 +103,7 @@ def test_the_html_report_stands_alone_and_holds_each_chart(loaded: Database):
     embedded = [img["src"] for img in page.images]
     assert len(embedded) == len(drawn)
     for src in embedded:
-        assert src.startswith("data:image/png;base64,")
+        assert src is not None and src.startswith("data:image/png;base64,")
         assert png_size(base64.b64decode(src.split(",", 1)[1])) == (960, 540)
     assert all(img["alt"] for img in page.images)
     # Nothing is fetched from elsewhere.
@@ -135,6 +135,7 @@ def test_the_csv_has_a_row_for_every_figure(loaded: Database):
     assert tuple(rows[0]) == report_files.CSV_HEADER
     by_key = {(r["key"], r["group"]): r for r in rows}
     total = built.figure("members.total")
+    assert total.current.value is not None
     assert by_key[("members.total", "")]["value"] == str(int(total.current.value))
     assert by_key[("members.total", "")]["pillar"] == "visibility"
     small = by_key[("members.by_department", report_data.SMALL_DEPARTMENT)]

@@ -52,7 +52,7 @@ class Recording(Harness):
 
 
 @pytest.fixture
-def slack(database_url: str, standin) -> Any:  # type: ignore[no-untyped-def]
+def slack(database_url: str, standin) -> Any:
     harness = Recording(settings_for(standin, database_url), standin)
     yield harness
     harness.close()
