@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import handlers
-from bot.listeners import mark_verified, report_failure, telling_failures
+from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
+from handlers._common import field_errors, is_user_id
 from storage import deliveries, members
 from storage.clock import now
+from storage.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
     in lazy listeners (DESIGN decision 10). Socket Mode can ack early instead.
     """
     settings = runtime.settings
-    app = App(
+    app = _TechnetApp(
         name="technet",
         client=runtime.client,
         signing_secret=settings.signing_secret or "",
@@ -38,13 +42,61 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
         logger=logging.getLogger("technet.bolt"),
     )
     app.middleware(mark_verified)  # first: the failure report trusts only what passed it
+    app.middleware(_readable)
     app.middleware(_once_per_event(runtime))
     app.middleware(_identify_member(runtime))
-    app.error(lambda error, body, client, context: report_failure(runtime, error, body, client, context))
+    app.error(_on_error(runtime))
     handlers.register_all(app, runtime)
     _commands_first(app, runtime)
     _report_lazy_failures(app, runtime)
     return app
+
+
+class _TechnetApp(App):
+    """Bolt's App, refusing a verified event callback whose event is not an object with a type.
+
+    Bolt's own middleware reads `body["event"]` as such before ours runs, and would fail with a 500.
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        verifying = kwargs.get("request_verification_enabled", True) and kwargs.get("signing_secret")
+        self.verification = RequestVerification(kwargs["signing_secret"]) if verifying else None
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        event = req.body.get("event") if req.body.get("type") == "event_callback" else {"type": ""}
+        if isinstance(event, dict) and isinstance(event.get("type"), str):
+            return super().dispatch(req)
+
+        def refuse() -> BoltResponse:
+            log.warning("refused a malformed event callback (its event is %s)", type(event).__name__)
+            return BoltResponse(status=200, body="")
+
+        if self.verification is None:
+            return refuse()
+        # Nothing before verification: Bolt's own check of the signature (Socket Mode skips it), then the refusal.
+        return self.verification.process(req=req, resp=BoltResponse(status=200), next=refuse)
+
+
+def _on_error(runtime: Runtime) -> Callable[..., BoltResponse | None]:
+    def on_error(error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext,
+                 response: BoltResponse | None) -> BoltResponse | None:
+        if not context.get(VERIFIED):
+            return report_failure(runtime, error, body, client, context)  # a bare 401: nothing read from the body
+        if isinstance(error, DomainError) and response is not None and body.get("type") == "view_submission":
+            # A refused form says why by its first field, where the person is looking.
+            view = body.get("view")
+            if not isinstance(view, dict):
+                view = {}
+            if any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or []):
+                errors = field_errors(view, {error.field or "": error.message})
+                return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": errors}),
+                                    headers={"content-type": "application/json;charset=utf-8"})
+        report_failure(runtime, error, body, client, context)
+        # A refusal is an answer, not a server error: Slack shows the request as failed on a 5xx.
+        return BoltResponse(status=200, body="") if isinstance(error, DomainError) and response is not None else None
+
+    return on_error
 
 
 def _commands_first(app: App, runtime: Runtime) -> None:
@@ -81,6 +133,35 @@ def _once_per_event(runtime: Runtime) -> Callable[..., BoltResponse | None]:
         return next()
 
     return once_per_event
+
+
+_TRIGGERED = ("block_actions", "message_action", "shortcut", "view_submission")
+
+
+def _readable(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+    """Refuse, in one log line, ids the middleware after this would store or look up as they are.
+
+    Slack's event ids are short strings (the deliveries table holds 64); a user id is Slack's
+    shape. Bolt finds no user id at all when the field holds something else (a list, a number).
+    A command, a click, a shortcut or a form carries the trigger_id a form is opened with.
+    """
+    event = body.get("event")
+    if not isinstance(event, dict):
+        event = {}
+    event_id, user_id = body.get("event_id"), context.user_id
+    if body.get("type") == "event_callback" and not (isinstance(event_id, str) and 0 < len(event_id) <= 64):
+        problem = f"its event_id is {type(event_id).__name__}"
+    elif (body.get("command") or body.get("type") in _TRIGGERED) and not isinstance(body.get("trigger_id"), str):
+        problem = f"its trigger_id is {type(body.get('trigger_id')).__name__}"
+    elif user_id is not None and not is_user_id(user_id):
+        problem = f"its user id is {type(user_id).__name__}"
+    elif user_id is None and event.get("type") != "user_change" and any(
+            source.get("user") is not None for source in (body, event)):
+        problem = "it names a user Bolt cannot read"
+    else:
+        return next()
+    log.warning("refused a malformed request (%s)", problem)
+    return BoltResponse(status=200, body="")
 
 
 def _identify_member(runtime: Runtime) -> Callable[..., Any]:

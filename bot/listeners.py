@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.mrkdwn import escape
-from storage.errors import DomainError
+from storage.errors import DomainError, MalformedPayload
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -76,6 +77,16 @@ def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
         log.exception("could not tell %s about an error", user_id)
 
 
+# Set while a form's work after the ack runs: what it cannot read, the ack read first and refused
+# (by the form's fields, and in the log), so it is neither logged nor told a second time.
+_after_form = threading.local()
+
+
+def after_a_form() -> bool:
+    """Whether this thread runs the work after a form's ack (see telling_failures)."""
+    return bool(getattr(_after_form, "active", False))
+
+
 # Bolt injects `request` and `response` too; on Args they are called req and resp.
 _ARGS_ALIASES = {"request": "req", "response": "resp"}
 
@@ -86,10 +97,14 @@ def telling_failures(runtime: Runtime, function: Callable[..., Any]) -> Callable
 
     # Bolt hands a parameter named `args` every injectable value at once.
     def lazy(args: Args) -> None:
+        _after_form.active = args.body.get("type") == "view_submission"
         try:
             function(**{name: getattr(args, _ARGS_ALIASES.get(name, name)) for name in names})
         except Exception as error:
-            report_failure(runtime, error, args.body, args.client, args.context)
+            if not (isinstance(error, MalformedPayload) and after_a_form()):
+                report_failure(runtime, error, args.body, args.client, args.context)
+        finally:
+            _after_form.active = False
 
     lazy.__name__ = lazy.__qualname__ = getattr(function, "__name__", "lazy")
     return lazy

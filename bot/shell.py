@@ -104,7 +104,7 @@ class Shell:
             self.write(f"(the shell's time is {self._moment(clock.now())}{self._ahead()})")
         elif line == ":later" or line.startswith(":later "):
             self.later(line.removeprefix(":later").strip())
-        elif line.isdigit():
+        elif line.isascii() and line.isdigit():  # '²'.isdigit() is True too, and int() refuses it
             self.press(int(line))
         elif line.startswith("/"):
             self.slash(line)
@@ -455,7 +455,7 @@ class Shell:
 
     def _ask_number(self, prompt: str, highest: int) -> int | None:
         answer = self.read(f"  {prompt} (1-{highest})> ").strip()
-        return int(answer) if answer.isdigit() and 1 <= int(answer) <= highest else None
+        return int(answer) if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= highest else None
 
     # Names ------------------------------------------------------------------------
     def _user_name(self, user_id: str) -> str:
@@ -520,4 +520,4 @@ def stand_in_workspace(standin: SlackStandIn, settings: Settings) -> None:
 def _numbered(options: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
     """The options that comma-separated numbers pick (1 is the first); other input is ignored."""
     return [options[int(a) - 1] for a in answer.replace(" ", "").split(",")
-            if a.isdigit() and 0 < int(a) <= len(options)]
+            if a.isascii() and a.isdigit() and 0 < int(a) <= len(options)]

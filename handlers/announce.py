@@ -8,7 +8,6 @@ Rules live in storage/announcements.py; posting in digests/announcements.py.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -21,8 +20,8 @@ from bot.listeners import ack_only
 from bot.runtime import Runtime
 from digests.runner import run_due
 from handlers import announce_views as views
-from handlers._common import chosen, field_errors, network_today, not_known, say, state, typed, words_after
-from handlers.news_views import metadata
+from handlers._common import (answer, button_id, chosen, date_picked, field_errors, malformed, metadata,
+                              network_today, not_known, payload_id, say, typed, values, words_after)
 from storage import announcements
 from storage.announcements import F_CHANNEL, AnnouncementForm
 from storage.clock import now
@@ -72,6 +71,7 @@ def register(app: App, runtime: Runtime) -> None:
         """Check the form and the channel (one quick Web API call), keep a draft, show the preview."""
         form = _form(view)
         editing = metadata(view).get("edit")
+        editing = None if editing is None else payload_id(str(editing), "the announcement being edited")
         try:
             announcements.check_form(form, now=now(), tz=tz)
             check_channel(client, form.channel_id or "")
@@ -85,7 +85,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.view(ids.ANNOUNCE_MODAL)(composed)
 
     def confirmed(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        draft_id = int(metadata(view)["draft"])
+        draft_id = payload_id(str(metadata(view).get("draft", "")), "the previewed draft")
         try:
             with runtime.db.transaction() as session:
                 info = announcements.confirm(session, context["actor"], draft_id, now=now())
@@ -101,9 +101,13 @@ def register(app: App, runtime: Runtime) -> None:
     app.view(ids.ANNOUNCE_PREVIEW_MODAL)(confirmed)
 
     def change(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        # The preview's Change button sits in a modal: it is that view that changes back into the form.
+        shown = body.get("view")
+        if not (isinstance(shown, dict) and isinstance(shown.get("id"), str)):
+            raise malformed("announce_change was pressed outside the preview")
         with runtime.db.reading() as session:
-            draft = announcements.get(session, int(action["value"]))
-        client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=views.compose_modal(
+            draft = announcements.get(session, button_id(action, "draft"))
+        client.views_update(view_id=shown["id"], hash=shown.get("hash"), view=views.compose_modal(
             tz, today=network_today(runtime), info=draft, editing=draft.edits_id))
 
     app.action(ids.ANNOUNCE_CHANGE)(ack=ack_only, lazy=[change])
@@ -112,7 +116,7 @@ def register(app: App, runtime: Runtime) -> None:
     def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         context["actor"].require(Role.ORGANISER, "edit announcements")
         with runtime.db.reading() as session:
-            info = announcements.get(session, int(action["value"]))
+            info = announcements.get(session, button_id(action, "announcement"))
         if info.status != announcements.SCHEDULED:
             raise DomainError("That announcement was cancelled or has finished.")
         client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(
@@ -123,7 +127,7 @@ def register(app: App, runtime: Runtime) -> None:
     def post_now(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                  respond: Respond) -> None:
         with runtime.db.transaction() as session:
-            announcements.post_now(session, context["actor"], int(action["value"]), now=now())
+            announcements.post_now(session, context["actor"], button_id(action, "announcement"), now=now())
         # The post is a due row like any other; running a tick now sends it at once.
         run_due(runtime, now())
         respond(replace_original=True, **_listing(runtime))
@@ -133,7 +137,7 @@ def register(app: App, runtime: Runtime) -> None:
     def cancel(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                respond: Respond) -> None:
         with runtime.db.transaction() as session:
-            announcements.cancel(session, context["actor"], int(action["value"]), now=now())
+            announcements.cancel(session, context["actor"], button_id(action, "announcement"), now=now())
         respond(replace_original=True, **_listing(runtime))
 
     app.action(ids.ANNOUNCE_CANCEL)(ack=ack_only, lazy=[cancel])
@@ -162,17 +166,15 @@ def check_channel(client: WebClient, channel_id: str) -> None:
 
 
 def _form(view: dict[str, Any]) -> AnnouncementForm:
-    values = view["state"]["values"]
-    chosen_day = state(values, ids.ANNOUNCE_DATE).get("selected_date")
-    until = state(values, ids.ANNOUNCE_UNTIL).get("selected_date")
+    given = values(view)
     return AnnouncementForm(
-        text=typed(values, ids.ANNOUNCE_TEXT) or "",
-        channel_id=state(values, ids.ANNOUNCE_CHANNEL).get("selected_conversation")
-        or state(values, ids.ANNOUNCE_CHANNEL).get("selected_channel"),
-        day=date.fromisoformat(chosen_day) if chosen_day else None,
-        time=state(values, ids.ANNOUNCE_TIME).get("selected_time"),
-        repeat=chosen(values, ids.ANNOUNCE_REPEAT) or announcements.NONE,
-        until=date.fromisoformat(until) if until else None,
+        text=typed(given, ids.ANNOUNCE_TEXT) or "",
+        channel_id=answer(given, ids.ANNOUNCE_CHANNEL, "selected_conversation")
+        or answer(given, ids.ANNOUNCE_CHANNEL, "selected_channel"),
+        day=date_picked(given, ids.ANNOUNCE_DATE),
+        time=answer(given, ids.ANNOUNCE_TIME, "selected_time"),
+        repeat=chosen(given, ids.ANNOUNCE_REPEAT) or announcements.NONE,
+        until=date_picked(given, ids.ANNOUNCE_UNTIL),
     )
 
 

@@ -20,7 +20,7 @@ from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers import ask_views as views
-from handlers._common import answer_button, refused, state
+from handlers._common import answer_button, button_id, payload_id, picked, refused, text_metadata, typed, values
 from storage import faq
 from storage.clock import now
 from storage.errors import DomainError
@@ -56,7 +56,7 @@ def register(app: App, runtime: Runtime) -> None:
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
-            question, first = faq.forward(session, actor, int(action["value"]), now=now())
+            question, first = faq.forward(session, actor, button_id(action, "question"), now=now())
             organisers = organiser_ids(session, runtime.settings.organisers)
         if not first:
             return answer_button(client, body, actor, respond,
@@ -79,7 +79,7 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         actor.require(Role.ORGANISER, "answer forwarded questions")
         with runtime.db.reading() as session:
-            question = faq.get_question(session, int(action["value"]))
+            question = faq.get_question(session, button_id(action, "question"))
         if question.status == faq.ANSWERED:
             who = question.answered_by or "An organiser"
             return answer_button(client, body, actor, respond, f"{escape(who)} answered this already.")
@@ -87,26 +87,27 @@ def register(app: App, runtime: Runtime) -> None:
 
     def replied(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         """Validate and save in the ack; the DMs go after it."""
-        values = view["state"]["values"]
-        add = bool(state(values, ids.ASK_ADD_TO_FAQ).get("selected_options") or [])
+        given = values(view)
+        add = bool(picked(given, ids.ASK_ADD_TO_FAQ))
+        question_id = payload_id(text_metadata(view), "the reply form's question")
         try:
             with runtime.db.transaction() as session:
-                question = faq.answer_question(session, context["actor"], int(view["private_metadata"]),
-                                               state(values, ids.ASK_ANSWER).get("value"), add_faq=add,
-                                               tags=state(values, ids.ASK_TAGS).get("value"), now=now())
+                question = faq.answer_question(session, context["actor"], question_id,
+                                               typed(given, ids.ASK_ANSWER), add_faq=add,
+                                               tags=typed(given, ids.ASK_TAGS), now=now())
         except DomainError as e:
             ack(response_action="errors", errors={e.field or ids.ASK_ANSWER: e.message})
             return
         ack(response_action="update", view=views.reply_sent_view(question))
 
     def replied_lazy(view: dict[str, Any], client: WebClient) -> None:
-        deliver_answer(runtime, client, int(view["private_metadata"]))
+        deliver_answer(runtime, client, payload_id(text_metadata(view), "the reply form's question"))
 
     def add_faq(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
-            question, added = faq.add_to_faq(session, actor, int(action["value"]), now=now())
+            question, added = faq.add_to_faq(session, actor, button_id(action, "question"), now=now())
         update_organiser_messages(client, question)
         answer_button(client, body, actor, respond, ":books: Added to the FAQ: `/tech ask` finds it now." if added
                       else "It is in the FAQ already.")

@@ -20,8 +20,9 @@ from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import cpd_views as views
-from handlers._common import (answer_button, chosen, dm_channel, field_errors, member_today, network_today, not_known,
-                              refused, say, state, verb_and_argument)
+from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, dm_channel, field_errors,
+                              malformed, member_today, network_today, not_known, refused, say, text_metadata, typed,
+                              values, verb_and_argument)
 from storage import cpd, opportunities
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules
@@ -61,7 +62,7 @@ def register(app: App, runtime: Runtime) -> None:
     def open_draft(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                    respond: Respond) -> None:
         actor: Actor = context["actor"]
-        draft = CpdDraft.from_json(action.get("value"))
+        draft = _draft(button_value(action), "the button's draft")
         if draft is None:
             return open_log_form(runtime, client, actor, body["trigger_id"])
         with runtime.db.reading() as session:
@@ -75,11 +76,12 @@ def register(app: App, runtime: Runtime) -> None:
     def logged(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         """Validate and save in the ack, so each problem shows by its field."""
         actor: Actor = context["actor"]
-        draft = CpdDraft.from_json(view.get("private_metadata"))
+        draft = _draft(text_metadata(view), "the form's draft")
+        form = form_values(values(view))
         today = member_today(runtime, actor)
         try:
             with runtime.db.transaction() as session:
-                entry = cpd.log_entry(session, actor, form_values(view["state"]["values"]), rules=rules, today=today,
+                entry = cpd.log_entry(session, actor, form, rules=rules, today=today,
                                       now=now(), submission_id=view.get("id"),
                                       source=draft.source if draft else cpd.MANUAL,
                                       source_ref=draft.source_ref if draft else None)
@@ -96,7 +98,7 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         try:
             with runtime.db.transaction() as session:
-                gone = cpd.delete_entry(session, actor, int(action["value"]))
+                gone = cpd.delete_entry(session, actor, button_id(action, "entry"))
             note = f":wastebasket: Deleted *{escape(gone.activity)}* ({gone.amount_text(rules)}) from your record."
         except DomainError as e:
             note = f":no_entry: {escape(e.message)}"
@@ -202,11 +204,19 @@ def home_section(runtime: Runtime, actor: Actor) -> list[Block]:
     return views.home_blocks(progress, closing, rules, problem=problem)
 
 
+def _draft(text: str, what: str) -> CpdDraft | None:
+    """The prefilled entry a button or form carries; None when it carries none."""
+    draft = CpdDraft.from_json(text)
+    if text and draft is None:
+        raise malformed(f"{what} is not a CPD draft")
+    return draft
+
+
 def form_values(values: dict[str, Any]) -> cpd.EntryForm:
     def text(block_id: str) -> str | None:
-        return state(values, block_id).get("value")
+        return typed(values, block_id)
 
-    return cpd.EntryForm(done_on=state(values, ids.CPD_DONE_ON).get("selected_date"),
+    return cpd.EntryForm(done_on=date_picked(values, ids.CPD_DONE_ON),
                          activity=text(ids.CPD_ACTIVITY), category=chosen(values, ids.CPD_CATEGORY),
                          amount=text(ids.CPD_AMOUNT), unit=chosen(values, ids.CPD_UNIT) or cpd.HOURS,
                          note=text(ids.CPD_NOTE), link=text(ids.CPD_LINK))

@@ -7,6 +7,7 @@ follow notices are due rows that digests/careers.py posts once.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -18,7 +19,8 @@ from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers import dev_views as views
-from handlers._common import answer_button, chosen, field_errors, member_tz, network_today, refused, say, state
+from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, field_errors, member_tz,
+                              network_today, payload_count, payload_id, refused, say, text_metadata, typed, values)
 from storage import opportunities
 from storage.clock import now
 from storage.errors import DomainError
@@ -47,7 +49,8 @@ def register(app: App, runtime: Runtime) -> None:
                respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
-            done = opportunities.remind_me(session, actor, int(action["value"]), now=now(), tz=runtime.settings.tz)
+            done = opportunities.remind_me(session, actor, button_id(action, "opportunity"), now=now(),
+                                           tz=runtime.settings.tz)
         when = f"{done.due_at.astimezone(member_tz(runtime, actor)):%A %-d %B at %H:%M}"
         already = "already set" if done.already else "set"
         answer_button(client, body, actor, respond, f":bell: Reminder {already}: I'll send you a DM about "
@@ -55,13 +58,13 @@ def register(app: App, runtime: Runtime) -> None:
 
     def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         actor: Actor = context["actor"]
-        offset = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        offset = payload_count(button_value(action), "a page")
         respond(replace_original=True, **list_reply(runtime, actor, offset=offset))
 
     def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         context["actor"].require(Role.ORGANISER, "edit development opportunities")
         with runtime.db.reading() as session:
-            found = opportunities.get_opportunity(session, int(action["value"]))
+            found = opportunities.get_opportunity(session, button_id(action, "opportunity"))
         client.views_open(trigger_id=body["trigger_id"], view=views.opportunity_modal(found))
 
     def add(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -71,10 +74,12 @@ def register(app: App, runtime: Runtime) -> None:
     def saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         """Validate and save in the ack, so each problem shows by its field."""
         actor: Actor = context["actor"]
-        editing = int(view["private_metadata"]) if str(view.get("private_metadata") or "").isdigit() else None
+        given = text_metadata(view)
+        editing = payload_id(given, "the opportunity being edited") if given else None
+        form = form_values(values(view))
         try:
             with runtime.db.transaction() as session:
-                o = opportunities.save_opportunity(session, actor, form_values(view["state"]["values"]), now=now(),
+                o = opportunities.save_opportunity(session, actor, form, now=now(),
                                                    tz=runtime.settings.tz, opportunity_id=editing)
         except opportunities.InvalidOpportunity as e:
             ack(response_action="errors", errors=field_errors(view, e.errors))
@@ -145,10 +150,10 @@ def list_reply(runtime: Runtime, actor: Actor, *, offset: int = 0) -> dict[str, 
 
 def form_values(values: dict[str, Any]) -> opportunities.OpportunityForm:
     def text(block_id: str) -> str | None:
-        return state(values, block_id).get("value")
+        return typed(values, block_id)
 
-    def day(block_id: str) -> str | None:
-        return state(values, block_id).get("selected_date")
+    def day(block_id: str) -> date | None:
+        return date_picked(values, block_id)
 
     return opportunities.OpportunityForm(
         title=text(ids.DEV_TITLE), kind=chosen(values, ids.DEV_KIND), description=text(ids.DEV_DESCRIPTION),

@@ -20,8 +20,7 @@ from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views
-from handlers._common import not_known, say, typed, when_visible, words_after
-from handlers.news_views import metadata
+from handlers._common import button_value, malformed, metadata, not_known, say, typed, values, when_visible, words_after
 from storage import ezine
 from storage.clock import now
 from storage.errors import DomainError
@@ -77,7 +76,7 @@ def register(app: App, runtime: Runtime) -> None:
     def decide(decision: str) -> Callable[[dict[str, Any], dict[str, Any], WebClient, BoltContext], None]:
         def decided(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
             with runtime.db.transaction() as session:
-                info, changed = ezine.decide(session, context["actor"], str(action["value"]), decision, now=now())
+                info, changed = ezine.decide(session, context["actor"], button_value(action), decision, now=now())
             if changed:
                 _update_requests(runtime, client, info)
 
@@ -89,7 +88,7 @@ def register(app: App, runtime: Runtime) -> None:
     def intro_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         context["actor"].require(Role.ORGANISER, "edit the e-zine")
         with runtime.db.reading() as session:
-            info = ezine.get(session, str(action["value"]))
+            info = ezine.get(session, button_value(action))
         client.views_open(trigger_id=body["trigger_id"], view=views.intro_modal(info))
 
     app.action(ids.EZINE_EDIT_INTRO)(ack=ack_only, lazy=[intro_open])
@@ -97,8 +96,8 @@ def register(app: App, runtime: Runtime) -> None:
     def intro_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         try:
             with runtime.db.transaction() as session:
-                ezine.set_intro(session, context["actor"], str(metadata(view)["period"]),
-                                typed(view["state"]["values"], ids.EZINE_INTRO) or "", now=now())
+                ezine.set_intro(session, context["actor"], _period(view), typed(values(view), ids.EZINE_INTRO) or "",
+                                now=now())
         except DomainError as e:
             ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
             return
@@ -106,8 +105,8 @@ def register(app: App, runtime: Runtime) -> None:
 
     def intro_shown(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """The editor sees the issue's new opening, as it will be posted."""
-        period = str(metadata(view)["period"])
-        wanted = (typed(view["state"]["values"], ids.EZINE_INTRO) or "").strip() or None
+        period = _period(view)
+        wanted = (typed(values(view), ids.EZINE_INTRO) or "").strip() or None
         # Bolt runs this whatever the ack answered: a refusal shows on the form only, and
         # someone refused (a member's forged form) is not shown the unposted issue.
         if not context["actor"].has(Role.ORGANISER) or not when_visible(
@@ -180,3 +179,11 @@ def _update_requests(runtime: Runtime, client: WebClient, info: ezine.IssueInfo)
         except SlackApiError:
             # The decision is saved; an old request that cannot be updated only looks stale.
             continue
+
+
+def _period(view: dict[str, Any]) -> str:
+    """The issue an introduction form is about (its period, as intro_modal put it)."""
+    period = metadata(view).get("period")
+    if not isinstance(period, str) or not period:
+        raise malformed(f"{view.get('callback_id')}: private_metadata names no issue")
+    return period

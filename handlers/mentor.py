@@ -20,8 +20,9 @@ from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import mentor_views as views
-from handlers._common import (answer_button, field_errors, member_today, network_today, not_known, refused, say,
-                              state, verb_and_argument)
+from handlers._common import (answer_button, button_id, button_value, date_picked, field_errors, member_today,
+                              network_today, not_known, payload_id, picked, refused, say, text_metadata, typed,
+                              values, verb_and_argument)
 from handlers.cpd import cpd_log_prefill
 from storage import mentoring, registration
 from storage.clock import now
@@ -61,7 +62,7 @@ def register(app: App, runtime: Runtime) -> None:
         today = member_today(runtime, actor)
         try:
             with runtime.db.transaction() as session:
-                profile = mentoring.save_mentor_profile(session, actor, profile_form(view["state"]["values"]),
+                profile = mentoring.save_mentor_profile(session, actor, profile_form(values(view)),
                                                         today=today, now=now())
         except mentoring.InvalidMentorProfile as e:
             ack(response_action="errors", errors=field_errors(view, e.errors))
@@ -74,7 +75,7 @@ def register(app: App, runtime: Runtime) -> None:
     def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
-        mentor_slack, _, area = str(action.get("value") or "").partition("|")
+        mentor_slack, _, area = button_value(action).partition("|")
         with runtime.db.reading() as session:
             if mentoring.open_request(session, actor.member_id, mentor_slack) is not None:
                 return answer_button(client, body, actor, respond, f"You have asked {views.mention(mentor_slack)} "
@@ -84,8 +85,8 @@ def register(app: App, runtime: Runtime) -> None:
 
     def request_ack(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        mentor_slack, _, area = str(view.get("private_metadata") or "").partition("|")
-        note = (view["state"]["values"].get(ids.MENTOR_NOTE) or {}).get(ids.MENTOR_NOTE, {}).get("value")
+        mentor_slack, _, area = text_metadata(view).partition("|")
+        note = typed(values(view), ids.MENTOR_NOTE)
         try:
             with runtime.db.transaction() as session:
                 outcome = mentoring.request_mentor(session, actor, mentor_slack, area, note,
@@ -97,7 +98,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def request_lazy(view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        mentor_slack = str(view.get("private_metadata") or "").partition("|")[0]
+        mentor_slack = text_metadata(view).partition("|")[0]
         with runtime.db.reading() as session:
             found = mentoring.open_request(session, actor.member_id, mentor_slack)
         if found is not None:
@@ -107,7 +108,8 @@ def register(app: App, runtime: Runtime) -> None:
                respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
-            outcome = mentoring.accept_request(session, actor, int(action["value"]), now=now(), tz=runtime.settings.tz)
+            outcome = mentoring.accept_request(session, actor, button_id(action, "request"), now=now(),
+                                               tz=runtime.settings.tz)
         pairing = outcome.pairing
         introduced = introduce(runtime, client, pairing.id)
         if not outcome.created:
@@ -125,7 +127,7 @@ def register(app: App, runtime: Runtime) -> None:
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
-            request_info, changed = mentoring.decline_request(session, actor, int(action["value"]), now=now())
+            request_info, changed = mentoring.decline_request(session, actor, button_id(action, "request"), now=now())
         replace(client, body, actor, respond, f"You declined {views.mention(request_info.mentee_slack)}'s request "
                 f"(*{escape(request_info.area_label)}*). I've let them know, kindly.")
         if changed:
@@ -138,7 +140,7 @@ def register(app: App, runtime: Runtime) -> None:
                  respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
-            request_info, changed = mentoring.withdraw_request(session, actor, int(action["value"]), now=now())
+            request_info, changed = mentoring.withdraw_request(session, actor, button_id(action, "request"), now=now())
         replace(client, body, actor, respond,
                 f"You withdrew your request to {views.mention(request_info.mentor_slack)}.")
         if changed and request_info.mentor_dm_channel and request_info.mentor_dm_ts:
@@ -154,7 +156,7 @@ def register(app: App, runtime: Runtime) -> None:
             respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
-            pairing, changed = mentoring.end_pairing(session, actor, int(action["value"]), now=now())
+            pairing, changed = mentoring.end_pairing(session, actor, button_id(action, "pairing"), now=now())
         if not changed:
             assert pairing.ended_at is not None
             return answer_button(client, body, actor, respond, "This mentoring ended already, on "
@@ -168,19 +170,18 @@ def register(app: App, runtime: Runtime) -> None:
             respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
-            pairing = mentoring.record_meeting(session, actor, int(action["value"]), now=now())
+            pairing = mentoring.record_meeting(session, actor, button_id(action, "pairing"), now=now())
         answer_button(client, body, actor, respond,
                       f":thumbsup: Noted that you met. Next check-in {pairing.cadence_label}.")
 
     def cadence(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
-        value = str((action.get("selected_option") or {}).get("value") or "")
-        pairing_id, _, days = value.partition(":")
-        if not (pairing_id.isdigit() and days.isdigit()):
-            raise DomainError("Choose how often from the list.")
+        pairing_text, _, days_text = button_value(action).partition(":")
+        pairing_id = payload_id(pairing_text, "the cadence's pairing")
+        days = payload_id(days_text, "the cadence's days")
         with runtime.db.transaction() as session:
-            pairing, due = mentoring.set_cadence(session, actor, int(pairing_id), int(days), now=now(),
+            pairing, due = mentoring.set_cadence(session, actor, pairing_id, days, now=now(),
                                                  tz=runtime.settings.tz)
         text = (f":calendar: {views.mention(actor.slack_user_id)} changed the check-ins to {pairing.cadence_label}; "
                 f"the next is on {views.day(due, runtime.settings.tz)}.")
@@ -338,11 +339,11 @@ def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
 
 def profile_form(values: dict[str, Any]) -> mentoring.MentorForm:
     return mentoring.MentorForm(
-        areas=[o["value"] for o in state(values, ids.MENTOR_AREAS).get("selected_options") or []],
-        capacity=state(values, ids.MENTOR_CAPACITY).get("value"),
-        paused_until=state(values, ids.MENTOR_PAUSED_UNTIL).get("selected_date"),
-        specialisms=state(values, ids.MENTOR_SPECIALISMS).get("value"),
-        intro=state(values, ids.MENTOR_INTRO).get("value"))
+        areas=picked(values, ids.MENTOR_AREAS),
+        capacity=typed(values, ids.MENTOR_CAPACITY),
+        paused_until=date_picked(values, ids.MENTOR_PAUSED_UNTIL),
+        specialisms=typed(values, ids.MENTOR_SPECIALISMS),
+        intro=typed(values, ids.MENTOR_INTRO))
 
 
 # Small helpers ------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
 from handlers import news_views as views
-from handlers._common import chosen, field_errors, not_known, refused, say, typed, words_after
-from handlers.news_views import metadata
+from handlers._common import (button_value, chosen, field_errors, malformed, metadata, not_known, payload_id,
+                              refused, say, typed, values, words_after)
 from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
@@ -124,9 +124,9 @@ def register(app: App, runtime: Runtime) -> None:
     def edit_saved(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if _form_errors(view, editor=context["actor"]):
             return  # the form showed why
-        meta = metadata(view)
+        meta = _review_metadata(view)
         with runtime.db.transaction() as session:
-            item, newly = news.edit_and_approve(session, context["actor"], int(meta["id"]), _form(view), now=now())
+            item, newly = news.edit_and_approve(session, context["actor"], meta["id"], _form(view), now=now())
         if newly:
             _tell_submitter(runtime, client, item, "news_approved.md.j2", due=_next_issue_day(runtime), edited=True)
         _refresh_by_url(runtime, meta, context["actor"], item)
@@ -148,10 +148,10 @@ def register(app: App, runtime: Runtime) -> None:
     def rejected(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if _reason_errors(view):
             return  # the form showed why
-        meta = metadata(view)
+        meta = _review_metadata(view)
         with runtime.db.transaction() as session:
-            item, changed = news.reject(session, context["actor"], int(meta["id"]),
-                                        typed(view["state"]["values"], ids.NEWS_REASON) or "", now=now())
+            item, changed = news.reject(session, context["actor"], meta["id"],
+                                        typed(values(view), ids.NEWS_REASON) or "", now=now())
         if changed:
             _tell_submitter(runtime, client, item, "news_rejected.md.j2")
         _refresh_by_url(runtime, meta, context["actor"], item)
@@ -164,9 +164,9 @@ def register(app: App, runtime: Runtime) -> None:
 # Helpers ------------------------------------------------------------------------------
 
 def _form(view: dict[str, Any]) -> news.NewsForm:
-    values = view["state"]["values"]
-    return news.NewsForm(title=typed(values, ids.NEWS_TITLE) or "", body=typed(values, ids.NEWS_BODY) or "",
-                         link=typed(values, ids.NEWS_LINK), category=chosen(values, ids.NEWS_CATEGORY))
+    given = values(view)
+    return news.NewsForm(title=typed(given, ids.NEWS_TITLE) or "", body=typed(given, ids.NEWS_BODY) or "",
+                         link=typed(given, ids.NEWS_LINK), category=chosen(given, ids.NEWS_CATEGORY))
 
 
 def _form_errors(view: dict[str, Any], *, editor: Actor | None = None) -> dict[str, str]:
@@ -185,7 +185,7 @@ def _form_errors(view: dict[str, Any], *, editor: Actor | None = None) -> dict[s
 def _reason_errors(view: dict[str, Any]) -> dict[str, str]:
     """As _form_errors, for the reason a rejection gives (who may reject is checked after the ack)."""
     try:
-        news.check_reason(typed(view["state"]["values"], ids.NEWS_REASON) or "")
+        news.check_reason(typed(values(view), ids.NEWS_REASON) or "")
     except DomainError as e:
         return {ids.NEWS_REASON: e.message}
     return {}
@@ -198,15 +198,22 @@ def _submission_key(view: dict[str, Any], actor: Actor) -> str:
     """
     if view.get("id"):
         return f"{view['id']}"[:64]
-    digest = hashlib.sha256(repr((actor.slack_user_id, sorted(view["state"]["values"].items()))).encode())
+    digest = hashlib.sha256(repr((actor.slack_user_id, sorted(values(view).items()))).encode())
     return digest.hexdigest()[:64]
 
 
 def _target(action: dict[str, Any]) -> tuple[str, int]:
-    source, _, news_id = str(action.get("value") or "").partition(":")
-    if not news_id.isdigit():
-        raise DomainError("That button is out of date; `/tech news queue` lists what waits.")
-    return source, int(news_id)
+    source, _, news_id = button_value(action).partition(":")
+    return source, payload_id(news_id, "a news button's item")
+
+
+def _review_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What an edit or reject form carries (_to_review): the item, where the button was, its message's URL."""
+    meta = metadata(view)
+    url = meta.get("response_url")
+    if not isinstance(meta.get("source", ""), str) or not (url is None or isinstance(url, str)):
+        raise malformed(f"{view.get('callback_id')}: private_metadata is not a review's")
+    return {**meta, "id": payload_id(str(meta.get("id", "")), "a news form's item")}
 
 
 def _to_review(runtime: Runtime, body: dict[str, Any], action: dict[str, Any], actor: Actor,

@@ -1,7 +1,4 @@
-"""Block Kit for news: the submission form, the approval queue, a member's own items.
-
-Also `metadata`, the JSON in private_metadata that the announce, news and digest forms carry.
-"""
+"""Block Kit for news: the submission form, the approval queue, a member's own items."""
 
 from __future__ import annotations
 
@@ -24,13 +21,6 @@ STATUS = {news.PENDING: ":hourglass: waiting for review", news.APPROVED: ":white
 
 
 # Payload helpers ------------------------------------------------------------------------
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-
 
 def day(moment: datetime, tz: tzinfo) -> str:
     local = moment.astimezone(tz)

@@ -21,6 +21,7 @@ from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
+from handlers._common import values
 from handlers.home import publish_home
 from handlers.profile_views import (
     FIELD_BLOCKS,
@@ -65,7 +66,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def save(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         """Validate and save in the ack, so errors show next to their fields."""
-        changes = profiles.ProfileChanges(**form_values(view.get("state") or {}))
+        changes = profiles.ProfileChanges(**form_values(values(view)))
         try:
             with runtime.db.transaction() as session:
                 profiles.save_profile(session, context["actor"], changes, now=now())
@@ -84,7 +85,8 @@ def register(app: App, runtime: Runtime) -> None:
         def suggest_tags(ack: Ack, body: dict[str, Any]) -> None:
             """Tags as the member types: what they typed (if new), then the most used matches."""
             with runtime.db.reading() as session:
-                labels = profiles.suggest_tags(session, kind, str(body.get("value") or ""))
+                typed = body.get("value")
+                labels = profiles.suggest_tags(session, kind, typed if isinstance(typed, str) else "")
             ack(options=[blocks.option(label, label).to_dict() for label in labels])
 
         return suggest_tags

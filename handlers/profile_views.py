@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 
 from bot import blocks, ids
 from bot.mrkdwn import escape
+from handlers._common import chosen, picked, typed
 from storage.models import Member
 from storage.models.profiles import Profile
 from storage.profiles import BIO_LIMIT, EQUIPMENT, MAX_TAGS, OTHER_DEPARTMENT, SKILL, TITLE_LIMIT, Card
@@ -173,28 +174,20 @@ def profile_modal(member: Member, profile: Profile | None, departments: Sequence
                 blocks=body)
 
 
-def form_values(state: dict[str, Any]) -> dict[str, Any]:
-    """The submitted modal as plain values."""
-    values = state.get("values", {})
-
-    def element(block_id: str) -> dict[str, Any]:
-        return values.get(block_id, {}).get(block_id) or {}
-
-    def chosen(block_id: str) -> list[str]:
-        return [o["value"] for o in element(block_id).get("selected_options") or []]
-
-    visibility = set(chosen(ids.PROFILE_VISIBILITY))
+def form_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The submitted modal (its state.values) as plain values."""
+    visibility = set(picked(values, ids.PROFILE_VISIBILITY))
     return {
-        "job_title": element(ids.PROFILE_JOB_TITLE).get("value"),
-        "department_choice": (element(ids.PROFILE_DEPARTMENT).get("selected_option") or {}).get("value"),
-        "department_other": element(ids.PROFILE_DEPARTMENT_OTHER).get("value"),
-        "fte": element(ids.PROFILE_FTE).get("value"),
-        "skills": chosen(ids.PROFILE_SKILLS),
-        "equipment": chosen(ids.PROFILE_EQUIPMENT),
-        "bio": element(ids.PROFILE_BIO).get("value"),
+        "job_title": typed(values, ids.PROFILE_JOB_TITLE),
+        "department_choice": chosen(values, ids.PROFILE_DEPARTMENT),
+        "department_other": typed(values, ids.PROFILE_DEPARTMENT_OTHER),
+        "fte": typed(values, ids.PROFILE_FTE),
+        "skills": picked(values, ids.PROFILE_SKILLS),
+        "equipment": picked(values, ids.PROFILE_EQUIPMENT),
+        "bio": typed(values, ids.PROFILE_BIO),
         "listed": LISTED in visibility,
         "spotlight_opt_in": SPOTLIGHT in visibility,
-        "public_fields": chosen(ids.PROFILE_PUBLIC_FIELDS),
+        "public_fields": picked(values, ids.PROFILE_PUBLIC_FIELDS),
     }
 
 

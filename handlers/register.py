@@ -18,7 +18,7 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import Runtime
 from handlers import register_views as views
-from handlers._common import chosen, not_known, refused, say, state, verb_and_argument
+from handlers._common import chosen, not_known, refused, say, typed, values, verb_and_argument
 from handlers.mentor import find_reply
 from storage import registration
 from storage.clock import now
@@ -79,13 +79,13 @@ def register(app: App, runtime: Runtime) -> None:
             client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(reply["blocks"]))
 
     def suggested(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        values = view["state"]["values"]
+        given = values(view)
         try:
             with runtime.db.transaction() as session:
                 suggestion = registration.save_answers(
-                    session, context["actor"], role=chosen(values, ids.REGISTER_ROLE),
-                    qualification=chosen(values, ids.REGISTER_QUALIFICATION),
-                    years=state(values, ids.REGISTER_YEARS).get("value"), now=now())
+                    session, context["actor"], role=chosen(given, ids.REGISTER_ROLE),
+                    qualification=chosen(given, ids.REGISTER_QUALIFICATION),
+                    years=typed(given, ids.REGISTER_YEARS), now=now())
         except registration.InvalidAnswers as e:
             ack(response_action="errors", errors=e.errors)
             return
@@ -95,13 +95,13 @@ def register(app: App, runtime: Runtime) -> None:
         ack(response_action="update", view=views.suggestion_view(guide_for(runtime), suggestion))
 
     def status_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        values = view["state"]["values"]
+        given = values(view)
         guide = guide_for(runtime)
         try:
             with runtime.db.transaction() as session:
                 info = registration.record_status(session, context["actor"],
-                                                  status=chosen(values, ids.REGISTER_STATUS),
-                                                  register=chosen(values, ids.REGISTER_REGISTER), guide=guide,
+                                                  status=chosen(given, ids.REGISTER_STATUS),
+                                                  register=chosen(given, ids.REGISTER_REGISTER), guide=guide,
                                                   now=now())
         except DomainError as e:
             ack(response_action="errors", errors={e.field or ids.REGISTER_STATUS: e.message})

@@ -24,12 +24,37 @@ class SchemaOutOfDate(Exception):
     pass
 
 
+# Every id is an Integer column, and PostgreSQL's holds at most this (SQLite's holds more):
+# no row ever had a larger id, so a larger number names nothing, on either database.
+LARGEST_ID = 2**31 - 1
+
+
+def storable_id(value: Any) -> bool:
+    """Whether `value` could be an id in our tables: a whole number from 1 to LARGEST_ID."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= LARGEST_ID
+
+
+class LookupSession(Session):
+    """A Session whose lookup by key finds nothing for a number no Integer column can hold.
+
+    Asking the database would fail instead (PostgreSQL: NumericValueOutOfRange beyond 2**31;
+    SQLite: OverflowError beyond 2**63), and an id that never existed is simply not found.
+    """
+
+    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        parts = ident.values() if isinstance(ident, dict) else ident if isinstance(ident, tuple | list) else (ident,)
+        if any(isinstance(part, int) and not -LARGEST_ID - 1 <= part <= LARGEST_ID for part in parts):
+            return None
+        return super().get(entity, ident, **kwargs)
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10):
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(self.engine.execution_options(technet_read_only=True))
+        self.sessions = sessionmaker(self.engine, class_=LookupSession, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(technet_read_only=True),
+                                           class_=LookupSession)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -16,3 +16,16 @@ class PermissionDenied(DomainError):
 
 class NotFound(DomainError):
     pass
+
+
+class MalformedPayload(DomainError):
+    """What a surface received is not what the platform sends: a forged request, or a future Slack.
+
+    The person reads `message`, a polite refusal; the log gets `detail` (what was wrong, named by
+    its field, never the payload itself) as a one-line warning, without a traceback.
+    """
+
+    def __init__(self, detail: str, message: str = ("I couldn't read that request, so nothing was changed. "
+                                                   "Try again from a fresh `/tech` command.")):
+        super().__init__(message)
+        self.detail = detail

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
 from typing import Any, Literal, overload
 
 from slack_bolt import Ack, App, BoltContext
@@ -12,8 +11,8 @@ from bot import blocks, ids
 from bot.commands import COMMAND
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers._common import (chosen, field_errors, member_tz, not_known, refused, say, state, typed,
-                              verb_and_argument)
+from handlers._common import (chosen, field_errors, member_tz, moment_picked, not_known, picked, refused, say,
+                              typed, typed_id, user_picked, users_picked, values, verb_and_argument)
 from handlers.awards import panel_views, views
 from handlers.awards.common import _unit
 from handlers.awards.panel import _check_export, _exportable, _send_export
@@ -54,11 +53,11 @@ def register(app: App, runtime: Runtime) -> None:
 
     def new_cycle_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        values = view["state"]["values"]
         try:
+            form = _new_cycle_values(values(view))
             with runtime.db.transaction() as session:
                 cycle = awards.open_cycle(session, actor, now=now(), default_panel=runtime.grants.panel,
-                                          **_new_cycle_values(values))
+                                          **form)
         except DomainError as e:
             ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_NAME: e.message}))
             return
@@ -126,29 +125,23 @@ def _cycle_number(argument: str, *, required: Literal[True]) -> int: ...
 @overload
 def _cycle_number(argument: str, *, required: bool) -> int | None: ...
 def _cycle_number(argument: str, *, required: bool) -> int | None:
-    argument = argument.strip().lstrip("#")
-    if not argument and not required:
+    if not argument.strip() and not required:
         return None
-    if not argument.isdigit():
-        raise DomainError("Give the cycle's number, e.g. `/tech awards review 3`; `/tech awards list` shows them.")
-    return int(argument)
+    return typed_id(argument, "Give the cycle's number, e.g. `/tech awards review 3`; `/tech awards list` shows them.")
 
 
 def _new_cycle_values(values: dict[str, Any]) -> dict[str, Any]:
-    def moment(block_id: str) -> datetime | None:
-        stamp = state(values, block_id).get("selected_date_time")
-        return datetime.fromtimestamp(int(stamp), tz=UTC) if stamp else None
-
-    closes = moment(ids.AWARDS_CLOSES)
+    closes = moment_picked(values, ids.AWARDS_CLOSES)
     if closes is None:
         raise DomainError("Choose when nominations close.", field=ids.AWARDS_CLOSES)
-    rules = {o["value"] for o in state(values, ids.AWARDS_RULES).get("selected_options") or []}
+    rules = set(picked(values, ids.AWARDS_RULES))
     criteria = (typed(values, ids.AWARDS_CRITERIA) or "").splitlines()
     return dict(
         name=typed(values, ids.AWARDS_NAME) or "", description=typed(values, ids.AWARDS_DESCRIPTION) or "",
-        criteria=criteria, label=typed(values, ids.AWARDS_LABEL) or "", opens_at=moment(ids.AWARDS_OPENS),
+        criteria=criteria, label=typed(values, ids.AWARDS_LABEL) or "",
+        opens_at=moment_picked(values, ids.AWARDS_OPENS),
         closes_at=closes, allow_self="allow_self" in rules, allow_team="allow_team" in rules,
         notify_nominees=chosen(values, ids.AWARDS_NOTIFY) or awards.NOTIFY_NEVER,
-        panel=state(values, ids.AWARDS_PANEL).get("selected_users") or [],
-        chair=state(values, ids.AWARDS_CHAIR).get("selected_user"),
+        panel=users_picked(values, ids.AWARDS_PANEL),
+        chair=user_picked(values, ids.AWARDS_CHAIR),
     )

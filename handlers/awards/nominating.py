@@ -5,7 +5,6 @@ The nominator's copy comes by DM, with Edit and Withdraw while the cycle is open
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -18,7 +17,8 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers._common import chosen, field_errors, member_tz, say, state, typed, words_after
+from handlers._common import (button_id, chosen, field_errors, is_user_id, malformed, member_tz, metadata,
+                              payload_id, say, typed, user_picked, users_picked, values, words_after)
 from handlers.awards import views
 from handlers.awards.common import _dm, _when_recorded
 from storage import awards, members
@@ -68,6 +68,8 @@ def register(app: App, runtime: Runtime) -> None:
     # The message shortcut, and Nominate buttons (Home tab, channel posts) -------------
     def shortcut_open(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         message = body.get("message") or {}
+        if not isinstance(message, dict) or not (message.get("user") is None or is_user_id(message["user"])):
+            raise malformed("the message shortcut's message has no author's id")
         author = message.get("user")
         if message.get("bot_id") or not author or author == context.get("bot_user_id"):
             respond(**say("Bots and apps cannot be nominated: use the shortcut on a colleague's message."))
@@ -78,7 +80,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def nominate_button(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                         respond: Respond) -> None:
-        _open_form(runtime, client, context["actor"], body["trigger_id"], selected=int(action["value"]),
+        _open_form(runtime, client, context["actor"], body["trigger_id"], selected=button_id(action, "cycle"),
                    respond=respond if body.get("response_url") else None)
 
     app.action(ids.AWARDS_NOMINATE_OPEN)(ack=ack_only, lazy=[nominate_button])
@@ -131,7 +133,7 @@ def register(app: App, runtime: Runtime) -> None:
                         context: BoltContext) -> None:
         actor = context["actor"]
         with runtime.db.reading() as session:
-            copy = awards.check_can_edit(session, actor, int(action["value"]), now=now())
+            copy = awards.check_can_edit(session, actor, button_id(action, "nomination"), now=now())
         client.views_open(trigger_id=body["trigger_id"],
                           view=views.nomination_modal([], member_tz(runtime, actor), editing=copy))
 
@@ -139,7 +141,7 @@ def register(app: App, runtime: Runtime) -> None:
                             respond: Respond) -> None:
         actor = context["actor"]
         with runtime.db.transaction() as session:
-            copy = awards.withdraw_nomination(session, actor, int(action["value"]), now=now())
+            copy = awards.withdraw_nomination(session, actor, button_id(action, "nomination"), now=now())
         intro = f"You withdrew your nomination of {views.nominee_label(copy)} for *{escape(copy.cycle.title)}*."
         respond(replace_original=True,
                 **blocks.message(views.nomination_blocks(copy, member_tz(runtime, actor), intro)))
@@ -181,18 +183,18 @@ def _submission_id(view: dict[str, Any]) -> str:
 
 
 def _form(view: dict[str, Any]) -> NominationForm:
-    values = view["state"]["values"]
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    award = chosen(values, ids.AWARDS_AWARD)
+    given = values(view)
+    editing = metadata(view).get("nomination")
+    award = chosen(given, ids.AWARDS_AWARD)
     return NominationForm(
-        cycle_id=int(award) if award and award.isdigit() else None,
-        nominee=state(values, ids.AWARDS_NOMINEE).get("selected_user"),
-        team_members=tuple(state(values, ids.AWARDS_TEAM_MEMBERS).get("selected_users") or ()),
-        team_name=typed(values, ids.AWARDS_TEAM_NAME),
-        citation=typed(values, ids.AWARDS_CITATION) or "",
-        examples=tuple(v for v in (typed(values, b) for b in ids.AWARDS_EXAMPLES) if v),
-        link=typed(values, ids.AWARDS_LINK),
-        nomination_id=metadata.get("nomination"),
+        cycle_id=payload_id(award, "the nomination form's award") if award else None,
+        nominee=user_picked(given, ids.AWARDS_NOMINEE),
+        team_members=tuple(users_picked(given, ids.AWARDS_TEAM_MEMBERS)),
+        team_name=typed(given, ids.AWARDS_TEAM_NAME),
+        citation=typed(given, ids.AWARDS_CITATION) or "",
+        examples=tuple(v for v in (typed(given, b) for b in ids.AWARDS_EXAMPLES) if v),
+        link=typed(given, ids.AWARDS_LINK),
+        nomination_id=None if editing is None else payload_id(str(editing), "the nomination being edited"),
     )
 
 

@@ -14,7 +14,8 @@ from bot import blocks, ids
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers._common import chosen, dm_channel, field_errors, member_tz, typed
+from handlers._common import (button_value, chosen, dm_channel, field_errors, member_tz, payload_count, text_metadata,
+                              typed, values)
 from handlers.awards import panel_views, views
 from handlers.awards.common import _unit, _when_recorded
 from storage import awards
@@ -28,20 +29,21 @@ def register(app: App, runtime: Runtime) -> None:
     def read_and_score(body: dict[str, Any], action: dict[str, Any], client: WebClient,
                        context: BoltContext) -> None:
         actor = context["actor"]
-        cycle_id, key, _ = panel_views.parse_value(action.get("value"))
+        cycle_id, key, _ = panel_views.parse_value(button_value(action))
         cycle, summary = _unit(runtime, lambda s: awards.nominee_detail(s, actor, cycle_id, key, now=now()))
         client.views_open(trigger_id=body["trigger_id"],
                           view=panel_views.score_modal(cycle, summary, member_tz(runtime, actor)))
 
     def score_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor = context["actor"]
-        cycle_id, key, _ = panel_views.parse_value(view.get("private_metadata"))
-        values = view["state"]["values"]
+        cycle_id, key, _ = panel_views.parse_value(text_metadata(view))
+        given = values(view)
+        # Read before the unit of work: a malformed score is not a panel refusal to audit.
+        scored = {i: _int(chosen(given, f"{ids.AWARDS_SCORE_PREFIX}{i}")) for i in range(len(given))}
         try:
             def work(session: Session) -> awards.NomineeSummary:
                 cycle = awards.get_cycle(session, cycle_id, now())
-                scores = {c: _int(chosen(values, f"{ids.AWARDS_SCORE_PREFIX}{i}")) for i, c in
-                          enumerate(cycle.criteria)}
+                scores = {c: scored.get(i) for i, c in enumerate(cycle.criteria)}
                 return awards.score_nominee(session, actor, cycle_id, key, scores, now=now())
 
             summary = _unit(runtime, work)
@@ -61,7 +63,7 @@ def register(app: App, runtime: Runtime) -> None:
         def changed(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                     respond: Respond) -> None:
             actor = context["actor"]
-            cycle_id, key, page = panel_views.parse_value(action.get("value"))
+            cycle_id, key, page = panel_views.parse_value(button_value(action))
 
             def work(session: Session) -> awards.Review:
                 if key:
@@ -84,7 +86,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.AWARDS_PAGE)(ack=ack_only, lazy=[panel_change(lambda *_: None)])
 
     def export_button(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        cycle_id, _, _ = panel_views.parse_value(action.get("value"))
+        cycle_id, _, _ = panel_views.parse_value(button_value(action))
         _send_export(runtime, client, context["actor"], cycle_id)
 
     app.action(ids.AWARDS_EXPORT)(ack=ack_only, lazy=[export_button])
@@ -93,7 +95,7 @@ def register(app: App, runtime: Runtime) -> None:
     def open_announce(body: dict[str, Any], action: dict[str, Any], client: WebClient,
                       context: BoltContext) -> None:
         actor = context["actor"]
-        cycle_id, _, _ = panel_views.parse_value(action.get("value"))
+        cycle_id, _, _ = panel_views.parse_value(button_value(action))
         draft, people = _unit(runtime, lambda s: (awards.announcement_draft(s, actor, cycle_id, now=now()),
                                                   awards.announcement_people(s, cycle_id, now=now())))
         text = runtime.templates.get_template("awards_announcement.md.j2").render(
@@ -102,8 +104,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def announce_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor = context["actor"]
-        cycle_id, _, _ = panel_views.parse_value(view.get("private_metadata"))
-        text = typed(view["state"]["values"], ids.AWARDS_ANNOUNCE_TEXT) or ""
+        cycle_id, text = _announcing(view)
         if not runtime.settings.network_channel:
             ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: (
                 "No network channel is configured (TECHNET_NETWORK_CHANNEL), so there is nowhere to post.")})
@@ -119,7 +120,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def post_announcement(body: dict[str, Any], view: dict[str, Any], client: WebClient,
                           context: BoltContext) -> None:
-        cycle_id, _, _ = panel_views.parse_value(view.get("private_metadata"))
+        cycle_id, _ = _announcing(view)
         claimed = _when_recorded(runtime, lambda s: awards.get_cycle(s, cycle_id, now()).announced_at is not None,
                                  lambda s: (awards.begin_announcement_post(s, cycle_id),
                                             awards.announcement_people(s, cycle_id, now=now())))
@@ -166,5 +167,11 @@ def _mentions(ref: awards.NomineeRef) -> str:
     return f"the {ref.team_name} team ({people})" if ref.team_name else people
 
 
+def _announcing(view: dict[str, Any]) -> tuple[int, str]:
+    """The cycle an announcement form is about, and its text (the ack and the post after it read both)."""
+    return panel_views.parse_value(text_metadata(view))[0], typed(values(view), ids.AWARDS_ANNOUNCE_TEXT) or ""
+
+
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    # The scoring form offers 1 to 5; the rule (storage) refuses a missing or other score.
+    return payload_count(value, "a score", most=5) if value else None

@@ -12,6 +12,7 @@ from slack_sdk.models.views import View
 
 from bot import blocks, ids
 from bot.mrkdwn import escape
+from handlers._common import malformed, payload_count, payload_id
 from handlers.awards.views import _input, chunks, nominee_label, when
 from storage import awards
 from storage.awards import AuditLine, CycleInfo, NomineeSummary, Recusal, Review
@@ -34,9 +35,16 @@ def _value(cycle_id: int, key: str = "", page: int = 0) -> str:
     return json.dumps({"c": cycle_id, "n": key, "p": page}, separators=(",", ":"))
 
 
-def parse_value(value: str | None) -> tuple[int, str, int]:
-    data = json.loads(value or "{}")
-    return int(data["c"]), str(data.get("n", "")), int(data.get("p", 0))
+def parse_value(value: str) -> tuple[int, str, int]:
+    """_value's (cycle, nominee key, page), as a panel button or form carries it back."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("n", ""), str):
+        raise malformed("a panel button's value is not a cycle's")
+    return (payload_id(str(data.get("c")), "a panel button's cycle"), data.get("n", ""),
+            payload_count(str(data.get("p", 0)), "a panel button's page"))
 
 
 def _excerpt(text: str) -> str:

@@ -5,7 +5,7 @@ the person and the log like any other's."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, UTC
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -15,7 +15,9 @@ from bot import blocks, ids
 from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
-from handlers._common import chosen, dm_channel, field_errors, member_tz, state, when_visible
+from handlers._common import (button_id, button_value, chosen, dm_channel, field_errors, member_tz, moment_picked,
+                              date_picked, payload_count, payload_id, picked, text_metadata, typed,
+                              users_picked, values, when_visible)
 from handlers.events import organiser_views, views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
                                      events_reply, home_section, list_reply, new_event_modal,
@@ -58,7 +60,7 @@ def register(app: App, runtime: Runtime) -> None:
                  respond: Respond) -> None:
         """Going / Maybe / Can't go: record it, tell whoever was promoted, refresh where it was clicked."""
         actor: Actor = context["actor"]
-        event_id, scope, offset = views.decode(action.get("value"))
+        event_id, scope, offset = views.decode(button_value(action))
         lead, failed, promoted = None, False, False
         moment = now()
         try:
@@ -76,14 +78,14 @@ def register(app: App, runtime: Runtime) -> None:
         app.action(action_id)(ack=ack_only, lazy=[answered])
 
     def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        scope, _, offset = str(action.get("value") or "").partition("|")
+        scope, _, offset = button_value(action).partition("|")
         respond(replace_original=True, **list_reply(runtime, context["actor"], scope if scope in views.SCOPES
-                                                    else "upcoming", offset=int(offset or 0)))
+                                                    else "upcoming", offset=payload_count(offset, "a page")))
 
     def calendar_file(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
         with runtime.db.reading() as session:
-            info = events.get_event(session, int(action["value"]))
+            info = events.get_event(session, button_id(action, "event"))
         filename, data = events.calendar_file(info, now=now())
         client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
                                title=filename, initial_comment=blocks.comment(
@@ -94,9 +96,8 @@ def register(app: App, runtime: Runtime) -> None:
                respond: Respond) -> None:
         """The organiser's ⋯ menu (and the Attendees buttons): edit, cancel, attendees, remind."""
         actor: Actor = context["actor"]
-        value = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
-        verb, _, number = value.partition(":")
-        event_id = int(number)
+        verb, _, number = button_value(action).partition(":")
+        event_id = payload_id(number, "the managed event")
         tz = member_tz(runtime, actor)
         if verb == "attendees":
             respond(replace_original=False, **attendees_reply(runtime, actor, event_id))
@@ -121,16 +122,17 @@ def register(app: App, runtime: Runtime) -> None:
     def csv_file(action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
         with runtime.db.reading() as session:
-            filename, data, rows = events.attendees_csv(session, actor, int(action["value"]))
+            filename, data, rows = events.attendees_csv(session, actor, button_id(action, "event"))
         client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
                                title=filename, initial_comment=blocks.comment(
                                    f"The attendees as CSV ({rows} row{'s' if rows != 1 else ''})."))
 
     def record_form(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
+        event_id = button_id(action, "event")
         with runtime.db.reading() as session:
-            events.require_manage(session, actor, int(action["value"]), "record its attendance")
-            found = events.attendees(session, actor, int(action["value"]))
+            events.require_manage(session, actor, event_id, "record its attendance")
+            found = events.attendees(session, actor, event_id)
         client.views_open(trigger_id=body["trigger_id"], view=organiser_views.attendance_modal(
             found, tz=member_tz(runtime, actor), now=now()))
 
@@ -144,7 +146,7 @@ def register(app: App, runtime: Runtime) -> None:
         """Validate and save in the ack, so each problem shows by its field."""
         actor: Actor = context["actor"]
         editing = _metadata(view)
-        form = form_values(view["state"]["values"])
+        form = form_values(values(view))
         rules = reminder_rules(runtime.settings)
         try:
             with runtime.db.transaction() as session:
@@ -167,11 +169,12 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="update", view=organiser_views.done_view("Event saved", edited_text(outcome)))
 
     def after_saved(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        editing = _metadata(view)
+        # Read as the ack read it: a form it refused as unreadable ends here, not after a second's wait.
+        form, editing = form_values(values(view)), _metadata(view)
         if editing is None:
             key = _source_key(view)
             # Only an announced event owes anything (its channel post).
-            if form_values(view["state"]["values"]).announce and when_visible(
+            if form.announce and when_visible(
                     runtime, lambda s: events.created_by(s, key)):
                 send_due_now(runtime)
             return
@@ -182,8 +185,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def cancel_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        event_id = (_metadata(view) or (0, 0))[0]
-        reason = state(view["state"]["values"], ids.EVENTS_REASON).get("value")
+        event_id, reason = _cancelling(view)
         try:
             with runtime.db.transaction() as session:
                 outcome = events.cancel_event(session, actor, event_id, reason=reason, now=now(),
@@ -198,18 +200,18 @@ def register(app: App, runtime: Runtime) -> None:
         ack(response_action="update", view=organiser_views.done_view("Event cancelled", text))
 
     def after_cancel(view: dict[str, Any], client: WebClient) -> None:
-        event_id = (_metadata(view) or (0, 0))[0]
+        event_id, _ = _cancelling(view)
         if when_visible(runtime, lambda s: events.get_event(s, event_id).cancelled):
             send_due_now(runtime)
             refresh_post(runtime, client, event_id)
 
     def attendance_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        attended = state(view["state"]["values"], ids.EVENTS_ATTENDED)
+        attended = users_picked(values(view), ids.EVENTS_ATTENDED)
+        event_id = payload_id(text_metadata(view), "the attendance form's event")
         try:
             with runtime.db.transaction() as session:
-                came = events.record_attendance(session, actor, int(view["private_metadata"]),
-                                                attended.get("selected_users") or [], now=now())
+                came = events.record_attendance(session, actor, event_id, attended, now=now())
         except DomainError as e:
             ack(response_action="errors", errors={ids.EVENTS_ATTENDED: e.message})
             return
@@ -226,31 +228,34 @@ def register(app: App, runtime: Runtime) -> None:
 # Reading the forms -----------------------------------------------------------------------------
 
 def form_values(values: dict[str, Any]) -> events.EventForm:
-    def value(block_id: str) -> str | None:
-        return state(values, block_id).get("value")
-
     def moment(block_id: str) -> datetime | None:
-        stamp = state(values, block_id).get("selected_date_time")
-        return datetime.fromtimestamp(int(stamp), tz=UTC) if stamp else None
+        return moment_picked(values, block_id)
 
     repeat = chosen(values, ids.EVENTS_REPEAT)
-    announce = [o.get("value") for o in state(values, ids.EVENTS_ANNOUNCE).get("selected_options") or []]
     return events.EventForm(
-        title=value(ids.EVENTS_TITLE), kind=chosen(values, ids.EVENTS_KIND),
+        title=typed(values, ids.EVENTS_TITLE), kind=chosen(values, ids.EVENTS_KIND),
         starts_at=moment(ids.EVENTS_STARTS), ends_at=moment(ids.EVENTS_ENDS),
-        location=value(ids.EVENTS_LOCATION), online_link=value(ids.EVENTS_LINK),
-        capacity=value(ids.EVENTS_CAPACITY), rsvp_deadline=moment(ids.EVENTS_DEADLINE),
-        description=value(ids.EVENTS_DESCRIPTION),
+        location=typed(values, ids.EVENTS_LOCATION), online_link=typed(values, ids.EVENTS_LINK),
+        capacity=typed(values, ids.EVENTS_CAPACITY), rsvp_deadline=moment(ids.EVENTS_DEADLINE),
+        description=typed(values, ids.EVENTS_DESCRIPTION),
         repeat=None if repeat in (None, "none") else repeat,
-        repeat_until=organiser_views.until_date(state(values, ids.EVENTS_UNTIL).get("selected_date")),
-        announce="yes" in announce,
+        repeat_until=date_picked(values, ids.EVENTS_UNTIL),
+        announce="yes" in picked(values, ids.EVENTS_ANNOUNCE),
     )
 
 
 def _metadata(view: dict[str, Any]) -> tuple[int, int] | None:
     """The event an edit or cancel form is about, and its revision when the form opened."""
-    event_id, _, sequence = str(view.get("private_metadata") or "").partition(":")
-    return (int(event_id), int(sequence or 0)) if event_id.isdigit() else None
+    text = text_metadata(view)
+    if not text:
+        return None
+    event_id, _, sequence = text.partition(":")
+    return payload_id(event_id, "the form's event"), payload_count(sequence, "the form's event revision")
+
+
+def _cancelling(view: dict[str, Any]) -> tuple[int, str | None]:
+    """The event a cancel form is about, and the reason given (the ack and the work after it read both)."""
+    return (_metadata(view) or (0, 0))[0], typed(values(view), ids.EVENTS_REASON)
 
 
 def _source_key(view: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from bot.commands import split
 from bot.config import Settings
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers._common import member_tz
+from handlers._common import member_tz, typed_id
 from handlers.events import organiser_views, views
 from storage import events
 from storage.clock import now
@@ -57,12 +57,18 @@ def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
             with runtime.db.reading() as session:
                 found = events.recent_and_upcoming(session, actor, now=now())
             return blocks.ephemeral(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()))
-        if argument.lstrip("#").isdigit():
-            return attendees_reply(runtime, actor, int(argument.lstrip("#")))
-        return _usage(actor, f"`/tech event attendees` takes an event's number, not "
-                             f"`{escape(argument[:40])}`.")
-    if verb.lstrip("#").isdigit() and not argument:
-        return card_reply(runtime, actor, int(verb.lstrip("#")))
+        try:
+            event_id = typed_id(argument, f"`/tech event attendees` takes an event's number, like "
+                                          f"`/tech event attendees 12`, not `{argument[:40]}`.")
+        except DomainError as e:
+            return _usage(actor, escape(e.message))
+        return attendees_reply(runtime, actor, event_id)
+    if verb.lstrip("#")[:1].isdigit() and not argument:
+        try:
+            event_id = typed_id(verb, f"`{verb[:40]}` is not an event's number. `/tech events` lists what's on.")
+        except DomainError as e:
+            return _usage(actor, escape(e.message))
+        return card_reply(runtime, actor, event_id)
     return _usage(actor, f"I don't know `/tech event {escape(rest[:60])}`.")
 
 

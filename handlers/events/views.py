@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot import blocks, ids
 from bot.mrkdwn import truncate
+from handlers._common import malformed, payload_count, payload_id
 from storage import events
 from storage.events import EventInfo, EventPage
 from storage.words import plural
@@ -31,6 +32,9 @@ from storage.words import plural
 PAGE_SIZE = 10
 EXCERPT = 280
 SCOPES = ("upcoming", "all", "mine")
+# Where an RSVP button sits, so the click refreshes that: a list, a card, the Home tab, the
+# channel post, a DM, or another feature's message ("note").
+BUTTON_SCOPES = (*SCOPES, "card", "home", "post", "dm", "note")
 SCOPE_TITLES = {"upcoming": "Upcoming events", "all": "All upcoming events", "mine": "Your events"}
 CHOICE_ACTIONS = {ids.EVENTS_GOING: events.GOING, ids.EVENTS_MAYBE: events.MAYBE,
                   ids.EVENTS_NOT_GOING: events.NOT_GOING}
@@ -56,14 +60,17 @@ def encode(event_id: int, scope: str, offset: int = 0) -> str:
     return f"{event_id}|{scope}|{offset}"
 
 
-def decode(value: str | None) -> tuple[int, str, int]:
-    """'42|upcoming|10' -> (42, 'upcoming', 10); a bad value raises ValueError.
+def decode(value: str) -> tuple[int, str, int]:
+    """'42|upcoming|10' -> (42, 'upcoming', 10); a value no button of ours carries raises MalformedPayload.
 
     A bare event id ('42') is scope 'note': a Going button another feature puts in its own
     message (the e-zine) records the answer and confirms it ephemerally, leaving that message be.
     """
-    parts = (value or "").split("|")
-    return int(parts[0]), parts[1] if len(parts) > 1 else "note", int(parts[2]) if len(parts) > 2 else 0
+    event_id, _, rest = value.partition("|")
+    scope, _, offset = rest.partition("|") if rest else ("note", "", "")
+    if scope not in BUTTON_SCOPES:
+        raise malformed(f"an RSVP button's scope is {scope[:20]!r}")
+    return payload_id(event_id, "an RSVP button's event"), scope, payload_count(offset, "an RSVP button's page")
 
 
 def _plain(text: str, limit: int = 150) -> PlainTextObject:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, or_, select
@@ -47,10 +48,13 @@ class CpdDraft:
 
     @classmethod
     def from_json(cls, text: str | None) -> CpdDraft | None:
+        """The draft to_json wrote; None for anything else (it travels through Slack and comes back)."""
         if not text:
             return None
         try:
             data = json.loads(text)
+            if not isinstance(data, dict) or not _draft_shaped(data):
+                return None
             data["done_on"] = date.fromisoformat(data["done_on"]) if data.get("done_on") else None
             draft = cls(**data)
         except (ValueError, TypeError, KeyError):
@@ -155,3 +159,13 @@ def event_prompt_to_send(session: Session, event_id: int, member_slack_id: str, 
     if already_logged(session, member.id, EVENT, prompt.source_ref):
         return None, "already in the member's CPD record"
     return prompt, ""
+
+
+def _draft_shaped(data: dict[str, Any]) -> bool:
+    """Whether JSON has a CpdDraft's fields with their types (text, or null where a field may be empty)."""
+    text = ("activity", "category", "unit", "source")
+    optional = ("done_on", "note", "link", "source_ref")
+    amount = data.get("amount")
+    return (all(isinstance(data.get(k, ""), str) for k in text)
+            and all(data.get(k) is None or isinstance(data[k], str) for k in optional)
+            and (amount is None or isinstance(amount, int | float) and not isinstance(amount, bool)))

@@ -168,7 +168,14 @@ def parse_day(text: str, what: str = "date") -> date:
     return _date(*(int(n) for n in match.groups()))
 
 
+# A development year around a day is worked out by adding and taking years: far from these
+# bounds, and from the year 1 and 9999 that date holds.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def _date(year: int, month: int, day: int) -> date:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DomainError(f"Give a year from {FIRST_YEAR} to {LAST_YEAR}, not {year}. {PERIOD_USAGE}", field="period")
     try:
         return date(year, month, day)
     except ValueError:
