@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run shell test bench clean
+.PHONY: install run shell lint test bench clean
 
 ROLE ?= member
 
@@ -26,6 +26,11 @@ shell: $(STAMP)
 	$(VENV)/bin/technet demo-data
 	$(VENV)/bin/technet shell --as $(ROLE)
 
+# The gates: ruff (style and likely bugs) and mypy (types); either fails on any finding.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 # The whole suite, on SQLite and on PostgreSQL (skipped, with the reason, if unreachable).
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -34,4 +39,4 @@ bench: $(STAMP)
 	$(PY) bench/load.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache .ruff_cache

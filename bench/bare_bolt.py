@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
@@ -23,7 +23,7 @@ def main() -> None:
               client=WebClient(token="xoxb-bench", base_url=args.api_url))
 
     @app.command("/tech")
-    def tech(ack):  # type: ignore[no-untyped-def]
+    def tech(ack: Ack) -> None:
         ack()
 
     server = HttpServer(SlackRequestHandler(app), host="127.0.0.1", port=args.port, threads=args.threads)

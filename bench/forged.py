@@ -34,8 +34,8 @@ from sqlalchemy import create_engine, func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.standin import SlackStandIn, command_body, event_body, signed_headers  # noqa: E402
-from storage.models import Base  # noqa: E402
+from bot.standin import SlackStandIn, command_body, event_body, signed_headers  # noqa: E402 - after sys.path has the repository
+from storage.models import Base  # noqa: E402 - after sys.path has the repository
 
 SECRET = "forged-bench-signing-secret"
 USER = "U0VICTIM01"
@@ -127,7 +127,7 @@ NO_ANSWER = 0  # the server kept the connection open past the timeout, or droppe
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> int:
     target = urlparse(url)
-    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+    connection = http.client.HTTPConnection(target.netloc, timeout=10)
     try:
         # Header values as UTF-8 bytes: http.client would refuse a character outside Latin-1.
         raw_headers = {name: value.encode() for name, value in {**headers, "Content-Length": str(len(body))}.items()}
@@ -144,7 +144,7 @@ def send(url: str, body: bytes, headers: dict[str, str]) -> int:
 def oversize(url: str, length: int) -> int:
     """A Content-Length over the cap, headers only: the answer must come before any body is sent."""
     target = urlparse(url)
-    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=3)
+    connection = http.client.HTTPConnection(target.netloc, timeout=3)
     try:
         connection.putrequest("POST", target.path)
         for name, value in signed_headers(SECRET, "", content_type=FORM).items():
@@ -187,13 +187,15 @@ def main() -> None:
         subprocess.run([technet_cli, "db", "upgrade"], env=env, check=True, capture_output=True)
         server = subprocess.Popen([technet_cli, "serve", "--host", "127.0.0.1", "--port", "0", "--no-scheduler"],
                                   env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = server.stdout.readline()  # type: ignore[union-attr]
+        stdout, stderr = server.stdout, server.stderr
+        assert stdout is not None and stderr is not None  # both are PIPE
+        line = stdout.readline()
         if "serving on" not in line:
             server.kill()
-            raise SystemExit(f"technet serve did not start: {line!r} {server.stderr.read()!r}")  # type: ignore[union-attr]
+            raise SystemExit(f"technet serve did not start: {line!r} {stderr.read()!r}")
         url = line.strip().split("serving on ")[1]
         log_lines: list[str] = []
-        reader = threading.Thread(target=lambda: log_lines.extend(server.stderr), daemon=True)  # type: ignore[arg-type]
+        reader = threading.Thread(target=lambda: log_lines.extend(stderr), daemon=True)
         reader.start()
         time.sleep(0.5)
         started_lines = len(log_lines)
@@ -216,8 +218,8 @@ def main() -> None:
 
     total = sum(sum(c.values()) for c in statuses.values())
     refused = sum(n for c in statuses.values() for status, n in c.items() if status in (400, 401, 413, 415))
-    print(f"{total} requests Slack would never send, to technet serve ({'PostgreSQL' if args.database_url else 'SQLite'},"
-          f" seed {args.seed})")
+    store = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"{total} requests Slack would never send, to technet serve ({store}, seed {args.seed})")
     print(f"{'kind':<28} {'sent':>5}  statuses")
     for kind, counter in statuses.items():
         print(f"{kind:<28} {sum(counter.values()):>5}  "

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.standin import SlackStandIn, command_body, signed_headers  # noqa: E402
+from bot.standin import SlackStandIn, command_body, signed_headers  # noqa: E402 - after sys.path has the repository
 
 SECRET = "bench-signing-secret"
 USERS = [f"U0BENCH{n:03d}" for n in range(64)]
@@ -52,7 +52,8 @@ class Result:
 
 def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    line = process.stdout.readline()  # type: ignore[union-attr]
+    assert process.stdout is not None  # PIPE
+    line = process.stdout.readline()
     if "serving on" not in line:
         process.kill()
         raise SystemExit(f"could not start {' '.join(command)}: {line!r}")
@@ -67,7 +68,7 @@ def load(url: str, standin: SlackStandIn, concurrency: int, seconds: float) -> R
     response_url = standin.response_url()
 
     def worker(n: int) -> None:
-        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+        connection = http.client.HTTPConnection(target.netloc, timeout=10)
         i = 0
         while time.perf_counter() < stop_at:
             body = command_body(USERS[(n + i) % len(USERS)], "help", response_url=response_url)
@@ -81,7 +82,7 @@ def load(url: str, standin: SlackStandIn, concurrency: int, seconds: float) -> R
             except (OSError, http.client.HTTPException):
                 ok = False
                 connection.close()
-                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+                connection = http.client.HTTPConnection(target.netloc, timeout=10)
             if ok:
                 latencies[n].append(time.perf_counter() - started)
             else:

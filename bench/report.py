@@ -25,24 +25,24 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402 - after sys.path has the repository
+from sqlalchemy.engine import make_url  # noqa: E402 - after sys.path has the repository
 
-from bot.templating import environment  # noqa: E402
-from digests import report_files  # noqa: E402
-from storage import report  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.members import Actor, Role  # noqa: E402
-from tests import report_data  # noqa: E402
+from bot.templating import environment  # noqa: E402 - after sys.path has the repository
+from digests import report_files  # noqa: E402 - after sys.path has the repository
+from storage import report  # noqa: E402 - after sys.path has the repository
+from storage.db import Database  # noqa: E402 - after sys.path has the repository
+from storage.members import Actor, Role  # noqa: E402 - after sys.path has the repository
+from tests import report_data  # noqa: E402 - after sys.path has the repository
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 7, 15, 12, tzinfo=UTC)
 START = datetime(2024, 7, 31, 23, tzinfo=UTC)
 PER_MEMBER = 10
@@ -99,8 +99,8 @@ def run(size: int, url: str | None, repeat: int, charts_dir: Path | None = None)
         from storage.models.events import Rsvp
 
         with db.reading() as session:
-            rsvps = session.scalar(select(func.count()).select_from(Rsvp))
-            entries = session.scalar(select(func.count()).select_from(CpdEntry))
+            rsvps = session.execute(select(func.count()).select_from(Rsvp)).scalar_one()
+            entries = session.execute(select(func.count()).select_from(CpdEntry)).scalar_one()
         period = report.parse_period("this year", now=NOW, options=options)
 
         def figures() -> report.Report:

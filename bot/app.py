@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -77,14 +78,16 @@ class _TechnetApp(App):
         return self.verification.process(req=req, resp=BoltResponse(status=200), next=refuse)
 
 
-def _on_error(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _on_error(runtime: Runtime) -> Callable[..., BoltResponse | None]:
     def on_error(error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext,
                  response: BoltResponse | None) -> BoltResponse | None:
         if not context.get(VERIFIED):
             return report_failure(runtime, error, body, client, context)  # a bare 401: nothing read from the body
         if isinstance(error, DomainError) and response is not None and body.get("type") == "view_submission":
             # A refused form says why by its first field, where the person is looking.
-            view = body.get("view") if isinstance(body.get("view"), dict) else {}
+            view = body.get("view")
+            if not isinstance(view, dict):
+                view = {}
             if any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or []):
                 errors = field_errors(view, {error.field or "": error.message})
                 return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": errors}),
@@ -116,7 +119,7 @@ def _report_lazy_failures(app: App, runtime: Runtime) -> None:
             listener.lazy_functions = [telling_failures(runtime, f) for f in lazy_functions]
 
 
-def _once_per_event(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _once_per_event(runtime: Runtime) -> Callable[..., BoltResponse | None]:
     """Slack redelivers an event (X-Slack-Retry-Num) when an ack is slow; act on it once."""
 
     def once_per_event(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's name
@@ -135,14 +138,16 @@ def _once_per_event(runtime: Runtime):  # type: ignore[no-untyped-def]
 _TRIGGERED = ("block_actions", "message_action", "shortcut", "view_submission")
 
 
-def _readable(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002
+def _readable(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's name
     """Refuse, in one log line, ids the middleware after this would store or look up as they are.
 
     Slack's event ids are short strings (the deliveries table holds 64); a user id is Slack's
     shape. Bolt finds no user id at all when the field holds something else (a list, a number).
     A command, a click, a shortcut or a form carries the trigger_id a form is opened with.
     """
-    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    event = body.get("event")
+    if not isinstance(event, dict):
+        event = {}
     event_id, user_id = body.get("event_id"), context.user_id
     if body.get("type") == "event_callback" and not (isinstance(event_id, str) and 0 < len(event_id) <= 64):
         problem = f"its event_id is {type(event_id).__name__}"
@@ -159,10 +164,10 @@ def _readable(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResp
     return BoltResponse(status=200, body="")
 
 
-def _identify_member(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _identify_member(runtime: Runtime) -> Callable[..., Any]:
     """Put the asking member (created on first contact from users.info) in the context."""
 
-    def identify_member(context: BoltContext, client: WebClient, body: dict[str, Any], next: Any) -> Any:  # noqa: A002
+    def identify_member(context: BoltContext, client: WebClient, body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - Bolt's name
         user_id = context.user_id
         if not user_id or body.get("type") == "event_callback" and (_is_bot_event(body) or _is_account_change(body)):
             return next()

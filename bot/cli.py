@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dotenv import load_dotenv
 from sqlalchemy.exc import OperationalError
@@ -17,6 +18,9 @@ from bot.config import ConfigError, Settings
 from content import ContentError
 from storage.db import SchemaOutOfDate
 from storage.words import plural
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime  # for the annotation; _runtime imports it when a command needs it
 
 
 class Refused(Exception):
@@ -112,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _runtime(settings: Settings, *, threads: int = 8):  # type: ignore[no-untyped-def]
+def _runtime(settings: Settings, *, threads: int = 8) -> Runtime:
     from bot.runtime import Runtime
 
     runtime = Runtime.build(settings, threads=threads)

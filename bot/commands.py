@@ -9,7 +9,7 @@ matchers are recorded so the app can put the `/tech` listeners first (bot/app.py
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 COMMAND = "/tech"
@@ -51,6 +51,6 @@ class Subcommands:
         self.matchers.append(anything)
         return anything
 
-    def routes(self, matchers: list[Any]) -> bool:
+    def routes(self, matchers: Sequence[Any]) -> bool:
         """Whether a listener with these Bolt matchers is one of the `/tech` listeners."""
         return any(getattr(m, "func", None) in self.matchers for m in matchers)

@@ -178,6 +178,8 @@ def _demo_careers(session: Session, *, now: datetime) -> None:
          "conference or professional registration fees.", "Technician Commitment steering group", None, None, 20,
          "funding, registration"),
     ]
+    zone = now.tzinfo
+    assert zone is not None  # the clock's time is aware
     for title, kind, description, provider, cost, starts_in, deadline_in, tags in samples:
         if session.scalar(select(Opportunity.id).where(Opportunity.title == title)) is not None:
             continue
@@ -186,7 +188,7 @@ def _demo_careers(session: Session, *, now: datetime) -> None:
             link="https://example.ac.uk/development",
             starts_on=today + timedelta(days=starts_in) if starts_in else None,
             deadline=today + timedelta(days=deadline_in))
-        opportunities.save_opportunity(session, None, form, now=now, tz=now.tzinfo)  # type: ignore[arg-type]
+        opportunities.save_opportunity(session, None, form, now=now, tz=zone)
     actor = _actor(session, "U0DEMOALEX")
     if actor is None:
         return
@@ -194,10 +196,10 @@ def _demo_careers(session: Session, *, now: datetime) -> None:
             (40, "COSHH assessor refresher", "course", "3", cpd.HOURS),
             (25, "Network meeting: sustainable labs", "network_event", "1.5", cpd.HOURS),
             (10, "Shadowing the NMR facility manager", "secondment", "1", cpd.DAYS)]):
-        form = cpd.EntryForm(done_on=today - timedelta(days=days_ago), activity=activity, category=category,
-                             amount=amount, unit=unit)
+        entry = cpd.EntryForm(done_on=today - timedelta(days=days_ago), activity=activity, category=category,
+                              amount=amount, unit=unit)
         # The submission id makes each sample entry once, however often this runs.
-        cpd.log_entry(session, actor, form, rules=cpd.CpdRules(), today=today, now=now, submission_id=f"demo-{i}")
+        cpd.log_entry(session, actor, entry, rules=cpd.CpdRules(), today=today, now=now, submission_id=f"demo-{i}")
 
 
 def _demo_mentoring(session: Session, *, now: datetime) -> None:
@@ -272,32 +274,32 @@ def _demo_events(session: Session, *, now: datetime) -> None:
         return datetime.combine(today + timedelta(days=days), time(hour, minute), tzinfo=tz)
 
     samples = [
-        ("demo:network-meeting", [], dict(
+        ("demo:network-meeting", [], events.EventForm(
             title="Quarterly technicians' network meeting", kind="network_meeting", starts_at=at(10, 10),
             ends_at=at(10, 12), location="Council Chamber, Foundation Building",
             online_link="https://teams.example.ac.uk/l/meetup-join/technet", capacity=60,
             description="Updates from each faculty, the Technician Commitment action plan, and a talk on "
                         "sustainable labs. Tea and cake from 09:45.",
             repeat="quarterly", repeat_until=today + timedelta(days=370))),
-        ("demo:team-meeting", [], dict(
+        ("demo:team-meeting", [], events.EventForm(
             title="Teaching labs team meeting", kind="team_meeting", starts_at=at(3, 9, 30), ends_at=at(3, 10),
             online_link="https://teams.example.ac.uk/l/meetup-join/teaching-labs",
             repeat="fortnightly", repeat_until=today + timedelta(days=90))),
-        ("demo:workshop", ["U0DEMOALEX", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOJORD"], dict(
+        ("demo:workshop", ["U0DEMOALEX", "U0DEMOROSA", "U0DEMOTOMK", "U0DEMOJORD"], events.EventForm(
             title="Soldering and electronics workshop", kind="workshop", starts_at=at(6, 14), ends_at=at(6, 16),
             location="Electronics workshop, Engineering B12", capacity=3,
             description="Hands-on: through-hole and surface-mount soldering, rework, and safe use of the fume "
                         "extraction. Bring safety glasses.")),
-        ("demo:conference", [], dict(
+        ("demo:conference", [], events.EventForm(
             title="Technical staff conference", kind="conference", starts_at=at(45, 9), ends_at=at(45, 17),
             location="Great Hall", capacity=150,
             description="The annual conference: talks, posters, the Technician of the Year award and a "
                         "showcase of the network's work.")),
     ]
-    for key, going, fields in samples:
+    for key, going, form in samples:
         if events.created_by(session, key):
             continue  # made already; leave whatever people answered since
-        created = events.create_event(session, organiser, events.EventForm(**fields), now=now, tz="Europe/London",
+        created = events.create_event(session, organiser, form, now=now, tz="Europe/London",
                                       rules=rules, source_key=key)
         for user_id in going:
             person = _actor(session, user_id)

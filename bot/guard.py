@@ -86,7 +86,9 @@ class SlackRequestGuard:
         readable = bolt_readable(body, _media_type(content_type))
         if readable != body:
             # Bolt checks the signature again, of the body it is handed: sign the same fields anew.
-            signature = self.verifier.generate_signature(timestamp=timestamp, body=readable)
+            resigned = self.verifier.generate_signature(timestamp=timestamp, body=readable)
+            assert resigned is not None  # None only without a timestamp or body
+            signature = resigned
         return _bolt_request(environ, readable, signature)
 
     def _read(self, environ: dict[str, Any]) -> bytes:

@@ -18,7 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.server import TcpWSGIServer, create_server
 
 from bot.guard import MAX_BODY, SlackRequestGuard, Stop
 from storage.db import Database
@@ -82,23 +82,26 @@ class HttpServer:
         # waitress reads a whole body (to a temporary file past 512 kB) before the app sees it, so
         # the cap is its own: a larger Content-Length is refused with 413 before a byte is read.
         # (waitress refuses a length equal to its limit, hence the + 1.)
-        self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="technet",
-                                     clear_untrusted_proxy_headers=True, max_request_body_size=max_body + 1)
+        server = create_server(wsgi, host=host, port=port, threads=threads, ident="technet",
+                               clear_untrusted_proxy_headers=True, max_request_body_size=max_body + 1)
+        # One host and port make one TCP server (a MultiSocketServer is for several `listen` addresses).
+        assert isinstance(server, TcpWSGIServer)
+        self._server = server
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.effective_port)
+        return int(self._server.effective_port)  # type: ignore[attr-defined]  # set by waitress; not in its stubs
 
     @property
     def url(self) -> str:
-        return f"http://{self._server.effective_host}:{self.port}"
+        return f"http://{self._server.effective_host}:{self.port}"  # type: ignore[attr-defined]  # as effective_port
 
     def serve(self) -> None:
         # waitress's own run() loops until its socket map is empty, which another
         # thread cannot arrange safely; poll in short rounds and check for a stop.
-        channels = self._server._map
+        channels = self._server._map  # type: ignore[attr-defined]  # wasyncore.dispatcher's map; not in the stubs
         while not self._stopping.is_set():
             wasyncore.loop(timeout=0.5, map=channels, use_poll=True, count=1)
         self._server.task_dispatcher.shutdown()

@@ -66,7 +66,8 @@ def report_failure(runtime: Runtime, error: Exception, body: dict[str, Any], cli
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     """Reach the person wherever the request came from; never let this raise."""
     user_id = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
-    response_url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get("response_url")
+    response_url = body.get("response_url") or next(iter(body.get("response_urls") or []),
+                                                     dict[str, Any]()).get("response_url")
     try:
         if response_url:
             WebhookClient(response_url).send(text=text, response_type="ephemeral")

@@ -6,10 +6,11 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from jinja2 import Environment
 from slack_sdk import WebClient
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -25,6 +26,9 @@ from digests.runner import DueKinds
 from storage.db import Database
 from storage.members import Actor, RoleGrants
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 class ListenerExecutor(ThreadPoolExecutor):
     """Bolt's executor for work after ack(); it can tell when all of it has finished.
@@ -37,7 +41,7 @@ class ListenerExecutor(ThreadPoolExecutor):
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         future = super().submit(fn, *args, **kwargs)
         with self._lock:
             self._pending.add(future)
@@ -70,7 +74,8 @@ class BriefRateLimitRetryHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.longest_wait = longest_wait
 
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
         assert response is not None
@@ -108,7 +113,7 @@ class HomeSection:
 
     order: int
     name: str
-    build: Callable[["Runtime", Actor], Sequence[Any]]
+    build: Callable[[Runtime, Actor], Sequence[Any]]
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timezone
+from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -34,7 +34,7 @@ def tick(runtime: Runtime) -> None:
 def start_scheduler(runtime: Runtime) -> BackgroundScheduler:
     # A memory job store: nothing is pickled, and every replica can run the same job,
     # because each due row is claimed in the database before it is posted.
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         tick,
         "interval",

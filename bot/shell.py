@@ -234,7 +234,7 @@ class Shell:
         """The request as Slack signs it, handed to the app; nothing shown."""
         body = bolt_readable(body, content_type)
         headers = signed_headers(self.runtime.settings.signing_secret or "", body, content_type=content_type)
-        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+        return self.app.dispatch(BoltRequest(body=body, headers={**headers}))  # a copy, typed as Bolt takes it
 
     def _show_response(self, response: BoltResponse) -> None:
         if not response.body:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode
 
 from slack_sdk.signature import SignatureVerifier
@@ -85,14 +85,14 @@ class SlackStandIn:
     # Life cycle -------------------------------------------------------------------
     @property
     def base(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]  # server_address, typed as str or bytes
         return f"http://{host}:{port}"
 
     @property
     def api_url(self) -> str:
         return f"{self.base}/api/"
 
-    def start(self) -> SlackStandIn:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="slack-standin", daemon=True)
         self._thread.start()
@@ -102,7 +102,7 @@ class SlackStandIn:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> SlackStandIn:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -428,6 +428,7 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None,
     """Headers exactly as Slack signs a request (v0 HMAC-SHA256 of 'v0:ts:body')."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only without a timestamp or body
     return {
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": signature,

@@ -69,9 +69,10 @@ class SocketModeStandIn:
             return next((m for m in self._received if m.get("envelope_id") == envelope_id), None)
 
         with self._changed:
-            if not self._changed.wait_for(lambda: found() is not None, timeout=timeout):
+            acked = self._changed.wait_for(found, timeout=timeout)
+            if acked is None:
                 raise AssertionError(f"no acknowledgement of envelope {envelope_id}")
-            return found()  # type: ignore[return-value]
+            return acked
 
     # The WebSocket protocol ------------------------------------------------------------
     def _accept(self) -> None:

@@ -6,11 +6,17 @@ Each module here that posts something adds its kinds of due item in register(kin
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from digests import announcements, awards, careers, event_notices, ezine, mentoring, reminders
 from digests.runner import DueKinds
 
-MODULES: list = [awards, careers, mentoring, announcements, ezine, reminders, event_notices]  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+MODULES: list[ModuleType] = [awards, careers, mentoring, announcements, ezine, reminders, event_notices]
 
 
 def register_all(kinds: DueKinds) -> None:
@@ -18,7 +24,7 @@ def register_all(kinds: DueKinds) -> None:
         module.register(kinds)
 
 
-def plan_all(runtime, now) -> None:  # type: ignore[no-untyped-def]
+def plan_all(runtime: Runtime, now: datetime) -> None:
     """Before each tick: modules with recurring posts (the e-zine) put their next one in the ledger."""
     for module in MODULES:
         if hasattr(module, "plan"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
@@ -39,7 +40,7 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(announcements.KIND, deliver, grace=NO_LIMIT, on_give_up=given_up))
 
 
-def _views():  # type: ignore[no-untyped-def]
+def _views() -> ModuleType:
     # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
     from handlers import announce_views
 

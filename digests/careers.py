@@ -11,6 +11,7 @@ longer applies (deadline moved, tag unfollowed, opportunity gone, event cancelle
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from bot import blocks
@@ -57,7 +58,7 @@ def deliver_event_prompt(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     return str(posted["ts"])
 
 
-def _views():  # type: ignore[no-untyped-def]
+def _views() -> ModuleType:
     # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
     from handlers import dev_views
 

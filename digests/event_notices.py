@@ -43,7 +43,8 @@ def deliver_notice(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> st
         from handlers.events.replies import reminder_rules  # here: handlers/ imports the runtime, which imports us
 
         text = templates.get_template("events_promoted.txt.j2").render(
-            title=info.title, when=views.when(info, tz, now), reminders=reminder_rules(runtime.settings).promise(info.starts_at, info.tz, now))
+            title=info.title, when=views.when(info, tz, now),
+            reminders=reminder_rules(runtime.settings).promise(info.starts_at, info.tz, now))
     elif notice.kind == events.NOTICE_CANCELLED:
         text = templates.get_template("events_cancelled.txt.j2").render(
             title=info.title, when=views.when(info, tz, now), organiser=info.organiser_name or "the organiser",

@@ -11,6 +11,7 @@ out or left the workspace, the event moved, was cancelled or has started) is ski
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,7 +30,7 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(events.MORNING, deliver_morning_post, grace=timedelta(hours=3)))
 
 
-def _views():  # type: ignore[no-untyped-def]
+def _views() -> ModuleType:
     # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
     from handlers.events import views
 

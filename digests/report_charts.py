@@ -19,6 +19,7 @@ import math
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 from storage.report import Chart, ChartKind, Series, Shown, State
@@ -49,7 +50,9 @@ def render(chart: Chart) -> bytes | None:
     if chart.suppressed_points:
         k = next(p.shown.min_group for s in chart.series for p in s.points)
         # Room below the axes for the note, so it never covers the axis label.
-        figure.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))
+        layout = figure.get_layout_engine()
+        assert isinstance(layout, ConstrainedLayoutEngine)  # the figure is made with layout="constrained"
+        layout.set(rect=(0, 0.06, 1, 0.94))
         figure.text(0.005, 0.01, f"Not drawn: groups of fewer than {k} people, and any withheld so totals "
                                   "cannot reveal them.", fontsize=NOTE_PT, color="#555555")
     buffer = io.BytesIO()

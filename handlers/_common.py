@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -258,7 +258,7 @@ def users_picked(values: dict[str, Any], block_id: str) -> list[str]:
 # The days a picker may name: a series, its reminders and a development year are worked out
 # from them by adding and taking days, months and years, which must stay within what datetime
 # holds (years 1 to 9999).
-_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(3000, 1, 1, tzinfo=timezone.utc)
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC)
 _FIRST_DAY = date(1900, 1, 1)
 
 
@@ -283,7 +283,7 @@ def moment_picked(values: dict[str, Any], block_id: str) -> datetime | None:
         return None
     if not _EARLIEST.timestamp() <= stamp < _LATEST.timestamp():
         raise malformed(f"input {block_id}: selected_date_time {stamp} is no moment before the year 3000")
-    return datetime.fromtimestamp(stamp, tz=timezone.utc)
+    return datetime.fromtimestamp(stamp, tz=UTC)
 
 
 def field_errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
@@ -291,7 +291,7 @@ def field_errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]
 
     A message for a field the form does not show goes by its first input, so it is still seen.
     """
-    inputs = [b.get("block_id") for b in view.get("blocks") or []
+    inputs: list[Any] = [b.get("block_id") for b in view.get("blocks") or []
               if isinstance(b, dict) and b.get("type") == "input"]
     result: dict[str, str] = {}
     for name, message in errors.items():

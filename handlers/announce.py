@@ -40,13 +40,17 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         rest = words_after(body).lower()
         if rest == "help":
-            return ack(**say(USAGE))
+            ack(**say(USAGE))
+            return
         if rest not in ("", "list"):
-            return ack(**say(f"{not_known('announce', rest)} {USAGE}"))
+            ack(**say(f"{not_known('announce', rest)} {USAGE}"))
+            return
         if not actor.has(Role.ORGANISER):
-            return ack(**say("Only network organisers can schedule announcements. " + USAGE))
+            ack(**say("Only network organisers can schedule announcements. " + USAGE))
+            return
         if rest == "list":
-            return ack(**_listing(runtime))
+            ack(**_listing(runtime))
+            return
         ack(**say("Opening the announcement form… `/tech announce list` shows what is scheduled."))
 
     def compose_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -74,7 +78,8 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.transaction() as session:
                 draft = announcements.save_draft(session, context["actor"], form, now=now(), tz=tz, editing=editing)
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.ANNOUNCE_TEXT: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.ANNOUNCE_TEXT: e.message}))
+            return
         ack(response_action="update", view=views.preview_modal(draft, tz))
 
     app.view(ids.ANNOUNCE_MODAL)(composed)
@@ -88,8 +93,9 @@ def register(app: App, runtime: Runtime) -> None:
             # The preview has no field to put an error by: back to the form, with the reason on top.
             with runtime.db.reading() as session:
                 draft = announcements.get(session, draft_id)
-            return ack(response_action="update", view=views.compose_modal(
+            ack(response_action="update", view=views.compose_modal(
                 tz, today=network_today(runtime), info=draft, editing=draft.edits_id, notice=e.message))
+            return
         ack(response_action="update", view=views.done_modal(info, tz))
 
     app.view(ids.ANNOUNCE_PREVIEW_MODAL)(confirmed)

@@ -96,7 +96,8 @@ def register(app: App, runtime: Runtime) -> None:
                                                typed(given, ids.ASK_ANSWER), add_faq=add,
                                                tags=typed(given, ids.ASK_TAGS), now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={e.field or ids.ASK_ANSWER: e.message})
+            ack(response_action="errors", errors={e.field or ids.ASK_ANSWER: e.message})
+            return
         ack(response_action="update", view=views.reply_sent_view(question))
 
     def replied_lazy(view: dict[str, Any], client: WebClient) -> None:

@@ -87,9 +87,11 @@ def register(app: App, runtime: Runtime) -> None:
                                       source_ref=draft.source_ref if draft else None)
                 progress = cpd.progress(session, actor.member_id, rules=rules, today=today)
         except cpd.InvalidEntry as e:
-            return ack(response_action="errors", errors=field_errors(view, e.errors))
+            ack(response_action="errors", errors=field_errors(view, e.errors))
+            return
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.CPD_ACTIVITY: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.CPD_ACTIVITY: e.message}))
+            return
         ack(response_action="update", view=views.logged_view(entry, progress, rules))
 
     def delete(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:

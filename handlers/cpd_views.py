@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from slack_sdk.models.blocks import (
     Block,
+    ButtonElement,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
@@ -78,7 +79,7 @@ def entry_line(e: EntryInfo, rules: CpdRules) -> str:
     return text
 
 
-def delete_button(e: EntryInfo) -> object:
+def delete_button(e: EntryInfo) -> ButtonElement:
     confirm = blocks.confirm("Delete this entry?", f"“{truncate(escape(e.activity), 200)}” leaves your record.",
                              yes="Delete", no="Keep it", style="danger")
     return blocks.button("Delete", ids.CPD_DELETE, str(e.id), confirm=confirm)

@@ -82,9 +82,11 @@ def register(app: App, runtime: Runtime) -> None:
                 o = opportunities.save_opportunity(session, actor, form, now=now(),
                                                    tz=runtime.settings.tz, opportunity_id=editing)
         except opportunities.InvalidOpportunity as e:
-            return ack(response_action="errors", errors=field_errors(view, e.errors))
+            ack(response_action="errors", errors=field_errors(view, e.errors))
+            return
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.DEV_TITLE: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.DEV_TITLE: e.message}))
+            return
         said = "updated" if editing else "added to the catalogue"
         tags = f" Members following {' '.join(views.chip(t) for t in o.tags)} hear of it by DM." if o.tags and \
             not editing else ""

@@ -117,8 +117,8 @@ def search_blocks(query: str, found: Sequence[OpportunityInfo], *, now: datetime
         return [blocks.section(f":mag: No open opportunity matches “{shown}”. Try fewer or other words, "
                                "`/tech dev` for everything open, "
                                "or `/tech dev follow &lt;tag&gt;` to hear of new ones.")]
-    result: list[Block] = [blocks.section(f":mag: *{len(found)}* open {noun(len(found), 'opportunity', 'opportunities')} "
-                                          f"for “{shown}”, best match first:")]
+    kind = noun(len(found), "opportunity", "opportunities")
+    result: list[Block] = [blocks.section(f":mag: *{len(found)}* open {kind} for “{shown}”, best match first:")]
     for o in found:
         result += opportunity_blocks(o, now=now, tz=tz, organiser=organiser)
     return result

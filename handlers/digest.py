@@ -6,6 +6,7 @@ listeners show it, publish it now, and record Approve / Edit intro / Hold.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -38,18 +39,23 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         rest = words_after(body).lower()
         if rest in ("", "help"):
-            return ack(**say(USAGE))
+            ack(**say(USAGE))
+            return
         if rest == "archive":
             with runtime.db.reading() as session:
                 issues = ezine.archive(session)
-            return ack(**blocks.ephemeral(views.archive_blocks(issues, tz)))
+            ack(**blocks.ephemeral(views.archive_blocks(issues, tz)))
+            return
         if rest not in ("preview", "publish"):
-            return ack(**say(f"{not_known('digest', rest)} {USAGE}"))
+            ack(**say(f"{not_known('digest', rest)} {USAGE}"))
+            return
         if not actor.has(Role.ORGANISER):
-            return ack(**say(f"Only network organisers can {rest} the e-zine. "
+            ack(**say(f"Only network organisers can {rest} the e-zine. "
                              "`/tech digest archive` shows past issues."))
+            return
         if rest == "preview":
-            return ack(**_preview_first(runtime))
+            ack(**_preview_first(runtime))
+            return
         ack(**say("Publishing the next issue of the e-zine now…"))
 
     def digest_later(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -67,7 +73,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.command(COMMAND, matchers=[matcher])(ack=digest_ack, lazy=[digest_later])
 
     # The approval request's buttons --------------------------------------------------------
-    def decide(decision: str):  # type: ignore[no-untyped-def]
+    def decide(decision: str) -> Callable[[dict[str, Any], dict[str, Any], WebClient, BoltContext], None]:
         def decided(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
             with runtime.db.transaction() as session:
                 info, changed = ezine.decide(session, context["actor"], button_value(action), decision, now=now())
@@ -95,7 +101,8 @@ def register(app: App, runtime: Runtime) -> None:
                 ezine.set_intro(session, context["actor"], period, typed(values(view), ids.EZINE_INTRO) or "",
                                 now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
+            ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
+            return
         ack(response_action="clear")
         # Only a saved opening is shown: a refusal (a member's forged form) showed on the form alone.
         after_ack(runtime, body, client, context, lambda: intro_shown(client, context["actor"], period))
@@ -151,7 +158,8 @@ def _listed(notes: list[str], most: int = 6) -> str:
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
     where = f"<#{info.channel_id}>" if info.channel_id else "the channel"
     if info.status == ezine.POSTED:
-        return f":newspaper: The e-zine of {info.period} is posted in {where} ({plural(info.messages_posted, 'message')})."
+        posted = plural(info.messages_posted, "message")
+        return f":newspaper: The e-zine of {info.period} is posted in {where} ({posted})."
     return (f"The e-zine of {info.period} is on its way to {where}: {info.messages_posted} of "
             f"{plural(info.messages_planned, 'message')} so far; the rest follow as soon as Slack takes them.")
 

@@ -65,9 +65,11 @@ def register(app: App, runtime: Runtime) -> None:
                 profile = mentoring.save_mentor_profile(session, actor, profile_form(values(view)),
                                                         today=today, now=now())
         except mentoring.InvalidMentorProfile as e:
-            return ack(response_action="errors", errors=field_errors(view, e.errors))
+            ack(response_action="errors", errors=field_errors(view, e.errors))
+            return
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
+            return
         ack(response_action="update", view=views.profile_saved_view(profile, today))
 
     def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
@@ -90,7 +92,8 @@ def register(app: App, runtime: Runtime) -> None:
                 outcome = mentoring.request_mentor(session, actor, mentor_slack, area, note,
                                                    today=member_today(runtime, actor), now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
+            ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
+            return
         ack(response_action="update", view=views.request_sent_view(outcome.request, outcome.created))
 
     def request_lazy(view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -174,8 +177,9 @@ def register(app: App, runtime: Runtime) -> None:
     def cadence(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
-        pairing_id, _, days = button_value(action).partition(":")
-        pairing_id, days = payload_id(pairing_id, "the cadence's pairing"), payload_id(days, "the cadence's days")
+        pairing_text, _, days_text = button_value(action).partition(":")
+        pairing_id = payload_id(pairing_text, "the cadence's pairing")
+        days = payload_id(days_text, "the cadence's days")
         with runtime.db.transaction() as session:
             pairing, due = mentoring.set_cadence(session, actor, pairing_id, days, now=now(),
                                                  tz=runtime.settings.tz)

@@ -196,8 +196,9 @@ def request_dm_blocks(r: RequestInfo, mentor: MentorInfo | None) -> list[Block]:
                            blocks.actions(blocks.button("Accept", ids.MENTOR_ACCEPT, str(r.id), style="primary"),
                                           blocks.button("Decline", ids.MENTOR_DECLINE, str(r.id)))]
     if mentor is not None:
-        result.append(blocks.context(f"You have {mentor.free} of {plural(mentor.capacity, 'place')} free. On Accept I open a "
-                                     "group DM with you both."))
+        places = plural(mentor.capacity, "place")
+        result.append(blocks.context(f"You have {mentor.free} of {places} free. "
+                                     "On Accept I open a group DM with you both."))
     return result
 
 

@@ -41,21 +41,26 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         rest = words_after(body).lower()
         if rest == "":
-            return ack(**say("Opening the news form… " + USAGE))
+            ack(**say("Opening the news form… " + USAGE))
+            return
         if rest == "help":
-            return ack(**say(USAGE))
+            ack(**say(USAGE))
+            return
         if rest == "mine":
             with runtime.db.reading() as session:
                 items = news.mine(session, actor)
-            return ack(**blocks.ephemeral(views.mine_blocks(items, runtime.settings.tz)))
+            ack(**blocks.ephemeral(views.mine_blocks(items, runtime.settings.tz)))
+            return
         if rest == "queue":
             try:
                 with runtime.db.reading() as session:
                     items = news.queue(session, actor)
                     total = news.pending_count(session)
             except DomainError as e:
-                return ack(**refused(e))
-            return ack(**blocks.ephemeral(views.queue_blocks(items, runtime.settings.tz, total=total)))
+                ack(**refused(e))
+                return
+            ack(**blocks.ephemeral(views.queue_blocks(items, runtime.settings.tz, total=total)))
+            return
         ack(**say(f"{not_known('news', rest)} {USAGE}"))
 
     def news_open(body: dict[str, Any], client: WebClient) -> None:
@@ -72,7 +77,8 @@ def register(app: App, runtime: Runtime) -> None:
     # The member's form -------------------------------------------------------------------
     def submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         if errors := _form_errors(view):
-            return ack(response_action="errors", errors=errors)
+            ack(response_action="errors", errors=errors)
+            return
         ack(response_action="update", view=views.done_modal(
             "Thank you", "Your news is with the organisers. You'll hear by direct message when it is approved; "
                          "`/tech news mine` shows it meanwhile."))
@@ -111,7 +117,8 @@ def register(app: App, runtime: Runtime) -> None:
 
     def edit_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         if errors := _form_errors(view, editor=context["actor"]):
-            return ack(response_action="errors", errors=errors)
+            ack(response_action="errors", errors=errors)
+            return
         ack(response_action="clear")
 
     def edit_saved(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -134,7 +141,8 @@ def register(app: App, runtime: Runtime) -> None:
 
     def reject_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         if errors := _reason_errors(view):
-            return ack(response_action="errors", errors=errors)
+            ack(response_action="errors", errors=errors)
+            return
         ack(response_action="clear")
 
     def rejected(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -7,7 +7,7 @@ buttons); `/tech profile @colleague` shows the colleague's card, only what they 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -81,12 +81,12 @@ def register(app: App, runtime: Runtime) -> None:
         if context.get("profile_saved"):
             publish_home(runtime, client, context["actor"])
 
-    def suggestions(kind: str):  # type: ignore[no-untyped-def]
+    def suggestions(kind: str) -> Callable[[Ack, dict[str, Any]], None]:
         def suggest_tags(ack: Ack, body: dict[str, Any]) -> None:
             """Tags as the member types: what they typed (if new), then the most used matches."""
             with runtime.db.reading() as session:
-                labels = profiles.suggest_tags(session, kind, body.get("value") if isinstance(body.get("value"), str)
-                                               else "")
+                typed = body.get("value")
+                labels = profiles.suggest_tags(session, kind, typed if isinstance(typed, str) else "")
             ack(options=[blocks.option(label, label).to_dict() for label in labels])
 
         return suggest_tags

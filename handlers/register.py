@@ -87,9 +87,11 @@ def register(app: App, runtime: Runtime) -> None:
                     qualification=chosen(given, ids.REGISTER_QUALIFICATION),
                     years=typed(given, ids.REGISTER_YEARS), now=now())
         except registration.InvalidAnswers as e:
-            return ack(response_action="errors", errors=e.errors)
+            ack(response_action="errors", errors=e.errors)
+            return
         except DomainError as e:
-            return ack(response_action="errors", errors={e.field or ids.REGISTER_ROLE: e.message})
+            ack(response_action="errors", errors={e.field or ids.REGISTER_ROLE: e.message})
+            return
         ack(response_action="update", view=views.suggestion_view(guide_for(runtime), suggestion))
 
     def status_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
@@ -102,7 +104,8 @@ def register(app: App, runtime: Runtime) -> None:
                                                   register=chosen(given, ids.REGISTER_REGISTER), guide=guide,
                                                   now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={e.field or ids.REGISTER_STATUS: e.message})
+            ack(response_action="errors", errors={e.field or ids.REGISTER_STATUS: e.message})
+            return
         ack(response_action="update", view=views.status_saved_view(guide, info))
 
     app.action(ids.REGISTER_SUGGEST_OPEN)(ack=ack_only, lazy=[open_suggest])

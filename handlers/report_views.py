@@ -24,7 +24,7 @@ def usage_reply() -> dict:
 
 
 def refused_reply(message: str, *, with_usage: bool = False) -> dict:
-    body = [blocks.section(f":no_entry: {escape(message)}")]
+    body: list[Block] = [blocks.section(f":no_entry: {escape(message)}")]
     if with_usage:
         body.append(blocks.context(USAGE))
     return blocks.ephemeral(body)
@@ -33,7 +33,7 @@ def refused_reply(message: str, *, with_usage: bool = False) -> dict:
 def preparing_reply(period_label: str, *, with_usage: bool) -> dict:
     text = (f":bar_chart: Preparing the network report for the {escape(period_label)}: it will arrive in your DM "
             "with me in a moment, with its charts.")
-    body = [blocks.section(text)]
+    body: list[Block] = [blocks.section(text)]
     if with_usage:
         body.append(blocks.context(USAGE))
     return blocks.ephemeral(body)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo, UTC
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -78,7 +78,7 @@ def local_moment(day: date, clock: time, tz: tzinfo) -> datetime:
     A time that happens twice (the hour repeated in October) is taken the first time.
     """
     local = datetime.combine(day, clock, tzinfo=tz)
-    utc = local.astimezone(timezone.utc)
+    utc = local.astimezone(UTC)
     if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise DomainError(
             f"There is no {clock:%H:%M} on {day:%A %-d %B %Y} in {tz}: the clocks go forward that night "
@@ -116,7 +116,7 @@ def slot(first_local: datetime, repeat: str, n: int) -> datetime:
 
 def to_utc(local: datetime, tz: tzinfo) -> datetime:
     """A repeat landing in the skipped hour goes out an hour later, as the clock says then."""
-    return local.replace(tzinfo=tz).astimezone(timezone.utc)
+    return local.replace(tzinfo=tz).astimezone(UTC)
 
 
 def slots_after(first_local: datetime, tz: tzinfo, repeat: str, until: date | None,
@@ -174,7 +174,7 @@ def scheduled(session: Session) -> list[AnnouncementInfo]:
     """Announcements with posts still to come, the soonest first."""
     rows = session.scalars(select(Announcement).where(Announcement.status == SCHEDULED)).all()
     infos = [_info(session, row) for row in rows]
-    far = datetime.max.replace(tzinfo=timezone.utc)
+    far = datetime.max.replace(tzinfo=UTC)
     return sorted(infos, key=lambda i: (i.next_at or far, i.id))
 
 

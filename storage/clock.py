@@ -4,13 +4,13 @@ The local shell also moves it forward (`:later 1d`) with an offset; freezegun ca
 because the shell's app answers on other threads. Nothing else sets the offset.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 _offset = timedelta(0)
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def offset() -> timedelta:
@@ -27,5 +27,5 @@ def set_offset(value: timedelta) -> None:
 def as_utc(value: datetime) -> datetime:
     """Aware UTC, also for values SQLite hands back without their zone."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

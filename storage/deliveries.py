@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import rowcount
 from storage.models import SlackDelivery
 
 
@@ -23,4 +24,4 @@ def record_delivery(session: Session, event_id: str, *, now: datetime) -> bool:
 
 def forget_deliveries(session: Session, *, before: datetime) -> int:
     """Slack stops redelivering after minutes; a day of history is plenty."""
-    return session.execute(delete(SlackDelivery).where(SlackDelivery.received_at < before)).rowcount
+    return rowcount(session.execute(delete(SlackDelivery).where(SlackDelivery.received_at < before)))

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from content import ContentError, load_yaml
+from storage.db import rowcount
 from storage.errors import DomainError, NotFound
 from storage.members import Actor, Role
 from storage.models import Member
@@ -250,9 +251,9 @@ def forward(session: Session, actor: Actor, question_id: int, *, now: datetime) 
     row = session.get(AskedQuestion, question_id)
     if row is None or row.asker_id != actor.member_id:
         raise NotFound("That question is not one of yours.")
-    won = session.execute(
+    won = rowcount(session.execute(
         update(AskedQuestion).where(AskedQuestion.id == question_id, AskedQuestion.status == UNMATCHED)
-        .values(status=FORWARDED, forwarded_at=now), execution_options={"synchronize_session": False}).rowcount
+        .values(status=FORWARDED, forwarded_at=now), execution_options={"synchronize_session": False}))
     session.refresh(row)
     return _question_info(session, row), won == 1
 
@@ -322,10 +323,10 @@ def add_to_faq(session: Session, actor: Actor, question_id: int, *, tags: Sequen
 
 def claim_reply(session: Session, question_id: int, *, now: datetime) -> QuestionInfo | None:
     """The answered question, for the one caller that DMs the answer to the asker."""
-    won = session.execute(
+    won = rowcount(session.execute(
         update(AskedQuestion).where(AskedQuestion.id == question_id, AskedQuestion.status == ANSWERED,
                                     AskedQuestion.reply_sent_at.is_(None))
-        .values(reply_sent_at=now), execution_options={"synchronize_session": False}).rowcount
+        .values(reply_sent_at=now), execution_options={"synchronize_session": False}))
     return get_question(session, question_id) if won == 1 else None
 
 

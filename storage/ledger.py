@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.db import Database, rowcount
 from storage.models import DueItem
 
 PENDING, DONE, FAILED, SKIPPED, CANCELLED = "pending", "done", "failed", "skipped", "cancelled"
@@ -80,7 +80,7 @@ def cancel_pending(session: Session, *, kind: str, subject: str, occurrence: str
     query = update(DueItem).where(DueItem.kind == kind, DueItem.subject == subject, DueItem.status == PENDING)
     if occurrence is not None:
         query = query.where(DueItem.occurrence == occurrence)
-    return session.execute(query.values(status=CANCELLED), execution_options={"synchronize_session": False}).rowcount
+    return rowcount(session.execute(query.values(status=CANCELLED), execution_options={"synchronize_session": False}))
 
 
 def next_due(session: Session, *, after: datetime, until: datetime) -> datetime | None:
@@ -110,12 +110,12 @@ def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, leas
     claimed = []
     for item_id in ids:
         with db.transaction() as session:
-            won = session.execute(
+            won = rowcount(session.execute(
                 update(DueItem)
                 .where(DueItem.id == item_id, claimable)
                 .values(claimed_by=worker, claim_expires_at=now + lease, attempts=DueItem.attempts + 1),
                 execution_options={"synchronize_session": False},
-            ).rowcount
+            ))
             if won != 1:
                 continue  # another process got there first
             item = session.get_one(DueItem, item_id)
@@ -126,12 +126,12 @@ def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, leas
 
 def _finish(db: Database, claim: Claimed, worker: str, **values: Any) -> bool:
     with db.transaction() as session:
-        return session.execute(
+        return rowcount(session.execute(
             update(DueItem)
             .where(DueItem.id == claim.id, DueItem.claimed_by == worker, DueItem.status == PENDING)
             .values(claim_expires_at=None, **values),
             execution_options={"synchronize_session": False},
-        ).rowcount == 1
+        )) == 1
 
 
 def mark_done(db: Database, claim: Claimed, worker: str, *, now: datetime, result: str | None = None) -> bool:

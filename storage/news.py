@@ -88,7 +88,17 @@ def _clean(text: str | None) -> str:
     return _CONTROL.sub("", (text or "").replace("\r\n", "\n")).strip()
 
 
-def check_form(form: NewsForm) -> NewsForm:
+@dataclass(frozen=True)
+class CheckedNews:
+    """A NewsForm that check_form passed: tidied, with a category from CATEGORIES."""
+
+    title: str
+    body: str
+    link: str | None
+    category: str
+
+
+def check_form(form: NewsForm) -> CheckedNews:
     """The form tidied, or a DomainError naming the field."""
     title = " ".join(_clean(form.title).split())
     body = _clean(form.body)
@@ -107,7 +117,7 @@ def check_form(form: NewsForm) -> NewsForm:
     category = form.category or ""
     if category not in CATEGORIES:
         raise DomainError("Choose what kind of news it is.", field=F_CATEGORY)
-    return NewsForm(title=title, body=body, link=link, category=category)
+    return CheckedNews(title=title, body=body, link=link, category=category)
 
 
 def submit(session: Session, actor: Actor, form: NewsForm, *, submission_key: str,

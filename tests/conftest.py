@@ -91,7 +91,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """The URL of a fresh, migrated database of each kind."""
     if request.param == "sqlite":
         path = tmp_path / "technet.db"

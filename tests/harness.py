@@ -124,7 +124,7 @@ class Harness:
         self.runtime.close()
 
     @property
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self):
         return self.runtime.db
 
     def settle(self) -> None:

@@ -1,7 +1,8 @@
 """Scheduled announcements as a service: local times, the skipped hour, repeats, the ledger rows."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
 # Monday 16 March 2026, 10:00 GMT. The clocks go forward on Sunday 29 March at 01:00 GMT.
-NOW = datetime(2026, 3, 16, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
 ORGANISER, MEMBER = "U0ORGANISE", "U0MEMBER01"
 
 
@@ -25,9 +26,10 @@ def actor(db: Database, user_id: str = ORGANISER) -> members.Actor:
         return members.actor_for(session, member, RoleGrants(organisers=frozenset({ORGANISER})))
 
 
-def form(**changes) -> AnnouncementForm:  # type: ignore[no-untyped-def]
-    values = dict(text="Coffee morning in the atrium", channel_id="C0NETWORK1", day=date(2026, 3, 23), time="09:00",
-                  repeat=announcements.NONE, until=None)
+def form(**changes: Any) -> AnnouncementForm:
+    values: dict[str, Any] = dict(
+        text="Coffee morning in the atrium", channel_id="C0NETWORK1", day=date(2026, 3, 23), time="09:00",
+        repeat=announcements.NONE, until=None)
     values.update(changes)
     return AnnouncementForm(**values)
 
@@ -64,7 +66,7 @@ def test_the_hour_skipped_in_march_does_not_exist():
 def test_the_hour_repeated_in_october_is_taken_the_first_time():
     moment = announcements.local_moment(date(2026, 10, 25), time(1, 30), LONDON)
     # 01:30 BST, the first of the two, is 00:30 UTC.
-    assert moment == datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
+    assert moment == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
 def test_a_weekly_slot_keeps_its_local_time_across_the_clock_change():
@@ -83,7 +85,7 @@ def test_a_monthly_slot_on_the_31st_falls_on_the_last_day_of_shorter_months():
 def test_saving_puts_only_the_first_slot_in_the_ledger(db: Database):
     info = schedule(db, form(repeat=announcements.WEEKLY, until=date(2026, 4, 20)))
     assert info.status == announcements.SCHEDULED
-    assert info.next_at == datetime(2026, 3, 23, 9, 0, tzinfo=timezone.utc)
+    assert info.next_at == datetime(2026, 3, 23, 9, 0, tzinfo=UTC)
     assert pending(db) == [(info.next_at.isoformat(), info.next_at)]
 
 
@@ -105,7 +107,7 @@ def test_delivering_a_slot_schedules_the_next_and_the_last_one_finishes(db: Data
     with db.transaction() as session:
         following = announcements.schedule_after(session, info.id, info.next_at)
     # 30 March is after the clock change: 09:00 BST is 08:00 UTC.
-    assert following == datetime(2026, 3, 30, 8, 0, tzinfo=timezone.utc)
+    assert following == datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
     with db.transaction() as session:
         assert announcements.schedule_after(session, info.id, following) is None
         assert announcements.get(session, info.id).status == announcements.FINISHED
@@ -123,7 +125,7 @@ def test_delivering_a_slot_schedules_the_next_and_the_last_one_finishes(db: Data
     (dict(repeat=announcements.MONTHLY, until=date(2026, 3, 1)), announcements.F_UNTIL, "before the first post"),
     (dict(day=date(2029, 1, 1)), announcements.F_DATE, "more than two years"),
 ])
-def test_bad_forms_are_refused_with_the_field_named(db: Database, changes, field, words):  # type: ignore[no-untyped-def]
+def test_bad_forms_are_refused_with_the_field_named(db: Database, changes, field, words):
     error = refused(db, form(**changes))
     assert error.field == field
     assert words in error.message
@@ -139,11 +141,12 @@ def test_an_edit_moves_the_slot_and_moving_it_back_revives_the_first(db: Databas
     who = actor(db)
     info = schedule(db, form())
     original = info.next_at
+    assert original is not None
     for new_time in ("11:30", "09:00"):
         with db.transaction() as session:
             draft = announcements.save_draft(session, who, form(time=new_time), now=NOW, tz=LONDON, editing=info.id)
             announcements.confirm(session, who, draft.id, now=NOW)
-    assert pending(db) == [(original.isoformat(), original)]  # type: ignore[union-attr]
+    assert pending(db) == [(original.isoformat(), original)]
     with db.transaction() as session:
         assert announcements.get(session, info.id).status == announcements.SCHEDULED
         assert [i.id for i in announcements.scheduled(session)] == [info.id]

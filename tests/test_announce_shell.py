@@ -9,7 +9,7 @@ from storage.members import Role
 from tests.harness import Script
 
 
-def test_an_organiser_schedules_an_announcement_in_the_shell(shell_for):  # type: ignore[no-untyped-def]
+def test_an_organiser_schedules_an_announcement_in_the_shell(shell_for):
     tomorrow = (now() + timedelta(days=1)).date()
     until = tomorrow + timedelta(days=20)
     script: Script = shell_for(
@@ -23,7 +23,7 @@ def test_an_organiser_schedules_an_announcement_in_the_shell(shell_for):  # type
     assert "SCHEDULED ANNOUNCEMENTS" in text and "[1] Edit  [2] Post now  [3] Cancel" in text
 
 
-def test_a_member_is_told_announcements_are_for_organisers(shell_for):  # type: ignore[no-untyped-def]
+def test_a_member_is_told_announcements_are_for_organisers(shell_for):
     script: Script = shell_for(Role.MEMBER, "/tech announce", ":quit")
     assert "Only network organisers can schedule announcements" in script.text
     assert "┌ Schedule an announcement" not in script.text

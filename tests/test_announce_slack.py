@@ -7,7 +7,7 @@ Monday 16 March 2026 is in GMT; the clocks go forward on Sunday 29 March.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 import pytest
@@ -21,8 +21,8 @@ from storage import announcements, ledger
 from storage.models import DueItem
 from tests.harness import MEMBER, ORGANISER, Harness, Reply, all_text, settings_for
 
-T0 = datetime(2026, 3, 16, 10, 0, tzinfo=timezone.utc)
-FIRST = datetime(2026, 3, 23, 9, 0, tzinfo=timezone.utc)  # Monday 23 March, 09:00 GMT
+T0 = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
+FIRST = datetime(2026, 3, 23, 9, 0, tzinfo=UTC)  # Monday 23 March, 09:00 GMT
 CHANNEL = "C0ANNOUNCE"
 NOT_IN = "C0NOTBOTIN"
 
@@ -115,18 +115,18 @@ def test_a_weekly_announcement_posts_at_nine_local_on_both_sides_of_the_clock_ch
     posted_at: list[datetime] = []
     for day in (23, 30):
         for hour in range(6, 12):
-            moment = datetime(2026, 3, day, hour, 0, tzinfo=timezone.utc)
+            moment = datetime(2026, 3, day, hour, 0, tzinfo=UTC)
             if tick(slack, moment).done:
                 posted_at.append(moment)
             tick(slack, moment)  # a second process's tick at the same moment finds nothing
     for day in (6, 13):
         for hour in range(6, 12):
-            moment = datetime(2026, 4, day, hour, 0, tzinfo=timezone.utc)
+            moment = datetime(2026, 4, day, hour, 0, tzinfo=UTC)
             if tick(slack, moment).done:
                 posted_at.append(moment)
     # 09:00 GMT, then 09:00 BST (08:00 UTC) twice; nothing after the last date.
-    assert posted_at == [datetime(2026, 3, 23, 9, tzinfo=timezone.utc), datetime(2026, 3, 30, 8, tzinfo=timezone.utc),
-                         datetime(2026, 4, 6, 8, tzinfo=timezone.utc)]
+    assert posted_at == [datetime(2026, 3, 23, 9, tzinfo=UTC), datetime(2026, 3, 30, 8, tzinfo=UTC),
+                         datetime(2026, 4, 6, 8, tzinfo=UTC)]
     assert len(posts(slack)) == 3
     with slack.db.reading() as session:
         assert announcements.scheduled(session) == []
@@ -236,7 +236,7 @@ def test_two_processes_on_one_database_post_it_once(slack: Harness, database_url
     assert sum(r.done for r in reports) == 1
     assert len(posts(slack)) == 1
     # The next week's post is scheduled once.
-    assert the_only_announcement(slack).next_at == datetime(2026, 3, 30, 8, tzinfo=timezone.utc)
+    assert the_only_announcement(slack).next_at == datetime(2026, 3, 30, 8, tzinfo=UTC)
 
 
 def test_a_post_that_finally_fails_is_reported_to_the_author(slack: Harness):
@@ -328,7 +328,7 @@ def test_editing_a_repeat_under_way_starts_from_its_next_post(slack: Harness):
             ids.ANNOUNCE_REPEAT: announcements.WEEKLY, ids.ANNOUNCE_UNTIL: "2026-04-13"})).json()
         assert preview["response_action"] == "update", preview
         slack.submit(ORGANISER, preview["view"], {})
-    assert tick(slack, datetime(2026, 3, 30, 8, tzinfo=timezone.utc)).done == 1
+    assert tick(slack, datetime(2026, 3, 30, 8, tzinfo=UTC)).done == 1
     assert [p.args["text"] for p in posts(slack)] == ["Coffee morning in the atrium, *all welcome*",
                                                       "Coffee, now with cake"]
     assert the_only_announcement(slack).posts == 2
@@ -376,14 +376,14 @@ def test_the_ledger_rows_are_exactly_the_slots(slack: Harness):
         schedule(slack, **{ids.ANNOUNCE_REPEAT: announcements.MONTHLY, ids.ANNOUNCE_UNTIL: "2026-06-30"})
     for month in (3, 4, 5, 6, 7):
         for day in range(20, 25):
-            tick(slack, datetime(2026, month, day, 8, tzinfo=timezone.utc))
-            tick(slack, datetime(2026, month, day, 9, tzinfo=timezone.utc))
+            tick(slack, datetime(2026, month, day, 8, tzinfo=UTC))
+            tick(slack, datetime(2026, month, day, 9, tzinfo=UTC))
     with slack.db.reading() as session:
         rows = session.scalars(select(DueItem).where(DueItem.kind == announcements.KIND)
                                .order_by(DueItem.due_at)).all()
         done = [(r.due_at, r.status) for r in rows]
-    assert done == [(datetime(2026, 3, 23, 9, tzinfo=timezone.utc), ledger.DONE),
-                    (datetime(2026, 4, 23, 8, tzinfo=timezone.utc), ledger.DONE),
-                    (datetime(2026, 5, 23, 8, tzinfo=timezone.utc), ledger.DONE),
-                    (datetime(2026, 6, 23, 8, tzinfo=timezone.utc), ledger.DONE)]
+    assert done == [(datetime(2026, 3, 23, 9, tzinfo=UTC), ledger.DONE),
+                    (datetime(2026, 4, 23, 8, tzinfo=UTC), ledger.DONE),
+                    (datetime(2026, 5, 23, 8, tzinfo=UTC), ledger.DONE),
+                    (datetime(2026, 6, 23, 8, tzinfo=UTC), ledger.DONE)]
     assert len(posts(slack)) == 4

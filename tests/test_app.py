@@ -8,7 +8,7 @@ from tests.harness import MEMBER, Harness
 LONG_AGO = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
 
 
-def renamed(technet: Harness, user_id: str, real_name: str) -> dict:  # type: ignore[type-arg]
+def renamed(technet: Harness, user_id: str, real_name: str) -> dict:
     user = technet.standin.state.users[user_id]
     return {**user, "real_name": real_name, "profile": {**user["profile"], "real_name": real_name}}
 
@@ -16,13 +16,15 @@ def renamed(technet: Harness, user_id: str, real_name: str) -> dict:  # type: ig
 def test_a_profile_change_updates_the_member_without_asking_slack(technet: Harness):
     technet.command(MEMBER, "help")  # first contact: the member comes from users.info
     with technet.db.transaction() as session:
-        find_member(session, MEMBER).last_active_at = LONG_AGO
+        member = find_member(session, MEMBER)
+        assert member is not None
+        member.last_active_at = LONG_AGO
     event = {"type": "user_change", "user": renamed(technet, MEMBER, "Morgan Renamed")}
     assert technet.event(event, event_id="EvRename1").status == 200
     assert len(technet.standin.calls_to("users.info")) == 1
     with technet.db.reading() as session:
         member = find_member(session, MEMBER)
-        assert member.real_name == "Morgan Renamed"
+        assert member is not None and member.real_name == "Morgan Renamed"
         # Slack telling of a profile edit is not the member using technet.
         assert member.last_active_at is not None and member.last_active_at.date() == LONG_AGO.date()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from storage.faq import FaqEntry, best_answers, load_faq, rank, tokens
 from storage.members import RoleGrants, actor_for, get_member, grant_role, upsert_from_slack
 from storage.members import Role
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 SHIPPED = load_faq()
 
 
@@ -125,7 +125,7 @@ def test_a_broken_faq_says_what_is_wrong(tmp_path: Path):
 
 # Forwarded questions and additions (SQLite and PostgreSQL) ---------------------------------------------
 
-def people(db: Database):  # type: ignore[no-untyped-def]
+def people(db: Database):
     grants = RoleGrants(organisers=frozenset({"U0ORG"}))
     with db.transaction() as session:
         made = {}

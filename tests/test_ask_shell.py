@@ -3,7 +3,7 @@
 from storage.members import Role
 
 
-def test_a_member_gets_an_answer_and_forwards_what_the_faq_cannot_answer(shell_for):  # type: ignore[no-untyped-def]
+def test_a_member_gets_an_answer_and_forwards_what_the_faq_cannot_answer(shell_for):
     script = shell_for(
         Role.MEMBER,
         "/tech ask how much CPD should I do?",
@@ -22,7 +22,7 @@ def test_a_member_gets_an_answer_and_forwards_what_the_faq_cannot_answer(shell_f
     assert "I couldn't find anything to search for in “?!?”" in text
 
 
-def test_an_organiser_replies_and_adds_the_answer_to_the_faq(shell_for):  # type: ignore[no-untyped-def]
+def test_an_organiser_replies_and_adds_the_answer_to_the_faq(shell_for):
     script = shell_for(
         Role.ORGANISER,
         "/tech ask inbox",
@@ -44,7 +44,7 @@ def test_an_organiser_replies_and_adds_the_answer_to_the_faq(shell_for):  # type
     assert "Yes: apprentices are very welcome." in answer
 
 
-def test_a_question_that_says_payload_is_answered_in_the_shell(shell_for):  # type: ignore[no-untyped-def]
+def test_a_question_that_says_payload_is_answered_in_the_shell(shell_for):
     # Bolt took a form body with the word "payload" anywhere for an interaction and answered 404.
     script = shell_for(Role.MEMBER, "/tech ask what payload can the drone lift?", ":quit")
     assert "(the app answered HTTP 404)" not in script.text

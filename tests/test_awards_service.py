@@ -8,8 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +24,7 @@ from storage.members import Actor, RoleGrants
 from storage.models import DueItem
 from storage.models.awards import AwardAudit, AwardScore, Nomination
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CLOSES = T0 + timedelta(days=14)
 ORG, CHAIR, PANEL2, ADMIN = "U0ORGANISE", "U0CHAIR001", "U0PANEL002", "U0ADMIN001"
 ANN, BEN, CAT, DAN = "U0ANN00001", "U0BEN00001", "U0CAT00001", "U0DAN00001"
@@ -61,16 +62,17 @@ def people(db: Database) -> Database:
     return db
 
 
-def open_cycle(db: Database, *, now: datetime = T0, closes: datetime = CLOSES, **options) -> awards.CycleInfo:  # type: ignore[no-untyped-def]
-    values = dict(name="Technician of the Year", description="For outstanding technicians.", label="2025")
+def open_cycle(db: Database, *, now: datetime = T0, closes: datetime = CLOSES, **options: Any) -> awards.CycleInfo:
+    values: dict[str, Any] = dict(
+        name="Technician of the Year", description="For outstanding technicians.", label="2025")
     values.update(options)
     with db.transaction() as session:
         return awards.open_cycle(session, actor(db, ORG), closes_at=closes, now=now, default_panel=GRANTS.panel,
                                  **values)
 
 
-def nominate(db: Database, who: str, cycle_id: int, *, nominee: str | None = None, citation: str = CITATION,
-             submission: str = "V1", now: datetime = T0 + timedelta(days=1), **form) -> awards.SubmissionResult:  # type: ignore[no-untyped-def]
+def nominate(db: Database, who: str, cycle_id: int | None, *, nominee: str | None = None, citation: str = CITATION,
+             submission: str = "V1", now: datetime = T0 + timedelta(days=1), **form) -> awards.SubmissionResult:
     with db.transaction() as session:
         return awards.submit_nomination(
             session, actor(db, who), NominationForm(cycle_id=cycle_id, nominee=nominee, citation=citation, **form),
@@ -103,7 +105,7 @@ def test_only_organisers_open_cycles(people: Database):
     ({"panel": ["U0ANN00001"], "chair": CHAIR}, "chair"),
     ({"name": "   "}, "name"),
 ])
-def test_bad_cycles_are_refused_next_to_the_field(people: Database, options, field):  # type: ignore[no-untyped-def]
+def test_bad_cycles_are_refused_next_to_the_field(people: Database, options, field):
     with pytest.raises(DomainError) as refused:
         open_cycle(people, **options)
     assert refused.value.field == field
@@ -187,7 +189,7 @@ def test_the_confirmation_message_is_claimed_once(people: Database):
     ("U0GONE0001", "deactivated"),
     (None, "Choose who you are nominating"),
 ])
-def test_who_cannot_be_nominated(people: Database, nominee, message):  # type: ignore[no-untyped-def]
+def test_who_cannot_be_nominated(people: Database, nominee, message):
     cycle = open_cycle(people)
     with pytest.raises(DomainError, match=message) as refused:
         nominate(people, ANN, cycle.id, nominee=nominee)
@@ -298,7 +300,7 @@ def test_nobody_off_the_panel_reads_lists_exports_or_counts_nominations(people: 
         lambda s: awards.review(s, outsider, cycle.id, now=AFTER),
         lambda s: awards.review(s, outsider, None, now=AFTER),
         lambda s: awards.nominee_detail(s, outsider, cycle.id, BEN, now=AFTER),
-        lambda s: awards.export_csv(s, outsider, cycle.id, tz=timezone.utc, now=AFTER),
+        lambda s: awards.export_csv(s, outsider, cycle.id, tz=UTC, now=AFTER),
         lambda s: awards.score_nominee(s, outsider, cycle.id, BEN, {}, now=AFTER),
         lambda s: awards.set_shortlisted(s, outsider, cycle.id, BEN, True, now=AFTER),
         lambda s: awards.mark_winner(s, outsider, cycle.id, BEN, now=AFTER),
@@ -327,7 +329,7 @@ def test_figures_are_counts_of_closed_cycles_only(people: Database):
         # The arithmetic, with no group too small to show (a threshold of 1).
         after = awards.figures(session, organiser, now=AFTER, min_group=1)
     assert [(r.nominations, r.departments) for r in during] == [(None, None)]
-    assert [(r.nominations.value, r.departments.value) for r in after  # type: ignore[union-attr]
+    assert [(r.nominations and r.nominations.value, r.departments and r.departments.value) for r in after
             ] == [(4, 3)]  # Chemistry, Engineering, Physics
     with people.reading() as session, pytest.raises(PermissionDenied):
         awards.figures(session, actor(people, ANN), now=AFTER, min_group=5)
@@ -376,7 +378,7 @@ def test_the_panel_reviews_grouped_per_nominee_and_each_read_is_audited(people: 
     assert review.nominees[0].departments == ("Chemistry",)
     assert review.is_chair
     with people.transaction() as session:
-        awards.export_csv(session, actor(people, PANEL2), cycle.id, tz=timezone.utc, now=AFTER)
+        awards.export_csv(session, actor(people, PANEL2), cycle.id, tz=UTC, now=AFTER)
     with people.reading() as session:
         audit = [(a.actor, a.action) for a in session.scalars(select(AwardAudit).order_by(AwardAudit.id))]
     assert audit == [(CHAIR, "viewed list"), (PANEL2, "exported")]
@@ -454,7 +456,7 @@ def test_a_nominated_panel_member_cannot_see_or_decide_on_their_own_nomination(p
             call(session)
         assert refused.value.message == made_up.value.message
     with people.transaction() as session:
-        _, data = awards.export_csv(session, pam, cycle.id, tz=timezone.utc, now=AFTER)
+        _, data = awards.export_csv(session, pam, cycle.id, tz=UTC, now=AFTER)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [(r["nominee"], r["nominator"]) for r in rows] == [("Dan Dale", "Cat Cole")]
     # Nothing stored about Pam's own nomination: no shortlist mark, no winner, no score.
@@ -514,7 +516,7 @@ def test_a_nominated_chair_learns_nothing_of_their_own_nomination(people: Databa
         (ORG, "viewed nominee", "Ben Baker")]
     with people.transaction() as session:
         awards.nominee_detail(session, orla, cycle.id, CHAIR, now=AFTER)
-        awards.export_csv(session, orla, cycle.id, tz=timezone.utc, now=AFTER)
+        awards.export_csv(session, orla, cycle.id, tz=UTC, now=AFTER)
     with people.transaction() as session:
         _, log = awards.audit_log(session, chair, cycle.id, now=AFTER)
     assert "Chris Chair" not in {line.detail for line in log}
@@ -544,7 +546,7 @@ def test_two_panel_members_scoring_at_the_same_moment_both_count(people: Databas
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=score, args=(who, value)) for who, value in zip(panel, (5, 3, 3))]
+    threads = [threading.Thread(target=score, args=(who, value)) for who, value in zip(panel, (5, 3, 3), strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -616,7 +618,7 @@ def test_a_failed_post_leaves_the_cycle_unannounced(people: Database):
     ("\t=x", "'\t=x"), ("  =cmd", "'  =cmd"), ("＝1", "'＝1"), ("Plain text", "Plain text"), ("a=b", "a=b"),
     (3, "3"), (None, ""),
 ])
-def test_csv_cells_never_start_a_formula(value, cell):  # type: ignore[no-untyped-def]
+def test_csv_cells_never_start_a_formula(value, cell):
     assert csv_safe(value) == cell
 
 

@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from storage.models.awards import AwardAudit, Nomination, NominationSubmission, 
 from tests.harness import (MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, PANEL, SECRET, Harness, Reply, all_text,
                            buttons)
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CLOSES = T0 + timedelta(days=14)
 PANEL2 = "U0PANEL002"
 THIRD = "U0MEMBER03"
@@ -455,8 +455,8 @@ def test_a_team_nomination(slack: Harness):
     view = open_form(technet, MEMBER)
     labels = {b["block_id"] for b in view["blocks"]}
     assert {ids.AWARDS_TEAM_MEMBERS, ids.AWARDS_TEAM_NAME} <= labels
-    reply = technet.submit(MEMBER, view, answers(cycle_id, None, **{ids.AWARDS_TEAM_MEMBERS: [OTHER, THIRD],
-                                                                     ids.AWARDS_TEAM_NAME: "Lab <Ops>"}))
+    team: dict[str, Any] = {ids.AWARDS_TEAM_MEMBERS: [OTHER, THIRD], ids.AWARDS_TEAM_NAME: "Lab <Ops>"}
+    reply = technet.submit(MEMBER, view, answers(cycle_id, None, **team))
     assert reply.json()["response_action"] == "update", reply.body
     assert "Lab &lt;Ops&gt;" in dms_to(technet, MEMBER)[-1]
 

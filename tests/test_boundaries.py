@@ -65,7 +65,7 @@ def test_no_listener_sleeps_or_polls():
     assert offenders == []
 
 
-def served_subcommands(standin, database_url) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def served_subcommands(standin, database_url) -> dict[str, str]:
     runtime = Runtime.build(settings_for(standin, database_url))
     try:
         create_app(runtime)
@@ -82,11 +82,11 @@ def test_help_lists_exactly_the_subcommands_the_handlers_serve(standin, tmp_path
     assert listed == set(served), "content/help.yaml and the registered /tech subcommands differ"
 
 
-def listened_to() -> dict[str, set[str]]:
+def listened_to() -> dict[str, set[object]]:
     """Commands, events and shortcuts that handlers/ register (its packages too), read from their source."""
     import importlib
 
-    found: dict[str, set[str]] = {"command": set(), "event": set(), "shortcut": set()}
+    found: dict[str, set[object]] = {"command": set(), "event": set(), "shortcut": set()}
     for path in (ROOT / "handlers").rglob("*.py"):
         parts = path.relative_to(ROOT).with_suffix("").parts
         module = importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))

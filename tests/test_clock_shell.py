@@ -31,7 +31,7 @@ def _demo_event(runtime_db: Database, source_key: str) -> Event:
         return event
 
 
-def test_later_shows_reminders_prompts_check_ins_and_award_posts_in_the_order_they_go(shell_for):  # type: ignore[no-untyped-def]
+def test_later_shows_reminders_prompts_check_ins_and_award_posts_in_the_order_they_go(shell_for):
     script: Script = shell_for(Role.ORGANISER, ":now", ":later 22d", ":now", "/tech events", ":quit")
     text = script.text
     assert text.count("(the shell's time is ") == 3
@@ -49,7 +49,7 @@ def test_later_shows_reminders_prompts_check_ins_and_award_posts_in_the_order_th
         "Nominations for Technician of the Year",
     ]
     places = [text.find(line) for line in order]
-    assert -1 not in places, [line for line, at in zip(order, places) if at == -1]
+    assert -1 not in places, [line for line, at in zip(order, places, strict=True) if at == -1]
     assert places == sorted(places)
     # Each goes once, to each of the three going.
     assert text.count("starts tomorrow") == 3 and text.count("starts in an hour") == 3
@@ -72,7 +72,7 @@ def runtime_is_real_again() -> bool:
     return clock.offset() == timedelta(0)
 
 
-def test_a_cpd_prompt_after_a_sample_event_is_pressed_and_logged(shell_for):  # type: ignore[no-untyped-def]
+def test_a_cpd_prompt_after_a_sample_event_is_pressed_and_logged(shell_for):
     script: Script = shell_for(Role.MEMBER, ":later 1m", press("Log it as CPD"), *[""] * 12, "/tech cpd", ":quit")
     text = script.text
     prompt = text[text.index("── bot → DM to Alex Morgan"):]
@@ -88,7 +88,7 @@ def test_a_cpd_prompt_after_a_sample_event_is_pressed_and_logged(shell_for):  # 
     assert logged == [f"event:{workshop.id}"]
 
 
-def test_later_refuses_what_is_not_a_duration(shell_for):  # type: ignore[no-untyped-def]
+def test_later_refuses_what_is_not_a_duration(shell_for):
     script: Script = shell_for(Role.MEMBER, ":later", ":later soon", ":later 0", ":later 99999999999d",
                                ":later 401d", ":now", ":quit")
     text = script.text
@@ -97,7 +97,7 @@ def test_later_refuses_what_is_not_a_duration(shell_for):  # type: ignore[no-unt
     assert "ahead of real time" not in text
 
 
-def test_a_file_the_bot_sends_is_saved_and_its_path_shown(shell_for, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_a_file_the_bot_sends_is_saved_and_its_path_shown(shell_for, tmp_path: Path):
     script: Script = shell_for(Role.MEMBER, "/tech events", press("Add to calendar"), ":quit")
     text = script.text
     found = re.search(r"saved to (\S+\.ics)", text)
@@ -112,8 +112,8 @@ def test_the_sample_data_has_events_held_with_attendance_and_the_rest_ahead(db: 
     load_demo_data(db, now=moment)
     with db.reading() as session:
         demo = session.scalars(select(Event).where(Event.source_key.like("demo:%"))).all()
-        held = [e for e in demo if e.source_key.startswith("demo:past-")]
-        ahead = [e for e in demo if not e.source_key.startswith("demo:past-")]
+        held = [e for e in demo if (e.source_key or "").startswith("demo:past-")]
+        ahead = [e for e in demo if not (e.source_key or "").startswith("demo:past-")]
         assert {e.source_key for e in held} == {"demo:past-network-meeting", "demo:past-team-meeting",
                                                  "demo:past-workshop"}
         assert all(clock.as_utc(e.ends_at) < moment for e in held)
@@ -132,7 +132,7 @@ def test_the_sample_data_has_events_held_with_attendance_and_the_rest_ahead(db: 
         assert len(session.scalars(select(Event).where(Event.source_key.like("demo:past-%"))).all()) == 3
 
 
-def test_an_edit_form_keeps_its_dates_on_enter(shell_for):  # type: ignore[no-untyped-def]
+def test_an_edit_form_keeps_its_dates_on_enter(shell_for):
     workshop = "Soldering and electronics workshop"
 
     def more(screen: str) -> str:
@@ -153,7 +153,7 @@ def test_an_edit_form_keeps_its_dates_on_enter(shell_for):  # type: ignore[no-un
     assert event.sequence == 0
 
 
-def test_the_announcement_channel_is_chosen_by_name(shell_for):  # type: ignore[no-untyped-def]
+def test_the_announcement_channel_is_chosen_by_name(shell_for):
     tomorrow = (now() + timedelta(days=1)).astimezone(LONDON).date()
     script: Script = shell_for(Role.ORGANISER, "/tech announce", "Tea in the common room", "#technicians",
                                tomorrow.isoformat(), "", "", "", ":quit")
@@ -163,7 +163,7 @@ def test_the_announcement_channel_is_chosen_by_name(shell_for):  # type: ignore[
     assert "This is how it will appear in #C0TECHNETS" in text and "┌ Scheduled" in text
 
 
-def test_the_report_in_the_shell_draws_the_sample_events_attendance(shell_for, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_the_report_in_the_shell_draws_the_sample_events_attendance(shell_for, tmp_path: Path):
     script: Script = shell_for(Role.ORGANISER, "/tech report", ":quit")
     saved = [Path(p) for p in re.findall(r"saved to (\S+\.png)", script.text)]
     attendance = [p for p in saved if p.name.startswith("technet-events-attendance-")]
@@ -171,7 +171,7 @@ def test_the_report_in_the_shell_draws_the_sample_events_attendance(shell_for, t
     assert attendance[0].read_bytes().startswith(b"\x89PNG")
 
 
-def test_record_who_came_keeps_everyone_going_on_enter(shell_for):  # type: ignore[no-untyped-def]
+def test_record_who_came_keeps_everyone_going_on_enter(shell_for):
     def attendees_of_the_workshop(screen: str) -> str:
         found = re.search(r"Fume cupboard testing and LEV checks .*\n\s*\[(\d+)\] Attendees", screen)
         assert found, "the held workshop is not listed"

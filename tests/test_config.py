@@ -54,7 +54,7 @@ def test_a_surface_names_the_setting_it_misses():
         Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
 
-def run_cli(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run_cli(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], env={"PATH": "/usr/bin:/bin", **env},
                           cwd=cwd, capture_output=True, text=True, timeout=60)
 
@@ -81,7 +81,7 @@ def test_a_database_behind_the_code_refuses_to_start(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def _root():  # type: ignore[no-untyped-def]
+def _root():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@ the stand-in, the events feature's storage, freezegun; SQLite and PostgreSQL).""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from freezegun import freeze_time
@@ -19,8 +19,8 @@ from storage.models import DueItem
 from storage.models.careers import CpdEntry
 from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
-STARTS = datetime(2025, 3, 5, 14, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+STARTS = datetime(2025, 3, 5, 14, 0, tzinfo=UTC)
 ENDS = STARTS + timedelta(hours=2)
 
 
@@ -122,7 +122,7 @@ def test_a_prompt_not_posted_for_days_is_dropped_and_an_old_event_is_never_asked
 
 
 def test_a_conference_over_days_is_prefilled_in_days(technet: Harness):
-    starts = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc)
+    starts = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
     with freeze_time(T0) as frozen:
         event(technet, title="Technicians' conference", kind="conference", starts=starts,
               ends=starts + timedelta(days=1, hours=8))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
@@ -33,14 +34,15 @@ def member(db: Database, user_id: str, *, fte: float = 1.0, organiser: bool = Fa
         return actor_for(session, row, grants)
 
 
-def log(db: Database, actor: Actor, *, today: date = TODAY, rules: CpdRules = RULES, **fields: object) -> cpd.EntryInfo:
-    values = dict(done_on=today, activity="HPLC course", category="course", amount="3", unit=cpd.HOURS)
+def log(db: Database, actor: Actor, *, today: date = TODAY, rules: CpdRules = RULES, **fields: Any) -> cpd.EntryInfo:
+    values: dict[str, Any] = dict(done_on=today, activity="HPLC course", category="course", amount="3",
+                                  unit=cpd.HOURS)
     values.update(fields)
     with db.transaction() as session:
-        return cpd.log_entry(session, actor, EntryForm(**values), rules=rules, today=today, now=now())  # type: ignore[arg-type]
+        return cpd.log_entry(session, actor, EntryForm(**values), rules=rules, today=today, now=now())
 
 
-def refused(db: Database, actor: Actor, **fields: object) -> dict[str, str]:
+def refused(db: Database, actor: Actor, **fields: Any) -> dict[str, str]:
     with pytest.raises(cpd.InvalidEntry) as caught:
         log(db, actor, **fields)
     return caught.value.errors
@@ -48,7 +50,7 @@ def refused(db: Database, actor: Actor, **fields: object) -> dict[str, str]:
 
 def entry_count(db: Database) -> int:
     with db.reading() as session:
-        return session.scalar(select(func.count()).select_from(CpdEntry))
+        return session.execute(select(func.count()).select_from(CpdEntry)).scalar_one()
 
 
 # Time: zero, negative, too much, in the future --------------------------------------------
@@ -109,14 +111,14 @@ def test_time_is_kept_in_minutes_and_shown_as_given(db: Database):
 # FTE ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fte", [0, 0.0, -0.5, 1.01, 2, float("nan"), float("inf"), None])
-def test_an_fte_of_zero_or_above_one_is_refused(fte):  # type: ignore[no-untyped-def]
+def test_an_fte_of_zero_or_above_one_is_refused(fte):
     with pytest.raises(DomainError) as caught:
         cpd.target_days(fte)
     assert caught.value.field == "fte" and "more than 0 and at most 1" in caught.value.message
 
 
 @pytest.mark.parametrize(("fte", "days"), [(1, 10), (1.0, 10), (0.6, 6), (0.5, 5), (0.2, 2)])
-def test_the_target_is_pro_rata_to_fte(fte, days):  # type: ignore[no-untyped-def]
+def test_the_target_is_pro_rata_to_fte(fte, days):
     assert cpd.target_days(fte) == pytest.approx(days)
 
 
@@ -278,8 +280,8 @@ def test_the_summary_leaves_out_bots_the_deactivated_and_impossible_ftes(db: Dat
     member(db, "U0LEFT0001")
     member(db, "U0BADFTE01", fte=0.0)
     with db.transaction() as session:
-        session.scalar(select(Member).where(Member.slack_user_id == "U0BOTBOT01")).is_bot = True
-        session.scalar(select(Member).where(Member.slack_user_id == "U0LEFT0001")).deactivated = True
+        session.execute(select(Member).where(Member.slack_user_id == "U0BOTBOT01")).scalar_one().is_bot = True
+        session.execute(select(Member).where(Member.slack_user_id == "U0LEFT0001")).scalar_one().deactivated = True
     with db.reading() as session:
         summary = cpd.summary(session, organiser, rules=RULES, today=date(2025, 8, 1), min_group=1)
     assert (summary.members.value, summary.logged.value, summary.median_days.state) == (2, 0, State.NONE)
@@ -306,7 +308,7 @@ def test_one_members_total_is_never_shown_as_a_median_or_a_share(db: Database):
     # Five members whose FTE needs checking and two on the way: nothing gives the two away.
     for other in others[1:]:
         with db.transaction() as session:
-            session.scalar(select(Member).where(Member.slack_user_id == other.slack_user_id)).fte = 2.0
+            session.execute(select(Member).where(Member.slack_user_id == other.slack_user_id)).scalar_one().fte = 2.0
     with db.reading() as session:
         checked = cpd.summary(session, organiser, rules=RULES, today=TODAY, min_group=5)
     assert checked.on_track_share.exact is False and not checked.on_track.exact
@@ -338,6 +340,6 @@ def test_the_year_start_and_the_day_length_are_settings():
 
 
 def test_freezegun_controls_the_clock_the_services_use():
-    with freeze_time(datetime(2025, 7, 31, 23, 30, tzinfo=timezone.utc)):
+    with freeze_time(datetime(2025, 7, 31, 23, 30, tzinfo=UTC)):
         # 23:30 UTC on 31 July is already 1 August in London.
         assert cpd.development_year(now().astimezone(Settings().tz).date()).label == "2025–26"

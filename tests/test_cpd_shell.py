@@ -7,7 +7,7 @@ from storage.clock import now
 from storage.members import Role
 
 
-def test_a_member_logs_cpd_sees_progress_and_deletes_an_entry(shell_for):  # type: ignore[no-untyped-def]
+def test_a_member_logs_cpd_sees_progress_and_deletes_an_entry(shell_for):
     script = shell_for(
         Role.MEMBER,
         "/tech cpd",
@@ -38,7 +38,7 @@ def test_a_member_logs_cpd_sees_progress_and_deletes_an_entry(shell_for):  # typ
     assert "*Your CPD, " in home and "▰" in home and "Development opportunities closing soon" in home
 
 
-def test_an_organiser_sees_the_networks_figures(shell_for):  # type: ignore[no-untyped-def]
+def test_an_organiser_sees_the_networks_figures(shell_for):
     script = shell_for(Role.ORGANISER, "/tech cpd summary", ":quit")
     text = script.text
     assert "CPD ACROSS THE NETWORK" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from storage.models import Member
 from storage.models.careers import CpdEntry
 from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, buttons, settings_for
 
-T0 = datetime(2025, 3, 14, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
 GOOD = {
     ids.CPD_DONE_ON: "2025-03-12",
     ids.CPD_ACTIVITY: "HPLC troubleshooting course",
@@ -113,7 +113,7 @@ def test_logging_cpd_in_the_form(technet: Harness):
     ({ids.CPD_CATEGORY: None}, ids.CPD_CATEGORY, "Choose a category"),
     ({ids.CPD_LINK: "javascript:alert(1)"}, ids.CPD_LINK, "https://"),
 ])
-def test_the_form_refuses_bad_entries_by_the_field(technet: Harness, changes, field, message):  # type: ignore[no-untyped-def]
+def test_the_form_refuses_bad_entries_by_the_field(technet: Harness, changes, field, message):
     with freeze_time(T0):
         result = log(technet, **changes)
     assert result["response_action"] == "errors"
@@ -286,7 +286,7 @@ def april_seven_hours(database_url: str, standin: SlackStandIn) -> Iterator[Harn
 
 def test_the_year_start_and_the_day_are_settings(april_seven_hours: Harness):
     technet = april_seven_hours
-    with freeze_time(datetime(2025, 4, 2, 12, tzinfo=timezone.utc)):
+    with freeze_time(datetime(2025, 4, 2, 12, tzinfo=UTC)):
         log(technet, **{ids.CPD_DONE_ON: "2025-03-31", ids.CPD_ACTIVITY: "March course", ids.CPD_AMOUNT: "1"})
         log(technet, **{ids.CPD_DONE_ON: "2025-04-01", ids.CPD_ACTIVITY: "April course", ids.CPD_AMOUNT: "7",
                         ids.CPD_UNIT: cpd.HOURS})

@@ -3,7 +3,7 @@
 from tests.harness import MEMBER, Harness
 
 
-def home_opened(user: str = MEMBER) -> dict:  # type: ignore[type-arg]
+def home_opened(user: str = MEMBER) -> dict:
     return {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home", "event_ts": "1.0"}
 
 

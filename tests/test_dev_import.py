@@ -21,7 +21,7 @@ ROWS = [
 
 
 @pytest.fixture
-def run(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def run(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     monkeypatch.setenv("TECHNET_ENV_FILE", str(tmp_path / "no.env"))
     monkeypatch.setenv("DATABASE_URL", database_url)
 
@@ -44,7 +44,7 @@ def catalogue(database_url: str) -> list[str]:
         db.dispose()
 
 
-def test_a_good_file_is_imported_and_a_second_run_updates(run, database_url: str):  # type: ignore[no-untyped-def]
+def test_a_good_file_is_imported_and_a_second_run_updates(run, database_url: str):
     # A spreadsheet's "CSV UTF-8" begins with a byte-order mark.
     code, out, _ = run("\ufeff" + "\r\n".join([HEADER, *ROWS]) + "\r\n")
     assert code == 0 and out.strip().startswith("technet: 2 opportunities added, 0 updated")
@@ -53,7 +53,7 @@ def test_a_good_file_is_imported_and_a_second_run_updates(run, database_url: str
     assert catalogue(database_url) == ["EM secondment", "HPLC troubleshooting"]
 
 
-def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(run, database_url: str):  # type: ignore[no-untyped-def]
+def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(run, database_url: str):
     code, out, err = run("\n".join([
         HEADER, ROWS[0], ROWS[1].replace("2099-04-15", "2099-02-30"), ROWS[0], ROWS[1].replace("Free", "=1+1"),
         "Short,course,Too few cells"]))
@@ -71,14 +71,14 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(run, database
     assert catalogue(database_url) == []
 
 
-def test_a_missing_column_is_reported(run, database_url: str):  # type: ignore[no-untyped-def]
+def test_a_missing_column_is_reported(run, database_url: str):
     code, _, err = run("title,kind,description\nHPLC,course,A day.")
     assert code == 2
     assert "FILE: line 1: missing columns provider, link, cost, starts, ends, deadline, tags" in err
     assert catalogue(database_url) == []
 
 
-def test_unreadable_files_are_refused_in_one_line(run, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_unreadable_files_are_refused_in_one_line(run, tmp_path: Path):
     code, _, err = run("title,description\n".encode("utf-16"))
     assert code == 2 and "is not UTF-8 text" in err and "CSV UTF-8" in err
     assert main(["import", "opportunities", str(tmp_path / "missing.csv")]) == 2

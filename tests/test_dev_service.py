@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +18,7 @@ from storage.models.careers import Opportunity
 from storage.opportunities import OpportunityForm
 
 LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2025, 3, 3, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 TODAY = date(2025, 3, 3)
 HEADER = "title,kind,description,provider,link,cost,starts,ends,deadline,tags"
 
@@ -28,18 +29,18 @@ def person(db: Database, user_id: str, *, organiser: bool = False) -> Actor:
         return actor_for(session, row, RoleGrants(organisers=frozenset({user_id}) if organiser else frozenset()))
 
 
-def add(db: Database, actor: Actor | None, **fields: object) -> opportunities.OpportunityInfo:
-    values: dict[str, object] = dict(title="HPLC troubleshooting", kind="course", description="A day on HPLC faults.",
+def add(db: Database, actor: Actor | None, **fields: Any) -> opportunities.OpportunityInfo:
+    values: dict[str, Any] = dict(title="HPLC troubleshooting", kind="course", description="A day on HPLC faults.",
                                      deadline=date(2025, 3, 20), tags="hplc, chromatography")
     values.update(fields)
     with db.transaction() as session:
-        return opportunities.save_opportunity(session, actor, OpportunityForm(**values), now=NOW,  # type: ignore[arg-type]
+        return opportunities.save_opportunity(session, actor, OpportunityForm(**values), now=NOW,
                                               tz=LONDON)
 
 
 def catalogue_size(db: Database) -> int:
     with db.reading() as session:
-        return session.scalar(select(func.count()).select_from(Opportunity))
+        return session.execute(select(func.count()).select_from(Opportunity)).scalar_one()
 
 
 def due(db: Database, kind: str) -> list[DueItem]:
@@ -262,7 +263,7 @@ def test_a_good_file_imports_every_row_and_a_second_run_updates(db: Database):
     report = import_text(db, "\n".join([HEADER, *GOOD_ROWS[:2], changed]))
     assert (report.added, report.updated) == (0, 3) and catalogue_size(db) == 3
     with db.reading() as session:
-        fund = session.scalar(select(Opportunity).where(Opportunity.title == "Development fund"))
+        fund = session.execute(select(Opportunity).where(Opportunity.title == "Development fund")).scalar_one()
         assert fund.description == "Up to £1500 towards a course." and fund.kind == "funding_call"
 
 
@@ -347,8 +348,8 @@ def test_formula_safe_cells():
 
 def test_reminders_are_at_nine_local_time_across_the_clock_change():
     # The clocks go forward on 30 March 2025: 09:00 is 09:00 UTC before, 08:00 UTC after.
-    assert opportunities.reminder_due_at(date(2025, 3, 30), LONDON) == datetime(2025, 3, 28, 9, tzinfo=timezone.utc)
-    assert opportunities.reminder_due_at(date(2025, 4, 2), LONDON) == datetime(2025, 3, 31, 8, tzinfo=timezone.utc)
+    assert opportunities.reminder_due_at(date(2025, 3, 30), LONDON) == datetime(2025, 3, 28, 9, tzinfo=UTC)
+    assert opportunities.reminder_due_at(date(2025, 4, 2), LONDON) == datetime(2025, 3, 31, 8, tzinfo=UTC)
 
 
 def test_the_demo_catalogue_and_cpd_record_are_added_once(db: Database):
@@ -357,8 +358,8 @@ def test_the_demo_catalogue_and_cpd_record_are_added_once(db: Database):
 
     def counts() -> tuple[int, int]:
         with db.reading() as session:
-            return (session.scalar(select(func.count()).select_from(Opportunity)),
-                    session.scalar(select(func.count()).select_from(CpdEntry)))
+            return (session.execute(select(func.count()).select_from(Opportunity)).scalar_one(),
+                    session.execute(select(func.count()).select_from(CpdEntry)).scalar_one())
 
     load_demo_data(db, now=NOW)
     first = counts()

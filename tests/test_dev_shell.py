@@ -3,7 +3,7 @@
 from storage.members import Role
 
 
-def test_a_member_lists_asks_for_a_reminder_searches_and_follows(shell_for):  # type: ignore[no-untyped-def]
+def test_a_member_lists_asks_for_a_reminder_searches_and_follows(shell_for):
     script = shell_for(Role.MEMBER, "/tech dev", "1", "/tech dev microscopy", "/tech dev follow welding",
                        "/tech dev nothing-matches-this", ":quit")
     text = script.text
@@ -19,7 +19,7 @@ def test_a_member_lists_asks_for_a_reminder_searches_and_follows(shell_for):  # 
     assert "No open opportunity matches “nothing-matches-this”" in text
 
 
-def test_an_organiser_adds_an_opportunity_in_the_form(shell_for):  # type: ignore[no-untyped-def]
+def test_an_organiser_adds_an_opportunity_in_the_form(shell_for):
     script = shell_for(
         Role.ORGANISER,
         "/tech dev add",

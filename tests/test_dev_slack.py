@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from typing import Any
 
 from freezegun import freeze_time
@@ -17,10 +17,10 @@ from storage.models import DueItem
 from storage.models.careers import Opportunity
 from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, buttons
 
-T0 = datetime(2025, 3, 3, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 DEADLINE = date(2025, 3, 20)
 # Two days before the deadline, 09:00 in London (GMT in March, before the clocks change).
-REMIND_AT = datetime(2025, 3, 18, 9, 0, tzinfo=timezone.utc)
+REMIND_AT = datetime(2025, 3, 18, 9, 0, tzinfo=UTC)
 
 FORM = {
     ids.DEV_TITLE: "HPLC troubleshooting masterclass",
@@ -46,7 +46,7 @@ def add_via_form(technet: Harness, **changes: Any) -> Any:
     return technet.submit(ORGANISER, view, {**FORM, **changes})
 
 
-def opportunity_id(technet: Harness, title: str) -> int:
+def opportunity_id(technet: Harness, title: str | None) -> int | None:
     with technet.db.reading() as session:
         return session.scalar(select(Opportunity.id).where(Opportunity.title == title))
 

@@ -40,8 +40,9 @@ def served(database_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator
     process = subprocess.Popen([TECHNET, "serve", "--host", "127.0.0.1", "--port", "0"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = process.stdout.readline()  # type: ignore[union-attr]
-        assert "serving on" in line, process.stderr.read()  # type: ignore[union-attr]
+        assert process.stdout is not None and process.stderr is not None  # both are PIPE
+        line = process.stdout.readline()
+        assert "serving on" in line, process.stderr.read()
         url = line.strip().split("serving on ")[1].removesuffix("/slack/events")
         yield url
     finally:

@@ -32,7 +32,7 @@ def press(label: str, after: str) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def shell(shell_for):  # type: ignore[no-untyped-def]
+def shell(shell_for):
     """shell_for, and the runtime the shell ran, to look in its database afterwards."""
 
     def start(role: Role, *lines: Line) -> tuple[Script, Runtime]:
@@ -43,7 +43,7 @@ def shell(shell_for):  # type: ignore[no-untyped-def]
     return start
 
 
-def test_an_organiser_creates_a_quarterly_series_in_the_form_and_it_is_announced(shell):  # type: ignore[no-untyped-def]
+def test_an_organiser_creates_a_quarterly_series_in_the_form_and_it_is_announced(shell):
     tz = ZoneInfo("Europe/London")
     first = (now().astimezone(tz) + timedelta(days=20)).replace(hour=10, minute=0)
     until = (first + timedelta(days=300)).date()
@@ -83,7 +83,7 @@ def test_an_organiser_creates_a_quarterly_series_in_the_form_and_it_is_announced
     assert [e.starts_at.astimezone(tz).strftime("%H:%M") for e in series] == ["10:00"] * 4
 
 
-def test_a_member_drops_out_of_a_full_workshop_and_the_waitlist_is_promoted(shell):  # type: ignore[no-untyped-def]
+def test_a_member_drops_out_of_a_full_workshop_and_the_waitlist_is_promoted(shell):
     workshop = "Soldering and electronics workshop"
     script, runtime = shell(
         Role.MEMBER,

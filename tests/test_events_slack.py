@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,12 +28,12 @@ from tests.harness import (MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, SECRET, Ha
                            buttons, settings_for)
 
 LONDON = ZoneInfo("Europe/London")
-T0 = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 THIRD, FOURTH = "U0MEMBER03", "U0MEMBER04"
 
 
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=LONDON)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=LONDON)
 
 
 def epoch(moment: datetime) -> int:
@@ -229,15 +229,15 @@ def test_a_quarterly_series_rsvps_with_a_waitlist_and_reminders_once_each(techne
 
 @pytest.mark.parametrize("created, start, expected", [
     # Sunday 29 March 2026: the clocks go forward at 01:00 GMT; the meeting is at 10:00 BST.
-    (datetime(2026, 3, 1, 9, tzinfo=timezone.utc), local(2026, 3, 29, 10), [
-        (datetime(2026, 3, 28, 10, tzinfo=timezone.utc), "dm"),       # Saturday 10:00 GMT
-        (datetime(2026, 3, 29, 7, tzinfo=timezone.utc), "channel"),   # 08:00 BST
-        (datetime(2026, 3, 29, 8, tzinfo=timezone.utc), "dm")]),      # 09:00 BST
+    (datetime(2026, 3, 1, 9, tzinfo=UTC), local(2026, 3, 29, 10), [
+        (datetime(2026, 3, 28, 10, tzinfo=UTC), "dm"),       # Saturday 10:00 GMT
+        (datetime(2026, 3, 29, 7, tzinfo=UTC), "channel"),   # 08:00 BST
+        (datetime(2026, 3, 29, 8, tzinfo=UTC), "dm")]),      # 09:00 BST
     # Sunday 25 October 2026: the clocks go back at 02:00 BST; the meeting is at 10:00 GMT.
-    (datetime(2026, 10, 1, 9, tzinfo=timezone.utc), local(2026, 10, 25, 10), [
-        (datetime(2026, 10, 24, 9, tzinfo=timezone.utc), "dm"),       # Saturday 10:00 BST
-        (datetime(2026, 10, 25, 8, tzinfo=timezone.utc), "channel"),  # 08:00 GMT
-        (datetime(2026, 10, 25, 9, tzinfo=timezone.utc), "dm")]),     # 09:00 GMT
+    (datetime(2026, 10, 1, 9, tzinfo=UTC), local(2026, 10, 25, 10), [
+        (datetime(2026, 10, 24, 9, tzinfo=UTC), "dm"),       # Saturday 10:00 BST
+        (datetime(2026, 10, 25, 8, tzinfo=UTC), "channel"),  # 08:00 GMT
+        (datetime(2026, 10, 25, 9, tzinfo=UTC), "dm")]),     # 09:00 GMT
 ], ids=["march", "october"])
 def test_reminders_keep_local_time_across_the_clock_changes(technet: Harness, created: datetime, start: datetime,
                                                             expected: list[tuple[datetime, str]]):
@@ -426,8 +426,8 @@ def test_a_member_who_left_the_workspace_gets_nothing_and_frees_their_place(tech
         for user in (MEMBER, OTHER, THIRD):
             click(technet, user, listing, ids.EVENTS_GOING, event_id)
         # Olu leaves: Slack deactivates the account and tells the app.
-        user = technet.standin.add_user(OTHER, "Olu Other", deleted=True)
-        technet.event({"type": "user_change", "user": user}, event_id="Ev0LEFT01")
+        account = technet.standin.add_user(OTHER, "Olu Other", deleted=True)
+        technet.event({"type": "user_change", "user": account}, event_id="Ev0LEFT01")
         with technet.db.reading() as session:
             member = find_member(session, OTHER)
             assert member is not None and member.deactivated
@@ -671,7 +671,7 @@ def test_add_to_calendar_sends_an_ics_with_the_local_zone(technet: Harness):
     one, two = (Calendar.from_ical(data).walk("VEVENT")[0] for data in (first, second))
     assert str(one["UID"]) == str(two["UID"])
     # Monday 26 October: after the clocks went back, 10:00 GMT is 10:00 UTC.
-    assert one.decoded("DTSTART").astimezone(timezone.utc) == datetime(2026, 10, 26, 10, tzinfo=timezone.utc)
+    assert one.decoded("DTSTART").astimezone(UTC) == datetime(2026, 10, 26, 10, tzinfo=UTC)
     assert one["DTSTART"].params["TZID"] == "Europe/London"
     assert technet.standin.calls_to("files.completeUploadExternal")[-1].args["channel_id"] == dm_channel(MEMBER)
 

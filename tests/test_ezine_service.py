@@ -1,6 +1,6 @@
 """The e-zine store: its schedule, one issue per period, sections as plain data, posting progress."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,18 +14,18 @@ from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT = ezine.Schedule("0 9 1-7 * mon", LONDON)
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
-DUE = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+DUE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 ORGANISER, MEMBER = "U0ORGANISE", "U0MEMBER01"
 
 
 @pytest.mark.parametrize(("now", "due"), [
     (NOW, DUE),
     # In summer the first Monday's 09:00 is 08:00 UTC.
-    (datetime(2026, 5, 10, tzinfo=timezone.utc), datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)),
+    (datetime(2026, 5, 10, tzinfo=UTC), datetime(2026, 6, 1, 8, 0, tzinfo=UTC)),
     # Exactly at its time, the issue is still the next one.
     (DUE, DUE),
-    (DUE + timedelta(seconds=1), datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)),
+    (DUE + timedelta(seconds=1), datetime(2027, 1, 4, 9, 0, tzinfo=UTC)),
 ])
 def test_the_default_schedule_is_the_first_monday_at_nine_local(now: datetime, due: datetime):
     assert DEFAULT.next_due(now) == due
@@ -34,10 +34,10 @@ def test_the_default_schedule_is_the_first_monday_at_nine_local(now: datetime, d
 
 
 def test_the_period_starts_at_the_issue_before():
-    assert DEFAULT.previous_due(DUE) == datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    assert DEFAULT.previous_due(DUE) == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     weekly = ezine.Schedule("30 8 * * fri", LONDON)
     friday = weekly.next_due(NOW)
-    assert friday == datetime(2026, 11, 27, 8, 30, tzinfo=timezone.utc)
+    assert friday == datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
     assert weekly.previous_due(friday) == friday - timedelta(days=7)
 
 
@@ -63,7 +63,7 @@ def due_rows(db: Database) -> list[tuple[str, str, datetime]]:
 def test_planning_is_idempotent_one_issue_and_its_two_due_rows(db: Database):
     first, again = plan(db), plan(db, NOW + timedelta(hours=1))
     assert first.id == again.id and first.period == "2026-12-07"
-    assert first.period_start == datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    assert first.period_start == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     assert due_rows(db) == [(ezine.APPROVAL, "2026-12-07", DUE - timedelta(hours=24)),
                             (ezine.ISSUE, "2026-12-07", DUE)]
 

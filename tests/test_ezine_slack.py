@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,8 @@ from storage import ezine, members, news
 from storage.members import RoleGrants
 from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, Harness, all_text, settings_for
 
-T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
-DUE = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+DUE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 ASK = DUE - timedelta(hours=24)
 PERIOD = "2026-12-07"
 
@@ -170,7 +170,7 @@ def test_a_members_news_is_approved_and_appears_in_the_next_issue(zine: Harness)
         assert [i.title for i in news.mine(session, actors(zine)[0]) if i.issue_period == PERIOD] == \
             ["Sam passed RSciTech"]
     # The next issue does not repeat it: with nothing new it is not posted at all.
-    tick(zine, datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc))
+    tick(zine, datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
     assert len(channel_posts(zine)) == 1
 
 
@@ -288,7 +288,7 @@ def test_a_held_issue_is_not_posted_and_its_news_waits_for_the_next(zine: Harnes
     assert tick(zine, DUE).skipped == 1
     assert channel_posts(zine) == []
     # The January issue carries the news instead.
-    tick(zine, datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc))
+    tick(zine, datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
     assert "Held 00" in posted_text(zine) and "Held 01" in posted_text(zine)
 
 

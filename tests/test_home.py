@@ -122,7 +122,8 @@ def test_home_opened_by_someone_never_seen_creates_them_from_users_info(technet:
     assert len(technet.standin.calls_to("users.info")) == 1
     assert "Hello *Nia Newbie*" in texts(home) and "Fill in my profile" in texts(home)
     with technet.db.reading() as session:
-        assert find_member(session, "U0NEWBIE1").job_title == "Apprentice Technician"
+        newbie = find_member(session, "U0NEWBIE1")
+        assert newbie is not None and newbie.job_title == "Apprentice Technician"
 
 
 def test_only_the_home_tab_is_published(technet: Harness):
@@ -144,7 +145,7 @@ def test_many_large_sections_stay_within_one_hundred_blocks(technet: Harness):
     note = next(e["text"] for b in home if b["type"] == "context" for e in b["elements"]
                 if e["text"].startswith("Not shown, to keep this page within Slack's limits"))
     shown = []
-    for order, name in fakes.items():
+    for name in fakes.values():
         present = [i for i in range(30) if f'"{name} {i}"' in text]
         # Whole or not at all, and what is left out is named.
         assert present in ([], list(range(30))), name
@@ -168,7 +169,7 @@ def test_a_runaway_section_is_cut_and_the_next_one_still_fits():
 
 
 def test_a_failing_section_does_not_blank_the_home_tab(technet: Harness, caplog: pytest.LogCaptureFixture):
-    def broken(runtime, actor):  # type: ignore[no-untyped-def]
+    def broken(runtime, actor):
         raise RuntimeError("a bug in another feature")
 
     technet.runtime.home_sections.append(HomeSection(20, "events", broken))

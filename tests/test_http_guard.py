@@ -60,7 +60,7 @@ def nothing_happens(technet: Harness, caplog: pytest.LogCaptureFixture,
     assert row_counts(technet) == before
     assert len(lines) <= 1, [line[:200] for line in lines]
     assert not any(MARKER in line for line in lines)
-    assert all(len(line) < 200 and record.exc_info is None for line, record in zip(lines, caplog.records))
+    assert all(len(line) < 200 and record.exc_info is None for line, record in zip(lines, caplog.records, strict=True))
 
 
 def help_command(technet: Harness) -> str:
@@ -298,7 +298,7 @@ def test_the_failure_report_never_answers_an_unverified_request(technet: Harness
     for body, content_type in ((form, FORM), (event, JSON)):
         headers = signed(body, content_type, timestamp=timestamp)
         with nothing_happens(technet, caplog, logging.INFO):
-            response = technet.app.dispatch(BoltRequest(body=body, headers=headers))
+            response = technet.app.dispatch(BoltRequest(body=body, headers={**headers}))
         assert response.status == 401
 
 

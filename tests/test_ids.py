@@ -93,7 +93,7 @@ def test_a_lookup_by_a_number_no_column_holds_finds_nothing(db: Database):
             events.get_event(session, 10**21)
 
 
-def test_the_shell_reads_a_button_number_as_the_bot_does(shell_for):  # type: ignore[no-untyped-def]
+def test_the_shell_reads_a_button_number_as_the_bot_does(shell_for):
     # '²'.isdigit() is True and int('²') fails: the shell stopped with a ValueError.
     script = shell_for(Role.MEMBER, "/tech events", "²", f"{HUGE}", ":quit")
     assert "Commands start with /" in script.text

@@ -1,7 +1,7 @@
 """The due ledger: each scheduled post goes out once, retried with backoff, never twice."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from freezegun import freeze_time
 
@@ -11,10 +11,10 @@ from storage.db import Database
 from storage.models import DueItem
 from tests.harness import NETWORK_CHANNEL, Harness
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def post_to_channel(runtime, claim, now):  # type: ignore[no-untyped-def]
+def post_to_channel(runtime, claim, now):
     response = runtime.client.chat_postMessage(channel=claim.payload["channel"], text=claim.payload["text"])
     return response["ts"]
 
@@ -171,7 +171,7 @@ def test_it_gives_up_after_the_last_attempt(technet: Harness):
 def test_a_deliverer_that_keeps_raising_is_given_up_and_reported_too(technet: Harness):
     reasons: list[str] = []
 
-    def unreachable(runtime, claim, now):  # type: ignore[no-untyped-def]
+    def unreachable(runtime, claim, now):
         raise ConnectionResetError("the network dropped")
 
     technet.runtime.due_kinds.add(DueKind("test.post", unreachable, grace=timedelta(days=1),
@@ -216,7 +216,7 @@ def test_two_app_instances_sharing_a_database_post_each_item_once(technet: Harne
             add_post(technet.db, occurrence=str(n))
         barrier = threading.Barrier(2)
 
-        def tick(runtime, worker):  # type: ignore[no-untyped-def]
+        def tick(runtime, worker):
             barrier.wait()
             run_due(runtime, T0, worker=worker)
 

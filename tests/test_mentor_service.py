@@ -3,7 +3,7 @@ pairings, check-ins through the due ledger, and the organisers' figures."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,12 +17,12 @@ from storage.mentoring import MentorForm
 from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
 TODAY = date(2025, 3, 3)
 ORGANISERS = RoleGrants(organisers=frozenset({"U0ORG"}))
 
 
-def person(session, user_id: str, name: str, *, department: str | None = None, deleted: bool = False) -> Actor:  # type: ignore[no-untyped-def]
+def person(session, user_id: str, name: str, *, department: str | None = None, deleted: bool = False) -> Actor:
     user = {"id": user_id, "name": name.lower(), "real_name": name, "deleted": deleted, "tz": "Europe/London",
             "profile": {"display_name": name, "real_name": name, "title": "Technician"}}
     member = upsert_from_slack(session, user_id, user, now=T0)
@@ -30,27 +30,27 @@ def person(session, user_id: str, name: str, *, department: str | None = None, d
     return actor_for(session, member, ORGANISERS)
 
 
-def mentor(session, actor: Actor, areas=("registration",), capacity: int = 1, **extra):  # type: ignore[no-untyped-def]
+def mentor(session, actor: Actor, areas=("registration",), capacity: int = 1, **extra):
     return mentoring.save_mentor_profile(session, actor, MentorForm(areas=list(areas), capacity=capacity, **extra),
                                          today=TODAY, now=T0)
 
 
 @pytest.fixture
-def people(db: Database):  # type: ignore[no-untyped-def]
+def people(db: Database):
     with db.transaction() as session:
         return {key: person(session, uid, name) for key, uid, name in (
             ("ann", "U0ANN", "Ann Analyst"), ("ben", "U0BEN", "Ben Bench"), ("cat", "U0CAT", "Cat Cleanroom"),
             ("dev", "U0DEV", "Dev Desk"), ("org", "U0ORG", "Orla Organiser"))}
 
 
-def pair(session, mentee: Actor, mentor_actor: Actor, area: str = "registration", when: datetime = T0):  # type: ignore[no-untyped-def]
+def pair(session, mentee: Actor, mentor_actor: Actor, area: str = "registration", when: datetime = T0):
     request = mentoring.request_mentor(session, mentee, mentor_actor.slack_user_id, area, today=when.date(), now=when)
     return mentoring.accept_request(session, mentor_actor, request.request.id, now=when, tz=LONDON).pairing
 
 
 # Profiles -----------------------------------------------------------------------------------------
 
-def test_joining_as_a_mentor_and_changing_the_profile(db: Database, people):  # type: ignore[no-untyped-def]
+def test_joining_as_a_mentor_and_changing_the_profile(db: Database, people):
     with db.transaction() as session:
         info = mentor(session, people["ann"], ("registration", "leadership"), 2, specialisms="  RSciTech   forms ")
         assert (info.areas, info.capacity, info.free, info.specialisms) == (["registration", "leadership"], 2, 2,
@@ -71,7 +71,7 @@ def test_joining_as_a_mentor_and_changing_the_profile(db: Database, people):  # 
     (MentorForm(areas=["career"], capacity=1, paused_until="soon"), "paused_until", "not a date"),
     (MentorForm(areas=["career"], capacity=1, intro="x" * 1001), "intro", "1000 characters"),
 ])
-def test_a_bad_profile_names_the_field(db: Database, people, form, field, message):  # type: ignore[no-untyped-def]
+def test_a_bad_profile_names_the_field(db: Database, people, form, field, message):
     with db.transaction() as session, pytest.raises(mentoring.InvalidMentorProfile) as refused:
         mentoring.save_mentor_profile(session, people["ann"], form, today=TODAY, now=T0)
     assert message in refused.value.errors[field]
@@ -92,7 +92,7 @@ def test_areas_are_found_by_what_members_type():
 
 # Finding ------------------------------------------------------------------------------------------
 
-def test_find_offers_mentors_with_a_free_place_and_never_the_member(db: Database, people):  # type: ignore[no-untyped-def]
+def test_find_offers_mentors_with_a_free_place_and_never_the_member(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], ("registration",), 2)
         mentor(session, people["ben"], ("registration",), 1, specialisms="EngTech, CNC")
@@ -109,7 +109,7 @@ def test_find_offers_mentors_with_a_free_place_and_never_the_member(db: Database
         assert [c.mentor.name for c in everyone.mentors] == ["Ann Analyst", "Ben Bench"]  # most free places first
 
 
-def test_a_mentor_at_capacity_is_not_offered_and_cannot_be_asked(db: Database, people):  # type: ignore[no-untyped-def]
+def test_a_mentor_at_capacity_is_not_offered_and_cannot_be_asked(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], capacity=1)
         pair(session, people["ben"], people["ann"])
@@ -119,7 +119,7 @@ def test_a_mentor_at_capacity_is_not_offered_and_cannot_be_asked(db: Database, p
             mentoring.request_mentor(session, people["cat"], "U0ANN", "registration", today=TODAY, now=T0)
 
 
-def test_a_mentor_who_left_is_not_offered_and_cannot_be_asked(db: Database, people):  # type: ignore[no-untyped-def]
+def test_a_mentor_who_left_is_not_offered_and_cannot_be_asked(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], capacity=3)
         get_member(session, "U0ANN").deactivated = True
@@ -129,7 +129,7 @@ def test_a_mentor_who_left_is_not_offered_and_cannot_be_asked(db: Database, peop
             mentoring.request_mentor(session, people["ben"], "U0ANN", "registration", today=TODAY, now=T0)
 
 
-def test_a_previous_mentor_is_left_out_unless_asked_for_again(db: Database, people):  # type: ignore[no-untyped-def]
+def test_a_previous_mentor_is_left_out_unless_asked_for_again(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], capacity=2)
         pairing = pair(session, people["ben"], people["ann"])
@@ -149,7 +149,7 @@ def test_a_previous_mentor_is_left_out_unless_asked_for_again(db: Database, peop
 
 # Requests -----------------------------------------------------------------------------------------
 
-def test_asking_twice_makes_one_request(db: Database, people):  # type: ignore[no-untyped-def]
+def test_asking_twice_makes_one_request(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"])
         first = mentoring.request_mentor(session, people["ben"], "U0ANN", "registration", "RSciTech help",
@@ -160,14 +160,14 @@ def test_asking_twice_makes_one_request(db: Database, people):  # type: ignore[n
     assert second.request.message == "RSciTech help"
 
 
-def test_nobody_can_ask_themselves(db: Database, people):  # type: ignore[no-untyped-def]
+def test_nobody_can_ask_themselves(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"])
         with pytest.raises(DomainError, match="can't be your own mentor"):
             mentoring.request_mentor(session, people["ann"], "U0ANN", "registration", today=TODAY, now=T0)
 
 
-def test_only_the_mentor_accepts_and_accepting_twice_makes_one_pairing(db: Database, people):  # type: ignore[no-untyped-def]
+def test_only_the_mentor_accepts_and_accepting_twice_makes_one_pairing(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], capacity=2)
         request = mentoring.request_mentor(session, people["ben"], "U0ANN", "registration", today=TODAY, now=T0)
@@ -180,10 +180,10 @@ def test_only_the_mentor_accepts_and_accepting_twice_makes_one_pairing(db: Datab
         checkins = session.scalars(select(DueItem).where(DueItem.kind == mentoring.CHECKIN)).all()
         # One check-in scheduled, 30 days on (Wednesday 2 April 2025), at 10:00 London time.
         assert [(c.subject, c.occurrence, c.due_at) for c in checkins] == [
-            (f"pairing:{first.pairing.id}", "v1:2025-04-02", datetime(2025, 4, 2, 9, 0, tzinfo=timezone.utc))]
+            (f"pairing:{first.pairing.id}", "v1:2025-04-02", datetime(2025, 4, 2, 9, 0, tzinfo=UTC))]
 
 
-def test_accepting_beyond_capacity_is_refused(db: Database, people):  # type: ignore[no-untyped-def]
+def test_accepting_beyond_capacity_is_refused(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], capacity=1)
         one = mentoring.request_mentor(session, people["ben"], "U0ANN", "registration", today=TODAY, now=T0)
@@ -193,7 +193,7 @@ def test_accepting_beyond_capacity_is_refused(db: Database, people):  # type: ig
             mentoring.accept_request(session, people["ann"], two.request.id, now=T0, tz=LONDON)
 
 
-def test_decline_withdraw_and_a_mentee_who_left(db: Database, people):  # type: ignore[no-untyped-def]
+def test_decline_withdraw_and_a_mentee_who_left(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], capacity=3)
         declined = mentoring.request_mentor(session, people["ben"], "U0ANN", "registration", today=TODAY, now=T0)
@@ -219,7 +219,7 @@ def test_decline_withdraw_and_a_mentee_who_left(db: Database, people):  # type: 
 
 # Pairings and check-ins ----------------------------------------------------------------------------
 
-def test_either_side_ends_a_pairing_once_and_its_checkins_stop(db: Database, people):  # type: ignore[no-untyped-def]
+def test_either_side_ends_a_pairing_once_and_its_checkins_stop(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"])
         pairing = pair(session, people["ben"], people["ann"])
@@ -236,7 +236,7 @@ def test_either_side_ends_a_pairing_once_and_its_checkins_stop(db: Database, peo
                                                                 today=TODAY).mentors] == ["Ann Analyst"]
 
 
-def test_each_checkin_schedules_the_next_and_a_new_cadence_replaces_the_pending_one(db: Database, people):  # type: ignore[no-untyped-def]
+def test_each_checkin_schedules_the_next_and_a_new_cadence_replaces_the_pending_one(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"])
         pairing = pair(session, people["ben"], people["ann"])
@@ -252,7 +252,7 @@ def test_each_checkin_schedules_the_next_and_a_new_cadence_replaces_the_pending_
                                              tz=LONDON)
         assert changed.cadence_label == "every two weeks"
         # Two weeks after the last check-in (2 April) is 16 April.
-        assert due == datetime(2025, 4, 16, 9, 0, tzinfo=timezone.utc)
+        assert due == datetime(2025, 4, 16, 9, 0, tzinfo=UTC)
         assert mentoring.checkin_to_send(session, pairing.id, "v1:2025-05-02", due_at=due, tz=LONDON) is None
         with pytest.raises(DomainError, match="from the list"):
             mentoring.set_cadence(session, people["ann"], pairing.id, 3, now=T0, tz=LONDON)
@@ -265,13 +265,13 @@ def test_each_checkin_schedules_the_next_and_a_new_cadence_replaces_the_pending_
 
 
 def test_checkins_fall_on_weekdays():
-    saturday = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+    saturday = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     # 30 days after Sat 1 March is Mon 31 March; 14 days after is Sat 15 March, moved to Monday 17th.
     assert mentoring.checkin_day(saturday, 30, LONDON) == date(2025, 3, 31)
     assert mentoring.checkin_day(saturday, 14, LONDON) == date(2025, 3, 17)
 
 
-def test_a_pairing_whose_member_left_ends_at_its_next_checkin(db: Database, people):  # type: ignore[no-untyped-def]
+def test_a_pairing_whose_member_left_ends_at_its_next_checkin(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"])
         pairing = pair(session, people["ben"], people["ann"])
@@ -279,12 +279,13 @@ def test_a_pairing_whose_member_left_ends_at_its_next_checkin(db: Database, peop
         get_member(session, "U0BEN").deactivated = True
         assert mentoring.checkin_to_send(session, pairing.id, due.occurrence, due_at=due.due_at, tz=LONDON) is None
     with db.reading() as session:
-        assert mentoring.get_pairing(session, pairing.id).ended_at is not None  # type: ignore[union-attr]
+        ended = mentoring.get_pairing(session, pairing.id)
+        assert ended is not None and ended.ended_at is not None
 
 
 # Organisers ---------------------------------------------------------------------------------------
 
-def test_the_summary_counts_active_pairs_for_organisers_only(db: Database, people):  # type: ignore[no-untyped-def]
+def test_the_summary_counts_active_pairs_for_organisers_only(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], ("registration", "career"), 3)
         mentor(session, people["cat"], ("leadership",), 1)

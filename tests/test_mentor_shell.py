@@ -3,7 +3,7 @@
 from storage.members import Role
 
 
-def test_a_member_finds_a_registration_mentor_and_asks(shell_for):  # type: ignore[no-untyped-def]
+def test_a_member_finds_a_registration_mentor_and_asks(shell_for):
     script = shell_for(
         Role.MEMBER,
         "/tech mentor find registration",
@@ -28,7 +28,7 @@ def test_a_member_finds_a_registration_mentor_and_asks(shell_for):  # type: igno
     assert "Preparing: *RSciTech*" in home
 
 
-def test_a_mentor_accepts_and_the_group_dm_opens(shell_for):  # type: ignore[no-untyped-def]
+def test_a_mentor_accepts_and_the_group_dm_opens(shell_for):
     script = shell_for(
         Role.ORGANISER,
         "/tech mentor",

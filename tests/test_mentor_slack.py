@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from freezegun import freeze_time
@@ -19,7 +19,7 @@ from storage.models import DueItem
 from storage.models.mentoring import MentoringPairing, MentoringRequest
 from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text, buttons
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)  # Monday 3 March 2025
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # Monday 3 March 2025
 
 
 def known(technet: Harness, *users: str) -> None:
@@ -28,7 +28,7 @@ def known(technet: Harness, *users: str) -> None:
             upsert_from_slack(session, user, technet.standin.state.users[user], now=now())
 
 
-def make_mentor(technet: Harness, user: str, areas=("registration",), capacity: int = 1, **extra: Any) -> None:  # type: ignore[no-untyped-def]
+def make_mentor(technet: Harness, user: str, areas=("registration",), capacity: int = 1, **extra: Any) -> None:
     known(technet, user)
     with technet.db.transaction() as session:
         actor = actor_for(session, get_member(session, user), RoleGrants())
@@ -53,12 +53,12 @@ def request(technet: Harness, mentee: str, mentor: str, note: str = "Help with m
 
 def request_id(technet: Harness) -> int:
     with technet.db.reading() as session:
-        return session.scalars(select(MentoringRequest.id).order_by(MentoringRequest.id.desc())).first()  # type: ignore[return-value]
+        return session.scalars(select(MentoringRequest.id).order_by(MentoringRequest.id.desc())).first()
 
 
 def pairing_id(technet: Harness) -> int:
     with technet.db.reading() as session:
-        return session.scalars(select(MentoringPairing.id).order_by(MentoringPairing.id.desc())).first()  # type: ignore[return-value]
+        return session.scalars(select(MentoringPairing.id).order_by(MentoringPairing.id.desc())).first()
 
 
 def accept(technet: Harness, mentor: str, rid: int) -> list[Any]:
@@ -326,21 +326,21 @@ def test_check_ins_come_monthly_until_the_pairing_ends(technet: Harness):
                     if c.args["channel"] == group and c.args["text"].startswith("Mentoring check-in")]
 
         # Nothing before it is due: Wednesday 2 April 2025 at 10:00 London (09:00 UTC).
-        frozen.move_to(datetime(2025, 4, 2, 8, 59, tzinfo=timezone.utc))
+        frozen.move_to(datetime(2025, 4, 2, 8, 59, tzinfo=UTC))
         assert run_due(technet.runtime, now()).done == 0 and checkins() == []
-        frozen.move_to(datetime(2025, 4, 2, 9, 0, tzinfo=timezone.utc))
+        frozen.move_to(datetime(2025, 4, 2, 9, 0, tzinfo=UTC))
         assert run_due(technet.runtime, now()).done == 1
         assert run_due(technet.runtime, now()).done == 0  # once
         [first] = checkins()
         text = all_text(first.blocks())
         assert f"Checking in, <@{MEMBER}> and <@{OTHER}>" in text and "It's been 4 weeks" in text
         assert buttons(first.blocks(), ids.MENTOR_MET) and buttons(first.blocks(), ids.MENTOR_END)
-        frozen.move_to(datetime(2025, 5, 2, 9, 0, tzinfo=timezone.utc))
+        frozen.move_to(datetime(2025, 5, 2, 9, 0, tzinfo=UTC))
         assert run_due(technet.runtime, now()).done == 1 and len(checkins()) == 2
         # They say they met; then the mentor ends it: no more check-ins.
         technet.action(MEMBER, ids.MENTOR_MET, str(pairing_id(technet)))
         technet.action(OTHER, ids.MENTOR_END, str(pairing_id(technet)))
-        frozen.move_to(datetime(2025, 6, 2, 9, 0, tzinfo=timezone.utc))
+        frozen.move_to(datetime(2025, 6, 2, 9, 0, tzinfo=UTC))
         report = run_due(technet.runtime, now())
         assert report.done == 0 and len(checkins()) == 2
     with technet.db.reading() as session:
@@ -364,12 +364,12 @@ def test_changing_the_cadence_in_the_group_dm(technet: Harness):
         assert len(said) == 1 and said[0].args["channel"] == group
         assert "changed the check-ins to every two weeks; the next is on 17 March 2025" in said[0].args["text"]
         # 10:00 London is 10:00 UTC until the clocks change on 30 March, 09:00 UTC after.
-        frozen.move_to(datetime(2025, 3, 17, 10, 0, tzinfo=timezone.utc))
+        frozen.move_to(datetime(2025, 3, 17, 10, 0, tzinfo=UTC))
         assert run_due(technet.runtime, now()).done == 1
-        frozen.move_to(datetime(2025, 3, 31, 9, 0, tzinfo=timezone.utc))
+        frozen.move_to(datetime(2025, 3, 31, 9, 0, tzinfo=UTC))
         assert run_due(technet.runtime, now()).done == 1
         # The monthly one that was replaced does not come.
-        frozen.move_to(datetime(2025, 4, 2, 9, 0, tzinfo=timezone.utc))
+        frozen.move_to(datetime(2025, 4, 2, 9, 0, tzinfo=UTC))
         assert run_due(technet.runtime, now()).done == 0
     posted = [c for c in technet.standin.calls_to("chat.postMessage")
               if c.args["text"].startswith("Mentoring check-in")]

@@ -1,6 +1,7 @@
 """News for the e-zine as a service: what a submission must hold, who reviews, what waits for the next issue."""
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from storage.errors import DomainError, PermissionDenied
 from storage.members import RoleGrants
 from storage.models.news import EzineIssue
 
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ORGANISER, MEMBER = "U0ORGANISE", "U0MEMBER01"
 
 
@@ -20,14 +21,14 @@ def actor(db: Database, user_id: str) -> members.Actor:
         return members.actor_for(session, member, RoleGrants(organisers=frozenset({ORGANISER})))
 
 
-def form(**changes) -> news.NewsForm:  # type: ignore[no-untyped-def]
-    values = dict(title="New starter in Physics", body="Jo joins the cleanroom team.", link=None,
+def form(**changes: Any) -> news.NewsForm:
+    values: dict[str, Any] = dict(title="New starter in Physics", body="Jo joins the cleanroom team.", link=None,
                   category="new_starter")
     values.update(changes)
     return news.NewsForm(**values)
 
 
-def submit(db: Database, key: str = "V1", **changes) -> news.NewsInfo:  # type: ignore[no-untyped-def]
+def submit(db: Database, key: str = "V1", **changes) -> news.NewsInfo:
     member = actor(db, MEMBER)
     with db.transaction() as session:
         item, _ = news.submit(session, member, form(**changes), submission_key=key, now=NOW)
@@ -44,7 +45,7 @@ def submit(db: Database, key: str = "V1", **changes) -> news.NewsInfo:  # type: 
     (dict(category="gossip"), news.F_CATEGORY, "what kind of news"),
     (dict(category=None), news.F_CATEGORY, "what kind of news"),
 ])
-def test_a_submission_must_hold_a_title_text_and_kind(changes, field, words):  # type: ignore[no-untyped-def]
+def test_a_submission_must_hold_a_title_text_and_kind(changes, field, words):
     with pytest.raises(DomainError) as caught:
         news.check_form(form(**changes))
     assert caught.value.field == field and words in caught.value.message

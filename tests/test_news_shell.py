@@ -9,7 +9,7 @@ from storage.members import Role
 from tests.harness import Script
 
 
-def test_a_member_sends_news_in_the_shell(shell_for):  # type: ignore[no-untyped-def]
+def test_a_member_sends_news_in_the_shell(shell_for):
     script: Script = shell_for(
         Role.MEMBER, "/tech news", "Alex ran the open day", "Forty visitors tried the HPLC.", "", "4",
         "/tech news mine", ":quit")
@@ -20,7 +20,7 @@ def test_a_member_sends_news_in_the_shell(shell_for):  # type: ignore[no-untyped
     assert "Alex ran the open day" in text and "waiting for review" in text
 
 
-def test_an_organiser_approves_from_the_queue_and_previews_the_issue(shell_for):  # type: ignore[no-untyped-def]
+def test_an_organiser_approves_from_the_queue_and_previews_the_issue(shell_for):
     script: Script = shell_for(Role.ORGANISER, "/tech news queue", "1", "/tech digest preview", ":quit")
     text = script.text
     assert "NEWS WAITING FOR REVIEW (1)" in text and "[1] Approve  [2] Edit  [3] Reject" in text
@@ -30,7 +30,7 @@ def test_an_organiser_approves_from_the_queue_and_previews_the_issue(shell_for):
     assert "Rosa is a Registered Engineering Technician" in preview and "The teaching labs have moved" in preview
 
 
-def test_the_demo_news_is_added_once(db):  # type: ignore[no-untyped-def]
+def test_the_demo_news_is_added_once(db):
     load_demo_data(db, now=now())
     load_demo_data(db, now=now())
     with db.reading() as session:

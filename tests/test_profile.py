@@ -208,7 +208,8 @@ def test_a_deactivated_account_disappears_from_the_directory(technet: Harness):
 def test_organisers_departments_list_is_read_and_checked(tmp_path: Path):
     def departments(text: str) -> list[str]:
         (tmp_path / "departments.yaml").write_text(text, encoding="utf-8")
-        return load_departments(SimpleNamespace(settings=Settings(content_dir=tmp_path)))  # type: ignore[arg-type]
+        # A stand-in runtime with the one thing load_departments reads.
+        return load_departments(SimpleNamespace(settings=Settings(content_dir=tmp_path)))  # type: ignore[arg-type]  # not a Runtime
 
     assert departments("departments: [Dentistry, ' Dentistry ', Nursing, '']\n") == ["Dentistry", "Nursing"]
     for bad in ("departments: Dentistry\n", "nothing: []\n", f"departments: ['{'x' * 80}']\n",
@@ -225,7 +226,9 @@ def test_registration_status_is_shown_read_only_from_the_registration_feature(te
     assert "Professional registration" not in technet.command(OTHER, f"profile <@{MEMBER}>").text
     guide = registration.load_guide()
     with technet.db.transaction() as session:
-        actor = actor_for(session, find_member(session, MEMBER), technet.runtime.grants)
+        member = find_member(session, MEMBER)
+        assert member is not None
+        actor = actor_for(session, member, technet.runtime.grants)
         registration.record_status(session, actor, status="registered", register="rscitech", guide=guide, now=now())
     card = technet.command(OTHER, f"profile <@{MEMBER}>").text
     assert f"Professional registration: Registered: {guide.name('rscitech')}" in card
@@ -241,7 +244,9 @@ def test_the_registration_status_shows_wherever_the_card_is_shown_and_nothing_wh
     fill_profile(technet, OTHER, **{ids.PROFILE_PUBLIC_FIELDS: ["skills", "registration"]})
     guide = registration.load_guide()
     with technet.db.transaction() as session:
-        actor = actor_for(session, find_member(session, MEMBER), technet.runtime.grants)
+        member = find_member(session, MEMBER)
+        assert member is not None
+        actor = actor_for(session, member, technet.runtime.grants)
         registration.record_status(session, actor, status="registered", register="rscitech", guide=guide, now=now())
     line = f"Professional registration: Registered: {guide.name('rscitech')}"
 

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -15,7 +15,7 @@ from storage.models import Member
 from storage.models.profiles import PUBLIC_FIELDS, ProfileTag
 from storage.profiles import InvalidProfile, NotListed, ProfileChanges
 
-NOW = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 
 
 def person(db: Database, user_id: str, name: str, *, title: str = "", deleted: bool = False,
@@ -28,7 +28,7 @@ def person(db: Database, user_id: str, name: str, *, title: str = "", deleted: b
         return actor_for(session, member, grants)
 
 
-def save(db: Database, actor: Actor, **fields) -> None:  # type: ignore[no-untyped-def]
+def save(db: Database, actor: Actor, **fields) -> None:
     values = {"fte": "1", "listed": True, **fields}
     with db.transaction() as session:
         profiles.save_profile(session, actor, ProfileChanges(**values), now=NOW)
@@ -39,7 +39,7 @@ def found(db: Database, text: str) -> list[str]:
         return [hit.name for hit in profiles.search(session, text).hits]
 
 
-def refused(db: Database, actor: Actor, **fields) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def refused(db: Database, actor: Actor, **fields) -> dict[str, str]:
     with pytest.raises(InvalidProfile) as caught:
         save(db, actor, **fields)
     return caught.value.errors

@@ -3,7 +3,7 @@
 from storage.members import Role
 
 
-def test_the_shell_edits_a_profile_with_tag_suggestions_and_then_finds_it(shell_for):  # type: ignore[no-untyped-def]
+def test_the_shell_edits_a_profile_with_tag_suggestions_and_then_finds_it(shell_for):
     script = shell_for(
         Role.MEMBER,
         "/tech profile",
@@ -31,7 +31,7 @@ def test_the_shell_edits_a_profile_with_tag_suggestions_and_then_finds_it(shell_
     assert "1 technician matches" in results and "Alex Morgan* (you)" in results and "`lc-ms`" in results
 
 
-def test_the_shell_shows_a_colleagues_card_and_search_results(shell_for):  # type: ignore[no-untyped-def]
+def test_the_shell_shows_a_colleagues_card_and_search_results(shell_for):
     script = shell_for(Role.MEMBER, "/tech find welding", "1", "/tech profile Rosa Evans", "/tech profile Tom Kowalski")
     text = script.text
     assert "*Rosa Evans*  Workshop Technician · Engineering" in text and "[1] Message" in text
@@ -40,7 +40,7 @@ def test_the_shell_shows_a_colleagues_card_and_search_results(shell_for):  # typ
     assert "Tom Kowalski has not chosen to share a profile" in text
 
 
-def test_the_shell_tells_an_error_next_to_the_field_and_asks_again(shell_for):  # type: ignore[no-untyped-def]
+def test_the_shell_tells_an_error_next_to_the_field_and_asks_again(shell_for):
     script = shell_for(Role.MEMBER, "/tech profile", "", "", "", "1.5", "", "", "", "", "", "0.9", ":quit")
     text = script.text
     assert "! FTE is your share of full time, more than 0 and at most 1" in text

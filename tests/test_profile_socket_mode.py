@@ -23,7 +23,7 @@ def test_the_manifest_needs_no_options_url_in_socket_mode():
     assert "message_menu_options_url" not in settings["interactivity"]
 
 
-def test_tags_are_suggested_over_the_socket(running, socket_mode, database_url):  # type: ignore[no-untyped-def]
+def test_tags_are_suggested_over_the_socket(running, socket_mode, database_url):
     db = Database(database_url)
     try:
         with db.transaction() as session:

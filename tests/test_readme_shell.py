@@ -32,7 +32,7 @@ def test_make_shell_plays_the_role_asked_for():
     assert ".venv/bin/technet demo-data" in planned and ".venv/bin/technet shell --as organiser" in planned
 
 
-def test_the_readmes_find_example_finds_someone_in_the_sample_data(shell_for):  # type: ignore[no-untyped-def]
+def test_the_readmes_find_example_finds_someone_in_the_sample_data(shell_for):
     examples = re.findall(r"\(e\.g\. `(/tech find [^`]+)`\)", README)
     assert examples, "the README gives no /tech find example"
     script: Script = shell_for(Role.MEMBER, *examples, ":quit")

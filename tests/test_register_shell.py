@@ -3,7 +3,7 @@
 from storage.members import Role
 
 
-def test_a_member_reads_the_guide_answers_the_questions_and_records_a_status(shell_for):  # type: ignore[no-untyped-def]
+def test_a_member_reads_the_guide_answers_the_questions_and_records_a_status(shell_for):
     script = shell_for(
         Role.MEMBER,
         "/tech register",
@@ -30,7 +30,7 @@ def test_a_member_reads_the_guide_answers_the_questions_and_records_a_status(she
     assert "Recorded. Submitted: *RSciTech*." in text and "Good luck with the review!" in text
 
 
-def test_an_organiser_sees_uptake(shell_for):  # type: ignore[no-untyped-def]
+def test_an_organiser_sees_uptake(shell_for):
     script = shell_for(Role.ORGANISER, "/tech register summary", ":quit")
     text = script.text
     assert "PROFESSIONAL REGISTRATION UPTAKE" in text

@@ -24,6 +24,7 @@ def possible_values(shown: dict[str, report.Shown], total: report.Shown | None, 
     """For each suppressed cell, every value consistent with what is shown (the rule known)."""
     def domain(s: report.Shown) -> range:
         if s.state == State.EXACT:
+            assert s.value is not None
             return range(int(s.value), int(s.value) + 1)
         if s.state == State.FEWER:
             return range(1, k)
@@ -32,6 +33,7 @@ def possible_values(shown: dict[str, report.Shown], total: report.Shown | None, 
     if total is None or total.state == State.WITHHELD:
         allowed = None
     elif total.state == State.EXACT:
+        assert total.value is not None
         allowed = {int(total.value)}
     else:
         allowed = set(range(1, k))
@@ -65,7 +67,7 @@ def test_no_small_group_can_be_worked_out(values: list[int], k: int, with_total:
     possible = possible_values(result.cells, shown_total, k, bound=max(count, k))
     for name, values_left in possible.items():
         assert cells[name] in values_left, "the truth must stay consistent with what is shown"
-        assert len(values_left) >= 2, (cells, {n: s.text for n, s in result.cells.items()}, shown_total.text)
+        assert len(values_left) >= 2, (cells, {n: s.text for n, s in result.cells.items()}, shown_total)
 
 
 @given(cells_strategy)

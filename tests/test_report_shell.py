@@ -3,7 +3,7 @@
 from storage.members import Role
 
 
-def test_an_organiser_asks_for_the_report_in_the_shell(shell_for):  # type: ignore[no-untyped-def]
+def test_an_organiser_asks_for_the_report_in_the_shell(shell_for):
     script = shell_for(Role.ORGANISER, "/tech report", ":home", ":quit")
     text = script.text
     assert "Preparing the network report for the" in text
@@ -15,7 +15,7 @@ def test_an_organiser_asks_for_the_report_in_the_shell(shell_for):  # type: igno
     assert "Network figures" in home
 
 
-def test_a_member_is_refused_in_the_shell(shell_for):  # type: ignore[no-untyped-def]
+def test_a_member_is_refused_in_the_shell(shell_for):
     script = shell_for(Role.MEMBER, "/tech report", ":quit")
     assert "Only network organisers can see the network report." in script.text
     assert "NETWORK REPORT: " not in script.text

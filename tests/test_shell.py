@@ -6,33 +6,33 @@ from storage.clock import now
 from storage.members import Role
 
 
-def test_help_is_shown_as_text_to_the_member(shell_for):  # type: ignore[no-untyped-def]
+def test_help_is_shown_as_text_to_the_member(shell_for):
     script = shell_for(Role.MEMBER, "/tech help", ":quit")
     assert "you are Alex Morgan (member)" in script.text
     assert "── bot (only visible to you)" in script.text
     assert "`/tech help`  What technet can do for you" in script.text
 
 
-def test_unknown_commands_and_stray_text_get_a_pointer(shell_for):  # type: ignore[no-untyped-def]
+def test_unknown_commands_and_stray_text_get_a_pointer(shell_for):
     script = shell_for(Role.MEMBER, "/tech hepl", "hello", "7")
     assert "I don't know `/tech hepl`" in script.text
     assert "Commands start with /" in script.text
     assert "There is no [7] on screen." in script.text
 
 
-def test_the_home_tab_renders_for_an_organiser(shell_for):  # type: ignore[no-untyped-def]
+def test_the_home_tab_renders_for_an_organiser(shell_for):
     script = shell_for(Role.ORGANISER, ":home")
     assert "you are Priya Shah (organiser)" in script.text
     assert "── Home tab of Priya Shah" in script.text
     assert "Hello *Priya Shah*" in script.text
 
 
-def test_end_of_input_leaves_quietly(shell_for):  # type: ignore[no-untyped-def]
+def test_end_of_input_leaves_quietly(shell_for):
     script = shell_for(Role.MEMBER)
     assert script.output[-1] == ""
 
 
-def test_demo_data_is_idempotent(db):  # type: ignore[no-untyped-def]
+def test_demo_data_is_idempotent(db):
     assert load_demo_data(db, now=now()) == len(PERSONAS)
     assert load_demo_data(db, now=now()) == 0
 

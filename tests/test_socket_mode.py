@@ -12,7 +12,7 @@ from tests.harness import TECHNET
 pytestmark = pytest.mark.e2e
 
 
-def test_technet_run_answers_a_slash_command_over_socket_mode(running, socket_mode, standin):  # type: ignore[no-untyped-def]
+def test_technet_run_answers_a_slash_command_over_socket_mode(running, socket_mode, standin):
     envelope = socket_mode.send("slash_commands", {
         "team_id": TEAM_ID, "user_id": "U0SOCKET1", "user_name": "sock", "command": "/tech", "text": "help",
         "channel_id": "C0GENERAL", "response_url": standin.response_url(), "trigger_id": "1.2.3",

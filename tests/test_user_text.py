@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class Recording(Harness):
 
 
 @pytest.fixture
-def slack(database_url: str, standin) -> Any:  # type: ignore[no-untyped-def]
+def slack(database_url: str, standin) -> Any:
     harness = Recording(settings_for(standin, database_url), standin)
     yield harness
     harness.close()
@@ -210,7 +210,7 @@ def test_news_and_the_e_zine(slack: Recording):
     with freeze_time(T0):
         slack.submit(OTHER, open_profile(slack, OTHER), {**FULL, ids.PROFILE_BIO: typed("spotlight bio"),
                                                          ids.PROFILE_JOB_TITLE: typed("spotlight job")})
-        starts = int(datetime(2026, 12, 15, 10, tzinfo=timezone.utc).timestamp())
+        starts = int(datetime(2026, 12, 15, 10, tzinfo=UTC).timestamp())
         create(slack, **{ids.EVENTS_TITLE: typed("issue event"), ids.EVENTS_LOCATION: typed("issue place"),
                          ids.EVENTS_STARTS: starts, ids.EVENTS_ENDS: starts + 3600})
         add_via_form(slack, **{ids.DEV_TITLE: typed("issue opportunity"), ids.DEV_PROVIDER: typed("issue provider"),
@@ -218,7 +218,7 @@ def test_news_and_the_e_zine(slack: Recording):
         slack.command(ORGANISER, "awards new")
         slack.submit(ORGANISER, slack.opened_view(), {
             ids.AWARDS_NAME: typed("issue award"), ids.AWARDS_DESCRIPTION: "For all.", ids.AWARDS_LABEL: "2026",
-            ids.AWARDS_CLOSES: int(datetime(2026, 12, 31, 12, tzinfo=timezone.utc).timestamp()),
+            ids.AWARDS_CLOSES: int(datetime(2026, 12, 31, 12, tzinfo=UTC).timestamp()),
             ids.AWARDS_PANEL: [PANEL], ids.AWARDS_CHAIR: PANEL})
         # One approved from the organiser's DM, one turned down from the queue with a reason.
         send_news(slack, **{ids.NEWS_TITLE: typed("news title"), ids.NEWS_BODY: typed("news body")})
@@ -368,7 +368,7 @@ def test_mentor_profiles_requests_and_pairings(slack: Recording):
         slack.command(OTHER, "mentor")
         accept(slack, OTHER, request_id(slack))
         slack.command(ORGANISER, "mentor summary")
-        frozen.move_to(datetime(2025, 4, 2, 9, 0, tzinfo=timezone.utc))
+        frozen.move_to(datetime(2025, 4, 2, 9, 0, tzinfo=UTC))
         run_due(slack.runtime, now())  # the first check-in, in the group DM
         [end] = buttons(slack.command(MEMBER, "mentor end").json()["blocks"], ids.MENTOR_END)
         slack.action(MEMBER, ids.MENTOR_END, end["value"])

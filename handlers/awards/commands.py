@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -59,7 +59,8 @@ def register(app: App, runtime: Runtime) -> None:
                 cycle = awards.open_cycle(session, actor, now=now(), default_panel=runtime.grants.panel,
                                           **form)
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_NAME: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_NAME: e.message}))
+            return
         tz = member_tz(runtime, actor)
         where = f"<#{runtime.settings.network_channel}>" if runtime.settings.network_channel else \
             "the network channel (TECHNET_NETWORK_CHANNEL is not set, so nothing will be posted)"
@@ -88,9 +89,9 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
         actor.require(members.Role.ORGANISER, "open award cycles")
         return say(":trophy: Opening the form for a new award cycle…")
     if verb == "close":
-        number = _cycle_number(argument, required=True)
+        closing = _cycle_number(argument, required=True)
         with runtime.db.transaction() as session:
-            cycle = awards.close_cycle(session, actor, number, now=moment)
+            cycle = awards.close_cycle(session, actor, closing, now=moment)
         return say(f":lock: *{escape(cycle.title)}* is closed to nominations; the closing post goes out shortly.")
     if verb == "figures":
         with runtime.db.reading() as session:
@@ -119,6 +120,10 @@ def _usage(runtime: Runtime, actor: Actor) -> dict[str, Any]:
     return blocks.ephemeral([blocks.section(text)])
 
 
+@overload
+def _cycle_number(argument: str, *, required: Literal[True]) -> int: ...
+@overload
+def _cycle_number(argument: str, *, required: bool) -> int | None: ...
 def _cycle_number(argument: str, *, required: bool) -> int | None:
     if not argument.strip() and not required:
         return None

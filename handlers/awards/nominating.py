@@ -41,15 +41,18 @@ def register(app: App, runtime: Runtime) -> None:
     def nominate_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         rest = words_after(body)
         if rest.lower() == "help":
-            return ack(**say(NOMINATE_USAGE))
+            ack(**say(NOMINATE_USAGE))
+            return
         with runtime.db.reading() as session:
             cycles = awards.open_cycles(session, now())
             nominee = _nominee_in_text(session, rest)
         if not cycles:
-            return ack(**say("No award is open for nominations right now. `/tech awards list` shows the cycles."))
+            ack(**say("No award is open for nominations right now. `/tech awards list` shows the cycles."))
+            return
         if rest and nominee is None:
-            return ack(**say(f"I couldn't tell who “{escape(rest[:80])}” is. Type `/tech nominate` and choose "
+            ack(**say(f"I couldn't tell who “{escape(rest[:80])}” is. Type `/tech nominate` and choose "
                              "them in the form, or mention them: `/tech nominate @colleague`."))
+            return
         ack()
 
     def nominate_open(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -97,7 +100,8 @@ def register(app: App, runtime: Runtime) -> None:
                 result = awards.submit_nomination(session, actor, form, submission_id=_submission_id(view),
                                                    now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_AWARD: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.AWARDS_AWARD: e.message}))
+            return
         tz = member_tz(runtime, actor)
         if result.outcome == awards.REFUSED_CLOSED:
             assert result.cycle is not None

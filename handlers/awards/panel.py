@@ -49,7 +49,8 @@ def register(app: App, runtime: Runtime) -> None:
             summary = _unit(runtime, work)
         except DomainError as e:
             first = f"{ids.AWARDS_SCORE_PREFIX}0"
-            return ack(response_action="errors", errors=field_errors(view, {e.field or first: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or first: e.message}))
+            return
         average = f"{summary.average:.1f}/5" if summary.average is not None else "none"
         ack(response_action="update", view=views.done_view("Scores saved", (
             f"Your scores for *{escape(summary.name)}* are saved. Average now {average}, "
@@ -106,12 +107,14 @@ def register(app: App, runtime: Runtime) -> None:
         actor = context["actor"]
         cycle_id, text = _announcing(view)
         if not runtime.settings.network_channel:
-            return ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: (
+            ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: (
                 "No network channel is configured (TECHNET_NETWORK_CHANNEL), so there is nowhere to post.")})
+            return
         try:
             draft = _unit(runtime, lambda s: awards.approve_announcement(s, actor, cycle_id, text, now=now()))
         except DomainError as e:
-            return ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: e.message})
+            ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: e.message})
+            return
         ack(response_action="update", view=views.done_view("Announcing", (
             f"The winner of *{escape(draft.cycle.title)}* is being announced in "
             f"<#{runtime.settings.network_channel}>.")))

@@ -82,8 +82,8 @@ def nomination_modal(cycles: Sequence[CycleInfo], tz: tzinfo, *, selected: int |
         teams = False
     else:
         options = [blocks.option(f"{c.title} (closes {c.closes_at.astimezone(tz):%-d %b})", str(c.id)) for c in cycles]
-        initial = next((o for o, c in zip(options, cycles) if c.id == selected), options[0] if len(options) == 1
-                       else None)
+        initial = next((o for o, c in zip(options, cycles, strict=True) if c.id == selected),
+                       options[0] if len(options) == 1 else None)
         body.append(_input(ids.AWARDS_AWARD, "Award", StaticSelectElement(
             action_id="award", placeholder=blocks.plain("Choose an award"), options=options, initial_option=initial)))
         teams = any(c.allow_team for c in cycles)

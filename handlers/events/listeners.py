@@ -161,9 +161,11 @@ def register(app: App, runtime: Runtime) -> None:
                                                 source_key=_source_key(view))
                 due = ledger.scheduled_in(session)
         except events.InvalidEvent as e:
-            return ack(response_action="errors", errors=field_errors(view, e.errors))
+            ack(response_action="errors", errors=field_errors(view, e.errors))
+            return
         except DomainError as e:
-            return ack(response_action="errors", errors=field_errors(view, {e.field or ids.EVENTS_TITLE: e.message}))
+            ack(response_action="errors", errors=field_errors(view, {e.field or ids.EVENTS_TITLE: e.message}))
+            return
         if editing is None:
             ack(response_action="update", view=organiser_views.done_view(
                 "Event created", created_text(runtime, created, form)))
@@ -190,7 +192,8 @@ def register(app: App, runtime: Runtime) -> None:
                                               source_key=_source_key(view))
                 due = ledger.scheduled_in(session)
         except DomainError as e:
-            return ack(response_action="errors", errors={ids.EVENTS_REASON: e.message})
+            ack(response_action="errors", errors={ids.EVENTS_REASON: e.message})
+            return
         told = plural(outcome.told, 'person', 'people')
         text = (f"“{outcome.event.title}” was cancelled already." if outcome.already else
                 f"“{outcome.event.title}” is cancelled. {told} who said going or maybe, or were on the waitlist, "
@@ -213,7 +216,8 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.transaction() as session:
                 came = events.record_attendance(session, actor, event_id, attended, now=now())
         except DomainError as e:
-            return ack(response_action="errors", errors={ids.EVENTS_ATTENDED: e.message})
+            ack(response_action="errors", errors={ids.EVENTS_ATTENDED: e.message})
+            return
         ack(response_action="update", view=organiser_views.done_view(
             "Attendance saved", f"Recorded: {plural(came, 'person', 'people')} came. Reports now count "
                                 "them rather than who said going."))

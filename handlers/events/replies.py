@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.models.views import View
+
 from bot import blocks
 from bot.commands import split
 from bot.config import Settings
@@ -106,7 +108,7 @@ def attendees_reply(runtime: Runtime, actor: Actor, event_id: int) -> dict[str, 
     return blocks.ephemeral(body)
 
 
-def new_event_modal(runtime: Runtime, actor: Actor):  # type: ignore[no-untyped-def]
+def new_event_modal(runtime: Runtime, actor: Actor) -> View:
     return organiser_views.event_modal(tz=member_tz(runtime, actor), announce_to=runtime.settings.network_channel)
 
 

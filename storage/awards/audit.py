@@ -55,7 +55,8 @@ def panel_cycle(session: Session, actor: Actor, cycle_id: int | None, *, action:
 
 
 def record_refusal(session: Session, refusal: PanelRefusal, *, now: datetime) -> None:
-    cycle_id = refusal.cycle_id if refusal.cycle_id is not None and session.get(AwardCycle, refusal.cycle_id) else None
+    known = refusal.cycle_id is not None and session.get(AwardCycle, refusal.cycle_id) is not None
+    cycle_id = refusal.cycle_id if known else None
     session.add(AwardAudit(cycle_id=cycle_id, actor=refusal.actor, action=refusal.action[:40], allowed=False,
                            detail="refused: not on the panel", at=now))
 

@@ -37,6 +37,7 @@ from storage.awards.values import (
     NominationForm,
     SubmissionResult,
 )
+from storage.db import rowcount
 from storage.errors import DomainError, NotFound
 from storage.members import Actor, find_member
 from storage.models import Member
@@ -213,10 +214,10 @@ def _copy(session: Session, nomination: Nomination, now: datetime) -> Nomination
 
 def claim_submission_dm(session: Session, key: str, *, now: datetime) -> DmClaim | None:
     """Claim the one message a submission earns (its confirmation, or its text back); None if taken."""
-    won = session.execute(
+    won = rowcount(session.execute(
         update(NominationSubmission).where(NominationSubmission.key == key, NominationSubmission.dm_sent_at.is_(None))
         .values(dm_sent_at=now), execution_options={"synchronize_session": False},
-    ).rowcount
+    ))
     if won != 1:
         return None
     record = _submission(session, key)

@@ -19,6 +19,7 @@ from storage.awards.values import (
     NomineeRef,
     NomineeSummary,
 )
+from storage.db import rowcount
 from storage.errors import DomainError
 from storage.members import Actor
 from storage.models.awards import AwardCycle, ShortlistEntry
@@ -140,11 +141,11 @@ def approve_announcement(session: Session, actor: Actor, cycle_id: int, text: st
 
 def begin_announcement_post(session: Session, cycle_id: int) -> str | None:
     """Claim the posting of an approved announcement; None when it is posted or being posted."""
-    won = session.execute(
+    won = rowcount(session.execute(
         update(AwardCycle).where(AwardCycle.id == cycle_id, AwardCycle.announced_at.is_not(None),
                                  AwardCycle.announcement_ts.is_(None)).values(announcement_ts=_POSTING),
         execution_options={"synchronize_session": False},
-    ).rowcount
+    ))
     if won != 1:
         return None
     return session.scalar(select(AwardCycle.announcement_text).where(AwardCycle.id == cycle_id))

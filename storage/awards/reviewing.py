@@ -130,7 +130,7 @@ def _nominee_in(session: Session, cycle: AwardCycle, nominee_key: str, actor: Ac
     raise NotFound("That nominee has no nominations in this cycle.")
 
 
-def score_nominee(session: Session, actor: Actor, cycle_id: int, nominee_key: str, scores: Mapping[str, int], *,
+def score_nominee(session: Session, actor: Actor, cycle_id: int, nominee_key: str, scores: Mapping[str, int | None], *,
                   now: datetime) -> NomineeSummary:
     """Record this panel member's 1-5 score against every criterion (scoring again replaces them)."""
     cycle = _cycle(session, cycle_id)
@@ -140,12 +140,14 @@ def score_nominee(session: Session, actor: Actor, cycle_id: int, nominee_key: st
         raise DomainError("The winner has been announced; scores are final.")
     _nominee_in(session, cycle, nominee_key, actor, now)
     criteria = list(cycle.award.criteria or DEFAULT_CRITERIA)
+    checked: dict[str, int] = {}
     for index, criterion in enumerate(criteria):
         value = scores.get(criterion)
         if value is None or not 1 <= int(value) <= 5:
             raise DomainError(f"Score {criterion} from 1 to 5.", field=f"score_{index}")
-    for criterion in criteria:
-        _put_score(session, cycle.id, nominee_key, actor.member_id, criterion, int(scores[criterion]), now)
+        checked[criterion] = int(value)
+    for criterion, score in checked.items():
+        _put_score(session, cycle.id, nominee_key, actor.member_id, criterion, score, now)
     session.flush()
     return _nominee_in(session, cycle, nominee_key, actor, now)
 

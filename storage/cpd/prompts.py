@@ -110,7 +110,7 @@ class EventPrompt:
                                  source_ref=self.source_ref)
 
 
-def _attended_events(now: datetime) -> Select[tuple[Event, str]]:
+def _attended_events(now: datetime) -> Select[Event, str]:
     """Events over by `now` (not cancelled, of the kinds offered) with each member who came.
 
     Who came: where the organiser recorded attendance, those marked; elsewhere, those going

@@ -145,6 +145,7 @@ def check_entry(form: EntryForm, *, rules: CpdRules, today: date) -> CleanEntry:
     link = errors.check("link", lambda: check_link(form.link))
     if errors:
         raise InvalidEntry(errors)
+    assert done_on is not None and time is not None  # FieldErrors.check gives None only with an error noted
     minutes, unit = time
     return CleanEntry(done_on, activity, category, minutes, unit, note, link)
 
@@ -185,8 +186,8 @@ def _by_submission(session: Session, member_id: int, submission_id: str | None) 
 
 
 def already_logged(session: Session, member_id: int, source: str, source_ref: str) -> bool:
-    return session.scalar(select(func.count()).select_from(CpdEntry).where(
-        CpdEntry.member_id == member_id, CpdEntry.source == source, CpdEntry.source_ref == source_ref)) > 0
+    return session.execute(select(func.count()).select_from(CpdEntry).where(
+        CpdEntry.member_id == member_id, CpdEntry.source == source, CpdEntry.source_ref == source_ref)).scalar_one() > 0
 
 
 def delete_entry(session: Session, actor: Actor, entry_id: int) -> EntryInfo:

@@ -3,12 +3,12 @@ kinds, the form's fields and their limits, and the error that names a form's pro
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import timedelta, UTC
 
 from storage.errors import DomainError
 
 
-UTC = timezone.utc
+UTC = UTC
 
 KINDS = {
     "network_meeting": "Network meeting",

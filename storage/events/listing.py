@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.events.constants import GOING, MAYBE, SCHEDULED, WAITLIST
@@ -73,7 +73,7 @@ def recent_and_upcoming(session: Session, actor: Actor, *, now: datetime, days: 
 
 
 def _upcoming_query(now: datetime, until: datetime | None, *, kinds: Sequence[str] | None = None,
-                    include_cancelled: bool = False):  # type: ignore[no-untyped-def]
+                    include_cancelled: bool = False) -> Select[Event]:
     query = select(Event).where(Event.ends_at > now)
     if until is not None:
         query = query.where(Event.starts_at < until)

@@ -26,6 +26,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import ledger
+from storage.db import rowcount
 from storage.events.constants import (ANNOUNCE, CANCELLED, GOING, NOTICE, NOTICE_ANNOUNCE, NOTICE_CANCELLED,
                                       NOTICE_CHANGED, NOTICE_PROMOTED, WAITLIST)
 from storage.events.info import EventInfo, Notice
@@ -98,11 +99,11 @@ def _withdraw_unsent_moves(session: Session, event_id: int, member: str, *, now:
     for item_id, payload in waiting:
         # Only a row no worker holds: one being sent now may reach the member, so the next
         # notice must start from what it says (the `before` of this change).
-        withdrawn = session.execute(
+        withdrawn = rowcount(session.execute(
             update(DueItem).where(DueItem.id == item_id, DueItem.status == ledger.PENDING,
                                   or_(DueItem.claim_expires_at.is_(None), DueItem.claim_expires_at <= now))
             .values(status=ledger.CANCELLED, claimed_by=None, result="folded into a later change's notice"),
-            execution_options={"synchronize_session": False}).rowcount
+            execution_options={"synchronize_session": False}))
         if withdrawn and heard is None:
             heard = dict(payload["before"])
     return heard

@@ -66,8 +66,8 @@ def _validate(form: EventForm, *, now: datetime, tz: ZoneInfo, event: Event | No
         errors[F_LINK] = "That isn't a web link: it should look like https://teams.example.ac.uk/meet/123."
     capacity = _capacity(form.capacity, errors)
     if capacity is not None and capacity < going:
-        errors[F_CAPACITY] = (f"{plural(going, 'person is', 'people are')} going already: the capacity can't be below {going} "
-                              "(leave it as it is or raise it).")
+        errors[F_CAPACITY] = (f"{plural(going, 'person is', 'people are')} going already: "
+                              f"the capacity can't be below {going} (leave it as it is or raise it).")
     deadline = form.rsvp_deadline
     if deadline is not None and starts is not None and deadline >= starts:
         errors[F_DEADLINE] = "RSVPs must close before the event starts."
@@ -137,7 +137,7 @@ def occurrences(first: datetime, tz: ZoneInfo, frequency: str | None, until: dat
         return [first]
     days, months = FREQUENCIES[frequency]
     wall = first.astimezone(tz).replace(tzinfo=None)
-    starts = []
+    starts: list[datetime] = []
     for n in count():
         moment = wall + timedelta(days=days * n) if days else _add_months(wall, months * n)
         if until is None or moment.date() > until or len(starts) > MAX_OCCURRENCES:

@@ -4,7 +4,7 @@ organisers' editorial decisions (approve, hold, an introduction, publish now).""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,7 @@ class Schedule:
         found = self._trigger().get_next_fire_time(None, now)
         if found is None:
             raise DomainError(f"The e-zine schedule {self.cron!r} never fires.")
-        return found.astimezone(timezone.utc)
+        return found.astimezone(UTC)
 
     def previous_due(self, due: datetime) -> datetime | None:
         """The due time before `due`: where the period of the issue due at `due` starts."""
@@ -64,7 +64,7 @@ class Schedule:
                     break
                 last, moment = found, found + timedelta(seconds=1)
             if last is not None:
-                return last.astimezone(timezone.utc)
+                return last.astimezone(UTC)
         return None
 
 

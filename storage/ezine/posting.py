@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import ledger, news
+from storage.db import rowcount
 from storage.errors import NotFound
 from storage.ezine.issues import POSTED, POSTING, IssueInfo, find_issue, get_issue, issue_info
 from storage.ezine.sections import item_count
@@ -57,19 +58,19 @@ def begin_posting(session: Session, period: str, messages: list[tuple[str, list[
     return True
 
 
-def claim_next_message(session: Session, period: str, *, now: datetime) -> PlannedMessage | None | bool:
+def claim_next_message(session: Session, period: str, *, now: datetime) -> PlannedMessage | Literal[False] | None:
     """Claim the first message not yet posted. None: all are posted. False: another process holds one."""
     issue = get_issue(session, period)
     for message in issue.messages:
         if message.state == "posted":
             continue
-        won = session.execute(
+        won = rowcount(session.execute(
             update(EzineMessage)
             .where(EzineMessage.issue_id == issue.id, EzineMessage.position == message.position,
                    or_(EzineMessage.state == "planned",
                        and_(EzineMessage.state == "posting", EzineMessage.claimed_until <= now)))
             .values(state="posting", claimed_until=now + MESSAGE_LEASE),
-            execution_options={"synchronize_session": False}).rowcount
+            execution_options={"synchronize_session": False}))
         if won != 1:
             return False
         return PlannedMessage(message.position, message.text, list(message.blocks))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -109,7 +109,7 @@ def _spotlight(session: Session, ctx: Context) -> list[dict[str, Any]]:
         EzineIssue.status.in_((POSTING, POSTED)), EzineIssue.spotlight_member_id.is_not(None))).all()
     times = Counter(member_id for member_id, _ in shown)
     last = {member_id: due for member_id, due in sorted(shown, key=lambda row: row[1])}
-    never = datetime.min.replace(tzinfo=timezone.utc)
+    never = datetime.min.replace(tzinfo=UTC)
     chosen = min(candidates, key=lambda m: (times[m.id], last.get(m.id, never), m.name.casefold(), m.id))
     return [_spotlight_item(session, chosen)]
 

@@ -117,6 +117,7 @@ def save_mentor_profile(session: Session, actor: Actor, form: MentorForm, *, tod
         errors[F_INTRO] = f"Keep the introduction to {INTRO_LIMIT} characters; it has {len(intro)}."
     if errors:
         raise InvalidMentorProfile(errors)
+    assert capacity is not None  # FieldErrors.check gives None only with an error noted
     profile = session.get(MentorProfile, actor.member_id)
     if profile is None:
         profile = MentorProfile(member_id=actor.member_id, created_at=now)

@@ -4,13 +4,14 @@ cadence, either side ending it; and the check-ins, through the due ledger."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo, UTC
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import ledger
+from storage.db import rowcount
 from storage.errors import DomainError, NotFound, PermissionDenied
 from storage.members import Actor
 from storage.mentoring.areas import area_label
@@ -137,10 +138,10 @@ def get_pairing(session: Session, pairing_id: int) -> PairingInfo | None:
 
 def claim_introduction(session: Session, pairing_id: int, *, now: datetime) -> bool:
     """True for the one caller that may post the pairing's introduction."""
-    return session.execute(
+    return rowcount(session.execute(
         update(MentoringPairing).where(MentoringPairing.id == pairing_id, MentoringPairing.intro_claimed_at.is_(None),
                                        MentoringPairing.intro_ts.is_(None))
-        .values(intro_claimed_at=now), execution_options={"synchronize_session": False}).rowcount == 1
+        .values(intro_claimed_at=now), execution_options={"synchronize_session": False})) == 1
 
 
 def record_introduction(session: Session, pairing_id: int, channel: str, ts: str) -> None:
@@ -205,7 +206,7 @@ def checkin_day(after: datetime, cadence_days: int, tz: tzinfo) -> date:
 
 
 def checkin_at(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time(CHECKIN_HOUR), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(CHECKIN_HOUR), tzinfo=tz).astimezone(UTC)
 
 
 def schedule_checkin(session: Session, pairing: MentoringPairing, *, after: datetime, tz: tzinfo,

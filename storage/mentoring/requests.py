@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import rowcount
 from storage.errors import DomainError, NotFound, PermissionDenied
 from storage.members import Actor, find_member
 from storage.mentoring.areas import AREAS, area_label
@@ -121,10 +122,10 @@ def open_request(session: Session, mentee_id: int, mentor_slack_id: str) -> Requ
 
 def claim_request_notice(session: Session, request_id: int, *, now: datetime) -> RequestInfo | None:
     """The request, if this caller won the right to DM the mentor about it (once per request)."""
-    won = session.execute(
+    won = rowcount(session.execute(
         update(MentoringRequest).where(MentoringRequest.id == request_id, MentoringRequest.status == PENDING,
                                        MentoringRequest.notified_at.is_(None))
-        .values(notified_at=now), execution_options={"synchronize_session": False}).rowcount
+        .values(notified_at=now), execution_options={"synchronize_session": False}))
     return request_info(session, session.get_one(MentoringRequest, request_id)) if won == 1 else None
 
 

@@ -1,12 +1,25 @@
 """Alembic environment: the engine comes from storage.db.Database, never from a file."""
 
 from alembic import context
+from sqlalchemy import Engine
 
 from storage.db import make_engine
 from storage.models import Base
 
 config = context.config
-engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url"))
+
+
+def _engine() -> Engine:
+    given: Engine | None = config.attributes.get("engine")
+    if given is not None:
+        return given
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("Alembic needs a database: an engine in config.attributes, or sqlalchemy.url")
+    return make_engine(url)
+
+
+engine = _engine()
 
 with engine.connect() as connection:
     context.configure(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import ledger
+from storage.db import rowcount
 from storage.errors import DomainError, NotFound
 from storage.members import Actor, find_member
 from storage.models import DueItem, Member
@@ -132,9 +133,9 @@ def unfollow(session: Session, actor: Actor, tag: str) -> tuple[str, bool]:
     key = normalise_tag(tag)
     if not key:
         raise DomainError("Say which tag to stop following, e.g. `/tech dev unfollow microscopy`.")
-    gone = session.execute(delete(OpportunityFollow).where(
+    gone = rowcount(session.execute(delete(OpportunityFollow).where(
         OpportunityFollow.member_id == actor.member_id, OpportunityFollow.tag == key),
-        execution_options={"synchronize_session": False}).rowcount
+        execution_options={"synchronize_session": False}))
     return key, bool(gone)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from storage.opportunities.values import (
 )
 
 
-def current_condition(today: date):  # type: ignore[no-untyped-def]
+def current_condition(today: date) -> ColumnElement[bool]:
     """Still open to apply (deadline not passed) and not over (its last day not passed)."""
     return and_(
         or_(Opportunity.deadline.is_(None), Opportunity.deadline >= today),
@@ -82,7 +83,7 @@ def reminded_ids(session: Session, member_id: int | None, ids: Sequence[int]) ->
         OpportunityReminder.member_id == member_id, OpportunityReminder.opportunity_id.in_(list(ids)))))
 
 
-def listing_order():  # type: ignore[no-untyped-def]
+def listing_order() -> tuple[SQLColumnExpression[Any], ...]:
     # Soonest deadline first; those without one after, by start date.
     return (Opportunity.deadline.is_(None), Opportunity.deadline, Opportunity.starts_on.is_(None),
             Opportunity.starts_on, Opportunity.title, Opportunity.id)

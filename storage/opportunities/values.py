@@ -199,6 +199,7 @@ def check_form(form: OpportunityForm) -> Details:
     if errors:
         # In the form's order, so they read top to bottom.
         raise InvalidOpportunity({name: errors[name] for name in FORM_FIELDS if name in errors})
+    assert kind is not None and tags is not None  # FieldErrors.check gives None only with an error noted
     return Details(title, kind, description, provider, link, cost, starts, ends, deadline, tags)
 
 

@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import DomainError, NotFound
@@ -140,7 +140,7 @@ def search_words(text: str) -> tuple[str, tuple[str, ...]]:
     return " ".join(words), words
 
 
-def _directory_members():  # type: ignore[no-untyped-def]
+def _directory_members() -> Select[Profile]:
     """Listed profiles of people who can still be reached: no bots, no deactivated accounts."""
     return (
         select(Profile)

@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -110,11 +111,12 @@ def save_profile(session: Session, actor: Actor, changes: ProfileChanges, *, now
         errors["public_fields"] = "Choose only from the fields listed."
     if errors:
         raise InvalidProfile(errors)
+    assert fte is not None  # FieldErrors.check gives None only with an error noted
 
     member = session.get_one(Member, actor.member_id)
     member.job_title = job_title
     member.department = department
-    member.fte = fte  # type: ignore[assignment]
+    member.fte = fte
     member.updated_at = now
     profile = ensure_profile(session, member, now=now)
     profile.bio = bio or None
@@ -161,7 +163,8 @@ def release_welcome(session: Session, member_id: int) -> None:
         session.delete(welcome)
 
 
-def refresh_from_slack(session: Session, slack_user_id: str, user: dict, *, now: datetime) -> Member | None:  # type: ignore[type-arg]
+def refresh_from_slack(session: Session, slack_user_id: str, user: dict[str, Any], *,
+                       now: datetime) -> Member | None:
     """Apply a Slack account change (a new name, a deactivation) to a member we know."""
     if find_member(session, slack_user_id) is None:
         return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from storage import privacy
@@ -71,7 +72,7 @@ def headline_figures(session: Session, actor: Actor, *, min_group: int) -> Figur
     actor.require(Role.ORGANISER, "see the directory's figures")
     people = (Member.is_bot.is_(False), Member.deactivated.is_(False))
 
-    def count(query):  # type: ignore[no-untyped-def]
+    def count(query: Select[Any]) -> int:
         return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
     profiled = select(Profile.member_id).join(Profile.member).where(*people)
@@ -85,8 +86,9 @@ def headline_figures(session: Session, actor: Actor, *, min_group: int) -> Figur
         .limit(5)
     ).all()
     members = count(select(Member.id).where(*people))
-    parts = [part_of(count(query), members, min_group) for query in (
-        profiled.where(Profile.saved_at.is_not(None)), listed_ids, listed_ids.where(Profile.spotlight_opt_in.is_(True)))]
+    queries = (profiled.where(Profile.saved_at.is_not(None)), listed_ids,
+               listed_ids.where(Profile.spotlight_opt_in.is_(True)))
+    parts = [part_of(count(query), members, min_group) for query in queries]
     members_shown = privacy.people(members, min_group) if all(ok for _, ok in parts) else \
         privacy.withheld(min_group=min_group)
     (saved, _), (listed, _), (spotlight, _) = parts

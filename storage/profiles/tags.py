@@ -61,7 +61,7 @@ def tags_for(session: Session, labels: Sequence[str]) -> list[ProfileTag]:
     keys = [tag_key(label) for label in labels]
     existing = {t.key: t for t in session.scalars(select(ProfileTag).where(ProfileTag.key.in_(keys)))} if keys else {}
     result = []
-    for label, key in zip(labels, keys):
+    for label, key in zip(labels, keys, strict=True):
         tag = existing.get(key)
         if tag is None:
             tag = ProfileTag(key=key, label=label)

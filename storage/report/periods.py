@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 from storage.cpd.rules import development_year
@@ -113,7 +113,7 @@ class Period:
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The UTC instant at which `day` begins in `tz` (midnight exists on every UK DST change day)."""
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def day_text(day: date) -> str:

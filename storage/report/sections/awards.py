@@ -68,7 +68,7 @@ def awards_section(ctx: Context) -> Section:
                    note=f"of {known[0]} departments with members in the period ({known[1]} the period before)."),
         ctx.figure("awards.departments_share", AWARDS, "Share of departments nominations came from", pillar,
                    *(of_group(r / k, n, ctx.k, Unit.SHARE) if k else Shown(State.NONE, None, Unit.SHARE, ctx.k)
-                     for r, k, n in zip(represented, known, (nominators, nominators_before)))),
+                     for r, k, n in zip(represented, known, (nominators, nominators_before), strict=True))),
     ]
     # Each cycle that closed in the period against the award's previous closed cycle.
     cycles = session.execute(

@@ -43,7 +43,7 @@ def events_section(ctx: Context) -> Section:
     rsvps = Rsvp.__table__.join(Event.__table__, Event.id == Rsvp.event_id)
     # One pass over the answers, by department: a member is in one department, so the
     # departments' distinct attendees add up to the network's.
-    rows = [(d, *(int(n) for n in counts)) for d, *counts in session.execute(
+    rows = [(d, [int(n) for n in counts]) for d, *counts in session.execute(
         select(Member.department, count_when(going(now_p)), count_when(going(before_p)),
                count_when(and_(held(now_p), came)), count_when(and_(held(before_p), came)),
                distinct_when(and_(held(now_p), came), Rsvp.member_id),
@@ -51,7 +51,7 @@ def events_section(ctx: Context) -> Section:
         .select_from(rsvps.join(Member.__table__, Member.id == Rsvp.member_id)).where(both)
         .group_by(Member.department))]
     going_now, going_before, attended, attended_before, attendees, attendees_before = (
-        sum(r[i] for r in rows) for i in range(1, 7))
+        sum(r[i] for _, r in rows) for i in range(6))
     held_figure = ctx.count_figure("events.held", EVENTS, "Events held", pillar,
                                    (sum(a for a, _ in kinds.values()), sum(b for _, b in kinds.values())),
                                    of_people=False)
@@ -66,7 +66,7 @@ def events_section(ctx: Context) -> Section:
                                         (attendees, attendees_before))
     departments, (attendees_now, attendees_was) = breakdown_figures(
         ctx, "events.by_department", EVENTS, "Members who attended, by department", pillar,
-        by_name((r[0], r[5]) for r in rows), by_name((r[0], r[6]) for r in rows),
+        by_name((d, r[4]) for d, r in rows), by_name((d, r[5]) for d, r in rows),
         (attendees_figure.current, attendees_figure.previous))
     lines, (attended_now, attended_was) = monthly_lines(
         ctx, Event.starts_at, and_(Event.status == ev.SCHEDULED, Event.starts_at < ctx.now, came),

@@ -40,12 +40,12 @@ def members_section(ctx: Context) -> Section:
         return by_name((name, n) for name, n in rows)
 
     total_figure, new_figure = figures[0], figures[1]
-    departments, (total_now, total_before) = breakdown_figures(
+    departments, (total_now, total_before_shown) = breakdown_figures(
         ctx, "members.by_department", MEMBERS, "Members by department", pillar,
         by_department(now_p), by_department(before_p), (total_figure.current, total_figure.previous))
     monthly, (new_now, new_before_shown) = monthly_lines(
         ctx, Member.created_at, Member.is_bot.is_(False), (new_figure.current, new_figure.previous))
-    figures = with_shown(figures, "members.total", total_now, total_before)
+    figures = with_shown(figures, "members.total", total_now, total_before_shown)
     figures = with_shown(figures, "members.new", new_now, new_before_shown)
     figures += departments
     years = ctx.years(session.scalar(select(func.min(Member.created_at)).where(Member.is_bot.is_(False))))

@@ -63,7 +63,11 @@ def registration_section(ctx: Context) -> Section:
     # While the period is under way, "registered now" is the period's own figure; otherwise its own.
     registered_shown = registered_figure.current if ongoing else ctx.people(registered_now)
     register_names = _register_names(ctx.options.content_dir)
-    register_order = sorted(by_register, key=lambda k: (k == NOT_RECORDED, register_names.get(k, k).casefold()))
+
+    def register_order_key(key: str) -> tuple[bool, str]:
+        return key == NOT_RECORDED, register_names.get(key, key).casefold()
+
+    register_order = sorted(by_register, key=register_order_key)
     register_shown = suppress({register_names.get(k, k): by_register[k] for k in register_order}, ctx.k,
                               total=registered_shown)
     figures = [
