@@ -41,8 +41,13 @@ def mark_verified(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa
 
 
 def report_failure(runtime: Runtime, error: Exception, body: dict[str, Any], client: WebClient,
-                   context: BoltContext) -> BoltResponse | None:
+                   context: BoltContext, *, saved: bool | None = False) -> BoltResponse | None:
     """Log with the traceback and tell the person, ephemerally, what to do.
+
+    `saved`: whether the request's own unit of work had committed when this failed: False for
+    a listener's failure (its transaction rolled back), True for work handed on after a
+    committed ack (after_ack), None when it cannot be known (a lazy listener may have saved
+    something before it failed). The person is told so, never "nothing was changed" wrongly.
 
     A DomainError is a rule saying no: its message is for the person and needs no log.
     A request that failed before it verified (slack_sdk raises on a timestamp that is not an
@@ -58,7 +63,7 @@ def report_failure(runtime: Runtime, error: Exception, body: dict[str, Any], cli
     else:
         reference = uuid.uuid4().hex[:8]
         log.error("listener failed (reference %s)", reference, exc_info=error)
-        text = runtime.templates.get_template("error.md.j2").render(reference=reference)
+        text = runtime.templates.get_template("error.md.j2").render(reference=reference, saved=saved)
     tell(client, body, text)
     return None
 
@@ -102,7 +107,7 @@ def telling_failures(runtime: Runtime, function: Callable[..., Any]) -> Callable
             function(**{name: getattr(args, _ARGS_ALIASES.get(name, name)) for name in names})
         except Exception as error:
             if not (isinstance(error, MalformedPayload) and after_a_form()):
-                report_failure(runtime, error, args.body, args.client, args.context)
+                report_failure(runtime, error, args.body, args.client, args.context, saved=None)
         finally:
             _after_form.active = False
 
@@ -125,6 +130,6 @@ def after_ack(runtime: Runtime, body: dict[str, Any], client: WebClient, context
         try:
             work()
         except Exception as error:
-            report_failure(runtime, error, body, client, context)
+            report_failure(runtime, error, body, client, context, saved=True)
 
     runtime.executor.submit(follow_up)

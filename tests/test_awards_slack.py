@@ -418,6 +418,8 @@ def test_a_failure_after_the_ack_reaches_the_nominator_and_leaves_the_copy_to_se
     [told] = [c.args["text"] for c in technet.standin.calls_to("chat.postMessage")
               if c.args.get("channel") == MEMBER and c.result.get("ok")]
     assert "Something went wrong on our side" in told
+    # The nomination was saved: the person is not told that nothing changed.
+    assert "nothing was changed" not in told and "What you asked for was saved" in told
     reference = told.split("reference `")[1].split("`")[0]
     assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
     with technet.db.reading() as session:

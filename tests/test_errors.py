@@ -16,7 +16,7 @@ def test_a_failure_is_logged_and_the_member_told_ephemerally(technet: Harness, c
     assert reply.status == 500
     told = technet.standin.wait_for("response_url")[0].args
     assert told["response_type"] == "ephemeral"
-    assert "Something went wrong on our side" in told["text"]
+    assert "Something went wrong on our side and nothing was changed" in told["text"]
     reference = told["text"].split("reference `")[1].split("`")[0]
     failure = [r for r in caplog.records if reference in r.getMessage()]
     assert failure and failure[0].exc_info is not None
