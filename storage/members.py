@@ -71,7 +71,7 @@ def find_member(session: Session, slack_user_id: str) -> Member | None:
 def get_member(session: Session, slack_user_id: str) -> Member:
     member = find_member(session, slack_user_id)
     if member is None:
-        raise NotFound(f"<{slack_user_id}> has not used technet yet.")
+        raise NotFound(f"The member {slack_user_id} has not used technet yet.")
     return member
 
 
