@@ -263,19 +263,19 @@ def _warn_once(runtime: Runtime, period: str, warning: str | None) -> None:
 # The approval request ---------------------------------------------------------------------
 
 def deliver_approval(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    period, tz = claim.occurrence, runtime.settings.tz
+    period, tz, min_group = claim.occurrence, runtime.settings.tz, runtime.settings.report_min_group
     with runtime.db.transaction() as session:
         info = ezine.get(session, period)
         if info.status not in (ezine.PLANNED, ezine.AWAITING):
             raise Skip(f"the issue is {info.status}")
         if info.due_at <= now:
             raise Skip("the issue's time has come; no time left to approve it")
-        if ezine.is_empty(ezine.content_for(session, period, tz, now=now)):
+        if ezine.is_empty(ezine.content_for(session, period, tz, now=now, min_group=min_group)):
             # Not frozen: news approved before the issue's time still goes in it.
             empty = True
         else:
             empty = False
-            issue = ezine.freeze(session, period, tz, now=now)
+            issue = ezine.freeze(session, period, tz, now=now, min_group=min_group)
     if empty:
         tell_organisers(runtime, _say(runtime, "ezine_nothing.md.j2", when=_when(runtime, info.due_at)))
         return "empty"
@@ -361,7 +361,8 @@ def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: 
             if not ezine.is_answer_by(claim.occurrence):
                 # A retried run of the one that asked: finish asking, and wait for the answer.
                 with runtime.db.reading() as session:
-                    asked_about = ezine.content_for(session, period, settings.tz, now=now)
+                    asked_about = ezine.content_for(session, period, settings.tz, now=now,
+                                                          min_group=settings.report_min_group)
                 _ask(runtime, info, asked_about, when=_when(runtime, _answer_by(runtime, info, now)))
                 raise Skip("it changed after approval; waiting for the organisers' answer")
             if not settings.digest_post_unapproved:
@@ -374,7 +375,7 @@ def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: 
         raise Skip("no channel for the e-zine: set TECHNET_DIGEST_CHANNEL or TECHNET_NETWORK_CHANNEL")
     # What was frozen for approval, brought up to date: the posted issue never contradicts the store.
     with runtime.db.reading() as session:
-        fresh = ezine.refreshed(session, period, settings.tz, now=now)
+        fresh = ezine.refreshed(session, period, settings.tz, now=now, min_group=settings.report_min_group)
     if not publishing and info.decision == ezine.APPROVED and fresh.asks:
         _ask_again(runtime, info, fresh, now)
     with runtime.db.transaction() as session:
@@ -461,7 +462,8 @@ def preview(runtime: Runtime, now: datetime, *, strict: bool = False, period: st
     """The next issue as it would be posted now: what was frozen for approval, refreshed from the store."""
     info = next_issue(runtime, now) if period is None else _get(runtime, period)
     with runtime.db.reading() as session:
-        fresh = ezine.refreshed(session, info.period, runtime.settings.tz, now=now)
+        fresh = ezine.refreshed(session, info.period, runtime.settings.tz, now=now,
+                                min_group=runtime.settings.report_min_group)
     issue = fresh.content
     if ezine.is_empty(issue):
         return Preview(info, issue, None, None, fresh.changes)
@@ -483,8 +485,10 @@ def publish(runtime: Runtime, actor: Any, now: datetime) -> ezine.IssueInfo:
     info = next_issue(runtime, now)
     with runtime.db.transaction() as session:
         if info.messages_planned == 0:
-            ezine.refreeze(session, info.period, runtime.settings.tz, now=now)
-        issue = ezine.content_for(session, info.period, runtime.settings.tz, now=now)
+            ezine.refreeze(session, info.period, runtime.settings.tz, now=now,
+                           min_group=runtime.settings.report_min_group)
+        issue = ezine.content_for(session, info.period, runtime.settings.tz, now=now,
+                                  min_group=runtime.settings.report_min_group)
         if ezine.is_empty(issue):
             raise DomainError("There is nothing for the e-zine yet: approve some news (`/tech news queue`) first.")
         ezine.publish_now(session, actor, info.period, now=now)

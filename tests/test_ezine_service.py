@@ -185,3 +185,18 @@ def test_publishing_now_replaces_the_scheduled_rows(db: Database):
         states = sorted((r.kind, r.status, ezine.is_publish(r.occurrence)) for r in rows)
     assert states == [(ezine.APPROVAL, ledger.CANCELLED, False), (ezine.ISSUE, ledger.CANCELLED, False),
                       (ezine.ISSUE, ledger.PENDING, True)]
+
+
+def test_the_smallest_group_shown_is_the_networks_setting(db: Database):
+    # TECHNET_REPORT_MIN_GROUP reaches the e-zine as it does every summary: at 2, two new members show.
+    actors(db)
+    issue = plan(db)
+    with db.reading() as session:
+        assert ezine.is_empty(ezine.content_for(session, issue.period, LONDON, now=NOW))
+        for content in (ezine.content_for(session, issue.period, LONDON, now=NOW, min_group=2),
+                        ezine.refreshed(session, issue.period, LONDON, now=NOW, min_group=2).content):
+            assert content["sections"][0]["items"] == [{"key": "new_members", "value": 2,
+                                                        "label": "new members joined the network"}]
+    with db.transaction() as session:
+        frozen = ezine.freeze(session, issue.period, LONDON, now=NOW, min_group=2)
+    assert ezine.item_count(frozen) == 1

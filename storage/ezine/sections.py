@@ -339,19 +339,23 @@ def item_count(content: dict[str, Any]) -> int:
     return sum(len(s["items"]) for s in content.get("sections", []))
 
 
-def content_for(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> dict[str, Any]:
+def content_for(session: Session, period: str, tz: ZoneInfo, *, now: datetime,
+                min_group: int = privacy.MIN_GROUP) -> dict[str, Any]:
     """The issue's frozen content, or what it would hold if compiled now."""
     issue = get_issue(session, period)
     if issue.content is not None:
         return dict(issue.content)
-    return compile_issue(session, Period(issue.period, issue.period_start, issue.due_at, tz), now=now)
+    return compile_issue(session, Period(issue.period, issue.period_start, issue.due_at, tz), now=now,
+                         min_group=min_group)
 
 
-def freeze(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> dict[str, Any]:
+def freeze(session: Session, period: str, tz: ZoneInfo, *, now: datetime,
+           min_group: int = privacy.MIN_GROUP) -> dict[str, Any]:
     """Compile the issue once and keep it: what organisers approve is what is posted."""
     issue = get_issue(session, period)
     if issue.content is None:
-        issue.content = compile_issue(session, Period(issue.period, issue.period_start, issue.due_at, tz), now=now)
+        issue.content = compile_issue(session, Period(issue.period, issue.period_start, issue.due_at, tz), now=now,
+                                      min_group=min_group)
         issue.compiled_at = now
         session.flush()
     return dict(issue.content)
@@ -370,7 +374,8 @@ class Refreshed:
         return any(change.asks for change in self.changes)
 
 
-def refreshed(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> Refreshed:
+def refreshed(session: Session, period: str, tz: ZoneInfo, *, now: datetime,
+              min_group: int = privacy.MIN_GROUP) -> Refreshed:
     """The issue as it would be posted now: never contradicting the store.
 
     An issue not frozen yet is compiled afresh. A frozen one (shown to the organisers for
@@ -383,11 +388,11 @@ def refreshed(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> 
     issue = get_issue(session, period)
     at = Period(issue.period, issue.period_start, issue.due_at, tz)
     if issue.content is None:
-        return Refreshed(compile_issue(session, at, now=now))
+        return Refreshed(compile_issue(session, at, now=now, min_group=min_group))
     if issue.messages:
         # Posting has begun: what goes out is planned, message by message (and its news is published).
         return Refreshed(dict(issue.content))
-    ctx = Context(at, now)
+    ctx = Context(at, now, min_group)
     frozen = {s["key"]: s["items"] for s in issue.content.get("sections", [])}
     found: list[tuple[Section, list[Item]]] = []
     changes: list[Change] = []
@@ -407,10 +412,11 @@ def keep(session: Session, period: str, content: dict[str, Any], *, now: datetim
     return dict(content)
 
 
-def refreeze(session: Session, period: str, tz: ZoneInfo, *, now: datetime) -> dict[str, Any]:
+def refreeze(session: Session, period: str, tz: ZoneInfo, *, now: datetime,
+             min_group: int = privacy.MIN_GROUP) -> dict[str, Any]:
     """Compile afresh (an organiser publishes now): only before posting has begun."""
     issue = get_issue(session, period)
     if issue.messages:
         return dict(issue.content or {})
     issue.content = None
-    return freeze(session, period, tz, now=now)
+    return freeze(session, period, tz, now=now, min_group=min_group)
