@@ -126,31 +126,30 @@ NO_ANSWER = 0  # the server kept the connection open past the timeout, or droppe
 
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> int:
-    target = urlparse(url)
-    connection = http.client.HTTPConnection(target.netloc, timeout=10)
-    try:
-        # Header values as UTF-8 bytes: http.client would refuse a character outside Latin-1.
-        raw_headers = {name: value.encode() for name, value in {**headers, "Content-Length": str(len(body))}.items()}
-        connection.request("POST", target.path, body=body, headers=raw_headers)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    except (OSError, http.client.HTTPException):
-        return NO_ANSWER
-    finally:
-        connection.close()
+    # Header values as UTF-8 bytes: http.client would refuse a character outside Latin-1.
+    raw_headers = {name: value.encode() for name, value in {**headers, "Content-Length": str(len(body))}.items()}
+    return answer(url, 10, lambda connection, path: connection.request("POST", path, body=body, headers=raw_headers))
 
 
 def oversize(url: str, length: int) -> int:
     """A Content-Length over the cap, headers only: the answer must come before any body is sent."""
-    target = urlparse(url)
-    connection = http.client.HTTPConnection(target.netloc, timeout=3)
-    try:
-        connection.putrequest("POST", target.path)
+
+    def headers_only(connection: http.client.HTTPConnection, path: str) -> None:
+        connection.putrequest("POST", path)
         for name, value in signed_headers(SECRET, "", content_type=FORM).items():
             connection.putheader(name, value)
         connection.putheader("Content-Length", str(length))
         connection.endheaders()
+
+    return answer(url, 3, headers_only)
+
+
+def answer(url: str, timeout: float, request: Callable[[http.client.HTTPConnection, str], None]) -> int:
+    """The status the server answers `request` with, on a connection of its own; NO_ANSWER if none."""
+    target = urlparse(url)
+    connection = http.client.HTTPConnection(target.netloc, timeout=timeout)
+    try:
+        request(connection, target.path)
         response = connection.getresponse()
         response.read()
         return response.status
