@@ -14,7 +14,7 @@ bare app, with the ratios to the bare app:
 
     .venv/bin/python bench/load.py                       # /tech help, empty SQLite store, 5 s a row
     .venv/bin/python bench/load.py --command help events --members 1000 10000 --concurrency 8 32 --rate 50 \
-        --seconds 3 --database-url postgresql+psycopg://postgres@127.0.0.1/test
+        --seconds 3 --open-seconds 10 --database-url postgresql+psycopg://postgres@127.0.0.1/test
         # creates technet_bench on that server for each size, and drops it after
 """
 
@@ -216,6 +216,7 @@ def bench_store(args: argparse.Namespace, members: int, standin: SlackStandIn) -
             "bare bolt": start([sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "--threads", str(args.threads),
                                 "--signing-secret", SECRET, "--api-url", standin.api_url], env, log),
         }
+        open_seconds = args.open_seconds or args.seconds
         try:
             header = (f"{'target':<10} {'load':<10} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
                       f"{'p99 ms':>7} {'errors':>6} {'req/s x':>9} {'p99 x':>8}")
@@ -232,13 +233,13 @@ def bench_store(args: argparse.Namespace, members: int, standin: SlackStandIn) -
                     replies[name] = len(warm.last_body)
                     warm.close()
                     load(client_for(url), 4, 1.0)
-                print(f"\n/tech {text}, {members:,} members: {args.seconds:g} s a row; "
-                      f"x = technet / bare bolt in the same run; technet's reply {replies['technet']:,} bytes")
+                print(f"\n/tech {text}, {members:,} members: {args.seconds:g} s a closed row, {open_seconds:g} s an "
+                      f"open one; x = technet / bare bolt in the same run; technet's reply: {replies['technet']:,} B")
                 print(header)
                 print("-" * len(header))
                 runs: list[tuple[str, Callable[[Callable[[], Client]], Result]]] = [
                     *((f"closed {c}", lambda f, c=c: load(f, c, args.seconds)) for c in args.concurrency),
-                    *((f"open {r:g}/s", lambda f, r=r: open_loop(f, r, args.seconds)) for r in args.rate),
+                    *((f"open {r:g}/s", lambda f, r=r: open_loop(f, r, open_seconds)) for r in args.rate),
                 ]
                 for mode, run in runs:
                     results = {name: run(client_for(url)) for name, (_, url) in servers.items()}
@@ -266,6 +267,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each row's run (default 5)")
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 8, 32], help="closed-loop clients")
     parser.add_argument("--rate", type=float, nargs="*", default=[], help="open-loop requests a second")
+    parser.add_argument("--open-seconds", type=float, help="length of each open-loop row (default: --seconds); "
+                                                           "a p99 wants some hundreds of requests")
     parser.add_argument("--threads", type=int, default=8, help="server worker threads (default 8)")
     parser.add_argument("--database-url", help="a PostgreSQL server to create the database technet_bench on, "
                                                "dropped after (default: a temporary SQLite file)")
