@@ -2,8 +2,8 @@
 
 The records are the report tests' generator's (tests/report_data.py) with the bench's proportions:
 members who joined over the last two years, 10 RSVPs a member, one event for every 20 RSVPs spread
-from two years ago to 60 days ahead (so at 10,000 members: 100,000 RSVPs, 5,000 events, about 355 of
-them in the next 8 weeks), and every other feature's records to match. They are written with bulk
+from two years ago to 60 days ahead (so at 10,000 members: 100,000 RSVPs, 5,000 events, about 355
+of them in the next 8 weeks, 320 not cancelled), and every other feature's records to match. They are written with bulk
 inserts (SQLAlchemy Core) into a fresh, migrated database, dated from the real clock, because the
 server under test reads it as today.
 
