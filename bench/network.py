@@ -2,10 +2,10 @@
 
 The records are the report tests' generator's (tests/report_data.py) with the bench's proportions:
 members who joined over the last two years, 10 RSVPs a member, one event for every 20 RSVPs spread
-from two years ago to 60 days ahead (so at 10,000 members: 100,000 RSVPs, 5,000 events, about 355
-of them in the next 8 weeks, 320 not cancelled), and every other feature's records to match. They are written with bulk
-inserts (SQLAlchemy Core) into a fresh, migrated database, dated from the real clock, because the
-server under test reads it as today.
+from two years ago to 60 days ahead (so at 10,000 members: 100,000 RSVPs, 5,000 events, about 355 of
+them in the next 8 weeks, 320 not cancelled), and every other feature's records to match. They are
+written with bulk inserts (SQLAlchemy Core) into a fresh, migrated database, dated from the real
+clock, because the server under test reads it as today.
 
     .venv/bin/python bench/network.py --members 10000       # a SQLite file, kept: technet-bench.db
     .venv/bin/python bench/network.py --members 10000 --database-url postgresql+psycopg://postgres@127.0.0.1/test
