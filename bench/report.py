@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any
@@ -32,13 +30,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402 - after sys.path has the repository
+from sqlalchemy import func, select  # noqa: E402 - after sys.path has the repository
 from sqlalchemy.engine import make_url  # noqa: E402 - after sys.path has the repository
 
+from bench.network import fresh_database  # noqa: E402 - after sys.path has the repository
 from bot.templating import environment  # noqa: E402 - after sys.path has the repository
 from digests import report_files  # noqa: E402 - after sys.path has the repository
 from storage import report  # noqa: E402 - after sys.path has the repository
-from storage.db import Database  # noqa: E402 - after sys.path has the repository
 from storage.members import Actor, Role  # noqa: E402 - after sys.path has the repository
 from tests import report_data  # noqa: E402 - after sys.path has the repository
 
@@ -47,33 +45,6 @@ NOW = datetime(2026, 7, 15, 12, tzinfo=UTC)
 START = datetime(2024, 7, 31, 23, tzinfo=UTC)
 PER_MEMBER = 10
 ORGANISER = Actor(1, "U0BENCH001", frozenset({Role.MEMBER, Role.ORGANISER}))
-
-
-@contextmanager
-def fresh_database(url: str | None, name: str) -> Iterator[Database]:
-    """A new, migrated database: a temporary SQLite file, or a database created on the given server."""
-    if url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            db = Database(f"sqlite:///{folder}/{name}.db")
-            db.upgrade()
-            try:
-                yield db
-            finally:
-                db.dispose()
-        return
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
-        db.upgrade()
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:

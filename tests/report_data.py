@@ -1,4 +1,4 @@
-"""A generator of network data for the report's tests and bench/report.py.
+"""A generator of network data for the report's tests and the benches (bench/report.py, bench/network.py).
 
 `generate()` makes plain Python records (deterministic for a seed): members, events and
 RSVPs, award cycles and nominations, registration statuses, CPD entries, mentoring,
