@@ -28,7 +28,8 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
 
     HTTP mode and the shell use process_before_response=True: the listener's ack()
     is the HTTP response, sent as soon as the fast work is done, and slower work runs
-    in lazy listeners (DESIGN decision 10). Socket Mode can ack early instead.
+    after it: handed what it needs (bot.listeners.after_ack) or in lazy listeners
+    (DESIGN decision 10). Socket Mode can ack early instead.
     """
     settings = runtime.settings
     app = _TechnetApp(
