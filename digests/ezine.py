@@ -270,12 +270,11 @@ def deliver_approval(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
             raise Skip(f"the issue is {info.status}")
         if info.due_at <= now:
             raise Skip("the issue's time has come; no time left to approve it")
-        if ezine.is_empty(ezine.content_for(session, period, tz, now=now, min_group=min_group)):
-            # Not frozen: news approved before the issue's time still goes in it.
-            empty = True
-        else:
-            empty = False
-            issue = ezine.freeze(session, period, tz, now=now, min_group=min_group)
+        content = ezine.content_for(session, period, tz, now=now, min_group=min_group)
+        # Empty, it is not frozen: news approved before the issue's time still goes in it.
+        empty = ezine.is_empty(content)
+        if not empty:
+            issue = ezine.freeze(session, period, tz, now=now, compiled=content)
     if empty:
         tell_organisers(runtime, _say(runtime, "ezine_nothing.md.j2", when=_when(runtime, info.due_at)))
         return "empty"

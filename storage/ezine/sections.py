@@ -350,12 +350,15 @@ def content_for(session: Session, period: str, tz: ZoneInfo, *, now: datetime,
 
 
 def freeze(session: Session, period: str, tz: ZoneInfo, *, now: datetime,
-           min_group: int = privacy.MIN_GROUP) -> dict[str, Any]:
-    """Compile the issue once and keep it: what organisers approve is what is posted."""
+           min_group: int = privacy.MIN_GROUP, compiled: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Compile the issue once and keep it: what organisers approve is what is posted.
+
+    `compiled`: the issue as content_for just compiled it at `now`, kept instead of compiling again.
+    """
     issue = get_issue(session, period)
     if issue.content is None:
-        issue.content = compile_issue(session, Period(issue.period, issue.period_start, issue.due_at, tz), now=now,
-                                      min_group=min_group)
+        issue.content = compiled if compiled is not None else compile_issue(
+            session, Period(issue.period, issue.period_start, issue.due_at, tz), now=now, min_group=min_group)
         issue.compiled_at = now
         session.flush()
     return dict(issue.content)
