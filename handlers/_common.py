@@ -22,7 +22,7 @@ from bot.commands import split
 from bot.listeners import after_a_form
 from bot.mrkdwn import escape
 from storage.clock import now
-from storage.db import LARGEST_ID
+from storage.db import LARGEST_ID, storable_id
 from storage.errors import DomainError, MalformedPayload
 from storage.members import Actor
 
@@ -83,7 +83,7 @@ def _id_in(text: object) -> int | None:
     if not isinstance(text, str) or not _DIGITS.fullmatch(text):
         return None
     number = int(text)
-    return number if 1 <= number <= LARGEST_ID else None
+    return number if storable_id(number) else None
 
 
 def typed_id(argument: str, expected: str) -> int:

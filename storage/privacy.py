@@ -75,7 +75,7 @@ def people(count: int, min_group: int) -> Shown:
     return Shown(State.EXACT, count, Unit.COUNT, min_group)
 
 
-def withheld(unit: Unit = Unit.COUNT, min_group: int = 5) -> Shown:
+def withheld(unit: Unit = Unit.COUNT, min_group: int = MIN_GROUP) -> Shown:
     return Shown(State.WITHHELD, None, unit, min_group)
 
 
