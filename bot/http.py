@@ -77,13 +77,12 @@ class TechnetWSGI:
 class HttpServer:
     """A waitress server that can be stopped from another thread (tests, SIGTERM)."""
 
-    def __init__(self, wsgi: Callable[..., Any], *, host: str, port: int, threads: int,
-                 max_body: int = MAX_BODY):
+    def __init__(self, wsgi: Callable[..., Any], *, host: str, port: int, threads: int):
         # waitress reads a whole body (to a temporary file past 512 kB) before the app sees it, so
-        # the cap is its own: a larger Content-Length is refused with 413 before a byte is read.
-        # (waitress refuses a length equal to its limit, hence the + 1.)
+        # the guard's cap is its own too: a larger Content-Length is refused with 413 before a byte
+        # is read. (waitress refuses a length equal to its limit, hence the + 1.)
         server = create_server(wsgi, host=host, port=port, threads=threads, ident="technet",
-                               clear_untrusted_proxy_headers=True, max_request_body_size=max_body + 1)
+                               clear_untrusted_proxy_headers=True, max_request_body_size=MAX_BODY + 1)
         # One host and port make one TCP server (a MultiSocketServer is for several `listen` addresses).
         assert isinstance(server, TcpWSGIServer)
         self._server = server
