@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from storage import deliveries, ledger
+from storage.clock import now as clock_now
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -74,6 +75,13 @@ def network_channel(runtime: Runtime) -> str:
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def send_due_now(runtime: Runtime, due: Collection[int]) -> None:
+    """Send the rows a change has just put in the ledger (`due`: from ledger.scheduled_in)
+    without waiting for the scheduler's tick. Each is claimed first, so nothing goes twice;
+    one that fails stays for the tick to retry, and nothing else due is sent from here."""
+    run_due(runtime, clock_now(), only=due)
 
 
 def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit: int = 50,

@@ -18,7 +18,7 @@ from bot import blocks, ids
 from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import Runtime
-from digests.runner import run_due
+from digests.runner import send_due_now
 from handlers import announce_views as views
 from handlers._common import (answer, button_id, chosen, date_picked, field_errors, malformed, metadata,
                               network_today, not_known, payload_id, say, typed, values, words_after)
@@ -130,8 +130,7 @@ def register(app: App, runtime: Runtime) -> None:
             announcements.post_now(session, context["actor"], button_id(action, "announcement"), now=now())
             due = ledger.scheduled_in(session)
         # The post is a due row like any other: send it (and nothing else due) at once.
-        if due:
-            run_due(runtime, now(), only=due)
+        send_due_now(runtime, due)
         respond(replace_original=True, **_listing(runtime))
 
     app.action(ids.ANNOUNCE_POST_NOW)(ack=ack_only, lazy=[post_now])

@@ -17,13 +17,14 @@ from bot.commands import COMMAND, split
 from bot.listeners import ack_only, after_ack
 from bot.runtime import HomeSection, Runtime
 from handlers._common import (button_id, button_value, chosen, dm_channel, field_errors, member_tz, moment_picked,
-                              date_picked, payload_count, payload_id, picked, text_metadata, typed,
+                              date_picked, malformed, payload_count, payload_id, picked, text_metadata, typed,
                               users_picked, values)
 from handlers.events import organiser_views, views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
                                      events_reply, home_section, list_reply, new_event_modal,
                                      reminder_rules)
-from handlers.events.sending import refresh, refresh_post, send_due_now
+from digests.runner import send_due_now
+from handlers.events.sending import refresh, refresh_post
 from storage import events, ledger
 from storage.clock import now
 from storage.errors import DomainError

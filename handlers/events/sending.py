@@ -5,7 +5,6 @@ digests/event_notices.py sends)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from typing import Any
 
 from slack_bolt import Respond
@@ -14,7 +13,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.runtime import Runtime
-from digests.runner import run_due
 from handlers._common import member_tz
 from handlers.events import views
 from handlers.events.replies import card_reply, list_reply
@@ -84,12 +82,3 @@ def post_lead(runtime: Runtime, info: events.EventInfo, *, count: int = 1) -> st
     series = views.series_note(info, runtime.settings.tz) if count > 1 else ""
     return runtime.templates.get_template("events_announce.txt.j2").render(
         kind=info.kind_label, organiser=info.organiser_name or "an organiser", series=series, count=count)
-
-
-def send_due_now(runtime: Runtime, due: Collection[int]) -> None:
-    """Send the notices a change has just put in the ledger (`due`: its rows, from
-    ledger.scheduled_in) without waiting for the scheduler's tick. Each is claimed there
-    first, so nothing goes twice; one that fails stays in the ledger for the tick to retry,
-    and nothing else due (another event's reminder) is sent from here."""
-    if due:
-        run_due(runtime, now(), only=due)
