@@ -125,7 +125,7 @@ def _preview_first(runtime: Runtime) -> dict[str, Any]:
                    "Approve news with `/tech news queue`.")
     _, first = preview.rendered.messages[0]
     count = len(preview.rendered.messages)
-    note = [f"Preview of the e-zine due {when}: {count} message{'s' if count != 1 else ''}, only you see this."]
+    note = [f"Preview of the e-zine due {when}: {plural(count, 'message')}, only you see this."]
     note += _changes_note(preview)
     if preview.warning:
         note.append(f":warning: the template override is broken ({escape(preview.warning)}); the shipped one is used.")

@@ -129,7 +129,7 @@ def register(app: App, runtime: Runtime) -> None:
             filename, data, rows = events.attendees_csv(session, actor, button_id(action, "event"))
         client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
                                title=filename, initial_comment=blocks.comment(
-                                   f"The attendees as CSV ({rows} row{'s' if rows != 1 else ''})."))
+                                   f"The attendees as CSV ({plural(rows, 'row')})."))
 
     def record_form(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
@@ -258,8 +258,12 @@ def _metadata(view: dict[str, Any]) -> tuple[int, int] | None:
 
 
 def _cancelling(view: dict[str, Any]) -> tuple[int, str | None]:
-    """The event a cancel form is about, and the reason given (the ack and the work after it read both)."""
-    return (_metadata(view) or (0, 0))[0], typed(values(view), ids.EVENTS_REASON)
+    """The event a cancel form is about, and the reason given."""
+    about = _metadata(view)
+    if about is None:
+        # Event 0 would only be "not found": a form that names no event is not one we opened.
+        raise malformed(f"{view.get('callback_id')}: private_metadata names no event")
+    return about[0], typed(values(view), ids.EVENTS_REASON)
 
 
 def _source_key(view: dict[str, Any]) -> str:
