@@ -297,7 +297,7 @@ def cmd_import_opportunities(settings: Settings, args: argparse.Namespace) -> in
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.templating import environment
+    from core.templating import environment
     from digests.report_files import options_for, render
     from storage import report
     from storage.clock import now

@@ -14,7 +14,7 @@ from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.mrkdwn import escape
+from core.markup import escape
 from storage.errors import DomainError, MalformedPayload
 
 if TYPE_CHECKING:

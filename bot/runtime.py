@@ -19,9 +19,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 import content
 import digests
-from bot.commands import Subcommands
+from core.commands import Subcommands
 from bot.config import Settings
-from bot.templating import environment
+from core.templating import environment
 from digests.runner import DueKinds
 from storage.db import Database
 from storage.members import Actor, RoleGrants

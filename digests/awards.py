@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, ids
+from bot import blocks
+from core import ids
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import awards, ledger
 

@@ -19,8 +19,9 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, ids
-from bot.templating import environment
+from bot import blocks
+from core import ids
+from core.templating import environment
 from digests.announcements import hours
 from digests.runner import DueKind, DueKinds, Skip
 from storage import ezine, ledger, members

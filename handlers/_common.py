@@ -18,9 +18,9 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.commands import split
+from core.commands import split
 from bot.listeners import after_a_form
-from bot.mrkdwn import escape
+from core.markup import escape
 from storage.clock import now
 from storage.db import LARGEST_ID, storable_id
 from storage.errors import DomainError, MalformedPayload

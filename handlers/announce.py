@@ -14,8 +14,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import Runtime
 from digests.runner import send_due_now

@@ -17,8 +17,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape, truncate
+from bot import blocks
+from core import ids
+from core.markup import escape, truncate
 from storage import faq
 from storage.faq import Answer, FaqEntry, QuestionInfo
 

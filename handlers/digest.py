@@ -13,10 +13,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.listeners import ack_only, after_ack
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views

@@ -8,8 +8,9 @@ from datetime import datetime, tzinfo
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape
+from bot import blocks
+from core import ids
+from core.markup import escape
 from storage import ezine
 from storage.clock import now
 from storage.ezine import Archived, IssueInfo

@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers._common import dm_channel, network_today, refused, words_after
 from handlers.find_views import EXPORT_USAGE, FIND_USAGE, results_blocks

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, ids
-from bot.mrkdwn import escape, truncate
+from bot import blocks
+from core import ids
+from core.markup import escape, truncate
 from handlers.profile_views import chips, message_url, registration_line
 from storage.profiles import Hit, SearchResult
 from storage.words import plural

@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot import blocks
-from bot.commands import COMMAND, split
-from bot.mrkdwn import escape
+from core.commands import COMMAND, split
+from core.markup import escape
 from bot.runtime import Runtime
 from content import CommandHelp, Content
 from handlers._common import say

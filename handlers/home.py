@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 
 from bot import blocks
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import HomeSection, Runtime
 from handlers.help import help_blocks
 from handlers.home_views import organiser_section, profile_section

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
-from bot import blocks, ids
+from bot import blocks
+from core import ids
 from handlers.profile_views import chip
 from storage import profiles
 from storage.members import Actor, Role

@@ -16,8 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
 from handlers import news_views as views

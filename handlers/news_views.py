@@ -10,8 +10,9 @@ from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, St
 from slack_sdk.models.blocks.block_elements import UrlInputElement
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape
+from bot import blocks
+from core import ids
+from core.markup import escape
 from storage import news
 from storage.news import NewsInfo
 

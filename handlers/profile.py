@@ -16,10 +16,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 import content
-from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot import blocks
+from core import ids
+from core.commands import COMMAND, split
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers._common import values
 from handlers.home import publish_home

@@ -20,8 +20,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape
+from bot import blocks
+from core import ids
+from core.markup import escape
 from handlers._common import chosen, picked, typed
 from storage.models import Member
 from storage.models.profiles import Profile

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import ids
+from core import ids
 from bot.standin import Call
 from storage.clock import now
 from storage.members import Role, grant_role, upsert_from_slack

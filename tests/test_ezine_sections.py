@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
-from bot import ids
+from core import ids
 from storage import awards, events, ezine, members, opportunities, profiles
 from storage.db import Database
 from storage.members import RoleGrants

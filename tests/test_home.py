@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot import blocks, ids
+from bot import blocks
+from core import ids
 from bot.runtime import HomeSection
 from bot.standin import Call, block_action_payload
 from handlers.home import SECTION_BLOCK_CAP, fit

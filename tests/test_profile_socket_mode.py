@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import ids
+from core import ids
 from bot.standin import block_suggestion_payload
 from storage import profiles
 from storage.clock import now

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import ids
+from core import ids
 from bot.standin import block_action_payload
 from storage import mentoring
 from storage.clock import now

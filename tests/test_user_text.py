@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from bot import ids
+from core import ids
 from digests import careers
 from digests.runner import run_due
 from storage.clock import now

@@ -7,9 +7,10 @@ from typing import Any, Literal, overload
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND
-from bot.mrkdwn import escape
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers._common import (chosen, field_errors, member_tz, moment_picked, not_known, picked, refused, say,
                               typed, typed_id, user_picked, users_picked, values, verb_and_argument)

@@ -13,10 +13,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.listeners import ack_only, after_ack
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers._common import (button_id, chosen, field_errors, is_user_id, malformed, member_tz, metadata,
                               payload_id, say, typed, user_picked, users_picked, values, words_after)

@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import blocks, ids
+from bot import blocks
+from core import ids
 from bot.listeners import ack_only, after_ack
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers._common import (button_value, chosen, dm_channel, field_errors, member_tz, payload_count, text_metadata,
                               typed, values)

@@ -10,8 +10,9 @@ from datetime import tzinfo
 from slack_sdk.models.blocks import Block, PlainTextInputElement, StaticSelectElement
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape
+from bot import blocks
+from core import ids
+from core.markup import escape
 from handlers._common import malformed, payload_count, payload_id
 from handlers.awards.views import _input, chunks, nominee_label, when
 from storage import awards
