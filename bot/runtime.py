@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 import content
 import digests
 from core.commands import Subcommands
+from core.routes import Routes
 from bot.config import Settings
 from core.templating import environment
 from digests.runner import DueKinds
@@ -126,6 +127,7 @@ class Runtime:
     grants: RoleGrants
     executor: ListenerExecutor
     subcommands: Subcommands = field(default_factory=Subcommands)
+    routes: Routes = field(init=False)
     due_kinds: DueKinds = field(default_factory=DueKinds)
     home_sections: list[HomeSection] = field(default_factory=list)
 
@@ -142,6 +144,7 @@ class Runtime:
         )
 
     def __post_init__(self) -> None:
+        self.routes = Routes(self.subcommands)
         digests.register_all(self.due_kinds)
 
     def close(self) -> None:
