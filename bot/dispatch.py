@@ -76,6 +76,7 @@ def register(app: App, runtime: Runtime) -> None:
         _carry_out(runtime, routes.find(Kind.OPTIONS, request.action_id), request, ack, body, client, context,
                    respond)
 
+    runtime.subcommands.matchers.append(command_is_routed)  # one of the `/tech` listeners, tried first
     app.command(COMMAND, matchers=[command_is_routed])(command)
     app.action(_ANY, matchers=[action_is_routed])(action)
     app.view_submission(_ANY, matchers=[form_is_routed])(form)
