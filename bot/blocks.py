@@ -197,14 +197,13 @@ def render(block: ui.Block) -> Block:
     """One neutral block as Block Kit; Slack's length limits applied here, where they are Slack's."""
     if isinstance(block, ui.Section):
         return SectionBlock(
-            text=MarkdownTextObject(text=truncate(block.text, SECTION_TEXT_LIMIT)) if block.text else None,
+            text=_text(block.text) if block.text else None,
             fields=[MarkdownTextObject(text=truncate(f, 2000)) for f in block.fields] or None,
             accessory=_element(block.accessory) if block.accessory else None, block_id=block.block_id)
     if isinstance(block, ui.Header):
         return header(block.text)
     if isinstance(block, ui.Context):
-        return ContextBlock(elements=[_image_element(i) if isinstance(i, ui.Image)
-                                      else MarkdownTextObject(text=truncate(i, SECTION_TEXT_LIMIT))
+        return ContextBlock(elements=[_image_element(i) if isinstance(i, ui.Image) else _text(i)
                                       for i in block.items])
     if isinstance(block, ui.Divider):
         return DividerBlock()
@@ -232,6 +231,12 @@ def render_form(form: ui.Form) -> View:
 
 def render_home(home: ui.Home) -> View:
     return View(type="home", blocks=render_all(home.blocks))
+
+
+def _text(text: ui.Markup | ui.Plain) -> MarkdownTextObject | PlainTextObject:
+    if isinstance(text, ui.Plain):
+        return plain(text.text, SECTION_TEXT_LIMIT)
+    return MarkdownTextObject(text=truncate(text, SECTION_TEXT_LIMIT))
 
 
 def _confirm(c: ui.Confirm | None) -> ConfirmObject | None:
