@@ -14,6 +14,7 @@ escape the plain title they are given.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -195,6 +196,9 @@ def comment(mrkdwn: str) -> str:
 
 def render(block: ui.Block) -> Block:
     """One neutral block as Block Kit; Slack's length limits applied here, where they are Slack's."""
+    if isinstance(block, Block):
+        # Block Kit already: the Home page gathers every feature's section, and some are not yet neutral.
+        return block
     if isinstance(block, ui.Section):
         return SectionBlock(
             text=_text(block.text) if block.text else None,
@@ -230,7 +234,18 @@ def render_form(form: ui.Form) -> View:
 
 
 def render_home(home: ui.Home) -> View:
-    return View(type="home", blocks=render_all(home.blocks))
+    """The Home tab. Its page joins sections that features build apart, and Slack refuses a view in
+    which two blocks share a block_id: a repeated one is dropped (the first block keeps it)."""
+    rendered: list[Block] = []
+    seen: set[str] = set()
+    for block in render_all(home.blocks):
+        if block.block_id in seen:
+            block = copy.copy(block)
+            block.block_id = None
+        elif block.block_id:
+            seen.add(block.block_id)
+        rendered.append(block)
+    return View(type="home", blocks=rendered)
 
 
 def _text(text: ui.Markup | ui.Plain) -> MarkdownTextObject | PlainTextObject:

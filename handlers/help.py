@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot import blocks
+from core import ui
 from core.commands import COMMAND, split
 from core.markup import escape
 from bot.runtime import Runtime
@@ -47,15 +48,15 @@ def visible(content: Content, roles: frozenset[Role]) -> list[Any]:
     return content.commands_for(names)
 
 
-def help_blocks(content: Content, roles: frozenset[Role]) -> list[Any]:
+def help_blocks(content: Content, roles: frozenset[Role]) -> list[ui.Block]:
     # Content is organiser-authored: its *bold* and `code` show as mrkdwn, but & < > are escaped,
     # so `/tech dev follow <tag>` reads as written (unescaped, Slack takes <tag> for a link).
     lines = [_line(c) for c in visible(content, roles) if c.role == "member"]
-    result = [blocks.header("technet"), blocks.section(escape(content.intro)), blocks.section("\n".join(lines))]
+    result: list[ui.Block] = [ui.header("technet"), ui.section(escape(content.intro)), ui.section("\n".join(lines))]
     for role, title in (("organiser", "For organisers"), ("panel", "For the awards panel"), ("admin", "For admins")):
         extra = [_line(c) for c in visible(content, roles) if c.role == role]
         if extra:
-            result += [blocks.divider(), blocks.section(f"*{title}*\n" + "\n".join(extra))]
+            result += [ui.divider(), ui.section(f"*{title}*\n" + "\n".join(extra))]
     return result
 
 
