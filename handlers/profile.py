@@ -89,7 +89,7 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.reading() as session:
                 typed = body.get("value")
                 labels = profiles.suggest_tags(session, kind, typed if isinstance(typed, str) else "")
-            ack(options=[blocks.option(label, label).to_dict() for label in labels])
+            ack(options=[blocks.render_option(ui.option(label, label)).to_dict() for label in labels])
 
         return suggest_tags
 
