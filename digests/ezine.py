@@ -1,9 +1,9 @@
 """The e-zine digest: planned from the schedule, approved by organisers, posted once.
 
-storage/ezine/ compiles an issue as plain data; this module renders it (Block Kit
-split across messages within Slack's limits, and a standalone HTML page with the same
-content, both from Jinja2 templates that a deployment may override) and posts it, one
-recorded message at a time, so a restart mid-issue continues where it stopped.
+storage/ezine/ compiles an issue as plain data; this module renders it (neutral messages,
+core.ui, split within Slack's limits, and a standalone HTML page with the same content, both
+from Jinja2 templates that a deployment may override) and posts it, one recorded message at a
+time, so a restart mid-issue continues where it stopped.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from core import ids, ui
 from core.templating import environment
-from core.views.ezine import approval_blocks
 from core.views import moments
+from core.views.ezine import approval_blocks
 from digests.announcements import hours
 from digests.runner import DueKind, DueKinds, Skip
 from storage import ezine, ledger, members

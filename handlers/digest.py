@@ -18,10 +18,10 @@ from core import ids, ui
 from core.commands import COMMAND
 from bot.listeners import ack_only, after_ack
 from core.markup import escape
+from core.views import moments
+from core.views.ezine import approval_blocks
 from bot.runtime import Runtime
 from digests import ezine as digest
-from core.views.ezine import approval_blocks
-from core.views import moments
 from handlers import digest_views as views
 from handlers._common import button_value, malformed, metadata, not_known, say, typed, values, words_after
 from storage import ezine
