@@ -185,9 +185,11 @@ def _texts(block: ui.Block) -> list[str]:
     if isinstance(block, ui.Header):
         return [block.text]
     if isinstance(block, ui.Section):
-        return [block.text or "", *block.fields]
+        text = block.text.text if isinstance(block.text, ui.Plain) else block.text
+        return [text or "", *block.fields]
     if isinstance(block, ui.Context):
-        return [item for item in block.items if isinstance(item, str)]
+        return [item.text if isinstance(item, ui.Plain) else item for item in block.items
+                if isinstance(item, str | ui.Plain)]
     return []  # a divider, or a row of buttons
 
 
