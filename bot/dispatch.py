@@ -12,6 +12,7 @@ like any listener's: the person hears it, by the form's field when it came from 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import time
@@ -20,20 +21,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
 from bot.listeners import after_ack
 from bot.runtime import Runtime
 from core import ui
 from core.commands import COMMAND, split
-from core.request import (Answer, Container, DirectMessage, Effect, Kind, MessageRef, OpenForm, Options,
-                          RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
+from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, MessageRef,
+                          OpenForm, Options, RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where,
+                          effects)
 from core.routes import Route
-from handlers._common import (date_picked, dm_channel, field_errors, malformed, moment_picked, state, values)
+from handlers._common import (date_picked, dm_channel, field_errors, is_user_id, malformed, moment_picked, state,
+                              values)
 from digests.runner import send_due_now
+from storage import members
+from storage.clock import now
 from storage.members import Actor
 from storage.models import Member
 
+log = logging.getLogger(__name__)
 SURFACE = "slack"
 _ANY = re.compile(".*")
 
@@ -53,6 +61,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     def options_are_routed(body: dict[str, Any]) -> bool:
         return routes.find(Kind.OPTIONS, str(body.get("action_id", ""))) is not None
+
+    def shortcut_is_routed(body: dict[str, Any]) -> bool:
+        return routes.find(Kind.SHORTCUT, str(body.get("callback_id", ""))) is not None
 
     def command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         subcommand, words = split(body.get("text"))
@@ -85,11 +96,19 @@ def register(app: App, runtime: Runtime) -> None:
         _carry_out(runtime, routes.find(Kind.OPTIONS, request.action_id), request, ack, body, client, context,
                    respond)
 
+    def shortcut(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
+                 respond: Respond) -> None:
+        request = _request(runtime, context, Kind.SHORTCUT, (body.get("channel") or {}).get("id"),
+                           action_id=str(body.get("callback_id", "")), author=_author(body, context))
+        _carry_out(runtime, routes.find(Kind.SHORTCUT, request.action_id), request, ack, body, client, context,
+                   respond)
+
     runtime.subcommands.matchers.append(command_is_routed)  # one of the `/tech` listeners, tried first
     app.command(COMMAND, matchers=[command_is_routed])(command)
     app.action(_ANY, matchers=[action_is_routed])(action)
     app.view_submission(_ANY, matchers=[form_is_routed])(form)
     app.options(_ANY, matchers=[options_are_routed])(options)
+    app.shortcut(_ANY, matchers=[shortcut_is_routed])(shortcut)
 
 
 def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, *,
@@ -102,7 +121,9 @@ def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: o
 
 
 def _clicked_in(body: dict[str, Any], where: Where) -> Where:
-    """What an action's control sits in: a message (which one), the Home tab or a modal."""
+    """What an action's control sits in: a message (which one), the Home tab or a modal; and how to answer it."""
+    if isinstance(url := body.get("response_url"), str):
+        where = replace(where, reply_to=url)
     container: dict[str, Any] = body["container"] if isinstance(body.get("container"), dict) else {}
     if container.get("type") == "view":
         view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
@@ -111,6 +132,17 @@ def _clicked_in(body: dict[str, Any], where: Where) -> Where:
     if isinstance(channel, str) and isinstance(ts, str):
         return replace(where, conversation=channel, container=Container.MESSAGE, message=MessageRef(channel, ts))
     return where
+
+
+def _author(body: dict[str, Any], context: BoltContext) -> str:
+    """Who wrote the message a shortcut was used on: '' for a bot, an app or the bot itself."""
+    message = body.get("message") or {}
+    if not isinstance(message, dict) or not (message.get("user") is None or is_user_id(message["user"])):
+        raise malformed("the message shortcut's message has no author's id")
+    author = message.get("user")
+    if message.get("bot_id") or not author or author == context.get("bot_user_id"):
+        return ""
+    return str(author)
 
 
 def _zone(name: str | None, network: ZoneInfo) -> ZoneInfo:
@@ -218,6 +250,9 @@ def _acknowledge(done: list[Effect], request: Request, ack: Ack, body: dict[str,
     if request.kind is Kind.FORM and isinstance(first, UpdateForm):
         ack(response_action="update", view=blocks.render_form(first.form))
         return done[1:]
+    if request.kind is Kind.FORM and isinstance(first, CloseForm):
+        ack(response_action="clear")
+        return done[1:]
     if request.kind is Kind.COMMAND and isinstance(first, Answer):
         ack(**_answer(first))
         return done[1:]
@@ -238,6 +273,12 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.render_form(effect.form))
         elif isinstance(effect, RefreshHome):
             publish_home(runtime, client, request)
+        elif isinstance(effect, FollowUp):
+            _send(effects(effect.work()), request, body, runtime, client, respond)
+        elif isinstance(effect, LookUp):
+            _look_up(runtime, client, effect.members)
+        elif isinstance(effect, Answer) and effect.to:
+            _answer_earlier(effect)
         elif isinstance(effect, Answer) and body.get("response_url"):
             respond(replace_original=effect.replace, **_answer(effect))
         elif isinstance(effect, Answer):
@@ -246,11 +287,16 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
         elif isinstance(effect, DirectMessage):
             with runtime.db.reading() as session:
                 member = session.get(Member, effect.member_id)
-            if member is not None:
-                client.chat_postMessage(channel=member.slack_user_id, **blocks.message(effect.message))
+                user_id = member.slack_user_id if member is not None else None
+            if user_id is not None:
+                client.chat_postMessage(channel=user_id, **blocks.message(effect.message))
         elif isinstance(effect, UpdateMessage):
-            client.chat_update(channel=effect.ref.conversation, ts=effect.ref.message_id,
-                               **blocks.message(effect.message))
+            try:
+                client.chat_update(channel=effect.ref.conversation, ts=effect.ref.message_id,
+                                   **blocks.message(effect.message))
+            except SlackApiError as e:
+                log.warning("could not update message %s (%s); it stays as it was", effect.ref,
+                            e.response.get("error"))
         elif isinstance(effect, SendFile):
             file = effect.file
             client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id), content=file.content,
@@ -258,6 +304,28 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
                                    initial_comment=blocks.comment(file.comment) if file.comment else None)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
+
+
+def _answer_earlier(answer: Answer) -> None:
+    try:
+        WebhookClient(answer.to).send(replace_original=answer.replace, **_answer(answer))
+    except Exception:
+        # Not a failure to report: what the request did is saved; only the earlier message stays as it
+        # was (its response_url may have expired, 30 minutes after the click).
+        log.warning("could not answer an earlier request by its response_url", exc_info=True)
+
+
+def _look_up(runtime: Runtime, client: WebClient, user_ids: tuple[str, ...]) -> None:
+    """Bring these members up to date from users.info; one that Slack will not tell of keeps what we know."""
+    for user_id in sorted(set(user_ids)):
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as e:
+            log.warning("users.info for %s failed (%s); kept as the store knows them", user_id,
+                        e.response.get("error"))
+            continue
+        with runtime.db.transaction() as session:
+            members.upsert_from_slack(session, user_id, user, now=now())
 
 
 def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:

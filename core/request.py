@@ -7,7 +7,7 @@ rendering their messages and forms for its own format. Handlers see neither.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeAlias
@@ -23,6 +23,7 @@ class Kind(StrEnum):
     FORM = "form"  # a form submitted
     OPTIONS = "options"  # a form's search field asking for options as the person types
     HOME = "home"  # the member opened their Home page
+    SHORTCUT = "shortcut"  # a shortcut used on a message (Slack's message menu)
 
 
 class Container(StrEnum):
@@ -51,6 +52,9 @@ class Where:
     conversation: str | None = None
     container: Container = Container.NONE
     message: MessageRef | None = None
+    # The surface's own address for answering this request later, from a form it opened (Slack:
+    # the response_url, good for 30 minutes); a form carries it in its metadata. Opaque to handlers.
+    reply_to: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,8 @@ class Request:
     values: Mapping[str, FieldValue] = field(default_factory=dict)
     # An options request: what the person has typed so far.
     query: str = ""
+    # A shortcut on a message: who wrote it (their id on the surface); "" when a bot or an app did.
+    author: str = ""
 
     @property
     def typed(self) -> str:
@@ -84,11 +90,16 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """Reply to the request: only the asker sees it unless `public`; `replace` swaps the message clicked."""
+    """Reply to the request: only the asker sees it unless `public`; `replace` swaps the message clicked.
+
+    `to`: an earlier request's Where.reply_to (a form carries its click's), to answer that one instead;
+    a reply there that cannot be made any more (it expired) is only logged.
+    """
 
     message: Message
     public: bool = False
     replace: bool = False
+    to: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +112,11 @@ class UpdateForm:
     """Show this in place of the form just submitted (a next step, a confirmation)."""
 
     form: Form
+
+
+@dataclass(frozen=True, slots=True)
+class CloseForm:
+    """Close the form just submitted, and any it was opened from (no confirmation to show)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +134,11 @@ class DirectMessage:
 
 @dataclass(frozen=True, slots=True)
 class UpdateMessage:
-    """Replace a message shown earlier (not the one clicked: Answer(replace=True) is that)."""
+    """Replace a message shown earlier (not the one clicked: Answer(replace=True) is that).
+
+    One that cannot be replaced any more (deleted, too old) is only logged: what the request
+    changed is saved, and the old message only looks stale.
+    """
 
     ref: MessageRef
     message: Message
@@ -140,14 +160,30 @@ class SendDue:
 
 
 @dataclass(frozen=True, slots=True)
+class LookUp:
+    """Bring these members (their ids on the request's surface) up to date from the surface: names,
+    and whether the account is a bot or has left. Done in order with the other effects after the ack."""
+
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """Work for after the ack (a CSV, a post, what a submission sends): it runs once the request is
+    answered, in order with the other effects, and the effects it returns are carried out then."""
+
+    work: Callable[[], Reply]
+
+
+@dataclass(frozen=True, slots=True)
 class Options:
     """The answer to an options request."""
 
     options: tuple[Option, ...]
 
 
-Effect: TypeAlias = (Answer | OpenForm | UpdateForm | FieldErrors | RefreshHome | DirectMessage | UpdateMessage
-                     | SendFile | SendDue | Options)
+Effect: TypeAlias = (Answer | OpenForm | UpdateForm | CloseForm | FieldErrors | RefreshHome | DirectMessage
+                     | UpdateMessage | SendFile | SendDue | LookUp | FollowUp | Options)
 Reply: TypeAlias = Effect | Sequence[Effect] | None
 
 

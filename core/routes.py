@@ -55,6 +55,10 @@ class Routes:
     def form(self, *form_ids: str, after_ack: bool = False) -> Callable[[Handler], Handler]:
         return self._add(Kind.FORM, form_ids, after_ack)
 
+    def shortcut(self, *callback_ids: str) -> Callable[[Handler], Handler]:
+        """Register the handler of a shortcut used on a message (Slack's message menu)."""
+        return self._add(Kind.SHORTCUT, callback_ids, False)
+
     def options(self, *action_ids: str) -> Callable[[Handler], Handler]:
         return self._add(Kind.OPTIONS, action_ids, False)
 
