@@ -86,7 +86,8 @@ def register(app: App, runtime: Runtime) -> None:
     def form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         view = body["view"]
         request = _request(runtime, context, Kind.FORM, None, form_id=str(view.get("callback_id", "")),
-                           metadata=str(view.get("private_metadata") or ""), values=form_values(view))
+                           metadata=str(view.get("private_metadata") or ""), values=form_values(view),
+                           submission=str(view.get("id") or ""))
         _carry_out(runtime, routes.find(Kind.FORM, request.form_id), request, ack, body, client, context, respond)
 
     def options(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,

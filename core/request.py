@@ -75,6 +75,9 @@ class Request:
     form_id: str = ""
     metadata: str = ""
     values: Mapping[str, FieldValue] = field(default_factory=dict)
+    # A form: the surface's id of this form as opened; a repeated delivery of one submission repeats
+    # it, the same form opened anew gets another ("" when the surface gives none).
+    submission: str = ""
     # An options request: what the person has typed so far.
     query: str = ""
     # A shortcut on a message: who wrote it (their id on the surface); "" when a bot or an app did.

@@ -59,7 +59,12 @@ def say(mrkdwn: str) -> dict[str, Any]:
 
 def refused(error: DomainError) -> dict[str, Any]:
     """A rule's refusal as the ack's reply; its message may quote what someone typed."""
-    return say(f":no_entry: {escape(error.message)}")
+    return blocks.ephemeral(refusal(error))
+
+
+def refusal(error: DomainError) -> ui.Message:
+    """A rule's refusal as a reply; its message may quote what someone typed."""
+    return ui.note(f":no_entry: {escape(error.message)}")
 
 
 def dm_channel(client: WebClient, slack_user_id: str) -> str:
