@@ -92,6 +92,10 @@ class Routes:
             return self._fallback
         return route
 
+    def keys(self, kind: Kind) -> frozenset[str]:
+        """What is registered for a kind of request (action ids, form ids, ...): for checks and tests."""
+        return frozenset(key for k, key in self._table if k is kind)
+
     def _add(self, kind: Kind, keys: tuple[str, ...], after_ack: bool) -> Callable[[Handler], Handler]:
         def add(handler: Handler) -> Handler:
             for key in keys:

@@ -343,13 +343,14 @@ def moment_picked(values: dict[str, Any], block_id: str) -> datetime | None:
 def field_errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
     """`response_action: errors` for the view: each message by its input block.
 
-    A message for a field the form does not show goes by its first input, so it is still seen.
+    A message for a field the form does not show goes by its first input, so it is still seen
+    (by its own name when the form shows no input: a forged form).
     """
     inputs: list[Any] = [b.get("block_id") for b in view.get("blocks") or []
               if isinstance(b, dict) and b.get("type") == "input"]
     result: dict[str, str] = {}
     for name, message in errors.items():
-        block_id = name if name in inputs else inputs[0]
+        block_id = name if name in inputs or not inputs else inputs[0]
         result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
     return result
 

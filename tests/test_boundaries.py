@@ -95,7 +95,9 @@ def listened_to() -> dict[str, set[object]]:
                 continue
             if node.func.attr not in found or not node.args:
                 continue
-            if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "app"):
+            # A shortcut may be routed (core.routes: `@routes.shortcut(...)`) rather than registered on the app.
+            on = ("app", "routes") if node.func.attr == "shortcut" else ("app",)
+            if not (isinstance(node.func.value, ast.Name) and node.func.value.id in on):
                 continue
             arg = node.args[0]
             if isinstance(arg, ast.Constant):
