@@ -1,7 +1,7 @@
 """The e-zine in chat: `/tech digest preview|publish|archive`, and the organisers' approval buttons.
 
 The issue itself is compiled in storage/ezine/ and posted by digests/ezine.py; these
-listeners show it, publish it now, and record Approve / Edit intro / Hold.
+handlers (on the route table, core.routes) show it, publish it now, and record Approve / Edit intro / Hold.
 """
 
 from __future__ import annotations

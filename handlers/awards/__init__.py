@@ -3,8 +3,8 @@
 Members nominate through a modal; the confirmation (or, after the close, their text
 back) comes by DM (nominating.py). Organisers open and close cycles and see counts
 (commands.py). The cycle's panel reviews, scores, shortlists, exports and announces
-(panel.py). Every rule is in storage/awards/; these listeners turn payloads into plain
-values and replies, and views.py / panel_views.py build the neutral views (core.ui).
+(panel.py). Every rule is in storage/awards/; these handlers (core.routes) take plain requests,
+return neutral replies, and views.py / panel_views.py build the neutral views (core.ui).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core import ids, ui
 from core.delivery import DeliveryError
 from core.markup import escape
-from core.request import Answer, FollowUp, LookUp, OpenForm, Reply, Request, UpdateForm
+from core.request import Answer, Effect, FollowUp, LookUp, OpenForm, Reply, Request, UpdateForm
 from core.views import moments
 from handlers._common import field_choice, field_ids, field_text, metadata_object, payload_id
 from handlers.awards import views
@@ -74,7 +74,7 @@ def register(app: object, runtime: Runtime) -> None:
         except DomainError as e:
             return ui.FieldErrors({e.field or ids.AWARDS_AWARD: e.message})
         # The nominee each time, as a stored member may have left since; team members on first contact.
-        follow_up = [LookUp(tuple(sorted({form.nominee} | met if form.nominee else met))),
+        follow_up: list[Effect] = [LookUp(tuple(sorted({form.nominee} | met if form.nominee else met))),
                      FollowUp(lambda: _nomination_dm(runtime, actor, request.tz, form, result))]
         if result.outcome == awards.REFUSED_CLOSED:
             assert result.cycle is not None
@@ -91,8 +91,10 @@ def register(app: object, runtime: Runtime) -> None:
             "Nomination " + said, f"Your nomination of {nominee} for *{escape(copy.cycle.title)}* is {said}. "
             "A copy is on its way to you by direct message.")), *follow_up]
 
-    # "OK" on a form that only says what happened closes it.
-    routes.form(ids.AWARDS_DONE_MODAL)(lambda request: None)
+    @routes.form(ids.AWARDS_DONE_MODAL)
+    def done(request: Request) -> Reply:
+        """"OK" on a form that only says what happened closes it."""
+        return None
 
     @routes.action(ids.AWARDS_NOMINATION_EDIT)
     def edit_nomination(request: Request) -> Reply:
