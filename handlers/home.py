@@ -99,11 +99,13 @@ def _notes(notes: Sequence[str]) -> list[Block]:
 
 
 def _unique_block_ids(body: Sequence[Any]) -> list[dict[str, Any]]:
-    """Slack refuses a view in which two blocks share a block_id; sections are built apart."""
+    """Slack refuses a view in which two blocks share a block_id; sections are built apart.
+
+    A section may be neutral (core.ui) or Block Kit while features move to core.ui: both render here."""
     result: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for block in body:
-        data = dict(block.to_dict() if hasattr(block, "to_dict") else block)
+    for block in blocks.to_dicts(body):
+        data = dict(block)  # a copy: a section's own dict keeps its block_id
         block_id = data.get("block_id")
         if block_id in seen:
             del data["block_id"]
