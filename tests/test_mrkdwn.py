@@ -33,7 +33,8 @@ def test_a_fallback_escapes_what_slack_shows_literally_and_keeps_mrkdwn_as_built
     from core import ui
 
     literal = [blocks.header(typed or "x")] if typed.strip() else []
-    for shown in (literal, [blocks.section(escape(typed) or "x")], [ui.Rich((typed,))], [blocks.context(escape(typed))]):
+    rich = [ui.Rich((typed,))]
+    for shown in (literal, [blocks.section(escape(typed) or "x")], rich, [blocks.context(escape(typed))]):
         text = blocks.fallback(shown)
         assert "<" not in text and ">" not in text
         assert len(text) <= blocks.FALLBACK_LIMIT

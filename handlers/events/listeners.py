@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot import blocks
 from core import ids
 from core.commands import COMMAND, split
-from core.views.events import SCOPES
+from core.views.events import BUTTON_SCOPES, SCOPES
 from bot.listeners import ack_only, after_ack
 from bot.runtime import HomeSection, Runtime
 from handlers._common import (button_id, button_value, chosen, dm_channel, field_errors, member_tz, moment_picked,
@@ -23,7 +23,7 @@ from handlers._common import (button_id, button_value, chosen, dm_channel, field
                               users_picked, values)
 from digests.reminders import reminder_rules
 from digests.runner import send_due_now
-from handlers.events import organiser_views, views
+from handlers.events import organiser_views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
                                      events_reply, home_section, list_reply, new_event_modal)
 from handlers.events.sending import refresh, refresh_post
@@ -34,6 +34,8 @@ from storage.members import Actor, Role
 from storage.words import plural
 
 HOME_ORDER = 20
+CHOICE_ACTIONS = {ids.EVENTS_GOING: events.GOING, ids.EVENTS_MAYBE: events.MAYBE,
+                  ids.EVENTS_NOT_GOING: events.NOT_GOING}
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -64,13 +66,13 @@ def register(app: App, runtime: Runtime) -> None:
                  respond: Respond) -> None:
         """Going / Maybe / Can't go: record it, tell whoever was promoted, refresh where it was clicked."""
         actor: Actor = context["actor"]
-        event_id, scope, offset = views.decode(button_value(action))
+        event_id, scope, offset = decode(button_value(action))
         lead, failed = None, False
         due: tuple[int, ...] = ()
         moment = now()
         try:
             with runtime.db.transaction() as session:
-                outcome = events.rsvp(session, actor, event_id, views.CHOICE_ACTIONS[action["action_id"]],
+                outcome = events.rsvp(session, actor, event_id, CHOICE_ACTIONS[action["action_id"]],
                                       now=moment, rules=reminder_rules(runtime.settings))
                 due = ledger.scheduled_in(session)
             lead = confirmation(runtime, outcome, now=moment)
@@ -80,7 +82,7 @@ def register(app: App, runtime: Runtime) -> None:
         send_due_now(runtime, due)
         refresh(runtime, client, body, respond, actor, event_id, scope, offset, lead=lead, failed=failed)
 
-    for action_id in views.CHOICE_ACTIONS:
+    for action_id in CHOICE_ACTIONS:
         app.action(action_id)(ack=ack_only, lazy=[answered])
 
     def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -235,7 +237,21 @@ def register(app: App, runtime: Runtime) -> None:
     runtime.home_sections.append(HomeSection(HOME_ORDER, "events", home_section))
 
 
-# Reading the forms -----------------------------------------------------------------------------
+# Reading the buttons and forms -----------------------------------------------------------------
+
+def decode(value: str) -> tuple[int, str, int]:
+    """'42|upcoming|10' -> (42, 'upcoming', 10), what core.views.events.encode put in an RSVP button;
+    a value no button of ours carries raises MalformedPayload.
+
+    A bare event id ('42') is scope 'note': a Going button another feature puts in its own
+    message (the e-zine) records the answer and confirms it ephemerally, leaving that message be.
+    """
+    event_id, _, rest = value.partition("|")
+    scope, _, offset = rest.partition("|") if rest else ("note", "", "")
+    if scope not in BUTTON_SCOPES:
+        raise malformed(f"an RSVP button's scope is {scope[:20]!r}")
+    return payload_id(event_id, "an RSVP button's event"), scope, payload_count(offset, "an RSVP button's page")
+
 
 def form_values(values: dict[str, Any]) -> events.EventForm:
     def moment(block_id: str) -> datetime | None:

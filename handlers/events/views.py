@@ -1,21 +1,17 @@
-"""What `/tech events` shows: the paginated list, one event in full, the Home section, the usage;
-and reading an RSVP button's value back. The event card itself, which digests/ send too, is
-core/views/events.py; the organisers' forms and the attendees are in organiser_views.py."""
+"""What `/tech events` shows: the paginated list, one event in full, the Home section and the
+usage. The event card itself, which digests/ send too, is core/views/events.py; the organisers'
+forms and the attendees are in organiser_views.py."""
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
 from core import ids, ui
-from core.views.events import BUTTON_SCOPES, encode, event_blocks, lookup, note, place, status_text, when
-from handlers._common import malformed, payload_count, payload_id
-from storage import events
+from core.views.events import encode, event_blocks, lookup, note, place, status_text, when
 from storage.events import EventInfo, EventPage
 
 PAGE_SIZE = 10
 SCOPE_TITLES = {"upcoming": "Upcoming events", "all": "All upcoming events", "mine": "Your events"}
-CHOICE_ACTIONS = {ids.EVENTS_GOING: events.GOING, ids.EVENTS_MAYBE: events.MAYBE,
-                  ids.EVENTS_NOT_GOING: events.NOT_GOING}
 
 EVENTS_USAGE = (
     "*Events*\n"
@@ -30,19 +26,6 @@ ORGANISER_USAGE = (
     "`/tech event attendees [number]`  who is going, maybe or waitlisted, with a CSV\n"
     "Edit, Cancel, Attendees and Send reminder now sit in the ⋯ menu on your events."
 )
-
-
-def decode(value: str) -> tuple[int, str, int]:
-    """'42|upcoming|10' -> (42, 'upcoming', 10); a value no button of ours carries raises MalformedPayload.
-
-    A bare event id ('42') is scope 'note': a Going button another feature puts in its own
-    message (the e-zine) records the answer and confirms it ephemerally, leaving that message be.
-    """
-    event_id, _, rest = value.partition("|")
-    scope, _, offset = rest.partition("|") if rest else ("note", "", "")
-    if scope not in BUTTON_SCOPES:
-        raise malformed(f"an RSVP button's scope is {scope[:20]!r}")
-    return payload_id(event_id, "an RSVP button's event"), scope, payload_count(offset, "an RSVP button's page")
 
 
 def card_blocks(info: EventInfo, *, now: datetime, tz: tzinfo, manage: bool, lead: str | None = None
