@@ -275,8 +275,10 @@ def _rich(block: ui.Rich) -> RichTextBlock:
 
 
 def _input(f: ui.Field) -> InputBlock:
-    return InputBlock(block_id=f.id, label=plain(f.label, 2000), element=_input_element(f), optional=not f.required,
-                      hint=plain(f.hint, 2000) if f.hint else None, dispatch_action=f.dispatch or None)
+    # Slack's default is a required field: a required one says nothing, as our modals always have.
+    return InputBlock(block_id=f.id, label=plain(f.label, 2000), element=_input_element(f),
+                      optional=None if f.required else True, hint=plain(f.hint, 2000) if f.hint else None,
+                      dispatch_action=f.dispatch or None)
 
 
 def _input_element(f: ui.Field) -> Any:  # noqa: C901 - one branch per kind of field, each a line
