@@ -102,8 +102,8 @@ def _unique_block_ids(body: Sequence[Any]) -> list[dict[str, Any]]:
     """Slack refuses a view in which two blocks share a block_id; sections are built apart."""
     result: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for block in body:
-        data = dict(block.to_dict() if hasattr(block, "to_dict") else block)
+    # Sections come as Block Kit or, from features already neutral, as core.ui blocks.
+    for data in map(dict, blocks.to_dicts(body)):
         block_id = data.get("block_id")
         if block_id in seen:
             del data["block_id"]
