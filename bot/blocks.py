@@ -238,7 +238,7 @@ def _confirm(c: ui.Confirm | None) -> ConfirmObject | None:
     return confirm(c.title, c.text, yes=c.yes, no=c.no, style=c.style) if c else None
 
 
-def _option(o: ui.Option) -> Option:
+def render_option(o: ui.Option) -> Option:
     return Option(text=plain(o.label, OPTION_LIMIT), value=o.value,
                   description=plain(o.description, OPTION_LIMIT) if o.description else None)
 
@@ -252,11 +252,11 @@ def _element(e: ui.Accessory) -> Any:
         return button(e.label, e.action_id, e.value, style=e.style, url=e.url, confirm=_confirm(e.confirm))
     if isinstance(e, ui.Select):
         return StaticSelectElement(action_id=e.action_id, placeholder=plain(e.placeholder),
-                                   options=[_option(o) for o in e.options],
-                                   initial_option=_option(e.initial) if e.initial else None,
+                                   options=[render_option(o) for o in e.options],
+                                   initial_option=render_option(e.initial) if e.initial else None,
                                    confirm=_confirm(e.confirm))
     if isinstance(e, ui.Menu):
-        return OverflowMenuElement(action_id=e.action_id, options=[_option(o) for o in e.options])
+        return OverflowMenuElement(action_id=e.action_id, options=[render_option(o) for o in e.options])
     return _image_element(e)
 
 
@@ -282,7 +282,8 @@ def _input(f: ui.Field) -> InputBlock:
 def _input_element(f: ui.Field) -> Any:  # noqa: C901 - one branch per kind of field, each a line
     kind, action_id = ui.FieldKind(f.kind), f.input_id
     placeholder = plain(f.placeholder) if f.placeholder else None
-    options = [_option(o) for o in f.options]
+    options = [render_option(o) for o in f.options]
+    initial_option = render_option(f.initial) if isinstance(f.initial, ui.Option) else None
     if kind is ui.FieldKind.TEXT:
         return PlainTextInputElement(action_id=action_id, placeholder=placeholder, multiline=f.multiline or None,
                                      initial_value=cast(str | None, f.initial), max_length=f.max_length)
@@ -304,7 +305,7 @@ def _input_element(f: ui.Field) -> Any:  # noqa: C901 - one branch per kind of f
                                      if isinstance(f.initial, datetime) else None)
     if kind is ui.FieldKind.SELECT:
         return StaticSelectElement(action_id=action_id, placeholder=placeholder, options=options,
-                                   initial_option=_option(f.initial) if isinstance(f.initial, ui.Option) else None)
+                                   initial_option=initial_option)
     if kind is ui.FieldKind.MULTI_SELECT:
         return StaticMultiSelectElement(action_id=action_id, placeholder=placeholder, options=options,
                                         initial_options=_options(f.initial), max_selected_items=f.max_selected)
@@ -314,7 +315,7 @@ def _input_element(f: ui.Field) -> Any:  # noqa: C901 - one branch per kind of f
                                               initial_options=_options(f.initial), max_selected_items=f.max_selected)
     if kind is ui.FieldKind.RADIO:
         return RadioButtonsElement(action_id=action_id, options=options,
-                                   initial_option=_option(f.initial) if isinstance(f.initial, ui.Option) else None)
+                                   initial_option=initial_option)
     if kind is ui.FieldKind.CHECKBOXES:
         return CheckboxesElement(action_id=action_id, options=options, initial_options=_options(f.initial))
     if kind is ui.FieldKind.MEMBER:
@@ -331,7 +332,7 @@ def _input_element(f: ui.Field) -> Any:  # noqa: C901 - one branch per kind of f
 
 def _options(initial: ui.FieldValue) -> list[Option] | None:
     if isinstance(initial, tuple) and initial and all(isinstance(o, ui.Option) for o in initial):
-        return [_option(cast(ui.Option, o)) for o in initial]
+        return [render_option(cast(ui.Option, o)) for o in initial]
     return None
 
 

@@ -20,7 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 import content
 import digests
 from core.commands import Subcommands
+from core.routes import Routes
 from bot.config import Settings
+from bot.newcomers import Newcomers
 from core.templating import environment
 from digests.runner import DueKinds
 from storage.db import Database
@@ -126,6 +128,8 @@ class Runtime:
     grants: RoleGrants
     executor: ListenerExecutor
     subcommands: Subcommands = field(default_factory=Subcommands)
+    routes: Routes = field(init=False)
+    newcomers: Newcomers = field(init=False)
     due_kinds: DueKinds = field(default_factory=DueKinds)
     home_sections: list[HomeSection] = field(default_factory=list)
 
@@ -142,6 +146,8 @@ class Runtime:
         )
 
     def __post_init__(self) -> None:
+        self.routes = Routes(self.subcommands)
+        self.newcomers = Newcomers(self.db)
         digests.register_all(self.due_kinds)
 
     def close(self) -> None:

@@ -61,7 +61,7 @@ def home_view(runtime: Runtime, actor: Actor) -> View:
             continue
         if part:
             parts.append((home_section.name, part))
-    body = fit(greeting, parts, help_blocks(runtime.content, actor.roles), failed=failed)
+    body = fit(greeting, parts, blocks.render_all(help_blocks(runtime.content, actor.roles)), failed=failed)
     return View(type="home", blocks=body)
 
 
