@@ -14,6 +14,7 @@ escape the plain title they are given.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -195,16 +196,18 @@ def comment(mrkdwn: str) -> str:
 
 def render(block: ui.Block) -> Block:
     """One neutral block as Block Kit; Slack's length limits applied here, where they are Slack's."""
+    if isinstance(block, Block):
+        # Block Kit already: the Home page gathers every feature's section, and some are not yet neutral.
+        return block
     if isinstance(block, ui.Section):
         return SectionBlock(
-            text=MarkdownTextObject(text=truncate(block.text, SECTION_TEXT_LIMIT)) if block.text else None,
+            text=_text(block.text) if block.text else None,
             fields=[MarkdownTextObject(text=truncate(f, 2000)) for f in block.fields] or None,
             accessory=_element(block.accessory) if block.accessory else None, block_id=block.block_id)
     if isinstance(block, ui.Header):
         return header(block.text)
     if isinstance(block, ui.Context):
-        return ContextBlock(elements=[_image_element(i) if isinstance(i, ui.Image)
-                                      else MarkdownTextObject(text=truncate(i, SECTION_TEXT_LIMIT))
+        return ContextBlock(elements=[_image_element(i) if isinstance(i, ui.Image) else _text(i)
                                       for i in block.items])
     if isinstance(block, ui.Divider):
         return DividerBlock()
@@ -231,7 +234,24 @@ def render_form(form: ui.Form) -> View:
 
 
 def render_home(home: ui.Home) -> View:
-    return View(type="home", blocks=render_all(home.blocks))
+    """The Home tab. Its page joins sections that features build apart, and Slack refuses a view in
+    which two blocks share a block_id: a repeated one is dropped (the first block keeps it)."""
+    rendered: list[Block] = []
+    seen: set[str] = set()
+    for block in render_all(home.blocks):
+        if block.block_id in seen:
+            block = copy.copy(block)
+            block.block_id = None
+        elif block.block_id:
+            seen.add(block.block_id)
+        rendered.append(block)
+    return View(type="home", blocks=rendered)
+
+
+def _text(text: ui.Markup | ui.Plain) -> MarkdownTextObject | PlainTextObject:
+    if isinstance(text, ui.Plain):
+        return plain(text.text, SECTION_TEXT_LIMIT)
+    return MarkdownTextObject(text=truncate(text, SECTION_TEXT_LIMIT))
 
 
 def _confirm(c: ui.Confirm | None) -> ConfirmObject | None:
@@ -275,8 +295,10 @@ def _rich(block: ui.Rich) -> RichTextBlock:
 
 
 def _input(f: ui.Field) -> InputBlock:
-    return InputBlock(block_id=f.id, label=plain(f.label, 2000), element=_input_element(f), optional=not f.required,
-                      hint=plain(f.hint, 2000) if f.hint else None, dispatch_action=f.dispatch or None)
+    # Slack's default is a required field: a required one says nothing, as our modals always have.
+    return InputBlock(block_id=f.id, label=plain(f.label, 2000), element=_input_element(f),
+                      optional=None if f.required else True, hint=plain(f.hint, 2000) if f.hint else None,
+                      dispatch_action=f.dispatch or None)
 
 
 def _input_element(f: ui.Field) -> Any:  # noqa: C901 - one branch per kind of field, each a line

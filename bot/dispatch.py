@@ -13,6 +13,7 @@ like any listener's: the person hears it, by the form's field when it came from 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,10 +26,13 @@ from bot.listeners import after_ack
 from bot.runtime import Runtime
 from core import ui
 from core.commands import COMMAND, split
-from core.request import Answer, Effect, Kind, OpenForm, Options, Request, SendFile, UpdateForm, Where, effects
+from core.request import (Answer, Container, DirectMessage, Effect, Kind, MessageRef, OpenForm, Options,
+                          RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
 from handlers._common import (date_picked, dm_channel, field_errors, malformed, moment_picked, state, values)
+from digests.runner import send_due_now
 from storage.members import Actor
+from storage.models import Member
 
 SURFACE = "slack"
 _ANY = re.compile(".*")
@@ -58,8 +62,13 @@ def register(app: App, runtime: Runtime) -> None:
 
     def action(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         pressed = _action(body)
-        request = _request(runtime, context, Kind.ACTION, (body.get("channel") or {}).get("id"),
-                           action_id=str(pressed.get("action_id", "")), value=_action_value(pressed))
+        view = body["view"] if isinstance(body.get("view"), dict) else {}
+        # A control in a form carries the form with it: its id, metadata and what is filled in so far.
+        form: dict[str, Any] = view if view.get("type") == "modal" else {}
+        request = _request(runtime, context, Kind.ACTION, (body.get("channel") or {}).get("id"), clicked=body,
+                           action_id=str(pressed.get("action_id", "")), value=_action_value(pressed),
+                           form_id=str(form.get("callback_id") or ""), metadata=str(form.get("private_metadata") or ""),
+                           values=form_values(form) if form.get("state") else {})
         _carry_out(runtime, routes.find(Kind.ACTION, request.action_id), request, ack, body, client, context,
                    respond)
 
@@ -83,11 +92,25 @@ def register(app: App, runtime: Runtime) -> None:
     app.options(_ANY, matchers=[options_are_routed])(options)
 
 
-def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, **what: Any) -> Request:
+def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, *,
+             clicked: dict[str, Any] | None = None, **what: Any) -> Request:
     actor: Actor = context["actor"]
-    return Request(kind=kind, actor=actor, where=Where(SURFACE, conversation if isinstance(conversation, str)
-                                                        else None),
-                   tz=_zone(actor.timezone, runtime.settings.tz), **what)
+    where = Where(SURFACE, conversation if isinstance(conversation, str) else None)
+    if clicked is not None:
+        where = _clicked_in(clicked, where)
+    return Request(kind=kind, actor=actor, where=where, tz=_zone(actor.timezone, runtime.settings.tz), **what)
+
+
+def _clicked_in(body: dict[str, Any], where: Where) -> Where:
+    """What an action's control sits in: a message (which one), the Home tab or a modal."""
+    container: dict[str, Any] = body["container"] if isinstance(body.get("container"), dict) else {}
+    if container.get("type") == "view":
+        view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
+        return replace(where, container=Container.HOME if view.get("type") == "home" else Container.FORM)
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if isinstance(channel, str) and isinstance(ts, str):
+        return replace(where, conversation=channel, container=Container.MESSAGE, message=MessageRef(channel, ts))
+    return where
 
 
 def _zone(name: str | None, network: ZoneInfo) -> ZoneInfo:
@@ -175,11 +198,11 @@ def _carry_out(runtime: Runtime, route: Route | None, request: Request, ack: Ack
     if route.after_ack:
         ack()
         after_ack(runtime, body, client, context,
-                  lambda: _send(effects(route.handler(request)), request, body, client, respond))
+                  lambda: _send(effects(route.handler(request)), request, body, runtime, client, respond))
         return
     later = _acknowledge(effects(route.handler(request)), request, ack, body)
     if later:
-        after_ack(runtime, body, client, context, lambda: _send(later, request, body, client, respond))
+        after_ack(runtime, body, client, context, lambda: _send(later, request, body, runtime, client, respond))
 
 
 def _acknowledge(done: list[Effect], request: Request, ack: Ack, body: dict[str, Any]) -> list[Effect]:
@@ -202,16 +225,32 @@ def _acknowledge(done: list[Effect], request: Request, ack: Ack, body: dict[str,
     return done
 
 
-def _send(later: list[Effect], request: Request, body: dict[str, Any], client: WebClient,
+def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: Runtime, client: WebClient,
           respond: Respond) -> None:
     for effect in later:
-        if isinstance(effect, OpenForm):
+        if isinstance(effect, SendDue):
+            send_due_now(runtime, effect.due)
+        elif isinstance(effect, OpenForm):
             client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(effect.form))
+        elif isinstance(effect, UpdateForm):
+            # An action inside a form changes that form; `hash` makes Slack refuse a stale change.
+            view = body["view"]
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.render_form(effect.form))
+        elif isinstance(effect, RefreshHome):
+            publish_home(runtime, client, request)
         elif isinstance(effect, Answer) and body.get("response_url"):
             respond(replace_original=effect.replace, **_answer(effect))
         elif isinstance(effect, Answer):
             # A click on the Home tab or a submitted form has nowhere to answer but the person's DMs.
             client.chat_postMessage(channel=request.actor.slack_user_id, **blocks.message(effect.message))
+        elif isinstance(effect, DirectMessage):
+            with runtime.db.reading() as session:
+                member = session.get(Member, effect.member_id)
+            if member is not None:
+                client.chat_postMessage(channel=member.slack_user_id, **blocks.message(effect.message))
+        elif isinstance(effect, UpdateMessage):
+            client.chat_update(channel=effect.ref.conversation, ts=effect.ref.message_id,
+                               **blocks.message(effect.message))
         elif isinstance(effect, SendFile):
             file = effect.file
             client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id), content=file.content,
@@ -219,6 +258,13 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], client: W
                                    initial_comment=blocks.comment(file.comment) if file.comment else None)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
+
+
+def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:
+    """The asker's Home tab, built by the route table's home builder."""
+    if runtime.routes.home is not None:
+        home = runtime.routes.home(replace(request, kind=Kind.HOME))
+        client.views_publish(user_id=request.actor.slack_user_id, view=blocks.render_home(home))
 
 
 def _answer(answer: Answer) -> dict[str, Any]:

@@ -22,14 +22,35 @@ class Kind(StrEnum):
     ACTION = "action"  # a button pressed, a menu item or a select option picked
     FORM = "form"  # a form submitted
     OPTIONS = "options"  # a form's search field asking for options as the person types
+    HOME = "home"  # the member opened their Home page
+
+
+class Container(StrEnum):
+    """Where the control of an action sits."""
+
+    MESSAGE = "message"
+    HOME = "home"
+    FORM = "form"
+    NONE = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A message a surface has shown: its conversation and its id there."""
+
+    conversation: str
+    message_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class Where:
-    """Where the request came from: the surface, and the conversation when there is one."""
+    """Where the request came from: the surface, the conversation when there is one, and for an
+    action, what its control sits in (and which message, when that is a message)."""
 
     surface: str
     conversation: str | None = None
+    container: Container = Container.NONE
+    message: MessageRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +64,8 @@ class Request:
     # A command: its subcommand (lower case) and the words after it.
     subcommand: str = ""
     words: str = ""
-    # An action: its id and value; a form: its id, metadata and values by field id.
+    # An action: its id and value; a form: its id, metadata and values by field id (an action
+    # in a form carries the form's id and metadata too).
     action_id: str = ""
     value: str = ""
     form_id: str = ""
@@ -82,10 +104,23 @@ class UpdateForm:
 
 
 @dataclass(frozen=True, slots=True)
+class RefreshHome:
+    """Show the asker their Home page afresh (the route table's home handler builds it)."""
+
+
+@dataclass(frozen=True, slots=True)
 class DirectMessage:
     """A message to one member in private, outside the request's own reply."""
 
     member_id: int
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMessage:
+    """Replace a message shown earlier (not the one clicked: Answer(replace=True) is that)."""
+
+    ref: MessageRef
     message: Message
 
 
@@ -97,13 +132,22 @@ class SendFile:
 
 
 @dataclass(frozen=True, slots=True)
+class SendDue:
+    """Send these due rows (core: storage.ledger) now, not at the next tick: what this request's
+    change made due for people waiting on it (a promotion from the waitlist)."""
+
+    due: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Options:
     """The answer to an options request."""
 
     options: tuple[Option, ...]
 
 
-Effect: TypeAlias = Answer | OpenForm | UpdateForm | FieldErrors | DirectMessage | SendFile | Options
+Effect: TypeAlias = (Answer | OpenForm | UpdateForm | FieldErrors | RefreshHome | DirectMessage | UpdateMessage
+                     | SendFile | SendDue | Options)
 Reply: TypeAlias = Effect | Sequence[Effect] | None
 
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from core.commands import Subcommands
 from core.request import Kind, Reply, Request
+from core.ui import Home
 
 Handler = Callable[[Request], Reply]
+HomeBuilder = Callable[[Request], Home]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class Routes:
         self.subcommands = subcommands
         self._table: dict[tuple[Kind, str], Route] = {}
         self._fallback: Route | None = None
+        self.home: HomeBuilder | None = None
 
     def command(self, *subcommands: str, owner: str, after_ack: bool = False) -> Callable[[Handler], Handler]:
         """Register the handler of `/tech <subcommand>` for each of `subcommands`."""
@@ -54,6 +57,13 @@ class Routes:
 
     def options(self, *action_ids: str) -> Callable[[Handler], Handler]:
         return self._add(Kind.OPTIONS, action_ids, False)
+
+    def home_page(self, builder: HomeBuilder) -> HomeBuilder:
+        """Register what builds a member's Home page (on opening it, and on RefreshHome)."""
+        if self.home is not None:
+            raise ValueError("the Home page has a builder already")
+        self.home = builder
+        return builder
 
     def find(self, kind: Kind, key: str) -> Route | None:
         """The route for a request; a command nobody claimed goes to the unknown-command handler."""

@@ -1,4 +1,5 @@
-"""Views shared by a handler and a digest (one module per feature): neutral blocks from core.ui.
+"""Views that handlers and digests both build: one module per feature, neutral blocks from core.ui.
 
-digests/ never import handlers/, so what both show of a feature lives here, beneath them.
+A view lives here only when a digest needs it too (digests never import handlers/); a view
+only a handler shows stays in that handler's views module.
 """
