@@ -149,7 +149,7 @@ def request_form(mentor: MentorInfo, area: str) -> ui.Form:
 
 def request_sent_form(r: RequestInfo, created: bool) -> ui.Form:
     said = "Request sent" if created else "Already asked"
-    # A modal shows the name itself: some clients render mentions in modals as bare ids.
+    # A form shows the name itself: some clients render mentions in modals as bare ids.
     text = (f":incoming_envelope: I've asked *{escape(r.mentor_name)}* to mentor you in *{escape(r.area_label)}*. "
             "You'll hear when they answer.") if created else \
         (f"You have asked *{escape(r.mentor_name)}* already; you'll hear when they answer "

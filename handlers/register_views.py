@@ -1,7 +1,7 @@
 """Professional registration's views: the guide, one register, the guided questions and their
 suggestion, the status form, and the organisers' uptake figures.
 
-The guide's text is organiser-authored mrkdwn from content/registration.yaml, shown as written
+The guide's text is organiser-authored markup from content/registration.yaml, shown as written
 (like help.yaml); what members type is escaped.
 """
 
