@@ -52,8 +52,9 @@ class Where:
     conversation: str | None = None
     container: Container = Container.NONE
     message: MessageRef | None = None
-    # The surface's own address for answering this request later, from a form it opened (Slack:
-    # the response_url, good for 30 minutes); a form carries it in its metadata. Opaque to handlers.
+    # The surface's own address for answering a click later (Slack: its response_url, good for 30
+    # minutes): a form opened from the click carries it in its metadata, to answer the click once
+    # the form is submitted (Answer.to). Opaque to handlers.
     reply_to: str = ""
 
 
