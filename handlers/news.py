@@ -11,10 +11,8 @@ import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
-
-from bot import blocks
 from core import ids, ui
+from core.delivery import DeliveryError
 from core.request import Answer, CloseForm, FollowUp, OpenForm, Reply, Request, UpdateForm
 from core.routes import HomeSection
 from handlers import news_views as views
@@ -196,23 +194,21 @@ def _next_issue_day(runtime: Runtime) -> str:
     return f"{due:%A} {due.day} {due:%B}"
 
 
-# Until runtime.delivery (core.delivery) is on main, these DMs go through the runtime's Slack client as
-# before; delivery.dm replaces each (and DeliveryError the SlackApiError).
 def _ask_reviewers(runtime: Runtime, item: news.NewsInfo, reviewers: list[str]) -> None:
-    request = blocks.message(views.review_request_blocks(item, runtime.settings.tz))
+    request = ui.message(views.review_request_blocks(item, runtime.settings.tz))
     for user_id in reviewers:
         try:
-            runtime.client.chat_postMessage(channel=user_id, **request)
-        except SlackApiError as e:
-            log.warning("could not ask %s to review news %s (%s)", user_id, item.id, e.response.get("error"))
+            runtime.delivery.dm(user_id, request)
+        except DeliveryError as e:
+            log.warning("could not ask %s to review news %s (%s)", user_id, item.id, e.reason)
 
 
 def _tell_submitter(runtime: Runtime, item: news.NewsInfo, template: str, **values: Any) -> None:
     text = runtime.templates.get_template(template).render(item=item, **values)
     try:
-        runtime.client.chat_postMessage(channel=item.author_user, **blocks.note(text))
-    except SlackApiError as e:
-        log.warning("could not tell %s about their news (%s)", item.author_user, e.response.get("error"))
+        runtime.delivery.dm(item.author_user, ui.note(text))
+    except DeliveryError as e:
+        log.warning("could not tell %s about their news (%s)", item.author_user, e.reason)
 
 
 def _refresh_reviewed(runtime: Runtime, meta: dict[str, Any], actor: Actor, item: news.NewsInfo) -> Reply:

@@ -9,14 +9,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from slack_sdk.errors import SlackApiError
-
-from bot import blocks
 from core import ids, ui
+from core.delivery import DeliveryError
 from core.markup import escape
 from core.request import Answer, Effect, FollowUp, LookUp, OpenForm, Reply, Request, UpdateForm
 from core.views import moments
-from handlers._common import dm_channel, field_choice, field_ids, field_text, metadata_object, payload_id
+from handlers._common import field_choice, field_ids, field_text, metadata_object, payload_id
 from handlers.awards import views
 from storage import awards, members
 from storage.awards import NominationForm
@@ -135,12 +133,9 @@ def _nomination_dm(runtime: Runtime, actor: Actor, tz: tzinfo, form: NominationF
         claim = awards.claim_submission_dm(session, result.key, now=now())
     if claim is None:
         return  # a repeated delivery whose message has gone already
-    # Until runtime.delivery is on main: its dm(), and DeliveryError for SlackApiError, replace these.
-    client = runtime.client
     try:
-        client.chat_postMessage(channel=dm_channel(client, claim.nominator_user),
-                                **blocks.message(_submission_dm(runtime, actor, tz, claim, form, withdrawn=why)))
-    except SlackApiError:
+        runtime.delivery.dm(claim.nominator_user, _submission_dm(runtime, actor, tz, claim, form, withdrawn=why))
+    except DeliveryError:
         with runtime.db.transaction() as session:
             awards.release_submission_dm(session, result.key)
         raise

@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from slack_sdk.errors import SlackApiError
-
-from bot import blocks
 from core import ids, ui
+from core.delivery import DeliveryError
 from core.markup import escape
 from core.request import Answer, FollowUp, OpenForm, Reply, Request, SendFile, UpdateForm
 from handlers._common import field_choice, field_text, malformed, payload_count, payload_id
@@ -120,16 +118,14 @@ def _post_announcement(runtime: Runtime, channel: str, cycle_id: int) -> None:
         people = awards.announcement_people(session, cycle_id, now=now()) if text is not None else frozenset()
     if text is None:
         return  # posted (or being posted) already: the approval was delivered twice
-    # Until runtime.delivery is on main: its post(), and DeliveryError for SlackApiError, replace these.
     try:
-        posted = runtime.client.chat_postMessage(channel=channel,
-                                                 **blocks.message(panel_views.announcement_blocks(text, people)))
-    except SlackApiError:
+        posted = runtime.delivery.post(channel, ui.message(panel_views.announcement_blocks(text, people)))
+    except DeliveryError:
         with runtime.db.transaction() as session:
             awards.abandon_announcement(session, cycle_id)
         raise
     with runtime.db.transaction() as session:
-        awards.finish_announcement_post(session, cycle_id, str(posted["ts"]))
+        awards.finish_announcement_post(session, cycle_id, posted.message_id)
 
 
 def parse_value(value: str) -> tuple[int, str, int]:
