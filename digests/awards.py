@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import Block
-
 from bot import blocks
+from bot.blocks import Block
 from core import ids
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import awards, ledger
@@ -54,8 +53,7 @@ def _post(runtime: Runtime, template: str, cycle: awards.CycleInfo) -> str:
     channel = network_channel(runtime)
     text = runtime.templates.get_template(template).render(
         cycle=cycle, closes=when(cycle.closes_at, runtime))
-    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(channel_blocks(text, cycle)))
-    return str(posted["ts"])
+    return runtime.delivery.post(channel, blocks.message(channel_blocks(text, cycle))).message_id
 
 
 def deliver_opening(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
@@ -89,6 +87,4 @@ def deliver_nominee_notice(runtime: Runtime, claim: ledger.Claimed, now: datetim
         if not awards.still_nominated(session, cycle.id, user_id):
             raise Skip("no longer nominated (withdrawn)")
     text = runtime.templates.get_template("awards_nominee_notice.md.j2").render(cycle=cycle)
-    channel = runtime.client.conversations_open(users=user_id)["channel"]["id"]
-    posted = runtime.client.chat_postMessage(channel=channel, **blocks.note(text))
-    return str(posted["ts"])
+    return runtime.delivery.dm(user_id, blocks.note(text)).message_id

@@ -53,9 +53,9 @@ def deliver_event_prompt(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     amount = f"{draft.amount:g} {draft.unit if draft.amount != 1 else draft.unit.rstrip('s')}"
     text = runtime.templates.get_template("careers_event_prompt.md.j2").render(
         title=prompt.title, day=f"{prompt.local_day():%A %-d %B}", amount=amount)
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
+    posted = runtime.delivery.dm(member, blocks.message(
         cpd_views.prompt_blocks(text, draft), title=f"Did you attend {prompt.title}? Log it as CPD"))
-    return str(posted["ts"])
+    return posted.message_id
 
 
 def _views() -> ModuleType:
@@ -81,9 +81,9 @@ def deliver_deadline_reminder(runtime: Runtime, claim: ledger.Claimed, now: date
     assert found.deadline is not None
     text = runtime.templates.get_template("careers_deadline_reminder.md.j2").render(
         title=found.title, deadline=dev_views.day(found.deadline))
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
+    posted = runtime.delivery.dm(member, blocks.message(
         [blocks.section(text), *dev_views.opportunity_blocks(found, now=now, tz=tz, remind=False)]))
-    return str(posted["ts"])
+    return posted.message_id
 
 
 def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
@@ -96,7 +96,7 @@ def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime)
         raise Skip("no longer followed, or the opportunity is gone or closed")
     opportunity, tag = found
     text = runtime.templates.get_template("careers_followed_tag.md.j2").render(tag=tag)
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
+    posted = runtime.delivery.dm(member, blocks.message(
         dev_views.dm_blocks(text, opportunity, now=now, tz=tz),
         title=f"New development opportunity: {opportunity.title}"))
-    return str(posted["ts"])
+    return posted.message_id
