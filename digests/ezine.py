@@ -294,7 +294,7 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
         if user_id in asked:
             continue  # a retried run: this organiser has their request already
         for text, message_blocks in rendered.messages:
-            runtime.delivery.dm(user_id, {"text": text, "blocks": message_blocks, "unfurl_links": False})
+            runtime.delivery.dm(user_id, blocks.kept(text, message_blocks, unfurl_links=False))
         request = digest_views.approval_blocks(info, when=when, tz=runtime.settings.tz,
                                                post_unapproved=runtime.settings.digest_post_unapproved,
                                                changes=[c.note for c in changes if c.asks])
@@ -407,8 +407,7 @@ def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
         if message is False:
             raise Busy(f"another process is posting the e-zine of {period}")
         try:
-            posted = runtime.delivery.post(channel, {"text": message.text, "blocks": message.blocks,
-                                                     "unfurl_links": False})
+            posted = runtime.delivery.post(channel, blocks.kept(message.text, message.blocks, unfurl_links=False))
         except Exception:
             # Slack refused it (or never answered): free it for the next attempt.
             with runtime.db.transaction() as session:

@@ -33,6 +33,17 @@ def test_storage_and_content_never_import_slack_or_the_surfaces():
     assert offenders == []
 
 
+def test_digests_and_the_neutral_core_never_import_slack():
+    # Digests send through runtime.delivery (core.delivery) and retry on its DeliveryError; only bot/ speaks Slack.
+    offenders = []
+    for folder in ("digests", "core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for module in imported_modules(path):
+                if module.split(".")[0] in ("slack_bolt", "slack_sdk"):
+                    offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert offenders == []
+
+
 def test_importing_the_app_has_no_side_effects():
     # STYLE: no module reads the environment, builds an engine or calls Slack at import.
     for folder in ("bot", "handlers", "digests", "storage"):
