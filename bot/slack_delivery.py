@@ -11,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from core import ui
-from core.delivery import DeliveryError, MessageRef, Outgoing
+from core.delivery import DeliveryError, Outgoing
+from core.request import MessageRef
 
 # Slack errors that no retry will fix: give up at once and tell someone.
 PERMANENT_ERRORS = frozenset({

@@ -4,6 +4,7 @@ Reminders, notices, announcements, the e-zine and DMs from work after an ack all
 through one `Delivery`, which each surface implements (Slack: bot/slack_delivery.py).
 What is sent is neutral (core.ui); where it goes is named by plain ids the surface gave us.
 
+A message sent is named by a core.request.MessageRef (Slack: channel and ts), as a click's is.
 A send that fails raises `DeliveryError`, which says whether trying again can help and how
 long to wait first; the due ledger keys its retries on that, never on a surface's errors.
 """
@@ -11,23 +12,15 @@ long to wait first; the due ledger keys its retries on that, never on a surface'
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
 from core import ui
+from core.request import MessageRef
 
 # What can be sent: a neutral message, or its blocks alone. A Mapping is a message already
 # rendered for the surface (Slack: bot.blocks.message's keyword arguments), accepted while
 # the views still build them; it goes out as it is.
 Outgoing: TypeAlias = ui.Message | Sequence[ui.Block] | Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRef:
-    """A message that was sent: the conversation it is in and its id there (Slack: channel, ts)."""
-
-    conversation: str
-    message_id: str
 
 
 class DeliveryError(Exception):

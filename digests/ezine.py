@@ -19,7 +19,8 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from bot import blocks
 from bot.blocks import Block
 from core import ids
-from core.delivery import DeliveryError, MessageRef
+from core.delivery import DeliveryError
+from core.request import MessageRef
 from core.templating import environment
 from digests.announcements import hours
 from digests.runner import DueKind, DueKinds, Skip

@@ -12,7 +12,8 @@ from bot.runtime import web_client
 from bot.slack_delivery import SlackDelivery
 from bot.standin import SlackStandIn
 from core import ui
-from core.delivery import DeliveryError, MessageRef
+from core.delivery import DeliveryError
+from core.request import MessageRef
 from tests.harness import MEMBER, NETWORK_CHANNEL, OTHER, settings_for
 
 
