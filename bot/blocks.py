@@ -14,6 +14,7 @@ escape the plain title they are given.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -176,10 +177,10 @@ def message(blocks: SlackBlocks | ui.Message, *, title: str | None = None) -> di
     return {"blocks": dicts, "text": fallback(dicts, title=title)}
 
 
-def kept(text: str, blocks: list[dict[str, Any]], *, unfurl_links: bool = True) -> dict[str, Any]:
+def kept(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
     """The keyword arguments for chat.postMessage of a message rendered earlier and stored (the
     e-zine's, planned once so that a retry posts what was planned): `text` is the fallback derived then."""
-    return {"blocks": blocks, "text": text, "unfurl_links": unfurl_links}
+    return {"blocks": blocks, "text": text}
 
 
 def ephemeral(blocks: SlackBlocks | ui.Message) -> dict[str, Any]:
@@ -201,16 +202,18 @@ def comment(mrkdwn: str) -> str:
 
 def render(block: ui.Block) -> Block:
     """One neutral block as Block Kit; Slack's length limits applied here, where they are Slack's."""
+    if isinstance(block, Block):
+        # Block Kit already: the Home page gathers every feature's section, and some are not yet neutral.
+        return block
     if isinstance(block, ui.Section):
         return SectionBlock(
-            text=MarkdownTextObject(text=truncate(block.text, SECTION_TEXT_LIMIT)) if block.text else None,
+            text=_text(block.text) if block.text else None,
             fields=[MarkdownTextObject(text=truncate(f, 2000)) for f in block.fields] or None,
             accessory=_element(block.accessory) if block.accessory else None, block_id=block.block_id)
     if isinstance(block, ui.Header):
         return header(block.text)
     if isinstance(block, ui.Context):
-        return ContextBlock(elements=[_image_element(i) if isinstance(i, ui.Image)
-                                      else MarkdownTextObject(text=truncate(i, SECTION_TEXT_LIMIT))
+        return ContextBlock(elements=[_image_element(i) if isinstance(i, ui.Image) else _text(i)
                                       for i in block.items])
     if isinstance(block, ui.Divider):
         return DividerBlock()
@@ -237,7 +240,24 @@ def render_form(form: ui.Form) -> View:
 
 
 def render_home(home: ui.Home) -> View:
-    return View(type="home", blocks=render_all(home.blocks))
+    """The Home tab. Its page joins sections that features build apart, and Slack refuses a view in
+    which two blocks share a block_id: a repeated one is dropped (the first block keeps it)."""
+    rendered: list[Block] = []
+    seen: set[str] = set()
+    for block in render_all(home.blocks):
+        if block.block_id in seen:
+            block = copy.copy(block)
+            block.block_id = None
+        elif block.block_id:
+            seen.add(block.block_id)
+        rendered.append(block)
+    return View(type="home", blocks=rendered)
+
+
+def _text(text: ui.Markup | ui.Plain) -> MarkdownTextObject | PlainTextObject:
+    if isinstance(text, ui.Plain):
+        return plain(text.text, SECTION_TEXT_LIMIT)
+    return MarkdownTextObject(text=truncate(text, SECTION_TEXT_LIMIT))
 
 
 def _confirm(c: ui.Confirm | None) -> ConfirmObject | None:

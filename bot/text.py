@@ -79,7 +79,9 @@ def _block_lines(block: ui.Block, out: Text, errors: Mapping[str, str]) -> list[
     return lines
 
 
-def _markup(text: str | None) -> str:
+def _markup(text: ui.Markup | ui.Plain | None) -> str:
+    if isinstance(text, ui.Plain):
+        return text.text  # shown as written: it was never markup
     return mrkdwn_to_text(text or "")
 
 

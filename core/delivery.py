@@ -41,12 +41,15 @@ class DeliveryError(Exception):
 class Delivery(Protocol):
     """Sends to members and conversations. Each method raises DeliveryError when the send fails."""
 
-    def dm(self, member: str, message: Outgoing) -> MessageRef:
-        """A direct message from the bot to `member` (for now, their Slack user id)."""
+    def dm(self, member: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
+        """A direct message from the bot to `member` (for now, their Slack user id).
+
+        `link_previews=False` asks the surface not to show previews of the links in it (the
+        e-zine, a page of links, would drown in them)."""
         ...
 
-    def post(self, conversation: str, message: Outgoing) -> MessageRef:
-        """A message in a conversation (a channel, a group DM)."""
+    def post(self, conversation: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
+        """A message in a conversation (a channel, a group DM); `link_previews` as for dm."""
         ...
 
     def update(self, ref: MessageRef, message: Outgoing) -> None:

@@ -97,6 +97,14 @@ Accessory: TypeAlias = Button | Select | Menu | Image
 # Blocks: what a message, a form or the Home page shows -------------------------------------------
 
 @dataclass(frozen=True, slots=True)
+class Plain:
+    """Words shown exactly as written where markup could go (a section's text, a context line):
+    a member's bio, say, with no formatting, links or mentions read into it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Header:
     text: str
 
@@ -105,7 +113,7 @@ class Header:
 class Section:
     """A paragraph of markup, with short `fields` in columns and one control or image beside it."""
 
-    text: Markup | None = None
+    text: Markup | Plain | None = None
     fields: tuple[Markup, ...] = ()
     accessory: Accessory | None = None
     block_id: str | None = None
@@ -115,7 +123,7 @@ class Section:
 class Context:
     """Small print: lines of markup and small images."""
 
-    items: tuple[Markup | Image, ...]
+    items: tuple[Markup | Plain | Image, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,12 +268,12 @@ def header(text: str) -> Header:
     return Header(text)
 
 
-def section(text: Markup | None = None, *, accessory: Accessory | None = None, block_id: str | None = None,
+def section(text: Markup | Plain | None = None, *, accessory: Accessory | None = None, block_id: str | None = None,
             fields: Sequence[Markup] = ()) -> Section:
     return Section(text=text, fields=tuple(fields), accessory=accessory, block_id=block_id)
 
 
-def context(*items: Markup | Image) -> Context:
+def context(*items: Markup | Plain | Image) -> Context:
     return Context(items=items)
 
 

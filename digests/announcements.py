@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import TYPE_CHECKING
 
-from bot import blocks
+from core import ui
 from core.delivery import DeliveryError
+from core.views.announcements import post_blocks, when
 from digests.runner import DueKind, DueKinds, Skip
 from storage import announcements, ledger
 from storage.words import plural
@@ -39,15 +39,8 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(announcements.KIND, deliver, grace=NO_LIMIT, on_give_up=given_up))
 
 
-def _views() -> ModuleType:
-    # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
-    from handlers import announce_views
-
-    return announce_views
-
-
 def _when(runtime: Runtime, moment: datetime) -> str:
-    return _views().when(moment, runtime.settings.tz)
+    return when(moment, runtime.settings.tz)
 
 
 def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
@@ -67,7 +60,7 @@ def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | Non
     late_note = None
     if late > LATE_AFTER:
         late_note = runtime.templates.get_template("announce_late.md.j2").render(when=_when(runtime, claim.due_at))
-    posted = runtime.delivery.post(info.channel_id, blocks.message(_views().post_blocks(info, late_note=late_note)))
+    posted = runtime.delivery.post(info.channel_id, ui.message(post_blocks(info, late_note=late_note)))
     with runtime.db.transaction() as session:
         announcements.record_post(session, announcement_id)
     return posted.message_id
@@ -97,6 +90,6 @@ def hours(delta: timedelta) -> str:
 
 def _dm(runtime: Runtime, user_id: str, text: str) -> None:
     try:
-        runtime.delivery.dm(user_id, blocks.note(text))
+        runtime.delivery.dm(user_id, ui.note(text))
     except DeliveryError as e:
         log.warning("could not tell %s about their announcement (%s)", user_id, e.reason)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import blocks
-from bot.blocks import Block
-from core import ids
+from core import ui
+from core.views import moments
+from core.views.awards import nominate_button
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import awards, ledger
 
@@ -28,16 +28,11 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(awards.NOMINEE_NOTICE, deliver_nominee_notice, grace=timedelta(days=2)))
 
 
-def when(moment: datetime, runtime: Runtime) -> str:
-    return moment.astimezone(runtime.settings.tz).strftime("%a %-d %b %Y, %H:%M")
-
-
-def channel_blocks(text: str, cycle: awards.CycleInfo) -> list[Block]:
+def channel_blocks(text: ui.Markup, cycle: awards.CycleInfo) -> list[ui.Block]:
     """The prose, with a Nominate button while the cycle is open (anyone in the channel may press it)."""
-    result: list[Block] = [blocks.section(text)]
+    result: list[ui.Block] = [ui.section(text)]
     if cycle.state == awards.OPEN:
-        result.append(blocks.actions(blocks.button("Nominate", ids.AWARDS_NOMINATE_OPEN, str(cycle.id),
-                                                   style="primary")))
+        result.append(ui.actions(nominate_button(cycle)))
     return result
 
 
@@ -52,8 +47,8 @@ def _cycle(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> awards.Cyc
 def _post(runtime: Runtime, template: str, cycle: awards.CycleInfo) -> str:
     channel = network_channel(runtime)
     text = runtime.templates.get_template(template).render(
-        cycle=cycle, closes=when(cycle.closes_at, runtime))
-    return runtime.delivery.post(channel, blocks.message(channel_blocks(text, cycle))).message_id
+        cycle=cycle, closes=moments.when(cycle.closes_at, runtime.settings.tz))
+    return runtime.delivery.post(channel, ui.message(channel_blocks(text, cycle))).message_id
 
 
 def deliver_opening(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
@@ -87,4 +82,4 @@ def deliver_nominee_notice(runtime: Runtime, claim: ledger.Claimed, now: datetim
         if not awards.still_nominated(session, cycle.id, user_id):
             raise Skip("no longer nominated (withdrawn)")
     text = runtime.templates.get_template("awards_nominee_notice.md.j2").render(cycle=cycle)
-    return runtime.delivery.dm(user_id, blocks.note(text)).message_id
+    return runtime.delivery.dm(user_id, ui.note(text)).message_id

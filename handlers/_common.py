@@ -18,6 +18,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot import blocks
+from core import ui
 from core.commands import split
 from bot.listeners import after_a_form
 from core.markup import escape
@@ -51,7 +52,7 @@ def not_known(subcommand: str, typed: str) -> str:
 
 def say(mrkdwn: str) -> dict[str, Any]:
     """An ephemeral reply of one section (keyword arguments for ack() or respond())."""
-    return blocks.ephemeral([blocks.section(mrkdwn)])
+    return blocks.ephemeral(ui.note(mrkdwn))
 
 
 def refused(error: DomainError) -> dict[str, Any]:

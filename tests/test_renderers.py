@@ -105,3 +105,18 @@ def test_a_message_renders_the_same_blocks_as_block_kit_and_as_numbered_text():
                            "  3 going · [map]", "-" * 40, "  [2] More  [3] Kind (choose)",
                            "Bring boots — kit list (https://example.org/kit)"]
     assert [c.action_id for c in shown.controls] == ["go", "more", "kind"]
+
+
+def test_plain_words_are_shown_as_written_by_both_renderers():
+    typed = "Ask <@U123> & *me*"
+    shown = [ui.section(ui.Plain(typed)), ui.context(ui.Plain(typed), "*bold*")]
+    section, context = [b.to_dict() for b in blocks.render_all(shown)]
+    assert section["text"] == {"type": "plain_text", "text": typed, "emoji": True}
+    assert [e["type"] for e in context["elements"]] == ["plain_text", "mrkdwn"]
+    assert text.render_blocks(shown).lines[0] == typed
+
+
+def test_the_home_page_keeps_a_block_id_once():
+    home = ui.Home((ui.section("a", block_id="same"), ui.actions(ui.button("b", "b"), block_id="same")))
+    rendered = blocks.render_home(home).to_dict()["blocks"]
+    assert [b.get("block_id") for b in rendered] == ["same", None]

@@ -44,10 +44,15 @@ def test_blocks_alone_are_a_message_whose_text_is_derived_from_them(delivery: Sl
 
 
 def test_a_message_already_rendered_goes_as_it_is(delivery: SlackDelivery, standin: SlackStandIn):
-    delivery.post(NETWORK_CHANNEL, blocks.kept("Issue 1", [{"type": "divider"}], unfurl_links=False))
+    delivery.post(NETWORK_CHANNEL, blocks.kept("Issue 1", [{"type": "divider"}]))
     [call] = standin.calls_to("chat.postMessage")
     assert call.args["text"] == "Issue 1" and call.blocks() == [{"type": "divider"}]
-    assert call.args["unfurl_links"] is False
+
+
+def test_a_message_can_go_without_link_previews(delivery: SlackDelivery, standin: SlackStandIn):
+    delivery.dm(MEMBER, ui.note("<https://example.ac.uk|Issue 1>"), link_previews=False)
+    delivery.post(NETWORK_CHANNEL, ui.note("<https://example.ac.uk|Issue 1>"))
+    assert [c.args.get("unfurl_links") for c in standin.calls_to("chat.postMessage")] == [False, None]
 
 
 def test_a_dm_addresses_the_member_and_can_be_updated(delivery: SlackDelivery, standin: SlackStandIn):
