@@ -17,9 +17,9 @@ from typing import Any, Protocol, TypeAlias
 from core import ui
 from core.request import MessageRef
 
-# What can be sent: a neutral message, or its blocks alone. A Mapping is a message already
-# rendered for the surface (Slack: bot.blocks.message's keyword arguments), accepted while
-# the views still build them; it goes out as it is.
+# What can be sent: a neutral message, or its blocks alone. A Mapping is a message the surface
+# rendered earlier and kept (the e-zine stores each planned page so a retry posts the same);
+# it goes out as it is.
 Outgoing: TypeAlias = ui.Message | Sequence[ui.Block] | Mapping[str, Any]
 
 
