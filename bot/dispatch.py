@@ -29,12 +29,13 @@ from bot.listeners import after_ack
 from bot.runtime import Runtime
 from core import ui
 from core.commands import COMMAND, split
+from core.delivery import DeliveryError
 from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, MessageRef,
                           OpenForm, Options, RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where,
                           effects)
 from core.routes import Route
-from handlers._common import (button_value, date_picked, dm_channel, field_errors, is_user_id, malformed,
-                              moment_picked, state, values)
+from handlers._common import (button_value, date_picked, field_errors, is_user_id, malformed, moment_picked, state,
+                              values)
 from digests.runner import send_due_now
 from storage import members
 from storage.clock import now
@@ -276,25 +277,20 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             respond(replace_original=effect.replace, **_answer(effect))
         elif isinstance(effect, Answer):
             # A click on the Home tab or a submitted form has nowhere to answer but the person's DMs.
-            client.chat_postMessage(channel=request.actor.slack_user_id, **blocks.message(effect.message))
+            runtime.delivery.dm(request.actor.slack_user_id, effect.message)
         elif isinstance(effect, DirectMessage):
             with runtime.db.reading() as session:
                 member = session.get(Member, effect.member_id)
                 user_id = member.slack_user_id if member is not None else None
             if user_id is not None:
-                client.chat_postMessage(channel=user_id, **blocks.message(effect.message))
+                runtime.delivery.dm(user_id, effect.message)
         elif isinstance(effect, UpdateMessage):
             try:
-                client.chat_update(channel=effect.ref.conversation, ts=effect.ref.message_id,
-                                   **blocks.message(effect.message))
-            except SlackApiError as e:
-                log.warning("could not update message %s (%s); it stays as it was", effect.ref,
-                            e.response.get("error"))
+                runtime.delivery.update(effect.ref, effect.message)
+            except DeliveryError as e:
+                log.warning("could not update message %s (%s); it stays as it was", effect.ref, e.reason)
         elif isinstance(effect, SendFile):
-            file = effect.file
-            client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id), content=file.content,
-                                   filename=file.name, title=file.title or file.name,
-                                   initial_comment=blocks.comment(file.comment) if file.comment else None)
+            runtime.delivery.upload(request.actor.slack_user_id, effect.file)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
 
