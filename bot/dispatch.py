@@ -12,6 +12,7 @@ like any listener's: the person hears it, by the form's field when it came from 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import time
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.listeners import after_ack
@@ -33,6 +35,8 @@ from handlers._common import (date_picked, dm_channel, field_errors, malformed, 
 from digests.runner import send_due_now
 from storage.members import Actor
 from storage.models import Member
+
+log = logging.getLogger(__name__)
 
 SURFACE = "slack"
 _ANY = re.compile(".*")
@@ -75,7 +79,8 @@ def register(app: App, runtime: Runtime) -> None:
     def form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         view = body["view"]
         request = _request(runtime, context, Kind.FORM, None, form_id=str(view.get("callback_id", "")),
-                           metadata=str(view.get("private_metadata") or ""), values=form_values(view))
+                           metadata=str(view.get("private_metadata") or ""), values=form_values(view),
+                           submission=str(view.get("id") or ""))
         _carry_out(runtime, routes.find(Kind.FORM, request.form_id), request, ack, body, client, context, respond)
 
     def options(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
@@ -249,8 +254,7 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             if member is not None:
                 client.chat_postMessage(channel=member.slack_user_id, **blocks.message(effect.message))
         elif isinstance(effect, UpdateMessage):
-            client.chat_update(channel=effect.ref.conversation, ts=effect.ref.message_id,
-                               **blocks.message(effect.message))
+            _update(client, effect, body)
         elif isinstance(effect, SendFile):
             file = effect.file
             client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id), content=file.content,
@@ -258,6 +262,20 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
                                    initial_comment=blocks.comment(file.comment) if file.comment else None)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
+
+
+def _update(client: WebClient, update: UpdateMessage, body: dict[str, Any]) -> None:
+    shown: list[dict[str, Any] | ui.Block] = list(update.message.blocks)
+    clicked: dict[str, Any] = body["message"] if isinstance(body.get("message"), dict) else {}
+    if update.keep_lead and clicked.get("ts") == update.ref.message_id:
+        lead = next(iter(clicked.get("blocks") or []), None)
+        shown = ([lead] if isinstance(lead, dict) else []) + shown
+    try:
+        client.chat_update(channel=update.ref.conversation, ts=update.ref.message_id,
+                           **blocks.message(shown, title=update.message.title))
+    except SlackApiError as e:
+        log.warning("could not update message %s in %s: %s", update.ref.message_id, update.ref.conversation,
+                    e.response.get("error"))
 
 
 def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:

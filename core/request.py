@@ -71,6 +71,9 @@ class Request:
     form_id: str = ""
     metadata: str = ""
     values: Mapping[str, FieldValue] = field(default_factory=dict)
+    # A form: the surface's id of this form as opened; a repeated delivery of one submission repeats
+    # it, the same form opened anew gets another ("" when the surface gives none).
+    submission: str = ""
     # An options request: what the person has typed so far.
     query: str = ""
 
@@ -118,10 +121,16 @@ class DirectMessage:
 
 @dataclass(frozen=True, slots=True)
 class UpdateMessage:
-    """Replace a message shown earlier (not the one clicked: Answer(replace=True) is that)."""
+    """Replace a message shown earlier (not the one clicked: Answer(replace=True) is that).
+
+    `keep_lead`: the message is the one clicked, and its first block stays as shown: what a DM or a
+    post said had happened, which only the message itself still holds. A message that is gone
+    (deleted, its conversation archived) is left be: the rest of the reply still goes.
+    """
 
     ref: MessageRef
     message: Message
+    keep_lead: bool = False
 
 
 @dataclass(frozen=True, slots=True)
