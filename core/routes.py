@@ -81,6 +81,10 @@ class Routes:
         self.home = builder
         return builder
 
+    def keys(self, kind: Kind) -> set[str]:
+        """Every action id, form id or subcommand with a route of `kind` (what tests go through)."""
+        return {key for (registered, key) in self._table if registered is kind}
+
     def find(self, kind: Kind, key: str) -> Route | None:
         """The route for a request; a command nobody claimed goes to the unknown-command handler."""
         route = self._table.get((kind, key))

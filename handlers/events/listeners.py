@@ -83,7 +83,7 @@ def register(app: Any, runtime: Runtime) -> None:
     @routes.action(ids.EVENTS_ICS)
     def calendar_file(request: Request) -> SendFile:
         with runtime.db.reading() as session:
-            info = events.get_event(session, payload_id(request.value, "the calendar button's event"))
+            info = events.get_event(session, _button_event(request))
         filename, data = events.calendar_file(info, now=now())
         return SendFile(ui.File(filename, data, mime="text/calendar", comment=(
             "Your calendar file: open it to add the event to your calendar. If the event changes, a new file "
@@ -116,13 +116,13 @@ def register(app: Any, runtime: Runtime) -> None:
     def csv_file(request: Request) -> SendFile:
         with runtime.db.reading() as session:
             filename, data, rows = events.attendees_csv(session, request.actor,
-                                                        payload_id(request.value, "the CSV button's event"))
+                                                        _button_event(request))
         return SendFile(ui.File(filename, data, mime="text/csv",
                                 comment=f"The attendees as CSV ({plural(rows, 'row')})."))
 
     @routes.action(ids.EVENTS_RECORD)
     def record_form(request: Request) -> OpenForm:
-        event_id = payload_id(request.value, "the record button's event")
+        event_id = _button_event(request)
         with runtime.db.reading() as session:
             events.require_manage(session, request.actor, event_id, "record its attendance")
             found = events.attendees(session, request.actor, event_id)
@@ -191,6 +191,11 @@ def register(app: Any, runtime: Runtime) -> None:
                                 "them rather than who said going."))
 
     runtime.home_sections.append(HomeSection(HOME_ORDER, "events", home_section))
+
+
+def _button_event(request: Request) -> int:
+    """The event a button carries as its whole value (Add to calendar, CSV, Record who came)."""
+    return payload_id(request.value, f"{request.action_id}'s event")
 
 
 def _sent_now(due: tuple[int, ...]) -> list[Effect]:
