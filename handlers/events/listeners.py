@@ -48,7 +48,8 @@ def register(app: Any, runtime: Runtime) -> None:
         # The answer has told anyone else that only organisers create events.
         return [answer, OpenForm(new_event_modal(runtime, request))] if opens_new_event_form(request) else [answer]
 
-    @routes.action(ids.EVENTS_NEW)
+    # After the ack: a refusal from the Home tab goes by DM, a Web API call the ack should not wait for.
+    @routes.action(ids.EVENTS_NEW, after_ack=True)
     def new_event_form(request: Request) -> OpenForm:
         """The Home tab's New event button."""
         # A stale or forged Home button is refused here, before any form opens.
