@@ -103,12 +103,12 @@ def register(app: Any, runtime: Runtime) -> None:
                 queued = events.remind_now(session, actor, event_id, now=now())
             return Answer(_say(f"⏰ Reminders are on their way to the {plural(queued, 'member')} going "
                                "(within a minute)." if queued else "⏰ Those reminders are queued already."))
+        if verb not in ("edit", "cancel"):
+            raise malformed(f"the event menu's choice is {verb[:20]!r}")
         with runtime.db.reading() as session:
             info = events.require_manage(session, actor, event_id, "change it" if verb == "edit" else "cancel it")
         if verb == "edit":
             return OpenForm(organiser_views.event_modal(info, tz=request.tz))
-        if verb != "cancel":
-            raise malformed(f"the event menu's choice is {verb[:20]!r}")
         if info.cancelled:
             return Answer(_say(f"“{info.title}” is cancelled already."))
         return OpenForm(organiser_views.cancel_modal(info, tz=request.tz, now=now()))
@@ -116,8 +116,7 @@ def register(app: Any, runtime: Runtime) -> None:
     @routes.action(ids.EVENTS_CSV, after_ack=True)  # one row a person: a large event's file takes a while
     def csv_file(request: Request) -> SendFile:
         with runtime.db.reading() as session:
-            filename, data, rows = events.attendees_csv(session, request.actor,
-                                                        _button_event(request))
+            filename, data, rows = events.attendees_csv(session, request.actor, _button_event(request))
         return SendFile(ui.File(filename, data, mime="text/csv",
                                 comment=f"The attendees as CSV ({plural(rows, 'row')})."))
 
