@@ -21,18 +21,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.listeners import after_ack
 from bot.runtime import Runtime
 from core import ui
 from core.commands import COMMAND, split
+from core.delivery import DeliveryError, Outgoing
 from core.request import (Answer, Container, DirectMessage, Effect, Kind, MessageRef, OpenForm, Options,
                           RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
-from handlers._common import (button_value, date_picked, dm_channel, field_errors, malformed, moment_picked, state,
-                              values)
+from handlers._common import (button_value, date_picked, field_errors, malformed, moment_picked, state, values)
 from digests.runner import send_due_now
 from storage.members import Actor
 from storage.models import Member
@@ -240,35 +239,32 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             respond(replace_original=effect.replace, **_answer(effect))
         elif isinstance(effect, Answer):
             # A click on the Home tab or a submitted form has nowhere to answer but the person's DMs.
-            client.chat_postMessage(channel=request.actor.slack_user_id, **blocks.message(effect.message))
+            runtime.delivery.dm(request.actor.slack_user_id, effect.message)
         elif isinstance(effect, DirectMessage):
             with runtime.db.reading() as session:
                 member = session.get(Member, effect.member_id)
             if member is not None:
-                client.chat_postMessage(channel=member.slack_user_id, **blocks.message(effect.message))
+                runtime.delivery.dm(member.slack_user_id, effect.message)
         elif isinstance(effect, UpdateMessage):
-            _update(client, effect, body)
+            _update(runtime, effect, body)
         elif isinstance(effect, SendFile):
-            file = effect.file
-            client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id), content=file.content,
-                                   filename=file.name, title=file.title or file.name,
-                                   initial_comment=blocks.comment(file.comment) if file.comment else None)
+            runtime.delivery.upload(request.actor.slack_user_id, effect.file)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
 
 
-def _update(client: WebClient, update: UpdateMessage, body: dict[str, Any]) -> None:
-    shown: list[dict[str, Any] | ui.Block] = list(update.message.blocks)
+def _update(runtime: Runtime, update: UpdateMessage, body: dict[str, Any]) -> None:
+    message: Outgoing = update.message
     clicked: dict[str, Any] = body["message"] if isinstance(body.get("message"), dict) else {}
-    if update.keep_lead and clicked.get("ts") == update.ref.message_id:
-        lead = next(iter(clicked.get("blocks") or []), None)
-        shown = ([lead] if isinstance(lead, dict) else []) + shown
+    lead = next(iter(clicked.get("blocks") or []), None) if clicked.get("ts") == update.ref.message_id else None
+    if update.keep_lead and isinstance(lead, dict):
+        # The lead as Slack shows it, which only Block Kit can carry: the message goes rendered here.
+        message = blocks.message([lead, *update.message.blocks], title=update.message.title)
     try:
-        client.chat_update(channel=update.ref.conversation, ts=update.ref.message_id,
-                           **blocks.message(shown, title=update.message.title))
-    except SlackApiError as e:
+        runtime.delivery.update(update.ref, message)
+    except DeliveryError as e:
         log.warning("could not update message %s in %s: %s", update.ref.message_id, update.ref.conversation,
-                    e.response.get("error"))
+                    e.reason)
 
 
 def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:

@@ -11,10 +11,11 @@ longer applies (deadline moved, tag unfollowed, opportunity gone, event cancelle
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import TYPE_CHECKING
 
-from bot import blocks
+from core import ui
+from core.views.cpd import prompt_blocks
+from core.views.opportunities import day, dm_blocks, opportunity_blocks
 from digests.runner import DueKind, DueKinds, Skip
 from storage import cpd, ledger, opportunities
 
@@ -40,8 +41,6 @@ def plan(runtime: Runtime, now: datetime) -> None:
 
 
 def deliver_event_prompt(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    from handlers import cpd_views  # as _views: handlers/ imports bot.runtime, which imports digests/
-
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
         prompt, why = cpd.event_prompt_to_send(session, int(claim.payload.get("event", 0)), member, now=now)
@@ -53,16 +52,9 @@ def deliver_event_prompt(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     amount = f"{draft.amount:g} {draft.unit if draft.amount != 1 else draft.unit.rstrip('s')}"
     text = runtime.templates.get_template("careers_event_prompt.md.j2").render(
         title=prompt.title, day=f"{prompt.local_day():%A %-d %B}", amount=amount)
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
-        cpd_views.prompt_blocks(text, draft), title=f"Did you attend {prompt.title}? Log it as CPD"))
-    return str(posted["ts"])
-
-
-def _views() -> ModuleType:
-    # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
-    from handlers import dev_views
-
-    return dev_views
+    posted = runtime.delivery.dm(member, ui.message(
+        prompt_blocks(text, draft), title=f"Did you attend {prompt.title}? Log it as CPD"))
+    return posted.message_id
 
 
 def _subject_id(claim: ledger.Claimed) -> int:
@@ -71,7 +63,7 @@ def _subject_id(claim: ledger.Claimed) -> int:
 
 
 def deliver_deadline_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    tz, dev_views = runtime.settings.tz, _views()
+    tz = runtime.settings.tz
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
         found = opportunities.reminder_to_send(session, _subject_id(claim), member, claim.occurrence,
@@ -80,14 +72,14 @@ def deliver_deadline_reminder(runtime: Runtime, claim: ledger.Claimed, now: date
         raise Skip("the reminder, the opportunity or its deadline changed")
     assert found.deadline is not None
     text = runtime.templates.get_template("careers_deadline_reminder.md.j2").render(
-        title=found.title, deadline=dev_views.day(found.deadline))
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
-        [blocks.section(text), *dev_views.opportunity_blocks(found, now=now, tz=tz, remind=False)]))
-    return str(posted["ts"])
+        title=found.title, deadline=day(found.deadline))
+    posted = runtime.delivery.dm(member, ui.message(
+        [ui.section(text), *opportunity_blocks(found, now=now, tz=tz, remind=False)]))
+    return posted.message_id
 
 
 def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    tz, dev_views = runtime.settings.tz, _views()
+    tz = runtime.settings.tz
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
         found = opportunities.follow_notice_to_send(session, _subject_id(claim), member,
@@ -96,7 +88,7 @@ def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime)
         raise Skip("no longer followed, or the opportunity is gone or closed")
     opportunity, tag = found
     text = runtime.templates.get_template("careers_followed_tag.md.j2").render(tag=tag)
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
-        dev_views.dm_blocks(text, opportunity, now=now, tz=tz),
+    posted = runtime.delivery.dm(member, ui.message(
+        dm_blocks(text, opportunity, now=now, tz=tz),
         title=f"New development opportunity: {opportunity.title}"))
-    return str(posted["ts"])
+    return posted.message_id
