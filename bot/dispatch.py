@@ -29,7 +29,7 @@ from bot.listeners import after_ack
 from bot.runtime import Runtime
 from core import ui
 from core.commands import COMMAND, split
-from core.delivery import DeliveryError
+from core.delivery import DeliveryError, Outgoing
 from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, MessageRef,
                           OpenForm, Options, RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where,
                           effects)
@@ -285,10 +285,7 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             if user_id is not None:
                 runtime.delivery.dm(user_id, effect.message)
         elif isinstance(effect, UpdateMessage):
-            try:
-                runtime.delivery.update(effect.ref, effect.message)
-            except DeliveryError as e:
-                log.warning("could not update message %s (%s); it stays as it was", effect.ref, e.reason)
+            _update(runtime, effect, body)
         elif isinstance(effect, SendFile):
             runtime.delivery.upload(request.actor.slack_user_id, effect.file)
         else:
@@ -315,6 +312,20 @@ def _look_up(runtime: Runtime, client: WebClient, user_ids: tuple[str, ...]) -> 
             continue
         with runtime.db.transaction() as session:
             members.upsert_from_slack(session, user_id, user, now=now())
+
+
+def _update(runtime: Runtime, update: UpdateMessage, body: dict[str, Any]) -> None:
+    message: Outgoing = update.message
+    clicked: dict[str, Any] = body["message"] if isinstance(body.get("message"), dict) else {}
+    lead = next(iter(clicked.get("blocks") or []), None) if clicked.get("ts") == update.ref.message_id else None
+    if update.keep_lead and isinstance(lead, dict):
+        # The lead as Slack shows it, which only Block Kit can carry: the message goes rendered here.
+        message = blocks.message([lead, *update.message.blocks], title=update.message.title)
+    try:
+        runtime.delivery.update(update.ref, message)
+    except DeliveryError as e:
+        log.warning("could not update message %s in %s: %s", update.ref.message_id, update.ref.conversation,
+                    e.reason)
 
 
 def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:

@@ -138,14 +138,17 @@ class DirectMessage:
 
 @dataclass(frozen=True, slots=True)
 class UpdateMessage:
-    """Replace a message shown earlier (not the one clicked: Answer(replace=True) is that).
+    """Replace a message of ours shown earlier: a post or a DM, the one clicked or another
+    (Answer(replace=True) is for the asker's own reply to a request).
 
-    One that cannot be replaced any more (deleted, too old) is only logged: what the request
-    changed is saved, and the old message only looks stale.
+    `keep_lead`: the message is the one clicked, and its first block stays as shown: what a DM or a
+    post said had happened, which only the message itself still holds. A message that is gone
+    (deleted, its conversation archived) is left be: the rest of the reply still goes.
     """
 
     ref: MessageRef
     message: Message
+    keep_lead: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,6 +219,14 @@ def field_moment(values: Mapping[str, ui.FieldValue], field_id: str) -> datetime
     return _of_kind(values, field_id, datetime)
 
 
+def field_day(values: Mapping[str, ui.FieldValue], field_id: str) -> date | None:
+    """The day picked in a date field."""
+    day = _of_kind(values, field_id, date)
+    if isinstance(day, datetime):  # a datetime is a date too, but no date field gives one
+        raise malformed(f"input {field_id}: a moment, not a day")
+    return day
+
+
 def _of_kind(values: Mapping[str, ui.FieldValue], field_id: str, kind: type[T]) -> T | None:
     found = values.get(field_id)
     if found is not None and not isinstance(found, kind):

@@ -18,6 +18,7 @@ from bot import blocks
 from core import ui
 from bot.listeners import ack_only
 from core.markup import escape
+from core.request import Request
 from bot.runtime import HomeSection, Runtime
 from handlers.help import help_blocks
 from handlers.home_views import organiser_section, profile_section
@@ -35,6 +36,11 @@ def register(app: App, runtime: Runtime) -> None:
             publish_home(runtime, client, context["actor"])
 
     app.event("app_home_opened")(ack=ack_only, lazy=[home_opened])
+
+    @runtime.routes.home_page
+    def home_page(request: Request) -> ui.Home:
+        return home_view(runtime, request.actor)
+
     runtime.home_sections.append(HomeSection(10, "your profile", profile_section))
     runtime.home_sections.append(HomeSection(90, "for organisers", organiser_section))
 

@@ -745,6 +745,22 @@ def test_member_created_from_the_click_itself_can_answer(technet: Harness):
     assert going == 1 and "*1* going of 2" in all_text(current(technet, post))
 
 
+def test_a_click_in_a_reminder_dm_refreshes_that_dm_and_keeps_what_it_said(technet: Harness):
+    with freeze_time(T0):
+        create(technet)
+        listing = technet.command(MEMBER, "events").json()["blocks"]
+        click(technet, MEMBER, listing, ids.EVENTS_GOING, event_ids(technet)[0])
+    tick(technet, local(2026, 7, 14, 10))
+    [reminder] = [c for c in technet.standin.calls_to("chat.postMessage")
+                  if c.args.get("channel") in (dm_channel(MEMBER), MEMBER) and c.result.get("ok")]
+    with freeze_time(local(2026, 7, 14, 11)):
+        click_post(technet, MEMBER, reminder, ids.EVENTS_MAYBE)
+    shown = current(technet, reminder)
+    assert "Reminder" in all_text(shown["blocks"][0]) and "starts tomorrow at 10:00 BST" in all_text(shown)
+    assert "You said maybe" in all_text(shown) and "You're going" not in all_text(shown)
+    assert "Noted: maybe for “Quarterly network meeting”" in said(technet)
+
+
 def test_the_same_form_submitted_twice_creates_the_series_once(technet: Harness):
     with freeze_time(T0):
         form = open_form(technet)
