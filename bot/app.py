@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 import handlers
 from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
+from bot.slack_users import member_details, slack_identity
 from handlers._common import field_errors, is_user_id
 from storage import deliveries, members
 from storage.clock import now
@@ -174,7 +175,7 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
             return next()
         moment = now()
         with runtime.db.reading() as session:
-            member = members.find_member(session, user_id)
+            member = members.find_member(session, slack_identity(user_id))
             if member is not None and not members.needs_touch(member, moment):
                 # The common case: a known member, already seen today. One read, no write.
                 context["actor"] = members.actor_for(session, member, runtime.grants)
@@ -182,9 +183,10 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
         user = None if member is not None else _users_info(client, user_id)
         with runtime.db.transaction() as session:
             if user is not None:
-                member = members.upsert_from_slack(session, user_id, user, now=moment)
+                member = members.upsert_member(session, slack_identity(user_id), member_details(user), now=moment)
             else:
-                member = members.ensure_member(session, user_id, fallback_name=_name_in(body), now=moment)
+                member = members.ensure_member(session, slack_identity(user_id), fallback_name=_name_in(body),
+                                               now=moment)
             members.touch(member, moment)
             context["actor"] = members.actor_for(session, member, runtime.grants)
         return next()

@@ -21,6 +21,7 @@ import content
 import digests
 from bot.commands import Subcommands
 from bot.config import Settings
+from bot.slack_users import role_grants
 from bot.templating import environment
 from digests.runner import DueKinds
 from storage.db import Database
@@ -137,7 +138,7 @@ class Runtime:
             client=web_client(settings),
             content=content.load(settings.content_dir),
             templates=environment(),
-            grants=RoleGrants(organisers=settings.organisers, panel=settings.awards_panel),
+            grants=role_grants(settings.organisers, settings.awards_panel),
             executor=ListenerExecutor(max_workers=threads),
         )
 

@@ -230,7 +230,7 @@ def render_safely(runtime: Runtime, issue: dict[str, Any], intro: str | None) ->
 
 def organisers(runtime: Runtime) -> list[str]:
     with runtime.db.reading() as session:
-        return members.organiser_ids(session, runtime.settings.organisers)
+        return members.organiser_ids(session, runtime.grants.organisers)
 
 
 def tell_organisers(runtime: Runtime, text: str) -> None:

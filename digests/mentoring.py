@@ -38,7 +38,7 @@ def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> s
     if channel is None:
         # The introduction could not open the group DM at the time: open it now.
         channel = runtime.client.conversations_open(
-            users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
+            users=f"{pairing.mentor_user},{pairing.mentee_user}")["channel"]["id"]
         with runtime.db.transaction() as session:
             mentoring.set_group_channel(session, pairing.id, channel)
     posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(

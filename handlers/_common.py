@@ -69,7 +69,7 @@ def answer_button(client: WebClient, body: dict[str, Any], actor: Actor, respond
     if body.get("response_url"):
         respond(replace_original=False, **say(text))
     else:
-        client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
+        client.chat_postMessage(channel=actor.user_id, **blocks.note(text))
 
 
 # Numbers: an id typed or carried ---------------------------------------------------------------

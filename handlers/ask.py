@@ -57,7 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
             question, first = faq.forward(session, actor, button_id(action, "question"), now=now())
-            organisers = organiser_ids(session, runtime.settings.organisers)
+            organisers = organiser_ids(session, runtime.grants.organisers)
         if not first:
             return answer_button(client, body, actor, respond,
                                  "You forwarded this question already: the reply comes by DM.")
@@ -72,7 +72,7 @@ def register(app: App, runtime: Runtime) -> None:
         if body.get("response_url"):
             respond(replace_original=True, **blocks.message(views.forwarded_blocks(text)))
         else:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
+            client.chat_postMessage(channel=actor.user_id, **blocks.note(text))
 
     def reply(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
               respond: Respond) -> None:
@@ -165,7 +165,7 @@ def deliver_answer(runtime: Runtime, client: WebClient, question_id: int) -> Non
     if question is None:
         return
     try:
-        client.chat_postMessage(channel=question.asker_slack, **blocks.message(views.asker_answer_blocks(question)))
+        client.chat_postMessage(channel=question.asker_user, **blocks.message(views.asker_answer_blocks(question)))
     except SlackApiError:
         with runtime.db.transaction() as session:
             faq.release_reply(session, question_id)

@@ -90,7 +90,7 @@ def forwarded_blocks(text: str) -> list[Block]:
 
 def organiser_dm_blocks(q: QuestionInfo) -> list[Block]:
     return [
-        blocks.section(f":question: {mention(q.asker_slack)} asked a question the FAQ couldn't answer:\n"
+        blocks.section(f":question: {mention(q.asker_user)} asked a question the FAQ couldn't answer:\n"
                        + quote(q.question)),
         blocks.actions(blocks.button("Reply", ids.ASK_REPLY, str(q.id), style="primary")),
         blocks.context("Your reply goes to them by DM; you can add it to the FAQ."),
@@ -98,9 +98,9 @@ def organiser_dm_blocks(q: QuestionInfo) -> list[Block]:
 
 
 def answered_dm_blocks(q: QuestionInfo) -> list[Block]:
-    by = mention(q.answered_by_slack) if q.answered_by_slack else "An organiser"
+    by = mention(q.answered_by_user) if q.answered_by_user else "An organiser"
     result: list[Block] = [
-        blocks.section(f":white_check_mark: {mention(q.asker_slack)} asked:\n{quote(q.question, 1200)}\n"
+        blocks.section(f":white_check_mark: {mention(q.asker_user)} asked:\n{quote(q.question, 1200)}\n"
                        f"{by} answered:\n{quote(q.answer or '', 1500)}"),
     ]
     if q.in_faq:
@@ -139,7 +139,7 @@ def reply_sent_view(q: QuestionInfo) -> View:
 
 
 def asker_answer_blocks(q: QuestionInfo) -> list[Block]:
-    by = mention(q.answered_by_slack) if q.answered_by_slack else "The organisers"
+    by = mention(q.answered_by_user) if q.answered_by_user else "The organisers"
     return [blocks.section(f":speech_balloon: You asked:\n{quote(q.question, 1000)}"),
             blocks.section(f"{by} answered:\n{quote(q.answer or '', 2500)}")]
 
@@ -149,7 +149,7 @@ def inbox_blocks(questions: Sequence[QuestionInfo], total: int) -> list[Block]:
         return [blocks.section("No forwarded questions are waiting. :tada:")]
     result: list[Block] = [blocks.header(f"Questions waiting for an answer ({total})")]
     for q in questions:
-        result.append(blocks.section(f"{mention(q.asker_slack)}: {echo(q.question, 500)}",
+        result.append(blocks.section(f"{mention(q.asker_user)}: {echo(q.question, 500)}",
                                      accessory=blocks.button("Reply", ids.ASK_REPLY, str(q.id))))
     if total > len(questions):
         result.append(blocks.context(f"The oldest {len(questions)} of {total}."))

@@ -181,10 +181,10 @@ def send_export(runtime: Runtime, client: WebClient, actor: Actor, *, whole_reco
         filename, data, count = cpd.export_csv(session, actor, rules=rules, today=member_today(runtime, actor),
                                                whole_record=whole_record)
     if not count:
-        client.chat_postMessage(channel=actor.slack_user_id,
+        client.chat_postMessage(channel=actor.user_id,
                                 **blocks.note("Your CPD record has nothing to export yet."))
         return
-    channel = dm_channel(client, actor.slack_user_id)
+    channel = dm_channel(client, actor.user_id)
     client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
                            initial_comment=blocks.comment(
                                f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), ready for your "

@@ -112,7 +112,7 @@ def register(app: App, runtime: Runtime) -> None:
         preview = digest.preview(runtime, now(), period=period)
         if preview.rendered:
             _, message = preview.rendered.messages[0]
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(message[:3]))
+            client.chat_postMessage(channel=actor.user_id, **blocks.message(message[:3]))
 
     app.view(ids.EZINE_INTRO_MODAL)(intro_saved)
 

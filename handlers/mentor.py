@@ -75,21 +75,21 @@ def register(app: App, runtime: Runtime) -> None:
     def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
-        mentor_slack, _, area = button_value(action).partition("|")
+        mentor_user, _, area = button_value(action).partition("|")
         with runtime.db.reading() as session:
-            if mentoring.open_request(session, actor.member_id, mentor_slack) is not None:
-                return answer_button(client, body, actor, respond, f"You have asked {views.mention(mentor_slack)} "
+            if mentoring.open_request(session, actor.member_id, mentor_user) is not None:
+                return answer_button(client, body, actor, respond, f"You have asked {views.mention(mentor_user)} "
                                      "already; you'll hear when they answer.")
-            mentor = mentoring.mentor_for_request(session, actor, mentor_slack, today=member_today(runtime, actor))
+            mentor = mentoring.mentor_for_request(session, actor, mentor_user, today=member_today(runtime, actor))
         client.views_open(trigger_id=body["trigger_id"], view=views.request_modal(mentor, area))
 
     def request_ack(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        mentor_slack, _, area = text_metadata(view).partition("|")
+        mentor_user, _, area = text_metadata(view).partition("|")
         note = typed(values(view), ids.MENTOR_NOTE)
         try:
             with runtime.db.transaction() as session:
-                outcome = mentoring.request_mentor(session, actor, mentor_slack, area, note,
+                outcome = mentoring.request_mentor(session, actor, mentor_user, area, note,
                                                    today=member_today(runtime, actor), now=now())
         except DomainError as e:
             ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
@@ -98,9 +98,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     def request_lazy(view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        mentor_slack = text_metadata(view).partition("|")[0]
+        mentor_user = text_metadata(view).partition("|")[0]
         with runtime.db.reading() as session:
-            found = mentoring.open_request(session, actor.member_id, mentor_slack)
+            found = mentoring.open_request(session, actor.member_id, mentor_user)
         if found is not None:
             notify_mentor(runtime, client, found.id)
 
@@ -116,8 +116,8 @@ def register(app: App, runtime: Runtime) -> None:
             where = "the group DM with you both is open." if introduced else \
                 "I still couldn't open a group DM with you both: send them a message yourself."
             return answer_button(client, body, actor, respond,
-                                 f"You accepted {views.mention(pairing.mentee_slack)}'s request already: {where}")
-        text = f":white_check_mark: You accepted {views.mention(pairing.mentee_slack)}'s request " \
+                                 f"You accepted {views.mention(pairing.mentee_user)}'s request already: {where}")
+        text = f":white_check_mark: You accepted {views.mention(pairing.mentee_user)}'s request " \
                f"(*{escape(pairing.area_label)}*)."
         text += " I've opened a group DM with you both." if introduced else \
             " I couldn't open a group DM with you both just now: send them a message yourself."
@@ -128,11 +128,11 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
             request_info, changed = mentoring.decline_request(session, actor, button_id(action, "request"), now=now())
-        replace(client, body, actor, respond, f"You declined {views.mention(request_info.mentee_slack)}'s request "
+        replace(client, body, actor, respond, f"You declined {views.mention(request_info.mentee_user)}'s request "
                 f"(*{escape(request_info.area_label)}*). I've let them know, kindly.")
         if changed:
-            dm(client, request_info.mentee_slack,
-               f"{views.mention(request_info.mentor_slack)} can't take on a mentee in "
+            dm(client, request_info.mentee_user,
+               f"{views.mention(request_info.mentor_user)} can't take on a mentee in "
                f"*{escape(request_info.area_label)}* just now. `/tech mentor find {request_info.area}` shows other "
                "mentors with a free place.")
 
@@ -142,9 +142,9 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             request_info, changed = mentoring.withdraw_request(session, actor, button_id(action, "request"), now=now())
         replace(client, body, actor, respond,
-                f"You withdrew your request to {views.mention(request_info.mentor_slack)}.")
+                f"You withdrew your request to {views.mention(request_info.mentor_user)}.")
         if changed and request_info.mentor_dm_channel and request_info.mentor_dm_ts:
-            text = (f"{views.mention(request_info.mentee_slack)} withdrew their request "
+            text = (f"{views.mention(request_info.mentee_user)} withdrew their request "
                     f"({escape(request_info.area_label)}).")
             try:
                 client.chat_update(channel=request_info.mentor_dm_channel, ts=request_info.mentor_dm_ts,
@@ -161,8 +161,8 @@ def register(app: App, runtime: Runtime) -> None:
             assert pairing.ended_at is not None
             return answer_button(client, body, actor, respond, "This mentoring ended already, on "
                                  f"{views.day(pairing.ended_at, runtime.settings.tz)}.")
-        announce_end(runtime, client, pairing, actor.slack_user_id)
-        other = views.mention(pairing.other(actor.slack_user_id)[0])
+        announce_end(runtime, client, pairing, actor.user_id)
+        other = views.mention(pairing.other(actor.user_id)[0])
         answer_button(client, body, actor, respond,
                       f"You ended the mentoring with {other}. I've offered you both to log it as CPD.")
 
@@ -183,7 +183,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             pairing, due = mentoring.set_cadence(session, actor, pairing_id, days, now=now(),
                                                  tz=runtime.settings.tz)
-        text = (f":calendar: {views.mention(actor.slack_user_id)} changed the check-ins to {pairing.cadence_label}; "
+        text = (f":calendar: {views.mention(actor.user_id)} changed the check-ins to {pairing.cadence_label}; "
                 f"the next is on {views.day(due, runtime.settings.tz)}.")
         if pairing.group_channel:
             client.chat_postMessage(channel=pairing.group_channel, **blocks.note(text))
@@ -219,7 +219,7 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> di
     if verb == "end" and not argument:
         with runtime.db.reading() as session:
             my = mentoring.my_mentoring(session, actor)
-        return blocks.ephemeral(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz))
+        return blocks.ephemeral(views.end_list_blocks(my, actor.user_id, runtime.settings.tz))
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             summary = mentoring.summary(session, actor, today=network_today(runtime), now=now(),
@@ -232,7 +232,7 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> di
 def overview_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> dict[str, Any]:
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
-    return blocks.ephemeral(views.overview_blocks(my, actor.slack_user_id, today=member_today(runtime, actor),
+    return blocks.ephemeral(views.overview_blocks(my, actor.user_id, today=member_today(runtime, actor),
                                                   tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER),
                                                   note=note))
 
@@ -257,11 +257,11 @@ def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
     moment = now()
     with runtime.db.transaction() as session:
         claimed = mentoring.claim_request_notice(session, request_id, now=moment)
-        mentor = mentoring.find_mentor_by_slack(session, claimed.mentor_slack) if claimed else None
+        mentor = mentoring.find_mentor_by_user(session, claimed.mentor_user) if claimed else None
     if claimed is None:
         return
     try:
-        posted = client.chat_postMessage(channel=claimed.mentor_slack,
+        posted = client.chat_postMessage(channel=claimed.mentor_user,
                                          **blocks.message(views.request_dm_blocks(claimed, mentor)))
     except SlackApiError as e:
         error = str(e.response.get("error"))
@@ -271,7 +271,7 @@ def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
             else:
                 mentoring.release_request_notice(session, request_id)
         if error in UNREACHABLE:
-            dm(client, claimed.mentee_slack, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left the "
+            dm(client, claimed.mentee_user, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left the "
                "workspace. Your request is closed; `/tech mentor find` shows other mentors.")
             return
         raise
@@ -288,7 +288,7 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
     if not won:
         return pairing.intro_ts is not None
     try:
-        channel = client.conversations_open(users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
+        channel = client.conversations_open(users=f"{pairing.mentor_user},{pairing.mentee_user}")["channel"]["id"]
         with runtime.db.reading() as session:
             first = mentoring.next_checkin(session, pairing_id)
         posted = client.chat_postMessage(channel=channel, **blocks.message(
@@ -303,15 +303,15 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
     return True
 
 
-def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.PairingInfo, by_slack: str) -> None:
+def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.PairingInfo, by_user: str) -> None:
     """Say it in the group DM, and offer each of them "Log it as CPD" (mentoring counts for both sides)."""
     if pairing.group_channel:
         try:
-            client.chat_postMessage(channel=pairing.group_channel, **blocks.note(views.ended_text(pairing, by_slack)))
+            client.chat_postMessage(channel=pairing.group_channel, **blocks.note(views.ended_text(pairing, by_user)))
         except SlackApiError as e:
             log.warning("could not post the end of pairing %s (%s)", pairing.id, e.response.get("error"))
     ended = (pairing.ended_at or now()).astimezone(runtime.settings.tz).date()
-    for person, role in ((pairing.mentee_slack, "mentee"), (pairing.mentor_slack, "mentor")):
+    for person, role in ((pairing.mentee_user, "mentee"), (pairing.mentor_user, "mentor")):
         _, other_name = pairing.other(person)
         activity = (f"Mentored by {other_name}" if role == "mentee" else f"Mentoring {other_name}") + \
             f" ({pairing.area_label})"
@@ -333,7 +333,7 @@ def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
         line = status_line(guide_for(runtime), registration.status_of(session, actor.member_id))
-    return views.home_blocks(my, actor.slack_user_id, line, today=member_today(runtime, actor),
+    return views.home_blocks(my, actor.user_id, line, today=member_today(runtime, actor),
                              tz=runtime.settings.tz)
 
 
@@ -353,7 +353,7 @@ def replace(client: WebClient, body: dict[str, Any], actor: Actor, respond: Resp
     if body.get("response_url"):
         respond(replace_original=True, **blocks.message(views.decided_blocks(text)))
     else:
-        client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
+        client.chat_postMessage(channel=actor.user_id, **blocks.note(text))
 
 
 def dm(client: WebClient, slack_user_id: str, text: str) -> None:

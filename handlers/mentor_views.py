@@ -86,14 +86,14 @@ def overview_blocks(my: MyMentoring, me: str, *, today: date, tz: tzinfo, organi
     for p in my.active:
         result.append(blocks.section(pairing_line(p, me, tz), accessory=end_button(p, "End")))
     for r in my.incoming:
-        text = f"{mention(r.mentee_slack)} asks you to mentor them in *{escape(r.area_label)}*."
+        text = f"{mention(r.mentee_user)} asks you to mentor them in *{escape(r.area_label)}*."
         if r.message:
             text += "\n" + quote(r.message, 500)
         result += [blocks.section(text),
                    blocks.actions(blocks.button("Accept", ids.MENTOR_ACCEPT, str(r.id), style="primary"),
                                   blocks.button("Decline", ids.MENTOR_DECLINE, str(r.id)))]
     for r in my.outgoing:
-        result.append(blocks.section(f"Waiting for {mention(r.mentor_slack)} to answer your request "
+        result.append(blocks.section(f"Waiting for {mention(r.mentor_user)} to answer your request "
                                      f"(*{escape(r.area_label)}*).",
                                      accessory=blocks.button("Withdraw", ids.MENTOR_WITHDRAW, str(r.id))))
     if not (my.active or my.incoming or my.outgoing):
@@ -132,7 +132,7 @@ def find_blocks(result: FindResult) -> list[Block]:
                                   + areas_text(list(mentoring.AREAS.values())) + "."))
     for card in result.mentors:
         m = card.mentor
-        lines = [f"*{mention(m.slack_user_id)}*" + "".join(f" · {escape(v)}" for v in (m.job_title, m.department) if v),
+        lines = [f"*{mention(m.user_id)}*" + "".join(f" · {escape(v)}" for v in (m.job_title, m.department) if v),
                  f"Mentors in: {areas_text(m.area_labels)}"]
         if m.specialisms:
             lines.append(f"Specialisms: {escape(m.specialisms)}")
@@ -144,7 +144,7 @@ def find_blocks(result: FindResult) -> list[Block]:
             out += [blocks.section("\n".join(lines)), blocks.context("You have asked; waiting for an answer.")]
         else:
             out.append(blocks.section("\n".join(lines), accessory=blocks.button(
-                "Request", ids.MENTOR_REQUEST, f"{m.slack_user_id}|{card.area}", style="primary")))
+                "Request", ids.MENTOR_REQUEST, f"{m.user_id}|{card.area}", style="primary")))
     if not result.mentors and (result.area or not result.text):
         out.append(blocks.section("No mentor has a free place" + (" in that area" if result.area else "")
                                   + " just now. Try another area, or ask again in a few weeks."))
@@ -164,7 +164,7 @@ def find_blocks(result: FindResult) -> list[Block]:
 def request_modal(mentor: MentorInfo, area: str) -> View:
     return View(
         type="modal", callback_id=ids.MENTOR_REQUEST_MODAL, title=blocks.plain("Ask for a mentor"),
-        submit=blocks.plain("Send"), close=blocks.plain("Cancel"), private_metadata=f"{mentor.slack_user_id}|{area}",
+        submit=blocks.plain("Send"), close=blocks.plain("Cancel"), private_metadata=f"{mentor.user_id}|{area}",
         blocks=[
             blocks.section(f"Ask *{escape(mentor.name)}* to mentor you in *{escape(mentoring.area_label(area))}*. "
                            "They get a message and accept or decline."),
@@ -186,7 +186,7 @@ def request_sent_view(r: RequestInfo, created: bool) -> View:
 
 
 def request_dm_blocks(r: RequestInfo, mentor: MentorInfo | None) -> list[Block]:
-    who = f"*{mention(r.mentee_slack)}*" + "".join(f" ({escape(v)})" for v in (r.mentee_job_title,) if v)
+    who = f"*{mention(r.mentee_user)}*" + "".join(f" ({escape(v)})" for v in (r.mentee_job_title,) if v)
     text = f":wave: {who} asks you to mentor them in *{escape(r.area_label)}*."
     if r.mentee_department:
         text += f"\nDepartment: {escape(r.mentee_department)}"
@@ -216,10 +216,10 @@ def cadence_select(p: PairingInfo) -> StaticSelectElement:
 
 
 def intro_blocks(p: PairingInfo, *, first_checkin: datetime | None, tz: tzinfo) -> list[Block]:
-    text = (f":handshake: Hello {mention(p.mentee_slack)} and {mention(p.mentor_slack)}!\n"
-            f"{mention(p.mentor_slack)} has agreed to mentor {mention(p.mentee_slack)} in *{escape(p.area_label)}*.")
+    text = (f":handshake: Hello {mention(p.mentee_user)} and {mention(p.mentor_user)}!\n"
+            f"{mention(p.mentor_user)} has agreed to mentor {mention(p.mentee_user)} in *{escape(p.area_label)}*.")
     if p.message:
-        text += f"\n{mention(p.mentee_slack)} wrote:\n" + quote(p.message)
+        text += f"\n{mention(p.mentee_user)} wrote:\n" + quote(p.message)
     tips = ("*Getting started:* agree a first meeting in the next two weeks, what you'd like to get out of it, and "
             "how often you'll meet. Keep what you discuss between you.")
     when = f" The first is on {day(first_checkin, tz)}." if first_checkin else ""
@@ -233,7 +233,7 @@ def checkin_blocks(p: PairingInfo, *, now: datetime, tz: tzinfo) -> list[Block]:
     weeks = max((now - p.started_at).days // 7, 0)
     since = plural(weeks, "week") if weeks else "less than a week"
     met = f" You last told me you met on {day(p.last_met_at, tz)}." if p.last_met_at else ""
-    text = (f":seedling: Checking in, {mention(p.mentee_slack)} and {mention(p.mentor_slack)}: how is the mentoring "
+    text = (f":seedling: Checking in, {mention(p.mentee_user)} and {mention(p.mentor_user)}: how is the mentoring "
             f"in *{escape(p.area_label)}* going? It's been {since}.{met}")
     return [blocks.section(text),
             blocks.actions(blocks.button("We've met since last time", ids.MENTOR_MET, str(p.id), style="primary"),
@@ -241,8 +241,8 @@ def checkin_blocks(p: PairingInfo, *, now: datetime, tz: tzinfo) -> list[Block]:
             blocks.context(f"Check-ins come {p.cadence_label}; change it above. Either of you can end the mentoring.")]
 
 
-def ended_text(p: PairingInfo, by_slack: str) -> str:
-    return (f":checkered_flag: {mention(by_slack)} ended the mentoring in *{escape(p.area_label)}*. "
+def ended_text(p: PairingInfo, by_user: str) -> str:
+    return (f":checkered_flag: {mention(by_user)} ended the mentoring in *{escape(p.area_label)}*. "
             "Thank you both! There will be no more check-ins.")
 
 

@@ -26,7 +26,7 @@ from handlers._common import (button_value, chosen, field_errors, malformed, met
 from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
-from storage.members import Actor, Role, find_member, organiser_ids
+from storage.members import Actor, Role, find_addressed, organiser_ids
 from storage.words import plural
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             item, created = news.submit(session, actor, _form(view), submission_key=_submission_key(view, actor),
                                         now=now())
-            reviewers = organiser_ids(session, runtime.settings.organisers)
+            reviewers = organiser_ids(session, runtime.grants.organisers)
         if created:
             _ask_reviewers(runtime, client, item, reviewers)
 
@@ -198,7 +198,7 @@ def _submission_key(view: dict[str, Any], actor: Actor) -> str:
     """
     if view.get("id"):
         return f"{view['id']}"[:64]
-    digest = hashlib.sha256(repr((actor.slack_user_id, sorted(values(view).items()))).encode())
+    digest = hashlib.sha256(repr((actor.user_id, sorted(values(view).items()))).encode())
     return digest.hexdigest()[:64]
 
 
@@ -274,8 +274,8 @@ def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str)
             items, total = news.queue(session, actor), news.pending_count(session)
         return blocks.message(views.queue_blocks(items, tz, total=total))
     with runtime.db.reading() as session:
-        name = news.get(session, item.id).reviewed_by or actor.slack_user_id
-        reviewer = find_member(session, name)
+        name = news.get(session, item.id).reviewed_by or actor.user_id
+        reviewer = find_addressed(session, name)
         by = reviewer.name if reviewer else name
     return blocks.message(views.decided_blocks(item, tz, by))
 

@@ -21,6 +21,7 @@ from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
+from bot.slack_users import member_details, slack_identity
 from handlers._common import values
 from handlers.home import publish_home
 from handlers.profile_views import (
@@ -100,7 +101,7 @@ def register(app: App, runtime: Runtime) -> None:
         user = event.get("user") or {}
         if isinstance(user, dict) and user.get("id"):
             with runtime.db.transaction() as session:
-                profiles.refresh_from_slack(session, user["id"], user, now=now())
+                profiles.refresh_member(session, slack_identity(user["id"]), member_details(user), now=now())
 
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("profile", owner=__name__)])(
         ack=profile_command, lazy=[open_own_profile])
@@ -179,7 +180,7 @@ def welcome_member(runtime: Runtime, client: WebClient, actor: Actor, channel_id
     commands = [c for c in runtime.content.commands if c.role == "member"]
     text = runtime.templates.get_template("profile_welcome.md.j2").render(name=name, commands=commands)
     try:
-        client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(welcome_blocks(text)))
+        client.chat_postMessage(channel=actor.user_id, **blocks.message(welcome_blocks(text)))
     except SlackApiError:
         # Not welcomed after all: a later join may try again.
         with runtime.db.transaction() as session:

@@ -76,7 +76,7 @@ def register(app: App, runtime: Runtime) -> None:
         if body.get("response_url"):
             respond(replace_original=False, **reply)
         else:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(reply["blocks"]))
+            client.chat_postMessage(channel=actor.user_id, **blocks.message(reply["blocks"]))
 
     def suggested(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         given = values(view)

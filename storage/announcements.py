@@ -153,7 +153,7 @@ def _pending(session: Session, announcement_id: int) -> list[DueItem]:
 def _info(session: Session, row: Announcement) -> AnnouncementInfo:
     pending = _pending(session, row.id) if row.status in (SCHEDULED, FINISHED) else []
     return AnnouncementInfo(
-        id=row.id, text=row.text, channel_id=row.channel_id, author_user=row.author.slack_user_id,
+        id=row.id, text=row.text, channel_id=row.channel_id, author_user=row.author.user_id,
         author_name=row.author.name, first_at=row.first_at, first_local=datetime.fromisoformat(row.first_local),
         repeat=row.repeat, until=row.repeat_until, status=row.status,
         next_at=pending[0].due_at if pending else None, posts=row.posts, edits_id=row.edits_id)

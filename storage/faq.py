@@ -202,13 +202,13 @@ def entries_with_additions(session: Session, shipped: Iterable[FaqEntry]) -> lis
 @dataclass(frozen=True)
 class QuestionInfo:
     id: int
-    asker_slack: str
+    asker_user: str
     asker_name: str
     question: str
     status: str
     answer: str | None
     answered_by: str | None
-    answered_by_slack: str | None
+    answered_by_user: str | None
     organiser_messages: list[list[str]]
     in_faq: bool
     created_at: datetime
@@ -218,8 +218,8 @@ def _question_info(session: Session, row: AskedQuestion) -> QuestionInfo:
     asker = session.get_one(Member, row.asker_id)
     by = session.get(Member, row.answered_by_id) if row.answered_by_id else None
     in_faq = session.scalar(select(FaqAddition.id).where(FaqAddition.question_id == row.id)) is not None
-    return QuestionInfo(row.id, asker.slack_user_id, asker.name, row.question, row.status, row.answer,
-                        by.name if by else None, by.slack_user_id if by else None,
+    return QuestionInfo(row.id, asker.user_id, asker.name, row.question, row.status, row.answer,
+                        by.name if by else None, by.user_id if by else None,
                         [list(m) for m in row.organiser_messages or []], in_faq, row.created_at)
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from storage.models import DueItem, Member
+from storage.models import DueItem, Member, MemberIdentity
 
 UTC = UTC
 LONDON = ZoneInfo("Europe/London")
@@ -51,7 +51,7 @@ class MemberRecord:
 
     def row(self) -> dict[str, Any]:
         return {
-            "slack_user_id": self.slack_user_id, "display_name": self.slack_user_id.lower(), "real_name": "",
+            "display_name": self.slack_user_id.lower(), "real_name": "",
             "department": self.department, "created_at": self.created_at, "updated_at": self.updated_at,
             "last_active_at": self.last_active_at, "deactivated": self.deactivated, "is_bot": self.is_bot,
             "fte": self.fte, "roles": [],
@@ -323,6 +323,9 @@ def _insert_plain(session: Session, model: Any, rows: list[dict[str, Any]], *, b
 def load(session: Session, data: Dataset) -> None:
     """Write the records; features' tables only when there are records for them."""
     member_ids = _insert(session, Member, [m.row() for m in data.members])
+    _insert_plain(session, MemberIdentity, [{"member_id": member_id, "surface": "slack", "tenant": "",
+                                             "external_id": m.slack_user_id}
+                                            for member_id, m in zip(member_ids, data.members, strict=True)])
     if data.events or data.cpd or data.cycles:
         _load_features(session, data, member_ids)
     session.flush()

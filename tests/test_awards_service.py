@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.slack_users import member_details, role_grants, slack_identity
 from storage import awards, ledger, members
 from storage.awards import NominationForm
 from storage.db import Database
 from storage.errors import DomainError, NotFound, PermissionDenied
 from storage.forms import csv_safe
-from storage.members import Actor, RoleGrants
+from storage.members import Actor
 from storage.models import DueItem
 from storage.models.awards import AwardAudit, AwardScore, Nomination
 
@@ -28,7 +29,7 @@ T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CLOSES = T0 + timedelta(days=14)
 ORG, CHAIR, PANEL2, ADMIN = "U0ORGANISE", "U0CHAIR001", "U0PANEL002", "U0ADMIN001"
 ANN, BEN, CAT, DAN = "U0ANN00001", "U0BEN00001", "U0CAT00001", "U0DAN00001"
-GRANTS = RoleGrants(organisers=frozenset({ORG}), panel=frozenset({CHAIR, PANEL2}))
+GRANTS = role_grants(organisers=frozenset({ORG}), panel=frozenset({CHAIR, PANEL2}))
 CITATION = "Ben rebuilt the teaching lab's fume cupboards and trained forty students to use them safely."
 
 
@@ -37,14 +38,14 @@ def add(db: Database, user_id: str, name: str, department: str | None = None, *,
     user = {"id": user_id, "name": name.lower(), "real_name": name, "is_bot": bot, "deleted": deleted,
             "profile": {"display_name": name, "real_name": name}}
     with db.transaction() as session:
-        member = members.upsert_from_slack(session, user_id, user, now=T0)
+        member = members.upsert_member(session, slack_identity(user_id), member_details(user), now=T0)
         member.department = department
         member.roles = roles or []
 
 
 def actor(db: Database, user_id: str) -> Actor:
     with db.transaction() as session:
-        return members.actor_for(session, members.get_member(session, user_id), GRANTS)
+        return members.actor_for(session, members.get_member(session, slack_identity(user_id)), GRANTS)
 
 
 @pytest.fixture

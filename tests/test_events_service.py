@@ -10,10 +10,11 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from bot.slack_users import role_grants, slack_identity
 from storage import events, ledger
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
-from storage.members import Actor, RoleGrants, actor_for, ensure_member, find_member
+from storage.members import Actor, actor_for, ensure_member, find_member
 from storage.models import DueItem
 from storage.models.events import EventNotice, Rsvp
 
@@ -21,7 +22,7 @@ LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 RULES = events.ReminderRules.from_labels(["1d", "1h"])
 ORGANISER, OTHER_ORGANISER, ADMIN = "U0ORGANISE", "U0ORGANIS2", "U0ADMIN001"
-GRANTS = RoleGrants(organisers=frozenset({ORGANISER, OTHER_ORGANISER}))
+GRANTS = role_grants(organisers=frozenset({ORGANISER, OTHER_ORGANISER}))
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -30,7 +31,7 @@ def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
 
 def actor(db: Database, user_id: str, *, admin: bool = False, left: bool = False) -> Actor:
     with db.transaction() as session:
-        member = ensure_member(session, user_id, fallback_name=user_id.title(), now=NOW)
+        member = ensure_member(session, slack_identity(user_id), fallback_name=user_id.title(), now=NOW)
         member.email = f"{user_id.lower()}@example.ac.uk"
         if admin:
             member.roles = ["admin"]
@@ -370,7 +371,7 @@ def test_a_member_who_left_the_workspace_frees_their_place_and_hears_nothing(db:
     assert cancelled.told == 2  # the member who came off the waitlist, and the maybe; not the leaver
     with db.reading() as session:
         found = events.attendees(session, actor(db, ORGANISER), event.id)
-    assert [(a.slack_user_id, a.left) for a in found.going] == [("U0LEAVER01", True), ("U0MEMBER02", False)]
+    assert [(a.user_id, a.left) for a in found.going] == [("U0LEAVER01", True), ("U0MEMBER02", False)]
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -448,7 +449,7 @@ def test_attendance_counts_going_until_an_organiser_records_who_came(db: Databas
         summary = events.attendance(session, *period)
         found = events.attendees(session, organiser, meeting.id)
     assert came == 2 and summary == events.AttendanceSummary(events=1, attendances=2, members=2)
-    assert {(a.slack_user_id, a.attended) for a in found.going} == {
+    assert {(a.user_id, a.attended) for a in found.going} == {
         ("U0MEMBER01", True), ("U0MEMBER02", False), ("U0WALKIN01", True)}
 
 
@@ -456,7 +457,7 @@ def test_attendees_and_their_csv_are_for_organisers(db: Database):
     event = create(db, capacity="1")
     a, b = actor(db, "U0MEMBER01"), actor(db, "U0MEMBER02")
     with db.transaction() as session:
-        member = find_member(session, "U0MEMBER01")
+        member = find_member(session, slack_identity("U0MEMBER01"))
         assert member is not None
         member.display_name = "=HYPERLINK(\"http://evil\")"
     answer(db, a, event.id, events.GOING)

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.slack_users import role_grants, slack_identity
 from storage import ezine, ledger, members, news
 from storage.db import Database
 from storage.errors import DomainError
-from storage.members import RoleGrants
 from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
@@ -42,10 +42,10 @@ def test_the_period_starts_at_the_issue_before():
 
 
 def actors(db: Database) -> tuple[members.Actor, members.Actor]:
-    grants = RoleGrants(organisers=frozenset({ORGANISER}))
+    grants = role_grants(organisers=frozenset({ORGANISER}))
     with db.transaction() as session:
-        member = members.ensure_member(session, MEMBER, fallback_name="Morgan", now=NOW)
-        organiser = members.ensure_member(session, ORGANISER, fallback_name="Orla", now=NOW)
+        member = members.ensure_member(session, slack_identity(MEMBER), fallback_name="Morgan", now=NOW)
+        organiser = members.ensure_member(session, slack_identity(ORGANISER), fallback_name="Orla", now=NOW)
         return members.actor_for(session, member, grants), members.actor_for(session, organiser, grants)
 
 
@@ -89,7 +89,7 @@ def test_empty_sections_are_left_out_and_an_empty_issue_is_empty(db: Database):
 def test_the_issue_holds_approved_news_not_yet_published_and_new_members(db: Database):
     member, organiser = actors(db)
     with db.transaction() as session:
-        members.ensure_member(session, "U0BOT0001", now=NOW).is_bot = True
+        members.ensure_member(session, slack_identity("U0BOT0001"), now=NOW).is_bot = True
         kept, _ = news.submit(session, member, news.NewsForm("Approved", "Yes.", None, "other"), submission_key="a",
                               now=NOW)
         news.submit(session, member, news.NewsForm("Pending", "Not yet.", None, "other"), submission_key="b", now=NOW)
@@ -103,7 +103,7 @@ def test_the_issue_holds_approved_news_not_yet_published_and_new_members(db: Dat
     assert content["date_label"] == "Monday 7 December 2026" and ezine.item_count(content) == 1
     with db.transaction() as session:
         for i in range(3):
-            members.ensure_member(session, f"U0NEW000{i}", now=NOW)
+            members.ensure_member(session, slack_identity(f"U0NEW000{i}"), now=NOW)
     with db.reading() as session:
         content = ezine.compile_issue(session, ezine.period_of(issue, LONDON), now=NOW)
     assert content["sections"][1]["items"] == [{"key": "new_members", "label": "new members joined the network",

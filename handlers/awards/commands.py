@@ -39,7 +39,7 @@ def register(app: App, runtime: Runtime) -> None:
         verb, argument = verb_and_argument(body)
         if verb == "new" and actor.has(members.Role.ORGANISER):
             client.views_open(trigger_id=body["trigger_id"],
-                              view=views.new_cycle_modal(sorted(runtime.grants.panel)))
+                              view=views.new_cycle_modal(sorted(i.external_id for i in runtime.grants.panel)))
         elif verb == "export":
             try:
                 number = _cycle_number(argument, required=False)

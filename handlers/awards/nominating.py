@@ -18,6 +18,7 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only, after_ack
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
+from bot.slack_users import member_details, slack_identity
 from handlers._common import (button_id, chosen, field_errors, is_user_id, malformed, member_tz, metadata,
                               payload_id, say, typed, user_picked, users_picked, values, words_after)
 from handlers.awards import views
@@ -174,7 +175,7 @@ def _open_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: st
         if respond is not None:
             respond(**say(text))
         else:
-            _dm(client, actor.slack_user_id, **blocks.note(text))
+            _dm(client, actor.user_id, **blocks.note(text))
         return
     client.views_open(trigger_id=trigger_id, view=views.nomination_modal(cycles, member_tz(runtime, actor),
                                                                            selected=selected, nominee=nominee))
@@ -221,8 +222,8 @@ def _meet(session: Session, form: NominationForm) -> set[str]:
     """
     met: set[str] = set()
     for user_id in {u for u in (form.nominee, *form.team_members) if u}:
-        if members.find_member(session, user_id) is None:
-            members.ensure_member(session, user_id, now=now())
+        if members.find_member(session, slack_identity(user_id)) is None:
+            members.ensure_member(session, slack_identity(user_id), now=now())
             met.add(user_id)
     return met
 
@@ -238,7 +239,7 @@ def _look_up(runtime: Runtime, client: WebClient, user_ids: set[str]) -> None:
                         e.response.get("error"))
             continue
         with runtime.db.transaction() as session:
-            members.upsert_from_slack(session, user_id, user, now=now())
+            members.upsert_member(session, slack_identity(user_id), member_details(user), now=now())
 
 
 def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim: awards.DmClaim,

@@ -155,7 +155,7 @@ def _send_export(runtime: Runtime, client: WebClient, actor: Actor, cycle_id: in
     """The CSV goes to the asker alone, through Slack's upload flow (upload URL, then complete)."""
     tz = member_tz(runtime, actor)
     filename, data = _unit(runtime, lambda s: awards.export_csv(s, actor, cycle_id, tz=tz, now=now()))
-    channel = dm_channel(client, actor.slack_user_id)
+    channel = dm_channel(client, actor.user_id)
     client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
                            initial_comment=blocks.comment("The nominations you asked for. Confidential: for the panel "
                                                           "only."))

@@ -91,7 +91,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.reading() as session:
             info = events.get_event(session, button_id(action, "event"))
         filename, data = events.calendar_file(info, now=now())
-        client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
+        client.files_upload_v2(channel=dm_channel(client, actor.user_id), content=data, filename=filename,
                                title=filename, initial_comment=blocks.comment(
                                    "Your calendar file: open it to add the event to your calendar. If the event "
                                    "changes, a new file from here updates the same entry."))
@@ -127,7 +127,7 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         with runtime.db.reading() as session:
             filename, data, rows = events.attendees_csv(session, actor, button_id(action, "event"))
-        client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
+        client.files_upload_v2(channel=dm_channel(client, actor.user_id), content=data, filename=filename,
                                title=filename, initial_comment=blocks.comment(
                                    f"The attendees as CSV ({plural(rows, 'row')})."))
 

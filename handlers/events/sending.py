@@ -35,7 +35,7 @@ def refresh(runtime: Runtime, client: WebClient, body: dict[str, Any], respond: 
     elif scope == "home":
         publish_home(runtime, client, actor)
         if failed and lead:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message([views.note(lead)]))
+            client.chat_postMessage(channel=actor.user_id, **blocks.message([views.note(lead)]))
     else:
         channel, ts = container.get("channel_id"), container.get("message_ts")
         if scope in ("post", "dm") and channel and ts:

@@ -25,10 +25,10 @@ _NAMING_NOMINEE = ("viewed nominee",)
 
 def _require_panel(cycle: AwardCycle, actor: Actor, action: str) -> None:
     # Deliberately not Actor.has(): an admin or organiser who is not on this panel is refused.
-    if actor.slack_user_id not in cycle.panel:
+    if actor.user_id not in cycle.panel:
         raise PanelRefusal(
             f"Only the panel of {cycle.award.name} {cycle.label} can {action}; this attempt has been recorded.",
-            cycle_id=cycle.id, actor=actor.slack_user_id, action=action,
+            cycle_id=cycle.id, actor=actor.user_id, action=action,
         )
 
 
@@ -46,10 +46,10 @@ def panel_cycle(session: Session, actor: Actor, cycle_id: int | None, *, action:
         _require_panel(cycle, actor, action)
         return _info(cycle, now)
     mine = [c for c in session.scalars(select(AwardCycle).order_by(AwardCycle.closes_at.desc())).all()
-            if actor.slack_user_id in c.panel]
+            if actor.user_id in c.panel]
     if not mine:
         raise PanelRefusal(f"Only an awards panel can {action}; this attempt has been recorded.",
-                           cycle_id=None, actor=actor.slack_user_id, action=action)
+                           cycle_id=None, actor=actor.user_id, action=action)
     closed = [c for c in mine if c.closes_at <= now]
     return _info(closed[0] if closed else mine[0], now)
 
@@ -62,7 +62,7 @@ def record_refusal(session: Session, refusal: PanelRefusal, *, now: datetime) ->
 
 
 def _audit(session: Session, cycle: AwardCycle, actor: Actor, action: str, detail: str, now: datetime) -> None:
-    session.add(AwardAudit(cycle_id=cycle.id, actor=actor.slack_user_id, action=action, allowed=True,
+    session.add(AwardAudit(cycle_id=cycle.id, actor=actor.user_id, action=action, allowed=True,
                            detail=detail[:500], at=now))
 
 
@@ -71,9 +71,9 @@ def audit_log(session: Session, actor: Actor, cycle_id: int | None, *, now: date
     """The chair reads who viewed, exported, or was refused (refusals with no cycle included)."""
     info = panel_cycle(session, actor, cycle_id, action="read the audit log", now=now)
     cycle = _cycle(session, info.id)
-    if actor.slack_user_id != cycle.chair:
+    if actor.user_id != cycle.chair:
         raise PanelRefusal(f"Only the chair of {info.title} can read its audit log; this attempt has been recorded.",
-                           cycle_id=cycle.id, actor=actor.slack_user_id, action="read the audit log")
+                           cycle_id=cycle.id, actor=actor.user_id, action="read the audit log")
     # A chair who is nominated (or nominated someone) does not read who opened that nominee.
     grouped = _grouped(session, cycle)
     unseen = {_name(grouped[key][0], key) for key in recused_from(session, cycle, actor)}

@@ -25,6 +25,7 @@ from storage.awards.values import (
     CycleInfo,
 )
 from storage.errors import DomainError, NotFound
+from storage.identities import Identity
 from storage.members import Actor, Role
 from storage.models.awards import Award, AwardCycle
 
@@ -69,7 +70,7 @@ def open_cycle(
     name: str,
     closes_at: datetime,
     now: datetime,
-    default_panel: Iterable[str],
+    default_panel: Iterable[Identity],
     description: str = "",
     criteria: Sequence[str] = (),
     label: str = "",
@@ -97,7 +98,7 @@ def open_cycle(
         raise DomainError("The closing time must be at least an hour after the opening.", field="closes")
     if notify_nominees not in (NOTIFY_NEVER, NOTIFY_AT_CLOSE):
         raise DomainError("Nominees are told never or at the close.", field="notify")
-    members = sorted({p for p in panel if p} or set(default_panel))
+    members = sorted({p for p in panel if p} or {i.external_id for i in default_panel})
     if not members:
         raise DomainError("Name at least one panel member (or set TECHNET_AWARDS_PANEL).", field="panel")
     chair = chair or members[0]
@@ -126,7 +127,7 @@ def open_cycle(
     cycle = AwardCycle(
         award_id=award.id, label=label, opens_at=opens_at, closes_at=closes_at, allow_self=allow_self,
         allow_team=allow_team, notify_nominees=notify_nominees, panel=members, chair=chair,
-        created_by=actor.slack_user_id, created_at=now,
+        created_by=actor.user_id, created_at=now,
     )
     session.add(cycle)
     session.flush()

@@ -26,11 +26,11 @@ def _grouped(session: Session, cycle: AwardCycle) -> dict[str, list[Nomination]]
     return grouped
 
 
-def _recusal(nominations: Sequence[Nomination], key: str, slack_user_id: str, member_id: int | None) -> str | None:
+def _recusal(nominations: Sequence[Nomination], key: str, user_id: str, member_id: int | None) -> str | None:
     """Why this panel member may take no part in judging this nominee, or None."""
     # Each nominator names the team's members; anyone named by any of them counts.
     team = {m for n in nominations for m in (n.team_members or ())}
-    if key == slack_user_id or slack_user_id in team:
+    if key == user_id or user_id in team:
         return RECUSED_NOMINEE
     if member_id is not None and any(n.nominator_id == member_id for n in nominations):
         return RECUSED_NOMINATOR
@@ -44,4 +44,4 @@ def _name(first: Nomination, key: str) -> str:
 def recused_from(session: Session, cycle: AwardCycle, actor: Actor) -> set[str]:
     """The nominee keys this panel member is recused from."""
     return {key for key, nominations in _grouped(session, cycle).items()
-            if _recusal(nominations, key, actor.slack_user_id, actor.member_id)}
+            if _recusal(nominations, key, actor.user_id, actor.member_id)}

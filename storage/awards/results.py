@@ -39,7 +39,7 @@ def set_shortlisted(session: Session, actor: Actor, cycle_id: int, nominee_key: 
         try:
             with session.begin_nested():
                 session.add(ShortlistEntry(cycle_id=cycle.id, nominee_key=nominee_key, is_winner=False,
-                                           marked_by=actor.slack_user_id, marked_at=now))
+                                           marked_by=actor.user_id, marked_at=now))
         except IntegrityError:
             pass  # another panel member shortlisted them at the same moment
     elif not shortlisted and entry is not None:
@@ -61,9 +61,9 @@ def mark_winner(session: Session, actor: Actor, cycle_id: int, nominee_key: str,
     entry = _entry(session, cycle.id, nominee_key)
     if entry is None:
         session.add(ShortlistEntry(cycle_id=cycle.id, nominee_key=nominee_key, is_winner=True,
-                                   marked_by=actor.slack_user_id, marked_at=now))
+                                   marked_by=actor.user_id, marked_at=now))
     else:
-        entry.is_winner, entry.marked_by, entry.marked_at = True, actor.slack_user_id, now
+        entry.is_winner, entry.marked_by, entry.marked_at = True, actor.user_id, now
     session.flush()
     session.expire_all()
     return _nominee_in(session, cycle, nominee_key, actor, now)
@@ -135,7 +135,7 @@ def approve_announcement(session: Session, actor: Actor, cycle_id: int, text: st
     if len(text) > ANNOUNCEMENT_MAX:
         raise DomainError(f"Keep the announcement to {ANNOUNCEMENT_MAX:,} characters.", field="text")
     cycle = _cycle(session, cycle_id)
-    cycle.announced_at, cycle.announced_by, cycle.announcement_text = now, actor.slack_user_id, text
+    cycle.announced_at, cycle.announced_by, cycle.announcement_text = now, actor.user_id, text
     return draft
 
 

@@ -36,7 +36,7 @@ class EventInfo:
     capacity: int | None
     rsvp_deadline: datetime | None
     organiser_member_id: int
-    organiser_slack_id: str
+    organiser_user: str
     organiser_name: str
     organiser_email: str | None
     status: str
@@ -137,7 +137,7 @@ class EventPage:
 
 @dataclass(frozen=True)
 class Attendee:
-    slack_user_id: str
+    user_id: str
     name: str
     email: str | None
     department: str | None

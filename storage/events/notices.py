@@ -32,7 +32,8 @@ from storage.events.constants import (ANNOUNCE, CANCELLED, GOING, NOTICE, NOTICE
 from storage.events.info import EventInfo, Notice
 from storage.events.reminders import _subject
 from storage.events.rows import _by_source, _find_rsvp, _info, get_event_row
-from storage.models import DueItem, Member
+from storage.members import find_addressed
+from storage.models import DueItem
 from storage.models.events import Event, EventNotice
 
 
@@ -60,7 +61,7 @@ def _cancelled(session: Session, event: Event, recipients: Sequence[str], *, rea
 
 def _promoted(session: Session, event: Event, promoted: Sequence[tuple[str, int]], *, source_key: str | None,
               now: datetime) -> None:
-    """`promoted`: (Slack user id, the RSVP generation that made them going)."""
+    """`promoted`: (the member's user id, the RSVP generation that made them going)."""
     _record(session, event, NOTICE_PROMOTED, [member for member, _ in promoted], {}, by=None, source_key=source_key,
             now=now)
     for member, generation in promoted:
@@ -117,14 +118,14 @@ def notice_to_send(session: Session, payload: dict[str, Any], *, now: datetime) 
     event = session.get(Event, int(payload["event"]))
     if event is None:
         return None, "the event is gone"
-    member = session.scalar(select(Member).where(Member.slack_user_id == str(payload["member"])))
+    member = find_addressed(session, str(payload["member"]))
     if member is None or member.deactivated:
         return None, "the member left the workspace"
     if now >= event.ends_at:
         return None, "the event is over"
     info = _info(session, event, viewer=member.id)
     if kind == NOTICE_CANCELLED:
-        return Notice(kind, info, member.slack_user_id, member.timezone, reason=payload.get("reason")), ""
+        return Notice(kind, info, member.user_id, member.timezone, reason=payload.get("reason")), ""
     if event.status == CANCELLED:
         return None, "the event was cancelled since (its own notice tells them)"
     if now >= event.starts_at:
@@ -133,7 +134,7 @@ def notice_to_send(session: Session, payload: dict[str, Any], *, now: datetime) 
     if kind == NOTICE_PROMOTED:
         if row is None or row.status != GOING or row.generation != payload.get("generation"):
             return None, "the member answered again since"
-        return Notice(kind, info, member.slack_user_id, member.timezone), ""
+        return Notice(kind, info, member.user_id, member.timezone), ""
     if row is None or row.status not in (GOING, WAITLIST):
         return None, "the member is no longer going or on the waitlist"
     before = payload["before"]
@@ -145,7 +146,7 @@ def notice_to_send(session: Session, payload: dict[str, Any], *, now: datetime) 
         ("place", (was.location, was.online_link) != (info.location, info.online_link))) if differs)
     if not what:
         return None, "the event is back where the member last heard it was"
-    return Notice(kind, info, member.slack_user_id, member.timezone, what=what, was=was), ""
+    return Notice(kind, info, member.user_id, member.timezone, what=what, was=was), ""
 
 
 def announcement_to_send(session: Session, payload: dict[str, Any], *, now: datetime) -> tuple[EventInfo | None, str]:

@@ -43,7 +43,7 @@ def rsvp(session: Session, actor: Actor, event_id: int, choice: str, *, now: dat
             if event.capacity is not None and _going_count(session, event.id) >= event.capacity:
                 row.status, row.waitlist_seq = WAITLIST, _next_waitlist_seq(session, event.id)
             else:
-                _make_going(session, event, row, actor.slack_user_id, rules, now)
+                _make_going(session, event, row, actor.user_id, rules, now)
         else:
             # Their pending reminders, if they were going, are skipped when due (no longer going).
             row.status, row.waitlist_seq = choice, None
@@ -70,12 +70,12 @@ def _new_rsvp(session: Session, event_id: int, member_id: int, now: datetime) ->
     return row
 
 
-def _make_going(session: Session, event: Event, row: Rsvp, slack_user_id: str, rules: ReminderRules,
+def _make_going(session: Session, event: Event, row: Rsvp, user_id: str, rules: ReminderRules,
                 now: datetime) -> None:
     # The waitlist_seq stays: it records where they queued.
     row.status = GOING
     row.generation += 1
-    _schedule_reminders(session, event, slack_user_id, row.generation, rules, now)
+    _schedule_reminders(session, event, user_id, row.generation, rules, now)
 
 
 def _fill_from_waitlist(session: Session, event: Event, rules: ReminderRules, *, now: datetime,
@@ -89,9 +89,9 @@ def _fill_from_waitlist(session: Session, event: Event, rules: ReminderRules, *,
     waiting = _rsvps_with_members(session, event.id, (WAITLIST,))
     promoted: list[tuple[str, int]] = []
     for row, member in (waiting[:free] if free is not None else waiting):
-        _make_going(session, event, row, member.slack_user_id, rules, now)
+        _make_going(session, event, row, member.user_id, rules, now)
         row.updated_at = now
-        promoted.append((member.slack_user_id, row.generation))
+        promoted.append((member.user_id, row.generation))
     if promoted:
         _promoted(session, event, promoted, source_key=source_key, now=now)
     return [member for member, _ in promoted]

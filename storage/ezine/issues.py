@@ -197,7 +197,7 @@ def decide(session: Session, actor: Actor, period: str, decision: str, *, now: d
     issue = get_issue(session, period)
     _editable(issue)
     changed = issue.decision != decision
-    issue.decision, issue.decided_by, issue.decided_at = decision, actor.slack_user_id, now
+    issue.decision, issue.decided_by, issue.decided_at = decision, actor.user_id, now
     if changed and decision == APPROVED and issue.due_at <= now:
         # Its time has passed while it waited for this answer (it was asked about again): it goes out now.
         ledger.schedule(session, kind=ISSUE, subject=SUBJECT,
@@ -253,7 +253,7 @@ def publish_now(session: Session, actor: Actor | None, period: str, *, now: date
     if issue.status in (SKIPPED, EMPTY) and issue.messages:
         raise DomainError(f"The e-zine of {period} was not posted ({issue.status}).")
     if actor is not None:
-        issue.decision, issue.decided_by, issue.decided_at = APPROVED, actor.slack_user_id, now
+        issue.decision, issue.decided_by, issue.decided_at = APPROVED, actor.user_id, now
     else:
         issue.decision, issue.decided_at = APPROVED, now
     if issue.status in (SKIPPED, EMPTY):

@@ -34,15 +34,15 @@ CHECKIN_HOUR = 10
 class PairingInfo:
     id: int
     request_id: int
-    mentor_slack: str
+    mentor_user: str
     mentor_name: str
-    mentee_slack: str
+    mentee_user: str
     mentee_name: str
     area: str
     cadence_days: int
     started_at: datetime
     ended_at: datetime | None
-    ended_by_slack: str | None
+    ended_by_user: str | None
     group_channel: str | None
     intro_ts: str | None
     message: str | None
@@ -60,23 +60,23 @@ class PairingInfo:
     def active(self) -> bool:
         return self.ended_at is None
 
-    def other(self, slack_user_id: str) -> tuple[str, str]:
-        """(slack id, name) of the other person in the pairing."""
-        if slack_user_id == self.mentor_slack:
-            return self.mentee_slack, self.mentee_name
-        return self.mentor_slack, self.mentor_name
+    def other(self, user_id: str) -> tuple[str, str]:
+        """(user id, name) of the other person in the pairing."""
+        if user_id == self.mentor_user:
+            return self.mentee_user, self.mentee_name
+        return self.mentor_user, self.mentor_name
 
-    def role_of(self, slack_user_id: str) -> str:
-        return "mentor" if slack_user_id == self.mentor_slack else "mentee"
+    def role_of(self, user_id: str) -> str:
+        return "mentor" if user_id == self.mentor_user else "mentee"
 
 
 def pairing_info(session: Session, row: MentoringPairing) -> PairingInfo:
     mentor, mentee = session.get_one(Member, row.mentor_id), session.get_one(Member, row.mentee_id)
     ended_by = session.get(Member, row.ended_by_id) if row.ended_by_id else None
     request = session.get(MentoringRequest, row.request_id)
-    return PairingInfo(row.id, row.request_id, mentor.slack_user_id, mentor.name, mentee.slack_user_id, mentee.name,
+    return PairingInfo(row.id, row.request_id, mentor.user_id, mentor.name, mentee.user_id, mentee.name,
                        row.area, row.cadence_days, row.started_at, row.ended_at,
-                       ended_by.slack_user_id if ended_by else None, row.group_channel, row.intro_ts,
+                       ended_by.user_id if ended_by else None, row.group_channel, row.intro_ts,
                        request.message if request else None, row.last_met_at)
 
 

@@ -1,0 +1,43 @@
+"""Slack's people as storage knows them: identities and member details from Bolt payloads.
+
+Storage names nobody by Slack id; this is where a Slack user id becomes an `Identity`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from storage.identities import Identity, parse_identity
+from storage.members import MemberDetails, RoleGrants
+
+SLACK = "slack"
+
+
+def slack_identity(user_id: str) -> Identity:
+    # One workspace per install, so no tenant: the team id is not on every payload we get.
+    return Identity(SLACK, user_id)
+
+
+def member_details(user: Mapping[str, Any]) -> MemberDetails:
+    """What a Slack `users.info` user object says about a person."""
+    profile = user.get("profile") or {}
+    return MemberDetails(
+        display_name=profile.get("display_name") or user.get("name") or "",
+        real_name=profile.get("real_name") or user.get("real_name") or "",
+        email=profile.get("email") or None,
+        title=profile.get("title") or None,
+        timezone=user.get("tz") or None,
+        is_bot=bool(user.get("is_bot")),
+        deactivated=bool(user.get("deleted")),
+    )
+
+
+def configured_identity(text: str) -> Identity:
+    """A person as TECHNET_ORGANISERS names them: a bare id is a Slack one (older .env files)."""
+    return parse_identity(text, default_surface=SLACK)
+
+
+def role_grants(organisers: Iterable[str] = (), panel: Iterable[str] = ()) -> RoleGrants:
+    """The roles configuration grants, from ids as the settings hold them (bot.config)."""
+    return RoleGrants(organisers=frozenset(configured_identity(p) for p in organisers),
+                      panel=frozenset(configured_identity(p) for p in panel))

@@ -1,0 +1,157 @@
+"""identities per surface: members.slack_user_id becomes member_identities rows; columns naming a
+person by Slack id become member ids; (channel, ts) pairs become message references with a surface
+
+Revision ID: 0009
+Revises: 0008
+
+Everything stored before this revision came from Slack, so each Slack id found becomes the
+identity ("slack", tenant "", id) and each (channel, ts) the reference ("slack", channel, ts).
+Downgrading maps back, and refuses when a member has no Slack identity or a message was not
+posted in Slack: the old schema has no way to say who or where they are.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0009'
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+SLACK = "slack"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Identities ------------------------------------------------------------------------------------
+
+def _identities_up() -> None:
+    op.create_table('member_identities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('surface', sa.String(length=16), nullable=False),
+    sa.Column('tenant', sa.String(length=64), nullable=False),
+    sa.Column('external_id', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_member_identities_member_id_members'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_member_identities')),
+    sa.UniqueConstraint('surface', 'tenant', 'external_id', name=op.f('uq_member_identities_surface'))
+    )
+    with op.batch_alter_table('member_identities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_member_identities_member_id'), ['member_id'], unique=False)
+    op.execute(sa.text("INSERT INTO member_identities (member_id, surface, tenant, external_id) "
+                       "SELECT id, :surface, '', slack_user_id FROM members ORDER BY id").bindparams(surface=SLACK))
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_members_slack_user_id'), type_='unique')
+        batch_op.drop_column('slack_user_id')
+
+
+def _identities_down() -> None:
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('slack_user_id', sa.String(length=32), nullable=True))
+    op.execute(sa.text(
+        "UPDATE members SET slack_user_id = (SELECT i.external_id FROM member_identities i "
+        "WHERE i.member_id = members.id AND i.surface = :surface "
+        "AND i.id = (SELECT min(j.id) FROM member_identities j WHERE j.member_id = members.id AND j.surface = :surface))"
+    ).bindparams(surface=SLACK))
+    missing = op.get_bind().execute(sa.text("SELECT count(*) FROM members WHERE slack_user_id IS NULL")).scalar()
+    if missing:
+        raise RuntimeError(f"{missing} members have no Slack identity (met only on another surface); "
+                           "the schema before revision 0009 cannot hold them")
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.alter_column('slack_user_id', existing_type=sa.String(length=32), nullable=False)
+        batch_op.create_unique_constraint(batch_op.f('uq_members_slack_user_id'), ['slack_user_id'])
+    with op.batch_alter_table('member_identities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_member_identities_member_id'))
+    op.drop_table('member_identities')
+
+
+def _member_for(connection: sa.Connection, slack_user_id: str, cache: dict[str, int]) -> int:
+    """The member a Slack id names, created as a bare member if the bot never met them (a panel
+    member from TECHNET_AWARDS_PANEL, say, who had not used technet)."""
+    if slack_user_id in cache:
+        return cache[slack_user_id]
+    found = connection.execute(sa.text(
+        "SELECT member_id FROM member_identities WHERE surface = :surface AND tenant = '' AND external_id = :id"
+    ), {"surface": SLACK, "id": slack_user_id}).scalar()
+    if found is None:
+        members = sa.table('members', sa.column('id', sa.Integer), sa.column('display_name'), sa.column('real_name'),
+                           sa.column('fte'), sa.column('roles', sa.JSON), sa.column('is_bot'),
+                           sa.column('deactivated'), sa.column('created_at', sa.DateTime(timezone=True)),
+                           sa.column('updated_at', sa.DateTime(timezone=True)))
+        moment = _now()
+        found = connection.execute(members.insert().values(
+            display_name="", real_name="", fte=1.0, roles=[], is_bot=False, deactivated=False, created_at=moment,
+            updated_at=moment).returning(members.c.id)).scalar_one()
+        connection.execute(sa.text("INSERT INTO member_identities (member_id, surface, tenant, external_id) "
+                                   "VALUES (:member, :surface, '', :id)"),
+                           {"member": found, "surface": SLACK, "id": slack_user_id})
+    cache[slack_user_id] = int(found)
+    return int(found)
+
+
+def _slack_ids(connection: sa.Connection) -> dict[int, str]:
+    """Each member's Slack id (their first Slack identity)."""
+    rows = connection.execute(sa.text(
+        "SELECT member_id, external_id FROM member_identities WHERE surface = :surface ORDER BY id DESC"
+    ), {"surface": SLACK}).all()
+    return {member_id: external_id for member_id, external_id in rows}
+
+
+# Person columns: a Slack id becomes a member id --------------------------------------------------
+
+# (table, old column, new column, nullable, FK ondelete)
+PERSON_COLUMNS: list[tuple[str, str, str, bool, str | None]] = [
+    ('dev_opportunities', 'created_by', 'created_by_id', True, 'SET NULL'),
+]
+
+
+def _person_up(table: str, old: str, new: str, nullable: bool, ondelete: str | None) -> None:
+    connection = op.get_bind()
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(new, sa.Integer(), nullable=True))
+    cache: dict[str, int] = {}
+    rows = connection.execute(sa.text(f"SELECT DISTINCT {old} FROM {table} WHERE {old} IS NOT NULL")).scalars().all()
+    for slack_user_id in rows:
+        connection.execute(sa.text(f"UPDATE {table} SET {new} = :member WHERE {old} = :old"),
+                           {"member": _member_for(connection, slack_user_id, cache), "old": slack_user_id})
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_column(old)
+        if not nullable:
+            batch_op.alter_column(new, existing_type=sa.Integer(), nullable=False)
+        batch_op.create_foreign_key(batch_op.f(f'fk_{table}_{new}_members'), 'members', [new], ['id'],
+                                    ondelete=ondelete)
+
+
+def _person_down(table: str, old: str, new: str, nullable: bool, ondelete: str | None) -> None:
+    connection = op.get_bind()
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(old, sa.String(length=32), nullable=True))
+    slack = _slack_ids(connection)
+    for member_id in connection.execute(sa.text(f"SELECT DISTINCT {new} FROM {table} WHERE {new} IS NOT NULL")
+                                        ).scalars().all():
+        connection.execute(sa.text(f"UPDATE {table} SET {old} = :old WHERE {new} = :member"),
+                           {"old": slack.get(member_id), "member": member_id})
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f(f'fk_{table}_{new}_members'), type_='foreignkey')
+        batch_op.drop_column(new)
+        if not nullable:
+            batch_op.alter_column(old, existing_type=sa.String(length=32), nullable=False)
+
+
+def upgrade() -> None:
+    _identities_up()
+    for column in PERSON_COLUMNS:
+        _person_up(*column)
+
+
+def downgrade() -> None:
+    for column in reversed(PERSON_COLUMNS):
+        _person_down(*column)
+    _identities_down()
+
