@@ -37,7 +37,7 @@ from bench.network import fresh_database  # noqa: E402 - after sys.path has the 
 from bot.templating import environment  # noqa: E402 - after sys.path has the repository
 from digests import report_files  # noqa: E402 - after sys.path has the repository
 from storage import report  # noqa: E402 - after sys.path has the repository
-from bot.slack_users import slack_identity  # noqa: E402 - after sys.path has the repository
+from bot.slack_refs import slack_identity  # noqa: E402 - after sys.path has the repository
 from storage.members import Actor, Role  # noqa: E402 - after sys.path has the repository
 from tests import report_data  # noqa: E402 - after sys.path has the repository
 

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 import handlers
 from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
-from bot.slack_users import member_details, slack_identity
+from bot.slack_refs import member_details, slack_identity
 from handlers._common import field_errors, is_user_id
 from storage import deliveries, members
 from storage.clock import now

@@ -246,7 +246,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_role(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.slack_users import configured_identity
+    from bot.slack_refs import configured_identity
     from storage import members
     from storage.db import Database
     from storage.errors import DomainError

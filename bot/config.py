@@ -187,7 +187,7 @@ def _user_ids(value: str | None, name: str) -> frozenset[str]:
 
 
 def _person(text: str) -> str | None:
-    """`text` as bot.slack_users.configured_identity reads it, or None if it names nobody."""
+    """`text` as bot.slack_refs.configured_identity reads it, or None if it names nobody."""
     surface, _, user_id = text.partition(":")
     if USER_ID.match(text):
         return text

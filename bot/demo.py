@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from bot.slack_users import member_details, role_grants, slack_identity
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage.members import Actor, Role, RoleGrants, actor_for, find_member, upsert_member
 
 

@@ -21,7 +21,7 @@ import content
 import digests
 from bot.commands import Subcommands
 from bot.config import Settings
-from bot.slack_users import role_grants
+from bot.slack_refs import role_grants
 from bot.templating import environment
 from digests.runner import DueKinds
 from storage.db import Database

@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.slack_refs import posted_message
 from bot import blocks
 from digests.reminders import _views, _zone, send_dm
 from digests.runner import DueKind, DueKinds, Skip, network_channel
@@ -74,7 +75,7 @@ def deliver_announcement(runtime: Runtime, claim: ledger.Claimed, now: datetime)
         title=f"New {info.kind_label.lower()}: {info.title}"))
     # Its counts are updated in place as people answer, so the post is remembered.
     with runtime.db.transaction() as session:
-        events.record_announcement(session, info.id, str(posted["channel"]), str(posted["ts"]))
+        events.record_announcement(session, info.id, posted_message(posted))
     return str(posted["ts"])
 
 

@@ -19,6 +19,7 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
+from bot.slack_refs import posted_message
 from bot import blocks, ids
 from bot.templating import environment
 from digests.announcements import hours
@@ -289,7 +290,7 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
     _warn_once(runtime, info.period, warning)
     from handlers import digest_views  # noqa: PLC0415 - handlers/ imports bot.runtime, which imports digests/
 
-    asked = {user for user, _, _ in info.approval_messages}
+    asked = {user for user, _ in info.approval_messages}
     for user_id in organisers(runtime):
         if user_id in asked:
             continue  # a retried run: this organiser has their request already
@@ -301,7 +302,7 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
         posted = runtime.client.chat_postMessage(channel=user_id,
                                                  **blocks.message(request, title="The e-zine needs your approval"))
         with runtime.db.transaction() as session:
-            ezine.approval_sent(session, info.period, user_id, str(posted["channel"]), str(posted["ts"]))
+            ezine.approval_sent(session, info.period, user_id, posted_message(posted))
 
 
 def _answer_by(runtime: Runtime, info: ezine.IssueInfo, now: datetime) -> datetime:
@@ -314,10 +315,11 @@ def _ask_again(runtime: Runtime, info: ezine.IssueInfo, fresh: ezine.Refreshed, 
     answer_by = _answer_by(runtime, info, now)
     with runtime.db.transaction() as session:
         info, earlier = ezine.ask_again(session, info.period, fresh.content, now=now, answer_by=answer_by)
-    for _, channel, ts in earlier:
+    for _, request in earlier:
         # Their buttons would approve an issue that is no longer the one shown above them.
         try:
-            runtime.client.chat_update(channel=channel, ts=ts, **blocks.message([blocks.context(
+            runtime.client.chat_update(channel=request.conversation, ts=request.message_id,
+                                       **blocks.message([blocks.context(
                 "The e-zine changed after it was approved: a new request follows.")]))
         except SlackApiError as e:
             log.warning("could not retire an e-zine approval request (%s)", e.response.get("error"))

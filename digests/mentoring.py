@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.slack_refs import SLACK
 from bot import blocks
 from digests.runner import DueKind, DueKinds, Skip
 from storage import ledger, mentoring
@@ -34,13 +35,13 @@ def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> s
         pairing = mentoring.checkin_to_send(session, pairing_id, claim.occurrence, due_at=claim.due_at, tz=tz)
     if pairing is None:
         raise Skip("the pairing ended, or its cadence changed")
-    channel = pairing.group_channel
+    channel = pairing.group_conversation
     if channel is None:
         # The introduction could not open the group DM at the time: open it now.
         channel = runtime.client.conversations_open(
             users=f"{pairing.mentor_user},{pairing.mentee_user}")["channel"]["id"]
         with runtime.db.transaction() as session:
-            mentoring.set_group_channel(session, pairing.id, channel)
+            mentoring.set_group_conversation(session, pairing.id, SLACK, channel)
     posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(
         mentor_views.checkin_blocks(pairing, now=now, tz=tz),
         title=f"Mentoring check-in: {pairing.mentor_name} and {pairing.mentee_name}"))

@@ -18,9 +18,11 @@ from bot import blocks, ids
 from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
+from bot.slack_refs import posted_message
 from bot.runtime import Runtime
 from handlers import ask_views as views
 from handlers._common import answer_button, button_id, payload_id, picked, refused, text_metadata, typed, values
+from storage.identities import MessageRef
 from storage import faq
 from storage.clock import now
 from storage.errors import DomainError
@@ -144,14 +146,14 @@ def ask_reply(runtime: Runtime, actor: Actor, text: str) -> dict[str, Any]:
 def send_to_organisers(runtime: Runtime, client: WebClient, question: faq.QuestionInfo,
                        organisers: list[str]) -> int:
     """A DM with Reply to each organiser; returns how many were sent (their places are kept for updates)."""
-    messages: list[list[str]] = []
+    messages: list[MessageRef] = []
     for organiser in organisers:
         try:
             posted = client.chat_postMessage(channel=organiser, **blocks.message(views.organiser_dm_blocks(question)))
         except SlackApiError as e:
             log.warning("could not forward question %s to %s (%s)", question.id, organiser, e.response.get("error"))
             continue
-        messages.append([str(posted["channel"]), str(posted["ts"])])
+        messages.append(posted_message(posted))
     if messages:
         with runtime.db.transaction() as session:
             faq.record_organiser_messages(session, question.id, messages)
@@ -174,9 +176,10 @@ def deliver_answer(runtime: Runtime, client: WebClient, question_id: int) -> Non
 
 
 def update_organiser_messages(client: WebClient, question: faq.QuestionInfo) -> None:
-    for channel, ts in question.organiser_messages:
+    for message in question.organiser_messages:
         try:
-            client.chat_update(channel=channel, ts=ts, **blocks.message(views.answered_dm_blocks(question)))
+            client.chat_update(channel=message.conversation, ts=message.message_id,
+                               **blocks.message(views.answered_dm_blocks(question)))
         except SlackApiError as e:
             log.warning("could not update an organiser's copy of question %s (%s)", question.id,
                         e.response.get("error"))

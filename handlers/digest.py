@@ -167,11 +167,11 @@ def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
 def _update_requests(runtime: Runtime, client: WebClient, info: ezine.IssueInfo) -> None:
     """Every organiser's request shows the decision, whoever made it."""
     tz = runtime.settings.tz
-    for _, channel, ts in info.approval_messages:
+    for _, sent in info.approval_messages:
         request = views.approval_blocks(info, when=views.when(info.due_at, tz), tz=tz,
                                         post_unapproved=runtime.settings.digest_post_unapproved)
         try:
-            client.chat_update(channel=channel, ts=ts,
+            client.chat_update(channel=sent.conversation, ts=sent.message_id,
                                **blocks.message(request, title="The e-zine needs your approval"))
         except SlackApiError:
             # The decision is saved; an old request that cannot be updated only looks stale.

@@ -18,6 +18,7 @@ from bot import blocks, ids
 from bot.commands import COMMAND
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
+from bot.slack_refs import posted_message
 from bot.runtime import HomeSection, Runtime
 from handlers import mentor_views as views
 from handlers._common import (answer_button, button_id, button_value, date_picked, field_errors, member_today,
@@ -143,11 +144,11 @@ def register(app: App, runtime: Runtime) -> None:
             request_info, changed = mentoring.withdraw_request(session, actor, button_id(action, "request"), now=now())
         replace(client, body, actor, respond,
                 f"You withdrew your request to {views.mention(request_info.mentor_user)}.")
-        if changed and request_info.mentor_dm_channel and request_info.mentor_dm_ts:
+        if changed and request_info.mentor_dm is not None:
             text = (f"{views.mention(request_info.mentee_user)} withdrew their request "
                     f"({escape(request_info.area_label)}).")
             try:
-                client.chat_update(channel=request_info.mentor_dm_channel, ts=request_info.mentor_dm_ts,
+                client.chat_update(channel=request_info.mentor_dm.conversation, ts=request_info.mentor_dm.message_id,
                                    **blocks.message(views.decided_blocks(text)))
             except SlackApiError as e:
                 log.warning("could not update the mentor's request DM (%s)", e.response.get("error"))
@@ -185,8 +186,8 @@ def register(app: App, runtime: Runtime) -> None:
                                                  tz=runtime.settings.tz)
         text = (f":calendar: {views.mention(actor.user_id)} changed the check-ins to {pairing.cadence_label}; "
                 f"the next is on {views.day(due, runtime.settings.tz)}.")
-        if pairing.group_channel:
-            client.chat_postMessage(channel=pairing.group_channel, **blocks.note(text))
+        if pairing.group_conversation:
+            client.chat_postMessage(channel=pairing.group_conversation, **blocks.note(text))
         else:
             answer_button(client, body, actor, respond, text)
 
@@ -276,7 +277,7 @@ def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
             return
         raise
     with runtime.db.transaction() as session:
-        mentoring.record_request_notice(session, request_id, str(posted["channel"]), str(posted["ts"]))
+        mentoring.record_request_notice(session, request_id, posted_message(posted))
 
 
 def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
@@ -286,7 +287,7 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
         pairing = mentoring.get_pairing(session, pairing_id)
     assert pairing is not None
     if not won:
-        return pairing.intro_ts is not None
+        return pairing.intro is not None
     try:
         channel = client.conversations_open(users=f"{pairing.mentor_user},{pairing.mentee_user}")["channel"]["id"]
         with runtime.db.reading() as session:
@@ -299,15 +300,16 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
             mentoring.release_introduction(session, pairing_id)
         return False
     with runtime.db.transaction() as session:
-        mentoring.record_introduction(session, pairing_id, str(posted["channel"]), str(posted["ts"]))
+        mentoring.record_introduction(session, pairing_id, posted_message(posted))
     return True
 
 
 def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.PairingInfo, by_user: str) -> None:
     """Say it in the group DM, and offer each of them "Log it as CPD" (mentoring counts for both sides)."""
-    if pairing.group_channel:
+    if pairing.group_conversation:
         try:
-            client.chat_postMessage(channel=pairing.group_channel, **blocks.note(views.ended_text(pairing, by_user)))
+            client.chat_postMessage(channel=pairing.group_conversation,
+                                    **blocks.note(views.ended_text(pairing, by_user)))
         except SlackApiError as e:
             log.warning("could not post the end of pairing %s (%s)", pairing.id, e.response.get("error"))
     ended = (pairing.ended_at or now()).astimezone(runtime.settings.tz).date()

@@ -21,7 +21,7 @@ from bot.commands import COMMAND, split
 from bot.listeners import ack_only
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from bot.slack_users import member_details, slack_identity
+from bot.slack_refs import member_details, slack_identity
 from handlers._common import values
 from handlers.home import publish_home
 from handlers.profile_views import (
@@ -174,7 +174,7 @@ def welcome_member(runtime: Runtime, client: WebClient, actor: Actor, channel_id
         member = session.get_one(Member, actor.member_id)
         if member.is_bot or member.deactivated:
             return
-        if not profiles.claim_welcome(session, member.id, channel_id, now=now()):
+        if not profiles.claim_welcome(session, member.id, channel_id, surface=actor.identity.surface, now=now()):
             return
         name = member.name
     commands = [c for c in runtime.content.commands if c.role == "member"]

@@ -351,7 +351,8 @@ def _load_features(session: Session, data: Dataset, ids: list[int]) -> None:
                          strict=True))
     cycle_ids = _insert(session, AwardCycle, [{
         "award_id": award_ids[c.award], "label": c.label, "opens_at": c.opens_at, "closes_at": c.closes_at,
-        "panel": [], "chair": "U0PANELIST", "created_by": "U0ORGANISE"} for c in data.cycles])
+        # Who chairs and opened it plays no part in the report: the first member stands in.
+        "panel": [], "chair_id": ids[0], "created_by_id": ids[0]} for c in data.cycles])
     _insert_plain(session, Nomination, [{
         "cycle_id": cycle_ids[n.cycle], "nominator_id": ids[n.nominator], "nominee_id": ids[n.nominee],
         "nominee_key": data.members[n.nominee].slack_user_id, "citation": "For all the help.",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack_users import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity
 from storage import announcements, ledger, members
 from storage.announcements import AnnouncementForm
 from storage.db import Database

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from bot.slack_users import slack_identity
+from bot.slack_refs import slack_identity
 from storage.members import find_member
 from tests.harness import MEMBER, Harness
 

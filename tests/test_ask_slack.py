@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.standin import Call
-from bot.slack_users import member_details, slack_identity
+from bot.slack_refs import member_details, slack_identity
 from storage.clock import now
 from storage.members import Role, grant_role, upsert_member
 from storage.models.mentoring import AskedQuestion, FaqAddition

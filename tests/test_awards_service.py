@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.slack_users import member_details, role_grants, slack_identity
+from bot.slack_refs import member_details, role_grants, slack_identity, slack_message
 from storage import awards, ledger, members
 from storage.awards import NominationForm
 from storage.db import Database
@@ -381,16 +381,17 @@ def test_the_panel_reviews_grouped_per_nominee_and_each_read_is_audited(people: 
     with people.transaction() as session:
         awards.export_csv(session, actor(people, PANEL2), cycle.id, tz=UTC, now=AFTER)
     with people.reading() as session:
-        audit = [(a.actor, a.action) for a in session.scalars(select(AwardAudit).order_by(AwardAudit.id))]
+        audit = [(a.actor.user_id, a.action) for a in session.scalars(select(AwardAudit).order_by(AwardAudit.id))]
     assert audit == [(CHAIR, "viewed list"), (PANEL2, "exported")]
 
 
 def test_refusals_are_recorded_and_the_chair_alone_reads_the_log(people: Database):
     cycle = closed_cycle_with_nominations(people)
-    refusal = awards.PanelRefusal("no", cycle_id=cycle.id, actor=ORG, action="review nominations")
+    refusal = awards.PanelRefusal("no", cycle_id=cycle.id, actor=actor(people, ORG), action="review nominations")
+    ann = actor(people, ANN)
     with people.transaction() as session:
         awards.record_refusal(session, refusal, now=AFTER)
-        awards.record_refusal(session, awards.PanelRefusal("no", cycle_id=None, actor=ANN, action="export"),
+        awards.record_refusal(session, awards.PanelRefusal("no", cycle_id=None, actor=ann, action="export"),
                               now=AFTER)
     with people.transaction() as session:
         info, lines = awards.audit_log(session, actor(people, CHAIR), cycle.id, now=AFTER)
@@ -589,7 +590,7 @@ def test_shortlist_winner_and_announcement(people: Database):
         assert awards.begin_announcement_post(session, cycle.id) is None
         # Not public until it is posted.
         assert awards.announced_winners(session, T0, AFTER + timedelta(days=1)) == []
-        awards.finish_announcement_post(session, cycle.id, "1700000000.0001")
+        awards.finish_announcement_post(session, cycle.id, slack_message("C0NETWORK", "1700000000.0001"))
     with people.reading() as session:
         winners = awards.announced_winners(session, T0, AFTER + timedelta(days=1))
         assert awards.announced_winners(session, AFTER + timedelta(days=1), AFTER + timedelta(days=2)) == []

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from bot import ids
 from bot.standin import TEAM_ID, input_values, interaction_body, signed_headers, trigger_id, view_submission_payload
 from digests.runner import run_due
-from bot.slack_users import member_details, slack_identity
+from bot.slack_refs import member_details, slack_identity
 from storage import awards, members
 from storage.clock import now
 from storage.models.awards import AwardAudit, Nomination, NominationSubmission, ShortlistEntry

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.demo import load_demo_data
-from bot.slack_users import slack_identity
+from bot.slack_refs import slack_identity
 from storage import clock, events, ledger
 from storage.clock import now
 from storage.db import Database

@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from bot.config import ConfigError, Settings
-from bot.slack_users import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity
 from storage import cpd
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules, EntryForm

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot import ids
 from bot.standin import SlackStandIn
 from handlers.cpd import cpd_log_prefill
-from bot.slack_users import member_details, slack_identity
+from bot.slack_refs import member_details, slack_identity
 from storage import cpd
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules

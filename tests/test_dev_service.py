@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.slack_users import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity
 from storage import ledger, opportunities
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot import ids
 from digests.runner import run_due
-from bot.slack_users import member_details, role_grants, slack_identity
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import ledger, opportunities
 from storage.clock import now
 from storage.members import actor_for, upsert_member

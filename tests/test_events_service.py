@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from bot.slack_users import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity
 from storage import events, ledger
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied

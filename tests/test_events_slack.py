@@ -20,7 +20,7 @@ from bot import ids
 from bot.runtime import Runtime
 from bot.standin import Call, block_action_payload, interaction_body, signed_headers
 from digests.runner import TickReport, run_due
-from bot.slack_users import slack_identity
+from bot.slack_refs import slack_identity
 from storage import events, ledger
 from storage.members import actor_for, find_member
 from storage.models import DueItem

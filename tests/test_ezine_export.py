@@ -12,7 +12,7 @@ from freezegun import freeze_time
 
 from bot.cli import main
 from bot.demo import load_demo_data
-from bot.slack_users import slack_identity
+from bot.slack_refs import slack_identity
 from tests.harness import NETWORK_CHANNEL, ORGANISER, Harness, all_text
 from tests.test_ezine_slack import DUE, PERIOD, T0, approved_news, channel_posts, tick
 from tests.test_news_slack import MARKUP

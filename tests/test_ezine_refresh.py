@@ -17,7 +17,7 @@ from freezegun import freeze_time
 
 from bot import ids
 from bot.standin import Call
-from bot.slack_users import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity, slack_message
 from storage import awards, events, ezine, members, news, profiles
 from storage.awards import NominationForm
 from storage.members import Actor
@@ -197,7 +197,7 @@ def announce_winner(technet: Harness, cycle_id: int) -> None:
         awards.approve_announcement(session, chair, cycle_id, "Congratulations Ben!", now=CHANGED_AT)
     with technet.db.transaction() as session:
         awards.begin_announcement_post(session, cycle_id)
-        awards.finish_announcement_post(session, cycle_id, "1700000000.0001")
+        awards.finish_announcement_post(session, cycle_id, slack_message("C0NETWORK", "1700000000.0001"))
 
 
 def cycle_with_a_nominee(technet: Harness) -> int:
@@ -335,7 +335,7 @@ def test_asking_again_that_fails_half_way_finishes_asking_on_the_retry_and_posts
     assert ezine_posts(technet) == []
     with technet.db.reading() as session:
         info = ezine.get(session, PERIOD)
-    assert info.decision == ezine.CHANGED and [u for u, _, _ in info.approval_messages] == [ORGANISER]
+    assert info.decision == ezine.CHANGED and [u for u, _ in info.approval_messages] == [ORGANISER]
 
 
 def test_preview_while_an_issue_is_half_posted_shows_the_issue_being_posted(flaky_slack: tuple[Harness, FlakyStandIn]):

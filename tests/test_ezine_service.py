@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.slack_users import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity
 from storage import ezine, ledger, members, news
 from storage.db import Database
 from storage.errors import DomainError

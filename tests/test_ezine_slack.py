@@ -19,7 +19,7 @@ from bot import ids
 from bot.standin import Call, SlackStandIn
 from digests import ezine as digest
 from digests.runner import TickReport, run_due
-from bot.slack_users import member_details, role_grants, slack_identity
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import ezine, members, news
 from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, Harness, all_text, settings_for
 

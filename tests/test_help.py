@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.render import mrkdwn_to_text
 from bot.standin import command_body, signed_headers
-from bot.slack_users import slack_identity
+from bot.slack_refs import slack_identity
 from storage.db import make_engine
 from storage.members import find_member
 from storage.models import Member

@@ -11,7 +11,7 @@ from bot.runtime import HomeSection
 from bot.standin import Call, block_action_payload
 from handlers.home import SECTION_BLOCK_CAP, fit
 from handlers.home_views import ORGANISER_SHORTCUTS
-from bot.slack_users import slack_identity
+from bot.slack_refs import slack_identity
 from storage.members import find_member
 from tests.harness import MEMBER, ORGANISER, Harness
 from tests.test_profile import fill_profile

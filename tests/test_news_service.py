@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack_users import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity
 from storage import members, news
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.standin import block_action_payload
 from content import ContentError
 from handlers.profile import load_departments
-from bot.slack_users import slack_identity
+from bot.slack_refs import slack_identity
 from storage import registration
 from storage.clock import now
 from storage.members import actor_for, find_member

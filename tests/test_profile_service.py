@@ -7,7 +7,7 @@ from datetime import datetime, UTC
 import pytest
 from sqlalchemy import func, inspect, select
 
-from bot.slack_users import member_details, role_grants, slack_identity
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import profiles
 from storage.db import Database
 from storage.errors import DomainError, NotFound, PermissionDenied
@@ -312,10 +312,10 @@ def test_suggestions_offer_what_was_typed_then_the_most_used(db: Database):
 def test_welcome_is_claimed_once_and_can_be_released(db: Database):
     ann = person(db, "U0ANN", "Ann")
     with db.transaction() as session:
-        assert profiles.claim_welcome(session, ann.member_id, "C0NET", now=NOW)
-        assert not profiles.claim_welcome(session, ann.member_id, "C0NET", now=NOW)
+        assert profiles.claim_welcome(session, ann.member_id, "C0NET", surface="slack", now=NOW)
+        assert not profiles.claim_welcome(session, ann.member_id, "C0NET", surface="slack", now=NOW)
         profiles.release_welcome(session, ann.member_id)
-        assert profiles.claim_welcome(session, ann.member_id, "C0NET", now=NOW)
+        assert profiles.claim_welcome(session, ann.member_id, "C0NET", surface="slack", now=NOW)
 
 
 def test_public_fields_default_to_all(db: Database):

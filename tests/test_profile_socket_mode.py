@@ -7,7 +7,7 @@ import pytest
 
 from bot import ids
 from bot.standin import block_suggestion_payload
-from bot.slack_users import member_details, role_grants, slack_identity
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import profiles
 from storage.clock import now
 from storage.db import Database

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from content import ContentError
-from bot.slack_users import member_details, role_grants, slack_identity
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import registration
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.standin import block_action_payload
-from bot.slack_users import member_details, role_grants, slack_identity
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import mentoring
 from storage.clock import now
 from storage.members import actor_for, get_member, upsert_member

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.slack_users import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity
 from storage import awards, members
 from storage import events as events_service
 from storage import news as news_service

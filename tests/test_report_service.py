@@ -15,7 +15,7 @@ from sqlalchemy import insert, update
 from storage import report
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
-from bot.slack_users import slack_identity
+from bot.slack_refs import slack_identity
 from storage.members import Actor, Role
 from storage.models import Member
 from storage.report import ChangeKind, ReportOptions, State

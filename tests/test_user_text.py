@@ -23,7 +23,7 @@ from freezegun import freeze_time
 from bot import ids
 from digests import careers
 from digests.runner import run_due
-from bot.slack_users import member_details, slack_identity
+from bot.slack_refs import member_details, slack_identity
 from storage.clock import now
 from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, Harness, Reply, buttons, settings_for
 

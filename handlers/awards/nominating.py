@@ -18,7 +18,7 @@ from bot.commands import COMMAND
 from bot.listeners import ack_only, after_ack
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from bot.slack_users import member_details, slack_identity
+from bot.slack_refs import member_details, slack_identity
 from handlers._common import (button_id, chosen, field_errors, is_user_id, malformed, member_tz, metadata,
                               payload_id, say, typed, user_picked, users_picked, values, words_after)
 from handlers.awards import views

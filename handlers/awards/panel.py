@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import blocks, ids
 from bot.listeners import ack_only, after_ack
 from bot.mrkdwn import escape
+from bot.slack_refs import posted_message
 from bot.runtime import Runtime
 from handlers._common import (button_value, chosen, dm_channel, field_errors, member_tz, payload_count, text_metadata,
                               typed, values)
@@ -134,7 +135,7 @@ def register(app: App, runtime: Runtime) -> None:
                 awards.abandon_announcement(session, cycle_id)
             raise
         with runtime.db.transaction() as session:
-            awards.finish_announcement_post(session, cycle_id, str(posted["ts"]))
+            awards.finish_announcement_post(session, cycle_id, posted_message(posted))
 
     app.action(ids.AWARDS_ANNOUNCE)(ack=ack_only, lazy=[open_announce])
     app.view(ids.AWARDS_ANNOUNCE_MODAL)(announce_submitted)

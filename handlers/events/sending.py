@@ -66,9 +66,9 @@ def refresh_post(runtime: Runtime, client: WebClient, event_id: int) -> None:
     with runtime.db.reading() as session:
         info = events.get_event(session, event_id)
         count = events.series_size(session, info.series_id) if info.series_id else 1
-    channel, ts = info.announce_channel, info.announce_ts
-    if not channel or not ts:
+    if info.announce is None:
         return
+    channel, ts = info.announce.conversation, info.announce.message_id
     lead = post_lead(runtime, info, count=count)
     try:
         client.chat_update(channel=channel, ts=ts, **blocks.message(

@@ -79,7 +79,7 @@ def _visible_recusals(session: Session, cycle: AwardCycle, actor: Actor) -> tupl
     everyone = _recusals(session, cycle)
     hidden = {r.nominee_key for r in everyone if r.panel_member == actor.user_id}
     own = [r for r in everyone if r.panel_member == actor.user_id and r.reason == RECUSED_NOMINATOR]
-    if actor.user_id != cycle.chair:
+    if actor.member_id != cycle.chair_id:
         return tuple(own)
     return tuple(r for r in everyone if r.nominee_key not in hidden or r in own)
 
@@ -95,7 +95,7 @@ def review(session: Session, actor: Actor, cycle_id: int | None, *, now: datetim
     summaries = _summaries(session, cycle, actor, now)
     # No count in the log: the chair could compare a member's count with theirs and learn of a recusal.
     _audit(session, cycle, actor, "viewed list", "", now)
-    return Review(info, tuple(summaries), is_chair=actor.user_id == cycle.chair,
+    return Review(info, tuple(summaries), is_chair=actor.member_id == cycle.chair_id,
                   recusals=_visible_recusals(session, cycle, actor))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from storage.identities import MessageRef
 from storage.events.constants import CANCELLED, CLOSED_CANCELLED, CLOSED_DEADLINE, CLOSED_ENDED, CLOSED_STARTED, KINDS
 from storage.models.events import Event
 
@@ -46,8 +47,8 @@ class EventInfo:
     series_frequency: str | None
     series_until: date | None
     sequence: int
-    announce_channel: str | None
-    announce_ts: str | None
+    # The post in the network channel, updated in place as counts change.
+    announce: MessageRef | None
     updated_at: datetime
     counts: Counts = field(default_factory=Counts)
     # The viewer's answer and place on the waitlist, when built for a member.

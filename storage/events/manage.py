@@ -70,7 +70,7 @@ def create_event(session: Session, actor: Actor, form: EventForm, *, now: dateti
     for event in created:
         _schedule_morning(session, event, rules, now)
     if form.announce:
-        _announce(session, created[0], by=actor.user_id, source_key=source_key, now=now)
+        _announce(session, created[0], by=actor.member_id, source_key=source_key, now=now)
     session.flush()
     return _infos(session, created)
 
@@ -118,7 +118,7 @@ def edit_event(session: Session, actor: Actor, event_id: int, form: EventForm, *
         told = len(recipients)
         if recipients:
             _changed(session, event, recipients, what=[c for c in changed if c in ("time", "place")], before=before,
-                     by=actor.user_id, source_key=source_key, now=now)
+                     by=actor.member_id, source_key=source_key, now=now)
     session.flush()
     return EditOutcome(_info(session, event), tuple(changed), told, tuple(promoted))
 
@@ -145,7 +145,7 @@ def cancel_event(session: Session, actor: Actor, event_id: int, *, reason: str |
     _cancel_reminders(session, event.id)
     recipients = _member_ids(session, event.id, (GOING, MAYBE, WAITLIST))
     if recipients:
-        _cancelled(session, event, recipients, reason=reason or None, by=actor.user_id, source_key=source_key,
+        _cancelled(session, event, recipients, reason=reason or None, by=actor.member_id, source_key=source_key,
                    now=now)
     session.flush()
     return CancelOutcome(_info(session, event), False, len(recipients))

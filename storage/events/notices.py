@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.identities import MessageRef
 from storage import ledger
 from storage.db import rowcount
 from storage.events.constants import (ANNOUNCE, CANCELLED, GOING, NOTICE, NOTICE_ANNOUNCE, NOTICE_CANCELLED,
@@ -44,14 +45,14 @@ def created_by(session: Session, source_key: str) -> list[int]:
 
 # Written with the change ---------------------------------------------------------------------
 
-def _announce(session: Session, event: Event, *, by: str | None, source_key: str | None, now: datetime) -> None:
+def _announce(session: Session, event: Event, *, by: int | None, source_key: str | None, now: datetime) -> None:
     """The channel post of a new event (the first of a series)."""
     _record(session, event, NOTICE_ANNOUNCE, [], {}, by=by, source_key=source_key, now=now)
     ledger.schedule(session, kind=ANNOUNCE, subject=_subject(event.id), occurrence=NOTICE_ANNOUNCE, due_at=now,
                     payload={"event": event.id})
 
 
-def _cancelled(session: Session, event: Event, recipients: Sequence[str], *, reason: str | None, by: str | None,
+def _cancelled(session: Session, event: Event, recipients: Sequence[str], *, reason: str | None, by: int | None,
                source_key: str | None, now: datetime) -> None:
     _record(session, event, NOTICE_CANCELLED, recipients, {"reason": reason}, by=by, source_key=source_key, now=now)
     for member in recipients:
@@ -69,7 +70,7 @@ def _promoted(session: Session, event: Event, promoted: Sequence[tuple[str, int]
 
 
 def _changed(session: Session, event: Event, recipients: Sequence[str], *, what: list[str], before: dict[str, Any],
-             by: str | None, source_key: str | None, now: datetime) -> None:
+             by: int | None, source_key: str | None, now: datetime) -> None:
     """The event moved or changed place (`before`: its time and place until now)."""
     _record(session, event, NOTICE_CHANGED, recipients, {"what": what, "before": before}, by=by,
             source_key=source_key, now=now)
@@ -79,9 +80,9 @@ def _changed(session: Session, event: Event, recipients: Sequence[str], *, what:
 
 
 def _record(session: Session, event: Event, kind: str, recipients: Sequence[str], details: dict[str, Any], *,
-            by: str | None, source_key: str | None, now: datetime) -> None:
+            by: int | None, source_key: str | None, now: datetime) -> None:
     session.add(EventNotice(event_id=event.id, kind=kind, recipients=list(recipients), details=details,
-                            source_key=source_key, created_by=by, created_at=now))
+                            source_key=source_key, created_by_id=by, created_at=now))
 
 
 def _due(session: Session, event: Event, notice: str, key: str, now: datetime, **payload: Any) -> None:
@@ -154,7 +155,7 @@ def announcement_to_send(session: Session, payload: dict[str, Any], *, now: date
     event = session.get(Event, int(payload["event"]))
     if event is None or event.status == CANCELLED:
         return None, "the event was cancelled"
-    if event.announce_ts:
+    if event.announce is not None:
         return None, "it was announced already"
     if now >= event.starts_at:
         return None, "the event has started"
@@ -165,6 +166,5 @@ def series_size(session: Session, series_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Event).where(Event.series_id == series_id)) or 0
 
 
-def record_announcement(session: Session, event_id: int, channel: str, ts: str) -> None:
-    event = get_event_row(session, event_id)
-    event.announce_channel, event.announce_ts = channel, ts
+def record_announcement(session: Session, event_id: int, post: MessageRef) -> None:
+    get_event_row(session, event_id).announce = post

@@ -123,7 +123,7 @@ def _infos(session: Session, events: list[Event], *, viewer: int | None = None) 
             organiser_name=organiser.name if organiser else "", organiser_email=organiser.email if organiser else None,
             status=e.status, cancel_reason=e.cancel_reason, series_id=e.series_id, series_index=e.series_index,
             series_frequency=s.frequency if s else None, series_until=s.until if s else None, sequence=e.sequence,
-            announce_channel=e.announce_channel, announce_ts=e.announce_ts, updated_at=e.updated_at,
+            announce=e.announce, updated_at=e.updated_at,
             counts=counts.get(e.id, Counts()),
             viewer_status=mine[e.id].status if e.id in mine else None, viewer_position=positions.get(e.id)))
     return result

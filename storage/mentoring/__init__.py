@@ -30,7 +30,7 @@ from storage.mentoring.overview import MentoringSummary, MyMentoring, my_mentori
 from storage.mentoring.pairings import (
     CADENCES, CHECKIN, CHECKIN_HOUR, DEFAULT_CADENCE, AcceptOutcome, PairingInfo, accept_request, checkin_at,
     checkin_day, checkin_subject, checkin_to_send, claim_introduction, end_pairing, get_pairing, next_checkin,
-    record_introduction, record_meeting, release_introduction, schedule_checkin, set_cadence, set_group_channel,
+    record_introduction, record_meeting, release_introduction, schedule_checkin, set_cadence, set_group_conversation,
 )
 from storage.mentoring.requests import (
     ACCEPTED, CANCELLED, DECLINED, MESSAGE_LIMIT, PENDING, WITHDRAWN, RequestInfo, RequestOutcome, cancel_request,
@@ -48,6 +48,6 @@ __all__ = [
     "decline_request", "end_pairing", "find_mentor_by_user", "find_mentor_profile", "find_mentors", "get_pairing",
     "mentor_for_request", "my_mentoring", "next_checkin", "open_request", "parse_find", "record_introduction",
     "record_meeting", "record_request_notice", "release_introduction", "release_request_notice", "request_mentor",
-    "resolve_area", "save_mentor_profile", "schedule_checkin", "set_cadence", "set_group_channel", "summary",
+    "resolve_area", "save_mentor_profile", "schedule_checkin", "set_cadence", "set_group_conversation", "summary",
     "withdraw_request",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.identities import MessageRef
 from storage.db import rowcount
 from storage.errors import DomainError, NotFound, PermissionDenied
 from storage.members import Actor, find_addressed, find_member
@@ -34,8 +35,8 @@ class RequestInfo:
     status: str
     mentee_job_title: str | None = None
     mentee_department: str | None = None
-    mentor_dm_channel: str | None = None
-    mentor_dm_ts: str | None = None
+    # The DM that asked the mentor, to update when the request is withdrawn.
+    mentor_dm: MessageRef | None = None
 
     @property
     def area_label(self) -> str:
@@ -51,8 +52,7 @@ class RequestOutcome:
 def request_info(session: Session, row: MentoringRequest) -> RequestInfo:
     mentee, mentor = session.get_one(Member, row.mentee_id), session.get_one(Member, row.mentor_id)
     return RequestInfo(row.id, mentee.user_id, mentee.name, mentor.user_id, mentor.name, row.area,
-                       row.message, row.status, mentee.job_title, mentee.department, row.mentor_dm_channel,
-                       row.mentor_dm_ts)
+                       row.message, row.status, mentee.job_title, mentee.department, row.mentor_dm)
 
 
 def _member_by_user(session: Session, actor: Actor, user_id: str) -> Member:
@@ -129,9 +129,8 @@ def claim_request_notice(session: Session, request_id: int, *, now: datetime) ->
     return request_info(session, session.get_one(MentoringRequest, request_id)) if won == 1 else None
 
 
-def record_request_notice(session: Session, request_id: int, channel: str, ts: str) -> None:
-    row = session.get_one(MentoringRequest, request_id)
-    row.mentor_dm_channel, row.mentor_dm_ts = channel, ts
+def record_request_notice(session: Session, request_id: int, dm: MessageRef) -> None:
+    session.get_one(MentoringRequest, request_id).mentor_dm = dm
 
 
 def release_request_notice(session: Session, request_id: int) -> None:

@@ -6,11 +6,11 @@ from datetime import datetime, UTC
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Composite, DeclarativeBase, Mapped, composite, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from storage.clock import as_utc, now
-from storage.identities import Identity
+from storage.identities import Identity, MessageRef
 
 # Stable constraint names, so one set of Alembic migrations fits SQLite and PostgreSQL.
 NAMING = {
@@ -37,6 +37,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+def message_ref(prefix: str) -> Composite[MessageRef]:
+    """A MessageRef kept in three columns, <prefix>_surface, _conversation and _message_id:
+    None while all three are. Long enough for Teams' conversation and activity ids."""
+    return composite(MessageRef,
+                     mapped_column(f"{prefix}_surface", String(16), nullable=True),
+                     mapped_column(f"{prefix}_conversation", String(255), nullable=True),
+                     mapped_column(f"{prefix}_message_id", String(255), nullable=True),
+                     return_none_on=lambda *parts: all(part is None for part in parts))
 
 
 class Base(DeclarativeBase):

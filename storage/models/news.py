@@ -62,9 +62,10 @@ class EzineIssue(Base):
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     compiled_at: Mapped[datetime | None]
     decision: Mapped[str | None] = mapped_column(String(16))
-    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
-    # Where the approval request went: [[channel, ts], ...], updated when someone decides.
+    # Where each approval request went: [[organiser's user id, *MessageRef.to_json()], ...],
+    # updated when someone decides.
     approval_messages: Mapped[list[Any]] = mapped_column(JSON, default=list)
     spotlight_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     channel_id: Mapped[str | None] = mapped_column(String(32))

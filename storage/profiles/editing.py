@@ -146,11 +146,13 @@ def _replace_tags(session: Session, profile: Profile, labels_by_kind: dict[str, 
 
 # Welcomes and account changes ---------------------------------------------------
 
-def claim_welcome(session: Session, member_id: int, channel_id: str, *, now: datetime) -> bool:
-    """True the first time this member is to be welcomed; False ever after (rejoins, retries)."""
+def claim_welcome(session: Session, member_id: int, conversation: str, *, surface: str, now: datetime) -> bool:
+    """True the first time this member is to be welcomed (on joining `conversation`); False ever
+    after (rejoins, retries, joining on another surface)."""
     try:
         with session.begin_nested():
-            session.add(ProfileWelcome(member_id=member_id, channel_id=channel_id, welcomed_at=now))
+            session.add(ProfileWelcome(member_id=member_id, surface=surface, conversation=conversation,
+                                       welcomed_at=now))
     except IntegrityError:
         return False
     return True

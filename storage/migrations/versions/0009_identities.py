@@ -13,6 +13,7 @@ posted in Slack: the old schema has no way to say who or where they are.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
@@ -51,18 +52,25 @@ def _identities_up() -> None:
         batch_op.drop_column('slack_user_id')
 
 
+def _refuse_members_elsewhere() -> None:
+    """Checked before anything is undone: the old schema names every member by a Slack id."""
+    missing = op.get_bind().execute(sa.text(
+        "SELECT count(*) FROM members WHERE NOT EXISTS (SELECT 1 FROM member_identities i "
+        "WHERE i.member_id = members.id AND i.surface = :surface)"), {"surface": SLACK}).scalar()
+    if missing:
+        raise RuntimeError(f"{missing} members have no Slack identity (met only on another surface); "
+                           "the schema before revision 0009 cannot hold them")
+
+
 def _identities_down() -> None:
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.add_column(sa.Column('slack_user_id', sa.String(length=32), nullable=True))
     op.execute(sa.text(
         "UPDATE members SET slack_user_id = (SELECT i.external_id FROM member_identities i "
         "WHERE i.member_id = members.id AND i.surface = :surface "
-        "AND i.id = (SELECT min(j.id) FROM member_identities j WHERE j.member_id = members.id AND j.surface = :surface))"
+        "AND i.id = (SELECT min(j.id) FROM member_identities j "
+        "WHERE j.member_id = members.id AND j.surface = :surface))"
     ).bindparams(surface=SLACK))
-    missing = op.get_bind().execute(sa.text("SELECT count(*) FROM members WHERE slack_user_id IS NULL")).scalar()
-    if missing:
-        raise RuntimeError(f"{missing} members have no Slack identity (met only on another surface); "
-                           "the schema before revision 0009 cannot hold them")
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.alter_column('slack_user_id', existing_type=sa.String(length=32), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_members_slack_user_id'), ['slack_user_id'])
@@ -108,6 +116,13 @@ def _slack_ids(connection: sa.Connection) -> dict[int, str]:
 # (table, old column, new column, nullable, FK ondelete)
 PERSON_COLUMNS: list[tuple[str, str, str, bool, str | None]] = [
     ('dev_opportunities', 'created_by', 'created_by_id', True, 'SET NULL'),
+    ('award_cycles', 'chair', 'chair_id', False, None),
+    ('award_cycles', 'created_by', 'created_by_id', False, None),
+    ('award_cycles', 'announced_by', 'announced_by_id', True, 'SET NULL'),
+    ('award_shortlist', 'marked_by', 'marked_by_id', False, None),
+    ('award_audit', 'actor', 'actor_id', False, None),
+    ('ezine_issues', 'decided_by', 'decided_by_id', True, 'SET NULL'),
+    ('event_notices', 'created_by', 'created_by_id', True, 'SET NULL'),
 ]
 
 
@@ -135,8 +150,11 @@ def _person_down(table: str, old: str, new: str, nullable: bool, ondelete: str |
     slack = _slack_ids(connection)
     for member_id in connection.execute(sa.text(f"SELECT DISTINCT {new} FROM {table} WHERE {new} IS NOT NULL")
                                         ).scalars().all():
+        if member_id not in slack:
+            raise RuntimeError(f"{table}.{new} names member {member_id}, who has no Slack identity; "
+                               "the schema before revision 0009 cannot name them")
         connection.execute(sa.text(f"UPDATE {table} SET {old} = :old WHERE {new} = :member"),
-                           {"old": slack.get(member_id), "member": member_id})
+                           {"old": slack[member_id], "member": member_id})
     with op.batch_alter_table(table, schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f(f'fk_{table}_{new}_members'), type_='foreignkey')
         batch_op.drop_column(new)
@@ -144,14 +162,104 @@ def _person_down(table: str, old: str, new: str, nullable: bool, ondelete: str |
             batch_op.alter_column(old, existing_type=sa.String(length=32), nullable=False)
 
 
+# Message references: (channel, ts) becomes (surface, conversation, message id) ------------------
+
+# (table, {old column: new column}, the new surface column): each old Slack column's value
+# moves to its new column, and the surface column says "slack" wherever one of them was set.
+REF_COLUMNS: list[tuple[str, dict[str, str], str, bool]] = [
+    ('events', {'announce_channel': 'announce_conversation', 'announce_ts': 'announce_message_id'},
+     'announce_surface', True),
+    ('mentoring_requests', {'mentor_dm_channel': 'mentor_dm_conversation', 'mentor_dm_ts': 'mentor_dm_message_id'},
+     'mentor_dm_surface', True),
+    ('mentoring_pairings', {'group_channel': 'group_conversation', 'intro_ts': 'intro_message_id'},
+     'group_surface', True),
+    # The announcement went to the network channel, which the row never recorded: its conversation stays unknown.
+    ('award_cycles', {'announcement_ts': 'announcement_message_id'}, 'announcement_surface', True),
+    ('profile_welcomes', {'channel_id': 'conversation'}, 'surface', False),
+]
+# Columns the new schema has that no old one fills.
+REF_EXTRA = {'award_cycles': ['announcement_conversation']}
+OLD_WIDTH = {'announcement_ts': 64}
+
+
+def _refs_up(table: str, moves: dict[str, str], surface: str, nullable: bool) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(surface, sa.String(length=16), nullable=True))
+        for new in [*moves.values(), *REF_EXTRA.get(table, [])]:
+            batch_op.add_column(sa.Column(new, sa.String(length=255), nullable=True))
+    sets = ", ".join(f"{new} = {old}" for old, new in moves.items())
+    any_set = " OR ".join(f"{old} IS NOT NULL" for old in moves)
+    op.execute(sa.text(f"UPDATE {table} SET {surface} = :surface, {sets} WHERE {any_set}").bindparams(surface=SLACK))
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for old in moves:
+            batch_op.drop_column(old)
+        if not nullable:
+            batch_op.alter_column(surface, existing_type=sa.String(length=16), nullable=False)
+            for new in moves.values():
+                batch_op.alter_column(new, existing_type=sa.String(length=255), nullable=False)
+
+
+def _refs_down(table: str, moves: dict[str, str], surface: str, nullable: bool) -> None:
+    elsewhere = op.get_bind().execute(sa.text(f"SELECT count(*) FROM {table} WHERE {surface} <> :surface"),
+                                      {"surface": SLACK}).scalar()
+    if elsewhere:
+        raise RuntimeError(f"{table} has {elsewhere} messages on other surfaces than Slack; "
+                           "the schema before revision 0009 cannot say where they are")
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for old in moves:
+            batch_op.add_column(sa.Column(old, sa.String(length=OLD_WIDTH.get(old, 32)), nullable=True))
+    sets = ", ".join(f"{old} = {new}" for old, new in moves.items())
+    op.execute(sa.text(f"UPDATE {table} SET {sets}"))
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for new in [*moves.values(), *REF_EXTRA.get(table, [])]:
+            batch_op.drop_column(new)
+        batch_op.drop_column(surface)
+        if not nullable:
+            for old in moves:
+                batch_op.alter_column(old, existing_type=sa.String(length=OLD_WIDTH.get(old, 32)), nullable=False)
+
+
+# Lists of references kept as JSON: (table, column, where the [channel, ts] pair starts in each item).
+REF_LISTS = [('asked_questions', 'organiser_messages', 0), ('ezine_issues', 'approval_messages', 1)]
+
+
+def _ref_lists(table: str, column: str, start: int, change: Any) -> None:
+    connection = op.get_bind()
+    rows = sa.table(table, sa.column('id', sa.Integer), sa.column(column, sa.JSON))
+    for row_id, items in connection.execute(sa.select(rows.c.id, rows.c[column])).all():
+        if items:
+            connection.execute(rows.update().where(rows.c.id == row_id).values(
+                {column: [change(list(item), start, table) for item in items]}))
+
+
+def _with_surface(item: list[str], start: int, table: str) -> list[str]:
+    return [*item[:start], SLACK, *item[start:]]
+
+
+def _without_surface(item: list[str], start: int, table: str) -> list[str]:
+    if item[start] != SLACK:
+        raise RuntimeError(f"{table} names a message on {item[start]}; the schema before revision 0009 "
+                           "cannot say where it is")
+    return [*item[:start], *item[start + 1:]]
+
+
 def upgrade() -> None:
     _identities_up()
-    for column in PERSON_COLUMNS:
-        _person_up(*column)
+    for person in PERSON_COLUMNS:
+        _person_up(*person)
+    for refs in REF_COLUMNS:
+        _refs_up(*refs)
+    for table, column, start in REF_LISTS:
+        _ref_lists(table, column, start, _with_surface)
 
 
 def downgrade() -> None:
-    for column in reversed(PERSON_COLUMNS):
-        _person_down(*column)
+    _refuse_members_elsewhere()
+    for table, column, start in REF_LISTS:
+        _ref_lists(table, column, start, _without_surface)
+    for refs in reversed(REF_COLUMNS):
+        _refs_down(*refs)
+    for person in reversed(PERSON_COLUMNS):
+        _person_down(*person)
     _identities_down()
 

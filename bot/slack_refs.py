@@ -1,13 +1,17 @@
-"""Slack's people as storage knows them: identities and member details from Bolt payloads.
+"""Slack's people and messages as storage knows them: identities, member details and message
+references from Bolt payloads and Web API answers.
 
-Storage names nobody by Slack id; this is where a Slack user id becomes an `Identity`."""
+Storage names nobody and no message by Slack id; this is where a Slack user id becomes an
+`Identity` and a (channel, ts) pair a `MessageRef`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from storage.identities import Identity, parse_identity
+from slack_sdk.web import SlackResponse
+
+from storage.identities import Identity, MessageRef, parse_identity
 from storage.members import MemberDetails, RoleGrants
 
 SLACK = "slack"
@@ -16,6 +20,15 @@ SLACK = "slack"
 def slack_identity(user_id: str) -> Identity:
     # One workspace per install, so no tenant: the team id is not on every payload we get.
     return Identity(SLACK, user_id)
+
+
+def slack_message(channel: str, ts: str) -> MessageRef:
+    return MessageRef(SLACK, channel, ts)
+
+
+def posted_message(posted: SlackResponse | Mapping[str, Any]) -> MessageRef:
+    """Where chat.postMessage put a message, from its answer."""
+    return slack_message(str(posted["channel"]), str(posted["ts"]))
 
 
 def member_details(user: Mapping[str, Any]) -> MemberDetails:
