@@ -91,6 +91,8 @@ def fill(old: OldSchema) -> dict[str, int]:
     old.add("events", uid="quiet", title="Not announced", starts_at=T0, ends_at=T0 + timedelta(hours=1),
             organiser_id=ids[ANN])
     old.add("event_notices", event_id=ids["event"], kind="announce", recipients=[], details={}, created_by=ANN)
+    old.add("event_notices", event_id=ids["event"], kind="cancelled", recipients=[BEN, CAT], details={},
+            created_by=ANN)
     ids["request"] = old.add("mentoring_requests", mentee_id=ids[CAT], mentor_id=ids[BEN], status="accepted",
                              mentor_dm_channel="D0BEN", mentor_dm_ts="1700000000.0003")
     old.add("mentoring_pairings", request_id=ids["request"], mentor_id=ids[BEN], mentee_id=ids[CAT],
@@ -119,6 +121,7 @@ def test_an_upgrade_carries_slack_ids_and_messages_across_and_a_downgrade_brings
 
         cycle = session.get_one(AwardCycle, ids["cycle"])
         assert (cycle.chair_id, cycle.created_by_id, cycle.announced_by_id) == (stranger.id, ids[ANN], ids[BEN])
+        assert cycle.panel == [ids[BEN], stranger.id]
         assert (cycle.announcement_surface, cycle.announcement_message_id) == ("slack", "1700000000.0001")
         assert [e.marked_by_id for e in session.scalars(sa.select(ShortlistEntry))] == [ids[BEN]]
         assert [a.actor_id for a in session.scalars(sa.select(AwardAudit))] == [ids[BEN]]
@@ -126,7 +129,8 @@ def test_an_upgrade_carries_slack_ids_and_messages_across_and_a_downgrade_brings
 
         events = session.scalars(sa.select(Event).order_by(Event.id)).all()
         assert [e.announce for e in events] == [MessageRef("slack", "C0NETWORK", "1700000000.0002"), None]
-        assert [n.created_by_id for n in session.scalars(sa.select(EventNotice))] == [ids[ANN]]
+        notices = session.scalars(sa.select(EventNotice).order_by(EventNotice.id)).all()
+        assert [(n.created_by_id, n.recipients) for n in notices] == [(ids[ANN], []), (ids[ANN], [ids[BEN], ids[CAT]])]
         assert session.get_one(MentoringRequest, ids["request"]).mentor_dm == MessageRef(
             "slack", "D0BEN", "1700000000.0003")
         pairing = session.scalars(sa.select(MentoringPairing)).one()
@@ -163,7 +167,7 @@ OLD_COLUMNS = {
     "award_audit": ("id", "actor"),
     "dev_opportunities": ("id", "created_by"),
     "events": ("id", "announce_channel", "announce_ts"),
-    "event_notices": ("id", "created_by"),
+    "event_notices": ("id", "created_by", "recipients"),
     "mentoring_requests": ("id", "mentor_dm_channel", "mentor_dm_ts"),
     "mentoring_pairings": ("id", "group_channel", "intro_ts"),
     "profile_welcomes": ("member_id", "channel_id"),

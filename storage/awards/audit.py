@@ -25,7 +25,7 @@ _NAMING_NOMINEE = ("viewed nominee",)
 
 def _require_panel(cycle: AwardCycle, actor: Actor, action: str) -> None:
     # Deliberately not Actor.has(): an admin or organiser who is not on this panel is refused.
-    if actor.user_id not in cycle.panel:
+    if actor.member_id not in cycle.panel:
         raise PanelRefusal(
             f"Only the panel of {cycle.award.name} {cycle.label} can {action}; this attempt has been recorded.",
             cycle_id=cycle.id, actor=actor, action=action,
@@ -46,7 +46,7 @@ def panel_cycle(session: Session, actor: Actor, cycle_id: int | None, *, action:
         _require_panel(cycle, actor, action)
         return _info(cycle, now)
     mine = [c for c in session.scalars(select(AwardCycle).order_by(AwardCycle.closes_at.desc())).all()
-            if actor.user_id in c.panel]
+            if actor.member_id in c.panel]
     if not mine:
         raise PanelRefusal(f"Only an awards panel can {action}; this attempt has been recorded.",
                            cycle_id=None, actor=actor, action=action)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from storage import ledger
 from storage.awards.values import (
@@ -26,7 +26,7 @@ from storage.awards.values import (
 )
 from storage.errors import DomainError, NotFound
 from storage.identities import Identity
-from storage.members import Actor, Role, ensure_member
+from storage.members import Actor, Role, ensure_member, members_by_ids
 from storage.models.awards import Award, AwardCycle
 
 
@@ -42,11 +42,15 @@ def state_of(cycle: AwardCycle, now: datetime) -> str:
 
 def _info(cycle: AwardCycle, now: datetime) -> CycleInfo:
     award = cycle.award
+    session = object_session(cycle)
+    assert session is not None
+    panel = members_by_ids(session, cycle.panel)
     return CycleInfo(
         id=cycle.id, award_id=award.id, award_name=award.name, description=award.description, label=cycle.label,
         opens_at=cycle.opens_at, closes_at=cycle.closes_at, allow_self=cycle.allow_self,
         allow_team=cycle.allow_team, notify_nominees=cycle.notify_nominees,
-        criteria=tuple(award.criteria or DEFAULT_CRITERIA), panel=tuple(sorted(cycle.panel)), chair=cycle.chair.user_id,
+        criteria=tuple(award.criteria or DEFAULT_CRITERIA),
+        panel=tuple(sorted(panel[member_id].user_id for member_id in cycle.panel)), chair=cycle.chair.user_id,
         state=state_of(cycle, now), announced_at=cycle.announced_at,
     )
 
@@ -128,7 +132,9 @@ def open_cycle(
                           field="label")
     cycle = AwardCycle(
         award_id=award.id, label=label, opens_at=opens_at, closes_at=closes_at, allow_self=allow_self,
-        allow_team=allow_team, notify_nominees=notify_nominees, panel=members,
+        allow_team=allow_team, notify_nominees=notify_nominees,
+        # Members by id: a panel member who never used technet is met here, as a nominee is on nomination.
+        panel=[ensure_member(session, people[p], now=now).id for p in members],
         chair_id=ensure_member(session, people[chair], now=now).id, created_by_id=actor.member_id, created_at=now,
     )
     session.add(cycle)

@@ -22,7 +22,7 @@ from storage.awards.values import (
     Review,
 )
 from storage.errors import DomainError, NotFound
-from storage.members import Actor, members_addressed
+from storage.members import Actor, members_addressed, members_by_ids
 from storage.models.awards import AwardCycle, AwardScore, ShortlistEntry
 
 
@@ -63,13 +63,13 @@ def _summaries(session: Session, cycle: AwardCycle, actor: Actor | None, now: da
 
 def _recusals(session: Session, cycle: AwardCycle) -> list[Recusal]:
     """Every panel member's recusals in this cycle, whoever may see them."""
-    member_ids = {user_id: m.id for user_id, m in members_addressed(session, cycle.panel).items()}
+    panel = sorted(members_by_ids(session, cycle.panel).values(), key=lambda m: m.user_id)
     result = []
     for key, nominations in _grouped(session, cycle).items():
-        for user_id in sorted(cycle.panel):
-            reason = _recusal(nominations, key, user_id, member_ids.get(user_id))
+        for member in panel:
+            reason = _recusal(nominations, key, member.user_id, member.id)
             if reason:
-                result.append(Recusal(user_id, key, _name(nominations[0], key), reason))
+                result.append(Recusal(member.user_id, key, _name(nominations[0], key), reason))
     return sorted(result, key=lambda r: (r.nominee_name.lower(), r.nominee_key, r.panel_member))
 
 

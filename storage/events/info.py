@@ -120,7 +120,7 @@ class RsvpOutcome:
     status: str
     previous: str | None
     changed: bool
-    # Slack user ids moved from the waitlist to going by this change.
+    # The user ids of the members moved from the waitlist to going by this change.
     promoted: tuple[str, ...] = ()
 
 

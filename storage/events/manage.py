@@ -18,7 +18,7 @@ from storage.events.info import CancelOutcome, EditOutcome, EventForm, EventInfo
 from storage.events.notices import _announce, _cancelled, _changed
 from storage.events.reminders import (ReminderRules, _cancel_reminders, _reminder_payload, _reschedule_all,
                                       _schedule_morning, _subject)
-from storage.events.rows import (_by_source, _going_count, _info, _infos, _locked, _member_ids,
+from storage.events.rows import (_answered, _by_source, _going_count, _info, _infos, _locked,
                                  _rsvps_with_members, get_event_row)
 from storage.events.rsvps import _fill_from_waitlist
 from storage.events.validation import _validate, occurrences
@@ -114,7 +114,7 @@ def edit_event(session: Session, actor: Actor, event_id: int, form: EventForm, *
     promoted = _fill_from_waitlist(session, event, rules, now=now, source_key=source_key)
     told = 0
     if "time" in changed or "place" in changed:
-        recipients = _member_ids(session, event.id, (GOING, WAITLIST))
+        recipients = _answered(session, event.id, (GOING, WAITLIST))
         told = len(recipients)
         if recipients:
             _changed(session, event, recipients, what=[c for c in changed if c in ("time", "place")], before=before,
@@ -143,7 +143,7 @@ def cancel_event(session: Session, actor: Actor, event_id: int, *, reason: str |
     event.sequence += 1
     event.updated_at = now
     _cancel_reminders(session, event.id)
-    recipients = _member_ids(session, event.id, (GOING, MAYBE, WAITLIST))
+    recipients = _answered(session, event.id, (GOING, MAYBE, WAITLIST))
     if recipients:
         _cancelled(session, event, recipients, reason=reason or None, by=actor.member_id, source_key=source_key,
                    now=now)

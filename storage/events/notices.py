@@ -34,7 +34,7 @@ from storage.events.info import EventInfo, Notice
 from storage.events.reminders import _subject
 from storage.events.rows import _by_source, _find_rsvp, _info, get_event_row
 from storage.members import find_addressed
-from storage.models import DueItem
+from storage.models import DueItem, Member
 from storage.models.events import Event, EventNotice
 
 
@@ -52,36 +52,38 @@ def _announce(session: Session, event: Event, *, by: int | None, source_key: str
                     payload={"event": event.id})
 
 
-def _cancelled(session: Session, event: Event, recipients: Sequence[str], *, reason: str | None, by: int | None,
+def _cancelled(session: Session, event: Event, recipients: Sequence[Member], *, reason: str | None, by: int | None,
                source_key: str | None, now: datetime) -> None:
     _record(session, event, NOTICE_CANCELLED, recipients, {"reason": reason}, by=by, source_key=source_key, now=now)
     for member in recipients:
         # An event is cancelled once, so the member alone keys it.
-        _due(session, event, NOTICE_CANCELLED, member, now, member=member, reason=reason)
+        _due(session, event, NOTICE_CANCELLED, member.user_id, now, member=member.user_id, reason=reason)
 
 
-def _promoted(session: Session, event: Event, promoted: Sequence[tuple[str, int]], *, source_key: str | None,
+def _promoted(session: Session, event: Event, promoted: Sequence[tuple[Member, int]], *, source_key: str | None,
               now: datetime) -> None:
-    """`promoted`: (the member's user id, the RSVP generation that made them going)."""
+    """`promoted`: (the member, the RSVP generation that made them going)."""
     _record(session, event, NOTICE_PROMOTED, [member for member, _ in promoted], {}, by=None, source_key=source_key,
             now=now)
     for member, generation in promoted:
-        _due(session, event, NOTICE_PROMOTED, f"{member}.{generation}", now, member=member, generation=generation)
+        _due(session, event, NOTICE_PROMOTED, f"{member.user_id}.{generation}", now, member=member.user_id,
+             generation=generation)
 
 
-def _changed(session: Session, event: Event, recipients: Sequence[str], *, what: list[str], before: dict[str, Any],
+def _changed(session: Session, event: Event, recipients: Sequence[Member], *, what: list[str], before: dict[str, Any],
              by: int | None, source_key: str | None, now: datetime) -> None:
     """The event moved or changed place (`before`: its time and place until now)."""
     _record(session, event, NOTICE_CHANGED, recipients, {"what": what, "before": before}, by=by,
             source_key=source_key, now=now)
     for member in recipients:
-        heard = _withdraw_unsent_moves(session, event.id, member, now=now) or before
-        _due(session, event, NOTICE_CHANGED, f"{member}#{event.sequence}", now, member=member, before=heard)
+        heard = _withdraw_unsent_moves(session, event.id, member.user_id, now=now) or before
+        _due(session, event, NOTICE_CHANGED, f"{member.user_id}#{event.sequence}", now, member=member.user_id,
+             before=heard)
 
 
-def _record(session: Session, event: Event, kind: str, recipients: Sequence[str], details: dict[str, Any], *,
+def _record(session: Session, event: Event, kind: str, recipients: Sequence[Member], details: dict[str, Any], *,
             by: int | None, source_key: str | None, now: datetime) -> None:
-    session.add(EventNotice(event_id=event.id, kind=kind, recipients=list(recipients), details=details,
+    session.add(EventNotice(event_id=event.id, kind=kind, recipients=[m.id for m in recipients], details=details,
                             source_key=source_key, created_by_id=by, created_at=now))
 
 

@@ -67,8 +67,9 @@ def _rsvps_with_members(session: Session, event_id: int, statuses: Sequence[str]
     return [(r, m) for r, m in session.execute(query).all()]
 
 
-def _member_ids(session: Session, event_id: int, statuses: Sequence[str]) -> list[str]:
-    return [m.user_id for _, m in _rsvps_with_members(session, event_id, statuses)]
+def _answered(session: Session, event_id: int, statuses: Sequence[str]) -> list[Member]:
+    """The active members whose answer is one of `statuses`."""
+    return [m for _, m in _rsvps_with_members(session, event_id, statuses)]
 
 
 def _counts(session: Session, event_ids: list[int]) -> dict[int, Counts]:

@@ -19,6 +19,7 @@ from storage.events.rows import (_find_rsvp, _going_count, _info, _locked, _next
                                  _rsvps_with_members)
 from storage.events.validation import _local
 from storage.members import Actor
+from storage.models import Member
 from storage.models.events import Event, Rsvp
 
 
@@ -87,14 +88,14 @@ def _fill_from_waitlist(session: Session, event: Event, rules: ReminderRules, *,
     if free is not None and free <= 0:
         return []
     waiting = _rsvps_with_members(session, event.id, (WAITLIST,))
-    promoted: list[tuple[str, int]] = []
+    promoted: list[tuple[Member, int]] = []
     for row, member in (waiting[:free] if free is not None else waiting):
         _make_going(session, event, row, member.user_id, rules, now)
         row.updated_at = now
-        promoted.append((member.user_id, row.generation))
+        promoted.append((member, row.generation))
     if promoted:
         _promoted(session, event, promoted, source_key=source_key, now=now)
-    return [member for member, _ in promoted]
+    return [member.user_id for member, _ in promoted]
 
 
 def _closed_message(event: Event, reason: str) -> str:

@@ -42,8 +42,8 @@ class AwardCycle(Base):
     allow_team: Mapped[bool] = mapped_column(default=False)
     # "never" or "at_close": whether and when nominees are told they were nominated.
     notify_nominees: Mapped[str] = mapped_column(String(16), default="never")
-    # Slack user ids; only these people see this cycle's nominations.
-    panel: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Member ids; only these people see this cycle's nominations.
+    panel: Mapped[list[int]] = mapped_column(JSON, default=list)
     # The panel member who reads the audit log.
     chair_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))

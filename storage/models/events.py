@@ -109,8 +109,8 @@ class EventNotice(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     # announce, changed, cancelled or promoted.
     kind: Mapped[str] = mapped_column(String(16))
-    # Slack user ids to DM (none for a channel announcement).
-    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The ids of the members told (none for a channel announcement).
+    recipients: Mapped[list[int]] = mapped_column(JSON, default=list)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source_key: Mapped[str | None] = mapped_column(String(80))
     # The organiser whose change it records; None for a change nobody made (a promotion).

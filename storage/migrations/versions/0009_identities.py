@@ -162,6 +162,30 @@ def _person_down(table: str, old: str, new: str, nullable: bool, ondelete: str |
             batch_op.alter_column(old, existing_type=sa.String(length=32), nullable=False)
 
 
+# JSON lists of people: Slack ids become member ids.
+PERSON_LISTS = [('event_notices', 'recipients'), ('award_cycles', 'panel')]
+
+
+def _person_lists_up(table: str, column: str) -> None:
+    connection = op.get_bind()
+    cache: dict[str, int] = {}
+    rows = sa.table(table, sa.column('id', sa.Integer), sa.column(column, sa.JSON))
+    for row_id, people in connection.execute(sa.select(rows.c.id, rows.c[column])).all():
+        if people:
+            connection.execute(rows.update().where(rows.c.id == row_id).values(
+                {column: [_member_for(connection, str(p), cache) for p in people]}))
+
+
+def _person_lists_down(table: str, column: str) -> None:
+    connection = op.get_bind()
+    slack = _slack_ids(connection)
+    rows = sa.table(table, sa.column('id', sa.Integer), sa.column(column, sa.JSON))
+    for row_id, people in connection.execute(sa.select(rows.c.id, rows.c[column])).all():
+        if people:
+            connection.execute(rows.update().where(rows.c.id == row_id).values(
+                {column: [slack[int(p)] for p in people]}))
+
+
 # Message references: (channel, ts) becomes (surface, conversation, message id) ------------------
 
 # (table, {old column: new column}, the new surface column): each old Slack column's value
@@ -247,6 +271,8 @@ def upgrade() -> None:
     _identities_up()
     for person in PERSON_COLUMNS:
         _person_up(*person)
+    for listed in PERSON_LISTS:
+        _person_lists_up(*listed)
     for refs in REF_COLUMNS:
         _refs_up(*refs)
     for table, column, start in REF_LISTS:
@@ -259,6 +285,8 @@ def downgrade() -> None:
         _ref_lists(table, column, start, _without_surface)
     for refs in reversed(REF_COLUMNS):
         _refs_down(*refs)
+    for listed in PERSON_LISTS:
+        _person_lists_down(*listed)
     for person in reversed(PERSON_COLUMNS):
         _person_down(*person)
     _identities_down()
