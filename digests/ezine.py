@@ -19,7 +19,7 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot.slack_refs import posted_message
+from bot.slack_refs import SLACK, posted_message
 from bot import blocks, ids
 from bot.templating import environment
 from digests.announcements import hours
@@ -386,7 +386,8 @@ def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: 
     rendered, warning = render_safely(runtime, issue, info.intro)
     _warn_once(runtime, period, warning)
     with runtime.db.transaction() as session:
-        ezine.begin_posting(session, period, rendered.messages, channel_id=channel, html=rendered.html, now=now)
+        ezine.begin_posting(session, period, rendered.messages, surface=SLACK, conversation=channel,
+                            html=rendered.html, now=now)
 
 
 def _stop(runtime: Runtime, period: str, status: str, tell: str | None, *, reason: str | None = None) -> None:
@@ -400,7 +401,7 @@ def _stop(runtime: Runtime, period: str, status: str, tell: str | None, *, reaso
 def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
     """Post each planned message not yet posted, recording each before the next."""
     with runtime.db.reading() as session:
-        channel = ezine.get(session, period).channel_id
+        channel = ezine.get(session, period).conversation
     assert channel is not None
     while True:
         with runtime.db.transaction() as session:
@@ -420,7 +421,7 @@ def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
         with runtime.db.transaction() as session:
             ezine.message_posted(session, period, message.position, str(posted["ts"]), now=now)
     with runtime.db.reading() as session:
-        first = ezine.first_message_ts(session, period)
+        first = ezine.first_message_id(session, period)
     permalink = _permalink(runtime, channel, first)
     with runtime.db.transaction() as session:
         ezine.finish(session, period, now=now, permalink=permalink)
@@ -444,7 +445,7 @@ def issue_given_up(runtime: Runtime, claim: ledger.Claimed, reason: str) -> None
         info = ezine.get(session, period)
     tell_organisers(runtime, _say(runtime, "ezine_failed.md.j2", period=period, reason=reason,
                                   posted=info.messages_posted, planned=info.messages_planned,
-                                  channel=info.channel_id or channel_of(runtime) or ""))
+                                  channel=info.conversation or channel_of(runtime) or ""))
 
 
 # For /tech digest and the command line ----------------------------------------------------

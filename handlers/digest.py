@@ -156,7 +156,7 @@ def _listed(notes: list[str], most: int = 6) -> str:
 
 
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
-    where = f"<#{info.channel_id}>" if info.channel_id else "the channel"
+    where = f"<#{info.conversation}>" if info.conversation else "the channel"
     if info.status == ezine.POSTED:
         posted = plural(info.messages_posted, "message")
         return f":newspaper: The e-zine of {info.period} is posted in {where} ({posted})."

@@ -226,7 +226,7 @@ def save_draft(session: Session, actor: Actor, form: AnnouncementForm, *, now: d
                           field=F_TEXT)
     text, first_local, first_at, until = check_form(form, now=now, tz=tz)
     assert form.channel_id is not None
-    row = Announcement(author_id=actor.member_id, text=text, channel_id=form.channel_id,
+    row = Announcement(author_id=actor.member_id, text=text, surface=actor.identity.surface, channel_id=form.channel_id,
                        first_local=first_local.isoformat(timespec="minutes"), timezone=str(tz),
                        first_at=first_at, repeat=form.repeat, repeat_until=until, status=DRAFT, edits_id=editing,
                        posts=0, created_at=now, updated_at=now)

@@ -45,7 +45,7 @@ def post_issue(db: Database, period: str) -> None:
     """Record an issue as posted, as digests/ezine.py does when it starts posting."""
     with db.transaction() as session:
         ezine.freeze(session, period, LONDON, now=T0)
-        ezine.begin_posting(session, period, [("issue", [])], channel_id="C1", html="", now=T0)
+        ezine.begin_posting(session, period, [("issue", [])], surface="slack", conversation="C1", html="", now=T0)
 
 
 def test_the_spotlight_rotates_so_nobody_repeats_until_everyone_has_appeared(db: Database):

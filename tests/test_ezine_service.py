@@ -125,9 +125,11 @@ def test_the_frozen_issue_is_what_is_posted_and_planning_its_messages_happens_on
     with db.transaction() as session:
         assert ezine.content_for(session, "2026-12-07", LONDON, now=NOW) == frozen
         messages = [("one", [{"type": "divider"}]), ("two", [{"type": "divider"}])]
-        assert ezine.begin_posting(session, "2026-12-07", messages, channel_id="C1", html="<p>", now=DUE)
+        assert ezine.begin_posting(session, "2026-12-07", messages, surface="slack", conversation="C1", html="<p>",
+                                   now=DUE)
     with db.transaction() as session:
-        assert not ezine.begin_posting(session, "2026-12-07", messages, channel_id="C1", html="<p>", now=DUE)
+        assert not ezine.begin_posting(session, "2026-12-07", messages, surface="slack", conversation="C1",
+                                       html="<p>", now=DUE)
         # The published item is taken; the late one waits for the next issue.
         assert [n.title for n in news.waiting_for_issue(session)] == ["Late"]
 
@@ -135,7 +137,8 @@ def test_the_frozen_issue_is_what_is_posted_and_planning_its_messages_happens_on
 def test_messages_are_claimed_in_order_and_a_dead_claim_expires(db: Database):
     plan(db)
     with db.transaction() as session:
-        ezine.begin_posting(session, "2026-12-07", [("one", []), ("two", [])], channel_id="C1", html="", now=DUE)
+        ezine.begin_posting(session, "2026-12-07", [("one", []), ("two", [])], surface="slack", conversation="C1",
+                            html="", now=DUE)
     with db.transaction() as session:
         first = ezine.claim_next_message(session, "2026-12-07", now=DUE)
     assert first and first.position == 0
@@ -169,7 +172,7 @@ def test_decisions_are_for_organisers_and_end_when_posting_begins(db: Database):
         info, changed = ezine.decide(session, organiser, "2026-12-07", ezine.HELD, now=NOW)
         assert changed and info.decision == ezine.HELD
         assert ezine.decide(session, organiser, "2026-12-07", ezine.HELD, now=NOW)[1] is False
-        ezine.begin_posting(session, "2026-12-07", [("one", [])], channel_id="C1", html="", now=DUE)
+        ezine.begin_posting(session, "2026-12-07", [("one", [])], surface="slack", conversation="C1", html="", now=DUE)
     with pytest.raises(DomainError) as caught, db.transaction() as session:
         ezine.set_intro(session, organiser, "2026-12-07", "Hello", now=NOW)
     assert "posted already" in caught.value.message

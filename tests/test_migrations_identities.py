@@ -17,7 +17,7 @@ from storage.models.awards import AwardAudit, AwardCycle, ShortlistEntry
 from storage.models.careers import Opportunity
 from storage.models.events import Event, EventNotice
 from storage.models.mentoring import AskedQuestion, MentoringPairing, MentoringRequest
-from storage.models.news import EzineIssue
+from storage.models.news import Announcement, EzineIssue
 from storage.models.profiles import ProfileWelcome
 
 BEFORE = "0008"
@@ -100,8 +100,12 @@ def fill(old: OldSchema) -> dict[str, int]:
     old.add("profile_welcomes", member_id=ids[CAT], channel_id="C0NETWORK", welcomed_at=T0)
     old.add("asked_questions", asker_id=ids[CAT], question="Where is the -80?",
             organiser_messages=[["D0ANN", "1700000000.0005"]])
-    old.add("ezine_issues", period="2026-03-02", period_start=T0, due_at=T0, status="awaiting", decided_by=ANN,
-            approval_messages=[[ANN, "D0ANN", "1700000000.0006"]])
+    issue = old.add("ezine_issues", period="2026-03-02", period_start=T0, due_at=T0, status="posting",
+                    decided_by=ANN, approval_messages=[[ANN, "D0ANN", "1700000000.0006"]], channel_id="C0NETWORK")
+    old.add("ezine_messages", issue_id=issue, position=0, text="Issue", blocks=[], state="posted",
+            ts="1700000000.0007")
+    old.add("announcements", author_id=ids[ANN], text="Coffee", channel_id="C0NETWORK", first_local="2026-03-02T09:00",
+            timezone="Europe/London", first_at=T0, repeat="none", status="scheduled")
     return ids
 
 
@@ -143,6 +147,10 @@ def test_an_upgrade_carries_slack_ids_and_messages_across_and_a_downgrade_brings
         issue = session.scalars(sa.select(EzineIssue)).one()
         assert issue.decided_by_id == ids[ANN]
         assert issue.approval_messages == [[ANN, "slack", "D0ANN", "1700000000.0006"]]
+        assert (issue.surface, issue.conversation, [m.message_id for m in issue.messages]) == (
+            "slack", "C0NETWORK", ["1700000000.0007"])
+        announcement = session.scalars(sa.select(Announcement)).one()
+        assert (announcement.surface, announcement.channel_id) == ("slack", "C0NETWORK")
 
     old.db.downgrade(BEFORE)
     after = OldSchema(old.db)
@@ -172,5 +180,7 @@ OLD_COLUMNS = {
     "mentoring_pairings": ("id", "group_channel", "intro_ts"),
     "profile_welcomes": ("member_id", "channel_id"),
     "asked_questions": ("id", "organiser_messages"),
-    "ezine_issues": ("id", "decided_by", "approval_messages"),
+    "ezine_issues": ("id", "decided_by", "approval_messages", "channel_id"),
+    "ezine_messages": ("issue_id", "ts"),
+    "announcements": ("id", "channel_id"),
 }

@@ -95,7 +95,8 @@ class IssueInfo:
     frozen: bool
     posted_at: datetime | None
     permalink: str | None
-    channel_id: str | None
+    # The conversation it is posted in.
+    conversation: str | None
     # (organiser, channel, ts) of each approval request's buttons message.
     # (the organiser's user id, the request they were sent), for each organiser asked.
     approval_messages: tuple[tuple[str, MessageRef], ...]
@@ -123,7 +124,7 @@ def issue_info(session: Session, issue: EzineIssue) -> IssueInfo:
         id=issue.id, period=issue.period, period_start=issue.period_start, due_at=issue.due_at, status=issue.status,
         decision=issue.decision, decided_by=_user_of(session, issue.decided_by_id), intro=issue.intro,
         frozen=issue.content is not None,
-        posted_at=issue.posted_at, permalink=issue.permalink, channel_id=issue.channel_id,
+        posted_at=issue.posted_at, permalink=issue.permalink, conversation=issue.conversation,
         approval_messages=_approval_requests(issue),
         messages_posted=posted, messages_planned=len(issue.messages))
 

@@ -30,7 +30,9 @@ class Announcement(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
-    channel_id: Mapped[str] = mapped_column(String(32))
+    # The conversation it is posted to (a channel), on its surface.
+    surface: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(255))
     # The first post, local wall-clock time ("2026-03-30T09:00") in `timezone`, and as UTC.
     first_local: Mapped[str] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64))
@@ -68,7 +70,9 @@ class EzineIssue(Base):
     # updated when someone decides.
     approval_messages: Mapped[list[Any]] = mapped_column(JSON, default=list)
     spotlight_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Where the issue is posted: its surface and conversation.
+    surface: Mapped[str | None] = mapped_column(String(16))
+    conversation: Mapped[str | None] = mapped_column(String(255))
     html: Mapped[str | None] = mapped_column(Text)
     permalink: Mapped[str | None] = mapped_column(String(500))
     template_warning: Mapped[str | None] = mapped_column(Text)
@@ -80,7 +84,7 @@ class EzineIssue(Base):
 
 
 class EzineMessage(Base):
-    """One Slack message of an issue; `state` planned -> posting -> posted, with the ts Slack gave."""
+    """One message of an issue; `state` planned -> posting -> posted, with the id its surface gave."""
 
     __tablename__ = "ezine_messages"
 
@@ -90,7 +94,7 @@ class EzineMessage(Base):
     blocks: Mapped[list[Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="planned")
     claimed_until: Mapped[datetime | None]
-    ts: Mapped[str | None] = mapped_column(String(32))
+    message_id: Mapped[str | None] = mapped_column(String(255))
     posted_at: Mapped[datetime | None]
 
     issue: Mapped[EzineIssue] = relationship(back_populates="messages")

@@ -200,6 +200,7 @@ REF_COLUMNS: list[tuple[str, dict[str, str], str, bool]] = [
     # The announcement went to the network channel, which the row never recorded: its conversation stays unknown.
     ('award_cycles', {'announcement_ts': 'announcement_message_id'}, 'announcement_surface', True),
     ('profile_welcomes', {'channel_id': 'conversation'}, 'surface', False),
+    ('ezine_issues', {'channel_id': 'conversation'}, 'surface', True),
 ]
 # Columns the new schema has that no old one fills.
 REF_EXTRA = {'award_cycles': ['announcement_conversation']}
@@ -243,6 +244,49 @@ def _refs_down(table: str, moves: dict[str, str], surface: str, nullable: bool) 
                 batch_op.alter_column(old, existing_type=sa.String(length=OLD_WIDTH.get(old, 32)), nullable=False)
 
 
+# Message ids alone (the conversation is their parent row's): (table, old, new), widened for Teams.
+MESSAGE_IDS = [('ezine_messages', 'ts', 'message_id')]
+
+
+def _message_ids_up(table: str, old: str, new: str) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(new, sa.String(length=255), nullable=True))
+    op.execute(sa.text(f"UPDATE {table} SET {new} = {old}"))
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_column(old)
+
+
+def _message_ids_down(table: str, old: str, new: str) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(old, sa.String(length=32), nullable=True))
+    op.execute(sa.text(f"UPDATE {table} SET {old} = {new}"))
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_column(new)
+
+
+def _announcements_up() -> None:
+    """A scheduled announcement's channel keeps its column, now wide enough for Teams, beside its surface."""
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('surface', sa.String(length=16), nullable=True))
+        batch_op.alter_column('channel_id', existing_type=sa.String(length=32), type_=sa.String(length=255),
+                              existing_nullable=False)
+    op.execute(sa.text("UPDATE announcements SET surface = :surface").bindparams(surface=SLACK))
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.alter_column('surface', existing_type=sa.String(length=16), nullable=False)
+
+
+def _announcements_down() -> None:
+    elsewhere = op.get_bind().execute(sa.text("SELECT count(*) FROM announcements WHERE surface <> :surface"),
+                                      {"surface": SLACK}).scalar()
+    if elsewhere:
+        raise RuntimeError(f"{elsewhere} announcements go to another surface than Slack; "
+                           "the schema before revision 0009 cannot say where")
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.drop_column('surface')
+        batch_op.alter_column('channel_id', existing_type=sa.String(length=255), type_=sa.String(length=32),
+                              existing_nullable=False)
+
+
 # Lists of references kept as JSON: (table, column, where the [channel, ts] pair starts in each item).
 REF_LISTS = [('asked_questions', 'organiser_messages', 0), ('ezine_issues', 'approval_messages', 1)]
 
@@ -277,10 +321,16 @@ def upgrade() -> None:
         _refs_up(*refs)
     for table, column, start in REF_LISTS:
         _ref_lists(table, column, start, _with_surface)
+    for renamed in MESSAGE_IDS:
+        _message_ids_up(*renamed)
+    _announcements_up()
 
 
 def downgrade() -> None:
     _refuse_members_elsewhere()
+    _announcements_down()
+    for renamed in MESSAGE_IDS:
+        _message_ids_down(*renamed)
     for table, column, start in REF_LISTS:
         _ref_lists(table, column, start, _without_surface)
     for refs in reversed(REF_COLUMNS):
