@@ -13,7 +13,7 @@ from storage.db import Database
 from storage.identities import Identity, MessageRef
 from storage.members import find_member
 from storage.models import Member, MemberIdentity
-from storage.models.awards import AwardAudit, AwardCycle, ShortlistEntry
+from storage.models.awards import AwardAudit, AwardCycle, Nomination, ShortlistEntry
 from storage.models.careers import Opportunity
 from storage.models.events import Event, EventNotice
 from storage.models.mentoring import AskedQuestion, MentoringPairing, MentoringRequest
@@ -83,6 +83,8 @@ def fill(old: OldSchema) -> dict[str, int]:
     ids["cycle"] = old.add("award_cycles", award_id=award, label="2026", opens_at=T0, closes_at=T0 + timedelta(days=9),
                            panel=[BEN, STRANGER], chair=STRANGER, created_by=ANN, announced_by=BEN, announced_at=T0,
                            announcement_ts="1700000000.0001")
+    old.add("award_nominations", cycle_id=ids["cycle"], nominator_id=ids[ANN], nominee_key="team:lab ops",
+            team_name="Lab Ops", team_members=[BEN, CAT], citation="For all of it.", examples=[], status="active")
     old.add("award_shortlist", cycle_id=ids["cycle"], nominee_key=CAT, marked_by=BEN, is_winner=True)
     old.add("award_audit", cycle_id=ids["cycle"], actor=BEN, action="viewed list")
     old.add("dev_opportunities", title="Secondment", created_by=ANN)
@@ -126,6 +128,7 @@ def test_an_upgrade_carries_slack_ids_and_messages_across_and_a_downgrade_brings
         cycle = session.get_one(AwardCycle, ids["cycle"])
         assert (cycle.chair_id, cycle.created_by_id, cycle.announced_by_id) == (stranger.id, ids[ANN], ids[BEN])
         assert cycle.panel == [ids[BEN], stranger.id]
+        assert [n.team_members for n in session.scalars(sa.select(Nomination))] == [[ids[BEN], ids[CAT]]]
         assert (cycle.announcement_surface, cycle.announcement_message_id) == ("slack", "1700000000.0001")
         assert [e.marked_by_id for e in session.scalars(sa.select(ShortlistEntry))] == [ids[BEN]]
         assert [a.actor_id for a in session.scalars(sa.select(AwardAudit))] == [ids[BEN]]
@@ -171,6 +174,7 @@ def test_a_member_known_only_on_another_surface_stops_a_downgrade(db: Database):
 OLD_COLUMNS = {
     "members": ("id", "slack_user_id"),
     "award_cycles": ("id", "panel", "chair", "created_by", "announced_by", "announcement_ts"),
+    "award_nominations": ("id", "team_members"),
     "award_shortlist": ("id", "marked_by"),
     "award_audit": ("id", "actor"),
     "dev_opportunities": ("id", "created_by"),

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.awards.cycles import _cycle, _info, state_of
+from storage.awards.recusals import team_user_ids
 from storage.awards.values import (
     ACTIVE,
     CITATION_MAX,
@@ -143,7 +144,8 @@ def _nominee_member(session: Session, nominator: Identity, user_id: str, field_n
 
 
 def _checked_nominee(session: Session, actor: Actor, cycle: AwardCycle,
-                     form: NominationForm) -> tuple[str, Member | None, str | None, list[str]]:
+                     form: NominationForm) -> tuple[str, Member | None, str | None, list[int]]:
+    """The nominee's key, the member (a person) or the team's name and members' ids (a team)."""
     team = sorted({t for t in form.team_members if t})
     team_name = " ".join((form.team_name or "").split()) or None
     if team or team_name:
@@ -160,12 +162,11 @@ def _checked_nominee(session: Session, actor: Actor, cycle: AwardCycle,
             raise DomainError("Give the team's name.", field="team_name")
         if len(team_name) > TEAM_NAME_MAX:
             raise DomainError(f"Keep the team's name to {TEAM_NAME_MAX} characters.", field="team_name")
-        for member_id in team:
-            _nominee_member(session, actor.identity, member_id, "team_members")
-        if actor.user_id in team and not cycle.allow_self:
+        members = [_nominee_member(session, actor.identity, user_id, "team_members").id for user_id in team]
+        if actor.member_id in members and not cycle.allow_self:
             raise DomainError(f"{cycle.award.name} does not take self-nominations: "
                               "ask a colleague to nominate your team.", field="team_members")
-        return _TEAM_PREFIX + team_name.lower(), None, team_name, team
+        return _TEAM_PREFIX + team_name.lower(), None, team_name, members
     if not form.nominee:
         raise DomainError("Choose who you are nominating.", field="nominee")
     nominee = _nominee_member(session, actor.identity, form.nominee, "nominee")
@@ -176,7 +177,7 @@ def _checked_nominee(session: Session, actor: Actor, cycle: AwardCycle,
 
 
 def _upsert(session: Session, actor: Actor, cycle: AwardCycle, nominee_key: str, nominee: Member | None,
-            team_name: str | None, team: list[str], now: datetime) -> tuple[Nomination, str]:
+            team_name: str | None, team: list[int], now: datetime) -> tuple[Nomination, str]:
     def existing() -> Nomination | None:
         return session.scalar(select(Nomination).where(
             Nomination.cycle_id == cycle.id, Nomination.nominator_id == actor.member_id,
@@ -207,7 +208,7 @@ def _copy(session: Session, nomination: Nomination, now: datetime) -> Nomination
     return NominationCopy(
         id=nomination.id, cycle=_info(nomination.cycle, now), nominee_key=nomination.nominee_key,
         nominee_user=nominee.user_id if nominee else None, nominee_name=name,
-        team_name=nomination.team_name, team_members=tuple(nomination.team_members or ()),
+        team_name=nomination.team_name, team_members=team_user_ids(session, nomination),
         citation=nomination.citation, examples=tuple(nomination.examples or ()), link=nomination.link,
         status=nomination.status, nominator_user=nominator.user_id, nominator_name=nominator.name,
         nominator_department=nominator.department, updated_at=nomination.updated_at,
@@ -246,7 +247,7 @@ def withdraw_if_ineligible(session: Session, nomination_id: int, *, now: datetim
     if nomination is None or nomination.status != ACTIVE:
         return None
     people = [nomination.nominee.user_id] if nomination.nominee else []
-    for user_id in [*people, *(nomination.team_members or [])]:
+    for user_id in [*people, *team_user_ids(session, nomination)]:
         try:
             _nominee_member(session, nomination.nominator.address, user_id, "nominee")
         except DomainError as refusal:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storage.awards.audit import _audit, _require_closed, _require_panel, panel_cycle
 from storage.awards.cycles import _cycle, _info
 from storage.awards.nominating import _copy
-from storage.awards.recusals import _grouped, _name, _recusal
+from storage.awards.recusals import _grouped, _name, _recusal, team_user_ids
 from storage.awards.values import (
     DEFAULT_CRITERIA,
     RECUSED_NOMINATOR,
@@ -47,11 +47,12 @@ def _summaries(session: Session, cycle: AwardCycle, actor: Actor | None, now: da
             continue
         first = nominations[0]
         mine = [s for s in scores if s.nominee_key == key]
-        user_ids = tuple(first.team_members) if first.team_name else (key,)
+        team = team_user_ids(session, first)
+        user_ids = team if first.team_name else (key,)
         my_scores = {s.criterion: s.score for s in mine if actor is not None and s.scorer_id == actor.member_id}
         result.append(NomineeSummary(
             key=key, name=_name(first, key),
-            user_id=None if first.team_name else key, team_members=tuple(first.team_members or ()),
+            user_id=None if first.team_name else key, team_members=team,
             departments=_departments_of(session, user_ids),
             nominations=tuple(_copy(session, n, now) for n in nominations),
             average=round(sum(s.score for s in mine) / len(mine), 2) if mine else None,

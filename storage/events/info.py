@@ -1,4 +1,4 @@
-"""What the events services hand to the Slack side: snapshots detached from the session,
+"""What the events services hand to the surfaces: snapshots detached from the session,
 the organiser's form as given, and the outcomes of changes."""
 
 from __future__ import annotations

@@ -69,11 +69,12 @@ class Nomination(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("award_cycles.id"))
     nominator_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    # The Slack user id of a person, or "team:<name in lower case>" for a team.
+    # The user id of a person (their address; nominee_id names the member), or "team:<name in lower case>".
     nominee_key: Mapped[str] = mapped_column(String(140))
     nominee_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     team_name: Mapped[str | None] = mapped_column(String(100))
-    team_members: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The team's member ids (a team nomination).
+    team_members: Mapped[list[int]] = mapped_column(JSON, default=list)
     citation: Mapped[str] = mapped_column(Text)
     examples: Mapped[list[str]] = mapped_column(JSON, default=list)
     link: Mapped[str | None] = mapped_column(String(500))

@@ -106,7 +106,7 @@ class NewsItem(Base):
     __tablename__ = "news_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Slack's id of the submitted modal: a redelivered submission finds the row it made.
+    # The surface's id of the submitted form: a redelivered submission finds the row it made.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))

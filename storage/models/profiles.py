@@ -19,7 +19,7 @@ PUBLIC_FIELDS = ("job_title", "department", "skills", "equipment", "bio", "regis
 
 
 class Profile(Base):
-    """What a member tells the network about themselves, beyond what Slack knows."""
+    """What a member tells the network about themselves, beyond what their surface knows."""
 
     __tablename__ = "profiles"
 

@@ -163,7 +163,7 @@ def _person_down(table: str, old: str, new: str, nullable: bool, ondelete: str |
 
 
 # JSON lists of people: Slack ids become member ids.
-PERSON_LISTS = [('event_notices', 'recipients'), ('award_cycles', 'panel')]
+PERSON_LISTS = [('event_notices', 'recipients'), ('award_cycles', 'panel'), ('award_nominations', 'team_members')]
 
 
 def _person_lists_up(table: str, column: str) -> None:
