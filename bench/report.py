@@ -34,7 +34,7 @@ from sqlalchemy import func, select  # noqa: E402 - after sys.path has the repos
 from sqlalchemy.engine import make_url  # noqa: E402 - after sys.path has the repository
 
 from bench.network import fresh_database  # noqa: E402 - after sys.path has the repository
-from bot.templating import environment  # noqa: E402 - after sys.path has the repository
+from core.templating import environment  # noqa: E402 - after sys.path has the repository
 from digests import report_files  # noqa: E402 - after sys.path has the repository
 from storage import report  # noqa: E402 - after sys.path has the repository
 from bot.slack_refs import slack_identity  # noqa: E402 - after sys.path has the repository

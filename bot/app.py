@@ -10,12 +10,12 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 import handlers
+from bot import dispatch
 from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
-from bot.slack_refs import member_details, slack_identity
+from bot.slack_refs import slack_identity
 from handlers._common import field_errors, is_user_id
 from storage import deliveries, members
 from storage.clock import now
@@ -48,6 +48,7 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
     app.middleware(_once_per_event(runtime))
     app.middleware(_identify_member(runtime))
     app.error(_on_error(runtime))
+    dispatch.register(app, runtime)  # first: a routed request is found in one lookup
     handlers.register_all(app, runtime)
     _commands_first(app, runtime)
     _report_lazy_failures(app, runtime)
@@ -167,7 +168,11 @@ def _readable(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResp
 
 
 def _identify_member(runtime: Runtime) -> Callable[..., Any]:
-    """Put the asking member (created on first contact from users.info) in the context."""
+    """Put the asking member, read once, in the context; a newcomer is created from the request.
+
+    Nothing calls Slack before the ack: a newcomer's profile (names, time zone) comes from
+    users.info after the request is answered, once.
+    """
 
     def identify_member(context: BoltContext, client: WebClient, body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - Bolt's name
         user_id = context.user_id
@@ -176,32 +181,24 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
         moment = now()
         with runtime.db.reading() as session:
             member = members.find_member(session, slack_identity(user_id))
+            newcomer = member is None
             if member is not None and not members.needs_touch(member, moment):
                 # The common case: a known member, already seen today. One read, no write.
                 context["actor"] = members.actor_for(session, member, runtime.grants)
                 return next()
-        user = None if member is not None else _users_info(client, user_id)
         with runtime.db.transaction() as session:
-            if user is not None:
-                member = members.upsert_member(session, slack_identity(user_id), member_details(user), now=moment)
-            else:
-                member = members.ensure_member(session, slack_identity(user_id), fallback_name=_name_in(body),
-                                               now=moment)
+            member = members.ensure_member(session, slack_identity(user_id), fallback_name=_name_in(body),
+                                           now=moment)
             members.touch(member, moment)
             context["actor"] = members.actor_for(session, member, runtime.grants)
-        return next()
+        if not newcomer:
+            return next()
+        runtime.newcomers.expect(user_id)
+        response = next()
+        runtime.executor.submit(runtime.newcomers.fill_in, user_id, client)
+        return response
 
     return identify_member
-
-
-def _users_info(client: WebClient, user_id: str) -> dict[str, Any] | None:
-    # Once per member, on first contact: later requests find them in the database.
-    try:
-        return client.users_info(user=user_id)["user"]
-    except SlackApiError as e:
-        log.warning("users.info for %s failed (%s); creating the member from the request", user_id,
-                    e.response.get("error"))
-        return None
 
 
 def _name_in(body: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""Small Block Kit builders on top of slack_sdk's models, and every message's fallback text.
+"""The Slack renderer: the neutral reply model (core.ui) as Block Kit through slack_sdk's
+models, and every message's fallback text; plus the small builders views not yet neutral use.
 
 Slack's limits that shape what we send: 50 blocks in a message (100 in a modal or
 the Home tab), 3,000 characters in a section's text, 2,000 in a field, 150 in a
@@ -13,24 +14,52 @@ escape the plain title they are given.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from datetime import date, datetime, time
+from typing import cast
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ConfirmObject,
     ContextBlock,
+    ConversationFilter,
+    ConversationSelectElement,
+    DatePickerElement,
+    DateTimePickerElement,
     DividerBlock,
+    ExternalDataMultiSelectElement,
     HeaderBlock,
+    ImageBlock,
+    ImageElement,
+    InputBlock,
     MarkdownTextObject,
+    NumberInputElement,
     Option,
+    OverflowMenuElement,
+    PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
+    RichTextBlock,
+    RichTextElementParts,
+    RichTextSectionElement,
     SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+    TimePickerElement,
+    UrlInputElement,
+    UserMultiSelectElement,
+    UserSelectElement,
 )
+from slack_sdk.models.views import View
 
-from bot.mrkdwn import escape, truncate
+from core import ui
+from core.markup import escape, truncate
 
 MESSAGE_BLOCK_LIMIT = 50
 SURFACE_BLOCK_LIMIT = 100
@@ -88,13 +117,17 @@ def confirm(title: str, mrkdwn: str, *, yes: str = "Yes", no: str = "No", style:
                          confirm=plain(yes, 30), deny=plain(no, 30), style=style)
 
 
-def to_dicts(blocks: Iterable[Block | dict[str, Any]]) -> list[dict[str, Any]]:
-    return [b if isinstance(b, dict) else b.to_dict() for b in blocks]
+SlackBlocks = Sequence["Block | dict[str, Any] | ui.Block"]
+
+
+def to_dicts(blocks: Iterable[Block | dict[str, Any] | ui.Block]) -> list[dict[str, Any]]:
+    return [b if isinstance(b, dict) else b.to_dict() if isinstance(b, Block) else render(b).to_dict()
+            for b in blocks]
 
 
 # Messages: blocks with the fallback text derived from them --------------------------------
 
-def fallback(blocks: Iterable[Block | dict[str, Any]], *, title: str | None = None) -> str:
+def fallback(blocks: Iterable[Block | dict[str, Any] | ui.Block], *, title: str | None = None) -> str:
     """The notification and screen-reader text of a message, as mrkdwn: what it is about.
 
     That is `title` when there is one (plain words, so it is escaped here: it may quote what
@@ -136,13 +169,15 @@ def _rich_text(node: Any) -> str:
     return (own if isinstance(own, str) else "") + _rich_text(node.get("elements") or [])
 
 
-def message(blocks: Sequence[Block | dict[str, Any]], *, title: str | None = None) -> dict[str, Any]:
+def message(blocks: SlackBlocks | ui.Message, *, title: str | None = None) -> dict[str, Any]:
     """The keyword arguments for chat.postMessage, chat.update or respond(): blocks and their fallback."""
+    if isinstance(blocks, ui.Message):
+        return message(blocks.blocks, title=blocks.title if title is None else title)
     dicts = to_dicts(blocks)
     return {"blocks": dicts, "text": fallback(dicts, title=title)}
 
 
-def ephemeral(blocks: Sequence[Block | dict[str, Any]]) -> dict[str, Any]:
+def ephemeral(blocks: SlackBlocks | ui.Message) -> dict[str, Any]:
     """The keyword arguments for ack() or respond() that show blocks to the asker only."""
     return {"response_type": "ephemeral", **message(blocks)}
 
@@ -155,3 +190,175 @@ def note(mrkdwn: str) -> dict[str, Any]:
 def comment(mrkdwn: str) -> str:
     """A file upload's initial_comment, which has no blocks: the fallback of one section of (escaped) mrkdwn."""
     return fallback([section(mrkdwn)])
+
+
+# The renderer: core.ui as Block Kit ---------------------------------------------------------------
+
+def render(block: ui.Block) -> Block:
+    """One neutral block as Block Kit; Slack's length limits applied here, where they are Slack's."""
+    if isinstance(block, Block):
+        # Block Kit already: the Home page gathers every feature's section, and some are not yet neutral.
+        return block
+    if isinstance(block, ui.Section):
+        return SectionBlock(
+            text=_text(block.text) if block.text else None,
+            fields=[MarkdownTextObject(text=truncate(f, 2000)) for f in block.fields] or None,
+            accessory=_element(block.accessory) if block.accessory else None, block_id=block.block_id)
+    if isinstance(block, ui.Header):
+        return header(block.text)
+    if isinstance(block, ui.Context):
+        return ContextBlock(elements=[_image_element(i) if isinstance(i, ui.Image) else _text(i)
+                                      for i in block.items])
+    if isinstance(block, ui.Divider):
+        return DividerBlock()
+    if isinstance(block, ui.Actions):
+        return ActionsBlock(elements=[_element(e) for e in block.elements], block_id=block.block_id)
+    if isinstance(block, ui.Image):
+        return ImageBlock(image_url=block.url, alt_text=block.alt,
+                          title=plain(block.title, 2000) if block.title else None)
+    if isinstance(block, ui.Rich):
+        return _rich(block)
+    return _input(block)
+
+
+def render_all(blocks: Iterable[ui.Block]) -> list[Block]:
+    return [render(b) for b in blocks]
+
+
+def render_form(form: ui.Form) -> View:
+    """A form as a modal; its fields' values come back by block id, then action id."""
+    return View(type="modal", callback_id=form.id, title=plain(form.title, 24),
+                submit=plain(form.submit, 24) if form.submit else None, close=plain(form.close, 24),
+                private_metadata=form.metadata or None, notify_on_close=form.notify_on_close or None,
+                blocks=render_all(form.blocks))
+
+
+def render_home(home: ui.Home) -> View:
+    """The Home tab. Its page joins sections that features build apart, and Slack refuses a view in
+    which two blocks share a block_id: a repeated one is dropped (the first block keeps it)."""
+    rendered: list[Block] = []
+    seen: set[str] = set()
+    for block in render_all(home.blocks):
+        if block.block_id in seen:
+            block = copy.copy(block)
+            block.block_id = None
+        elif block.block_id:
+            seen.add(block.block_id)
+        rendered.append(block)
+    return View(type="home", blocks=rendered)
+
+
+def _text(text: ui.Markup | ui.Plain) -> MarkdownTextObject | PlainTextObject:
+    if isinstance(text, ui.Plain):
+        return plain(text.text, SECTION_TEXT_LIMIT)
+    return MarkdownTextObject(text=truncate(text, SECTION_TEXT_LIMIT))
+
+
+def _confirm(c: ui.Confirm | None) -> ConfirmObject | None:
+    return confirm(c.title, c.text, yes=c.yes, no=c.no, style=c.style) if c else None
+
+
+def render_option(o: ui.Option) -> Option:
+    return Option(text=plain(o.label, OPTION_LIMIT), value=o.value,
+                  description=plain(o.description, OPTION_LIMIT) if o.description else None)
+
+
+def _image_element(image: ui.Image) -> ImageElement:
+    return ImageElement(image_url=image.url, alt_text=image.alt)
+
+
+def _element(e: ui.Accessory) -> Any:
+    if isinstance(e, ui.Button):
+        return button(e.label, e.action_id, e.value, style=e.style, url=e.url, confirm=_confirm(e.confirm))
+    if isinstance(e, ui.Select):
+        return StaticSelectElement(action_id=e.action_id, placeholder=plain(e.placeholder),
+                                   options=[render_option(o) for o in e.options],
+                                   initial_option=render_option(e.initial) if e.initial else None,
+                                   confirm=_confirm(e.confirm))
+    if isinstance(e, ui.Menu):
+        return OverflowMenuElement(action_id=e.action_id, options=[render_option(o) for o in e.options])
+    return _image_element(e)
+
+
+def _rich(block: ui.Rich) -> RichTextBlock:
+    elements: list[Any] = []
+    for part in block.parts:
+        if isinstance(part, ui.Link):
+            elements.append(RichTextElementParts.Link(url=part.url, text=part.label))
+        elif isinstance(part, ui.Bold):
+            if part.text:
+                elements.append(RichTextElementParts.Text(text=part.text, style={"bold": True}))
+        elif part:
+            elements.append(RichTextElementParts.Text(text=part))
+    # Slack refuses an empty rich_text section.
+    return RichTextBlock(elements=[RichTextSectionElement(elements=elements or [RichTextElementParts.Text(text=" ")])])
+
+
+def _input(f: ui.Field) -> InputBlock:
+    # Slack's default is a required field: a required one says nothing, as our modals always have.
+    return InputBlock(block_id=f.id, label=plain(f.label, 2000), element=_input_element(f),
+                      optional=None if f.required else True, hint=plain(f.hint, 2000) if f.hint else None,
+                      dispatch_action=f.dispatch or None)
+
+
+def _input_element(f: ui.Field) -> Any:  # noqa: C901 - one branch per kind of field, each a line
+    kind, action_id = ui.FieldKind(f.kind), f.input_id
+    placeholder = plain(f.placeholder) if f.placeholder else None
+    options = [render_option(o) for o in f.options]
+    initial_option = render_option(f.initial) if isinstance(f.initial, ui.Option) else None
+    if kind is ui.FieldKind.TEXT:
+        return PlainTextInputElement(action_id=action_id, placeholder=placeholder, multiline=f.multiline or None,
+                                     initial_value=cast(str | None, f.initial), max_length=f.max_length)
+    if kind is ui.FieldKind.NUMBER:
+        return NumberInputElement(action_id=action_id, is_decimal_allowed=f.decimal, placeholder=placeholder,
+                                  initial_value=None if f.initial is None else _number(f.initial),
+                                  min_value=None if f.min_value is None else _number(f.min_value),
+                                  max_value=None if f.max_value is None else _number(f.max_value))
+    if kind is ui.FieldKind.URL:
+        return UrlInputElement(action_id=action_id, placeholder=placeholder, initial_value=cast(str | None, f.initial))
+    if kind is ui.FieldKind.DATE:
+        initial_date = f.initial.isoformat() if isinstance(f.initial, date) else cast(str | None, f.initial)
+        return DatePickerElement(action_id=action_id, placeholder=placeholder, initial_date=initial_date)
+    if kind is ui.FieldKind.TIME:
+        initial_time = f"{f.initial:%H:%M}" if isinstance(f.initial, time | datetime) else cast(str | None, f.initial)
+        return TimePickerElement(action_id=action_id, placeholder=placeholder, initial_time=initial_time)
+    if kind is ui.FieldKind.DATETIME:
+        return DateTimePickerElement(action_id=action_id, initial_date_time=int(f.initial.timestamp())
+                                     if isinstance(f.initial, datetime) else None)
+    if kind is ui.FieldKind.SELECT:
+        return StaticSelectElement(action_id=action_id, placeholder=placeholder, options=options,
+                                   initial_option=initial_option)
+    if kind is ui.FieldKind.MULTI_SELECT:
+        return StaticMultiSelectElement(action_id=action_id, placeholder=placeholder, options=options,
+                                        initial_options=_options(f.initial), max_selected_items=f.max_selected)
+    if kind is ui.FieldKind.SEARCH:
+        return ExternalDataMultiSelectElement(action_id=action_id, placeholder=placeholder,
+                                              min_query_length=f.min_query_length,
+                                              initial_options=_options(f.initial), max_selected_items=f.max_selected)
+    if kind is ui.FieldKind.RADIO:
+        return RadioButtonsElement(action_id=action_id, options=options,
+                                   initial_option=initial_option)
+    if kind is ui.FieldKind.CHECKBOXES:
+        return CheckboxesElement(action_id=action_id, options=options, initial_options=_options(f.initial))
+    if kind is ui.FieldKind.MEMBER:
+        return UserSelectElement(action_id=action_id, placeholder=placeholder, initial_user=cast(str | None, f.initial))
+    if kind is ui.FieldKind.MEMBERS:
+        initial_users = list(cast(tuple[str, ...], f.initial)) if f.initial else None
+        return UserMultiSelectElement(action_id=action_id, placeholder=placeholder, initial_users=initial_users,
+                                      max_selected_items=f.max_selected)
+    return ConversationSelectElement(
+        action_id=action_id, placeholder=placeholder, initial_conversation=cast(str | None, f.initial),
+        filter=ConversationFilter(include=list(f.conversation_kinds), exclude_bot_users=True)
+        if f.conversation_kinds else None)
+
+
+def _options(initial: ui.FieldValue) -> list[Option] | None:
+    if isinstance(initial, tuple) and initial and all(isinstance(o, ui.Option) for o in initial):
+        return [render_option(cast(ui.Option, o)) for o in initial]
+    return None
+
+
+def _number(value: object) -> str:
+    # Slack wants a number input's values as strings; 2.0 shows as "2".
+    number = float(cast(float, value))
+    return str(int(number)) if number.is_integer() else str(number)

@@ -298,7 +298,7 @@ def cmd_import_opportunities(settings: Settings, args: argparse.Namespace) -> in
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.templating import environment
+    from core.templating import environment
     from digests.report_files import options_for, render
     from storage import report
     from storage.clock import now
@@ -376,7 +376,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                 for change in preview.changes:
                     again = " (new to the organisers: an approved issue is put to them again)" if change.asks else ""
                     print(f"technet: changed since it was sent for approval: {change.note}{again}", file=sys.stderr)
-                for text, message in preview.rendered.messages:
+                for text, message in digest.slack_messages(preview.rendered.messages):
                     print(f"── {text}")
                     print(render_blocks(message, container={}).text)
                 return 0

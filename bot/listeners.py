@@ -14,7 +14,7 @@ from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.mrkdwn import escape
+from core.markup import escape
 from storage.errors import DomainError, MalformedPayload
 
 if TYPE_CHECKING:
@@ -104,6 +104,7 @@ def telling_failures(runtime: Runtime, function: Callable[..., Any]) -> Callable
     def lazy(args: Args) -> None:
         _after_form.active = args.body.get("type") == "view_submission"
         try:
+            runtime.newcomers.fill_in(args.context.user_id, args.client)
             function(**{name: getattr(args, _ARGS_ALIASES.get(name, name)) for name in names})
         except Exception as error:
             if not (isinstance(error, MalformedPayload) and after_a_form()):
@@ -128,6 +129,7 @@ def after_ack(runtime: Runtime, body: dict[str, Any], client: WebClient, context
 
     def follow_up() -> None:
         try:
+            runtime.newcomers.fill_in(context.user_id, client)
             work()
         except Exception as error:
             report_failure(runtime, error, body, client, context, saved=True)

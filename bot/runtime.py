@@ -19,10 +19,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 import content
 import digests
-from bot.commands import Subcommands
+from core.commands import Subcommands
+from core.routes import Routes
 from bot.config import Settings
+from bot.newcomers import Newcomers
 from bot.slack_refs import role_grants
-from bot.templating import environment
+from core.templating import environment
 from digests.runner import DueKinds
 from storage.db import Database
 from storage.members import Actor, RoleGrants
@@ -127,6 +129,8 @@ class Runtime:
     grants: RoleGrants
     executor: ListenerExecutor
     subcommands: Subcommands = field(default_factory=Subcommands)
+    routes: Routes = field(init=False)
+    newcomers: Newcomers = field(init=False)
     due_kinds: DueKinds = field(default_factory=DueKinds)
     home_sections: list[HomeSection] = field(default_factory=list)
 
@@ -143,6 +147,8 @@ class Runtime:
         )
 
     def __post_init__(self) -> None:
+        self.routes = Routes(self.subcommands)
+        self.newcomers = Newcomers(self.db)
         digests.register_all(self.due_kinds)
 
     def close(self) -> None:

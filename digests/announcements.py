@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
+from core.views.announcements import post_blocks, when
 from digests.runner import DueKind, DueKinds, Skip
 from storage import announcements, ledger
 from storage.words import plural
@@ -40,15 +40,8 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(announcements.KIND, deliver, grace=NO_LIMIT, on_give_up=given_up))
 
 
-def _views() -> ModuleType:
-    # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
-    from handlers import announce_views
-
-    return announce_views
-
-
 def _when(runtime: Runtime, moment: datetime) -> str:
-    return _views().when(moment, runtime.settings.tz)
+    return when(moment, runtime.settings.tz)
 
 
 def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
@@ -69,7 +62,7 @@ def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | Non
     if late > LATE_AFTER:
         late_note = runtime.templates.get_template("announce_late.md.j2").render(when=_when(runtime, claim.due_at))
     posted = runtime.client.chat_postMessage(channel=info.channel_id,
-                                             **blocks.message(_views().post_blocks(info, late_note=late_note)))
+                                             **blocks.message(post_blocks(info, late_note=late_note)))
     with runtime.db.transaction() as session:
         announcements.record_post(session, announcement_id)
     return str(posted["ts"])

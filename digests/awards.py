@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import Block
-
-from bot import blocks, ids
+from bot import blocks
+from core import ui
+from core.views import moments
+from core.views.awards import nominate_button
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import awards, ledger
 
@@ -28,16 +29,11 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(awards.NOMINEE_NOTICE, deliver_nominee_notice, grace=timedelta(days=2)))
 
 
-def when(moment: datetime, runtime: Runtime) -> str:
-    return moment.astimezone(runtime.settings.tz).strftime("%a %-d %b %Y, %H:%M")
-
-
-def channel_blocks(text: str, cycle: awards.CycleInfo) -> list[Block]:
+def channel_blocks(text: ui.Markup, cycle: awards.CycleInfo) -> list[ui.Block]:
     """The prose, with a Nominate button while the cycle is open (anyone in the channel may press it)."""
-    result: list[Block] = [blocks.section(text)]
+    result: list[ui.Block] = [ui.section(text)]
     if cycle.state == awards.OPEN:
-        result.append(blocks.actions(blocks.button("Nominate", ids.AWARDS_NOMINATE_OPEN, str(cycle.id),
-                                                   style="primary")))
+        result.append(ui.actions(nominate_button(cycle)))
     return result
 
 
@@ -52,7 +48,7 @@ def _cycle(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> awards.Cyc
 def _post(runtime: Runtime, template: str, cycle: awards.CycleInfo) -> str:
     channel = network_channel(runtime)
     text = runtime.templates.get_template(template).render(
-        cycle=cycle, closes=when(cycle.closes_at, runtime))
+        cycle=cycle, closes=moments.when(cycle.closes_at, runtime.settings.tz))
     posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(channel_blocks(text, cycle)))
     return str(posted["ts"])
 

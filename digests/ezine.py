@@ -1,9 +1,9 @@
 """The e-zine digest: planned from the schedule, approved by organisers, posted once.
 
-storage/ezine/ compiles an issue as plain data; this module renders it (Block Kit
-split across messages within Slack's limits, and a standalone HTML page with the same
-content, both from Jinja2 templates that a deployment may override) and posts it, one
-recorded message at a time, so a restart mid-issue continues where it stopped.
+storage/ezine/ compiles an issue as plain data; this module renders it (neutral messages,
+core.ui, split within Slack's limits, and a standalone HTML page with the same content, both
+from Jinja2 templates that a deployment may override) and posts it, one recorded message at a
+time, so a restart mid-issue continues where it stopped.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block
 
+from bot import blocks
 from bot.slack_refs import SLACK, posted_message
-from bot import blocks, ids
-from bot.templating import environment
+from core import ids, ui
+from core.templating import environment
+from core.views import moments
+from core.views.ezine import approval_blocks
 from digests.announcements import hours
 from digests.runner import DueKind, DueKinds, Skip
 from storage import ezine, ledger, members
@@ -35,9 +37,9 @@ log = logging.getLogger(__name__)
 # The configured grace (TECHNET_DIGEST_GRACE) is applied in deliver_issue, where the
 # settings are known; the runner's own check must not skip first.
 NO_LIMIT = timedelta(days=3650)
-# What one Slack message may hold: 50 blocks, and we keep the text well under Slack's
-# limits so a long issue becomes several messages rather than a refused one.
-MESSAGE_BLOCKS = blocks.MESSAGE_BLOCK_LIMIT
+# What one message may hold: 50 blocks (Slack's limit, the tightest surface's), and we keep
+# the text well under Slack's limits so a long issue becomes several messages rather than a refused one.
+MESSAGE_BLOCKS = ui.MESSAGE_BLOCK_LIMIT
 MESSAGE_CHARACTERS = 12_000
 # Templates a deployment may override (TECHNET_DIGEST_TEMPLATES).
 TEMPLATES = ("ezine_intro.md.j2", "ezine_news.md.j2", "ezine_spotlight.md.j2", "ezine_events.md.j2",
@@ -87,7 +89,7 @@ def channel_of(runtime: Runtime) -> str | None:
 
 @dataclass(frozen=True)
 class Rendered:
-    messages: list[tuple[str, list[dict[str, Any]]]]
+    messages: list[ui.Message]
     html: str
 
 
@@ -129,60 +131,74 @@ def _slack_link(url: str | None) -> str | None:
     return url.replace("&", "&amp;").replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
 
 
-def _rsvp_button(item: dict[str, Any]) -> Any:
+def _rsvp_button(item: dict[str, Any]) -> ui.Button:
     """The events feature's own Going button, so its rules (capacity, waitlist, reminders) apply.
 
     With the bare event id as its value, handlers/events/ records the answer and
     confirms it to the member alone, leaving the e-zine's message as it was.
     """
-    return blocks.button("Going", ids.EVENTS_GOING, str(int(item["id"])), style="primary")
+    return ui.button("Going", ids.EVENTS_GOING, str(int(item["id"])), style="primary")
 
 
-def _item_blocks(env: Environment, key: str, items: list[dict[str, Any]], issue: dict[str, Any]) -> list[list[Block]]:
+def _item_blocks(env: Environment, key: str, items: list[dict[str, Any]],
+                 issue: dict[str, Any]) -> list[list[ui.Block]]:
     """The blocks of a section as groups that must stay together (an item and its button)."""
     name, per_item = SECTION_TEMPLATES[key]
     template = env.get_template(name)
     if not per_item:
-        return [[blocks.section(template.render(items=items, issue=issue).strip())]]
-    groups: list[list[Block]] = []
+        return [[ui.section(template.render(items=items, issue=issue).strip())]]
+    groups: list[list[ui.Block]] = []
     for item in items:
         item = {**item, "slack_link": _slack_link(item.get("link"))}
         text = template.render(item=item, issue=issue).strip()
         # A cancelled event stays in the issue, marked, but takes no replies.
         accessory = _rsvp_button(item) if key == "events" and not item.get("cancelled") else None
-        groups.append([blocks.section(text, accessory=accessory)])
+        groups.append([ui.section(text, accessory=accessory)])
     return groups
 
 
-def render_slack(env: Environment, issue: dict[str, Any], intro: str | None) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The issue as Slack messages: whole sections together where they fit, split where not."""
+def render_messages(env: Environment, issue: dict[str, Any], intro: str | None) -> list[ui.Message]:
+    """The issue as messages: whole sections together where they fit, split where not."""
     title = f"technet e-zine · {issue['month_label']}"
     intro_text = env.get_template("ezine_intro.md.j2").render(intro=intro, issue=issue).strip()
-    opening: list[Block] = [blocks.header(title), blocks.section(intro_text)]
-    parts: list[list[list[Block]]] = [[opening]]
+    opening: list[ui.Block] = [ui.header(title), ui.section(intro_text)]
+    parts: list[list[list[ui.Block]]] = [[opening]]
     for section in issue["sections"]:
         groups = _item_blocks(env, section["key"], section["items"], issue)
-        groups[0] = [blocks.divider(), blocks.header(section["title"]), *groups[0]]
+        groups[0] = [ui.divider(), ui.header(section["title"]), *groups[0]]
         parts.append(groups)
     footer = env.get_template("ezine_footer.md.j2").render(issue=issue).strip()
-    parts.append([[blocks.divider(), blocks.context(footer)]])
+    parts.append([[ui.divider(), ui.context(footer)]])
     pages = _paginate(parts)
     total = len(pages)
-    # Each message's fallback is its place in the issue: a notification per message reads better
-    # than the start of each.
-    return [(blocks.fallback(page, title=title if total == 1 else f"{title} ({n}/{total})"), blocks.to_dicts(page))
+    # Each message's title (its notification) is its place in the issue: a notification per
+    # message reads better than the start of each.
+    return [ui.message(page, title=title if total == 1 else f"{title} ({n}/{total})")
             for n, page in enumerate(pages, 1)]
 
 
-def _size(group: list[Block]) -> int:
-    return sum(len(str(b.to_dict())) for b in group)
+def _size(group: list[ui.Block]) -> int:
+    """The characters a group shows: what MESSAGE_CHARACTERS keeps well within a message's limits."""
+    return sum(len(text) for block in group for text in _texts(block))
 
 
-def _paginate(parts: list[list[list[Block]]]) -> list[list[Block]]:
+def _texts(block: ui.Block) -> list[str]:
+    if isinstance(block, ui.Header):
+        return [block.text]
+    if isinstance(block, ui.Section):
+        text = block.text.text if isinstance(block.text, ui.Plain) else block.text
+        return [text or "", *block.fields]
+    if isinstance(block, ui.Context):
+        return [item.text if isinstance(item, ui.Plain) else item for item in block.items
+                if isinstance(item, str | ui.Plain)]
+    return []  # a divider, or a row of buttons
+
+
+def _paginate(parts: list[list[list[ui.Block]]]) -> list[list[ui.Block]]:
     """Pack groups into messages: a section starts a new message when it does not fit whole."""
-    pages: list[list[Block]] = [[]]
+    pages: list[list[ui.Block]] = [[]]
 
-    def fits(page: list[Block], extra: list[Block]) -> bool:
+    def fits(page: list[ui.Block], extra: list[ui.Block]) -> bool:
         return len(page) + len(extra) <= MESSAGE_BLOCKS and _size(page) + _size(extra) <= MESSAGE_CHARACTERS
 
     for groups in parts:
@@ -196,13 +212,19 @@ def _paginate(parts: list[list[list[Block]]]) -> list[list[Block]]:
     return [page for page in pages if page]
 
 
+def slack_messages(messages: list[ui.Message]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The issue's messages as Slack takes them, (fallback text, Block Kit): what the issue keeps
+    planned until each is posted, so a restart posts exactly what was planned."""
+    return [(sent["text"], sent["blocks"]) for sent in map(blocks.message, messages)]
+
+
 def render_html(env: Environment, issue: dict[str, Any], intro: str | None) -> str:
     return env.get_template("ezine.html.j2").render(issue=issue, intro=intro,
                                                     title=f"technet e-zine · {issue['month_label']}")
 
 
 def render(env: Environment, issue: dict[str, Any], intro: str | None) -> Rendered:
-    return Rendered(render_slack(env, issue, intro), render_html(env, issue, intro))
+    return Rendered(render_messages(env, issue, intro), render_html(env, issue, intro))
 
 
 def render_strict(runtime: Runtime, issue: dict[str, Any], intro: str | None) -> Rendered:
@@ -248,8 +270,7 @@ def _say(runtime: Runtime, template: str, **values: Any) -> str:
 
 
 def _when(runtime: Runtime, moment: datetime) -> str:
-    local = moment.astimezone(runtime.settings.tz)
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+    return moments.when(moment, runtime.settings.tz)
 
 
 def _warn_once(runtime: Runtime, period: str, warning: str | None) -> None:
@@ -288,17 +309,15 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
     """The issue and the approval buttons, by DM, to each organiser not asked yet."""
     rendered, warning = render_safely(runtime, issue, info.intro)
     _warn_once(runtime, info.period, warning)
-    from handlers import digest_views  # noqa: PLC0415 - handlers/ imports bot.runtime, which imports digests/
-
     asked = {user for user, _ in info.approval_messages}
     for user_id in organisers(runtime):
         if user_id in asked:
             continue  # a retried run: this organiser has their request already
-        for text, message_blocks in rendered.messages:
-            runtime.client.chat_postMessage(channel=user_id, text=text, blocks=message_blocks, unfurl_links=False)
-        request = digest_views.approval_blocks(info, when=when, tz=runtime.settings.tz,
-                                               post_unapproved=runtime.settings.digest_post_unapproved,
-                                               changes=[c.note for c in changes if c.asks])
+        for message in rendered.messages:
+            runtime.client.chat_postMessage(channel=user_id, **blocks.message(message), unfurl_links=False)
+        request = approval_blocks(info, when=when, tz=runtime.settings.tz,
+                                  post_unapproved=runtime.settings.digest_post_unapproved,
+                                  changes=[c.note for c in changes if c.asks])
         posted = runtime.client.chat_postMessage(channel=user_id,
                                                  **blocks.message(request, title="The e-zine needs your approval"))
         with runtime.db.transaction() as session:
@@ -319,7 +338,7 @@ def _ask_again(runtime: Runtime, info: ezine.IssueInfo, fresh: ezine.Refreshed, 
         # Their buttons would approve an issue that is no longer the one shown above them.
         try:
             runtime.client.chat_update(channel=request.conversation, ts=request.message_id,
-                                       **blocks.message([blocks.context(
+                                       **blocks.message([ui.context(
                 "The e-zine changed after it was approved: a new request follows.")]))
         except SlackApiError as e:
             log.warning("could not retire an e-zine approval request (%s)", e.response.get("error"))
@@ -386,7 +405,7 @@ def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: 
     rendered, warning = render_safely(runtime, issue, info.intro)
     _warn_once(runtime, period, warning)
     with runtime.db.transaction() as session:
-        ezine.begin_posting(session, period, rendered.messages, surface=SLACK, conversation=channel,
+        ezine.begin_posting(session, period, slack_messages(rendered.messages), surface=SLACK, conversation=channel,
                             html=rendered.html, now=now)
 
 

@@ -18,9 +18,10 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.commands import split
+from core import ui
+from core.commands import split
 from bot.listeners import after_a_form
-from bot.mrkdwn import escape
+from core.markup import escape
 from storage.clock import now
 from storage.db import LARGEST_ID, storable_id
 from storage.errors import DomainError, MalformedPayload
@@ -51,7 +52,7 @@ def not_known(subcommand: str, typed: str) -> str:
 
 def say(mrkdwn: str) -> dict[str, Any]:
     """An ephemeral reply of one section (keyword arguments for ack() or respond())."""
-    return blocks.ephemeral([blocks.section(mrkdwn)])
+    return blocks.ephemeral(ui.note(mrkdwn))
 
 
 def refused(error: DomainError) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import Runtime
 from digests.runner import send_due_now
@@ -57,7 +58,8 @@ def register(app: App, runtime: Runtime) -> None:
         """The announcement form: `/tech announce` and the Home tab's Schedule an announcement button."""
         # A stale or forged Home button is refused here, before any form opens.
         context["actor"].require(Role.ORGANISER, "schedule announcements")
-        client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(tz, today=network_today(runtime)))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(
+            views.compose_modal(tz, today=network_today(runtime))))
 
     def announce_open(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if words_after(body) == "" and context["actor"].has(Role.ORGANISER):
@@ -80,7 +82,7 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors=field_errors(view, {e.field or ids.ANNOUNCE_TEXT: e.message}))
             return
-        ack(response_action="update", view=views.preview_modal(draft, tz))
+        ack(response_action="update", view=blocks.render_form(views.preview_modal(draft, tz)))
 
     app.view(ids.ANNOUNCE_MODAL)(composed)
 
@@ -93,10 +95,10 @@ def register(app: App, runtime: Runtime) -> None:
             # The preview has no field to put an error by: back to the form, with the reason on top.
             with runtime.db.reading() as session:
                 draft = announcements.get(session, draft_id)
-            ack(response_action="update", view=views.compose_modal(
-                tz, today=network_today(runtime), info=draft, editing=draft.edits_id, notice=e.message))
+            ack(response_action="update", view=blocks.render_form(views.compose_modal(
+                tz, today=network_today(runtime), info=draft, editing=draft.edits_id, notice=e.message)))
             return
-        ack(response_action="update", view=views.done_modal(info, tz))
+        ack(response_action="update", view=blocks.render_form(views.done_modal(info, tz)))
 
     app.view(ids.ANNOUNCE_PREVIEW_MODAL)(confirmed)
 
@@ -107,8 +109,8 @@ def register(app: App, runtime: Runtime) -> None:
             raise malformed("announce_change was pressed outside the preview")
         with runtime.db.reading() as session:
             draft = announcements.get(session, button_id(action, "draft"))
-        client.views_update(view_id=shown["id"], hash=shown.get("hash"), view=views.compose_modal(
-            tz, today=network_today(runtime), info=draft, editing=draft.edits_id))
+        client.views_update(view_id=shown["id"], hash=shown.get("hash"), view=blocks.render_form(views.compose_modal(
+            tz, today=network_today(runtime), info=draft, editing=draft.edits_id)))
 
     app.action(ids.ANNOUNCE_CHANGE)(ack=ack_only, lazy=[change])
 
@@ -119,8 +121,8 @@ def register(app: App, runtime: Runtime) -> None:
             info = announcements.get(session, button_id(action, "announcement"))
         if info.status != announcements.SCHEDULED:
             raise DomainError("That announcement was cancelled or has finished.")
-        client.views_open(trigger_id=body["trigger_id"], view=views.compose_modal(
-            tz, today=network_today(runtime), info=info, editing=info.id))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.compose_modal(
+            tz, today=network_today(runtime), info=info, editing=info.id)))
 
     app.action(ids.ANNOUNCE_EDIT)(ack=ack_only, lazy=[edit])
 

@@ -14,11 +14,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot import blocks
+from core import ids, ui
+from core.commands import COMMAND, split
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
 from bot.slack_refs import posted_message
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers import ask_views as views
 from handlers._common import answer_button, button_id, payload_id, picked, refused, text_metadata, typed, values
@@ -85,7 +86,7 @@ def register(app: App, runtime: Runtime) -> None:
         if question.status == faq.ANSWERED:
             who = question.answered_by or "An organiser"
             return answer_button(client, body, actor, respond, f"{escape(who)} answered this already.")
-        client.views_open(trigger_id=body["trigger_id"], view=views.reply_modal(question))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.reply_modal(question)))
 
     def replied(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         """Validate and save in the ack; the DMs go after it."""
@@ -100,7 +101,7 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors={e.field or ids.ASK_ANSWER: e.message})
             return
-        ack(response_action="update", view=views.reply_sent_view(question))
+        ack(response_action="update", view=blocks.render_form(views.reply_sent_view(question)))
 
     def replied_lazy(view: dict[str, Any], client: WebClient) -> None:
         deliver_answer(runtime, client, payload_id(text_metadata(view), "the reply form's question"))
@@ -125,7 +126,7 @@ def ask_reply(runtime: Runtime, actor: Actor, text: str) -> dict[str, Any]:
     organiser = actor.has(Role.ORGANISER)
     words = text.strip()
     if not words or words.lower() == "help":
-        return blocks.ephemeral([blocks.section(views.usage(organiser))])
+        return blocks.ephemeral([ui.section(views.usage(organiser))])
     if words.lower() == "inbox" and organiser:
         with runtime.db.reading() as session:
             questions, total = faq.inbox(session, actor)

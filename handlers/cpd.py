@@ -13,11 +13,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.config import Settings
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import cpd_views as views
 from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, dm_channel, field_errors,

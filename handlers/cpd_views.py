@@ -21,8 +21,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape, truncate
+from bot import blocks
+from core import ids
+from core.markup import escape, truncate
 from handlers.dev_views import day
 from storage import cpd
 from storage.cpd import CpdDraft, CpdRules, EntryInfo, Progress, Summary, number

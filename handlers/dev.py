@@ -13,10 +13,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot import blocks
+from core import ids
+from core.commands import COMMAND, split
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers import dev_views as views
 from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, field_errors, member_tz,

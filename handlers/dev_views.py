@@ -15,8 +15,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape, truncate
+from bot import blocks
+from core import ids
+from core.markup import escape, truncate
 from storage import opportunities
 from storage.opportunities import OpportunityInfo, Page
 from storage.words import noun

@@ -13,10 +13,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids, ui
+from core.commands import COMMAND
 from bot.listeners import ack_only, after_ack
-from bot.mrkdwn import escape
+from core.markup import escape
+from core.views import moments
+from core.views.ezine import approval_blocks
 from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views
@@ -64,11 +67,11 @@ def register(app: App, runtime: Runtime) -> None:
             return
         if rest == "preview":
             preview = digest.preview(runtime, now())
-            for text, message in (preview.rendered.messages[1:] if preview.rendered else []):
-                respond(response_type="ephemeral", replace_original=False, text=text, blocks=message)
+            for message in (preview.rendered.messages[1:] if preview.rendered else []):
+                respond(replace_original=False, **blocks.ephemeral(message))
         elif rest == "publish":
             info = digest.publish(runtime, context["actor"], now())
-            respond(replace_original=False, **blocks.ephemeral([blocks.section(_published(runtime, info))]))
+            respond(replace_original=False, **blocks.ephemeral(ui.note(_published(runtime, info))))
 
     app.command(COMMAND, matchers=[matcher])(ack=digest_ack, lazy=[digest_later])
 
@@ -89,7 +92,7 @@ def register(app: App, runtime: Runtime) -> None:
         context["actor"].require(Role.ORGANISER, "edit the e-zine")
         with runtime.db.reading() as session:
             info = ezine.get(session, button_value(action))
-        client.views_open(trigger_id=body["trigger_id"], view=views.intro_modal(info))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.intro_modal(info)))
 
     app.action(ids.EZINE_EDIT_INTRO)(ack=ack_only, lazy=[intro_open])
 
@@ -111,25 +114,25 @@ def register(app: App, runtime: Runtime) -> None:
         """The editor sees the issue's new opening, as it will be posted."""
         preview = digest.preview(runtime, now(), period=period)
         if preview.rendered:
-            _, message = preview.rendered.messages[0]
-            client.chat_postMessage(channel=actor.user_id, **blocks.message(message[:3]))
+            opening = preview.rendered.messages[0].blocks[:3]
+            client.chat_postMessage(channel=actor.user_id, **blocks.message(opening))
 
     app.view(ids.EZINE_INTRO_MODAL)(intro_saved)
 
 
 def _preview_first(runtime: Runtime) -> dict[str, Any]:
     preview = digest.preview(runtime, now())
-    when = views.when(preview.info.due_at, runtime.settings.tz)
+    due = moments.when(preview.info.due_at, runtime.settings.tz)
     if preview.rendered is None:
-        return say(f"The next e-zine, due {when}, has nothing in it yet, so it would not be posted. "
+        return say(f"The next e-zine, due {due}, has nothing in it yet, so it would not be posted. "
                    "Approve news with `/tech news queue`.")
-    _, first = preview.rendered.messages[0]
+    first = preview.rendered.messages[0]
     count = len(preview.rendered.messages)
-    note = [f"Preview of the e-zine due {when}: {plural(count, 'message')}, only you see this."]
+    note = [f"Preview of the e-zine due {due}: {plural(count, 'message')}, only you see this."]
     note += _changes_note(preview)
     if preview.warning:
         note.append(f":warning: the template override is broken ({escape(preview.warning)}); the shipped one is used.")
-    return blocks.ephemeral([blocks.context(*note).to_dict(), *first][: blocks.MESSAGE_BLOCK_LIMIT])
+    return blocks.ephemeral([ui.context(*note), *first.blocks][: ui.MESSAGE_BLOCK_LIMIT])
 
 
 def _changes_note(preview: digest.Preview) -> list[str]:
@@ -168,8 +171,8 @@ def _update_requests(runtime: Runtime, client: WebClient, info: ezine.IssueInfo)
     """Every organiser's request shows the decision, whoever made it."""
     tz = runtime.settings.tz
     for _, sent in info.approval_messages:
-        request = views.approval_blocks(info, when=views.when(info.due_at, tz), tz=tz,
-                                        post_unapproved=runtime.settings.digest_post_unapproved)
+        request = approval_blocks(info, when=moments.when(info.due_at, tz), tz=tz,
+                                  post_unapproved=runtime.settings.digest_post_unapproved)
         try:
             client.chat_update(channel=sent.conversation, ts=sent.message_id,
                                **blocks.message(request, title="The e-zine needs your approval"))

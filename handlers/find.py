@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids, ui
+from core.commands import COMMAND
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers._common import dm_channel, network_today, refused, words_after
 from handlers.find_views import EXPORT_USAGE, FIND_USAGE, results_blocks
@@ -29,7 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
         query = words_after(body)
         if query.lower() in ("", "help"):
             usage = FIND_USAGE + ("\n" + EXPORT_USAGE if actor.has(Role.ORGANISER) else "")
-            ack(**blocks.ephemeral([blocks.section(usage)]))
+            ack(**blocks.ephemeral([ui.section(usage)]))
         elif query.lower() == "export":
             ack(**export_reply(actor))
         else:
@@ -57,7 +58,7 @@ def search_reply(runtime: Runtime, actor: Actor, query: str, team_id: str | None
             result = profiles.search(session, query)
             shown = registrations_shown(session, actor, (hit.user_id for hit in result.hits), guide)
     except DomainError as e:
-        return blocks.ephemeral([blocks.section(escape(e.message)), blocks.context(FIND_USAGE)])
+        return blocks.ephemeral([ui.section(escape(e.message)), ui.context(FIND_USAGE)])
     return blocks.ephemeral(results_blocks(result, query, team_id=team_id, viewer=actor.user_id,
                                            registrations=shown))
 
@@ -68,7 +69,7 @@ def export_reply(actor: Actor) -> dict[str, Any]:
     except DomainError as e:
         return refused(e)
     text = ":inbox_tray: Preparing the directory export: it will arrive in your DM with me in a moment."
-    return blocks.ephemeral([blocks.section(text)])
+    return blocks.ephemeral([ui.section(text)])
 
 
 def send_export(runtime: Runtime, client: WebClient, actor: Actor) -> None:

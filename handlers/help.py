@@ -6,38 +6,36 @@ import difflib
 import functools
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
-
-from bot import blocks
-from bot.commands import COMMAND, split
-from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from content import CommandHelp, Content
-from handlers._common import say
-from storage.members import Actor, Role
+from core import ui
+from core.markup import escape
+from core.request import Answer, Request
+from storage.members import Role
 
 
-def register(app: App, runtime: Runtime) -> None:
-    @app.command(COMMAND, matchers=[runtime.subcommands.rest("help", owner=__name__)])
-    def tech(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+def register(app: Any, runtime: Runtime) -> None:
+    routes = runtime.routes
+
+    @routes.unknown_command(owner=__name__)
+    @routes.command("help", owner=__name__)
+    def tech(request: Request) -> Answer:
         """Help for `/tech` and `/tech help`; the nearest commands for anything unknown."""
-        subcommand, _ = split(body.get("text"))
-        actor: Actor = context["actor"]
-        if subcommand in ("", "help"):
-            ack(**help_reply(runtime.content, actor.roles))
-            return
-        known = sorted(set(runtime.subcommands.names) | {c.subcommand for c in visible(runtime.content, actor.roles)})
-        suggestions = difflib.get_close_matches(subcommand, known, n=3, cutoff=0.5)
+        roles = request.actor.roles
+        if request.subcommand in ("", "help"):
+            return Answer(help_reply(runtime.content, roles))
+        known = sorted(set(runtime.subcommands.names) | {c.subcommand for c in visible(runtime.content, roles)})
+        suggestions = difflib.get_close_matches(request.subcommand, known, n=3, cutoff=0.5)
         text = runtime.templates.get_template("unknown_command.md.j2").render(
-            given=(body.get("text") or "").strip()[:100], suggestions=suggestions
+            given=request.typed[:100], suggestions=suggestions
         )
-        ack(**say(text))
+        return Answer(ui.note(text))
 
 
 @functools.lru_cache(maxsize=64)
-def help_reply(content: Content, roles: frozenset[Role]) -> dict[str, Any]:
+def help_reply(content: Content, roles: frozenset[Role]) -> ui.Message:
     """The same for everyone with the same roles while the content is the same, so built once."""
-    return blocks.ephemeral(help_blocks(content, roles))
+    return ui.message(help_blocks(content, roles))
 
 
 def visible(content: Content, roles: frozenset[Role]) -> list[Any]:
@@ -47,15 +45,15 @@ def visible(content: Content, roles: frozenset[Role]) -> list[Any]:
     return content.commands_for(names)
 
 
-def help_blocks(content: Content, roles: frozenset[Role]) -> list[Any]:
+def help_blocks(content: Content, roles: frozenset[Role]) -> list[ui.Block]:
     # Content is organiser-authored: its *bold* and `code` show as mrkdwn, but & < > are escaped,
     # so `/tech dev follow <tag>` reads as written (unescaped, Slack takes <tag> for a link).
     lines = [_line(c) for c in visible(content, roles) if c.role == "member"]
-    result = [blocks.header("technet"), blocks.section(escape(content.intro)), blocks.section("\n".join(lines))]
+    result: list[ui.Block] = [ui.header("technet"), ui.section(escape(content.intro)), ui.section("\n".join(lines))]
     for role, title in (("organiser", "For organisers"), ("panel", "For the awards panel"), ("admin", "For admins")):
         extra = [_line(c) for c in visible(content, roles) if c.role == role]
         if extra:
-            result += [blocks.divider(), blocks.section(f"*{title}*\n" + "\n".join(extra))]
+            result += [ui.divider(), ui.section(f"*{title}*\n" + "\n".join(extra))]
     return result
 
 

@@ -13,12 +13,11 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 
 from bot import blocks
+from core import ui
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import HomeSection, Runtime
 from handlers.help import help_blocks
 from handlers.home_views import organiser_section, profile_section
@@ -41,14 +40,14 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 def publish_home(runtime: Runtime, client: WebClient, actor: Actor) -> None:
-    client.views_publish(user_id=actor.user_id, view=home_view(runtime, actor))
+    client.views_publish(user_id=actor.user_id, view=blocks.render_home(home_view(runtime, actor)))
 
 
-def home_view(runtime: Runtime, actor: Actor) -> View:
+def home_view(runtime: Runtime, actor: Actor) -> ui.Home:
     """The greeting, each feature's section in order, then what the member can type."""
     with runtime.db.reading() as session:
         name = get_member(session, actor.identity).name
-    greeting = [blocks.section(f"Hello *{escape(name)}* :wave:")]
+    greeting = [ui.section(f"Hello *{escape(name)}* :wave:")]
     parts: list[tuple[str, list[Any]]] = []
     failed: list[str] = []
     for home_section in sorted(runtime.home_sections, key=lambda s: s.order):
@@ -61,25 +60,24 @@ def home_view(runtime: Runtime, actor: Actor) -> View:
             continue
         if part:
             parts.append((home_section.name, part))
-    body = fit(greeting, parts, help_blocks(runtime.content, actor.roles), failed=failed)
-    return View(type="home", blocks=body)
+    return ui.Home(tuple(fit(greeting, parts, help_blocks(runtime.content, actor.roles), failed=failed)))
 
 
 def fit(greeting: Sequence[Any], parts: Sequence[tuple[str, Sequence[Any]]], commands: Sequence[Any], *,
-        failed: Sequence[str] = (), limit: int = blocks.SURFACE_BLOCK_LIMIT) -> list[dict[str, Any]]:
-    """Whole sections in order within Slack's `limit` of blocks; what did not fit is named.
+        failed: Sequence[str] = (), limit: int = ui.SURFACE_BLOCK_LIMIT) -> list[Any]:
+    """Whole sections in order within the page's `limit` of blocks; what did not fit is named.
 
     The commands list at the end gives way first (to a one-line pointer to /tech help);
     then a section that does not fit is left out whole rather than cut in the middle
     (its buttons are usually last).
     """
-    sections = [(name, [blocks.divider(), *list(part)[:SECTION_BLOCK_CAP]]) for name, part in parts]
+    sections = [(name, [ui.divider(), *list(part)[:SECTION_BLOCK_CAP]]) for name, part in parts]
     notes = [f"{', '.join(failed)} could not be shown just now; try again in a minute."] if failed else []
     main = [*greeting, *(b for _, piece in sections for b in piece)]
-    tail = [blocks.divider(), *commands]
+    tail = [ui.divider(), *commands]
     if len(main) + len(_notes(notes)) + len(tail) <= limit:
-        return _unique_block_ids([*main, *_notes(notes), *tail])
-    pointer = [blocks.divider(), blocks.context("Type `/tech help` to see everything technet can do for you.")]
+        return [*main, *_notes(notes), *tail]
+    pointer = [ui.divider(), ui.context("Type `/tech help` to see everything technet can do for you.")]
     body = list(greeting)
     left_out: list[str] = []
     # Room for the pointer and one note block.
@@ -91,23 +89,8 @@ def fit(greeting: Sequence[Any], parts: Sequence[tuple[str, Sequence[Any]]], com
             left_out.append(name)
     if left_out:
         notes.insert(0, f"Not shown, to keep this page within Slack's limits: {', '.join(left_out)}.")
-    return _unique_block_ids([*body, *_notes(notes), *pointer])
+    return [*body, *_notes(notes), *pointer]
 
 
-def _notes(notes: Sequence[str]) -> list[Block]:
-    return [blocks.context(*notes)] if notes else []
-
-
-def _unique_block_ids(body: Sequence[Any]) -> list[dict[str, Any]]:
-    """Slack refuses a view in which two blocks share a block_id; sections are built apart."""
-    result: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for block in body:
-        data = dict(block.to_dict() if hasattr(block, "to_dict") else block)
-        block_id = data.get("block_id")
-        if block_id in seen:
-            del data["block_id"]
-        elif block_id:
-            seen.add(block_id)
-        result.append(data)
-    return result
+def _notes(notes: Sequence[str]) -> list[ui.Block]:
+    return [ui.context(*notes)] if notes else []

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
-
-from bot import blocks, ids
+from core import ids, ui
 from handlers.profile_views import chip
 from storage import profiles
 from storage.members import Actor, Role
@@ -30,7 +28,7 @@ def progress_bar(percent: int, width: int = 10) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def profile_section(runtime: Runtime, actor: Actor) -> list[Block]:
+def profile_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     """How complete the member's profile is, what is missing, whether colleagues can find them."""
     with runtime.db.reading() as session:
         state = profiles.completeness(session, actor.member_id)
@@ -38,16 +36,16 @@ def profile_section(runtime: Runtime, actor: Actor) -> list[Block]:
     if state.missing:
         text += "\nStill to add: " + ", ".join(state.missing) + "."
     label = "Edit profile" if state.saved else "Fill in my profile"
-    button = blocks.button(label, ids.PROFILE_EDIT, style=None if state.percent == 100 else "primary")
+    button = ui.button(label, ids.PROFILE_EDIT, style=None if state.percent == 100 else "primary")
     if state.listed:
         listing = ":mag: You are in the skills directory" + (
             " and may be featured in the e-zine spotlight." if state.spotlight else ".")
     else:
         listing = ":see_no_evil: You are not in the skills directory: colleagues can't find you by skill."
-    return [blocks.section(text, accessory=button), blocks.context(listing)]
+    return [ui.section(text, accessory=button), ui.context(listing)]
 
 
-def organiser_section(runtime: Runtime, actor: Actor) -> list[Block]:
+def organiser_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     """Shortcuts and the directory's figures; nothing for anyone else."""
     if not actor.has(Role.ORGANISER):
         return []
@@ -63,12 +61,12 @@ def organiser_section(runtime: Runtime, actor: Actor) -> list[Block]:
         ("In the skills directory", share(figures.listed)),
         ("Open to the e-zine spotlight", share(figures.spotlight)),
     ]
-    result: list[Block] = [
-        blocks.section("*For organisers*"),
-        SectionBlock(fields=[MarkdownTextObject(text=f"*{name}*\n{value}") for name, value in facts]),
+    result: list[ui.Block] = [
+        ui.section("*For organisers*"),
+        ui.section(fields=[f"*{name}*\n{value}" for name, value in facts]),
     ]
     if figures.top_skills:
-        result.append(blocks.context("Most listed skills: " + " ".join(
+        result.append(ui.context("Most listed skills: " + " ".join(
             f"{chip(label)} {count}" for label, count in figures.top_skills)))
-    result.append(blocks.actions(*(blocks.button(label, action_id) for label, action_id in ORGANISER_SHORTCUTS)))
+    result.append(ui.actions(*(ui.button(label, action_id) for label, action_id in ORGANISER_SHORTCUTS)))
     return result

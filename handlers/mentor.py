@@ -14,11 +14,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
 from bot.slack_refs import posted_message
+from core.markup import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import mentor_views as views
 from handlers._common import (answer_button, button_id, button_value, date_picked, field_errors, member_today,

@@ -19,8 +19,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape, truncate
+from bot import blocks
+from core import ids
+from core.markup import escape, truncate
 from storage import mentoring
 from storage.mentoring import FindResult, MentoringSummary, MentorInfo, MyMentoring, PairingInfo, RequestInfo
 from storage.words import plural

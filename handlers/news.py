@@ -16,8 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import HomeSection, Runtime
 from handlers import news_views as views
@@ -27,7 +28,6 @@ from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role, find_addressed, organiser_ids
-from storage.words import plural
 
 log = logging.getLogger(__name__)
 USAGE = ("`/tech news` sends news for the e-zine (a form) · `/tech news mine` shows what you sent and what "
@@ -65,12 +65,12 @@ def register(app: App, runtime: Runtime) -> None:
 
     def news_open(body: dict[str, Any], client: WebClient) -> None:
         if words_after(body) == "":
-            client.views_open(trigger_id=body["trigger_id"], view=views.news_modal())
+            client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.news_modal()))
 
     app.command(COMMAND, matchers=[matcher])(ack=news_ack, lazy=[news_open])
 
     def open_button(body: dict[str, Any], client: WebClient) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=views.news_modal())
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.news_modal()))
 
     app.action(ids.NEWS_OPEN)(ack=ack_only, lazy=[open_button])
 
@@ -79,9 +79,9 @@ def register(app: App, runtime: Runtime) -> None:
         if errors := _form_errors(view):
             ack(response_action="errors", errors=errors)
             return
-        ack(response_action="update", view=views.done_modal(
+        ack(response_action="update", view=blocks.render_form(views.done_modal(
             "Thank you", "Your news is with the organisers. You'll hear by direct message when it is approved; "
-                         "`/tech news mine` shows it meanwhile."))
+                         "`/tech news mine` shows it meanwhile.")))
 
     def stored(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
@@ -110,8 +110,8 @@ def register(app: App, runtime: Runtime) -> None:
 
     def edit_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         item, meta = _to_review(runtime, body, action, context["actor"], "edit news")
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=views.news_modal(item=item, callback_id=ids.NEWS_EDIT_MODAL, meta=meta))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(
+            views.news_modal(item=item, callback_id=ids.NEWS_EDIT_MODAL, meta=meta)))
 
     app.action(ids.NEWS_EDIT)(ack=ack_only, lazy=[edit_open])
 
@@ -135,7 +135,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def reject_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         item, meta = _to_review(runtime, body, action, context["actor"], "reject news")
-        client.views_open(trigger_id=body["trigger_id"], view=views.reject_modal(item, meta))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.reject_modal(item, meta)))
 
     app.action(ids.NEWS_REJECT)(ack=ack_only, lazy=[reject_open])
 
@@ -233,11 +233,10 @@ def _next_issue_day(runtime: Runtime) -> str:
 
 
 def _ask_reviewers(runtime: Runtime, client: WebClient, item: news.NewsInfo, reviewers: list[str]) -> None:
+    request = blocks.message(views.review_request_blocks(item, runtime.settings.tz))
     for user_id in reviewers:
         try:
-            client.chat_postMessage(channel=user_id, **blocks.message([
-                blocks.section("*News for the e-zine to review*"),
-                *views.review_blocks(item, runtime.settings.tz, source="d")]))
+            client.chat_postMessage(channel=user_id, **request)
         except SlackApiError as e:
             log.warning("could not ask %s to review news %s (%s)", user_id, item.id, e.response.get("error"))
 
@@ -282,12 +281,9 @@ def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str)
 
 def _home(runtime: Runtime, actor: Actor) -> list[Any]:
     """A button to send news; organisers also see how much waits for review."""
-    lines: list[Any] = [blocks.section("*News for the e-zine* — an achievement, a new starter, an event report…",
-                                       accessory=blocks.button("Send news", ids.NEWS_OPEN))]
+    waiting = 0
     if actor.has(Role.ORGANISER):
         with runtime.db.reading() as session:
             waiting = news.pending_count(session)
-        if waiting:
-            lines.append(blocks.context(f"{plural(waiting, 'item')} waiting for review: "
-                                        "`/tech news queue`"))
-    return lines
+    # The Home tab is assembled from Block Kit (handlers/home.py), so this section renders here.
+    return blocks.render_all(views.home_blocks(waiting))

@@ -16,19 +16,21 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 import content
-from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot import blocks
+from core import ids, ui
+from core.commands import COMMAND, split
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from bot.slack_refs import member_details, slack_identity
-from handlers._common import values
+from handlers._common import chosen, picked, typed, values
 from handlers.home import publish_home
 from handlers.profile_views import (
     FIELD_BLOCKS,
+    LISTED,
     PROFILE_USAGE,
+    SPOTLIGHT,
     card_blocks,
-    form_values,
     profile_modal,
     welcome_blocks,
 )
@@ -52,9 +54,9 @@ def register(app: App, runtime: Runtime) -> None:
         """Open the form (in the lazy listener), or show a colleague's card in the ack."""
         rest = split(body.get("text"))[1].strip()
         if rest.lower() in EDIT_WORDS:
-            ack(**blocks.ephemeral([blocks.section(":pencil2: Opening your profile…"), blocks.context(PROFILE_USAGE)]))
+            ack(**blocks.ephemeral([ui.section(":pencil2: Opening your profile…"), ui.context(PROFILE_USAGE)]))
         elif rest.lower() == "help":
-            ack(**blocks.ephemeral([blocks.section(PROFILE_USAGE)]))
+            ack(**blocks.ephemeral([ui.section(PROFILE_USAGE)]))
         else:
             ack(**colleague_card(runtime, context["actor"], rest, body.get("team_id"), guide))
 
@@ -88,7 +90,7 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.db.reading() as session:
                 typed = body.get("value")
                 labels = profiles.suggest_tags(session, kind, typed if isinstance(typed, str) else "")
-            ack(options=[blocks.option(label, label).to_dict() for label in labels])
+            ack(options=[blocks.render_option(ui.option(label, label)).to_dict() for label in labels])
 
         return suggest_tags
 
@@ -129,6 +131,23 @@ def load_departments(runtime: Runtime) -> list[str]:
     return names
 
 
+def form_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The submitted modal (its state.values) as plain values."""
+    visibility = set(picked(values, ids.PROFILE_VISIBILITY))
+    return {
+        "job_title": typed(values, ids.PROFILE_JOB_TITLE),
+        "department_choice": chosen(values, ids.PROFILE_DEPARTMENT),
+        "department_other": typed(values, ids.PROFILE_DEPARTMENT_OTHER),
+        "fte": typed(values, ids.PROFILE_FTE),
+        "skills": picked(values, ids.PROFILE_SKILLS),
+        "equipment": picked(values, ids.PROFILE_EQUIPMENT),
+        "bio": typed(values, ids.PROFILE_BIO),
+        "listed": LISTED in visibility,
+        "spotlight_opt_in": SPOTLIGHT in visibility,
+        "public_fields": picked(values, ids.PROFILE_PUBLIC_FIELDS),
+    }
+
+
 def registration_status(session: Session, member_id: int, guide: registration.Guide) -> str | None:
     """The member's professional registration (None if not recorded): the registration feature owns it."""
     return registration.status_label(session, member_id, guide)
@@ -153,8 +172,8 @@ def open_profile_form(runtime: Runtime, client: WebClient, actor: Actor, trigger
         member = session.get_one(Member, actor.member_id)
         status = registration_status(session, member.id, guide) or registration.NOT_RECORDED
         where = " (`/tech register` records it)" if "register" in runtime.subcommands.names else ""
-        view = profile_modal(member, profiles.find_profile(session, member.id), departments, status, where)
-    client.views_open(trigger_id=trigger_id, view=view)
+        form = profile_modal(member, profiles.find_profile(session, member.id), departments, status, where)
+    client.views_open(trigger_id=trigger_id, view=blocks.render_form(form))
 
 
 def colleague_card(runtime: Runtime, actor: Actor, text: str, team_id: str | None,
@@ -164,7 +183,7 @@ def colleague_card(runtime: Runtime, actor: Actor, text: str, team_id: str | Non
             card = profiles.card_for(session, actor, profiles.resolve_colleague(session, text))
             status = card_registration(session, card, guide)
     except DomainError as e:
-        return blocks.ephemeral([blocks.section(f":information_source: {escape(e.message)}")])
+        return blocks.ephemeral([ui.section(f":information_source: {escape(e.message)}")])
     return blocks.ephemeral(card_blocks(card, registration=status, team_id=team_id))
 
 

@@ -1,28 +1,12 @@
-"""Block Kit for profiles: the edit modal, a colleague's card, the welcome DM, tags as chips."""
+"""Profiles as neutral blocks: the edit modal, a colleague's card, the welcome DM, tags as chips."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import urlencode
 
-from slack_sdk.models.blocks import (
-    Block,
-    CheckboxesElement,
-    ContextBlock,
-    ExternalDataMultiSelectElement,
-    InputBlock,
-    NumberInputElement,
-    Option,
-    PlainTextInputElement,
-    SectionBlock,
-    StaticSelectElement,
-)
-from slack_sdk.models.views import View
-
-from bot import blocks, ids
-from bot.mrkdwn import escape
-from handlers._common import chosen, picked, typed
+from core import ids, ui
+from core.markup import escape
 from storage.models import Member
 from storage.models.profiles import Profile
 from storage.profiles import BIO_LIMIT, EQUIPMENT, MAX_TAGS, OTHER_DEPARTMENT, SKILL, TITLE_LIMIT, Card
@@ -82,17 +66,16 @@ def message_url(team_id: str | None, slack_user_id: str) -> str:
     return "slack://user?" + urlencode(query)
 
 
-def tag_options(labels: Sequence[str]) -> list[Option]:
-    return [blocks.option(label, label) for label in labels]
+def tag_options(labels: Sequence[str]) -> tuple[ui.Option, ...]:
+    return tuple(ui.option(label, label) for label in labels)
 
 
 # The edit modal -----------------------------------------------------------------------
 
 def profile_modal(member: Member, profile: Profile | None, departments: Sequence[str],
-                  registration: str | None, registration_hint: str = "") -> View:
+                  registration: str | None, registration_hint: str = "") -> ui.Form:
     """The profile form, prefilled with what technet knows (Slack's name, title and time zone, and ours)."""
-    department_options = [*(blocks.option(d, d) for d in departments),
-                          blocks.option("Other (type it below)", OTHER_DEPARTMENT)]
+    department_options = (*(ui.option(d, d) for d in departments), ui.option("Other (type it below)", OTHER_DEPARTMENT))
     chosen_department = None
     other_department = None
     if member.department:
@@ -102,93 +85,48 @@ def profile_modal(member: Member, profile: Profile | None, departments: Sequence
             chosen_department, other_department = department_options[-1], member.department
     skills = [t.label for t in profile.tags(SKILL)] if profile else []
     equipment = [t.label for t in profile.tags(EQUIPMENT)] if profile else []
-    visibility = [blocks.option("List me in the skills directory: colleagues can find me by skill", LISTED),
-                  blocks.option("I may be featured in the e-zine spotlight (when listed)", SPOTLIGHT)]
-    chosen_visibility = [o for o in visibility
-                         if profile and ((o.value == LISTED and profile.listed)
-                                         or (o.value == SPOTLIGHT and profile.spotlight_opt_in))]
+    visibility = (ui.option("List me in the skills directory: colleagues can find me by skill", LISTED),
+                  ui.option("I may be featured in the e-zine spotlight (when listed)", SPOTLIGHT))
+    chosen_visibility = tuple(o for o in visibility
+                              if profile and ((o.value == LISTED and profile.listed)
+                                              or (o.value == SPOTLIGHT and profile.spotlight_opt_in)))
     fields = [f for f in FIELD_LABELS if f != "registration" or registration is not None]
-    public_options = [blocks.option(FIELD_LABELS[f], f) for f in fields]
+    public_options = tuple(ui.option(FIELD_LABELS[f], f) for f in fields)
     shown = set(profile.public_fields) if profile else set(fields)
     where = " · ".join(escape(x) for x in (member.name, member.timezone) if x)
-    body: list[Block] = [
-        blocks.context(f"From Slack: *{where}*. Change your name or time zone in Slack itself."),
-        InputBlock(
-            block_id=ids.PROFILE_JOB_TITLE, label="Job title", optional=True,
-            element=PlainTextInputElement(action_id=ids.PROFILE_JOB_TITLE, initial_value=member.job_title or None,
-                                          max_length=TITLE_LIMIT),
-        ),
-        InputBlock(
-            block_id=ids.PROFILE_DEPARTMENT, label="Department, school or faculty", optional=True,
-            element=StaticSelectElement(action_id=ids.PROFILE_DEPARTMENT, placeholder="Choose yours",
-                                        options=department_options, initial_option=chosen_department),
-        ),
-        InputBlock(
-            block_id=ids.PROFILE_DEPARTMENT_OTHER, label="Not in the list? Type it here", optional=True,
-            element=PlainTextInputElement(action_id=ids.PROFILE_DEPARTMENT_OTHER, initial_value=other_department,
-                                          max_length=TITLE_LIMIT),
-        ),
-        InputBlock(
-            block_id=ids.PROFILE_FTE, label="FTE (your share of full time)",
-            hint="1 is full time, 0.6 is three days a week. Your CPD target is pro rata.",
-            element=NumberInputElement(action_id=ids.PROFILE_FTE, is_decimal_allowed=True,
-                                       initial_value=f"{member.fte:g}"),
-        ),
-        InputBlock(
-            block_id=ids.PROFILE_SKILLS, label="Skills and techniques", optional=True,
-            hint=f"Type to search; anything new becomes a tag. Up to {MAX_TAGS}.",
-            element=ExternalDataMultiSelectElement(
-                action_id=ids.PROFILE_SKILLS, placeholder="e.g. HPLC, cell culture, TIG welding",
-                min_query_length=1, max_selected_items=MAX_TAGS, initial_options=tag_options(skills) or None),
-        ),
-        InputBlock(
-            block_id=ids.PROFILE_EQUIPMENT, label="Equipment expertise", optional=True,
-            element=ExternalDataMultiSelectElement(
-                action_id=ids.PROFILE_EQUIPMENT, placeholder="e.g. confocal microscope, 400 MHz NMR",
-                min_query_length=1, max_selected_items=MAX_TAGS, initial_options=tag_options(equipment) or None),
-        ),
-        InputBlock(
-            block_id=ids.PROFILE_BIO, label="A short bio", optional=True,
-            element=PlainTextInputElement(action_id=ids.PROFILE_BIO, multiline=True, max_length=BIO_LIMIT,
-                                          initial_value=(profile.bio if profile else None) or None,
-                                          placeholder="What you do, what you love fixing, what people ask you"),
-        ),
+    body: list[ui.Block] = [
+        ui.context(f"From Slack: *{where}*. Change your name or time zone in Slack itself."),
+        ui.Field(id=ids.PROFILE_JOB_TITLE, label="Job title", required=False, initial=member.job_title or None,
+                 max_length=TITLE_LIMIT),
+        ui.Field(id=ids.PROFILE_DEPARTMENT, label="Department, school or faculty", kind=ui.FieldKind.SELECT,
+                 required=False, placeholder="Choose yours", options=department_options, initial=chosen_department),
+        ui.Field(id=ids.PROFILE_DEPARTMENT_OTHER, label="Not in the list? Type it here", required=False,
+                 initial=other_department, max_length=TITLE_LIMIT),
+        ui.Field(id=ids.PROFILE_FTE, label="FTE (your share of full time)", kind=ui.FieldKind.NUMBER, decimal=True,
+                 hint="1 is full time, 0.6 is three days a week. Your CPD target is pro rata.",
+                 initial=member.fte),
+        ui.Field(id=ids.PROFILE_SKILLS, label="Skills and techniques", kind=ui.FieldKind.SEARCH, required=False,
+                 hint=f"Type to search; anything new becomes a tag. Up to {MAX_TAGS}.",
+                 placeholder="e.g. HPLC, cell culture, TIG welding", min_query_length=1, max_selected=MAX_TAGS,
+                 initial=tag_options(skills)),
+        ui.Field(id=ids.PROFILE_EQUIPMENT, label="Equipment expertise", kind=ui.FieldKind.SEARCH, required=False,
+                 placeholder="e.g. confocal microscope, 400 MHz NMR", min_query_length=1, max_selected=MAX_TAGS,
+                 initial=tag_options(equipment)),
+        ui.Field(id=ids.PROFILE_BIO, label="A short bio", required=False, multiline=True, max_length=BIO_LIMIT,
+                 initial=(profile.bio if profile else None) or None,
+                 placeholder="What you do, what you love fixing, what people ask you"),
     ]
     if registration is not None:
-        body.append(blocks.section(f"*Professional registration:* {escape(registration)}{registration_hint}",
-                                   block_id=ids.PROFILE_REGISTRATION))
+        body.append(ui.section(f"*Professional registration:* {escape(registration)}{registration_hint}",
+                               block_id=ids.PROFILE_REGISTRATION))
     body += [
-        InputBlock(
-            block_id=ids.PROFILE_VISIBILITY, label="Who can find you", optional=True,
-            element=CheckboxesElement(action_id=ids.PROFILE_VISIBILITY, options=visibility,
-                                      initial_options=chosen_visibility or None),
-        ),
-        InputBlock(
-            block_id=ids.PROFILE_PUBLIC_FIELDS, label="What colleagues see on your card", optional=True,
-            hint="Your name is always shown. FTE is never shown.",
-            element=CheckboxesElement(action_id=ids.PROFILE_PUBLIC_FIELDS, options=public_options,
-                                      initial_options=[o for o in public_options if o.value in shown] or None),
-        ),
+        ui.Field(id=ids.PROFILE_VISIBILITY, label="Who can find you", kind=ui.FieldKind.CHECKBOXES, required=False,
+                 options=visibility, initial=chosen_visibility),
+        ui.Field(id=ids.PROFILE_PUBLIC_FIELDS, label="What colleagues see on your card",
+                 kind=ui.FieldKind.CHECKBOXES, required=False, hint="Your name is always shown. FTE is never shown.",
+                 options=public_options, initial=tuple(o for o in public_options if o.value in shown)),
     ]
-    return View(type="modal", callback_id=ids.PROFILE_MODAL, title="Your profile", submit="Save", close="Cancel",
-                blocks=body)
-
-
-def form_values(values: dict[str, Any]) -> dict[str, Any]:
-    """The submitted modal (its state.values) as plain values."""
-    visibility = set(picked(values, ids.PROFILE_VISIBILITY))
-    return {
-        "job_title": typed(values, ids.PROFILE_JOB_TITLE),
-        "department_choice": chosen(values, ids.PROFILE_DEPARTMENT),
-        "department_other": typed(values, ids.PROFILE_DEPARTMENT_OTHER),
-        "fte": typed(values, ids.PROFILE_FTE),
-        "skills": picked(values, ids.PROFILE_SKILLS),
-        "equipment": picked(values, ids.PROFILE_EQUIPMENT),
-        "bio": typed(values, ids.PROFILE_BIO),
-        "listed": LISTED in visibility,
-        "spotlight_opt_in": SPOTLIGHT in visibility,
-        "public_fields": picked(values, ids.PROFILE_PUBLIC_FIELDS),
-    }
+    return ui.Form(id=ids.PROFILE_MODAL, title="Your profile", submit="Save", blocks=tuple(body))
 
 
 # A colleague's card -------------------------------------------------------------------
@@ -198,36 +136,36 @@ def registration_line(registration: str) -> str:
     return f"Professional registration: {escape(registration)}"
 
 
-def card_blocks(card: Card, *, registration: str | None, team_id: str | None) -> list[Block]:
+def card_blocks(card: Card, *, registration: str | None, team_id: str | None) -> list[ui.Block]:
     """The card as colleagues see it: only the fields its owner shows."""
-    result: list[Block] = [blocks.header(card.name)]
+    result: list[ui.Block] = [ui.header(card.name)]
     role = " · ".join(escape(x) for x in (card.job_title, card.department) if x)
     if role:
-        result.append(blocks.section(role))
+        result.append(ui.section(role))
     if card.skills:
-        result.append(blocks.section("*Skills and techniques*\n" + chips(card.skills)))
+        result.append(ui.section("*Skills and techniques*\n" + chips(card.skills)))
     if card.equipment:
-        result.append(blocks.section("*Equipment expertise*\n" + chips(card.equipment)))
+        result.append(ui.section("*Equipment expertise*\n" + chips(card.equipment)))
     if card.bio:
         # Plain text: a bio is shown exactly as written, with no formatting, links or mentions.
-        result.append(SectionBlock(text=blocks.plain(card.bio, blocks.SECTION_TEXT_LIMIT)))
+        result.append(ui.section(ui.Plain(card.bio)))
     if registration is not None and card.shows_registration:
-        result.append(blocks.context(registration_line(registration)))
+        result.append(ui.context(registration_line(registration)))
     if card.own:
         note = ("This is your card as colleagues see it." if card.listed else
                 "Only you can see this: you are not listed in the directory, so colleagues can't.")
-        result += [blocks.context(note), blocks.actions(blocks.button("Edit my profile", ids.PROFILE_EDIT))]
+        result += [ui.context(note), ui.actions(ui.button("Edit my profile", ids.PROFILE_EDIT))]
     else:
-        result.append(blocks.actions(blocks.button(f"Message {card.name}", ids.FIND_MESSAGE, card.user_id,
-                                                   url=message_url(team_id, card.user_id))))
+        result.append(ui.actions(ui.button(f"Message {card.name}", ids.FIND_MESSAGE, card.user_id,
+                                           url=message_url(team_id, card.user_id))))
     return result
 
 
 # The welcome DM -----------------------------------------------------------------------
 
-def welcome_blocks(text: str) -> list[Block]:
+def welcome_blocks(text: str) -> list[ui.Block]:
     return [
-        blocks.section(text),
-        blocks.actions(blocks.button("Fill in my profile", ids.PROFILE_EDIT, style="primary")),
-        ContextBlock(elements=[blocks.plain("You get this message once. Type /tech help any time.")]),
+        ui.section(text),
+        ui.actions(ui.button("Fill in my profile", ids.PROFILE_EDIT, style="primary")),
+        ui.context(ui.Plain("You get this message once. Type /tech help any time.")),
     ]

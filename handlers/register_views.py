@@ -18,8 +18,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
-from bot.mrkdwn import escape
+from bot import blocks
+from core import ids
+from core.markup import escape
 from storage import registration
 from storage.registration import Guide, Register, StatusInfo, Suggestion, Uptake
 

@@ -15,10 +15,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot import blocks
+from core import ids
+from core.commands import COMMAND, split
 from bot.listeners import ack_only
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import HomeSection, Runtime
 from digests.report_files import options_for
 from handlers._common import dm_channel

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot import blocks
-from bot.mrkdwn import escape
+from core.markup import escape
 from storage.report import Figure, Report, Shown, State, day_text
 from storage.words import plural
 

@@ -48,7 +48,7 @@ FAQ_QUESTION_LIMIT = 500
 TAG_LIMIT = 10
 
 UNMATCHED, FORWARDED, ANSWERED = "unmatched", "forwarded", "answered"
-# Field names: the reply form's block ids (bot/ids.py uses the same).
+# Field names: the reply form's block ids (core/ids.py uses the same).
 F_ANSWER, F_TAGS = "answer", "tags"
 
 STOPWORDS = frozenset("""

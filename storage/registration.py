@@ -68,7 +68,7 @@ ALTERNATIVES = {"digital": ("rittech",), "teaching": ("afhea", "csciteach")}
 SUGGESTED_KEYS = frozenset(k for ladder in LADDERS.values() for k in ladder) | \
     frozenset(k for keys in ALTERNATIVES.values() for k in keys)
 
-# Field names: the forms' block ids (bot/ids.py uses the same), so errors land by the field.
+# Field names: the forms' block ids (core/ids.py uses the same), so errors land by the field.
 F_ROLE, F_QUALIFICATION, F_YEARS, F_STATUS, F_REGISTER = "role", "qualification", "years", "status", "register"
 
 

@@ -14,7 +14,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot import ids
+from core import ids
 from bot.standin import Call
 from digests.runner import TickReport, run_due
 from storage import announcements, ledger

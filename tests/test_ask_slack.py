@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import ids
+from core import ids
 from bot.standin import Call
 from bot.slack_refs import member_details, slack_identity
 from storage.clock import now

@@ -14,7 +14,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from bot import ids
+from core import ids
 from bot.standin import TEAM_ID, input_values, interaction_body, signed_headers, trigger_id, view_submission_payload
 from digests.runner import run_due
 from bot.slack_refs import member_details, slack_identity

@@ -9,7 +9,7 @@ from typing import Any
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot import ids
+from core import ids
 from digests import careers
 from digests.runner import run_due
 from bot.slack_refs import member_details, role_grants, slack_identity

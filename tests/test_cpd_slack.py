@@ -12,7 +12,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from bot import ids
+from core import ids
 from bot.standin import SlackStandIn
 from handlers.cpd import cpd_log_prefill
 from bot.slack_refs import member_details, slack_identity

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot import ids
+from core import ids
 from storage import events, ledger
 from storage.models import DueItem
 from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, settings_for

@@ -16,7 +16,7 @@ from freezegun import freeze_time
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from bot import ids
+from core import ids
 from bot.runtime import Runtime
 from bot.standin import Call, block_action_payload, interaction_body, signed_headers
 from digests.runner import TickReport, run_due

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from bot import ids
+from core import ids
 from bot.standin import Call
 from bot.slack_refs import role_grants, slack_identity, slack_message
 from storage import awards, events, ezine, members, news, profiles

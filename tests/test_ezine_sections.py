@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
-from bot import ids
 from bot.slack_refs import role_grants, slack_identity
+from core import ids
 from storage import awards, events, ezine, members, opportunities, profiles
 from storage.db import Database
 from tests.harness import NETWORK_CHANNEL, ORGANISER, Harness

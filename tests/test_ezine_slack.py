@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from bot import ids
+from core import ids
 from bot.standin import Call, SlackStandIn
 from digests import ezine as digest
 from digests.runner import TickReport, run_due

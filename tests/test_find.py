@@ -3,7 +3,7 @@
 import csv
 import io
 
-from bot import ids
+from core import ids
 from bot.standin import block_action_payload
 from storage import profiles
 from tests.harness import MEMBER, ORGANISER, OTHER, Harness

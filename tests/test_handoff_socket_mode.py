@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot import ids
+from core import ids
 from bot.app import create_app
 from bot.runtime import Runtime
 from bot.standin import (TEAM_ID, SlackStandIn, block_action_payload, input_values, trigger_id,

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot import blocks, ids
+from bot import blocks
+from core import ids, ui
 from bot.runtime import HomeSection
 from bot.standin import Call, block_action_payload
 from handlers.home import SECTION_BLOCK_CAP, fit
@@ -34,7 +35,7 @@ def texts(home: list[dict[str, Any]]) -> str:
 
 
 def section(name: str, size: int, order: int) -> HomeSection:
-    return HomeSection(order, name, lambda runtime, actor: [blocks.section(f"{name} {i}") for i in range(size)])
+    return HomeSection(order, name, lambda runtime, actor: [ui.section(f"{name} {i}") for i in range(size)])
 
 
 def test_a_member_sees_their_profile_section_and_the_commands(technet: Harness):
@@ -159,10 +160,10 @@ def test_many_large_sections_stay_within_one_hundred_blocks(technet: Harness):
 
 
 def test_a_runaway_section_is_cut_and_the_next_one_still_fits():
-    greeting = [blocks.section("hi")]
-    parts = [("big", [blocks.section("b")] * 120), ("huge", [blocks.section("h")] * 60),
-             ("small", [blocks.section("s")])]
-    body = fit(greeting, parts, [blocks.section("commands")])
+    greeting = [ui.section("hi")]
+    parts = [("big", [ui.section("b")] * 120), ("huge", [ui.section("h")] * 60),
+             ("small", [ui.section("s")])]
+    body = [b.to_dict() for b in blocks.render_all(fit(greeting, parts, [ui.section("commands")]))]
     shown = [b["text"]["text"] for b in body if b["type"] == "section"]
     assert len(body) <= 100
     assert shown.count("b") == SECTION_BLOCK_CAP and "h" not in shown and "s" in shown
@@ -183,7 +184,7 @@ def test_a_failing_section_does_not_blank_the_home_tab(technet: Harness, caplog:
 def test_block_ids_stay_unique_across_sections(technet: Harness):
     for order in (20, 30):
         technet.runtime.home_sections.append(
-            HomeSection(order, f"s{order}", lambda runtime, actor: [blocks.section("x", block_id="same")]))
+            HomeSection(order, f"s{order}", lambda runtime, actor: [ui.section("x", block_id="same")]))
     home = open_home(technet, MEMBER)
     block_ids = [b["block_id"] for b in home if "block_id" in b]
     assert block_ids.count("same") == 1 and len(block_ids) == len(set(block_ids))

@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from bot import ids
+from core import ids
 from handlers._common import payload_id, typed_id
 from storage import events
 from storage.db import LARGEST_ID, Database

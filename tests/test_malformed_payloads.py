@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import handlers
-from bot import ids
+from core import ids
 from bot.config import Settings
 from bot.demo import load_demo_data
 from bot.runtime import Runtime

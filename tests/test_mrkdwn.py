@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.mrkdwn import escape, truncate
+from core.markup import escape, truncate
 from bot.render import mrkdwn_to_text
 
 

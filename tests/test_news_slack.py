@@ -7,7 +7,7 @@ from typing import Any
 
 from freezegun import freeze_time
 
-from bot import ids
+from core import ids
 from bot.standin import Call, block_action_payload
 from storage import news
 from storage.models.news import NewsItem

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot import ids
+from core import ids
 from bot.config import Settings
 from bot.standin import block_action_payload
 from content import ContentError

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import ids
+from core import ids
 from bot.standin import block_suggestion_payload
 from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import profiles

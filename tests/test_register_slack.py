@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import ids
+from core import ids
 from bot.standin import block_action_payload
 from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import mentoring

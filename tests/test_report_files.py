@@ -16,7 +16,7 @@ from freezegun import freeze_time
 from matplotlib.image import imread
 
 from bot.cli import main
-from bot.templating import environment
+from core.templating import environment
 from digests import report_charts, report_files
 from storage import report
 from storage.db import Database

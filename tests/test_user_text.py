@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from bot import ids
+from core import ids
 from digests import careers
 from digests.runner import run_due
 from bot.slack_refs import member_details, slack_identity
@@ -401,9 +401,9 @@ def test_development_opportunities(slack: Recording):
 
 ROOT = Path(__file__).resolve().parents[1]
 SENDS = {"chat_postMessage", "chat_update", "chat_postEphemeral", "chat_scheduleMessage", "respond", "ack", "send"}
-# The e-zine's messages are rendered once (their text by bot.blocks.fallback, in digests.ezine.render_slack) and
-# stored, so that a retry posts what was planned: these pass that text on.
-RENDERED_ONCE = {("handlers/digest.py", "text"), ("digests/ezine.py", "text"), ("digests/ezine.py", "message.text")}
+# The e-zine's messages are rendered once (their text by bot.blocks.message, in digests.ezine.slack_messages) and
+# stored, so that a retry posts what was planned: this passes that text on.
+RENDERED_ONCE = {("digests/ezine.py", "message.text")}
 
 
 def test_handlers_and_digests_never_write_a_messages_text_by_hand():

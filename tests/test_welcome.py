@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot import ids
+from core import ids
 from bot.standin import BOT_USER_ID, block_action_payload
 from tests.harness import MEMBER, NETWORK_CHANNEL, Harness
 

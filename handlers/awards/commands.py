@@ -7,9 +7,11 @@ from typing import Any, Literal, overload
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND
-from bot.mrkdwn import escape
+from bot import blocks
+from core import ids, ui
+from core.views import moments
+from core.commands import COMMAND
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers._common import (chosen, field_errors, member_tz, moment_picked, not_known, picked, refused, say,
                               typed, typed_id, user_picked, users_picked, values, verb_and_argument)
@@ -39,7 +41,8 @@ def register(app: App, runtime: Runtime) -> None:
         verb, argument = verb_and_argument(body)
         if verb == "new" and actor.has(members.Role.ORGANISER):
             client.views_open(trigger_id=body["trigger_id"],
-                              view=views.new_cycle_modal(sorted(i.external_id for i in runtime.grants.panel)))
+                              view=blocks.render_form(views.new_cycle_modal(
+                                  sorted(i.external_id for i in runtime.grants.panel))))
         elif verb == "export":
             try:
                 number = _cycle_number(argument, required=False)
@@ -64,11 +67,11 @@ def register(app: App, runtime: Runtime) -> None:
         tz = member_tz(runtime, actor)
         where = f"<#{runtime.settings.network_channel}>" if runtime.settings.network_channel else \
             "the network channel (TECHNET_NETWORK_CHANNEL is not set, so nothing will be posted)"
-        ack(response_action="update", view=views.done_view("Award cycle opened", (
-            f"*{escape(cycle.title)}* (cycle `{cycle.id}`) takes nominations from {views.when(cycle.opens_at, tz)} "
-            f"to {views.when(cycle.closes_at, tz)}. The opening, a reminder three days before the close and "
+        ack(response_action="update", view=blocks.render_form(views.done_view("Award cycle opened", (
+            f"*{escape(cycle.title)}* (cycle `{cycle.id}`) takes nominations from {moments.when(cycle.opens_at, tz)} "
+            f"to {moments.when(cycle.closes_at, tz)}. The opening, a reminder three days before the close and "
             f"the close are posted in {where}. Panel: {', '.join(f'<@{p}>' for p in cycle.panel)}; "
-            f"chair <@{cycle.chair}>.")))
+            f"chair <@{cycle.chair}>."))))
 
     app.view(ids.AWARDS_NEW_MODAL)(new_cycle_submitted)
 
@@ -109,15 +112,14 @@ def _awards_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> d
         number = _cycle_number(argument, required=False)
         info, lines = _unit(runtime, lambda s: awards.audit_log(s, actor, number, now=moment))
         return blocks.ephemeral(panel_views.audit_blocks(info, lines, tz))
-    usage = _usage(runtime, actor)
-    usage["blocks"].insert(0, blocks.section(not_known("awards", f"{verb} {argument}")).to_dict())
-    return usage
+    return _usage(runtime, actor, first=not_known("awards", f"{verb} {argument}"))
 
 
-def _usage(runtime: Runtime, actor: Actor) -> dict[str, Any]:
+def _usage(runtime: Runtime, actor: Actor, *, first: ui.Markup | None = None) -> dict[str, Any]:
+    """The awards commands this member may use; `first` says what was wrong with what they typed."""
     lines = [(c.usage, c.summary) for c in visible(runtime.content, actor.roles) if c.subcommand == "awards"]
     text = runtime.templates.get_template("awards_usage.md.j2").render(lines=lines)
-    return blocks.ephemeral([blocks.section(text)])
+    return blocks.ephemeral([ui.section(t) for t in (first, text) if t is not None])
 
 
 @overload

@@ -13,10 +13,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import blocks, ids
-from bot.commands import COMMAND
+from bot import blocks
+from core import ids
+from core.views import moments
+from core.commands import COMMAND
 from bot.listeners import ack_only, after_ack
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from bot.slack_refs import member_details, slack_identity
 from handlers._common import (button_id, chosen, field_errors, is_user_id, malformed, member_tz, metadata,
@@ -65,7 +67,8 @@ def register(app: App, runtime: Runtime) -> None:
             nominee = _nominee_in_text(session, rest)
         if cycles and (nominee or not rest):
             tz = member_tz(runtime, context["actor"])
-            client.views_open(trigger_id=body["trigger_id"], view=views.nomination_modal(cycles, tz, nominee=nominee))
+            client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(
+                views.nomination_modal(cycles, tz, nominee=nominee)))
 
     app.command(COMMAND, matchers=[nominate])(ack=nominate_ack, lazy=[nominate_open])
 
@@ -106,7 +109,7 @@ def register(app: App, runtime: Runtime) -> None:
         tz = member_tz(runtime, actor)
         if result.outcome == awards.REFUSED_CLOSED:
             assert result.cycle is not None
-            reason = (f"Nominations for {result.cycle.title} closed at {views.when(result.cycle.closes_at, tz)}. "
+            reason = (f"Nominations for {result.cycle.title} closed at {moments.when(result.cycle.closes_at, tz)}. "
                       "I've sent you what you wrote in a direct message, so it is not lost.")
             ack(response_action="errors", errors=field_errors(view, {ids.AWARDS_AWARD: reason}))
         else:
@@ -115,9 +118,9 @@ def register(app: App, runtime: Runtime) -> None:
             said = "updated" if result.outcome == awards.UPDATED else "saved"
             # Someone the store had never seen has no name yet: Slack shows a mention as their name.
             nominee = views.nominee_label(copy) if copy.nominee_user in met else f"*{escape(copy.nominee_name)}*"
-            ack(response_action="update", view=views.done_view(
+            ack(response_action="update", view=blocks.render_form(views.done_view(
                 "Nomination " + said, f"Your nomination of {nominee} for *{escape(copy.cycle.title)}* is {said}. "
-                "A copy is on its way to you by direct message."))
+                "A copy is on its way to you by direct message.")))
         after_ack(runtime, body, client, context, lambda: nomination_dm(client, actor, form, result, met))
 
     def nomination_dm(client: WebClient, actor: Actor, form: NominationForm, result: awards.SubmissionResult,
@@ -150,7 +153,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.reading() as session:
             copy = awards.check_can_edit(session, actor, button_id(action, "nomination"), now=now())
         client.views_open(trigger_id=body["trigger_id"],
-                          view=views.nomination_modal([], member_tz(runtime, actor), editing=copy))
+                          view=blocks.render_form(views.nomination_modal([], member_tz(runtime, actor), editing=copy)))
 
     def withdraw_nomination(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                             respond: Respond) -> None:
@@ -177,8 +180,8 @@ def _open_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: st
         else:
             _dm(client, actor.user_id, **blocks.note(text))
         return
-    client.views_open(trigger_id=trigger_id, view=views.nomination_modal(cycles, member_tz(runtime, actor),
-                                                                           selected=selected, nominee=nominee))
+    form = views.nomination_modal(cycles, member_tz(runtime, actor), selected=selected, nominee=nominee)
+    client.views_open(trigger_id=trigger_id, view=blocks.render_form(form))
 
 
 def _nominee_in_text(session: Session, text: str) -> str | None:
@@ -257,7 +260,7 @@ def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim
                 cycle = awards.my_nomination(session, actor, form.nomination_id, now=now()).cycle
         assert cycle is not None
         intro = runtime.templates.get_template("awards_returned.md.j2").render(
-            title=cycle.title, closed=views.when(cycle.closes_at, tz))
+            title=cycle.title, closed=moments.when(cycle.closes_at, tz))
         body = views.returned_blocks(intro, form.as_text())
         _dm(client, claim.nominator_user, **blocks.message(body))
         return
@@ -265,5 +268,5 @@ def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim
     assert copy is not None
     intro = runtime.templates.get_template("awards_confirmation.md.j2").render(
         outcome=claim.outcome, nominee=copy.nominee_name, title=copy.cycle.title,
-        closes=views.when(copy.cycle.closes_at, tz))
+        closes=moments.when(copy.cycle.closes_at, tz))
     _dm(client, claim.nominator_user, **blocks.message(views.nomination_blocks(copy, tz, intro)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,13 +11,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import blocks, ids
+from bot import blocks
+from core import ids
 from bot.listeners import ack_only, after_ack
-from bot.mrkdwn import escape
 from bot.slack_refs import posted_message
+from core.markup import escape
 from bot.runtime import Runtime
-from handlers._common import (button_value, chosen, dm_channel, field_errors, member_tz, payload_count, text_metadata,
-                              typed, values)
+from handlers._common import (button_value, chosen, dm_channel, field_errors, malformed, member_tz, payload_count,
+                              payload_id, text_metadata, typed, values)
 from handlers.awards import panel_views, views
 from handlers.awards.common import _unit
 from storage import awards
@@ -30,14 +32,14 @@ def register(app: App, runtime: Runtime) -> None:
     def read_and_score(body: dict[str, Any], action: dict[str, Any], client: WebClient,
                        context: BoltContext) -> None:
         actor = context["actor"]
-        cycle_id, key, _ = panel_views.parse_value(button_value(action))
+        cycle_id, key, _ = parse_value(button_value(action))
         cycle, summary = _unit(runtime, lambda s: awards.nominee_detail(s, actor, cycle_id, key, now=now()))
         client.views_open(trigger_id=body["trigger_id"],
-                          view=panel_views.score_modal(cycle, summary, member_tz(runtime, actor)))
+                          view=blocks.render_form(panel_views.score_modal(cycle, summary, member_tz(runtime, actor))))
 
     def score_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor = context["actor"]
-        cycle_id, key, _ = panel_views.parse_value(text_metadata(view))
+        cycle_id, key, _ = parse_value(text_metadata(view))
         given = values(view)
         # Read before the unit of work: a malformed score is not a panel refusal to audit.
         scored = {i: _int(chosen(given, f"{ids.AWARDS_SCORE_PREFIX}{i}")) for i in range(len(given))}
@@ -53,9 +55,9 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=field_errors(view, {e.field or first: e.message}))
             return
         average = f"{summary.average:.1f}/5" if summary.average is not None else "none"
-        ack(response_action="update", view=views.done_view("Scores saved", (
+        ack(response_action="update", view=blocks.render_form(views.done_view("Scores saved", (
             f"Your scores for *{escape(summary.name)}* are saved. Average now {average}, "
-            f"from {plural(summary.scorers, 'panel member')}.")))
+            f"from {plural(summary.scorers, 'panel member')}."))))
 
     app.action(ids.AWARDS_READ)(ack=ack_only, lazy=[read_and_score])
     app.view(ids.AWARDS_SCORE_MODAL)(score_submitted)
@@ -64,7 +66,7 @@ def register(app: App, runtime: Runtime) -> None:
         def changed(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                     respond: Respond) -> None:
             actor = context["actor"]
-            cycle_id, key, page = panel_views.parse_value(button_value(action))
+            cycle_id, key, page = parse_value(button_value(action))
 
             def work(session: Session) -> awards.Review:
                 if key:
@@ -87,7 +89,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.AWARDS_PAGE)(ack=ack_only, lazy=[panel_change(lambda *_: None)])
 
     def export_button(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        cycle_id, _, _ = panel_views.parse_value(button_value(action))
+        cycle_id, _, _ = parse_value(button_value(action))
         _send_export(runtime, client, context["actor"], cycle_id)
 
     app.action(ids.AWARDS_EXPORT)(ack=ack_only, lazy=[export_button])
@@ -96,12 +98,13 @@ def register(app: App, runtime: Runtime) -> None:
     def open_announce(body: dict[str, Any], action: dict[str, Any], client: WebClient,
                       context: BoltContext) -> None:
         actor = context["actor"]
-        cycle_id, _, _ = panel_views.parse_value(button_value(action))
+        cycle_id, _, _ = parse_value(button_value(action))
         draft, people = _unit(runtime, lambda s: (awards.announcement_draft(s, actor, cycle_id, now=now()),
                                                   awards.announcement_people(s, cycle_id, now=now())))
         text = runtime.templates.get_template("awards_announcement.md.j2").render(
             cycle=draft.cycle, winner=_mentions(draft.winner), shortlist=[_mentions(r) for r in draft.shortlist])
-        client.views_open(trigger_id=body["trigger_id"], view=panel_views.announce_modal(draft.cycle, text, people))
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=blocks.render_form(panel_views.announce_modal(draft.cycle, text, people)))
 
     def announce_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
                            context: BoltContext) -> None:
@@ -116,9 +119,9 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors={ids.AWARDS_ANNOUNCE_TEXT: e.message})
             return
-        ack(response_action="update", view=views.done_view("Announcing", (
+        ack(response_action="update", view=blocks.render_form(views.done_view("Announcing", (
             f"The winner of *{escape(draft.cycle.title)}* is being announced in "
-            f"<#{runtime.settings.network_channel}>.")))
+            f"<#{runtime.settings.network_channel}>."))))
         after_ack(runtime, body, client, context, lambda: post_announcement(client, draft.cycle.id))
 
     def post_announcement(client: WebClient, cycle_id: int) -> None:
@@ -139,6 +142,18 @@ def register(app: App, runtime: Runtime) -> None:
 
     app.action(ids.AWARDS_ANNOUNCE)(ack=ack_only, lazy=[open_announce])
     app.view(ids.AWARDS_ANNOUNCE_MODAL)(announce_submitted)
+
+
+def parse_value(value: str) -> tuple[int, str, int]:
+    """The (cycle, nominee key, page) a panel button or form carries back (panel_views._value wrote it)."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("n", ""), str):
+        raise malformed("a panel button's value is not a cycle's")
+    return (payload_id(str(data.get("c")), "a panel button's cycle"), data.get("n", ""),
+            payload_count(str(data.get("p", 0)), "a panel button's page"))
 
 
 def _exportable(session: Session, actor: Actor, cycle_id: int | None) -> awards.CycleInfo:
@@ -169,7 +184,7 @@ def _mentions(ref: awards.NomineeRef) -> str:
 
 def _announcing(view: dict[str, Any]) -> tuple[int, str]:
     """The cycle an announcement form is about, and its text (the ack and the post after it read both)."""
-    return panel_views.parse_value(text_metadata(view))[0], typed(values(view), ids.AWARDS_ANNOUNCE_TEXT) or ""
+    return parse_value(text_metadata(view))[0], typed(values(view), ids.AWARDS_ANNOUNCE_TEXT) or ""
 
 
 def _int(value: str | None) -> int | None:

@@ -1,4 +1,4 @@
-"""Block Kit for the awards panel: the review list, scoring, announcing, the audit log."""
+"""The awards panel's views: the review list, scoring, announcing, the audit log."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import re
 from collections.abc import Sequence
 from datetime import tzinfo
 
-from slack_sdk.models.blocks import Block, PlainTextInputElement, StaticSelectElement
-from slack_sdk.models.views import View
-
-from bot import blocks, ids
-from bot.mrkdwn import escape
-from handlers._common import malformed, payload_count, payload_id
-from handlers.awards.views import _input, chunks, nominee_label, when
+from core import ids, ui
+from core.markup import escape
+from core.views.moments import when
+from handlers.awards.views import chunks, nominee_label
 from storage import awards
 from storage.awards import AuditLine, CycleInfo, NomineeSummary, Recusal, Review
 from storage.words import plural
@@ -32,19 +29,8 @@ def safe_announcement(text: str, people: frozenset[str]) -> str:
 
 
 def _value(cycle_id: int, key: str = "", page: int = 0) -> str:
+    """What a panel button or form carries: the cycle, the nominee's key, the page (panel.parse_value reads it)."""
     return json.dumps({"c": cycle_id, "n": key, "p": page}, separators=(",", ":"))
-
-
-def parse_value(value: str) -> tuple[int, str, int]:
-    """_value's (cycle, nominee key, page), as a panel button or form carries it back."""
-    try:
-        data = json.loads(value)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("n", ""), str):
-        raise malformed("a panel button's value is not a cycle's")
-    return (payload_id(str(data.get("c")), "a panel button's cycle"), data.get("n", ""),
-            payload_count(str(data.get("p", 0)), "a panel button's page"))
 
 
 def _excerpt(text: str) -> str:
@@ -52,17 +38,17 @@ def _excerpt(text: str) -> str:
     return escape(flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1] + "…")
 
 
-def review_blocks(review: Review, tz: tzinfo, *, page: int = 0) -> list[Block]:
+def review_blocks(review: Review, tz: tzinfo, *, page: int = 0) -> list[ui.Block]:
     cycle = review.cycle
-    result: list[Block] = [
-        blocks.header(f"{cycle.title}: nominations"),
-        blocks.context(f"Closed {when(cycle.closes_at, tz)} · {plural(len(review.nominees), 'nominee')} · panel of "
+    result: list[ui.Block] = [
+        ui.header(f"{cycle.title}: nominations"),
+        ui.context(f"Closed {when(cycle.closes_at, tz)} · {plural(len(review.nominees), 'nominee')} · panel of "
                        f"{len(cycle.panel)} · only the panel sees this, and each view is recorded."),
     ]
     if review.recusals:
-        result.append(blocks.section(recusals_text(review)))
+        result.append(ui.section(recusals_text(review)))
     if not review.nominees:
-        result.append(blocks.section("Nobody was nominated in this cycle." if not review.recusals else
+        result.append(ui.section("Nobody was nominated in this cycle." if not review.recusals else
                                      "There is nobody here for you to judge."))
     start = page * PAGE_SIZE
     for summary in review.nominees[start:start + PAGE_SIZE]:
@@ -73,24 +59,24 @@ def review_blocks(review: Review, tz: tzinfo, *, page: int = 0) -> list[Block]:
                  f"{plural(len(summary.nominations), 'nomination')} · {average} · scored by {summary.scorers} of "
                  f"{plural(len(cycle.panel), 'panel member')}"]
         lines += [f"> {_excerpt(n.citation)}" for n in summary.nominations[:3]]
-        result.append(blocks.section("\n".join(lines)))
+        result.append(ui.section("\n".join(lines)))
         value = _value(cycle.id, summary.key, page)
-        buttons = [blocks.button("Read and score", ids.AWARDS_READ, value)]
+        buttons = [ui.button("Read and score", ids.AWARDS_READ, value)]
         if cycle.state != awards.ANNOUNCED:
-            buttons.append(blocks.button("Remove from shortlist" if summary.shortlisted else "Shortlist",
+            buttons.append(ui.button("Remove from shortlist" if summary.shortlisted else "Shortlist",
                                          ids.AWARDS_SHORTLIST, value))
             if not summary.winner:
-                buttons.append(blocks.button("Mark winner", ids.AWARDS_WINNER, value, style="primary"))
-        result.append(blocks.actions(*buttons))
-    footer = [blocks.button("Export CSV", ids.AWARDS_EXPORT, _value(cycle.id))]
+                buttons.append(ui.button("Mark winner", ids.AWARDS_WINNER, value, style="primary"))
+        result.append(ui.actions(*buttons))
+    footer = [ui.button("Export CSV", ids.AWARDS_EXPORT, _value(cycle.id))]
     if cycle.state != awards.ANNOUNCED and any(s.winner for s in review.nominees):
-        footer.append(blocks.button("Announce…", ids.AWARDS_ANNOUNCE, _value(cycle.id), style="primary"))
+        footer.append(ui.button("Announce…", ids.AWARDS_ANNOUNCE, _value(cycle.id), style="primary"))
     if start + PAGE_SIZE < len(review.nominees):
-        footer.append(blocks.button("Next page", ids.AWARDS_PAGE, _value(cycle.id, "", page + 1)))
+        footer.append(ui.button("Next page", ids.AWARDS_PAGE, _value(cycle.id, "", page + 1)))
     if page > 0:
-        footer.append(blocks.button("Previous page", ids.AWARDS_PAGE, _value(cycle.id, "", page - 1)))
-    result.append(blocks.actions(*footer))
-    return result[: blocks.MESSAGE_BLOCK_LIMIT]
+        footer.append(ui.button("Previous page", ids.AWARDS_PAGE, _value(cycle.id, "", page - 1)))
+    result.append(ui.actions(*footer))
+    return result[: ui.MESSAGE_BLOCK_LIMIT]
 
 
 def recusals_text(review: Review) -> str:
@@ -105,77 +91,76 @@ def recusals_text(review: Review) -> str:
     return f"You are recused from {names}: you nominated them, so the rest of the panel judges them."
 
 
-def score_modal(cycle: CycleInfo, summary: NomineeSummary, tz: tzinfo) -> View:
+def score_modal(cycle: CycleInfo, summary: NomineeSummary, tz: tzinfo) -> ui.Form:
     """Every citation for one nominee, then a 1-5 score per criterion."""
     departments = escape(", ".join(summary.departments)) or "department not recorded"
     team = f" (team: {', '.join(f'<@{m}>' for m in summary.team_members)})" if summary.team_members else ""
-    body: list[Block] = [blocks.section(f"*{escape(summary.name)}*{team} · {departments}\n"
+    body: list[ui.Block] = [ui.section(f"*{escape(summary.name)}*{team} · {departments}\n"
                                         f"Scored by {summary.scorers} of {plural(len(cycle.panel), 'panel member')}.")]
     # Room for the scores at the end: the modal holds 100 blocks.
-    room = blocks.SURFACE_BLOCK_LIMIT - len(cycle.criteria) - 4
+    room = ui.SURFACE_BLOCK_LIMIT - len(cycle.criteria) - 4
     shown = 0
     for n in summary.nominations:
-        piece: list[Block] = [blocks.divider(), blocks.context(
+        piece: list[ui.Block] = [ui.divider(), ui.context(
             f"From {escape(n.nominator_name)} ({escape(n.nominator_department or 'department not recorded')}), "
             f"{when(n.updated_at, tz)}")]
-        piece += [blocks.section(p) for p in chunks(n.citation)]
-        piece += [blocks.section(f"*Impact:* {escape(e)}") for e in n.examples]
+        piece += [ui.section(p) for p in chunks(n.citation)]
+        piece += [ui.section(f"*Impact:* {escape(e)}") for e in n.examples]
         if n.link:
-            piece.append(blocks.context(f"Link: {escape(n.link)}"))
+            piece.append(ui.context(f"Link: {escape(n.link)}"))
         if len(body) + len(piece) > room:
             break
         body += piece
         shown += 1
     if shown < len(summary.nominations):
-        body.append(blocks.context(f"{plural(len(summary.nominations) - shown, 'more nomination')}: export the CSV to "
+        body.append(ui.context(f"{plural(len(summary.nominations) - shown, 'more nomination')}: export the CSV to "
                                    "read them all."))
-    body.append(blocks.divider())
-    options = [blocks.option(str(i), str(i)) for i in range(1, 6)]
+    body.append(ui.divider())
+    options = tuple(ui.option(str(i), str(i)) for i in range(1, 6))
     for i, criterion in enumerate(cycle.criteria):
         mine = summary.my_scores.get(criterion)
-        body.append(_input(f"{ids.AWARDS_SCORE_PREFIX}{i}", f"{criterion} (1 to 5)", StaticSelectElement(
-            action_id="score", options=options, initial_option=options[mine - 1] if mine else None)))
-    return View(type="modal", callback_id=ids.AWARDS_SCORE_MODAL, title=blocks.plain("Score nominee"),
-                submit=blocks.plain("Save scores"), close=blocks.plain("Cancel"), blocks=body,
-                private_metadata=_value(cycle.id, summary.key))
+        body.append(ui.Field(id=f"{ids.AWARDS_SCORE_PREFIX}{i}", label=f"{criterion} (1 to 5)",
+                             kind=ui.FieldKind.SELECT, action_id="score", options=options,
+                             initial=options[mine - 1] if mine else None))
+    return ui.Form(id=ids.AWARDS_SCORE_MODAL, title="Score nominee", submit="Save scores", blocks=tuple(body),
+                   metadata=_value(cycle.id, summary.key))
 
 
-def announce_modal(cycle: CycleInfo, text: str, people: frozenset[str]) -> View:
+def announce_modal(cycle: CycleInfo, text: str, people: frozenset[str]) -> ui.Form:
     """A preview of the post as it will appear, and its text to edit; submitting approves it."""
-    body: list[Block] = [
-        blocks.context("Preview of the post in the network channel:"),
-        blocks.section(safe_announcement(text, people)),
-        blocks.divider(),
-        _input(ids.AWARDS_ANNOUNCE_TEXT, "Text of the announcement", PlainTextInputElement(
-            action_id="text", multiline=True, initial_value=text, max_length=awards.ANNOUNCEMENT_MAX),
-            hint="Edit if you like; posting it announces the winner to the whole network."),
-    ]
-    return View(type="modal", callback_id=ids.AWARDS_ANNOUNCE_MODAL, title=blocks.plain("Announce the winner"),
-                submit=blocks.plain("Post announcement"), close=blocks.plain("Cancel"), blocks=body,
-                private_metadata=_value(cycle.id))
+    body = (
+        ui.context("Preview of the post in the network channel:"),
+        ui.section(safe_announcement(text, people)),
+        ui.divider(),
+        ui.Field(id=ids.AWARDS_ANNOUNCE_TEXT, label="Text of the announcement", action_id="text", multiline=True,
+                 initial=text, max_length=awards.ANNOUNCEMENT_MAX,
+                 hint="Edit if you like; posting it announces the winner to the whole network."),
+    )
+    return ui.Form(id=ids.AWARDS_ANNOUNCE_MODAL, title="Announce the winner", submit="Post announcement",
+                   blocks=body, metadata=_value(cycle.id))
 
 
-def announcement_blocks(text: str, people: frozenset[str]) -> list[Block]:
-    return [blocks.section(piece) for piece in _announcement_pieces(text, people)]
+def announcement_blocks(text: str, people: frozenset[str]) -> list[ui.Block]:
+    return [ui.section(piece) for piece in _announcement_pieces(text, people)]
 
 
 def _announcement_pieces(text: str, people: frozenset[str]) -> list[str]:
     safe = safe_announcement(text, people)
-    return [safe[i:i + blocks.SECTION_TEXT_LIMIT] for i in range(0, len(safe), blocks.SECTION_TEXT_LIMIT)] or [""]
+    return [safe[i:i + ui.SECTION_TEXT_LIMIT] for i in range(0, len(safe), ui.SECTION_TEXT_LIMIT)] or [""]
 
 
-def audit_blocks(cycle: CycleInfo, lines: Sequence[AuditLine], tz: tzinfo) -> list[Block]:
+def audit_blocks(cycle: CycleInfo, lines: Sequence[AuditLine], tz: tzinfo) -> list[ui.Block]:
     if not lines:
-        return [blocks.section(f"Nobody has read the nominations of *{escape(cycle.title)}* yet.")]
+        return [ui.section(f"Nobody has read the nominations of *{escape(cycle.title)}* yet.")]
     rows = [f"{when(line.at, tz)}  <@{line.actor}>  {escape(line.action)}"
             f"{'' if line.allowed else ' :no_entry: *refused*'}  {escape(line.detail)}" for line in lines]
-    return [blocks.header(f"Audit log: {cycle.title}"), *(blocks.section(p) for p in _join_fitting(rows))]
+    return [ui.header(f"Audit log: {cycle.title}"), *(ui.section(p) for p in _join_fitting(rows))]
 
 
 def _join_fitting(rows: Sequence[str]) -> list[str]:
     pieces, current = [], ""
     for row in rows:
-        if current and len(current) + len(row) + 1 > blocks.SECTION_TEXT_LIMIT:
+        if current and len(current) + len(row) + 1 > ui.SECTION_TEXT_LIMIT:
             pieces.append(current)
             current = ""
         current = f"{current}\n{row}" if current else row

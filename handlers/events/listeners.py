@@ -12,8 +12,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, ids
-from bot.commands import COMMAND, split
+from bot import blocks
+from core import ids
+from core.commands import COMMAND, split
 from bot.listeners import ack_only, after_ack
 from bot.runtime import HomeSection, Runtime
 from handlers._common import (button_id, button_value, chosen, dm_channel, field_errors, member_tz, moment_picked,

@@ -21,7 +21,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import blocks, ids
+from bot import blocks
+from core import ids
 from handlers.events.views import _option, _plain, note, rich, summary, when
 from storage import events
 from storage.events import EventInfo

@@ -9,9 +9,9 @@ from typing import Any
 from slack_sdk.models.views import View
 
 from bot import blocks
-from bot.commands import split
+from core.commands import split
 from bot.config import Settings
-from bot.mrkdwn import escape
+from core.markup import escape
 from bot.runtime import Runtime
 from handlers._common import member_tz, typed_id
 from handlers.events import organiser_views, views

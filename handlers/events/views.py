@@ -22,8 +22,9 @@ from slack_sdk.models.blocks import (
     RichTextSectionElement,
 )
 
-from bot import blocks, ids
-from bot.mrkdwn import truncate
+from bot import blocks
+from core import ids
+from core.markup import truncate
 from handlers._common import malformed, payload_count, payload_id
 from storage import events
 from storage.events import EventInfo, EventPage

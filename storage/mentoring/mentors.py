@@ -19,7 +19,7 @@ MAX_CAPACITY = 10
 INTRO_LIMIT = 1000
 SPECIALISMS_LIMIT = 300
 
-# Field names: the mentor form's block ids (bot/ids.py uses the same), so errors land by the field.
+# Field names: the mentor form's block ids (core/ids.py uses the same), so errors land by the field.
 F_AREAS, F_SPECIALISMS, F_CAPACITY, F_PAUSED, F_INTRO, F_MESSAGE = (
     "areas", "specialisms", "capacity", "paused_until", "intro", "note")
 

@@ -1,10 +1,8 @@
-"""Routing `/tech <subcommand>` to the handler module that owns it.
+"""The `/tech` subcommands and who owns each.
 
-Each handler module registers its own `/tech` listener with a matcher for its
-subcommands; Bolt runs the first listener that matches, and handlers/help.py,
-registered last, answers everything else (`rest()`). The names are recorded so help
-can suggest the nearest one and a test can compare them with content/help.yaml; the
-matchers are recorded so the app can put the `/tech` listeners first (bot/app.py).
+A feature claims its subcommands in the route table (core.routes), or, while its listener is
+still Bolt's own, with a matcher from here that Bolt tries in turn. Either way the names are
+recorded, so help can suggest the nearest one and a test can compare them with content/help.yaml.
 """
 
 from __future__ import annotations
@@ -28,11 +26,14 @@ class Subcommands:
         self.names: dict[str, str] = {}
         self.matchers: list[Callable[..., bool]] = []
 
-    def matcher(self, *names: str, owner: str) -> Callable[..., bool]:
+    def claim(self, *names: str, owner: str) -> None:
         for name in names:
             if name in self.names:
                 raise ValueError(f"/tech {name} is registered by {self.names[name]} already")
             self.names[name] = owner
+
+    def matcher(self, *names: str, owner: str) -> Callable[..., bool]:
+        self.claim(*names, owner=owner)
         wanted = frozenset(names)
 
         def matches(body: dict[str, Any]) -> bool:
@@ -40,16 +41,6 @@ class Subcommands:
 
         self.matchers.append(matches)
         return matches
-
-    def rest(self, *names: str, owner: str) -> Callable[..., bool]:
-        """The catch-all: `names` recorded as the owner's, and every other subcommand too."""
-        self.matcher(*names, owner=owner)
-
-        def anything(body: dict[str, Any]) -> bool:
-            return True
-
-        self.matchers.append(anything)
-        return anything
 
     def routes(self, matchers: Sequence[Any]) -> bool:
         """Whether a listener with these Bolt matchers is one of the `/tech` listeners."""

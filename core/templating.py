@@ -7,12 +7,12 @@ from pathlib import Path
 from jinja2 import (BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined,
                     select_autoescape)
 
-from bot.mrkdwn import escape
+from core.markup import escape
 from storage.words import plural
 
 
 def environment(override_dir: Path | None = None) -> Environment:
-    loaders: list[BaseLoader] = [PackageLoader("bot", "templates"), PackageLoader("digests", "templates")]
+    loaders: list[BaseLoader] = [PackageLoader("core", "templates"), PackageLoader("digests", "templates")]
     if override_dir is not None:
         loaders.insert(0, FileSystemLoader(str(override_dir)))
     env = Environment(
