@@ -15,8 +15,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.slack_refs import posted_message
 from bot import blocks
+from bot.slack_refs import posted_message
 from digests.reminders import _views, _zone, send_dm
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
