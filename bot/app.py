@@ -15,6 +15,7 @@ import handlers
 from bot import dispatch
 from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
+from bot.slack_refs import slack_identity
 from handlers._common import field_errors, is_user_id
 from storage import deliveries, members
 from storage.clock import now
@@ -179,14 +180,15 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
             return next()
         moment = now()
         with runtime.db.reading() as session:
-            member = members.find_member(session, user_id)
+            member = members.find_member(session, slack_identity(user_id))
             newcomer = member is None
             if member is not None and not members.needs_touch(member, moment):
                 # The common case: a known member, already seen today. One read, no write.
                 context["actor"] = members.actor_for(session, member, runtime.grants)
                 return next()
         with runtime.db.transaction() as session:
-            member = members.ensure_member(session, user_id, fallback_name=_name_in(body), now=moment)
+            member = members.ensure_member(session, slack_identity(user_id), fallback_name=_name_in(body),
+                                           now=moment)
             members.touch(member, moment)
             context["actor"] = members.actor_for(session, member, runtime.grants)
         if not newcomer:

@@ -27,12 +27,12 @@ from slack_sdk.webhook import WebhookClient
 from bot import blocks
 from bot.listeners import after_ack
 from bot.runtime import Runtime
+from bot.slack_refs import member_details, slack_identity, slack_ref
 from core import ui
 from core.commands import COMMAND, split
 from core.delivery import DeliveryError, Outgoing
-from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, MessageRef,
-                          OpenForm, Options, RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where,
-                          effects)
+from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, OpenForm,
+                          Options, RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
 from handlers._common import (button_value, date_picked, field_errors, is_user_id, malformed, moment_picked, state,
                               values)
@@ -132,7 +132,7 @@ def _clicked_in(body: dict[str, Any], where: Where) -> Where:
         return replace(where, container=Container.HOME if view.get("type") == "home" else Container.FORM)
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if isinstance(channel, str) and isinstance(ts, str):
-        return replace(where, conversation=channel, container=Container.MESSAGE, message=MessageRef(channel, ts))
+        return replace(where, conversation=channel, container=Container.MESSAGE, message=slack_ref(channel, ts))
     return where
 
 
@@ -277,17 +277,17 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             respond(replace_original=effect.replace, **_answer(effect))
         elif isinstance(effect, Answer):
             # A click on the Home tab or a submitted form has nowhere to answer but the person's DMs.
-            runtime.delivery.dm(request.actor.slack_user_id, effect.message)
+            runtime.delivery.dm(request.actor.user_id, effect.message)
         elif isinstance(effect, DirectMessage):
             with runtime.db.reading() as session:
                 member = session.get(Member, effect.member_id)
-                user_id = member.slack_user_id if member is not None else None
+                user_id = member.user_id if member is not None else None
             if user_id is not None:
                 runtime.delivery.dm(user_id, effect.message)
         elif isinstance(effect, UpdateMessage):
             _update(runtime, effect, body)
         elif isinstance(effect, SendFile):
-            runtime.delivery.upload(request.actor.slack_user_id, effect.file)
+            runtime.delivery.upload(request.actor.user_id, effect.file)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
 
@@ -311,7 +311,7 @@ def _look_up(runtime: Runtime, client: WebClient, user_ids: tuple[str, ...]) -> 
                         e.response.get("error"))
             continue
         with runtime.db.transaction() as session:
-            members.upsert_from_slack(session, user_id, user, now=now())
+            members.upsert_member(session, slack_identity(user_id), member_details(user), now=now())
 
 
 def _update(runtime: Runtime, update: UpdateMessage, body: dict[str, Any]) -> None:
@@ -332,7 +332,7 @@ def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:
     """The asker's Home tab, built by the route table's home builder."""
     if runtime.routes.home is not None:
         home = runtime.routes.home(replace(request, kind=Kind.HOME))
-        client.views_publish(user_id=request.actor.slack_user_id, view=blocks.render_home(home))
+        client.views_publish(user_id=request.actor.user_id, view=blocks.render_home(home))
 
 
 def _answer(answer: Answer) -> dict[str, Any]:

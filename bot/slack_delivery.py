@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from core import ui
 from core.delivery import DeliveryError, Outgoing
+from bot.slack_refs import SLACK, posted_message
 from core.request import MessageRef
 
 # Slack errors that no retry will fix: give up at once and tell someone.
@@ -24,6 +25,8 @@ PERMANENT_ERRORS = frozenset({
 class SlackDelivery:
     """Sends through `client` (the app's WebClient, with its retry handlers for brief 429s and 5xx)."""
 
+    surface = SLACK
+
     def __init__(self, client: WebClient):
         self.client = client
 
@@ -33,16 +36,16 @@ class SlackDelivery:
         return self.post(member, message, link_previews=link_previews)
 
     def post(self, conversation: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
-        arguments = slack_message(message)
+        arguments = _kwargs(message)
         if not link_previews:
             arguments["unfurl_links"] = False  # only a "no" is sent: Slack's default unfurls
         with refused_as_delivery_error():
             posted = self.client.chat_postMessage(channel=conversation, **arguments)
-        return MessageRef(str(posted["channel"]), str(posted["ts"]))
+        return posted_message(posted)
 
     def update(self, ref: MessageRef, message: Outgoing) -> None:
         with refused_as_delivery_error():
-            self.client.chat_update(channel=ref.conversation, ts=ref.message_id, **slack_message(message))
+            self.client.chat_update(channel=ref.conversation, ts=ref.message_id, **_kwargs(message))
 
     def upload(self, to: str, file: ui.File) -> None:
         with refused_as_delivery_error():
@@ -65,7 +68,7 @@ class SlackDelivery:
         return str(self.client.conversations_open(users=users)["channel"]["id"])
 
 
-def slack_message(message: Outgoing) -> dict[str, Any]:
+def _kwargs(message: Outgoing) -> dict[str, Any]:
     """chat.postMessage's or chat.update's keyword arguments for `message`.
 
     A Mapping is a message bot.blocks rendered already (the e-zine's, stored as planned): it goes as it is.

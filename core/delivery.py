@@ -41,6 +41,9 @@ class DeliveryError(Exception):
 class Delivery(Protocol):
     """Sends to members and conversations. Each method raises DeliveryError when the send fails."""
 
+    # The surface it sends on: what the message references it returns, and conversations it opens, name.
+    surface: str
+
     def dm(self, member: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
         """A direct message from the bot to `member` (for now, their Slack user id).
 

@@ -14,6 +14,7 @@ from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from core.ui import FieldErrors, FieldValue, File, Form, Message, Option
+from storage.identities import MessageRef
 from storage.members import Actor
 
 
@@ -33,14 +34,6 @@ class Container(StrEnum):
     HOME = "home"
     FORM = "form"
     NONE = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRef:
-    """A message a surface has shown: its conversation and its id there."""
-
-    conversation: str
-    message_id: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,9 +67,9 @@ def refusal(error: DomainError) -> ui.Message:
     return ui.note(f":no_entry: {escape(error.message)}")
 
 
-def dm_channel(client: WebClient, slack_user_id: str) -> str:
+def dm_channel(client: WebClient, user_id: str) -> str:
     """The bot's DM with a member, opened first: a file upload needs a channel id, not a user id."""
-    return str(client.conversations_open(users=slack_user_id)["channel"]["id"])
+    return str(client.conversations_open(users=user_id)["channel"]["id"])
 
 
 def answer_button(runtime: Runtime, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
@@ -77,7 +77,7 @@ def answer_button(runtime: Runtime, body: dict[str, Any], actor: Actor, respond:
     if body.get("response_url"):
         respond(replace_original=False, **say(text))
     else:
-        runtime.delivery.dm(actor.slack_user_id, blocks.note(text))
+        runtime.delivery.dm(actor.user_id, blocks.note(text))
 
 
 # Numbers: an id typed or carried ---------------------------------------------------------------

@@ -18,10 +18,12 @@ from bot import blocks
 from core import ids, ui
 from core.commands import COMMAND, split
 from bot.listeners import ack_only
+from bot.slack_refs import posted_message
 from core.markup import escape
 from bot.runtime import Runtime
 from handlers import ask_views as views
 from handlers._common import answer_button, button_id, payload_id, picked, refused, text_metadata, typed, values
+from storage.identities import MessageRef
 from storage import faq
 from storage.clock import now
 from storage.errors import DomainError
@@ -58,7 +60,7 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
             question, first = faq.forward(session, actor, button_id(action, "question"), now=now())
-            organisers = organiser_ids(session, runtime.settings.organisers)
+            organisers = organiser_ids(session, runtime.grants.organisers)
         if not first:
             return answer_button(runtime, body, actor, respond,
                                  "You forwarded this question already: the reply comes by DM.")
@@ -73,7 +75,7 @@ def register(app: App, runtime: Runtime) -> None:
         if body.get("response_url"):
             respond(replace_original=True, **blocks.message(views.forwarded_blocks(text)))
         else:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
+            client.chat_postMessage(channel=actor.user_id, **blocks.note(text))
 
     def reply(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
               respond: Respond) -> None:
@@ -145,14 +147,14 @@ def ask_reply(runtime: Runtime, actor: Actor, text: str) -> dict[str, Any]:
 def send_to_organisers(runtime: Runtime, client: WebClient, question: faq.QuestionInfo,
                        organisers: list[str]) -> int:
     """A DM with Reply to each organiser; returns how many were sent (their places are kept for updates)."""
-    messages: list[list[str]] = []
+    messages: list[MessageRef] = []
     for organiser in organisers:
         try:
             posted = client.chat_postMessage(channel=organiser, **blocks.message(views.organiser_dm_blocks(question)))
         except SlackApiError as e:
             log.warning("could not forward question %s to %s (%s)", question.id, organiser, e.response.get("error"))
             continue
-        messages.append([str(posted["channel"]), str(posted["ts"])])
+        messages.append(posted_message(posted))
     if messages:
         with runtime.db.transaction() as session:
             faq.record_organiser_messages(session, question.id, messages)
@@ -166,7 +168,7 @@ def deliver_answer(runtime: Runtime, client: WebClient, question_id: int) -> Non
     if question is None:
         return
     try:
-        client.chat_postMessage(channel=question.asker_slack, **blocks.message(views.asker_answer_blocks(question)))
+        client.chat_postMessage(channel=question.asker_user, **blocks.message(views.asker_answer_blocks(question)))
     except SlackApiError:
         with runtime.db.transaction() as session:
             faq.release_reply(session, question_id)
@@ -175,9 +177,10 @@ def deliver_answer(runtime: Runtime, client: WebClient, question_id: int) -> Non
 
 
 def update_organiser_messages(client: WebClient, question: faq.QuestionInfo) -> None:
-    for channel, ts in question.organiser_messages:
+    for message in question.organiser_messages:
         try:
-            client.chat_update(channel=channel, ts=ts, **blocks.message(views.answered_dm_blocks(question)))
+            client.chat_update(channel=message.conversation, ts=message.message_id,
+                               **blocks.message(views.answered_dm_blocks(question)))
         except SlackApiError as e:
             log.warning("could not update an organiser's copy of question %s (%s)", question.id,
                         e.response.get("error"))

@@ -170,9 +170,9 @@ def send_export(runtime: Runtime, actor: Actor, *, whole_record: bool = False) -
         filename, data, count = cpd.export_csv(session, actor, rules=rules, today=member_today(runtime, actor),
                                                whole_record=whole_record)
     if not count:
-        runtime.delivery.dm(actor.slack_user_id, ui.note("Your CPD record has nothing to export yet."))
+        runtime.delivery.dm(actor.user_id, ui.note("Your CPD record has nothing to export yet."))
         return
-    runtime.delivery.upload(actor.slack_user_id, ui.File(
+    runtime.delivery.upload(actor.user_id, ui.File(
         filename, data, mime="text/csv",
         comment=f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), ready for your appraisal (PDR)."))
 

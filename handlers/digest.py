@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.markup import escape
-from core.request import (Answer, CloseForm, DirectMessage, FollowUp, MessageRef, OpenForm, Reply, Request,
+from core.request import (Answer, CloseForm, DirectMessage, FollowUp, OpenForm, Reply, Request,
                           UpdateMessage)
 from core.views import moments
 from core.views.ezine import approval_blocks
@@ -135,7 +135,7 @@ def _listed(notes: list[str], most: int = 6) -> str:
 
 
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
-    where = f"<#{info.channel_id}>" if info.channel_id else "the channel"
+    where = f"<#{info.conversation}>" if info.conversation else "the channel"
     if info.status == ezine.POSTED:
         posted = plural(info.messages_posted, "message")
         return f":newspaper: The e-zine of {info.period} is posted in {where} ({posted})."
@@ -149,7 +149,7 @@ def _updated_requests(runtime: Runtime, info: ezine.IssueInfo) -> list[UpdateMes
     request = ui.message(approval_blocks(info, when=moments.when(info.due_at, tz), tz=tz,
                                          post_unapproved=runtime.settings.digest_post_unapproved),
                          title="The e-zine needs your approval")
-    return [UpdateMessage(MessageRef(channel, ts), request) for _, channel, ts in info.approval_messages]
+    return [UpdateMessage(sent, request) for _, sent in info.approval_messages]
 
 
 def _period(text: str) -> str:

@@ -56,10 +56,10 @@ def search_reply(runtime: Runtime, actor: Actor, query: str, team_id: str | None
     try:
         with runtime.db.reading() as session:
             result = profiles.search(session, query)
-            shown = registrations_shown(session, actor, (hit.slack_user_id for hit in result.hits), guide)
+            shown = registrations_shown(session, actor, (hit.user_id for hit in result.hits), guide)
     except DomainError as e:
         return blocks.ephemeral([ui.section(escape(e.message)), ui.context(FIND_USAGE)])
-    return blocks.ephemeral(results_blocks(result, query, team_id=team_id, viewer=actor.slack_user_id,
+    return blocks.ephemeral(results_blocks(result, query, team_id=team_id, viewer=actor.user_id,
                                            registrations=shown))
 
 
@@ -77,7 +77,7 @@ def send_export(runtime: Runtime, client: WebClient, actor: Actor) -> None:
     with runtime.db.reading() as session:
         export = profiles.export_directory(session, actor)
     day = network_today(runtime).isoformat()
-    channel = dm_channel(client, actor.slack_user_id)
+    channel = dm_channel(client, actor.user_id)
     client.files_upload_v2(
         channel=channel,
         initial_comment=blocks.comment(f"The skills directory on {day}: {export.members} member(s) who chose to be "

@@ -46,13 +46,13 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 def publish_home(runtime: Runtime, client: WebClient, actor: Actor) -> None:
-    client.views_publish(user_id=actor.slack_user_id, view=blocks.render_home(home_view(runtime, actor)))
+    client.views_publish(user_id=actor.user_id, view=blocks.render_home(home_view(runtime, actor)))
 
 
 def home_view(runtime: Runtime, actor: Actor) -> ui.Home:
     """The greeting, each feature's section in order, then what the member can type."""
     with runtime.db.reading() as session:
-        name = get_member(session, actor.slack_user_id).name
+        name = get_member(session, actor.identity).name
     greeting = [ui.section(f"Hello *{escape(name)}* :wave:")]
     parts: list[tuple[str, list[Any]]] = []
     failed: list[str] = []
@@ -61,7 +61,7 @@ def home_view(runtime: Runtime, actor: Actor) -> ui.Home:
             part = list(home_section.build(runtime, actor))
         except Exception:
             # One feature's fault must not blank everyone's Home tab; the log has the traceback.
-            log.exception("the Home section %r failed for %s", home_section.name, actor.slack_user_id)
+            log.exception("the Home section %r failed for %s", home_section.name, actor.user_id)
             failed.append(home_section.name)
             continue
         if part:

@@ -18,6 +18,7 @@ from bot import blocks
 from core import ids, ui
 from core.commands import COMMAND
 from bot.listeners import ack_only
+from bot.slack_refs import posted_message
 from core.markup import escape
 from bot.runtime import HomeSection, Runtime
 from core.views.cpd import prompt_blocks as cpd_prompt_blocks
@@ -77,21 +78,21 @@ def register(app: App, runtime: Runtime) -> None:
     def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
         actor: Actor = context["actor"]
-        mentor_slack, _, area = button_value(action).partition("|")
+        mentor_user, _, area = button_value(action).partition("|")
         with runtime.db.reading() as session:
-            if mentoring.open_request(session, actor.member_id, mentor_slack) is not None:
-                return answer_button(runtime, body, actor, respond, f"You have asked {views.mention(mentor_slack)} "
+            if mentoring.open_request(session, actor.member_id, mentor_user) is not None:
+                return answer_button(runtime, body, actor, respond, f"You have asked {views.mention(mentor_user)} "
                                      "already; you'll hear when they answer.")
-            mentor = mentoring.mentor_for_request(session, actor, mentor_slack, today=member_today(runtime, actor))
+            mentor = mentoring.mentor_for_request(session, actor, mentor_user, today=member_today(runtime, actor))
         client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.request_form(mentor, area)))
 
     def request_ack(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        mentor_slack, _, area = text_metadata(view).partition("|")
+        mentor_user, _, area = text_metadata(view).partition("|")
         note = typed(values(view), ids.MENTOR_NOTE)
         try:
             with runtime.db.transaction() as session:
-                outcome = mentoring.request_mentor(session, actor, mentor_slack, area, note,
+                outcome = mentoring.request_mentor(session, actor, mentor_user, area, note,
                                                    today=member_today(runtime, actor), now=now())
         except DomainError as e:
             ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
@@ -101,9 +102,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     def request_lazy(view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
-        mentor_slack = text_metadata(view).partition("|")[0]
+        mentor_user = text_metadata(view).partition("|")[0]
         with runtime.db.reading() as session:
-            found = mentoring.open_request(session, actor.member_id, mentor_slack)
+            found = mentoring.open_request(session, actor.member_id, mentor_user)
         if found is not None:
             notify_mentor(runtime, client, found.id)
 
@@ -119,8 +120,8 @@ def register(app: App, runtime: Runtime) -> None:
             where = "the group DM with you both is open." if introduced else \
                 "I still couldn't open a group DM with you both: send them a message yourself."
             return answer_button(runtime, body, actor, respond,
-                                 f"You accepted {views.mention(pairing.mentee_slack)}'s request already: {where}")
-        text = f":white_check_mark: You accepted {views.mention(pairing.mentee_slack)}'s request " \
+                                 f"You accepted {views.mention(pairing.mentee_user)}'s request already: {where}")
+        text = f":white_check_mark: You accepted {views.mention(pairing.mentee_user)}'s request " \
                f"(*{escape(pairing.area_label)}*)."
         text += " I've opened a group DM with you both." if introduced else \
             " I couldn't open a group DM with you both just now: send them a message yourself."
@@ -131,11 +132,11 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
             request_info, changed = mentoring.decline_request(session, actor, button_id(action, "request"), now=now())
-        replace(client, body, actor, respond, f"You declined {views.mention(request_info.mentee_slack)}'s request "
+        replace(client, body, actor, respond, f"You declined {views.mention(request_info.mentee_user)}'s request "
                 f"(*{escape(request_info.area_label)}*). I've let them know, kindly.")
         if changed:
-            dm(client, request_info.mentee_slack,
-               f"{views.mention(request_info.mentor_slack)} can't take on a mentee in "
+            dm(client, request_info.mentee_user,
+               f"{views.mention(request_info.mentor_user)} can't take on a mentee in "
                f"*{escape(request_info.area_label)}* just now. `/tech mentor find {request_info.area}` shows other "
                "mentors with a free place.")
 
@@ -145,12 +146,12 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             request_info, changed = mentoring.withdraw_request(session, actor, button_id(action, "request"), now=now())
         replace(client, body, actor, respond,
-                f"You withdrew your request to {views.mention(request_info.mentor_slack)}.")
-        if changed and request_info.mentor_dm_channel and request_info.mentor_dm_ts:
-            text = (f"{views.mention(request_info.mentee_slack)} withdrew their request "
+                f"You withdrew your request to {views.mention(request_info.mentor_user)}.")
+        if changed and request_info.mentor_dm is not None:
+            text = (f"{views.mention(request_info.mentee_user)} withdrew their request "
                     f"({escape(request_info.area_label)}).")
             try:
-                client.chat_update(channel=request_info.mentor_dm_channel, ts=request_info.mentor_dm_ts,
+                client.chat_update(channel=request_info.mentor_dm.conversation, ts=request_info.mentor_dm.message_id,
                                    **blocks.message(views.decided_blocks(text)))
             except SlackApiError as e:
                 log.warning("could not update the mentor's request DM (%s)", e.response.get("error"))
@@ -164,8 +165,8 @@ def register(app: App, runtime: Runtime) -> None:
             assert pairing.ended_at is not None
             return answer_button(runtime, body, actor, respond, "This mentoring ended already, on "
                                  f"{views.day(pairing.ended_at, runtime.settings.tz)}.")
-        announce_end(runtime, client, pairing, actor.slack_user_id)
-        other = views.mention(pairing.other(actor.slack_user_id)[0])
+        announce_end(runtime, client, pairing, actor.user_id)
+        other = views.mention(pairing.other(actor.user_id)[0])
         answer_button(runtime, body, actor, respond,
                       f"You ended the mentoring with {other}. I've offered you both to log it as CPD.")
 
@@ -186,10 +187,10 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             pairing, due = mentoring.set_cadence(session, actor, pairing_id, days, now=now(),
                                                  tz=runtime.settings.tz)
-        text = (f":calendar: {views.mention(actor.slack_user_id)} changed the check-ins to {pairing.cadence_label}; "
+        text = (f":calendar: {views.mention(actor.user_id)} changed the check-ins to {pairing.cadence_label}; "
                 f"the next is on {views.day(due, runtime.settings.tz)}.")
-        if pairing.group_channel:
-            client.chat_postMessage(channel=pairing.group_channel, **blocks.note(text))
+        if pairing.group_conversation:
+            client.chat_postMessage(channel=pairing.group_conversation, **blocks.note(text))
         else:
             answer_button(runtime, body, actor, respond, text)
 
@@ -222,7 +223,7 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui
     if verb == "end" and not argument:
         with runtime.db.reading() as session:
             my = mentoring.my_mentoring(session, actor)
-        return ui.message(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz))
+        return ui.message(views.end_list_blocks(my, actor.user_id, runtime.settings.tz))
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             summary = mentoring.summary(session, actor, today=network_today(runtime), now=now(),
@@ -234,7 +235,7 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui
 def overview_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> ui.Message:
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
-    return ui.message(views.overview_blocks(my, actor.slack_user_id, today=member_today(runtime, actor),
+    return ui.message(views.overview_blocks(my, actor.user_id, today=member_today(runtime, actor),
                                             tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER), note=note))
 
 
@@ -259,11 +260,11 @@ def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
     moment = now()
     with runtime.db.transaction() as session:
         claimed = mentoring.claim_request_notice(session, request_id, now=moment)
-        mentor = mentoring.find_mentor_by_slack(session, claimed.mentor_slack) if claimed else None
+        mentor = mentoring.find_mentor_by_user(session, claimed.mentor_user) if claimed else None
     if claimed is None:
         return
     try:
-        posted = client.chat_postMessage(channel=claimed.mentor_slack,
+        posted = client.chat_postMessage(channel=claimed.mentor_user,
                                          **blocks.message(views.request_dm_blocks(claimed, mentor)))
     except SlackApiError as e:
         error = str(e.response.get("error"))
@@ -273,12 +274,12 @@ def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
             else:
                 mentoring.release_request_notice(session, request_id)
         if error in UNREACHABLE:
-            dm(client, claimed.mentee_slack, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left the "
+            dm(client, claimed.mentee_user, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left the "
                "workspace. Your request is closed; `/tech mentor find` shows other mentors.")
             return
         raise
     with runtime.db.transaction() as session:
-        mentoring.record_request_notice(session, request_id, str(posted["channel"]), str(posted["ts"]))
+        mentoring.record_request_notice(session, request_id, posted_message(posted))
 
 
 def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
@@ -288,9 +289,9 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
         pairing = mentoring.get_pairing(session, pairing_id)
     assert pairing is not None
     if not won:
-        return pairing.intro_ts is not None
+        return pairing.intro is not None
     try:
-        channel = client.conversations_open(users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
+        channel = client.conversations_open(users=f"{pairing.mentor_user},{pairing.mentee_user}")["channel"]["id"]
         with runtime.db.reading() as session:
             first = mentoring.next_checkin(session, pairing_id)
         posted = client.chat_postMessage(channel=channel, **blocks.message(
@@ -301,19 +302,20 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
             mentoring.release_introduction(session, pairing_id)
         return False
     with runtime.db.transaction() as session:
-        mentoring.record_introduction(session, pairing_id, str(posted["channel"]), str(posted["ts"]))
+        mentoring.record_introduction(session, pairing_id, posted_message(posted))
     return True
 
 
-def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.PairingInfo, by_slack: str) -> None:
+def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.PairingInfo, by_user: str) -> None:
     """Say it in the group DM, and offer each of them "Log it as CPD" (mentoring counts for both sides)."""
-    if pairing.group_channel:
+    if pairing.group_conversation:
         try:
-            client.chat_postMessage(channel=pairing.group_channel, **blocks.note(views.ended_text(pairing, by_slack)))
+            client.chat_postMessage(channel=pairing.group_conversation,
+                                    **blocks.note(views.ended_text(pairing, by_user)))
         except SlackApiError as e:
             log.warning("could not post the end of pairing %s (%s)", pairing.id, e.response.get("error"))
     ended = (pairing.ended_at or now()).astimezone(runtime.settings.tz).date()
-    for person, role in ((pairing.mentee_slack, "mentee"), (pairing.mentor_slack, "mentor")):
+    for person, role in ((pairing.mentee_user, "mentee"), (pairing.mentor_user, "mentor")):
         _, other_name = pairing.other(person)
         activity = (f"Mentored by {other_name}" if role == "mentee" else f"Mentoring {other_name}") + \
             f" ({pairing.area_label})"
@@ -334,7 +336,7 @@ def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
         line = status_line(guide, registration.status_of(session, actor.member_id))
-    return views.home_blocks(my, actor.slack_user_id, line, today=member_today(runtime, actor),
+    return views.home_blocks(my, actor.user_id, line, today=member_today(runtime, actor),
                              tz=runtime.settings.tz)
 
 
@@ -354,11 +356,11 @@ def replace(client: WebClient, body: dict[str, Any], actor: Actor, respond: Resp
     if body.get("response_url"):
         respond(replace_original=True, **blocks.message(views.decided_blocks(text)))
     else:
-        client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
+        client.chat_postMessage(channel=actor.user_id, **blocks.note(text))
 
 
-def dm(client: WebClient, slack_user_id: str, text: str) -> None:
+def dm(client: WebClient, user_id: str, text: str) -> None:
     try:
-        client.chat_postMessage(channel=slack_user_id, **blocks.note(text))
+        client.chat_postMessage(channel=user_id, **blocks.note(text))
     except SlackApiError as e:
-        log.warning("could not DM %s (%s)", slack_user_id, e.response.get("error"))
+        log.warning("could not DM %s (%s)", user_id, e.response.get("error"))

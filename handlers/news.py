@@ -21,7 +21,7 @@ from handlers._common import (field_choice, field_text, malformed, metadata_obje
 from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
-from storage.members import Actor, Role, find_member, organiser_ids
+from storage.members import Actor, Role, find_addressed, organiser_ids
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -69,7 +69,7 @@ def register(app: object, runtime: Runtime) -> None:
             with runtime.db.transaction() as session:
                 item, created = news.submit(session, request.actor, _form(request),
                                             submission_key=_submission_key(request), now=now())
-                reviewers = organiser_ids(session, runtime.settings.organisers)
+                reviewers = organiser_ids(session, runtime.grants.organisers)
             if created:
                 _ask_reviewers(runtime, item, reviewers)
 
@@ -225,8 +225,8 @@ def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str)
             items, total = news.queue(session, actor), news.pending_count(session)
         return ui.message(views.queue_blocks(items, tz, total=total))
     with runtime.db.reading() as session:
-        name = news.get(session, item.id).reviewed_by or actor.slack_user_id
-        reviewer = find_member(session, name)
+        name = news.get(session, item.id).reviewed_by or actor.user_id
+        reviewer = find_addressed(session, name)
         by = reviewer.name if reviewer else name
     return ui.message(views.decided_blocks(item, tz, by))
 

@@ -22,6 +22,7 @@ from core.commands import COMMAND, split
 from bot.listeners import ack_only
 from core.markup import escape
 from bot.runtime import Runtime
+from bot.slack_refs import member_details, slack_identity
 from handlers._common import chosen, picked, typed, values
 from handlers.home import publish_home
 from handlers.profile_views import (
@@ -102,7 +103,7 @@ def register(app: App, runtime: Runtime) -> None:
         user = event.get("user") or {}
         if isinstance(user, dict) and user.get("id"):
             with runtime.db.transaction() as session:
-                profiles.refresh_from_slack(session, user["id"], user, now=now())
+                profiles.refresh_member(session, slack_identity(user["id"]), member_details(user), now=now())
 
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("profile", owner=__name__)])(
         ack=profile_command, lazy=[open_own_profile])
@@ -192,13 +193,13 @@ def welcome_member(runtime: Runtime, client: WebClient, actor: Actor, channel_id
         member = session.get_one(Member, actor.member_id)
         if member.is_bot or member.deactivated:
             return
-        if not profiles.claim_welcome(session, member.id, channel_id, now=now()):
+        if not profiles.claim_welcome(session, member.id, channel_id, surface=actor.identity.surface, now=now()):
             return
         name = member.name
     commands = [c for c in runtime.content.commands if c.role == "member"]
     text = runtime.templates.get_template("profile_welcome.md.j2").render(name=name, commands=commands)
     try:
-        client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(welcome_blocks(text)))
+        client.chat_postMessage(channel=actor.user_id, **blocks.message(welcome_blocks(text)))
     except SlackApiError:
         # Not welcomed after all: a later join may try again.
         with runtime.db.transaction() as session:

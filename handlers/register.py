@@ -66,7 +66,7 @@ def register(app: App, runtime: Runtime) -> None:
         if body.get("response_url"):
             respond(replace_original=False, **blocks.ephemeral(reply))
         else:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(reply))
+            client.chat_postMessage(channel=actor.user_id, **blocks.message(reply))
 
     def suggested(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         given = values(view)

@@ -62,7 +62,7 @@ def register(app: App, runtime: Runtime) -> None:
             send_report(runtime, client, actor, period, options=options, moment=moment)
         except DomainError as e:
             # The ack already answered; a lazy listener reaches the organiser by DM.
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(f":no_entry: {escape(e.message)}"))
+            client.chat_postMessage(channel=actor.user_id, **blocks.note(f":no_entry: {escape(e.message)}"))
 
     def send_from_home(context: BoltContext, client: WebClient) -> None:
         """The Home tab's Network report button: what `/tech report` alone sends, this development year's."""
@@ -87,7 +87,7 @@ def send_report(runtime: Runtime, client: WebClient, actor: Actor, period: repor
 
     images = [] if built.empty else [(chart, render(chart)) for chart in built.charts]
     drawn = [(chart, png) for chart, png in images if png is not None]
-    channel = dm_channel(client, actor.slack_user_id)
+    channel = dm_channel(client, actor.user_id)
     client.chat_postMessage(channel=channel, **blocks.message(summary_blocks(built, charts=len(drawn)),
                                                               title=f"Network report: {period.label}"))
     if drawn:

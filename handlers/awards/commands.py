@@ -70,7 +70,7 @@ def _awards_reply(runtime: Runtime, request: Request, verb: str, argument: str) 
     if verb == "new":
         actor.require(members.Role.ORGANISER, "open award cycles")
         return [Answer(ui.note(":trophy: Opening the form for a new award cycle…")),
-                OpenForm(views.new_cycle_modal(sorted(runtime.grants.panel)))]
+                OpenForm(views.new_cycle_modal(sorted(i.external_id for i in runtime.grants.panel)))]
     if verb == "close":
         closing = _cycle_number(argument, required=True)
         with runtime.db.transaction() as session:

@@ -15,6 +15,8 @@ from core.markup import escape
 from core.request import Answer, Effect, FollowUp, LookUp, OpenForm, Reply, Request, UpdateForm
 from core.views import moments
 from handlers._common import field_choice, field_ids, field_text, metadata_object, payload_id
+from bot.runtime import Runtime
+from bot.slack_refs import slack_identity
 from handlers.awards import views
 from storage import awards, members
 from storage.awards import NominationForm
@@ -174,8 +176,8 @@ def _meet(session: Session, form: NominationForm) -> set[str]:
     """
     met: set[str] = set()
     for user_id in {u for u in (form.nominee, *form.team_members) if u}:
-        if members.find_member(session, user_id) is None:
-            members.ensure_member(session, user_id, now=now())
+        if members.find_member(session, slack_identity(user_id)) is None:
+            members.ensure_member(session, slack_identity(user_id), now=now())
             met.add(user_id)
     return met
 

@@ -125,7 +125,7 @@ def _post_announcement(runtime: Runtime, channel: str, cycle_id: int) -> None:
             awards.abandon_announcement(session, cycle_id)
         raise
     with runtime.db.transaction() as session:
-        awards.finish_announcement_post(session, cycle_id, posted.message_id)
+        awards.finish_announcement_post(session, cycle_id, posted)
 
 
 def parse_value(value: str) -> tuple[int, str, int]:

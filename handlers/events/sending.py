@@ -70,6 +70,4 @@ def announcement(runtime: Runtime, info: events.EventInfo) -> ui.Message:
 
 
 def _announcement_of(info: events.EventInfo) -> MessageRef | None:
-    if not info.announce_channel or not info.announce_ts:
-        return None
-    return MessageRef(info.announce_channel, info.announce_ts)
+    return info.announce
