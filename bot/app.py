@@ -12,7 +12,7 @@ from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
 
 import handlers
-from bot import dispatch
+from bot import dispatch, slack_events
 from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
 from handlers._common import field_errors, is_user_id
@@ -48,6 +48,7 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
     app.middleware(_identify_member(runtime))
     app.error(_on_error(runtime))
     dispatch.register(app, runtime)  # first: a routed request is found in one lookup
+    slack_events.register(app, runtime)
     handlers.register_all(app, runtime)
     _commands_first(app, runtime)
     _report_lazy_failures(app, runtime)

@@ -26,7 +26,7 @@ from bot.listeners import after_ack
 from bot.runtime import Runtime
 from core import ui
 from core.commands import COMMAND, split
-from core.request import (Answer, Container, DirectMessage, Effect, Kind, MessageRef, OpenForm, Options,
+from core.request import (Answer, Container, DirectMessage, Effect, FollowUp, Kind, MessageRef, OpenForm, Options,
                           RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
 from handlers._common import (date_picked, dm_channel, field_errors, malformed, moment_picked, state, values)
@@ -56,7 +56,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         subcommand, words = split(body.get("text"))
-        request = _request(runtime, context, Kind.COMMAND, body.get("channel_id"), subcommand=subcommand,
+        request = _request(runtime, context, Kind.COMMAND, body.get("channel_id"), body, subcommand=subcommand,
                            words=words.strip())
         _carry_out(runtime, routes.find(Kind.COMMAND, subcommand), request, ack, body, client, context, respond)
 
@@ -65,7 +65,7 @@ def register(app: App, runtime: Runtime) -> None:
         view = body["view"] if isinstance(body.get("view"), dict) else {}
         # A control in a form carries the form with it: its id, metadata and what is filled in so far.
         form: dict[str, Any] = view if view.get("type") == "modal" else {}
-        request = _request(runtime, context, Kind.ACTION, (body.get("channel") or {}).get("id"), clicked=body,
+        request = _request(runtime, context, Kind.ACTION, (body.get("channel") or {}).get("id"), body, clicked=True,
                            action_id=str(pressed.get("action_id", "")), value=_action_value(pressed),
                            form_id=str(form.get("callback_id") or ""), metadata=str(form.get("private_metadata") or ""),
                            values=form_values(form) if form.get("state") else {})
@@ -74,30 +74,41 @@ def register(app: App, runtime: Runtime) -> None:
 
     def form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         view = body["view"]
-        request = _request(runtime, context, Kind.FORM, None, form_id=str(view.get("callback_id", "")),
+        request = _request(runtime, context, Kind.FORM, None, body, form_id=str(view.get("callback_id", "")),
                            metadata=str(view.get("private_metadata") or ""), values=form_values(view))
         _carry_out(runtime, routes.find(Kind.FORM, request.form_id), request, ack, body, client, context, respond)
 
     def options(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
-        request = _request(runtime, context, Kind.OPTIONS, None, action_id=str(body.get("action_id", "")),
+        request = _request(runtime, context, Kind.OPTIONS, None, body, action_id=str(body.get("action_id", "")),
                            query=str(body.get("value") or ""))
         _carry_out(runtime, routes.find(Kind.OPTIONS, request.action_id), request, ack, body, client, context,
                    respond)
+
+    def home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient,
+                    context: BoltContext) -> None:
+        ack()
+        # Slack sends this for the Messages and About tabs too; only Home has a page of ours.
+        if event.get("tab") == "home" and context.get("actor") is not None:
+            request = _request(runtime, context, Kind.HOME, None, body)
+            after_ack(runtime, body, client, context, lambda: publish_home(runtime, client, request))
 
     runtime.subcommands.matchers.append(command_is_routed)  # one of the `/tech` listeners, tried first
     app.command(COMMAND, matchers=[command_is_routed])(command)
     app.action(_ANY, matchers=[action_is_routed])(action)
     app.view_submission(_ANY, matchers=[form_is_routed])(form)
     app.options(_ANY, matchers=[options_are_routed])(options)
+    app.event("app_home_opened")(home_opened)
 
 
-def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, *,
-             clicked: dict[str, Any] | None = None, **what: Any) -> Request:
+def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, body: dict[str, Any], *,
+             clicked: bool = False, **what: Any) -> Request:
     actor: Actor = context["actor"]
-    where = Where(SURFACE, conversation if isinstance(conversation, str) else None)
-    if clicked is not None:
-        where = _clicked_in(clicked, where)
+    team = context.team_id  # Bolt's reading of the workspace, whichever field the payload names it in
+    where = Where(SURFACE, conversation if isinstance(conversation, str) else None,
+                  tenant=team if isinstance(team, str) else None)
+    if clicked:
+        where = _clicked_in(body, where)
     return Request(kind=kind, actor=actor, where=where, tz=_zone(actor.timezone, runtime.settings.tz), **what)
 
 
@@ -233,9 +244,13 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
         elif isinstance(effect, OpenForm):
             client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(effect.form))
         elif isinstance(effect, UpdateForm):
-            # An action inside a form changes that form; `hash` makes Slack refuse a stale change.
+            # An action inside a form changes that form; `hash` makes Slack refuse a stale change. After a
+            # submitted form's ack there is no hash to give: the ack's own update changed it.
             view = body["view"]
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.render_form(effect.form))
+            stale_check = {"hash": view.get("hash")} if request.kind is Kind.ACTION else {}
+            client.views_update(view_id=view["id"], view=blocks.render_form(effect.form), **stale_check)
+        elif isinstance(effect, FollowUp):
+            _send(effects(effect.work()), request, body, runtime, client, respond)
         elif isinstance(effect, RefreshHome):
             publish_home(runtime, client, request)
         elif isinstance(effect, Answer) and body.get("response_url"):
@@ -253,9 +268,10 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
                                **blocks.message(effect.message))
         elif isinstance(effect, SendFile):
             file = effect.file
-            client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id), content=file.content,
-                                   filename=file.name, title=file.title or file.name,
-                                   initial_comment=blocks.comment(file.comment) if file.comment else None)
+            client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id),
+                                   initial_comment=blocks.comment(file.comment) if file.comment else None,
+                                   file_uploads=[{"filename": f.name, "content": f.content, "title": f.title or f.name}
+                                                 for f in (file, *effect.more)])
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
 
@@ -265,6 +281,13 @@ def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:
     if runtime.routes.home is not None:
         home = runtime.routes.home(replace(request, kind=Kind.HOME))
         client.views_publish(user_id=request.actor.slack_user_id, view=blocks.render_home(home))
+
+
+def publish_home_of(runtime: Runtime, client: WebClient, actor: Actor) -> None:
+    """`actor`'s Home tab afresh, for work that has no request of theirs at hand."""
+    request = Request(kind=Kind.HOME, actor=actor, where=Where(SURFACE),
+                      tz=_zone(actor.timezone, runtime.settings.tz))
+    publish_home(runtime, client, request)
 
 
 def _answer(answer: Answer) -> dict[str, Any]:

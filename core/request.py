@@ -7,7 +7,7 @@ rendering their messages and forms for its own format. Handlers see neither.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeAlias
@@ -45,12 +45,14 @@ class MessageRef:
 @dataclass(frozen=True, slots=True)
 class Where:
     """Where the request came from: the surface, the conversation when there is one, and for an
-    action, what its control sits in (and which message, when that is a message)."""
+    action, what its control sits in (and which message, when that is a message). `tenant` is the
+    organisation's space on the surface when it names one (Slack's workspace, Teams' tenant)."""
 
     surface: str
     conversation: str | None = None
     container: Container = Container.NONE
     message: MessageRef | None = None
+    tenant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +128,10 @@ class UpdateMessage:
 
 @dataclass(frozen=True, slots=True)
 class SendFile:
-    """A file for the asker, privately."""
+    """A file for the asker, privately; `more` files go with it, in the same message under its comment."""
 
     file: File
+    more: tuple[File, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +149,16 @@ class Options:
     options: tuple[Option, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """Slow work (a file built from many rows, a check with the surface) run after the ack, whose
+    reply is carried out then: a handler answers at once and hands the rest on with this."""
+
+    work: Callable[[], Reply]
+
+
 Effect: TypeAlias = (Answer | OpenForm | UpdateForm | FieldErrors | RefreshHome | DirectMessage | UpdateMessage
-                     | SendFile | SendDue | Options)
+                     | SendFile | SendDue | Options | FollowUp)
 Reply: TypeAlias = Effect | Sequence[Effect] | None
 
 

@@ -9,15 +9,31 @@ first and runs it after, answering through the request's reply channel.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.commands import Subcommands
 from core.request import Kind, Reply, Request
 from core.ui import Home
+from storage.members import Actor
 
 Handler = Callable[[Request], Reply]
 HomeBuilder = Callable[[Request], Home]
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A part of the Home page, added by the feature that owns it.
+
+    `build` returns the section's blocks for this member, or nothing to leave it out; it is given
+    the running technet (bot.runtime.Runtime, which core cannot name) and the member. Sections are
+    shown in ascending `order`.
+    """
+
+    order: int
+    name: str
+    build: Callable[[Any, Actor], Sequence[Any]]
 
 
 @dataclass(frozen=True, slots=True)

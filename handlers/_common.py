@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,7 +58,12 @@ def say(mrkdwn: str) -> dict[str, Any]:
 
 def refused(error: DomainError) -> dict[str, Any]:
     """A rule's refusal as the ack's reply; its message may quote what someone typed."""
-    return say(f":no_entry: {escape(error.message)}")
+    return blocks.ephemeral(refused_note(error))
+
+
+def refused_note(error: DomainError) -> ui.Message:
+    """A rule's refusal as a reply; its message may quote what someone typed."""
+    return ui.note(f":no_entry: {escape(error.message)}")
 
 
 def dm_channel(client: WebClient, slack_user_id: str) -> str:
@@ -299,6 +305,32 @@ def field_errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]
         block_id = name if name in inputs else inputs[0]
         result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
     return result
+
+
+# A form's values as the surface hands them (core.request.Request.values) -------------------
+
+def text_given(values: Mapping[str, ui.FieldValue], field_id: str) -> str | None:
+    """What was typed into a text (or number) field; None when it was left empty."""
+    value = values.get(field_id)
+    if value is not None and not isinstance(value, str):
+        raise malformed(f"input {field_id} is {_shown(value)}, not text")
+    return value or None
+
+
+def option_given(values: Mapping[str, ui.FieldValue], field_id: str) -> str | None:
+    """The value of the option chosen in a select or radio buttons, if any."""
+    value = values.get(field_id)
+    if value is not None and not isinstance(value, ui.Option):
+        raise malformed(f"input {field_id} is {_shown(value)}, not an option")
+    return value.value if value else None
+
+
+def options_given(values: Mapping[str, ui.FieldValue], field_id: str) -> list[str]:
+    """The values of the options ticked in checkboxes or a multi-select."""
+    value = values.get(field_id) or ()
+    if not isinstance(value, tuple) or not all(isinstance(o, ui.Option) for o in value):
+        raise malformed(f"input {field_id} is {_shown(value)}, not options")
+    return [o.value for o in value if isinstance(o, ui.Option)]
 
 
 # Days and zones ---------------------------------------------------------------------------

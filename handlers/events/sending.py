@@ -12,11 +12,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
+from bot.dispatch import publish_home_of
 from bot.runtime import Runtime
 from handlers._common import member_tz
 from handlers.events import views
 from handlers.events.replies import card_reply, list_reply
-from handlers.home import publish_home
 from storage import events
 from storage.clock import now
 from storage.members import Actor
@@ -33,7 +33,7 @@ def refresh(runtime: Runtime, client: WebClient, body: dict[str, Any], respond: 
     elif scope == "card":
         respond(replace_original=True, **card_reply(runtime, actor, event_id, lead=lead))
     elif scope == "home":
-        publish_home(runtime, client, actor)
+        publish_home_of(runtime, client, actor)
         if failed and lead:
             client.chat_postMessage(channel=actor.slack_user_id, **blocks.message([views.note(lead)]))
     else:
