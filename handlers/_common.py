@@ -23,6 +23,7 @@ from core import ui
 from core.commands import split
 from bot.listeners import after_a_form
 from core.markup import escape
+from core.request import Request
 from storage.clock import now
 from storage.db import LARGEST_ID, storable_id
 from storage.errors import DomainError, MalformedPayload
@@ -163,19 +164,29 @@ def button_id(action: dict[str, Any], what: str) -> int:
     return payload_id(button_value(action), f"{action.get('action_id')}'s {what}")
 
 
+def value_id(request: Request, what: str) -> int:
+    """The id a pressed button carries as its whole value, from a routed request."""
+    return payload_id(request.value, f"{request.action_id}'s {what}")
+
+
 # Modal submissions ------------------------------------------------------------------------
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     """The JSON object a form carries in private_metadata (empty when it carries none)."""
     text = view.get("private_metadata")
-    if text in (None, ""):
+    return json_metadata(text, str(view.get("callback_id"))) if text is not None else {}
+
+
+def json_metadata(text: object, form_id: str) -> dict[str, Any]:
+    """The JSON object a form's metadata holds (empty when it holds none): `form_id` names it for the log."""
+    if text == "":
         return {}
     try:
         found = json.loads(text) if isinstance(text, str) else None
     except ValueError:
         found = None
     if not isinstance(found, dict):
-        raise malformed(f"{view.get('callback_id')}: private_metadata is not a JSON object")
+        raise malformed(f"{form_id}: private_metadata is not a JSON object")
     return found
 
 
@@ -323,6 +334,14 @@ def option_given(values: Mapping[str, ui.FieldValue], field_id: str) -> str | No
     if value is not None and not isinstance(value, ui.Option):
         raise malformed(f"input {field_id} is {_shown(value)}, not an option")
     return value.value if value else None
+
+
+def date_given(values: Mapping[str, ui.FieldValue], field_id: str) -> date | None:
+    """The day chosen in a date field, if any."""
+    value = values.get(field_id)
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise malformed(f"input {field_id} is {_shown(value)}, not a day")
+    return value
 
 
 def options_given(values: Mapping[str, ui.FieldValue], field_id: str) -> list[str]:
