@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import blocks
-from digests.reminders import _views, _zone, send_dm
+from core.views import events as views
+from digests.reminders import _zone, reminder_rules, send_dm
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
 
@@ -32,7 +33,6 @@ def register(kinds: DueKinds) -> None:
 
 
 def deliver_notice(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    views = _views()
     with runtime.db.reading() as session:
         notice, why = events.notice_to_send(session, claim.payload, now=now)
     if notice is None:
@@ -40,8 +40,6 @@ def deliver_notice(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> st
     info, tz = notice.event, _zone(runtime, notice.member_timezone)
     templates = runtime.templates
     if notice.kind == events.NOTICE_PROMOTED:
-        from handlers.events.replies import reminder_rules  # here: handlers/ imports the runtime, which imports us
-
         text = templates.get_template("events_promoted.txt.j2").render(
             title=info.title, when=views.when(info, tz, now),
             reminders=reminder_rules(runtime.settings).promise(info.starts_at, info.tz, now))
@@ -60,9 +58,6 @@ def deliver_notice(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> st
 
 
 def deliver_announcement(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    from handlers.events.sending import post_lead  # here: handlers/ imports the runtime, which imports us
-
-    views = _views()
     channel = network_channel(runtime)
     with runtime.db.reading() as session:
         info, why = events.announcement_to_send(session, claim.payload, now=now)
@@ -70,7 +65,8 @@ def deliver_announcement(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     if info is None:
         raise Skip(why)
     posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(
-        views.post_blocks(info, now=now, tz=runtime.settings.tz, lead=post_lead(runtime, info, count=count)),
+        views.post_blocks(info, now=now, tz=runtime.settings.tz,
+                          lead=views.post_lead(runtime.templates, info, tz=runtime.settings.tz, count=count)),
         title=f"New {info.kind_label.lower()}: {info.title}"))
     # Its counts are updated in place as people answer, so the post is remembered.
     with runtime.db.transaction() as session:

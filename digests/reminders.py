@@ -11,15 +11,16 @@ out or left the workspace, the event moved, was cancelled or has started) is ski
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import blocks
+from core.views import events as views
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.runtime import Runtime
 
 
@@ -30,11 +31,9 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(events.MORNING, deliver_morning_post, grace=timedelta(hours=3)))
 
 
-def _views() -> ModuleType:
-    # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
-    from handlers.events import views
-
-    return views
+def reminder_rules(settings: Settings) -> events.ReminderRules:
+    """Which reminders the network's settings ask for: what an RSVP schedules and promises."""
+    return events.ReminderRules.from_labels(settings.event_reminders)
 
 
 def _zone(runtime: Runtime, name: str | None) -> ZoneInfo:
@@ -45,7 +44,6 @@ def _zone(runtime: Runtime, name: str | None) -> ZoneInfo:
 
 
 def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    views = _views()
     with runtime.db.reading() as session:
         reminder, why = events.reminder_to_send(session, claim.payload, now=now)
     if reminder is None:
@@ -61,13 +59,12 @@ def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
 def send_dm(runtime: Runtime, member: str, text: str, info: events.EventInfo, *, now: datetime, tz: ZoneInfo) -> str:
     """DM a member about an event (what happened, then the event with their own buttons); its ts."""
     channel = runtime.client.conversations_open(users=member)["channel"]["id"]
-    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(_views().dm_blocks(text, info, now=now,
-                                                                                                  tz=tz)))
+    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(views.dm_blocks(text, info, now=now,
+                                                                                               tz=tz)))
     return str(posted["ts"])
 
 
 def deliver_morning_post(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    views = _views()
     channel = network_channel(runtime)
     with runtime.db.reading() as session:
         info, why = events.morning_post_to_send(session, claim.payload)

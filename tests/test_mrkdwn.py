@@ -30,10 +30,11 @@ def test_mentions_and_broadcasts_are_shown_literally():
 @given(st.text(alphabet="ab &<>\n", max_size=400), st.text(alphabet="ab &<>", max_size=80))
 def test_a_fallback_escapes_what_slack_shows_literally_and_keeps_mrkdwn_as_built(typed, title):
     from bot import blocks
-    from handlers.events.views import rich
+    from core import ui
 
     literal = [blocks.header(typed or "x")] if typed.strip() else []
-    for shown in (literal, [blocks.section(escape(typed) or "x")], [rich(typed)], [blocks.context(escape(typed))]):
+    rich = [ui.Rich((typed,))]
+    for shown in (literal, [blocks.section(escape(typed) or "x")], rich, [blocks.context(escape(typed))]):
         text = blocks.fallback(shown)
         assert "<" not in text and ">" not in text
         assert len(text) <= blocks.FALLBACK_LIMIT

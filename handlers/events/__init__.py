@@ -10,7 +10,8 @@ tick. Reminders are due rows posted by digests/reminders.py.
 
 The package: `listeners.py` registers everything (`register`), `replies.py` answers within
 the ack, `sending.py` refreshes messages and runs the ledger for the notices after it, and
-`views.py` and `organiser_views.py` build the Block Kit.
+`views.py` and `organiser_views.py` build the neutral replies (core.ui) on the event card that
+core/views/events.py shares with the digests' posts and DMs.
 """
 
 from handlers.events.listeners import register

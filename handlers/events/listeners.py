@@ -15,16 +15,17 @@ from slack_sdk import WebClient
 from bot import blocks
 from core import ids
 from core.commands import COMMAND, split
+from core.views.events import BUTTON_SCOPES, SCOPES
 from bot.listeners import ack_only, after_ack
 from bot.runtime import HomeSection, Runtime
 from handlers._common import (button_id, button_value, chosen, dm_channel, field_errors, member_tz, moment_picked,
                               date_picked, malformed, payload_count, payload_id, picked, text_metadata, typed,
                               users_picked, values)
-from handlers.events import organiser_views, views
-from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
-                                     events_reply, home_section, list_reply, new_event_modal,
-                                     reminder_rules)
+from digests.reminders import reminder_rules
 from digests.runner import send_due_now
+from handlers.events import organiser_views
+from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
+                                     events_reply, home_section, list_reply, new_event_modal)
 from handlers.events.sending import refresh, refresh_post
 from storage import events, ledger
 from storage.clock import now
@@ -33,21 +34,23 @@ from storage.members import Actor, Role
 from storage.words import plural
 
 HOME_ORDER = 20
+CHOICE_ACTIONS = {ids.EVENTS_GOING: events.GOING, ids.EVENTS_MAYBE: events.MAYBE,
+                  ids.EVENTS_NOT_GOING: events.NOT_GOING}
 
 
 def register(app: App, runtime: Runtime) -> None:
     def events_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack(**events_reply(runtime, context["actor"], split(body.get("text"))[1].strip()))
+        ack(**blocks.ephemeral(events_reply(runtime, context["actor"], split(body.get("text"))[1].strip())))
 
     def event_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack(**event_reply(runtime, context["actor"], split(body.get("text"))[1].strip()))
+        ack(**blocks.ephemeral(event_reply(runtime, context["actor"], split(body.get("text"))[1].strip())))
 
     def new_event_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """The form for a new event: `/tech event new` and the Home tab's New event button."""
         actor: Actor = context["actor"]
         # A stale or forged Home button is refused here, before any form opens.
         actor.require(Role.ORGANISER, "create events")
-        client.views_open(trigger_id=body["trigger_id"], view=new_event_modal(runtime, actor))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(new_event_modal(runtime, actor)))
 
     def event_open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         # The ack has told anyone else that only organisers create events.
@@ -63,13 +66,13 @@ def register(app: App, runtime: Runtime) -> None:
                  respond: Respond) -> None:
         """Going / Maybe / Can't go: record it, tell whoever was promoted, refresh where it was clicked."""
         actor: Actor = context["actor"]
-        event_id, scope, offset = views.decode(button_value(action))
+        event_id, scope, offset = decode(button_value(action))
         lead, failed = None, False
         due: tuple[int, ...] = ()
         moment = now()
         try:
             with runtime.db.transaction() as session:
-                outcome = events.rsvp(session, actor, event_id, views.CHOICE_ACTIONS[action["action_id"]],
+                outcome = events.rsvp(session, actor, event_id, CHOICE_ACTIONS[action["action_id"]],
                                       now=moment, rules=reminder_rules(runtime.settings))
                 due = ledger.scheduled_in(session)
             lead = confirmation(runtime, outcome, now=moment)
@@ -79,13 +82,14 @@ def register(app: App, runtime: Runtime) -> None:
         send_due_now(runtime, due)
         refresh(runtime, client, body, respond, actor, event_id, scope, offset, lead=lead, failed=failed)
 
-    for action_id in views.CHOICE_ACTIONS:
+    for action_id in CHOICE_ACTIONS:
         app.action(action_id)(ack=ack_only, lazy=[answered])
 
     def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         scope, _, offset = button_value(action).partition("|")
-        respond(replace_original=True, **list_reply(runtime, context["actor"], scope if scope in views.SCOPES
-                                                    else "upcoming", offset=payload_count(offset, "a page")))
+        reply = list_reply(runtime, context["actor"], scope if scope in SCOPES else "upcoming",
+                           offset=payload_count(offset, "a page"))
+        respond(replace_original=True, **blocks.ephemeral(reply))
 
     def calendar_file(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
@@ -105,24 +109,26 @@ def register(app: App, runtime: Runtime) -> None:
         event_id = payload_id(number, "the managed event")
         tz = member_tz(runtime, actor)
         if verb == "attendees":
-            respond(replace_original=False, **attendees_reply(runtime, actor, event_id))
+            respond(replace_original=False, **blocks.ephemeral(attendees_reply(runtime, actor, event_id)))
             return
         if verb == "remind":
             with runtime.db.transaction() as session:
                 queued = events.remind_now(session, actor, event_id, now=now())
             text = (f"⏰ Reminders are on their way to the {plural(queued, 'member')} going "
                     "(within a minute)." if queued else "⏰ Those reminders are queued already.")
-            respond(replace_original=False, **_say(text))
+            respond(replace_original=False, **blocks.ephemeral(_say(text)))
             return
         with runtime.db.reading() as session:
             info = events.require_manage(session, actor, event_id, "change it" if verb == "edit" else "cancel it")
         if verb == "edit":
-            client.views_open(trigger_id=body["trigger_id"], view=organiser_views.event_modal(info, tz=tz))
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=blocks.render_form(organiser_views.event_modal(info, tz=tz)))
         elif verb == "cancel":
             if info.cancelled:
-                respond(replace_original=False, **_say(f"“{info.title}” is cancelled already."))
+                respond(replace_original=False, **blocks.ephemeral(_say(f"“{info.title}” is cancelled already.")))
                 return
-            client.views_open(trigger_id=body["trigger_id"], view=organiser_views.cancel_modal(info, tz=tz, now=now()))
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=blocks.render_form(organiser_views.cancel_modal(info, tz=tz, now=now())))
 
     def csv_file(action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
@@ -138,8 +144,8 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.reading() as session:
             events.require_manage(session, actor, event_id, "record its attendance")
             found = events.attendees(session, actor, event_id)
-        client.views_open(trigger_id=body["trigger_id"], view=organiser_views.attendance_modal(
-            found, tz=member_tz(runtime, actor), now=now()))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(organiser_views.attendance_modal(
+            found, tz=member_tz(runtime, actor), now=now())))
 
     app.action(ids.EVENTS_PAGE)(ack=ack_only, lazy=[page])
     app.action(ids.EVENTS_ICS)(ack=ack_only, lazy=[calendar_file])
@@ -169,12 +175,13 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=field_errors(view, {e.field or ids.EVENTS_TITLE: e.message}))
             return
         if editing is None:
-            ack(response_action="update", view=organiser_views.done_view(
-                "Event created", created_text(runtime, created, form)))
+            ack(response_action="update", view=blocks.render_form(organiser_views.done_view(
+                "Event created", created_text(runtime, created, form))))
             if due:  # an announced event owes its channel post
                 after_ack(runtime, body, client, context, lambda: send_due_now(runtime, due))
             return
-        ack(response_action="update", view=organiser_views.done_view("Event saved", edited_text(outcome)))
+        ack(response_action="update",
+            view=blocks.render_form(organiser_views.done_view("Event saved", edited_text(outcome))))
         event_id, sequence = editing
         if outcome.event.sequence != sequence:
 
@@ -200,7 +207,7 @@ def register(app: App, runtime: Runtime) -> None:
         text = (f"“{outcome.event.title}” was cancelled already." if outcome.already else
                 f"“{outcome.event.title}” is cancelled. {told} who said going or maybe, or were on the waitlist, "
                 "get a DM.")
-        ack(response_action="update", view=organiser_views.done_view("Event cancelled", text))
+        ack(response_action="update", view=blocks.render_form(organiser_views.done_view("Event cancelled", text)))
         if outcome.already:
             return
 
@@ -220,9 +227,9 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors={ids.EVENTS_ATTENDED: e.message})
             return
-        ack(response_action="update", view=organiser_views.done_view(
+        ack(response_action="update", view=blocks.render_form(organiser_views.done_view(
             "Attendance saved", f"Recorded: {plural(came, 'person', 'people')} came. Reports now count "
-                                "them rather than who said going."))
+                                "them rather than who said going.")))
 
     app.view(ids.EVENTS_MODAL)(saved)
     app.view(ids.EVENTS_CANCEL_MODAL)(cancel_submitted)
@@ -230,7 +237,21 @@ def register(app: App, runtime: Runtime) -> None:
     runtime.home_sections.append(HomeSection(HOME_ORDER, "events", home_section))
 
 
-# Reading the forms -----------------------------------------------------------------------------
+# Reading the buttons and forms -----------------------------------------------------------------
+
+def decode(value: str) -> tuple[int, str, int]:
+    """'42|upcoming|10' -> (42, 'upcoming', 10), what core.views.events.encode put in an RSVP button;
+    a value no button of ours carries raises MalformedPayload.
+
+    A bare event id ('42') is scope 'note': a Going button another feature puts in its own
+    message (the e-zine) records the answer and confirms it ephemerally, leaving that message be.
+    """
+    event_id, _, rest = value.partition("|")
+    scope, _, offset = rest.partition("|") if rest else ("note", "", "")
+    if scope not in BUTTON_SCOPES:
+        raise malformed(f"an RSVP button's scope is {scope[:20]!r}")
+    return payload_id(event_id, "an RSVP button's event"), scope, payload_count(offset, "an RSVP button's page")
+
 
 def form_values(values: dict[str, Any]) -> events.EventForm:
     def moment(block_id: str) -> datetime | None:

@@ -4,15 +4,13 @@ attendees, what a click or a saved form says, and the Home section."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from slack_sdk.models.views import View
-
-from bot import blocks
-from core.commands import split
-from bot.config import Settings
-from core.markup import escape
 from bot.runtime import Runtime
+from core import ui
+from core.commands import split
+from core.markup import escape
+from core.views.events import note, series_note, when
+from digests.reminders import reminder_rules
 from handlers._common import member_tz, typed_id
 from handlers.events import organiser_views, views
 from storage import events
@@ -25,11 +23,7 @@ ALL_WORDS = ("all", "more")
 MINE_WORDS = ("mine", "my", "me")
 
 
-def reminder_rules(settings: Settings) -> events.ReminderRules:
-    return events.ReminderRules.from_labels(settings.event_reminders)
-
-
-def events_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
+def events_reply(runtime: Runtime, actor: Actor, rest: str) -> ui.Message:
     word = rest.lower()
     if word == "":
         return list_reply(runtime, actor, "upcoming")
@@ -42,7 +36,7 @@ def events_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
     return _usage(actor, f"I don't know `/tech events {escape(rest[:60])}`.")
 
 
-def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
+def event_reply(runtime: Runtime, actor: Actor, rest: str) -> ui.Message:
     verb, argument = split(rest)
     if verb in ("", "help"):
         return _usage(actor)
@@ -56,7 +50,7 @@ def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
         if not argument:
             with runtime.db.reading() as session:
                 found = events.recent_and_upcoming(session, actor, now=now())
-            return blocks.ephemeral(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()))
+            return ui.message(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()))
         try:
             event_id = typed_id(argument, f"`/tech event attendees` takes an event's number, like "
                                           f"`/tech event attendees 12`, not `{argument[:40]}`.")
@@ -73,7 +67,7 @@ def event_reply(runtime: Runtime, actor: Actor, rest: str) -> dict[str, Any]:
 
 
 def list_reply(runtime: Runtime, actor: Actor, scope: str, *, offset: int = 0,
-               lead: str | None = None) -> dict[str, Any]:
+               lead: str | None = None) -> ui.Message:
     moment = now()
     until = moment + events.DEFAULT_HORIZON if scope == "upcoming" else None
     tz = member_tz(runtime, actor)
@@ -83,10 +77,10 @@ def list_reply(runtime: Runtime, actor: Actor, scope: str, *, offset: int = 0,
     manage = {i.id for i in page.items if events.can_manage(actor, i.organiser_member_id)}
     body = views.list_blocks(page, scope=scope, now=moment, tz=tz, tz_name=str(tz), manage_ids=manage,
                              organiser=actor.has(Role.ORGANISER), lead=lead)
-    return blocks.ephemeral(body)
+    return ui.message(body)
 
 
-def card_reply(runtime: Runtime, actor: Actor, event_id: int, *, lead: str | None = None) -> dict[str, Any]:
+def card_reply(runtime: Runtime, actor: Actor, event_id: int, *, lead: str | None = None) -> ui.Message:
     try:
         with runtime.db.reading() as session:
             info = events.get_event(session, event_id, viewer=actor.member_id)
@@ -94,21 +88,21 @@ def card_reply(runtime: Runtime, actor: Actor, event_id: int, *, lead: str | Non
         return _say(f"⛔ {e.message} `/tech events` lists what's on.")
     body = views.card_blocks(info, now=now(), tz=member_tz(runtime, actor),
                              manage=events.can_manage(actor, info.organiser_member_id), lead=lead)
-    return blocks.ephemeral(body)
+    return ui.message(body)
 
 
-def attendees_reply(runtime: Runtime, actor: Actor, event_id: int) -> dict[str, Any]:
+def attendees_reply(runtime: Runtime, actor: Actor, event_id: int) -> ui.Message:
     try:
         with runtime.db.reading() as session:
             found = events.attendees(session, actor, event_id)
     except DomainError as e:
         return _say(f"⛔ {e.message}")
     body = organiser_views.attendees_blocks(found, tz=member_tz(runtime, actor), now=now(),
-                                  manage=events.can_manage(actor, found.event.organiser_member_id))
-    return blocks.ephemeral(body)
+                                            manage=events.can_manage(actor, found.event.organiser_member_id))
+    return ui.message(body)
 
 
-def new_event_modal(runtime: Runtime, actor: Actor) -> View:
+def new_event_modal(runtime: Runtime, actor: Actor) -> ui.Form:
     return organiser_views.event_modal(tz=member_tz(runtime, actor), announce_to=runtime.settings.network_channel)
 
 
@@ -132,9 +126,9 @@ def confirmation(runtime: Runtime, outcome: events.RsvpOutcome, *, now: datetime
 def created_text(runtime: Runtime, created: list[events.EventInfo], form: events.EventForm) -> str:
     first = created[0]
     tz = runtime.settings.tz
-    text = f"“{first.title}” is on: {views.when(first, tz)}."
+    text = f"“{first.title}” is on: {when(first, tz)}."
     if len(created) > 1:
-        text += f" {views.series_note(first, tz)}: {len(created)} events, each with its own RSVPs."
+        text += f" {series_note(first, tz)}: {len(created)} events, each with its own RSVPs."
     if form.announce and runtime.settings.network_channel:
         text += " It's being announced in the network channel."
     return text + " Members can RSVP from /tech events."
@@ -151,7 +145,7 @@ def edited_text(outcome: events.EditOutcome) -> str:
     return text
 
 
-def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
+def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     moment = now()
     with runtime.db.reading() as session:
         coming = events.next_for_member(session, actor.member_id, now=moment)
@@ -159,12 +153,11 @@ def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
     return views.home_blocks(coming, joinable, now=moment, tz=member_tz(runtime, actor))
 
 
-def _usage(actor: Actor, problem: str | None = None) -> dict[str, Any]:
+def _usage(actor: Actor, problem: str | None = None) -> ui.Message:
     text = views.EVENTS_USAGE + ("\n\n" + views.ORGANISER_USAGE if actor.has(Role.ORGANISER) else "")
-    body = ([blocks.section(problem)] if problem else []) + [blocks.section(text)]
-    return blocks.ephemeral(body)
+    return ui.message([*([ui.section(problem)] if problem else []), ui.section(text)])
 
 
-def _say(text: str) -> dict[str, Any]:
-    """Our sentence, which may quote organiser text: shown literally (rich_text)."""
-    return blocks.ephemeral([views.note(text)])
+def _say(text: str) -> ui.Message:
+    """Our sentence, which may quote organiser text: shown literally (rich text)."""
+    return ui.message([note(text)])

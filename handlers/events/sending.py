@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.dispatch import publish_home_of
 from bot.runtime import Runtime
+from core.views.events import SCOPES, event_blocks, note, post_blocks, post_lead
 from handlers._common import member_tz
-from handlers.events import views
 from handlers.events.replies import card_reply, list_reply
 from storage import events
 from storage.clock import now
@@ -28,20 +28,21 @@ def refresh(runtime: Runtime, client: WebClient, body: dict[str, Any], respond: 
             event_id: int, scope: str, offset: int, *, lead: str | None, failed: bool = False) -> None:
     """Update the message the click came from, and confirm to the clicker alone."""
     container = body.get("container") or {}
-    if scope in views.SCOPES:
-        respond(replace_original=True, **list_reply(runtime, actor, scope, offset=offset, lead=lead))
+    if scope in SCOPES:
+        reply = list_reply(runtime, actor, scope, offset=offset, lead=lead)
+        respond(replace_original=True, **blocks.ephemeral(reply))
     elif scope == "card":
-        respond(replace_original=True, **card_reply(runtime, actor, event_id, lead=lead))
+        respond(replace_original=True, **blocks.ephemeral(card_reply(runtime, actor, event_id, lead=lead)))
     elif scope == "home":
         publish_home_of(runtime, client, actor)
         if failed and lead:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message([views.note(lead)]))
+            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message([note(lead)]))
     else:
         channel, ts = container.get("channel_id"), container.get("message_ts")
         if scope in ("post", "dm") and channel and ts:
             _update_message(runtime, client, actor, event_id, channel, ts, body, personal=scope == "dm")
         if lead:
-            respond(replace_original=False, **blocks.ephemeral([views.note(lead)]))
+            respond(replace_original=False, **blocks.ephemeral([note(lead)]))
 
 
 def _update_message(runtime: Runtime, client: WebClient, actor: Actor, event_id: int, channel: str, ts: str,
@@ -52,8 +53,8 @@ def _update_message(runtime: Runtime, client: WebClient, actor: Actor, event_id:
         info = events.get_event(session, event_id, viewer=actor.member_id if personal else None)
     first = ((body.get("message") or {}).get("blocks") or [None])[0]
     tz = member_tz(runtime, actor) if personal else runtime.settings.tz
-    fresh = views.event_blocks(info, now=now(), tz=tz, scope="dm" if personal else "post", personal=personal,
-                               full=not personal)
+    fresh = event_blocks(info, now=now(), tz=tz, scope="dm" if personal else "post", personal=personal,
+                         full=not personal)
     message_blocks = ([first] if first else []) + blocks.to_dicts(fresh)
     try:
         client.chat_update(channel=channel, ts=ts, **blocks.message(message_blocks, title=info.title))
@@ -69,16 +70,11 @@ def refresh_post(runtime: Runtime, client: WebClient, event_id: int) -> None:
     channel, ts = info.announce_channel, info.announce_ts
     if not channel or not ts:
         return
-    lead = post_lead(runtime, info, count=count)
+    lead = post_lead(runtime.templates, info, tz=runtime.settings.tz, count=count)
     try:
         client.chat_update(channel=channel, ts=ts, **blocks.message(
-            views.post_blocks(info, now=now(), tz=runtime.settings.tz, lead=lead),
+            post_blocks(info, now=now(), tz=runtime.settings.tz, lead=lead),
             title=f"{info.kind_label}: {info.title}"))
     except SlackApiError as e:
         log.warning("could not update the post of event %s: %s", event_id, e.response.get("error"))
 
-
-def post_lead(runtime: Runtime, info: events.EventInfo, *, count: int = 1) -> str:
-    series = views.series_note(info, runtime.settings.tz) if count > 1 else ""
-    return runtime.templates.get_template("events_announce.txt.j2").render(
-        kind=info.kind_label, organiser=info.organiser_name or "an organiser", series=series, count=count)
