@@ -24,6 +24,8 @@ from core.commands import Subcommands
 from core.routes import HomeSection as HomeSection, Routes
 from bot.config import Settings
 from bot.newcomers import Newcomers
+from bot.slack_delivery import SlackDelivery
+from core.delivery import Delivery
 from core.templating import environment
 from digests.runner import DueKinds
 from storage.db import Database
@@ -115,6 +117,8 @@ class Runtime:
     templates: Environment
     grants: RoleGrants
     executor: ListenerExecutor
+    # Everything sent outside a request's own reply (digests, DMs from work after an ack).
+    delivery: Delivery
     subcommands: Subcommands = field(default_factory=Subcommands)
     routes: Routes = field(init=False)
     newcomers: Newcomers = field(init=False)
@@ -123,14 +127,16 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, *, threads: int = 8) -> Runtime:
+        client = web_client(settings)
         return cls(
             settings=settings,
             db=Database(settings.database_url, pool_size=threads + 2),
-            client=web_client(settings),
+            client=client,
             content=content.load(settings.content_dir),
             templates=environment(),
             grants=RoleGrants(organisers=settings.organisers, panel=settings.awards_panel),
             executor=ListenerExecutor(max_workers=threads),
+            delivery=SlackDelivery(client),
         )
 
     def __post_init__(self) -> None:
