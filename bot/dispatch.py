@@ -121,6 +121,8 @@ def _clicked_in(body: dict[str, Any], where: Where) -> Where:
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if isinstance(channel, str) and isinstance(ts, str):
         return replace(where, conversation=channel, container=Container.MESSAGE, message=MessageRef(channel, ts))
+    if container.get("type") == "message":  # a message, though Slack did not say which
+        return replace(where, container=Container.MESSAGE)
     return where
 
 

@@ -58,6 +58,16 @@ class SlackDelivery:
             found = self.client.chat_getPermalink(channel=ref.conversation, message_ts=ref.message_id)
         return str(found["permalink"])
 
+    def check_postable(self, conversation: str) -> None:
+        with refused_as_delivery_error():
+            channel = self.client.conversations_info(channel=conversation)["channel"]
+        if channel.get("is_im") or channel.get("is_mpim"):
+            raise DeliveryError("not_a_channel", permanent=True)
+        if channel.get("is_archived"):
+            raise DeliveryError("is_archived", permanent=True)
+        if not channel.get("is_member"):
+            raise DeliveryError("not_in_channel", permanent=True)
+
     def _open(self, users: str) -> str:
         return str(self.client.conversations_open(users=users)["channel"]["id"])
 

@@ -64,3 +64,10 @@ class Delivery(Protocol):
     def permalink(self, ref: MessageRef) -> str:
         """A link anyone in the conversation can follow to the message."""
         ...
+
+    def check_postable(self, conversation: str) -> None:
+        """Raise DeliveryError when nothing could be posted in `conversation` now: the bot cannot see it
+        (Slack: channel_not_found), it is archived (is_archived), it is a person's chat and no channel
+        (not_a_channel), or the bot is not in it (not_in_channel). Asked when a post is planned, so
+        the person planning it hears at once rather than when it is due."""
+        ...
