@@ -29,7 +29,8 @@ from core.commands import COMMAND, split
 from core.request import (Answer, Container, DirectMessage, Effect, FollowUp, Kind, MessageRef, OpenForm, Options,
                           RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
-from handlers._common import (date_picked, dm_channel, field_errors, malformed, moment_picked, state, values)
+from handlers._common import (button_value, date_picked, dm_channel, field_errors, malformed, moment_picked, state,
+                              values)
 from digests.runner import send_due_now
 from storage.members import Actor
 from storage.models import Member
@@ -56,7 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         subcommand, words = split(body.get("text"))
-        request = _request(runtime, context, Kind.COMMAND, body.get("channel_id"), body, subcommand=subcommand,
+        request = _request(runtime, context, Kind.COMMAND, body.get("channel_id"), subcommand=subcommand,
                            words=words.strip())
         _carry_out(runtime, routes.find(Kind.COMMAND, subcommand), request, ack, body, client, context, respond)
 
@@ -65,8 +66,8 @@ def register(app: App, runtime: Runtime) -> None:
         view = body["view"] if isinstance(body.get("view"), dict) else {}
         # A control in a form carries the form with it: its id, metadata and what is filled in so far.
         form: dict[str, Any] = view if view.get("type") == "modal" else {}
-        request = _request(runtime, context, Kind.ACTION, (body.get("channel") or {}).get("id"), body, clicked=True,
-                           action_id=str(pressed.get("action_id", "")), value=_action_value(pressed),
+        request = _request(runtime, context, Kind.ACTION, (body.get("channel") or {}).get("id"), clicked=body,
+                           action_id=str(pressed.get("action_id", "")), value=button_value(pressed),
                            form_id=str(form.get("callback_id") or ""), metadata=str(form.get("private_metadata") or ""),
                            values=form_values(form) if form.get("state") else {})
         _carry_out(runtime, routes.find(Kind.ACTION, request.action_id), request, ack, body, client, context,
@@ -74,14 +75,15 @@ def register(app: App, runtime: Runtime) -> None:
 
     def form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         view = body["view"]
-        request = _request(runtime, context, Kind.FORM, None, body, form_id=str(view.get("callback_id", "")),
+        request = _request(runtime, context, Kind.FORM, None, form_id=str(view.get("callback_id", "")),
                            metadata=str(view.get("private_metadata") or ""), values=form_values(view))
         _carry_out(runtime, routes.find(Kind.FORM, request.form_id), request, ack, body, client, context, respond)
 
     def options(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
-        request = _request(runtime, context, Kind.OPTIONS, None, body, action_id=str(body.get("action_id", "")),
-                           query=str(body.get("value") or ""))
+        typed = body.get("value")
+        request = _request(runtime, context, Kind.OPTIONS, None, action_id=str(body.get("action_id", "")),
+                           query=typed if isinstance(typed, str) else "")
         _carry_out(runtime, routes.find(Kind.OPTIONS, request.action_id), request, ack, body, client, context,
                    respond)
 
@@ -90,7 +92,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         # Slack sends this for the Messages and About tabs too; only Home has a page of ours.
         if event.get("tab") == "home" and context.get("actor") is not None:
-            request = _request(runtime, context, Kind.HOME, None, body)
+            request = _request(runtime, context, Kind.HOME, None)
             after_ack(runtime, body, client, context, lambda: publish_home(runtime, client, request))
 
     runtime.subcommands.matchers.append(command_is_routed)  # one of the `/tech` listeners, tried first
@@ -101,14 +103,14 @@ def register(app: App, runtime: Runtime) -> None:
     app.event("app_home_opened")(home_opened)
 
 
-def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, body: dict[str, Any], *,
-             clicked: bool = False, **what: Any) -> Request:
+def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, *,
+             clicked: dict[str, Any] | None = None, **what: Any) -> Request:
     actor: Actor = context["actor"]
     team = context.team_id  # Bolt's reading of the workspace, whichever field the payload names it in
     where = Where(SURFACE, conversation if isinstance(conversation, str) else None,
                   tenant=team if isinstance(team, str) else None)
-    if clicked:
-        where = _clicked_in(body, where)
+    if clicked is not None:
+        where = _clicked_in(clicked, where)
     return Request(kind=kind, actor=actor, where=where, tz=_zone(actor.timezone, runtime.settings.tz), **what)
 
 
@@ -139,14 +141,6 @@ def _action(body: dict[str, Any]) -> dict[str, Any]:
     return pressed if isinstance(pressed, dict) else {}
 
 
-def _action_value(pressed: dict[str, Any]) -> str:
-    """A button's value, or the value of the option picked in a select or a menu."""
-    value = pressed.get("value")
-    if value is None:
-        value = (pressed.get("selected_option") or {}).get("value")
-    return value if isinstance(value, str) else ""
-
-
 def form_values(view: dict[str, Any]) -> dict[str, ui.FieldValue]:
     """A submitted modal's inputs by block id, typed by the kind of element that holds each."""
     found = values(view)
@@ -158,7 +152,9 @@ def _typed_value(found: dict[str, Any], block_id: str) -> ui.FieldValue:  # noqa
     kind = element["type"]
     if kind in ("plain_text_input", "url_text_input", "email_text_input", "number_input"):
         value = element.get("value")
-        return value if isinstance(value, str) and value != "" else None
+        if value is not None and not isinstance(value, str):
+            raise malformed(f"input {block_id}: the value is not text")
+        return value or None
     if kind == "datepicker":
         return date_picked(found, block_id)
     if kind == "timepicker":
@@ -248,7 +244,9 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
         elif isinstance(effect, UpdateForm):
             # An action inside a form changes that form; `hash` makes Slack refuse a stale change. After a
             # submitted form's ack there is no hash to give: the ack's own update changed it.
-            view = body["view"]
+            view = body["view"] if isinstance(body.get("view"), dict) else {}
+            if not isinstance(view.get("id"), str):
+                raise malformed(f"{request.action_id or request.form_id}: no form to update")
             stale_check = {"hash": view.get("hash")} if request.kind is Kind.ACTION else {}
             client.views_update(view_id=view["id"], view=blocks.render_form(effect.form), **stale_check)
         elif isinstance(effect, FollowUp):

@@ -81,6 +81,10 @@ class Routes:
         self.home = builder
         return builder
 
+    def keys(self, kind: Kind) -> set[str]:
+        """Every action id, form id or options id (or subcommand) registered for `kind`."""
+        return {key for found, key in self._table if found is kind}
+
     def find(self, kind: Kind, key: str) -> Route | None:
         """The route for a request; a command nobody claimed goes to the unknown-command handler."""
         route = self._table.get((kind, key))
