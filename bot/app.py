@@ -210,7 +210,7 @@ def _is_bot_event(body: dict[str, Any]) -> bool:
 
 
 def _is_account_change(body: dict[str, Any]) -> bool:
-    # user_change carries the whole user object, and its own listener (handlers/profile.py) applies
+    # user_change carries the whole user object, and its own listener (bot/slack_events.py) applies
     # it to a member we know. Looking the member up here, or creating one from users.info, is wasted
     # work, would count a profile edit as activity, and could race with that listener's write.
     return (body.get("event") or {}).get("type") == "user_change"

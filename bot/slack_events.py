@@ -13,10 +13,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.listeners import after_ack
 from bot.runtime import Runtime
-from core import ui
 from handlers import profile
 
 
@@ -28,11 +26,7 @@ def register(app: App, runtime: Runtime) -> None:
         # No actor: the event names nobody bot/app.py could read as a member.
         if actor is None or not isinstance(channel, str):
             return
-
-        def send(message: ui.Message) -> None:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(message))
-
-        after_ack(runtime, body, client, context, lambda: profile.welcome_member(runtime, actor, channel, send))
+        after_ack(runtime, body, client, context, lambda: profile.welcome_member(runtime, actor, channel))
 
     def account_changed(event: dict[str, Any]) -> None:
         user = event.get("user")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import content
 from core import ids, ui
+from core.delivery import DeliveryError
 from core.markup import escape
 from core.request import Answer, FollowUp, OpenForm, Options, RefreshHome, Request
 from handlers._common import option_given, options_given, text_given
@@ -158,12 +159,8 @@ def colleague_card(runtime: Runtime, actor: Actor, text: str, tenant: str | None
     return ui.message(card_blocks(card, registration=status, team_id=tenant))
 
 
-def welcome_member(runtime: Runtime, actor: Actor, channel_id: str, send: Callable[[ui.Message], object]) -> None:
-    """A DM once per member, ever: not again on a rejoin, nor when the surface redelivers the event.
-
-    `send` delivers the welcome to the member; when it raises, the claim is released (a later join
-    may try again) and the error goes on to the caller.
-    """
+def welcome_member(runtime: Runtime, actor: Actor, channel_id: str) -> None:
+    """A DM once per member, ever: not again on a rejoin, nor when the surface redelivers the event."""
     if channel_id != runtime.settings.network_channel:
         return
     with runtime.db.transaction() as session:
@@ -176,8 +173,8 @@ def welcome_member(runtime: Runtime, actor: Actor, channel_id: str, send: Callab
     commands = [c for c in runtime.content.commands if c.role == "member"]
     text = runtime.templates.get_template("profile_welcome.md.j2").render(name=name, commands=commands)
     try:
-        send(ui.message(welcome_blocks(text)))
-    except Exception:
+        runtime.delivery.dm(actor.slack_user_id, ui.message(welcome_blocks(text)))
+    except DeliveryError:
         # Not welcomed after all: a later join may try again.
         with runtime.db.transaction() as session:
             profiles.release_welcome(session, actor.member_id)
