@@ -11,10 +11,12 @@ longer applies (deadline moved, tag unfollowed, opportunity gone, event cancelle
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from bot import blocks
+from core import ui
+from core.views.cpd import prompt_blocks
+from core.views.opportunities import day, dm_blocks, opportunity_blocks
 from digests.runner import DueKind, DueKinds, Skip
 from storage import cpd, ledger, opportunities
 
@@ -40,8 +42,6 @@ def plan(runtime: Runtime, now: datetime) -> None:
 
 
 def deliver_event_prompt(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    from handlers import cpd_views  # as _views: handlers/ imports bot.runtime, which imports digests/
-
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
         prompt, why = cpd.event_prompt_to_send(session, int(claim.payload.get("event", 0)), member, now=now)
@@ -54,15 +54,8 @@ def deliver_event_prompt(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     text = runtime.templates.get_template("careers_event_prompt.md.j2").render(
         title=prompt.title, day=f"{prompt.local_day():%A %-d %B}", amount=amount)
     posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
-        cpd_views.prompt_blocks(text, draft), title=f"Did you attend {prompt.title}? Log it as CPD"))
+        prompt_blocks(text, draft), title=f"Did you attend {prompt.title}? Log it as CPD"))
     return str(posted["ts"])
-
-
-def _views() -> ModuleType:
-    # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
-    from handlers import dev_views
-
-    return dev_views
 
 
 def _subject_id(claim: ledger.Claimed) -> int:
@@ -71,7 +64,7 @@ def _subject_id(claim: ledger.Claimed) -> int:
 
 
 def deliver_deadline_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    tz, dev_views = runtime.settings.tz, _views()
+    tz = runtime.settings.tz
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
         found = opportunities.reminder_to_send(session, _subject_id(claim), member, claim.occurrence,
@@ -80,14 +73,14 @@ def deliver_deadline_reminder(runtime: Runtime, claim: ledger.Claimed, now: date
         raise Skip("the reminder, the opportunity or its deadline changed")
     assert found.deadline is not None
     text = runtime.templates.get_template("careers_deadline_reminder.md.j2").render(
-        title=found.title, deadline=dev_views.day(found.deadline))
+        title=found.title, deadline=day(found.deadline))
     posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
-        [blocks.section(text), *dev_views.opportunity_blocks(found, now=now, tz=tz, remind=False)]))
+        [ui.section(text), *opportunity_blocks(found, now=now, tz=tz, remind=False)]))
     return str(posted["ts"])
 
 
 def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    tz, dev_views = runtime.settings.tz, _views()
+    tz = runtime.settings.tz
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
         found = opportunities.follow_notice_to_send(session, _subject_id(claim), member,
@@ -97,6 +90,6 @@ def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     opportunity, tag = found
     text = runtime.templates.get_template("careers_followed_tag.md.j2").render(tag=tag)
     posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
-        dev_views.dm_blocks(text, opportunity, now=now, tz=tz),
+        dm_blocks(text, opportunity, now=now, tz=tz),
         title=f"New development opportunity: {opportunity.title}"))
     return str(posted["ts"])

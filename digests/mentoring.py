@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import blocks
+from core.views.mentoring import checkin_blocks
 from digests.runner import DueKind, DueKinds, Skip
 from storage import ledger, mentoring
 
@@ -25,9 +26,6 @@ def register(kinds: DueKinds) -> None:
 
 
 def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
-    # Imported when posting, not at import: handlers/ imports bot.runtime, which imports digests/.
-    from handlers import mentor_views
-
     tz = runtime.settings.tz
     pairing_id = int(claim.subject.split(":")[1])
     with runtime.db.transaction() as session:
@@ -42,6 +40,6 @@ def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> s
         with runtime.db.transaction() as session:
             mentoring.set_group_channel(session, pairing.id, channel)
     posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(
-        mentor_views.checkin_blocks(pairing, now=now, tz=tz),
+        checkin_blocks(pairing, now=now, tz=tz),
         title=f"Mentoring check-in: {pairing.mentor_name} and {pairing.mentee_name}"))
     return str(posted["ts"])

@@ -13,13 +13,15 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment
 
-from bot.config import Settings
 from storage.forms import csv_safe
 from storage.report import Chart, Figure, Report, ReportOptions, Section, day_text
+
+if TYPE_CHECKING:  # for the annotation only: digests/ sit beneath bot/ and import nothing of it
+    from bot.config import Settings
 
 FORMATS = ("html", "csv", "md")
 CSV_HEADER = ("section", "key", "group", "pillar", "label", "period", "value", "shown", "previous_period",

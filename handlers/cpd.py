@@ -1,8 +1,8 @@
 """`/tech cpd`: the member's CPD record: log, progress to the pro-rata target, delete, export;
 organisers' aggregates; the Home tab's development section.
 
-Other features offer "Log it as CPD" with `cpd_log_prefill` (a DM's blocks whose button
-opens the log form prefilled) or `open_log_form` (from their own button's listener).
+Other features offer "Log it as CPD" with core.views.cpd.prompt_blocks (a DM's blocks whose
+button opens the log form prefilled) or `open_log_form` (from their own button's listener).
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import Block
 
 from bot import blocks
-from core import ids
+from core import ids, ui
 from core.commands import COMMAND
 from bot.config import Settings
 from bot.listeners import ack_only
@@ -22,8 +21,8 @@ from core.markup import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import cpd_views as views
 from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, dm_channel, field_errors,
-                              malformed, member_today, network_today, not_known, refused, say, text_metadata, typed,
-                              values, verb_and_argument)
+                              malformed, member_today, network_today, not_known, refused, text_metadata, typed, values,
+                              verb_and_argument)
 from storage import cpd, opportunities
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules
@@ -43,7 +42,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def cpd_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         try:
-            ack(**cpd_reply(runtime, context["actor"], *verb_and_argument(body)))
+            ack(**blocks.ephemeral(cpd_reply(runtime, context["actor"], *verb_and_argument(body))))
         except DomainError as e:
             ack(**refused(e))
 
@@ -93,7 +92,7 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors=field_errors(view, {e.field or ids.CPD_ACTIVITY: e.message}))
             return
-        ack(response_action="update", view=views.logged_view(entry, progress, rules))
+        ack(response_action="update", view=blocks.render_form(views.logged_form(entry, progress, rules)))
 
     def delete(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         actor: Actor = context["actor"]
@@ -103,7 +102,7 @@ def register(app: App, runtime: Runtime) -> None:
             note = f":wastebasket: Deleted *{escape(gone.activity)}* ({gone.amount_text(rules)}) from your record."
         except DomainError as e:
             note = f":no_entry: {escape(e.message)}"
-        respond(replace_original=True, **progress_reply(runtime, actor, note=note))
+        respond(replace_original=True, **blocks.ephemeral(progress_reply(runtime, actor, note=note)))
 
     def export(action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         send_export(runtime, client, context["actor"], whole_record=action.get("value") == "all")
@@ -118,37 +117,37 @@ def register(app: App, runtime: Runtime) -> None:
 
 # Replies -------------------------------------------------------------------------------
 
-def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[str, Any]:
+def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech cpd ...` within the ack: database reads, nothing sent to Slack."""
     rules = rules_for(runtime.settings)
     if verb == "" and not argument:
         return progress_reply(runtime, actor)
     if verb == "help":
-        return blocks.ephemeral([blocks.section(_usage(actor))])
+        return ui.note(_usage(actor))
     if verb == "log" and not argument:
-        return say(":pencil: Opening the CPD form…")
+        return ui.note(":pencil: Opening the CPD form…")
     if verb == "export" and argument.lower() in ("", "all"):
         whole = argument.lower() == "all"
         with runtime.db.reading() as session:
             _, rows = cpd.entries(session, actor, rules=rules, today=member_today(runtime, actor), whole_record=whole)
         if not rows:
-            return say("Nothing to export: your record " + ("is empty." if whole else "has nothing this "
+            return ui.note("Nothing to export: your record " + ("is empty." if whole else "has nothing this "
                        "development year (`/tech cpd export all` for earlier years)."))
-        return say(f":outbox_tray: Sending your {plural(len(rows), 'entry', 'entries')} as CSV in a "
+        return ui.note(f":outbox_tray: Sending your {plural(len(rows), 'entry', 'entries')} as CSV in a "
                    "direct message, ready for your appraisal (PDR).")
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             summary = cpd.summary(session, actor, rules=rules, today=network_today(runtime),
                                   min_group=runtime.settings.report_min_group)
-        return blocks.ephemeral(views.summary_blocks(summary, rules))
-    return blocks.ephemeral([blocks.section(not_known("cpd", f"{verb} {argument}")), blocks.section(_usage(actor))])
+        return ui.message(views.summary_blocks(summary, rules))
+    return ui.message([ui.section(not_known("cpd", f"{verb} {argument}")), ui.section(_usage(actor))])
 
 
-def progress_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> dict[str, Any]:
+def progress_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> ui.Message:
     rules = rules_for(runtime.settings)
     with runtime.db.reading() as session:
         progress = cpd.progress(session, actor.member_id, rules=rules, today=member_today(runtime, actor))
-    return blocks.ephemeral(views.progress_blocks(progress, rules, note=note))
+    return ui.message(views.progress_blocks(progress, rules, note=note))
 
 
 def _usage(actor: Actor) -> str:
@@ -160,19 +159,8 @@ def _usage(actor: Actor) -> str:
 def open_log_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str,
                   draft: CpdDraft | None = None) -> None:
     """Open the CPD log form (views.open: call it from a lazy listener), prefilled from `draft`."""
-    client.views_open(trigger_id=trigger_id, view=views.log_modal(member_today(runtime, actor), draft))
-
-
-def cpd_log_prefill(intro: str, draft: CpdDraft) -> list[Block]:
-    """Blocks for a DM that offers to log `draft` as CPD ("Did you attend? Log it as CPD").
-
-    The button opens the log form prefilled; the member can change anything before saving.
-    Give the draft a `source` and `source_ref` (e.g. "mentoring", "pairing:12"): the entry is
-    then logged once, and a second press says it is in the record already. `intro` is mrkdwn
-    (escape any user text in it). Build the draft with `CpdDraft.for_time(...)` to have the
-    time in days or hours as fits.
-    """
-    return views.prompt_blocks(intro, draft)
+    form = views.log_form(member_today(runtime, actor), draft)
+    client.views_open(trigger_id=trigger_id, view=blocks.render_form(form))
 
 
 def send_export(runtime: Runtime, client: WebClient, actor: Actor, *, whole_record: bool = False) -> None:
@@ -192,7 +180,7 @@ def send_export(runtime: Runtime, client: WebClient, actor: Actor, *, whole_reco
                                "appraisal (PDR)."))
 
 
-def home_section(runtime: Runtime, actor: Actor) -> list[Block]:
+def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     rules = rules_for(runtime.settings)
     with runtime.db.reading() as session:
         try:

@@ -1,30 +1,16 @@
-"""Block Kit for the CPD record: progress and entries, the log form, the organisers' figures,
-the Home tab's section, and the "Log it as CPD" prompt other features send."""
+"""The CPD record's views: progress and entries, the log form, the organisers' figures,
+and the Home tab's section.
+
+The "Log it as CPD" prompt other features send is core.views.cpd.prompt_blocks."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from slack_sdk.models.blocks import (
-    Block,
-    ButtonElement,
-    DatePickerElement,
-    InputBlock,
-    MarkdownTextObject,
-    NumberInputElement,
-    PlainTextInputElement,
-    RadioButtonsElement,
-    SectionBlock,
-    StaticSelectElement,
-    UrlInputElement,
-)
-from slack_sdk.models.views import View
-
-from bot import blocks
-from core import ids
+from core import ids, ui
 from core.markup import escape, truncate
-from handlers.dev_views import day
+from core.views.opportunities import day
 from storage import cpd
 from storage.cpd import CpdDraft, CpdRules, EntryInfo, Progress, Summary, number
 from storage.opportunities import OpportunityInfo
@@ -80,38 +66,37 @@ def entry_line(e: EntryInfo, rules: CpdRules) -> str:
     return text
 
 
-def delete_button(e: EntryInfo) -> ButtonElement:
-    confirm = blocks.confirm("Delete this entry?", f"“{truncate(escape(e.activity), 200)}” leaves your record.",
-                             yes="Delete", no="Keep it", style="danger")
-    return blocks.button("Delete", ids.CPD_DELETE, str(e.id), confirm=confirm)
+def delete_button(e: EntryInfo) -> ui.Button:
+    confirm = ui.confirm("Delete this entry?", f"“{truncate(escape(e.activity), 200)}” leaves your record.",
+                         yes="Delete", no="Keep it", style="danger")
+    return ui.button("Delete", ids.CPD_DELETE, str(e.id), confirm=confirm)
 
 
-def progress_blocks(p: Progress, rules: CpdRules, *, note: str | None = None) -> list[Block]:
+def progress_blocks(p: Progress, rules: CpdRules, *, note: ui.Markup | None = None) -> list[ui.Block]:
     """`/tech cpd`: the year's total against the target, the pace, the entries with Delete."""
-    result: list[Block] = []
+    result: list[ui.Block] = []
     if note:
-        result.append(blocks.section(note))
+        result.append(ui.section(note))
     result += [
-        blocks.header(f"Your CPD, {p.year.label}"),
-        blocks.section(f"{headline(p)}\n{pace(p)}"),
-        blocks.context(target_note(p, rules)),
-        blocks.actions(blocks.button("Log CPD", ids.CPD_LOG_OPEN, style="primary"),
-                       blocks.button("Export CSV", ids.CPD_EXPORT, "year"), block_id="cpd_actions"),
+        ui.header(f"Your CPD, {p.year.label}"),
+        ui.section(f"{headline(p)}\n{pace(p)}"),
+        ui.context(target_note(p, rules)),
+        ui.actions(ui.button("Log CPD", ids.CPD_LOG_OPEN, style="primary"),
+                   ui.button("Export CSV", ids.CPD_EXPORT, "year"), block_id="cpd_actions"),
     ]
     if not p.entries:
-        result.append(blocks.section("Nothing logged this development year yet. Courses, workshops, network "
-                                     "events, mentoring, reading and shadowing all count."))
+        result.append(ui.section("Nothing logged this development year yet. Courses, workshops, network "
+                                 "events, mentoring, reading and shadowing all count."))
     for e in p.entries:
-        result.append(SectionBlock(text=MarkdownTextObject(text=truncate(entry_line(e, rules), 3000)),
-                                   accessory=delete_button(e), block_id=f"cpd_{e.id}"))
+        result.append(ui.section(entry_line(e, rules), accessory=delete_button(e), block_id=f"cpd_{e.id}"))
     if p.entry_count > len(p.entries):
-        result.append(blocks.context(f"The latest {len(p.entries)} of {p.entry_count} entries; "
-                                     "`/tech cpd export` has them all."))
-    result.append(blocks.context(CPD_USAGE.split("\n", 1)[1].replace("\n", "  ·  ")))
+        result.append(ui.context(f"The latest {len(p.entries)} of {p.entry_count} entries; "
+                                 "`/tech cpd export` has them all."))
+    result.append(ui.context(CPD_USAGE.split("\n", 1)[1].replace("\n", "  ·  ")))
     return result
 
 
-def summary_blocks(s: Summary, rules: CpdRules) -> list[Block]:
+def summary_blocks(s: Summary, rules: CpdRules) -> list[ui.Block]:
     """The organisers' view: aggregates only, never a member's record (storage suppresses small groups)."""
     def with_share(count: Shown, share: Shown) -> str:
         return f"{count.text} ({share.text})" if share.exact else count.text
@@ -124,88 +109,72 @@ def summary_blocks(s: Summary, rules: CpdRules) -> list[Block]:
          else median.text),
         ("On track for their pro-rata target", with_share(s.on_track, s.on_track_share)),
     ]
-    result: list[Block] = [
-        blocks.header(f"CPD across the network, {s.year.label}"),
-        SectionBlock(fields=[MarkdownTextObject(text=f"*{name}*\n{value}") for name, value in facts]),
-        blocks.context(f"On track: logged at least {number(rules.target_days)} days × FTE, pro rata to the "
-                       "development year gone by today. Figures are aggregates: no member's entries are shown, "
-                       f"and a group of fewer than {s.members.min_group} members shows no exact figure."),
+    result: list[ui.Block] = [
+        ui.header(f"CPD across the network, {s.year.label}"),
+        ui.section(fields=[f"*{name}*\n{value}" for name, value in facts]),
+        ui.context(f"On track: logged at least {number(rules.target_days)} days × FTE, pro rata to the "
+                   "development year gone by today. Figures are aggregates: no member's entries are shown, "
+                   f"and a group of fewer than {s.members.min_group} members shows no exact figure."),
     ]
     if not (s.fte_to_check.exact and s.fte_to_check.value == 0):
         people = (plural(round(s.fte_to_check.value or 0), "member has", "members have") if s.fte_to_check.exact
                   else f"{s.fte_to_check.text} members have")
-        result.append(blocks.context(f"{people} an FTE outside 0–1 and are left out of the on-track share."))
+        result.append(ui.context(f"{people} an FTE outside 0–1 and are left out of the on-track share."))
     return result
 
 
 # The log form ----------------------------------------------------------------------------
 
-def log_modal(today: date, draft: CpdDraft | None = None) -> View:
+def log_form(today: date, draft: CpdDraft | None = None) -> ui.Form:
     """The CPD log form, prefilled from a draft (an event attended, a mentoring pairing) when given."""
-    categories = [blocks.option(label, key) for key, label in cpd.CATEGORIES.items()]
+    categories = tuple(ui.option(label, key) for key, label in cpd.CATEGORIES.items())
     chosen = next((o for o in categories if draft and o.value == draft.category), None)
-    units = [blocks.option("Hours", cpd.HOURS), blocks.option("Days", cpd.DAYS)]
+    units = (ui.option("Hours", cpd.HOURS), ui.option("Days", cpd.DAYS))
     unit = next(o for o in units if o.value == (draft.unit if draft else cpd.HOURS))
-    amount = f"{draft.amount:g}" if draft and draft.amount else None
-    body: list[Block] = []
+    body: list[ui.Block] = []
     if draft and draft.source != cpd.MANUAL:
-        body.append(blocks.context("Prefilled for you: change anything before you save."))
+        body.append(ui.context("Prefilled for you: change anything before you save."))
     body += [
-        InputBlock(block_id=ids.CPD_DONE_ON, label="Date",
-                   element=DatePickerElement(action_id=ids.CPD_DONE_ON,
-                                             initial_date=(draft.done_on if draft and draft.done_on else today)
-                                             .isoformat())),
-        InputBlock(block_id=ids.CPD_ACTIVITY, label="Activity", hint="What you did, e.g. HPLC troubleshooting course",
-                   element=PlainTextInputElement(action_id=ids.CPD_ACTIVITY, max_length=cpd.ACTIVITY_LIMIT,
-                                                 initial_value=draft.activity if draft else None)),
-        InputBlock(block_id=ids.CPD_CATEGORY, label="Category",
-                   element=StaticSelectElement(action_id=ids.CPD_CATEGORY, placeholder="Choose one",
-                                               options=categories, initial_option=chosen)),
-        InputBlock(block_id=ids.CPD_AMOUNT, label="Time spent",
-                   element=NumberInputElement(action_id=ids.CPD_AMOUNT, is_decimal_allowed=True,
-                                              initial_value=amount)),
-        InputBlock(block_id=ids.CPD_UNIT, label="In",
-                   element=RadioButtonsElement(action_id=ids.CPD_UNIT, options=units, initial_option=unit)),
-        InputBlock(block_id=ids.CPD_NOTE, label="Note", optional=True, hint="What you learnt, what you will use",
-                   element=PlainTextInputElement(action_id=ids.CPD_NOTE, multiline=True, max_length=cpd.NOTE_LIMIT,
-                                                 initial_value=draft.note if draft and draft.note else None)),
-        InputBlock(block_id=ids.CPD_LINK, label="Link", optional=True,
-                   element=UrlInputElement(action_id=ids.CPD_LINK,
-                                           initial_value=draft.link if draft and draft.link else None)),
+        ui.Field(id=ids.CPD_DONE_ON, label="Date", kind=ui.FieldKind.DATE,
+                 initial=draft.done_on if draft and draft.done_on else today),
+        ui.Field(id=ids.CPD_ACTIVITY, label="Activity", hint="What you did, e.g. HPLC troubleshooting course",
+                 max_length=cpd.ACTIVITY_LIMIT, initial=draft.activity if draft else None),
+        ui.Field(id=ids.CPD_CATEGORY, label="Category", kind=ui.FieldKind.SELECT, placeholder="Choose one",
+                 options=categories, initial=chosen),
+        ui.Field(id=ids.CPD_AMOUNT, label="Time spent", kind=ui.FieldKind.NUMBER, decimal=True,
+                 initial=draft.amount if draft and draft.amount else None),
+        ui.Field(id=ids.CPD_UNIT, label="In", kind=ui.FieldKind.RADIO, options=units, initial=unit),
+        ui.Field(id=ids.CPD_NOTE, label="Note", required=False, hint="What you learnt, what you will use",
+                 multiline=True, max_length=cpd.NOTE_LIMIT, initial=draft.note if draft and draft.note else None),
+        ui.Field(id=ids.CPD_LINK, label="Link", kind=ui.FieldKind.URL, required=False,
+                 initial=draft.link if draft and draft.link else None),
     ]
-    return View(type="modal", callback_id=ids.CPD_MODAL, title=blocks.plain("Log CPD"), submit=blocks.plain("Save"),
-                close=blocks.plain("Cancel"), private_metadata=draft.to_json() if draft else "", blocks=body)
+    return ui.Form(id=ids.CPD_MODAL, title="Log CPD", submit="Save", metadata=draft.to_json() if draft else "",
+                   blocks=tuple(body))
 
 
-def logged_view(e: EntryInfo, p: Progress, rules: CpdRules) -> View:
+def logged_form(e: EntryInfo, p: Progress, rules: CpdRules) -> ui.Form:
     text = (f":white_check_mark: Logged *{escape(e.activity)}*: {e.amount_text(rules)} on {e.done_on:%-d %B %Y}.\n"
             f"{p.year.label}: {headline(p)}\n{pace(p)}")
     if not p.year.contains(e.done_on):
         text = (f":white_check_mark: Logged *{escape(e.activity)}*: {e.amount_text(rules)} on {e.done_on:%-d %B %Y}, "
                 f"in an earlier development year (`/tech cpd export all` shows it).\n{p.year.label}: {headline(p)}")
-    return View(type="modal", title=blocks.plain("CPD logged"), close=blocks.plain("Close"),
-                blocks=[blocks.section(text)])
+    return ui.Form(id="", title="CPD logged", close="Close", blocks=(ui.section(text),))
 
 
-# The Home tab and prompts -----------------------------------------------------------------
+# The Home tab ------------------------------------------------------------------------------
 
 def home_blocks(p: Progress | None, closing: Sequence[OpportunityInfo], rules: CpdRules, *,
-                problem: str | None = None) -> list[Block]:
+                problem: str | None = None) -> list[ui.Block]:
     """The Home tab's development section: CPD progress as a bar, and opportunities closing soon."""
     if p is not None:
         text = f"*Your CPD, {p.year.label}*\n{headline(p)}\n{pace(p)}"
     else:
         text = f"*Your CPD*\n{escape(problem or '')}"
-    result: list[Block] = [blocks.section(text, accessory=blocks.button("Log CPD", ids.CPD_LOG_OPEN, style="primary"))]
+    result: list[ui.Block] = [ui.section(text, accessory=ui.button("Log CPD", ids.CPD_LOG_OPEN, style="primary"))]
     if closing:
         lines = [f"• *{escape(o.title)}* ({escape(o.kind_label)}), apply by {o.deadline:%a %-d %b}" for o in closing
                  if o.deadline]
-        result.append(blocks.section("*Development opportunities closing soon*\n" + "\n".join(lines)))
-        result.append(blocks.context("`/tech dev` lists everything open; `/tech dev &lt;words&gt;` searches."))
+        result.append(ui.section("*Development opportunities closing soon*\n" + "\n".join(lines)))
+        result.append(ui.context("`/tech dev` lists everything open; `/tech dev &lt;words&gt;` searches."))
     return result
-
-
-def prompt_blocks(intro: str, draft: CpdDraft) -> list[Block]:
-    """A DM offering to log something as CPD: the intro, then "Log it as CPD" opening the form prefilled."""
-    return [blocks.section(intro),
-            blocks.actions(blocks.button("Log it as CPD", ids.CPD_LOG_DRAFT, draft.to_json(), style="primary"))]

@@ -15,16 +15,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from core import ids
+from core import ids, ui
 from core.commands import COMMAND
 from bot.listeners import ack_only
 from core.markup import escape
 from bot.runtime import HomeSection, Runtime
+from core.views.cpd import prompt_blocks as cpd_prompt_blocks
+from core.views.registration import status_line
 from handlers import mentor_views as views
 from handlers._common import (answer_button, button_id, button_value, date_picked, field_errors, member_today,
-                              network_today, not_known, payload_id, picked, refused, say, text_metadata, typed,
-                              values, verb_and_argument)
-from handlers.cpd import cpd_log_prefill
+                              network_today, not_known, payload_id, picked, refused, text_metadata, typed, values,
+                              verb_and_argument)
 from storage import mentoring, registration
 from storage.clock import now
 from storage.cpd import MENTORING as CPD_FROM_MENTORING, CpdDraft
@@ -42,7 +43,7 @@ UNREACHABLE = frozenset({"user_disabled", "account_inactive", "user_not_found", 
 def register(app: App, runtime: Runtime) -> None:
     def mentor_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         try:
-            ack(**mentor_reply(runtime, context["actor"], *verb_and_argument(body)))
+            ack(**blocks.ephemeral(mentor_reply(runtime, context["actor"], *verb_and_argument(body))))
         except DomainError as e:
             ack(**refused(e))
 
@@ -71,7 +72,7 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors=field_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
             return
-        ack(response_action="update", view=views.profile_saved_view(profile, today))
+        ack(response_action="update", view=blocks.render_form(views.profile_saved_form(profile, today)))
 
     def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
@@ -82,7 +83,7 @@ def register(app: App, runtime: Runtime) -> None:
                 return answer_button(client, body, actor, respond, f"You have asked {views.mention(mentor_slack)} "
                                      "already; you'll hear when they answer.")
             mentor = mentoring.mentor_for_request(session, actor, mentor_slack, today=member_today(runtime, actor))
-        client.views_open(trigger_id=body["trigger_id"], view=views.request_modal(mentor, area))
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.request_form(mentor, area)))
 
     def request_ack(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
@@ -95,7 +96,8 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
             return
-        ack(response_action="update", view=views.request_sent_view(outcome.request, outcome.created))
+        sent = views.request_sent_form(outcome.request, outcome.created)
+        ack(response_action="update", view=blocks.render_form(sent))
 
     def request_lazy(view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
@@ -206,43 +208,41 @@ def register(app: App, runtime: Runtime) -> None:
 
 # Replies -----------------------------------------------------------------------------------------
 
-def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[str, Any]:
+def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech mentor ...` within the ack: database reads only."""
     organiser = actor.has(Role.ORGANISER)
     if verb == "" and not argument:
         return overview_reply(runtime, actor)
     if verb == "help":
-        return blocks.ephemeral([blocks.section(views.usage(organiser))])
+        return ui.note(views.usage(organiser))
     if verb in JOIN_WORDS and not argument:
-        return say(":pencil: Opening your mentor profile…")
+        return ui.note(":pencil: Opening your mentor profile…")
     if verb == "find":
         return find_reply(runtime, actor, argument)
     if verb == "end" and not argument:
         with runtime.db.reading() as session:
             my = mentoring.my_mentoring(session, actor)
-        return blocks.ephemeral(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz))
+        return ui.message(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz))
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             summary = mentoring.summary(session, actor, today=network_today(runtime), now=now(),
                                         min_group=runtime.settings.report_min_group)
-        return blocks.ephemeral(views.summary_blocks(summary))
-    return blocks.ephemeral([blocks.section(not_known("mentor", f"{verb} {argument}")),
-                             blocks.section(views.usage(organiser))])
+        return ui.message(views.summary_blocks(summary))
+    return ui.message([ui.section(not_known("mentor", f"{verb} {argument}")), ui.section(views.usage(organiser))])
 
 
-def overview_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> dict[str, Any]:
+def overview_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> ui.Message:
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
-    return blocks.ephemeral(views.overview_blocks(my, actor.slack_user_id, today=member_today(runtime, actor),
-                                                  tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER),
-                                                  note=note))
+    return ui.message(views.overview_blocks(my, actor.slack_user_id, today=member_today(runtime, actor),
+                                            tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER), note=note))
 
 
-def find_reply(runtime: Runtime, actor: Actor, text: str) -> dict[str, Any]:
+def find_reply(runtime: Runtime, actor: Actor, text: str) -> ui.Message:
     """Mentors with a free place for `text` (an area, or words of their specialisms)."""
     with runtime.db.reading() as session:
         result = mentoring.find_mentors(session, actor, text, today=member_today(runtime, actor))
-    return blocks.ephemeral(views.find_blocks(result))
+    return ui.message(views.find_blocks(result))
 
 
 # For this and other features ----------------------------------------------------------------------------
@@ -250,7 +250,8 @@ def find_reply(runtime: Runtime, actor: Actor, text: str) -> dict[str, Any]:
 def open_profile_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
     with runtime.db.reading() as session:
         profile = mentoring.find_mentor_profile(session, actor.member_id)
-    client.views_open(trigger_id=trigger_id, view=views.profile_modal(profile, member_today(runtime, actor)))
+    client.views_open(trigger_id=trigger_id,
+                      view=blocks.render_form(views.profile_edit_form(profile, member_today(runtime, actor))))
 
 
 def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
@@ -323,17 +324,16 @@ def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.Pairing
         intro = (f"The mentoring with *{escape(other_name)}* in *{escape(pairing.area_label)}* has ended. "
                  "Mentoring counts as CPD: log the time you spent?")
         try:
-            client.chat_postMessage(channel=person, **blocks.message(cpd_log_prefill(intro, draft)))
+            client.chat_postMessage(channel=person, **blocks.message(cpd_prompt_blocks(intro, draft)))
         except SlackApiError as e:
             log.warning("could not offer CPD to %s (%s)", person, e.response.get("error"))
 
 
-def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
-    from handlers.register import guide_for, status_line
-
+def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+    guide = registration.cached_guide(runtime.settings.content_dir)
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
-        line = status_line(guide_for(runtime), registration.status_of(session, actor.member_id))
+        line = status_line(guide, registration.status_of(session, actor.member_id))
     return views.home_blocks(my, actor.slack_user_id, line, today=member_today(runtime, actor),
                              tz=runtime.settings.tz)
 

@@ -6,42 +6,31 @@ The guide is content/registration.yaml (organisers edit it); the rules are in st
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from core import ids
+from core import ids, ui
 from core.commands import COMMAND
 from bot.listeners import ack_only
 from bot.runtime import Runtime
 from handlers import register_views as views
-from handlers._common import chosen, not_known, refused, say, typed, values, verb_and_argument
+from handlers._common import chosen, not_known, refused, typed, values, verb_and_argument
 from handlers.mentor import find_reply
 from storage import registration
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
-from storage.registration import Guide, StatusInfo
+from storage.registration import Guide
 
 SUGGEST_WORDS = ("suggest", "which", "quiz", "questions")
 
 
-@functools.lru_cache(maxsize=8)
-def _guide(content_dir: Path | None) -> Guide:
-    return registration.load_guide(content_dir)
-
-
 def guide_for(runtime: Runtime) -> Guide:
     """The registration guide, read once per content directory (restart to pick up edits)."""
-    return _guide(runtime.settings.content_dir)
-
-
-def status_line(guide: Guide, info: StatusInfo | None) -> str:
-    return views.status_line(guide, info)
+    return registration.cached_guide(runtime.settings.content_dir)
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -49,7 +38,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def register_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         try:
-            ack(**register_reply(runtime, context["actor"], *verb_and_argument(body)))
+            ack(**blocks.ephemeral(register_reply(runtime, context["actor"], *verb_and_argument(body))))
         except DomainError as e:
             ack(**refused(e))
 
@@ -75,9 +64,9 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         reply = find_reply(runtime, actor, "registration")
         if body.get("response_url"):
-            respond(replace_original=False, **reply)
+            respond(replace_original=False, **blocks.ephemeral(reply))
         else:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(reply["blocks"]))
+            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(reply))
 
     def suggested(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         given = values(view)
@@ -93,7 +82,7 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors={e.field or ids.REGISTER_ROLE: e.message})
             return
-        ack(response_action="update", view=views.suggestion_view(guide_for(runtime), suggestion))
+        ack(response_action="update", view=blocks.render_form(views.suggestion_form(guide_for(runtime), suggestion)))
 
     def status_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         given = values(view)
@@ -107,7 +96,7 @@ def register(app: App, runtime: Runtime) -> None:
         except DomainError as e:
             ack(response_action="errors", errors={e.field or ids.REGISTER_STATUS: e.message})
             return
-        ack(response_action="update", view=views.status_saved_view(guide, info))
+        ack(response_action="update", view=blocks.render_form(views.status_saved_form(guide, info)))
 
     app.action(ids.REGISTER_SUGGEST_OPEN)(ack=ack_only, lazy=[open_suggest])
     app.action(ids.REGISTER_STATUS_OPEN)(ack=ack_only, lazy=[open_status])
@@ -116,42 +105,41 @@ def register(app: App, runtime: Runtime) -> None:
     app.view(ids.REGISTER_STATUS_MODAL)(status_saved)
 
 
-def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> dict[str, Any]:
+def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech register ...` within the ack: content and database reads."""
     guide = guide_for(runtime)
     organiser = actor.has(Role.ORGANISER)
     if verb == "" and not argument:
         with runtime.db.reading() as session:
             status = registration.status_of(session, actor.member_id)
-        return blocks.ephemeral(views.guide_blocks(guide, status, organiser=organiser))
+        return ui.message(views.guide_blocks(guide, status, organiser=organiser))
     if verb == "help" and not argument:
-        return blocks.ephemeral([blocks.section(views.usage(organiser))])
+        return ui.note(views.usage(organiser))
     if verb == "status" and not argument:
-        return say(":pencil: Opening the form to record your registration status…")
+        return ui.note(":pencil: Opening the form to record your registration status…")
     if verb in SUGGEST_WORDS and not argument:
-        return say(":pencil: Opening three questions about your work…")
+        return ui.note(":pencil: Opening three questions about your work…")
     if verb == "mentor" and not argument:
         return find_reply(runtime, actor, "registration")
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             figures = registration.uptake(session, actor, guide, min_group=runtime.settings.report_min_group)
-        return blocks.ephemeral(views.uptake_blocks(figures))
+        return ui.message(views.uptake_blocks(figures))
     found = guide.find(f"{verb} {argument}")
     if found is not None:
-        return blocks.ephemeral(views.register_blocks(guide, found))
+        return ui.message(views.register_blocks(guide, found))
     unknown = not_known("register", f"{verb} {argument}")
     names = ", ".join(f"`{r.key}`" for r in guide.registers)
-    return blocks.ephemeral([blocks.section(f"{unknown} The registers are {names}."),
-                             blocks.section(views.usage(organiser))])
+    return ui.message([ui.section(f"{unknown} The registers are {names}."), ui.section(views.usage(organiser))])
 
 
 def open_suggest_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
     with runtime.db.reading() as session:
         status = registration.status_of(session, actor.member_id)
-    client.views_open(trigger_id=trigger_id, view=views.suggest_modal(status))
+    client.views_open(trigger_id=trigger_id, view=blocks.render_form(views.suggest_form(status)))
 
 
 def open_status_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
     with runtime.db.reading() as session:
         status = registration.status_of(session, actor.member_id)
-    client.views_open(trigger_id=trigger_id, view=views.status_modal(guide_for(runtime), status))
+    client.views_open(trigger_id=trigger_id, view=blocks.render_form(views.status_form(guide_for(runtime), status)))

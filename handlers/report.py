@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import blocks
-from core import ids
+from core import ids, ui
 from core.commands import COMMAND, split
 from bot.listeners import ack_only
 from core.markup import escape
@@ -38,15 +38,15 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         given = split(body.get("text"))[1].strip()
         if given.lower() == "help":
-            ack(**usage_reply())
+            ack(**blocks.ephemeral(usage_reply()))
             return
         try:
             actor.require(Role.ORGANISER, "see the network report")
             period = report.parse_period(given, now=now(), options=options_for(runtime.settings))
         except DomainError as e:
-            ack(**refused_reply(e.message, with_usage=True))
+            ack(**blocks.ephemeral(refused_reply(e.message, with_usage=True)))
             return
-        ack(**preparing_reply(period.label, with_usage=not given))
+        ack(**blocks.ephemeral(preparing_reply(period.label, with_usage=not given)))
 
     def send_after_ack(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         given = split(body.get("text"))[1].strip()
@@ -102,7 +102,7 @@ def send_report(runtime: Runtime, client: WebClient, actor: Actor, period: repor
                                initial_comment=blocks.comment(f"The charts of the network report, {period.label}."))
 
 
-def home_section(runtime: Runtime, actor: Actor) -> list[Any]:
+def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     """Headline figures of this development year, for organisers only."""
     if not actor.has(Role.ORGANISER):
         return []

@@ -8,6 +8,7 @@ descriptions, links and the institution's fee support are content organisers edi
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -142,6 +143,13 @@ def load_guide(override_dir: Path | None = None) -> Guide:
                      how_to_apply=" ".join(str(data.get("how_to_apply") or "").split()), registers=tuple(registers))
     except (KeyError, TypeError, AttributeError) as e:
         raise ContentError(f"registration.yaml: missing or malformed {e}") from None
+
+
+@functools.lru_cache(maxsize=8)
+def cached_guide(override_dir: Path | None = None) -> Guide:
+    """The guide as load_guide reads it, once per content directory (restart to pick up edits):
+    what the registration and mentoring features show on each request and Home tab."""
+    return load_guide(override_dir)
 
 
 # The suggestion ---------------------------------------------------------------------------------------

@@ -12,9 +12,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from core import ids
+from bot.blocks import render_all
 from bot.standin import SlackStandIn
-from handlers.cpd import cpd_log_prefill
+from core import ids
+from core.views.cpd import prompt_blocks
 from storage import cpd
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules
@@ -251,7 +252,7 @@ def test_the_home_tab_shows_progress_as_a_bar_and_what_closes_soon(technet: Harn
 def test_a_prompt_opens_the_form_prefilled_and_logs_once(technet: Harness):
     draft = CpdDraft.for_time("Network meeting: sustainable labs", "network_event", done_on=date(2025, 3, 11),
                               minutes=90, rules=CpdRules(), source=cpd.EVENT, source_ref="event:9")
-    [_, actions] = [b.to_dict() for b in cpd_log_prefill("Did you attend? Log it as CPD", draft)]
+    [_, actions] = [b.to_dict() for b in render_all(prompt_blocks("Did you attend? Log it as CPD", draft))]
     [button] = actions["elements"]
     assert button["text"]["text"] == "Log it as CPD"
     with freeze_time(T0):
