@@ -20,7 +20,7 @@ from bot.listeners import ack_only
 from core.markup import escape
 from bot.runtime import HomeSection, Runtime
 from handlers import cpd_views as views
-from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, dm_channel, field_errors,
+from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, field_errors,
                               malformed, member_today, network_today, not_known, refused, text_metadata, typed, values,
                               verb_and_argument)
 from storage import cpd, opportunities
@@ -51,7 +51,7 @@ def register(app: App, runtime: Runtime) -> None:
         if verb == "log" and not argument:
             open_log_form(runtime, client, context["actor"], body["trigger_id"])
         elif verb == "export" and argument.lower() in ("", "all"):
-            send_export(runtime, client, context["actor"], whole_record=argument.lower() == "all")
+            send_export(runtime, context["actor"], whole_record=argument.lower() == "all")
 
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("cpd", owner=__name__)])(
         ack=cpd_ack, lazy=[cpd_lazy])
@@ -69,7 +69,7 @@ def register(app: App, runtime: Runtime) -> None:
             done = bool(draft.source_ref) and cpd.already_logged(session, actor.member_id, draft.source,
                                                                  draft.source_ref or "")
         if done:
-            return answer_button(client, body, actor, respond, f":white_check_mark: *{escape(draft.activity)}* is in "
+            return answer_button(runtime, body, actor, respond, f":white_check_mark: *{escape(draft.activity)}* is in "
                                  "your CPD record already (`/tech cpd`).")
         open_log_form(runtime, client, actor, body["trigger_id"], draft)
 
@@ -104,8 +104,8 @@ def register(app: App, runtime: Runtime) -> None:
             note = f":no_entry: {escape(e.message)}"
         respond(replace_original=True, **blocks.ephemeral(progress_reply(runtime, actor, note=note)))
 
-    def export(action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        send_export(runtime, client, context["actor"], whole_record=action.get("value") == "all")
+    def export(action: dict[str, Any], context: BoltContext) -> None:
+        send_export(runtime, context["actor"], whole_record=action.get("value") == "all")
 
     app.action(ids.CPD_LOG_OPEN)(ack=ack_only, lazy=[open_blank])
     app.action(ids.CPD_LOG_DRAFT)(ack=ack_only, lazy=[open_draft])
@@ -163,21 +163,18 @@ def open_log_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id:
     client.views_open(trigger_id=trigger_id, view=blocks.render_form(form))
 
 
-def send_export(runtime: Runtime, client: WebClient, actor: Actor, *, whole_record: bool = False) -> None:
+def send_export(runtime: Runtime, actor: Actor, *, whole_record: bool = False) -> None:
     """The member's CSV, by DM, through Slack's upload flow (upload URL, then complete)."""
     rules = rules_for(runtime.settings)
     with runtime.db.reading() as session:
         filename, data, count = cpd.export_csv(session, actor, rules=rules, today=member_today(runtime, actor),
                                                whole_record=whole_record)
     if not count:
-        client.chat_postMessage(channel=actor.slack_user_id,
-                                **blocks.note("Your CPD record has nothing to export yet."))
+        runtime.delivery.dm(actor.slack_user_id, ui.note("Your CPD record has nothing to export yet."))
         return
-    channel = dm_channel(client, actor.slack_user_id)
-    client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
-                           initial_comment=blocks.comment(
-                               f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), ready for your "
-                               "appraisal (PDR)."))
+    runtime.delivery.upload(actor.slack_user_id, ui.File(
+        filename, data, mime="text/csv",
+        comment=f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), ready for your appraisal (PDR)."))
 
 
 def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:

@@ -47,15 +47,14 @@ def register(app: App, runtime: Runtime) -> None:
     app.command(COMMAND, matchers=[runtime.subcommands.matcher("dev", owner=__name__)])(
         ack=dev_ack, lazy=[dev_open_form])
 
-    def remind(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-               respond: Respond) -> None:
+    def remind(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
             done = opportunities.remind_me(session, actor, button_id(action, "opportunity"), now=now(),
                                            tz=runtime.settings.tz)
         when = f"{done.due_at.astimezone(member_tz(runtime, actor)):%A %-d %B at %H:%M}"
         already = "already set" if done.already else "set"
-        answer_button(client, body, actor, respond, f":bell: Reminder {already}: I'll send you a DM about "
+        answer_button(runtime, body, actor, respond, f":bell: Reminder {already}: I'll send you a DM about "
                       f"*{escape(done.opportunity.title)}* on {when}, two days before its deadline.")
 
     def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:

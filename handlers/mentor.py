@@ -80,7 +80,7 @@ def register(app: App, runtime: Runtime) -> None:
         mentor_slack, _, area = button_value(action).partition("|")
         with runtime.db.reading() as session:
             if mentoring.open_request(session, actor.member_id, mentor_slack) is not None:
-                return answer_button(client, body, actor, respond, f"You have asked {views.mention(mentor_slack)} "
+                return answer_button(runtime, body, actor, respond, f"You have asked {views.mention(mentor_slack)} "
                                      "already; you'll hear when they answer.")
             mentor = mentoring.mentor_for_request(session, actor, mentor_slack, today=member_today(runtime, actor))
         client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.request_form(mentor, area)))
@@ -118,7 +118,7 @@ def register(app: App, runtime: Runtime) -> None:
         if not outcome.created:
             where = "the group DM with you both is open." if introduced else \
                 "I still couldn't open a group DM with you both: send them a message yourself."
-            return answer_button(client, body, actor, respond,
+            return answer_button(runtime, body, actor, respond,
                                  f"You accepted {views.mention(pairing.mentee_slack)}'s request already: {where}")
         text = f":white_check_mark: You accepted {views.mention(pairing.mentee_slack)}'s request " \
                f"(*{escape(pairing.area_label)}*)."
@@ -162,11 +162,11 @@ def register(app: App, runtime: Runtime) -> None:
             pairing, changed = mentoring.end_pairing(session, actor, button_id(action, "pairing"), now=now())
         if not changed:
             assert pairing.ended_at is not None
-            return answer_button(client, body, actor, respond, "This mentoring ended already, on "
+            return answer_button(runtime, body, actor, respond, "This mentoring ended already, on "
                                  f"{views.day(pairing.ended_at, runtime.settings.tz)}.")
         announce_end(runtime, client, pairing, actor.slack_user_id)
         other = views.mention(pairing.other(actor.slack_user_id)[0])
-        answer_button(client, body, actor, respond,
+        answer_button(runtime, body, actor, respond,
                       f"You ended the mentoring with {other}. I've offered you both to log it as CPD.")
 
     def met(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
@@ -174,7 +174,7 @@ def register(app: App, runtime: Runtime) -> None:
         actor: Actor = context["actor"]
         with runtime.db.transaction() as session:
             pairing = mentoring.record_meeting(session, actor, button_id(action, "pairing"), now=now())
-        answer_button(client, body, actor, respond,
+        answer_button(runtime, body, actor, respond,
                       f":thumbsup: Noted that you met. Next check-in {pairing.cadence_label}.")
 
     def cadence(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
@@ -191,7 +191,7 @@ def register(app: App, runtime: Runtime) -> None:
         if pairing.group_channel:
             client.chat_postMessage(channel=pairing.group_channel, **blocks.note(text))
         else:
-            answer_button(client, body, actor, respond, text)
+            answer_button(runtime, body, actor, respond, text)
 
     app.action(ids.MENTOR_JOIN_OPEN)(ack=ack_only, lazy=[join])
     app.view(ids.MENTOR_PROFILE_MODAL)(profile_saved)
