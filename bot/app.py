@@ -12,7 +12,7 @@ from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
 
 import handlers
-from bot import dispatch
+from bot import dispatch, slack_events
 from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
 from bot.slack_refs import slack_identity
@@ -49,6 +49,7 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
     app.middleware(_identify_member(runtime))
     app.error(_on_error(runtime))
     dispatch.register(app, runtime)  # first: a routed request is found in one lookup
+    slack_events.register(app, runtime)
     handlers.register_all(app, runtime)
     _commands_first(app, runtime)
     _report_lazy_failures(app, runtime)
@@ -211,7 +212,7 @@ def _is_bot_event(body: dict[str, Any]) -> bool:
 
 
 def _is_account_change(body: dict[str, Any]) -> bool:
-    # user_change carries the whole user object, and its own listener (handlers/profile.py) applies
+    # user_change carries the whole user object, and its own listener (bot/slack_events.py) applies
     # it to a member we know. Looking the member up here, or creating one from users.info, is wasted
     # work, would count a profile edit as activity, and could race with that listener's write.
     return (body.get("event") or {}).get("type") == "user_change"

@@ -93,8 +93,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     def options(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
+        typed = body.get("value")
         request = _request(runtime, context, Kind.OPTIONS, None, action_id=str(body.get("action_id", "")),
-                           query=str(body.get("value") or ""))
+                           query=typed if isinstance(typed, str) else "")
         _carry_out(runtime, routes.find(Kind.OPTIONS, request.action_id), request, ack, body, client, context,
                    respond)
 
@@ -105,18 +106,29 @@ def register(app: App, runtime: Runtime) -> None:
         _carry_out(runtime, routes.find(Kind.SHORTCUT, request.action_id), request, ack, body, client, context,
                    respond)
 
+    def home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient,
+                    context: BoltContext) -> None:
+        ack()
+        # Slack sends this for the Messages and About tabs too; only Home has a page of ours.
+        if event.get("tab") == "home" and context.get("actor") is not None:
+            request = _request(runtime, context, Kind.HOME, None)
+            after_ack(runtime, body, client, context, lambda: publish_home(runtime, client, request))
+
     runtime.subcommands.matchers.append(command_is_routed)  # one of the `/tech` listeners, tried first
     app.command(COMMAND, matchers=[command_is_routed])(command)
     app.action(_ANY, matchers=[action_is_routed])(action)
     app.view_submission(_ANY, matchers=[form_is_routed])(form)
     app.options(_ANY, matchers=[options_are_routed])(options)
     app.shortcut(_ANY, matchers=[shortcut_is_routed])(shortcut)
+    app.event("app_home_opened")(home_opened)
 
 
 def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, *,
              clicked: dict[str, Any] | None = None, **what: Any) -> Request:
     actor: Actor = context["actor"]
-    where = Where(SURFACE, conversation if isinstance(conversation, str) else None)
+    team = context.team_id  # Bolt's reading of the workspace, whichever field the payload names it in
+    where = Where(SURFACE, conversation if isinstance(conversation, str) else None,
+                  tenant=team if isinstance(team, str) else None)
     if clicked is not None:
         where = _clicked_in(clicked, where)
     return Request(kind=kind, actor=actor, where=where, tz=_zone(actor.timezone, runtime.settings.tz), **what)
@@ -133,6 +145,8 @@ def _clicked_in(body: dict[str, Any], where: Where) -> Where:
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if isinstance(channel, str) and isinstance(ts, str):
         return replace(where, conversation=channel, container=Container.MESSAGE, message=slack_ref(channel, ts))
+    if container.get("type") == "message":  # a message, though Slack did not say which
+        return replace(where, container=Container.MESSAGE)
     return where
 
 
@@ -171,7 +185,9 @@ def _typed_value(found: dict[str, Any], block_id: str) -> ui.FieldValue:  # noqa
     kind = element["type"]
     if kind in ("plain_text_input", "url_text_input", "email_text_input", "number_input"):
         value = element.get("value")
-        return value if isinstance(value, str) and value != "" else None
+        if value is not None and not isinstance(value, str):
+            raise malformed(f"input {block_id}: the value is not text")
+        return value or None
     if kind == "datepicker":
         return date_picked(found, block_id)
     if kind == "timepicker":
@@ -262,9 +278,15 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
         elif isinstance(effect, OpenForm):
             client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(effect.form))
         elif isinstance(effect, UpdateForm):
-            # An action inside a form changes that form; `hash` makes Slack refuse a stale change.
-            view = body["view"]
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.render_form(effect.form))
+            # An action inside a form changes that form; `hash` makes Slack refuse a stale change. After a
+            # submitted form's ack there is no hash to give: the ack's own update changed it.
+            view = body["view"] if isinstance(body.get("view"), dict) else {}
+            if not isinstance(view.get("id"), str):
+                raise malformed(f"{request.action_id or request.form_id}: no form to update")
+            stale_check = {"hash": view.get("hash")} if request.kind is Kind.ACTION else {}
+            client.views_update(view_id=view["id"], view=blocks.render_form(effect.form), **stale_check)
+        elif isinstance(effect, FollowUp):
+            _send(effects(effect.work()), request, body, runtime, client, respond)
         elif isinstance(effect, RefreshHome):
             publish_home(runtime, client, request)
         elif isinstance(effect, FollowUp):
@@ -287,7 +309,7 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
         elif isinstance(effect, UpdateMessage):
             _update(runtime, effect, body)
         elif isinstance(effect, SendFile):
-            runtime.delivery.upload(request.actor.user_id, effect.file)
+            runtime.delivery.upload(request.actor.user_id, effect.file, *effect.more)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
 

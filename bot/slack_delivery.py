@@ -47,13 +47,14 @@ class SlackDelivery:
         with refused_as_delivery_error():
             self.client.chat_update(channel=ref.conversation, ts=ref.message_id, **_kwargs(message))
 
-    def upload(self, to: str, file: ui.File) -> None:
+    def upload(self, to: str, file: ui.File, *more: ui.File) -> None:
         with refused_as_delivery_error():
             # A file upload needs the DM's channel id: a user id will not do here.
             channel = self._open(to)
-            self.client.files_upload_v2(channel=channel, content=file.content, filename=file.name,
-                                        title=file.title or file.name,
-                                        initial_comment=blocks.comment(file.comment) if file.comment else None)
+            self.client.files_upload_v2(
+                channel=channel, initial_comment=blocks.comment(file.comment) if file.comment else None,
+                file_uploads=[{"filename": f.name, "content": f.content, "title": f.title or f.name}
+                              for f in (file, *more)])
 
     def group(self, members: Sequence[str]) -> str:
         with refused_as_delivery_error():
@@ -63,6 +64,16 @@ class SlackDelivery:
         with refused_as_delivery_error():
             found = self.client.chat_getPermalink(channel=ref.conversation, message_ts=ref.message_id)
         return str(found["permalink"])
+
+    def check_postable(self, conversation: str) -> None:
+        with refused_as_delivery_error():
+            channel = self.client.conversations_info(channel=conversation)["channel"]
+        if channel.get("is_im") or channel.get("is_mpim"):
+            raise DeliveryError("not_a_channel", permanent=True)
+        if channel.get("is_archived"):
+            raise DeliveryError("is_archived", permanent=True)
+        if not channel.get("is_member"):
+            raise DeliveryError("not_in_channel", permanent=True)
 
     def _open(self, users: str) -> str:
         return str(self.client.conversations_open(users=users)["channel"]["id"])

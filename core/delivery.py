@@ -59,8 +59,9 @@ class Delivery(Protocol):
         """Replace a message sent before with `message`."""
         ...
 
-    def upload(self, to: str, file: ui.File) -> None:
-        """A file in `to`'s direct messages with the bot (`to`: a member, as for dm)."""
+    def upload(self, to: str, file: ui.File, *more: ui.File) -> None:
+        """A file in `to`'s direct messages with the bot (`to`: a member, as for dm); `more` files go
+        with it, in the same message under its comment."""
         ...
 
     def group(self, members: Sequence[str]) -> str:
@@ -69,4 +70,11 @@ class Delivery(Protocol):
 
     def permalink(self, ref: MessageRef) -> str:
         """A link anyone in the conversation can follow to the message."""
+        ...
+
+    def check_postable(self, conversation: str) -> None:
+        """Raise DeliveryError when nothing could be posted in `conversation` now: the bot cannot see it
+        (Slack: channel_not_found), it is archived (is_archived), it is a person's chat and no channel
+        (not_a_channel), or the bot is not in it (not_in_channel). Asked when a post is planned, so
+        the person planning it hears at once rather than when it is due."""
         ...

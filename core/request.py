@@ -39,7 +39,8 @@ class Container(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Where:
     """Where the request came from: the surface, the conversation when there is one, and for an
-    action, what its control sits in (and which message, when that is a message)."""
+    action, what its control sits in (and which message, when that is a message). `tenant` is the
+    organisation's space on the surface when it names one (Slack's workspace, Teams' tenant)."""
 
     surface: str
     conversation: str | None = None
@@ -49,6 +50,7 @@ class Where:
     # minutes): a form opened from the click carries it in its metadata, to answer the click once
     # the form is submitted (Answer.to). Opaque to handlers.
     reply_to: str = ""
+    tenant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +148,10 @@ class UpdateMessage:
 
 @dataclass(frozen=True, slots=True)
 class SendFile:
-    """A file for the asker, privately."""
+    """A file for the asker, privately; `more` files go with it, in the same message under its comment."""
 
     file: File
+    more: tuple[File, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, date, datetime
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +23,7 @@ from core import ui
 from core.commands import split
 from bot.listeners import after_a_form
 from core.markup import escape
+from core.request import Request
 from storage.clock import now
 from storage.db import LARGEST_ID, storable_id
 from storage.errors import DomainError, MalformedPayload
@@ -162,6 +163,11 @@ def button_value(action: dict[str, Any]) -> str:
 def button_id(action: dict[str, Any], what: str) -> int:
     """The id a button carries as its whole value (a Going button's event, a Delete's entry)."""
     return payload_id(button_value(action), f"{action.get('action_id')}'s {what}")
+
+
+def value_id(request: Request, what: str) -> int:
+    """The id a pressed button carries as its whole value, from a routed request."""
+    return payload_id(request.value, f"{request.action_id}'s {what}")
 
 
 # Modal submissions ------------------------------------------------------------------------

@@ -119,11 +119,14 @@ def test_help_lists_exactly_the_subcommands_the_handlers_serve(standin, tmp_path
 
 
 def listened_to() -> dict[str, set[object]]:
-    """Commands, events and shortcuts that handlers/ register (its packages too), read from their source."""
+    """Commands, events and shortcuts that handlers/ register (its packages too), and the Slack adapter's
+    listeners in bot/ that hand them to handlers (the route table's, and the events no person sends),
+    read from their source."""
     import importlib
 
     found: dict[str, set[object]] = {"command": set(), "event": set(), "shortcut": set()}
-    for path in (ROOT / "handlers").rglob("*.py"):
+    adapter = [ROOT / "bot" / "dispatch.py", ROOT / "bot" / "slack_events.py"]
+    for path in [*(ROOT / "handlers").rglob("*.py"), *adapter]:
         parts = path.relative_to(ROOT).with_suffix("").parts
         module = importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
