@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from dotenv import load_dotenv
 from sqlalchemy.exc import OperationalError
 
-from bot.config import ConfigError, Settings
+from bot import config
+from bot.config import ConfigError
+from core.settings import Settings
 from content import ContentError
 from storage.db import SchemaOutOfDate
 from storage.words import plural
@@ -40,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = config.from_env()
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic.runtime.migration").addFilter(_RoutineAlembic())
         return int(args.func(settings, args) or 0)
@@ -130,7 +132,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.scheduler import start_scheduler
 
-    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    config.require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     runtime = _runtime(settings)
     app = create_app(runtime, process_before_response=False)
     scheduler = None if args.no_scheduler else start_scheduler(runtime)
@@ -155,7 +157,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.http import HttpServer, TechnetWSGI
     from bot.scheduler import start_scheduler
 
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    config.require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     runtime = _runtime(settings, threads=args.threads)
     app = create_app(runtime, process_before_response=True)
     wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "")
@@ -350,7 +352,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         if problems:
             raise Refused("an e-zine template override is broken: " + "; ".join(problems))
     if args.action == "publish":
-        settings.require("SLACK_BOT_TOKEN")
+        config.require(settings, "SLACK_BOT_TOKEN")
     if args.action == "export" and not args.html:
         raise Refused("export needs --html PATH, the file to write")
     runtime = _runtime(settings, threads=2)

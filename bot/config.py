@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-SLACK_API_DEFAULT = "https://slack.com/api/"
-DATABASE_DEFAULT = "sqlite:///var/technet.db"
+from core.settings import DATABASE_DEFAULT, SLACK_API_DEFAULT, Settings
+
 # Slack user ids start with U (or W on Enterprise Grid) followed by upper-case letters and digits.
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # A Teams user: the Bot Framework's "29:1AbC..." or an Entra object id (a GUID).
@@ -30,96 +29,56 @@ class ConfigError(Exception):
     """A setting is missing or invalid; the message names the variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    bot_token: str | None = None
-    signing_secret: str | None = None
-    app_token: str | None = None
-    slack_api_url: str = SLACK_API_DEFAULT
-    database_url: str = DATABASE_DEFAULT
-    timezone: str = "Europe/London"
-    network_channel: str | None = None
-    organisers: frozenset[str] = field(default_factory=frozenset)
-    awards_panel: frozenset[str] = field(default_factory=frozenset)
-    content_dir: Path | None = None
-    # How often the scheduler asks the database what is due, in seconds.
-    tick_seconds: int = 30
-    log_level: str = "INFO"
-    # Event reminders: DMs this long before each event to everyone going ("1d" is the same
-    # local time the day before, even across a clock change; hours and minutes are elapsed time).
-    event_reminders: tuple[str, ...] = ("1d", "1h")
-    # CPD: the development year starts on the 1st of this month; a day of CPD is this many hours.
-    cpd_year_start_month: int = 8
-    cpd_day_hours: float = 7.5
-    # The network report: a group of people smaller than this is shown as "fewer than N";
-    # the networking events a year the action plan promises.
-    report_min_group: int = 5
-    networking_events_target: int = 2
-    # Announcements and the e-zine: how late a scheduled post may still go out (marked late);
-    # the e-zine's crontab in TECHNET_TZ (day and weekday must both match: the first Monday),
-    # its channel, how long before it organisers are asked to approve (0: no approval), whether
-    # an unanswered issue posts, its own grace, and a folder of template overrides.
-    announce_grace: timedelta = timedelta(hours=6)
-    digest_cron: str = "0 9 1-7 * mon"
-    digest_channel: str | None = None
-    digest_approval_lead: timedelta = timedelta(hours=24)
-    digest_post_unapproved: bool = True
-    digest_grace: timedelta = timedelta(hours=24)
-    digest_template_dir: Path | None = None
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings the environment gives (or `environ`), each checked; ConfigError names what is wrong."""
+    env = os.environ if environ is None else environ
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
+    settings = Settings(
+        bot_token=_token(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "xoxb-"),
+        signing_secret=get("SLACK_SIGNING_SECRET"),
+        app_token=_token(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN", "xapp-"),
+        slack_api_url=_api_url(get("SLACK_API_URL") or SLACK_API_DEFAULT),
+        database_url=_database_url(get("DATABASE_URL") or DATABASE_DEFAULT),
+        timezone=_timezone(get("TECHNET_TZ") or "Europe/London"),
+        network_channel=_channel(get("TECHNET_NETWORK_CHANNEL")),
+        organisers=_user_ids(get("TECHNET_ORGANISERS"), "TECHNET_ORGANISERS"),
+        awards_panel=_user_ids(get("TECHNET_AWARDS_PANEL"), "TECHNET_AWARDS_PANEL"),
+        content_dir=_directory(get("TECHNET_CONTENT_DIR"), "TECHNET_CONTENT_DIR"),
+        tick_seconds=_positive_int(get("TECHNET_TICK_SECONDS") or "30", "TECHNET_TICK_SECONDS"),
+        log_level=_log_level(get("TECHNET_LOG_LEVEL") or "INFO"),
+        event_reminders=_reminder_offsets(get("TECHNET_EVENT_REMINDERS") or "1d,1h"),
+        cpd_year_start_month=_month(get("TECHNET_CPD_YEAR_START_MONTH") or "8"),
+        cpd_day_hours=_day_hours(get("TECHNET_CPD_DAY_HOURS") or "7.5"),
+        report_min_group=_whole_number(get("TECHNET_REPORT_MIN_GROUP") or "5", "TECHNET_REPORT_MIN_GROUP", 2),
+        networking_events_target=_whole_number(get("TECHNET_NETWORKING_EVENTS_TARGET") or "2",
+                                               "TECHNET_NETWORKING_EVENTS_TARGET", 0),
+        announce_grace=duration(get("TECHNET_ANNOUNCE_GRACE") or "6h", "TECHNET_ANNOUNCE_GRACE"),
+        digest_cron=_cron(get("TECHNET_DIGEST_CRON") or "0 9 1-7 * mon", get("TECHNET_TZ") or "Europe/London"),
+        digest_channel=_channel(get("TECHNET_DIGEST_CHANNEL"), "TECHNET_DIGEST_CHANNEL"),
+        digest_approval_lead=duration(get("TECHNET_DIGEST_APPROVAL") or "24h", "TECHNET_DIGEST_APPROVAL",
+                                       zero=True),
+        digest_post_unapproved=_yes_no(get("TECHNET_DIGEST_POST_UNAPPROVED") or "yes",
+                                       "TECHNET_DIGEST_POST_UNAPPROVED"),
+        digest_grace=duration(get("TECHNET_DIGEST_GRACE") or "24h", "TECHNET_DIGEST_GRACE"),
+        digest_template_dir=_directory(get("TECHNET_DIGEST_TEMPLATES"), "TECHNET_DIGEST_TEMPLATES"),
+    )
+    return settings
 
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
 
-        settings = cls(
-            bot_token=_token(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "xoxb-"),
-            signing_secret=get("SLACK_SIGNING_SECRET"),
-            app_token=_token(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN", "xapp-"),
-            slack_api_url=_api_url(get("SLACK_API_URL") or SLACK_API_DEFAULT),
-            database_url=_database_url(get("DATABASE_URL") or DATABASE_DEFAULT),
-            timezone=_timezone(get("TECHNET_TZ") or "Europe/London"),
-            network_channel=_channel(get("TECHNET_NETWORK_CHANNEL")),
-            organisers=_user_ids(get("TECHNET_ORGANISERS"), "TECHNET_ORGANISERS"),
-            awards_panel=_user_ids(get("TECHNET_AWARDS_PANEL"), "TECHNET_AWARDS_PANEL"),
-            content_dir=_directory(get("TECHNET_CONTENT_DIR"), "TECHNET_CONTENT_DIR"),
-            tick_seconds=_positive_int(get("TECHNET_TICK_SECONDS") or "30", "TECHNET_TICK_SECONDS"),
-            log_level=_log_level(get("TECHNET_LOG_LEVEL") or "INFO"),
-            event_reminders=_reminder_offsets(get("TECHNET_EVENT_REMINDERS") or "1d,1h"),
-            cpd_year_start_month=_month(get("TECHNET_CPD_YEAR_START_MONTH") or "8"),
-            cpd_day_hours=_day_hours(get("TECHNET_CPD_DAY_HOURS") or "7.5"),
-            report_min_group=_whole_number(get("TECHNET_REPORT_MIN_GROUP") or "5", "TECHNET_REPORT_MIN_GROUP", 2),
-            networking_events_target=_whole_number(get("TECHNET_NETWORKING_EVENTS_TARGET") or "2",
-                                                   "TECHNET_NETWORKING_EVENTS_TARGET", 0),
-            announce_grace=duration(get("TECHNET_ANNOUNCE_GRACE") or "6h", "TECHNET_ANNOUNCE_GRACE"),
-            digest_cron=_cron(get("TECHNET_DIGEST_CRON") or "0 9 1-7 * mon", get("TECHNET_TZ") or "Europe/London"),
-            digest_channel=_channel(get("TECHNET_DIGEST_CHANNEL"), "TECHNET_DIGEST_CHANNEL"),
-            digest_approval_lead=duration(get("TECHNET_DIGEST_APPROVAL") or "24h", "TECHNET_DIGEST_APPROVAL",
-                                           zero=True),
-            digest_post_unapproved=_yes_no(get("TECHNET_DIGEST_POST_UNAPPROVED") or "yes",
-                                           "TECHNET_DIGEST_POST_UNAPPROVED"),
-            digest_grace=duration(get("TECHNET_DIGEST_GRACE") or "24h", "TECHNET_DIGEST_GRACE"),
-            digest_template_dir=_directory(get("TECHNET_DIGEST_TEMPLATES"), "TECHNET_DIGEST_TEMPLATES"),
-        )
-        return settings
-
-    def require(self, *names: str) -> None:
-        """Stop start-up when a surface needs a setting that is not there."""
-        values = {
-            "SLACK_BOT_TOKEN": self.bot_token,
-            "SLACK_SIGNING_SECRET": self.signing_secret,
-            "SLACK_APP_TOKEN": self.app_token,
-        }
-        for name in names:
-            if not values[name]:
-                raise ConfigError(f"{name} is not set: {_WHY_NEEDED[name]}")
+def require(settings: Settings, *names: str) -> None:
+    """Stop start-up when a surface needs a setting that is not there."""
+    values = {
+        "SLACK_BOT_TOKEN": settings.bot_token,
+        "SLACK_SIGNING_SECRET": settings.signing_secret,
+        "SLACK_APP_TOKEN": settings.app_token,
+    }
+    for name in names:
+        if not values[name]:
+            raise ConfigError(f"{name} is not set: {_WHY_NEEDED[name]}")
 
 
 _WHY_NEEDED = {

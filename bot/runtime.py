@@ -22,7 +22,7 @@ import digests
 from core.commands import Subcommands
 # HomeSection lives in core.routes; features not yet routed still name it from here.
 from core.routes import HomeSection as HomeSection, Routes
-from bot.config import Settings
+from core.settings import Settings
 from bot.newcomers import Newcomers
 from bot.slack_delivery import SlackDelivery
 from core.delivery import Delivery

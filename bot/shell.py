@@ -18,7 +18,8 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.config import ConfigError, Settings, duration
+from bot.config import ConfigError, duration
+from core.settings import Settings
 from bot.demo import PERSONAS, Persona, persona_for, slack_user
 from bot.guard import bolt_readable
 from bot.render import Pressable, Rendered, element_label, render_blocks

@@ -20,7 +20,7 @@ from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from core.settings import Settings
     from bot.runtime import Runtime
 
 

@@ -21,7 +21,7 @@ from storage.forms import csv_safe
 from storage.report import Chart, Figure, Report, ReportOptions, Section, day_text
 
 if TYPE_CHECKING:  # for the annotation only: digests/ sit beneath bot/ and import nothing of it
-    from bot.config import Settings
+    from core.settings import Settings
 
 FORMATS = ("html", "csv", "md")
 CSV_HEADER = ("section", "key", "group", "pillar", "label", "period", "value", "shown", "previous_period",

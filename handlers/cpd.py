@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot import blocks
 from core import ids, ui
 from core.commands import COMMAND
-from bot.config import Settings
+from core.settings import Settings
 from bot.listeners import ack_only
 from core.markup import escape
 from bot.runtime import HomeSection, Runtime

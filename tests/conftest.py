@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app
-from bot.config import Settings
+from core.settings import Settings
 from bot.demo import load_demo_data
 from bot.runtime import Runtime
 from bot.shell import Shell, shell_settings, stand_in_workspace

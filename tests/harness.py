@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import create_app
-from bot.config import Settings
+from core.settings import Settings
 from bot.http import HttpServer, TechnetWSGI
 from bot.runtime import Runtime
 from bot.standin import (

@@ -3,7 +3,8 @@ import sys
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from bot import config
+from bot.config import ConfigError
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-3",
@@ -13,7 +14,7 @@ GOOD = {
 
 
 def test_defaults_without_any_setting():
-    settings = Settings.from_env({})
+    settings = config.from_env({})
     assert settings.database_url == "sqlite:///var/technet.db"
     assert settings.timezone == "Europe/London"
     assert settings.slack_api_url == "https://slack.com/api/"
@@ -21,7 +22,7 @@ def test_defaults_without_any_setting():
 
 
 def test_lists_of_user_ids_and_api_url_are_normalised():
-    settings = Settings.from_env({**GOOD, "TECHNET_ORGANISERS": "U012AB, W034CD  U056EF",
+    settings = config.from_env({**GOOD, "TECHNET_ORGANISERS": "U012AB, W034CD  U056EF",
                                   "SLACK_API_URL": "http://127.0.0.1:9999/api"})
     assert settings.organisers == {"U012AB", "W034CD", "U056EF"}
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
@@ -45,13 +46,13 @@ def test_lists_of_user_ids_and_api_url_are_normalised():
 )
 def test_each_bad_setting_is_named_with_what_is_wrong(name, value, says):
     with pytest.raises(ConfigError) as error:
-        Settings.from_env({**GOOD, name: value})
+        config.from_env({**GOOD, name: value})
     assert says in str(error.value)
 
 
 def test_a_surface_names_the_setting_it_misses():
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is not set"):
-        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+        config.require(config.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}), "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
 
 def run_cli(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:

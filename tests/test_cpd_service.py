@@ -11,7 +11,9 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from bot.config import ConfigError, Settings
+from bot import config
+from bot.config import ConfigError
+from core.settings import Settings
 from bot.slack_refs import role_grants, slack_identity
 from storage import cpd
 from storage.clock import now
@@ -329,14 +331,14 @@ def test_a_draft_survives_a_button_value_and_chooses_days_or_hours():
 
 
 def test_the_year_start_and_the_day_length_are_settings():
-    settings = Settings.from_env({"TECHNET_CPD_YEAR_START_MONTH": "April", "TECHNET_CPD_DAY_HOURS": "7"})
+    settings = config.from_env({"TECHNET_CPD_YEAR_START_MONTH": "April", "TECHNET_CPD_DAY_HOURS": "7"})
     assert (settings.cpd_year_start_month, settings.cpd_day_hours) == (4, 7.0)
-    assert (Settings.from_env({}).cpd_year_start_month, Settings.from_env({}).cpd_day_hours) == (8, 7.5)
+    assert (config.from_env({}).cpd_year_start_month, config.from_env({}).cpd_day_hours) == (8, 7.5)
     for name, value in (("TECHNET_CPD_YEAR_START_MONTH", "13"), ("TECHNET_CPD_YEAR_START_MONTH", "ju"),
                         ("TECHNET_CPD_DAY_HOURS", "0"), ("TECHNET_CPD_DAY_HOURS", "25"),
                         ("TECHNET_CPD_DAY_HOURS", "lots")):
         with pytest.raises(ConfigError, match=name):
-            Settings.from_env({name: value})
+            config.from_env({name: value})
 
 
 def test_freezegun_controls_the_clock_the_services_use():

@@ -23,7 +23,7 @@ from sqlalchemy import select
 import handlers
 from core import ids
 from core.request import Kind
-from bot.config import Settings
+from core.settings import Settings
 from bot.demo import load_demo_data
 from bot.runtime import Runtime
 from bot.shell import stand_in_workspace

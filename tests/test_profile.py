@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from core import ids
-from bot.config import Settings
+from core.settings import Settings
 from bot.standin import block_action_payload
 from content import ContentError
 from handlers.profile import load_departments

@@ -195,9 +195,9 @@ def test_technet_report_refuses_bad_periods_in_one_line(tmp_path: Path, monkeypa
 
 
 def test_report_options_come_from_the_settings():
-    from bot.config import Settings
+    from bot import config
 
-    settings = Settings.from_env({"TECHNET_CPD_YEAR_START_MONTH": "April", "TECHNET_REPORT_MIN_GROUP": "10",
+    settings = config.from_env({"TECHNET_CPD_YEAR_START_MONTH": "April", "TECHNET_REPORT_MIN_GROUP": "10",
                                   "TECHNET_NETWORKING_EVENTS_TARGET": "4", "TECHNET_TZ": "Europe/Dublin"})
     assert report_files.options_for(settings) == ReportOptions(
         timezone="Europe/Dublin", year_start_month=4, min_group=10, networking_target=4)

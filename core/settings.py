@@ -1,0 +1,56 @@
+"""technet's settings as plain values: what handlers, digests and the surfaces are configured with.
+
+bot/config.py reads and checks them from the environment; a test builds them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+DATABASE_DEFAULT = "sqlite:///var/technet.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    slack_api_url: str = SLACK_API_DEFAULT
+    database_url: str = DATABASE_DEFAULT
+    timezone: str = "Europe/London"
+    network_channel: str | None = None
+    organisers: frozenset[str] = field(default_factory=frozenset)
+    awards_panel: frozenset[str] = field(default_factory=frozenset)
+    content_dir: Path | None = None
+    # How often the scheduler asks the database what is due, in seconds.
+    tick_seconds: int = 30
+    log_level: str = "INFO"
+    # Event reminders: DMs this long before each event to everyone going ("1d" is the same
+    # local time the day before, even across a clock change; hours and minutes are elapsed time).
+    event_reminders: tuple[str, ...] = ("1d", "1h")
+    # CPD: the development year starts on the 1st of this month; a day of CPD is this many hours.
+    cpd_year_start_month: int = 8
+    cpd_day_hours: float = 7.5
+    # The network report: a group of people smaller than this is shown as "fewer than N";
+    # the networking events a year the action plan promises.
+    report_min_group: int = 5
+    networking_events_target: int = 2
+    # Announcements and the e-zine: how late a scheduled post may still go out (marked late);
+    # the e-zine's crontab in TECHNET_TZ (day and weekday must both match: the first Monday),
+    # its channel, how long before it organisers are asked to approve (0: no approval), whether
+    # an unanswered issue posts, its own grace, and a folder of template overrides.
+    announce_grace: timedelta = timedelta(hours=6)
+    digest_cron: str = "0 9 1-7 * mon"
+    digest_channel: str | None = None
+    digest_approval_lead: timedelta = timedelta(hours=24)
+    digest_post_unapproved: bool = True
+    digest_grace: timedelta = timedelta(hours=24)
+    digest_template_dir: Path | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
