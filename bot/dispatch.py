@@ -26,10 +26,11 @@ from bot.listeners import after_ack
 from bot.runtime import Runtime
 from core import ui
 from core.commands import COMMAND, split
-from core.request import (Answer, Container, DirectMessage, Effect, Kind, MessageRef, OpenForm, Options,
+from core.request import (Answer, Container, DirectMessage, Effect, FollowUp, Kind, MessageRef, OpenForm, Options,
                           RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
-from handlers._common import (date_picked, dm_channel, field_errors, malformed, moment_picked, state, values)
+from handlers._common import (button_value, date_picked, dm_channel, field_errors, malformed, moment_picked, state,
+                              values)
 from digests.runner import send_due_now
 from storage.members import Actor
 from storage.models import Member
@@ -66,7 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
         # A control in a form carries the form with it: its id, metadata and what is filled in so far.
         form: dict[str, Any] = view if view.get("type") == "modal" else {}
         request = _request(runtime, context, Kind.ACTION, (body.get("channel") or {}).get("id"), clicked=body,
-                           action_id=str(pressed.get("action_id", "")), value=_action_value(pressed),
+                           action_id=str(pressed.get("action_id", "")), value=button_value(pressed),
                            form_id=str(form.get("callback_id") or ""), metadata=str(form.get("private_metadata") or ""),
                            values=form_values(form) if form.get("state") else {})
         _carry_out(runtime, routes.find(Kind.ACTION, request.action_id), request, ack, body, client, context,
@@ -75,7 +76,8 @@ def register(app: App, runtime: Runtime) -> None:
     def form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         view = body["view"]
         request = _request(runtime, context, Kind.FORM, None, form_id=str(view.get("callback_id", "")),
-                           metadata=str(view.get("private_metadata") or ""), values=form_values(view))
+                           metadata=str(view.get("private_metadata") or ""), values=form_values(view),
+                           submission=str(view.get("id") or ""))
         _carry_out(runtime, routes.find(Kind.FORM, request.form_id), request, ack, body, client, context, respond)
 
     def options(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
@@ -124,14 +126,6 @@ def _zone(name: str | None, network: ZoneInfo) -> ZoneInfo:
 def _action(body: dict[str, Any]) -> dict[str, Any]:
     pressed = next(iter(body.get("actions") or []), None)
     return pressed if isinstance(pressed, dict) else {}
-
-
-def _action_value(pressed: dict[str, Any]) -> str:
-    """A button's value, or the value of the option picked in a select or a menu."""
-    value = pressed.get("value")
-    if value is None:
-        value = (pressed.get("selected_option") or {}).get("value")
-    return value if isinstance(value, str) else ""
 
 
 def form_values(view: dict[str, Any]) -> dict[str, ui.FieldValue]:
@@ -236,6 +230,8 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             # An action inside a form changes that form; `hash` makes Slack refuse a stale change.
             view = body["view"]
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.render_form(effect.form))
+        elif isinstance(effect, FollowUp):
+            _send(effects(effect.work()), request, body, runtime, client, respond)
         elif isinstance(effect, RefreshHome):
             publish_home(runtime, client, request)
         elif isinstance(effect, Answer) and body.get("response_url"):

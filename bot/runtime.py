@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -20,13 +20,16 @@ from slack_sdk.http_retry.builtin_handlers import (
 import content
 import digests
 from core.commands import Subcommands
-from core.routes import Routes
+# HomeSection lives in core.routes; features not yet routed still name it from here.
+from core.routes import HomeSection as HomeSection, Routes
 from bot.config import Settings
 from bot.newcomers import Newcomers
+from bot.slack_delivery import SlackDelivery
+from core.delivery import Delivery
 from core.templating import environment
 from digests.runner import DueKinds
 from storage.db import Database
-from storage.members import Actor, RoleGrants
+from storage.members import RoleGrants
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -105,19 +108,6 @@ def web_client(settings: Settings) -> WebClient:
     )
 
 
-@dataclass(frozen=True)
-class HomeSection:
-    """A part of the App Home tab, added by the feature that owns it.
-
-    `build` returns the section's blocks for this member, or nothing to leave it out.
-    Sections are shown in ascending `order`.
-    """
-
-    order: int
-    name: str
-    build: Callable[[Runtime, Actor], Sequence[Any]]
-
-
 @dataclass
 class Runtime:
     settings: Settings
@@ -127,6 +117,8 @@ class Runtime:
     templates: Environment
     grants: RoleGrants
     executor: ListenerExecutor
+    # Everything sent outside a request's own reply (digests, DMs from work after an ack).
+    delivery: Delivery
     subcommands: Subcommands = field(default_factory=Subcommands)
     routes: Routes = field(init=False)
     newcomers: Newcomers = field(init=False)
@@ -135,14 +127,16 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, *, threads: int = 8) -> Runtime:
+        client = web_client(settings)
         return cls(
             settings=settings,
             db=Database(settings.database_url, pool_size=threads + 2),
-            client=web_client(settings),
+            client=client,
             content=content.load(settings.content_dir),
             templates=environment(),
             grants=RoleGrants(organisers=settings.organisers, panel=settings.awards_panel),
             executor=ListenerExecutor(max_workers=threads),
+            delivery=SlackDelivery(client),
         )
 
     def __post_init__(self) -> None:

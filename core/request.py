@@ -7,7 +7,7 @@ rendering their messages and forms for its own format. Handlers see neither.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeAlias
@@ -71,6 +71,9 @@ class Request:
     form_id: str = ""
     metadata: str = ""
     values: Mapping[str, FieldValue] = field(default_factory=dict)
+    # A form: the surface's id of this form as opened; a repeated delivery of one submission repeats
+    # it, the same form opened anew gets another ("" when the surface gives none).
+    submission: str = ""
     # An options request: what the person has typed so far.
     query: str = ""
 
@@ -140,6 +143,14 @@ class SendDue:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUp:
+    """Slow work (a file built from many rows, a check with the surface) run after the ack, whose
+    reply is carried out then: a handler answers at once and hands the rest on with this."""
+
+    work: Callable[[], Reply]
+
+
+@dataclass(frozen=True, slots=True)
 class Options:
     """The answer to an options request."""
 
@@ -147,7 +158,7 @@ class Options:
 
 
 Effect: TypeAlias = (Answer | OpenForm | UpdateForm | FieldErrors | RefreshHome | DirectMessage | UpdateMessage
-                     | SendFile | SendDue | Options)
+                     | SendFile | SendDue | Options | FollowUp)
 Reply: TypeAlias = Effect | Sequence[Effect] | None
 
 

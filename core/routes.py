@@ -9,15 +9,31 @@ first and runs it after, answering through the request's reply channel.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.commands import Subcommands
 from core.request import Kind, Reply, Request
 from core.ui import Home
+from storage.members import Actor
 
 Handler = Callable[[Request], Reply]
 HomeBuilder = Callable[[Request], Home]
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A part of the Home page, added by the feature that owns it.
+
+    `build` returns the section's blocks for this member, or nothing to leave it out; it is given
+    the running technet (bot.runtime.Runtime, which core cannot name) and the member. Sections are
+    shown in ascending `order`.
+    """
+
+    order: int
+    name: str
+    build: Callable[[Any, Actor], Sequence[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +80,10 @@ class Routes:
             raise ValueError("the Home page has a builder already")
         self.home = builder
         return builder
+
+    def keys(self, kind: Kind) -> set[str]:
+        """Every action id, form id or subcommand with a route of `kind` (what tests go through)."""
+        return {key for (registered, key) in self._table if registered is kind}
 
     def find(self, kind: Kind, key: str) -> Route | None:
         """The route for a request; a command nobody claimed goes to the unknown-command handler."""

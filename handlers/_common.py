@@ -11,7 +11,8 @@ import json
 import logging
 import re
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Respond
@@ -29,8 +30,10 @@ from storage.members import Actor
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from core.request import Request
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # What the person typed, and what we say back ----------------------------------------------
@@ -57,7 +60,12 @@ def say(mrkdwn: str) -> dict[str, Any]:
 
 def refused(error: DomainError) -> dict[str, Any]:
     """A rule's refusal as the ack's reply; its message may quote what someone typed."""
-    return say(f":no_entry: {escape(error.message)}")
+    return blocks.ephemeral(refusal(error))
+
+
+def refusal(error: DomainError) -> ui.Message:
+    """A rule's refusal as a reply; its message may quote what someone typed."""
+    return ui.note(f":no_entry: {escape(error.message)}")
 
 
 def dm_channel(client: WebClient, slack_user_id: str) -> str:
@@ -170,6 +178,56 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
         found = None
     if not isinstance(found, dict):
         raise malformed(f"{view.get('callback_id')}: private_metadata is not a JSON object")
+    return found
+
+
+# A form's typed values (core.request.Request.values), each read as the kind its field is. A value
+# of another kind is a form Slack would not send (an element swapped for another): malformed.
+
+def field_text(values: Mapping[str, ui.FieldValue], field_id: str) -> str | None:
+    """What was typed in a text field, or the id picked in a single person or conversation picker."""
+    return _of_kind(values, field_id, str)
+
+
+def field_choice(values: Mapping[str, ui.FieldValue], field_id: str) -> str | None:
+    """The value of the option chosen in a select or radio buttons, if any."""
+    option = _of_kind(values, field_id, ui.Option)
+    return None if option is None else option.value
+
+
+def field_choices(values: Mapping[str, ui.FieldValue], field_id: str) -> list[str]:
+    """The values of the options ticked in checkboxes or a multi-select."""
+    chosen = _of_kind(values, field_id, tuple) or ()
+    if not all(isinstance(o, ui.Option) for o in chosen):
+        raise malformed(f"input {field_id}: not a choice of options")
+    return [o.value for o in chosen if isinstance(o, ui.Option)]
+
+
+def field_ids(values: Mapping[str, ui.FieldValue], field_id: str) -> list[str]:
+    """The ids picked in a multi-person picker."""
+    picked = _of_kind(values, field_id, tuple) or ()
+    if not all(isinstance(i, str) for i in picked):
+        raise malformed(f"input {field_id}: not a choice of people")
+    return [i for i in picked if isinstance(i, str)]
+
+
+def field_moment(values: Mapping[str, ui.FieldValue], field_id: str) -> datetime | None:
+    """The moment picked in a date-time field (aware UTC)."""
+    return _of_kind(values, field_id, datetime)
+
+
+def field_day(values: Mapping[str, ui.FieldValue], field_id: str) -> date | None:
+    """The day picked in a date field."""
+    day = _of_kind(values, field_id, date)
+    if isinstance(day, datetime):  # a datetime is a date too, but no date field gives one
+        raise malformed(f"input {field_id}: a moment, not a day")
+    return day
+
+
+def _of_kind(values: Mapping[str, ui.FieldValue], field_id: str, kind: type[T]) -> T | None:
+    found = values.get(field_id)
+    if found is not None and not isinstance(found, kind):
+        raise malformed(f"input {field_id}: {_shown(found)}")
     return found
 
 
@@ -314,6 +372,12 @@ def member_tz(runtime: Runtime, actor: Actor) -> ZoneInfo:
 def member_today(runtime: Runtime, actor: Actor) -> date:
     """Today where the member is: what "in the future" and "this development year" mean for them."""
     return now().astimezone(member_tz(runtime, actor)).date()
+
+
+def request_today(request: Request) -> date:
+    """Today where the asker is (a routed request's zone): what "in the future" and "this development
+    year" mean for them."""
+    return now().astimezone(request.tz).date()
 
 
 def network_today(runtime: Runtime, moment: datetime | None = None) -> date:

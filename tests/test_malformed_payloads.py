@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 import handlers
 from core import ids
+from core.request import Kind
 from bot.config import Settings
 from bot.demo import load_demo_data
 from bot.runtime import Runtime
@@ -83,6 +84,9 @@ def registered(technet: Harness) -> dict[str, set[str]]:
     try:
         found = Registrations()
         handlers.register_all(found, runtime)  # type: ignore[arg-type]  # records registrations in place of an App
+        # What is routed (core.routes) is registered with the route table instead of the App.
+        for kind, name in ((Kind.ACTION, "action"), (Kind.FORM, "view"), (Kind.OPTIONS, "options")):
+            found.ids[name] |= runtime.routes.keys(kind)
         return found.ids
     finally:
         runtime.close()

@@ -1,0 +1,73 @@
+"""The delivery interface: how anything is sent outside a request's own reply.
+
+Reminders, notices, announcements, the e-zine and DMs from work after an ack all go
+through one `Delivery`, which each surface implements (Slack: bot/slack_delivery.py).
+What is sent is neutral (core.ui); where it goes is named by plain ids the surface gave us.
+
+A message sent is named by a core.request.MessageRef (Slack: channel and ts), as a click's is.
+A send that fails raises `DeliveryError`, which says whether trying again can help and how
+long to wait first; the due ledger keys its retries on that, never on a surface's errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, TypeAlias
+
+from core import ui
+from core.request import MessageRef
+
+# What can be sent: a neutral message, or its blocks alone. A Mapping is a message already
+# rendered for the surface (Slack: bot.blocks.message's keyword arguments), accepted while
+# the views still build them; it goes out as it is.
+Outgoing: TypeAlias = ui.Message | Sequence[ui.Block] | Mapping[str, Any]
+
+
+class DeliveryError(Exception):
+    """A send the surface refused or could not make.
+
+    `permanent`: no retry will fix it (the channel is gone, the person left). Otherwise it may
+    be tried again, not before `retry_after` seconds when the surface said so (a rate limit).
+    `reason` is short, for the log and for a person (Slack: its error code, "channel_not_found").
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Delivery(Protocol):
+    """Sends to members and conversations. Each method raises DeliveryError when the send fails."""
+
+    def dm(self, member: str, message: Outgoing) -> MessageRef:
+        """A direct message from the bot to `member` (for now, their Slack user id)."""
+        ...
+
+    def post(self, conversation: str, message: Outgoing) -> MessageRef:
+        """A message in a conversation (a channel, a group DM)."""
+        ...
+
+    def update(self, ref: MessageRef, message: Outgoing) -> None:
+        """Replace a message sent before with `message`."""
+        ...
+
+    def upload(self, to: str, file: ui.File) -> None:
+        """A file in `to`'s direct messages with the bot (`to`: a member, as for dm)."""
+        ...
+
+    def group(self, members: Sequence[str]) -> str:
+        """The conversation of these members together with the bot, opened if need be: its id."""
+        ...
+
+    def permalink(self, ref: MessageRef) -> str:
+        """A link anyone in the conversation can follow to the message."""
+        ...
+
+    def check_postable(self, conversation: str) -> None:
+        """Raise DeliveryError when nothing could be posted in `conversation` now: the bot cannot see it
+        (Slack: channel_not_found), it is archived (is_archived), it is a person's chat and no channel
+        (not_a_channel), or the bot is not in it (not_in_channel). Asked when a post is planned, so
+        the person planning it hears at once rather than when it is due."""
+        ...
