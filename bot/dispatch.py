@@ -249,11 +249,17 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
                                **blocks.message(effect.message))
         elif isinstance(effect, SendFile):
             file = effect.file
-            client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id), content=file.content,
-                                   filename=file.name, title=file.title or file.name,
-                                   initial_comment=blocks.comment(file.comment) if file.comment else None)
+            client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id),
+                                   initial_comment=blocks.comment(file.comment) if file.comment else None,
+                                   file_uploads=[_upload(f) for f in (file, *effect.more)])
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
+
+
+def _upload(file: ui.File) -> dict[str, Any]:
+    upload = {"filename": file.name, "content": file.content, "title": file.title or file.name}
+    # Slack reads alt_txt to screen-reader users in place of the image.
+    return upload | ({"alt_txt": file.alt} if file.alt else {})
 
 
 def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:

@@ -129,9 +129,10 @@ class UpdateMessage:
 
 @dataclass(frozen=True, slots=True)
 class SendFile:
-    """A file for the asker, privately."""
+    """A file for the asker, privately; `more` files go with it, in the same message under its comment."""
 
     file: File
+    more: tuple[File, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
