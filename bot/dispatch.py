@@ -139,7 +139,9 @@ def _typed_value(found: dict[str, Any], block_id: str) -> ui.FieldValue:  # noqa
     kind = element["type"]
     if kind in ("plain_text_input", "url_text_input", "email_text_input", "number_input"):
         value = element.get("value")
-        return value if isinstance(value, str) and value != "" else None
+        if value is not None and not isinstance(value, str):
+            raise malformed(f"input {block_id}: the value is not text")
+        return value or None
     if kind == "datepicker":
         return date_picked(found, block_id)
     if kind == "timepicker":
@@ -241,9 +243,11 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             client.chat_postMessage(channel=request.actor.slack_user_id, **blocks.message(effect.message))
         elif isinstance(effect, DirectMessage):
             with runtime.db.reading() as session:
+                # Read within the session: its objects are expired once it closes.
                 member = session.get(Member, effect.member_id)
-            if member is not None:
-                client.chat_postMessage(channel=member.slack_user_id, **blocks.message(effect.message))
+                to = member.slack_user_id if member is not None else None
+            if to is not None:
+                client.chat_postMessage(channel=to, **blocks.message(effect.message))
         elif isinstance(effect, UpdateMessage):
             client.chat_update(channel=effect.ref.conversation, ts=effect.ref.message_id,
                                **blocks.message(effect.message))

@@ -25,19 +25,19 @@ from storage.members import Actor, Role
 from storage.words import plural
 
 if TYPE_CHECKING:
-    from bot.config import Settings
     from bot.runtime import Runtime
 
 HOME_ORDER = 40
 
 
-def rules_for(settings: Settings) -> CpdRules:
+def rules_for(runtime: Runtime) -> CpdRules:
+    settings = runtime.settings
     return CpdRules(year_start_month=settings.cpd_year_start_month, day_hours=settings.cpd_day_hours)
 
 
 def register(app: Any, runtime: Runtime) -> None:
     routes = runtime.routes
-    rules = rules_for(runtime.settings)
+    rules = rules_for(runtime)
 
     @routes.command("cpd", owner=__name__)
     def cpd_command(request: Request) -> Reply:
@@ -114,7 +114,7 @@ def register(app: Any, runtime: Runtime) -> None:
 def cpd_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech cpd ...` within the ack: database reads, nothing sent."""
     actor = request.actor
-    rules = rules_for(runtime.settings)
+    rules = rules_for(runtime)
     if verb == "" and not argument:
         return progress_reply(runtime, request)
     if verb == "help":
@@ -139,7 +139,7 @@ def cpd_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> u
 
 
 def progress_reply(runtime: Runtime, request: Request, *, note: str | None = None) -> ui.Message:
-    rules = rules_for(runtime.settings)
+    rules = rules_for(runtime)
     with runtime.db.reading() as session:
         progress = cpd.progress(session, request.actor.member_id, rules=rules, today=request_today(request))
     return ui.message(views.progress_blocks(progress, rules, note=note))
@@ -156,7 +156,7 @@ def log_form(request: Request, draft: CpdDraft | None = None) -> OpenForm:
 
 def export(runtime: Runtime, request: Request, *, whole_record: bool = False) -> Reply:
     """The member's CSV, sent to them privately (slow for a long record: run it after the ack)."""
-    rules = rules_for(runtime.settings)
+    rules = rules_for(runtime)
     actor = request.actor
     with runtime.db.reading() as session:
         filename, data, count = cpd.export_csv(session, actor, rules=rules, today=request_today(request),
@@ -169,7 +169,7 @@ def export(runtime: Runtime, request: Request, *, whole_record: bool = False) ->
 
 
 def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
-    rules = rules_for(runtime.settings)
+    rules = rules_for(runtime)
     with runtime.db.reading() as session:
         try:
             progress: cpd.Progress | None = cpd.progress(session, actor.member_id, rules=rules,
