@@ -15,6 +15,7 @@ escape the plain title they are given.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -121,8 +122,22 @@ SlackBlocks = Sequence["Block | dict[str, Any] | ui.Block"]
 
 
 def to_dicts(blocks: Iterable[Block | dict[str, Any] | ui.Block]) -> list[dict[str, Any]]:
-    return [b if isinstance(b, dict) else b.to_dict() if isinstance(b, Block) else render(b).to_dict()
-            for b in blocks]
+    """Block Kit as the JSON Slack takes. Neutral blocks render through a cache: the same block
+    (an event's line, a divider, help's sections) comes back the same, and building slack_sdk's
+    models is most of what a reply costs. The dicts are shared: read them, never change them."""
+    return [b if isinstance(b, dict) else b.to_dict() if isinstance(b, Block) else _rendered(b) for b in blocks]
+
+
+def _rendered(block: ui.Block) -> dict[str, Any]:
+    try:
+        return _rendered_cached(block)
+    except TypeError:  # a block holding a list, not a tuple, cannot be a key; render it afresh
+        return render(block).to_dict()
+
+
+@functools.lru_cache(maxsize=8192)
+def _rendered_cached(block: ui.Block) -> dict[str, Any]:
+    return render(block).to_dict()
 
 
 # Messages: blocks with the fallback text derived from them --------------------------------
@@ -175,6 +190,12 @@ def message(blocks: SlackBlocks | ui.Message, *, title: str | None = None) -> di
         return message(blocks.blocks, title=blocks.title if title is None else title)
     dicts = to_dicts(blocks)
     return {"blocks": dicts, "text": fallback(dicts, title=title)}
+
+
+def kept(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The keyword arguments for chat.postMessage of a message rendered earlier and stored (the
+    e-zine's, planned once so that a retry posts what was planned): `text` is the fallback derived then."""
+    return {"blocks": blocks, "text": text}
 
 
 def ephemeral(blocks: SlackBlocks | ui.Message) -> dict[str, Any]:

@@ -29,8 +29,7 @@ from core.commands import COMMAND, split
 from core.request import (Answer, Container, DirectMessage, Effect, FollowUp, Kind, MessageRef, OpenForm, Options,
                           RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
-from handlers._common import (button_value, date_picked, dm_channel, field_errors, malformed, moment_picked, state,
-                              values)
+from handlers._common import button_value, date_picked, field_errors, malformed, moment_picked, state, values
 from digests.runner import send_due_now
 from storage.members import Actor
 from storage.models import Member
@@ -240,30 +239,20 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             respond(replace_original=effect.replace, **_answer(effect))
         elif isinstance(effect, Answer):
             # A click on the Home tab or a submitted form has nowhere to answer but the person's DMs.
-            client.chat_postMessage(channel=request.actor.slack_user_id, **blocks.message(effect.message))
+            runtime.delivery.dm(request.actor.slack_user_id, effect.message)
         elif isinstance(effect, DirectMessage):
             with runtime.db.reading() as session:
                 # Read within the session: its objects are expired once it closes.
                 member = session.get(Member, effect.member_id)
                 to = member.slack_user_id if member is not None else None
             if to is not None:
-                client.chat_postMessage(channel=to, **blocks.message(effect.message))
+                runtime.delivery.dm(to, effect.message)
         elif isinstance(effect, UpdateMessage):
-            client.chat_update(channel=effect.ref.conversation, ts=effect.ref.message_id,
-                               **blocks.message(effect.message))
+            runtime.delivery.update(effect.ref, effect.message)
         elif isinstance(effect, SendFile):
-            file = effect.file
-            client.files_upload_v2(channel=dm_channel(client, request.actor.slack_user_id),
-                                   initial_comment=blocks.comment(file.comment) if file.comment else None,
-                                   file_uploads=[_upload(f) for f in (file, *effect.more)])
+            runtime.delivery.upload(request.actor.slack_user_id, effect.file, more=effect.more)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
-
-
-def _upload(file: ui.File) -> dict[str, Any]:
-    upload = {"filename": file.name, "content": file.content, "title": file.title or file.name}
-    # Slack reads alt_txt to screen-reader users in place of the image.
-    return upload | ({"alt_txt": file.alt} if file.alt else {})
 
 
 def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:

@@ -27,26 +27,28 @@ class SlackDelivery:
     def __init__(self, client: WebClient):
         self.client = client
 
-    def dm(self, member: str, message: Outgoing) -> MessageRef:
+    def dm(self, member: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
         # chat.postMessage takes a user id as its channel and posts in the app's DM with them;
         # the answer names that DM's own id, which chat.update needs later.
-        return self.post(member, message)
+        return self.post(member, message, link_previews=link_previews)
 
-    def post(self, conversation: str, message: Outgoing) -> MessageRef:
+    def post(self, conversation: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
+        arguments = slack_message(message)
+        if not link_previews:
+            arguments["unfurl_links"] = False  # only a "no" is sent: Slack's default unfurls
         with refused_as_delivery_error():
-            posted = self.client.chat_postMessage(channel=conversation, **slack_message(message))
+            posted = self.client.chat_postMessage(channel=conversation, **arguments)
         return MessageRef(str(posted["channel"]), str(posted["ts"]))
 
     def update(self, ref: MessageRef, message: Outgoing) -> None:
         with refused_as_delivery_error():
             self.client.chat_update(channel=ref.conversation, ts=ref.message_id, **slack_message(message))
 
-    def upload(self, to: str, file: ui.File) -> None:
+    def upload(self, to: str, file: ui.File, *, more: Sequence[ui.File] = ()) -> None:
         with refused_as_delivery_error():
             # A file upload needs the DM's channel id: a user id will not do here.
             channel = self._open(to)
-            self.client.files_upload_v2(channel=channel, content=file.content, filename=file.name,
-                                        title=file.title or file.name,
+            self.client.files_upload_v2(channel=channel, file_uploads=[_upload(f) for f in (file, *more)],
                                         initial_comment=blocks.comment(file.comment) if file.comment else None)
 
     def group(self, members: Sequence[str]) -> str:
@@ -58,25 +60,20 @@ class SlackDelivery:
             found = self.client.chat_getPermalink(channel=ref.conversation, message_ts=ref.message_id)
         return str(found["permalink"])
 
-    def check_postable(self, conversation: str) -> None:
-        with refused_as_delivery_error():
-            channel = self.client.conversations_info(channel=conversation)["channel"]
-        if channel.get("is_im") or channel.get("is_mpim"):
-            raise DeliveryError("not_a_channel", permanent=True)
-        if channel.get("is_archived"):
-            raise DeliveryError("is_archived", permanent=True)
-        if not channel.get("is_member"):
-            raise DeliveryError("not_in_channel", permanent=True)
-
     def _open(self, users: str) -> str:
         return str(self.client.conversations_open(users=users)["channel"]["id"])
+
+
+def _upload(file: ui.File) -> dict[str, Any]:
+    upload = {"filename": file.name, "content": file.content, "title": file.title or file.name}
+    # Slack reads alt_txt to screen-reader users in place of the image.
+    return upload | ({"alt_txt": file.alt} if file.alt else {})
 
 
 def slack_message(message: Outgoing) -> dict[str, Any]:
     """chat.postMessage's or chat.update's keyword arguments for `message`.
 
-    A Mapping is a message bot.blocks rendered already (views not yet neutral build those):
-    it goes as it is, with any options it carries (`unfurl_links`).
+    A Mapping is a message bot.blocks rendered already (the e-zine's, stored as planned): it goes as it is.
     """
     if isinstance(message, Mapping):
         return dict(message)

@@ -17,9 +17,9 @@ from typing import Any, Protocol, TypeAlias
 from core import ui
 from core.request import MessageRef
 
-# What can be sent: a neutral message, or its blocks alone. A Mapping is a message already
-# rendered for the surface (Slack: bot.blocks.message's keyword arguments), accepted while
-# the views still build them; it goes out as it is.
+# What can be sent: a neutral message, or its blocks alone. A Mapping is a message the surface
+# rendered earlier and kept (the e-zine stores each planned page so a retry posts the same);
+# it goes out as it is.
 Outgoing: TypeAlias = ui.Message | Sequence[ui.Block] | Mapping[str, Any]
 
 
@@ -41,20 +41,24 @@ class DeliveryError(Exception):
 class Delivery(Protocol):
     """Sends to members and conversations. Each method raises DeliveryError when the send fails."""
 
-    def dm(self, member: str, message: Outgoing) -> MessageRef:
-        """A direct message from the bot to `member` (for now, their Slack user id)."""
+    def dm(self, member: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
+        """A direct message from the bot to `member` (for now, their Slack user id).
+
+        `link_previews=False` asks the surface not to show previews of the links in it (the
+        e-zine, a page of links, would drown in them)."""
         ...
 
-    def post(self, conversation: str, message: Outgoing) -> MessageRef:
-        """A message in a conversation (a channel, a group DM)."""
+    def post(self, conversation: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
+        """A message in a conversation (a channel, a group DM); `link_previews` as for dm."""
         ...
 
     def update(self, ref: MessageRef, message: Outgoing) -> None:
         """Replace a message sent before with `message`."""
         ...
 
-    def upload(self, to: str, file: ui.File) -> None:
-        """A file in `to`'s direct messages with the bot (`to`: a member, as for dm)."""
+    def upload(self, to: str, file: ui.File, *, more: Sequence[ui.File] = ()) -> None:
+        """A file in `to`'s direct messages with the bot (`to`: a member, as for dm); `more` files go
+        with it, in the same message under its comment."""
         ...
 
     def group(self, members: Sequence[str]) -> str:
@@ -63,11 +67,4 @@ class Delivery(Protocol):
 
     def permalink(self, ref: MessageRef) -> str:
         """A link anyone in the conversation can follow to the message."""
-        ...
-
-    def check_postable(self, conversation: str) -> None:
-        """Raise DeliveryError when nothing could be posted in `conversation` now: the bot cannot see it
-        (Slack: channel_not_found), it is archived (is_archived), it is a person's chat and no channel
-        (not_a_channel), or the bot is not in it (not_in_channel). Asked when a post is planned, so
-        the person planning it hears at once rather than when it is due."""
         ...

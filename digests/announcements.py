@@ -11,9 +11,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from slack_sdk.errors import SlackApiError
-
-from bot import blocks
+from core import ui
+from core.delivery import DeliveryError
 from core.views.announcements import post_blocks, when
 from digests.runner import DueKind, DueKinds, Skip
 from storage import announcements, ledger
@@ -61,11 +60,10 @@ def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | Non
     late_note = None
     if late > LATE_AFTER:
         late_note = runtime.templates.get_template("announce_late.md.j2").render(when=_when(runtime, claim.due_at))
-    posted = runtime.client.chat_postMessage(channel=info.channel_id,
-                                             **blocks.message(post_blocks(info, late_note=late_note)))
+    posted = runtime.delivery.post(info.channel_id, ui.message(post_blocks(info, late_note=late_note)))
     with runtime.db.transaction() as session:
         announcements.record_post(session, announcement_id)
-    return str(posted["ts"])
+    return posted.message_id
 
 
 def given_up(runtime: Runtime, claim: ledger.Claimed, reason: str) -> None:
@@ -92,6 +90,6 @@ def hours(delta: timedelta) -> str:
 
 def _dm(runtime: Runtime, user_id: str, text: str) -> None:
     try:
-        runtime.client.chat_postMessage(channel=user_id, **blocks.note(text))
-    except SlackApiError as e:
-        log.warning("could not tell %s about their announcement (%s)", user_id, e.response.get("error"))
+        runtime.delivery.dm(user_id, ui.note(text))
+    except DeliveryError as e:
+        log.warning("could not tell %s about their announcement (%s)", user_id, e.reason)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import blocks
 from core import ui
 from core.views import moments
 from core.views.awards import nominate_button
@@ -49,8 +48,7 @@ def _post(runtime: Runtime, template: str, cycle: awards.CycleInfo) -> str:
     channel = network_channel(runtime)
     text = runtime.templates.get_template(template).render(
         cycle=cycle, closes=moments.when(cycle.closes_at, runtime.settings.tz))
-    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(channel_blocks(text, cycle)))
-    return str(posted["ts"])
+    return runtime.delivery.post(channel, ui.message(channel_blocks(text, cycle))).message_id
 
 
 def deliver_opening(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
@@ -84,6 +82,4 @@ def deliver_nominee_notice(runtime: Runtime, claim: ledger.Claimed, now: datetim
         if not awards.still_nominated(session, cycle.id, user_id):
             raise Skip("no longer nominated (withdrawn)")
     text = runtime.templates.get_template("awards_nominee_notice.md.j2").render(cycle=cycle)
-    channel = runtime.client.conversations_open(users=user_id)["channel"]["id"]
-    posted = runtime.client.chat_postMessage(channel=channel, **blocks.note(text))
-    return str(posted["ts"])
+    return runtime.delivery.dm(user_id, ui.note(text)).message_id

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import blocks
 from core import ui
 from core.views.cpd import prompt_blocks
 from core.views.opportunities import day, dm_blocks, opportunity_blocks
@@ -53,9 +52,9 @@ def deliver_event_prompt(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     amount = f"{draft.amount:g} {draft.unit if draft.amount != 1 else draft.unit.rstrip('s')}"
     text = runtime.templates.get_template("careers_event_prompt.md.j2").render(
         title=prompt.title, day=f"{prompt.local_day():%A %-d %B}", amount=amount)
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
+    posted = runtime.delivery.dm(member, ui.message(
         prompt_blocks(text, draft), title=f"Did you attend {prompt.title}? Log it as CPD"))
-    return str(posted["ts"])
+    return posted.message_id
 
 
 def _subject_id(claim: ledger.Claimed) -> int:
@@ -74,9 +73,9 @@ def deliver_deadline_reminder(runtime: Runtime, claim: ledger.Claimed, now: date
     assert found.deadline is not None
     text = runtime.templates.get_template("careers_deadline_reminder.md.j2").render(
         title=found.title, deadline=day(found.deadline))
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
+    posted = runtime.delivery.dm(member, ui.message(
         [ui.section(text), *opportunity_blocks(found, now=now, tz=tz, remind=False)]))
-    return str(posted["ts"])
+    return posted.message_id
 
 
 def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
@@ -89,7 +88,7 @@ def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime)
         raise Skip("no longer followed, or the opportunity is gone or closed")
     opportunity, tag = found
     text = runtime.templates.get_template("careers_followed_tag.md.j2").render(tag=tag)
-    posted = runtime.client.chat_postMessage(channel=member, **blocks.message(
+    posted = runtime.delivery.dm(member, ui.message(
         dm_blocks(text, opportunity, now=now, tz=tz),
         title=f"New development opportunity: {opportunity.title}"))
-    return str(posted["ts"])
+    return posted.message_id

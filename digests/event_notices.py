@@ -15,7 +15,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot import blocks
+from core import ui
 from core.views import events as views
 from digests.reminders import _zone, reminder_rules, send_dm
 from digests.runner import DueKind, DueKinds, Skip, network_channel
@@ -64,14 +64,14 @@ def deliver_announcement(runtime: Runtime, claim: ledger.Claimed, now: datetime)
         count = events.series_size(session, info.series_id) if info and info.series_id else 1
     if info is None:
         raise Skip(why)
-    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(
+    posted = runtime.delivery.post(channel, ui.message(
         views.post_blocks(info, now=now, tz=runtime.settings.tz,
                           lead=views.post_lead(runtime.templates, info, tz=runtime.settings.tz, count=count)),
         title=f"New {info.kind_label.lower()}: {info.title}"))
     # Its counts are updated in place as people answer, so the post is remembered.
     with runtime.db.transaction() as session:
-        events.record_announcement(session, info.id, str(posted["channel"]), str(posted["ts"]))
-    return str(posted["ts"])
+        events.record_announcement(session, info.id, posted.conversation, posted.message_id)
+    return posted.message_id
 
 
 def _gave_up(runtime: Runtime, claim: ledger.Claimed, reason: str) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
-from slack_sdk.errors import SlackApiError
-
 from bot import blocks
 from core import ids, ui
+from core.delivery import DeliveryError
+from core.request import MessageRef
 from core.templating import environment
 from core.views import moments
 from core.views.ezine import approval_blocks
@@ -259,9 +259,9 @@ def tell_organisers(runtime: Runtime, text: str) -> None:
     """A DM to each organiser; one that cannot be reached does not stop the others."""
     for user_id in organisers(runtime):
         try:
-            runtime.client.chat_postMessage(channel=user_id, **blocks.note(text))
-        except SlackApiError as e:
-            log.warning("could not tell organiser %s (%s)", user_id, e.response.get("error"))
+            runtime.delivery.dm(user_id, ui.note(text))
+        except DeliveryError as e:
+            log.warning("could not tell organiser %s (%s)", user_id, e.reason)
 
 
 def _say(runtime: Runtime, template: str, **values: Any) -> str:
@@ -313,14 +313,13 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
         if user_id in asked:
             continue  # a retried run: this organiser has their request already
         for message in rendered.messages:
-            runtime.client.chat_postMessage(channel=user_id, **blocks.message(message), unfurl_links=False)
+            runtime.delivery.dm(user_id, message, link_previews=False)
         request = approval_blocks(info, when=when, tz=runtime.settings.tz,
                                   post_unapproved=runtime.settings.digest_post_unapproved,
                                   changes=[c.note for c in changes if c.asks])
-        posted = runtime.client.chat_postMessage(channel=user_id,
-                                                 **blocks.message(request, title="The e-zine needs your approval"))
+        posted = runtime.delivery.dm(user_id, ui.message(request, title="The e-zine needs your approval"))
         with runtime.db.transaction() as session:
-            ezine.approval_sent(session, info.period, user_id, str(posted["channel"]), str(posted["ts"]))
+            ezine.approval_sent(session, info.period, user_id, posted.conversation, posted.message_id)
 
 
 def _answer_by(runtime: Runtime, info: ezine.IssueInfo, now: datetime) -> datetime:
@@ -336,10 +335,10 @@ def _ask_again(runtime: Runtime, info: ezine.IssueInfo, fresh: ezine.Refreshed, 
     for _, channel, ts in earlier:
         # Their buttons would approve an issue that is no longer the one shown above them.
         try:
-            runtime.client.chat_update(channel=channel, ts=ts, **blocks.message([ui.context(
+            runtime.delivery.update(MessageRef(channel, ts), ui.message([ui.context(
                 "The e-zine changed after it was approved: a new request follows.")]))
-        except SlackApiError as e:
-            log.warning("could not retire an e-zine approval request (%s)", e.response.get("error"))
+        except DeliveryError as e:
+            log.warning("could not retire an e-zine approval request (%s)", e.reason)
     _ask(runtime, info, fresh.content, when=_when(runtime, answer_by), changes=fresh.changes)
     raise Skip("it changed after approval; the organisers are asked again")
 
@@ -428,15 +427,14 @@ def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
         if message is False:
             raise Busy(f"another process is posting the e-zine of {period}")
         try:
-            posted = runtime.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
-                                                     unfurl_links=False)
+            posted = runtime.delivery.post(channel, blocks.kept(message.text, message.blocks), link_previews=False)
         except Exception:
             # Slack refused it (or never answered): free it for the next attempt.
             with runtime.db.transaction() as session:
                 ezine.release_message(session, period, message.position)
             raise
         with runtime.db.transaction() as session:
-            ezine.message_posted(session, period, message.position, str(posted["ts"]), now=now)
+            ezine.message_posted(session, period, message.position, posted.message_id, now=now)
     with runtime.db.reading() as session:
         first = ezine.first_message_ts(session, period)
     permalink = _permalink(runtime, channel, first)
@@ -449,10 +447,10 @@ def _permalink(runtime: Runtime, channel: str, ts: str | None) -> str | None:
     if ts is None:
         return None
     try:
-        return str(runtime.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])[:500]
-    except SlackApiError as e:
+        return runtime.delivery.permalink(MessageRef(channel, ts))[:500]
+    except DeliveryError as e:
         # The archive works without it; the issue is posted either way.
-        log.warning("no permalink for the e-zine (%s)", e.response.get("error"))
+        log.warning("no permalink for the e-zine (%s)", e.reason)
         return None
 
 

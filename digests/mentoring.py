@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import blocks
+from core import ui
 from core.views.mentoring import checkin_blocks
 from digests.runner import DueKind, DueKinds, Skip
 from storage import ledger, mentoring
@@ -35,11 +35,10 @@ def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> s
     channel = pairing.group_channel
     if channel is None:
         # The introduction could not open the group DM at the time: open it now.
-        channel = runtime.client.conversations_open(
-            users=f"{pairing.mentor_slack},{pairing.mentee_slack}")["channel"]["id"]
+        channel = runtime.delivery.group([pairing.mentor_slack, pairing.mentee_slack])
         with runtime.db.transaction() as session:
             mentoring.set_group_channel(session, pairing.id, channel)
-    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(
+    posted = runtime.delivery.post(channel, ui.message(
         checkin_blocks(pairing, now=now, tz=tz),
         title=f"Mentoring check-in: {pairing.mentor_name} and {pairing.mentee_name}"))
-    return str(posted["ts"])
+    return posted.message_id

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import blocks
+from core import ui
 from core.views import events as views
 from digests.runner import DueKind, DueKinds, Skip, network_channel
 from storage import events, ledger
@@ -58,10 +58,7 @@ def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
 
 def send_dm(runtime: Runtime, member: str, text: str, info: events.EventInfo, *, now: datetime, tz: ZoneInfo) -> str:
     """DM a member about an event (what happened, then the event with their own buttons); its ts."""
-    channel = runtime.client.conversations_open(users=member)["channel"]["id"]
-    posted = runtime.client.chat_postMessage(channel=channel, **blocks.message(views.dm_blocks(text, info, now=now,
-                                                                                               tz=tz)))
-    return str(posted["ts"])
+    return runtime.delivery.dm(member, ui.message(views.dm_blocks(text, info, now=now, tz=tz))).message_id
 
 
 def deliver_morning_post(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
@@ -74,6 +71,5 @@ def deliver_morning_post(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     text = runtime.templates.get_template("events_morning.txt.j2").render(
         title=info.title, time=views.clock(info.starts_at, tz) + f" {info.starts_at.astimezone(tz):%Z}",
         place=views.place(info), going=info.counts.going, open=info.closed_reason(now) is None)
-    posted = runtime.client.chat_postMessage(channel=channel,
-                                             **blocks.message(views.post_blocks(info, now=now, tz=tz, lead=text)))
-    return str(posted["ts"])
+    posted = runtime.delivery.post(channel, ui.message(views.post_blocks(info, now=now, tz=tz, lead=text)))
+    return posted.message_id

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from slack_sdk.errors import SlackApiError
-
+from core.delivery import DeliveryError
 from storage import deliveries, ledger
 from storage.clock import now as clock_now
 
@@ -24,13 +23,6 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-# Slack errors that no retry will fix: give up at once and tell someone.
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "user_not_found", "account_inactive",
-    "invalid_blocks", "msg_too_long", "no_text", "restricted_action", "cannot_dm_bot", "user_disabled",
-})
-
 
 class Skip(Exception):
     """Raised by a deliverer when the item no longer applies (its event was cancelled...)."""
@@ -113,10 +105,11 @@ def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit
             ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=str(why) or "no longer applies")
             report.skipped += 1
             continue
-        except SlackApiError as e:
-            error = str(e.response.get("error", "slack error"))
-            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error, retry_after=_retry_after(e),
-                                        permanent=error in PERMANENT_ERRORS)
+        except DeliveryError as e:
+            # The surface says whether a retry can help (a permanent refusal gives up at once) and when.
+            error = e.reason
+            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error, retry_after=e.retry_after,
+                                        permanent=e.permanent)
             log.warning("%s %s/%s failed (%s), now %s", claim.kind, claim.subject, claim.occurrence, error, status)
         except Exception as e:  # a bug in one deliverer, or the network, must not stop the others
             log.exception("%s %s/%s raised", claim.kind, claim.subject, claim.occurrence)
@@ -136,18 +129,6 @@ def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit
     with runtime.db.transaction() as session:
         deliveries.forget_deliveries(session, before=now - timedelta(days=1))
     return report
-
-
-def _retry_after(error: SlackApiError) -> float | None:
-    headers = getattr(error.response, "headers", None) or {}
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            values = value if isinstance(value, list) else [value]
-            try:
-                return float(values[0])
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 def _give_up(runtime: Runtime, kind: DueKind, claim: ledger.Claimed, reason: str) -> None:

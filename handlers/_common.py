@@ -73,12 +73,12 @@ def dm_channel(client: WebClient, slack_user_id: str) -> str:
     return str(client.conversations_open(users=slack_user_id)["channel"]["id"])
 
 
-def answer_button(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
+def answer_button(runtime: Runtime, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
     """Answer a button: under the message it sits in, or by DM when it has none (the Home tab, a modal)."""
     if body.get("response_url"):
         respond(replace_original=False, **say(text))
     else:
-        client.chat_postMessage(channel=actor.slack_user_id, **blocks.note(text))
+        runtime.delivery.dm(actor.slack_user_id, blocks.note(text))
 
 
 # Numbers: an id typed or carried ---------------------------------------------------------------

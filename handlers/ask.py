@@ -60,13 +60,13 @@ def register(app: App, runtime: Runtime) -> None:
             question, first = faq.forward(session, actor, button_id(action, "question"), now=now())
             organisers = organiser_ids(session, runtime.settings.organisers)
         if not first:
-            return answer_button(client, body, actor, respond,
+            return answer_button(runtime, body, actor, respond,
                                  "You forwarded this question already: the reply comes by DM.")
         sent = send_to_organisers(runtime, client, question, organisers)
         if not sent:
             with runtime.db.transaction() as session:
                 faq.unforward(session, question.id)
-            return answer_button(client, body, actor, respond, "I couldn't reach any organiser just now (none is set "
+            return answer_button(runtime, body, actor, respond, "I couldn't reach any organiser just now (none is set "
                                  "up, or none could be messaged). Try again later.")
         text = (f":incoming_envelope: Forwarded to the organisers: “{views.echo(question.question)}”. "
                 "Their reply comes to you by DM.")
@@ -83,7 +83,7 @@ def register(app: App, runtime: Runtime) -> None:
             question = faq.get_question(session, button_id(action, "question"))
         if question.status == faq.ANSWERED:
             who = question.answered_by or "An organiser"
-            return answer_button(client, body, actor, respond, f"{escape(who)} answered this already.")
+            return answer_button(runtime, body, actor, respond, f"{escape(who)} answered this already.")
         client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.reply_modal(question)))
 
     def replied(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
@@ -110,7 +110,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             question, added = faq.add_to_faq(session, actor, button_id(action, "question"), now=now())
         update_organiser_messages(client, question)
-        answer_button(client, body, actor, respond, ":books: Added to the FAQ: `/tech ask` finds it now." if added
+        answer_button(runtime, body, actor, respond, ":books: Added to the FAQ: `/tech ask` finds it now." if added
                       else "It is in the FAQ already.")
 
     app.action(ids.ASK_FORWARD)(ack=ack_only, lazy=[forward])

@@ -52,6 +52,23 @@ def test_core_and_the_neutral_views_import_no_surface_and_those_digests_no_handl
     assert offenders == []
 
 
+# The e-zine keeps each planned message as Slack renders it (bot.blocks), so a retry posts what was planned.
+DIGESTS_ON_A_SURFACE = ("digests/ezine.py",)
+
+
+def test_digests_send_through_the_delivery_interface_and_import_no_slack():
+    # Digests send neutral messages through runtime.delivery (core.delivery), which renders them, and
+    # retry on its DeliveryError: neither Slack's libraries nor its renderer (bot.blocks) are theirs.
+    offenders = []
+    for path in (ROOT / "digests").rglob("*.py"):
+        name = str(path.relative_to(ROOT))
+        for module in imported_modules(path):
+            renderer = module in ("bot", "bot.blocks") and name not in DIGESTS_ON_A_SURFACE
+            if module.split(".")[0] in ("slack_bolt", "slack_sdk") or renderer:
+                offenders.append(f"{name} imports {module}")
+    assert offenders == []
+
+
 def test_importing_the_app_has_no_side_effects():
     # STYLE: no module reads the environment, builds an engine or calls Slack at import.
     for folder in ("bot", "handlers", "digests", "storage"):

@@ -450,7 +450,7 @@ def test_a_dm_slack_refuses_fails_for_that_member_only(technet: Harness):
         click(technet, MEMBER, listing, ids.EVENTS_GOING, event_id)
         click(technet, OTHER, listing, ids.EVENTS_GOING, event_id)
     # One account was deactivated without the app hearing of it: Slack refuses that DM.
-    technet.standin.refuse("conversations.open", "user_disabled")
+    technet.standin.refuse("chat.postMessage", "user_disabled")
     report = tick(technet, local(2026, 7, 14, 10))
     assert (report.done, report.failed) == (1, 1)
     assert len(dms(technet, MEMBER) + dms(technet, OTHER)) == 1

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, UTC
 
 from freezegun import freeze_time
 
+from core.ui import note
 from digests.runner import DueKind, run_due
 from storage import ledger
 from storage.db import Database
@@ -15,8 +16,7 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def post_to_channel(runtime, claim, now):
-    response = runtime.client.chat_postMessage(channel=claim.payload["channel"], text=claim.payload["text"])
-    return response["ts"]
+    return runtime.delivery.post(claim.payload["channel"], note(claim.payload["text"])).message_id
 
 
 def add_post(db: Database, occurrence: str = "1", due_at: datetime = T0, channel: str = NETWORK_CHANNEL) -> None:

@@ -49,7 +49,7 @@ def register(app: App, runtime: Runtime) -> None:
                     _exportable(session, actor, number)
             except DomainError:
                 return  # the ack has said why (and recorded a refusal)
-            _send_export(runtime, client, actor, number)
+            _send_export(runtime, actor, number)
 
     app.command(COMMAND, matchers=[awards_matcher])(ack=awards_ack, lazy=[awards_lazy])
 

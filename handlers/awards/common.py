@@ -1,4 +1,4 @@
-"""Helpers only the awards listeners need: one unit of work, DMs.
+"""Helpers only the awards listeners need: one unit of work.
 
 Internal to handlers/awards/ (hence the underscores). What every feature's listeners share
 (replies, form values, errors by field, the member's zone) is in handlers/_common.py.
@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from handlers._common import dm_channel
 from storage import awards
 from storage.clock import now
 
@@ -32,8 +30,3 @@ def _unit(runtime: Runtime, work: Callable[[Session], T]) -> T:
         with runtime.db.transaction() as session:
             awards.record_refusal(session, refusal, now=now())
         raise
-
-
-def _dm(client: WebClient, user_id: str, **message: Any) -> None:
-    """A direct message from the bot (the conversation is opened first, as files need it too)."""
-    client.chat_postMessage(channel=dm_channel(client, user_id), **message)

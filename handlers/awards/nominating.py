@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import blocks
 from core import ids
+from core.delivery import DeliveryError
 from core.views import moments
 from core.commands import COMMAND
 from bot.listeners import ack_only, after_ack
@@ -23,7 +24,6 @@ from bot.runtime import Runtime
 from handlers._common import (button_id, chosen, field_errors, is_user_id, malformed, member_tz, metadata,
                               payload_id, say, typed, user_picked, users_picked, values, words_after)
 from handlers.awards import views
-from handlers.awards.common import _dm
 from storage import awards, members
 from storage.awards import NominationForm
 from storage.clock import now
@@ -136,8 +136,8 @@ def register(app: App, runtime: Runtime) -> None:
         if claim is None:
             return  # a repeated delivery whose message has gone already
         try:
-            _send_submission_dm(runtime, client, actor, claim, form, withdrawn=why)
-        except SlackApiError:
+            _send_submission_dm(runtime, actor, claim, form, withdrawn=why)
+        except DeliveryError:
             with runtime.db.transaction() as session:
                 awards.release_submission_dm(session, result.key)
             raise
@@ -177,7 +177,7 @@ def _open_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: st
         if respond is not None:
             respond(**say(text))
         else:
-            _dm(client, actor.slack_user_id, **blocks.note(text))
+            runtime.delivery.dm(actor.slack_user_id, blocks.note(text))
         return
     form = views.nomination_modal(cycles, member_tz(runtime, actor), selected=selected, nominee=nominee)
     client.views_open(trigger_id=trigger_id, view=blocks.render_form(form))
@@ -244,13 +244,13 @@ def _look_up(runtime: Runtime, client: WebClient, user_ids: set[str]) -> None:
             members.upsert_from_slack(session, user_id, user, now=now())
 
 
-def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim: awards.DmClaim,
-                        form: NominationForm, *, withdrawn: str | None = None) -> None:
+def _send_submission_dm(runtime: Runtime, actor: Actor, claim: awards.DmClaim, form: NominationForm, *,
+                        withdrawn: str | None = None) -> None:
     tz = member_tz(runtime, actor)
     if withdrawn:
         intro = (f"I couldn't keep your nomination: {escape(withdrawn)} "
                  "Here is what you wrote, so it is not lost.")
-        _dm(client, claim.nominator_user, **blocks.message(views.returned_blocks(intro, form.as_text())))
+        runtime.delivery.dm(claim.nominator_user, blocks.message(views.returned_blocks(intro, form.as_text())))
         return
     if claim.outcome == awards.REFUSED_CLOSED:
         with runtime.db.reading() as session:
@@ -261,11 +261,11 @@ def _send_submission_dm(runtime: Runtime, client: WebClient, actor: Actor, claim
         intro = runtime.templates.get_template("awards_returned.md.j2").render(
             title=cycle.title, closed=moments.when(cycle.closes_at, tz))
         body = views.returned_blocks(intro, form.as_text())
-        _dm(client, claim.nominator_user, **blocks.message(body))
+        runtime.delivery.dm(claim.nominator_user, blocks.message(body))
         return
     copy = claim.nomination
     assert copy is not None
     intro = runtime.templates.get_template("awards_confirmation.md.j2").render(
         outcome=claim.outcome, nominee=copy.nominee_name, title=copy.cycle.title,
         closes=moments.when(copy.cycle.closes_at, tz))
-    _dm(client, claim.nominator_user, **blocks.message(views.nomination_blocks(copy, tz, intro)))
+    runtime.delivery.dm(claim.nominator_user, blocks.message(views.nomination_blocks(copy, tz, intro)))

@@ -12,11 +12,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import blocks
-from core import ids
+from core import ids, ui
 from bot.listeners import ack_only, after_ack
 from core.markup import escape
 from bot.runtime import Runtime
-from handlers._common import (button_value, chosen, dm_channel, field_errors, malformed, member_tz, payload_count,
+from handlers._common import (button_value, chosen, field_errors, malformed, member_tz, payload_count,
                               payload_id, text_metadata, typed, values)
 from handlers.awards import panel_views, views
 from handlers.awards.common import _unit
@@ -87,9 +87,9 @@ def register(app: App, runtime: Runtime) -> None:
         lambda s, a, c, k: awards.mark_winner(s, a, c, k, now=now()))])
     app.action(ids.AWARDS_PAGE)(ack=ack_only, lazy=[panel_change(lambda *_: None)])
 
-    def export_button(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def export_button(action: dict[str, Any], context: BoltContext) -> None:
         cycle_id, _, _ = parse_value(button_value(action))
-        _send_export(runtime, client, context["actor"], cycle_id)
+        _send_export(runtime, context["actor"], cycle_id)
 
     app.action(ids.AWARDS_EXPORT)(ack=ack_only, lazy=[export_button])
 
@@ -166,14 +166,12 @@ def _check_export(runtime: Runtime, actor: Actor, cycle_id: int | None) -> award
     return _unit(runtime, lambda session: _exportable(session, actor, cycle_id))
 
 
-def _send_export(runtime: Runtime, client: WebClient, actor: Actor, cycle_id: int | None) -> None:
+def _send_export(runtime: Runtime, actor: Actor, cycle_id: int | None) -> None:
     """The CSV goes to the asker alone, through Slack's upload flow (upload URL, then complete)."""
     tz = member_tz(runtime, actor)
     filename, data = _unit(runtime, lambda s: awards.export_csv(s, actor, cycle_id, tz=tz, now=now()))
-    channel = dm_channel(client, actor.slack_user_id)
-    client.files_upload_v2(channel=channel, content=data, filename=filename, title=filename,
-                           initial_comment=blocks.comment("The nominations you asked for. Confidential: for the panel "
-                                                          "only."))
+    runtime.delivery.upload(actor.slack_user_id, ui.File(
+        filename, data, mime="text/csv", comment="The nominations you asked for. Confidential: for the panel only."))
 
 
 def _mentions(ref: awards.NomineeRef) -> str:

@@ -13,12 +13,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from core import ids
+from core import ids, ui
 from core.commands import COMMAND, split
 from core.views.events import BUTTON_SCOPES, SCOPES
 from bot.listeners import ack_only, after_ack
 from bot.runtime import HomeSection, Runtime
-from handlers._common import (button_id, button_value, chosen, dm_channel, field_errors, member_tz, moment_picked,
+from handlers._common import (button_id, button_value, chosen, field_errors, member_tz, moment_picked,
                               date_picked, malformed, payload_count, payload_id, picked, text_metadata, typed,
                               users_picked, values)
 from digests.reminders import reminder_rules
@@ -91,15 +91,14 @@ def register(app: App, runtime: Runtime) -> None:
                            offset=payload_count(offset, "a page"))
         respond(replace_original=True, **blocks.ephemeral(reply))
 
-    def calendar_file(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def calendar_file(action: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
         with runtime.db.reading() as session:
             info = events.get_event(session, button_id(action, "event"))
         filename, data = events.calendar_file(info, now=now())
-        client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
-                               title=filename, initial_comment=blocks.comment(
-                                   "Your calendar file: open it to add the event to your calendar. If the event "
-                                   "changes, a new file from here updates the same entry."))
+        runtime.delivery.upload(actor.slack_user_id, ui.File(
+            filename, data, mime="text/calendar", comment="Your calendar file: open it to add the event to your "
+            "calendar. If the event changes, a new file from here updates the same entry."))
 
     def manage(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
                respond: Respond) -> None:
@@ -130,13 +129,12 @@ def register(app: App, runtime: Runtime) -> None:
             client.views_open(trigger_id=body["trigger_id"],
                               view=blocks.render_form(organiser_views.cancel_modal(info, tz=tz, now=now())))
 
-    def csv_file(action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def csv_file(action: dict[str, Any], context: BoltContext) -> None:
         actor: Actor = context["actor"]
         with runtime.db.reading() as session:
             filename, data, rows = events.attendees_csv(session, actor, button_id(action, "event"))
-        client.files_upload_v2(channel=dm_channel(client, actor.slack_user_id), content=data, filename=filename,
-                               title=filename, initial_comment=blocks.comment(
-                                   f"The attendees as CSV ({plural(rows, 'row')})."))
+        runtime.delivery.upload(actor.slack_user_id, ui.File(
+            filename, data, mime="text/csv", comment=f"The attendees as CSV ({plural(rows, 'row')})."))
 
     def record_form(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         actor: Actor = context["actor"]
