@@ -37,6 +37,7 @@ from bench.network import fresh_database  # noqa: E402 - after sys.path has the 
 from core.templating import environment  # noqa: E402 - after sys.path has the repository
 from digests import report_files  # noqa: E402 - after sys.path has the repository
 from storage import report  # noqa: E402 - after sys.path has the repository
+from bot.slack_refs import slack_identity  # noqa: E402 - after sys.path has the repository
 from storage.members import Actor, Role  # noqa: E402 - after sys.path has the repository
 from tests import report_data  # noqa: E402 - after sys.path has the repository
 
@@ -44,7 +45,7 @@ UTC = UTC
 NOW = datetime(2026, 7, 15, 12, tzinfo=UTC)
 START = datetime(2024, 7, 31, 23, tzinfo=UTC)
 PER_MEMBER = 10
-ORGANISER = Actor(1, "U0BENCH001", frozenset({Role.MEMBER, Role.ORGANISER}))
+ORGANISER = Actor(1, slack_identity("U0BENCH001"), frozenset({Role.MEMBER, Role.ORGANISER}))
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:

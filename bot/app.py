@@ -12,9 +12,10 @@ from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
 
 import handlers
-from bot import dispatch
+from bot import dispatch, slack_events
 from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
 from bot.runtime import Runtime
+from bot.slack_refs import slack_identity
 from handlers._common import field_errors, is_user_id
 from storage import deliveries, members
 from storage.clock import now
@@ -48,6 +49,7 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
     app.middleware(_identify_member(runtime))
     app.error(_on_error(runtime))
     dispatch.register(app, runtime)  # first: a routed request is found in one lookup
+    slack_events.register(app, runtime)
     handlers.register_all(app, runtime)
     _commands_first(app, runtime)
     _report_lazy_failures(app, runtime)
@@ -179,14 +181,15 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
             return next()
         moment = now()
         with runtime.db.reading() as session:
-            member = members.find_member(session, user_id)
+            member = members.find_member(session, slack_identity(user_id))
             newcomer = member is None
             if member is not None and not members.needs_touch(member, moment):
                 # The common case: a known member, already seen today. One read, no write.
                 context["actor"] = members.actor_for(session, member, runtime.grants)
                 return next()
         with runtime.db.transaction() as session:
-            member = members.ensure_member(session, user_id, fallback_name=_name_in(body), now=moment)
+            member = members.ensure_member(session, slack_identity(user_id), fallback_name=_name_in(body),
+                                           now=moment)
             members.touch(member, moment)
             context["actor"] = members.actor_for(session, member, runtime.grants)
         if not newcomer:
@@ -209,7 +212,7 @@ def _is_bot_event(body: dict[str, Any]) -> bool:
 
 
 def _is_account_change(body: dict[str, Any]) -> bool:
-    # user_change carries the whole user object, and its own listener (handlers/profile.py) applies
+    # user_change carries the whole user object, and its own listener (bot/slack_events.py) applies
     # it to a member we know. Looking the member up here, or creating one from users.info, is wasted
     # work, would count a profile edit as activity, and could race with that listener's write.
     return (body.get("event") or {}).get("type") == "user_change"

@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     role = sub.add_parser("role", help="grant or revoke a stored role")
     role.add_argument("action", choices=["grant", "revoke"])
-    role.add_argument("user_id", help="Slack user id, e.g. U0123ABCD")
+    role.add_argument("user_id", help="Slack user id, e.g. U0123ABCD (or slack:U0123ABCD, teams:<user id>)")
     role.add_argument("role", choices=["organiser", "panel", "admin"])
     role.set_defaults(func=cmd_role)
 
@@ -246,6 +246,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_role(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.slack_refs import configured_identity
     from storage import members
     from storage.db import Database
     from storage.errors import DomainError
@@ -255,7 +256,7 @@ def cmd_role(settings: Settings, args: argparse.Namespace) -> int:
     change = members.grant_role if args.action == "grant" else members.revoke_role
     try:
         with db.transaction() as session:
-            member = change(session, None, args.user_id, members.Role(args.role))
+            member = change(session, None, configured_identity(args.user_id), members.Role(args.role))
             roles = ", ".join(member.roles) or "member only"
     except DomainError as e:
         raise Refused(e.message) from None

@@ -21,6 +21,8 @@ SLACK_API_DEFAULT = "https://slack.com/api/"
 DATABASE_DEFAULT = "sqlite:///var/technet.db"
 # Slack user ids start with U (or W on Enterprise Grid) followed by upper-case letters and digits.
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# A Teams user: the Bot Framework's "29:1AbC..." or an Entra object id (a GUID).
+TEAMS_USER_ID = re.compile(r"^[A-Za-z0-9:_.\-]{3,255}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -171,13 +173,29 @@ def _channel(value: str | None, name: str = "TECHNET_NETWORK_CHANNEL") -> str | 
 
 
 def _user_ids(value: str | None, name: str) -> frozenset[str]:
+    """People named by their ids on a surface: `U0123ABCD` or `slack:U0123ABCD` (kept as the
+    bare Slack id, as before Teams), or `teams:<user id>`."""
     if value is None:
         return frozenset()
     ids = [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
-    bad = [i for i in ids if not USER_ID.match(i)]
+    people = {text: _person(text) for text in ids}
+    bad = [text for text, person in people.items() if person is None]
     if bad:
-        raise ConfigError(f"{name} must be Slack user ids like U0123ABCD, separated by commas; not {', '.join(bad)}")
-    return frozenset(ids)
+        raise ConfigError(f"{name} must be Slack user ids like U0123ABCD (or slack:U0123ABCD, or teams:<user id>), "
+                          f"separated by commas; not {', '.join(bad)}")
+    return frozenset(person for person in people.values() if person is not None)
+
+
+def _person(text: str) -> str | None:
+    """`text` as bot.slack_refs.configured_identity reads it, or None if it names nobody."""
+    surface, _, user_id = text.partition(":")
+    if USER_ID.match(text):
+        return text
+    if surface.lower() == "slack" and USER_ID.match(user_id):
+        return user_id
+    if surface.lower() == "teams" and TEAMS_USER_ID.match(user_id):
+        return f"teams:{user_id}"
+    return None
 
 
 def _directory(value: str | None, name: str) -> Path | None:

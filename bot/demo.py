@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.members import Actor, Role, RoleGrants, actor_for, find_member, upsert_from_slack
+from bot.slack_refs import member_details, role_grants, slack_identity
+from storage.members import Actor, Role, RoleGrants, actor_for, find_member, upsert_member
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ PERSONAS = (
 
 
 # Priya organises the demo's awards, events and news.
-ORGANISER_GRANTS = RoleGrants(organisers=frozenset({"U0DEMOPRIY"}))
+ORGANISER_GRANTS = role_grants(organisers=["U0DEMOPRIY"])
 
 
 def persona_for(role: Role) -> Persona:
@@ -55,9 +56,10 @@ def load_demo_data(db: Database, *, now: datetime) -> int:
     added = 0
     with db.transaction() as session:
         for persona in PERSONAS:
-            if find_member(session, persona.user_id) is not None:
+            if find_member(session, slack_identity(persona.user_id)) is not None:
                 continue
-            member = upsert_from_slack(session, persona.user_id, slack_user(persona), now=now)
+            member = upsert_member(session, slack_identity(persona.user_id), member_details(slack_user(persona)),
+                                   now=now)
             member.department = persona.department
             if persona.role == Role.ADMIN:
                 member.roles = [Role.ADMIN.value]
@@ -73,7 +75,7 @@ def load_demo_data(db: Database, *, now: datetime) -> int:
 
 def _actor(session: Session, user_id: str, grants: RoleGrants = RoleGrants()) -> Actor | None:
     """A persona acting, or None when their member is missing."""
-    member = find_member(session, user_id)
+    member = find_member(session, slack_identity(user_id))
     return None if member is None else actor_for(session, member, grants)
 
 
@@ -101,7 +103,7 @@ def _demo_profiles(session: Session, *, now: datetime) -> None:
     from storage import profiles
 
     for persona in PERSONAS:
-        member = find_member(session, persona.user_id)
+        member = find_member(session, slack_identity(persona.user_id))
         if member is None or profiles.find_profile(session, member.id) is not None:
             continue
         skills, equipment, bio, listed, spotlight = DEMO_PROFILES[persona.user_id]
@@ -126,7 +128,8 @@ def _demo_awards(session: Session, *, now: datetime) -> None:
         return
     awards.open_cycle(session, organiser, name="Outstanding Contribution", label="Demo",
                       description="For a technician whose work has lifted the whole network.",
-                      now=now - timedelta(days=40), closes_at=now - timedelta(days=10), default_panel=panel)
+                      now=now - timedelta(days=40), closes_at=now - timedelta(days=10),
+                      default_panel=map(slack_identity, panel))
     closed = awards.all_cycles(session, now)[0]
     for nominator, nominee, citation in (
         ("U0DEMOALEX", "U0DEMOROSA", "Rosa redesigned the workshop's booking system and cut waiting times for "
@@ -142,7 +145,8 @@ def _demo_awards(session: Session, *, now: datetime) -> None:
                                      submission_id=f"demo-{nominator}-{nominee}", now=now - timedelta(days=20))
     awards.open_cycle(session, organiser, name="Technician of the Year", label=str(now.year),
                       description="Recognising a technician whose skill and care made a difference this year.",
-                      now=now - timedelta(days=1), closes_at=now + timedelta(days=21), default_panel=panel,
+                      now=now - timedelta(days=1), closes_at=now + timedelta(days=21),
+                      default_panel=map(slack_identity, panel),
                       notify_nominees=awards.NOTIFY_AT_CLOSE)
     # One still to open, so the shell's `:later` shows the opening post as well as the close.
     from datetime import time
@@ -152,7 +156,8 @@ def _demo_awards(session: Session, *, now: datetime) -> None:
     opens = datetime.combine(now.astimezone(tz).date() + timedelta(days=5), time(9), tzinfo=tz)
     awards.open_cycle(session, organiser, name="Papin Prize for sustainability", label=str(opens.year),
                       description="For a technician who made a lab greener: less waste, water or energy.",
-                      now=now, opens_at=opens, closes_at=opens + timedelta(days=35), default_panel=panel)
+                      now=now, opens_at=opens, closes_at=opens + timedelta(days=35), default_panel=map(slack_identity,
+                                                                                                       panel))
 
 
 def _demo_careers(session: Session, *, now: datetime) -> None:
@@ -212,7 +217,7 @@ def _demo_mentoring(session: Session, *, now: datetime) -> None:
     from storage import faq, mentoring, registration
     from storage.models.mentoring import AskedQuestion, MentoringRequest, RegistrationStatus
 
-    people = {p.user_id: find_member(session, p.user_id) for p in PERSONAS}
+    people = {p.user_id: find_member(session, slack_identity(p.user_id)) for p in PERSONAS}
     if any(m is None for m in people.values()):
         return
     actor = {user_id: actor_for(session, m, RoleGrants()) for user_id, m in people.items() if m is not None}

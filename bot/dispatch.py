@@ -12,6 +12,7 @@ like any listener's: the person hears it, by the form's field when it came from 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import time
@@ -20,20 +21,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
 from bot.listeners import after_ack
 from bot.runtime import Runtime
+from bot.slack_refs import member_details, slack_identity, slack_ref
 from core import ui
 from core.commands import COMMAND, split
-from core.request import (Answer, Container, DirectMessage, Effect, FollowUp, Kind, MessageRef, OpenForm, Options,
-                          RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
+from core.delivery import DeliveryError, Outgoing
+from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, OpenForm,
+                          Options, RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
-from handlers._common import button_value, date_picked, field_errors, malformed, moment_picked, state, values
+from handlers._common import (button_value, date_picked, field_errors, is_user_id, malformed, moment_picked, state,
+                              values)
 from digests.runner import send_due_now
+from storage import members
+from storage.clock import now
 from storage.members import Actor
 from storage.models import Member
 
+log = logging.getLogger(__name__)
 SURFACE = "slack"
 _ANY = re.compile(".*")
 
@@ -53,6 +62,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     def options_are_routed(body: dict[str, Any]) -> bool:
         return routes.find(Kind.OPTIONS, str(body.get("action_id", ""))) is not None
+
+    def shortcut_is_routed(body: dict[str, Any]) -> bool:
+        return routes.find(Kind.SHORTCUT, str(body.get("callback_id", ""))) is not None
 
     def command(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
         subcommand, words = split(body.get("text"))
@@ -81,37 +93,72 @@ def register(app: App, runtime: Runtime) -> None:
 
     def options(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
                 respond: Respond) -> None:
+        typed = body.get("value")
         request = _request(runtime, context, Kind.OPTIONS, None, action_id=str(body.get("action_id", "")),
-                           query=str(body.get("value") or ""))
+                           query=typed if isinstance(typed, str) else "")
         _carry_out(runtime, routes.find(Kind.OPTIONS, request.action_id), request, ack, body, client, context,
                    respond)
+
+    def shortcut(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
+                 respond: Respond) -> None:
+        request = _request(runtime, context, Kind.SHORTCUT, (body.get("channel") or {}).get("id"),
+                           action_id=str(body.get("callback_id", "")), author=_author(body, context))
+        _carry_out(runtime, routes.find(Kind.SHORTCUT, request.action_id), request, ack, body, client, context,
+                   respond)
+
+    def home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient,
+                    context: BoltContext) -> None:
+        ack()
+        # Slack sends this for the Messages and About tabs too; only Home has a page of ours.
+        if event.get("tab") == "home" and context.get("actor") is not None:
+            request = _request(runtime, context, Kind.HOME, None)
+            after_ack(runtime, body, client, context, lambda: publish_home(runtime, client, request))
 
     runtime.subcommands.matchers.append(command_is_routed)  # one of the `/tech` listeners, tried first
     app.command(COMMAND, matchers=[command_is_routed])(command)
     app.action(_ANY, matchers=[action_is_routed])(action)
     app.view_submission(_ANY, matchers=[form_is_routed])(form)
     app.options(_ANY, matchers=[options_are_routed])(options)
+    app.shortcut(_ANY, matchers=[shortcut_is_routed])(shortcut)
+    app.event("app_home_opened")(home_opened)
 
 
 def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: object, *,
              clicked: dict[str, Any] | None = None, **what: Any) -> Request:
     actor: Actor = context["actor"]
-    where = Where(SURFACE, conversation if isinstance(conversation, str) else None)
+    team = context.team_id  # Bolt's reading of the workspace, whichever field the payload names it in
+    where = Where(SURFACE, conversation if isinstance(conversation, str) else None,
+                  tenant=team if isinstance(team, str) else None)
     if clicked is not None:
         where = _clicked_in(clicked, where)
     return Request(kind=kind, actor=actor, where=where, tz=_zone(actor.timezone, runtime.settings.tz), **what)
 
 
 def _clicked_in(body: dict[str, Any], where: Where) -> Where:
-    """What an action's control sits in: a message (which one), the Home tab or a modal."""
+    """What an action's control sits in: a message (which one), the Home tab or a modal; and how to answer it."""
+    if isinstance(url := body.get("response_url"), str):
+        where = replace(where, reply_to=url)
     container: dict[str, Any] = body["container"] if isinstance(body.get("container"), dict) else {}
     if container.get("type") == "view":
         view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
         return replace(where, container=Container.HOME if view.get("type") == "home" else Container.FORM)
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if isinstance(channel, str) and isinstance(ts, str):
-        return replace(where, conversation=channel, container=Container.MESSAGE, message=MessageRef(channel, ts))
+        return replace(where, conversation=channel, container=Container.MESSAGE, message=slack_ref(channel, ts))
+    if container.get("type") == "message":  # a message, though Slack did not say which
+        return replace(where, container=Container.MESSAGE)
     return where
+
+
+def _author(body: dict[str, Any], context: BoltContext) -> str:
+    """Who wrote the message a shortcut was used on: '' for a bot, an app or the bot itself."""
+    message = body.get("message") or {}
+    if not isinstance(message, dict) or not (message.get("user") is None or is_user_id(message["user"])):
+        raise malformed("the message shortcut's message has no author's id")
+    author = message.get("user")
+    if message.get("bot_id") or not author or author == context.get("bot_user_id"):
+        return ""
+    return str(author)
 
 
 def _zone(name: str | None, network: ZoneInfo) -> ZoneInfo:
@@ -213,6 +260,9 @@ def _acknowledge(done: list[Effect], request: Request, ack: Ack, body: dict[str,
     if request.kind is Kind.FORM and isinstance(first, UpdateForm):
         ack(response_action="update", view=blocks.render_form(first.form))
         return done[1:]
+    if request.kind is Kind.FORM and isinstance(first, CloseForm):
+        ack(response_action="clear")
+        return done[1:]
     if request.kind is Kind.COMMAND and isinstance(first, Answer):
         ack(**_answer(first))
         return done[1:]
@@ -228,38 +278,83 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
         elif isinstance(effect, OpenForm):
             client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(effect.form))
         elif isinstance(effect, UpdateForm):
-            # An action inside a form changes that form; `hash` makes Slack refuse a stale change.
-            view = body["view"]
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.render_form(effect.form))
+            # An action inside a form changes that form; `hash` makes Slack refuse a stale change. After a
+            # submitted form's ack there is no hash to give: the ack's own update changed it.
+            view = body["view"] if isinstance(body.get("view"), dict) else {}
+            if not isinstance(view.get("id"), str):
+                raise malformed(f"{request.action_id or request.form_id}: no form to update")
+            stale_check = {"hash": view.get("hash")} if request.kind is Kind.ACTION else {}
+            client.views_update(view_id=view["id"], view=blocks.render_form(effect.form), **stale_check)
         elif isinstance(effect, FollowUp):
             _send(effects(effect.work()), request, body, runtime, client, respond)
         elif isinstance(effect, RefreshHome):
             publish_home(runtime, client, request)
+        elif isinstance(effect, FollowUp):
+            _send(effects(effect.work()), request, body, runtime, client, respond)
+        elif isinstance(effect, LookUp):
+            _look_up(runtime, client, effect.members)
+        elif isinstance(effect, Answer) and effect.to:
+            _answer_earlier(effect)
         elif isinstance(effect, Answer) and body.get("response_url"):
             respond(replace_original=effect.replace, **_answer(effect))
         elif isinstance(effect, Answer):
             # A click on the Home tab or a submitted form has nowhere to answer but the person's DMs.
-            runtime.delivery.dm(request.actor.slack_user_id, effect.message)
+            runtime.delivery.dm(request.actor.user_id, effect.message)
         elif isinstance(effect, DirectMessage):
             with runtime.db.reading() as session:
-                # Read within the session: its objects are expired once it closes.
                 member = session.get(Member, effect.member_id)
-                to = member.slack_user_id if member is not None else None
-            if to is not None:
-                runtime.delivery.dm(to, effect.message)
+                user_id = member.user_id if member is not None else None
+            if user_id is not None:
+                runtime.delivery.dm(user_id, effect.message)
         elif isinstance(effect, UpdateMessage):
-            runtime.delivery.update(effect.ref, effect.message)
+            _update(runtime, effect, body)
         elif isinstance(effect, SendFile):
-            runtime.delivery.upload(request.actor.slack_user_id, effect.file, more=effect.more)
+            runtime.delivery.upload(request.actor.user_id, effect.file, *effect.more)
         else:
             raise TypeError(f"{type(effect).__name__} cannot follow a {request.kind}'s ack")
+
+
+def _answer_earlier(answer: Answer) -> None:
+    try:
+        WebhookClient(answer.to).send(replace_original=answer.replace, **_answer(answer))
+    except Exception:
+        # Not a failure to report: what the request did is saved; only the earlier message stays as it
+        # was (its response_url may have expired, 30 minutes after the click).
+        log.warning("could not answer an earlier request by its response_url", exc_info=True)
+
+
+def _look_up(runtime: Runtime, client: WebClient, user_ids: tuple[str, ...]) -> None:
+    """Bring these members up to date from users.info; one that Slack will not tell of keeps what we know."""
+    for user_id in sorted(set(user_ids)):
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as e:
+            log.warning("users.info for %s failed (%s); kept as the store knows them", user_id,
+                        e.response.get("error"))
+            continue
+        with runtime.db.transaction() as session:
+            members.upsert_member(session, slack_identity(user_id), member_details(user), now=now())
+
+
+def _update(runtime: Runtime, update: UpdateMessage, body: dict[str, Any]) -> None:
+    message: Outgoing = update.message
+    clicked: dict[str, Any] = body["message"] if isinstance(body.get("message"), dict) else {}
+    lead = next(iter(clicked.get("blocks") or []), None) if clicked.get("ts") == update.ref.message_id else None
+    if update.keep_lead and isinstance(lead, dict):
+        # The lead as Slack shows it, which only Block Kit can carry: the message goes rendered here.
+        message = blocks.message([lead, *update.message.blocks], title=update.message.title)
+    try:
+        runtime.delivery.update(update.ref, message)
+    except DeliveryError as e:
+        log.warning("could not update message %s in %s: %s", update.ref.message_id, update.ref.conversation,
+                    e.reason)
 
 
 def publish_home(runtime: Runtime, client: WebClient, request: Request) -> None:
     """The asker's Home tab, built by the route table's home builder."""
     if runtime.routes.home is not None:
         home = runtime.routes.home(replace(request, kind=Kind.HOME))
-        client.views_publish(user_id=request.actor.slack_user_id, view=blocks.render_home(home))
+        client.views_publish(user_id=request.actor.user_id, view=blocks.render_home(home))
 
 
 def _answer(answer: Answer) -> dict[str, Any]:

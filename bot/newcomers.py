@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack_refs import member_details, slack_identity
 from storage import members
 from storage.clock import now
 
@@ -59,4 +60,4 @@ class Newcomers:
                         user_id, e.response.get("error"))
             return
         with self.db.transaction() as session:
-            members.upsert_from_slack(session, user_id, user, now=now())
+            members.upsert_member(session, slack_identity(user_id), member_details(user), now=now())

@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.newcomers import Newcomers
 from bot.slack_delivery import SlackDelivery
 from core.delivery import Delivery
+from bot.slack_refs import role_grants
 from core.templating import environment
 from digests.runner import DueKinds
 from storage.db import Database
@@ -134,7 +135,7 @@ class Runtime:
             client=client,
             content=content.load(settings.content_dir),
             templates=environment(),
-            grants=RoleGrants(organisers=settings.organisers, panel=settings.awards_panel),
+            grants=role_grants(settings.organisers, settings.awards_panel),
             executor=ListenerExecutor(max_workers=threads),
             delivery=SlackDelivery(client),
         )

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from core import ui
 from core.delivery import DeliveryError, Outgoing
+from bot.slack_refs import SLACK, posted_message
 from core.request import MessageRef
 
 # Slack errors that no retry will fix: give up at once and tell someone.
@@ -24,6 +25,8 @@ PERMANENT_ERRORS = frozenset({
 class SlackDelivery:
     """Sends through `client` (the app's WebClient, with its retry handlers for brief 429s and 5xx)."""
 
+    surface = SLACK
+
     def __init__(self, client: WebClient):
         self.client = client
 
@@ -33,23 +36,24 @@ class SlackDelivery:
         return self.post(member, message, link_previews=link_previews)
 
     def post(self, conversation: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
-        arguments = slack_message(message)
+        arguments = _kwargs(message)
         if not link_previews:
             arguments["unfurl_links"] = False  # only a "no" is sent: Slack's default unfurls
         with refused_as_delivery_error():
             posted = self.client.chat_postMessage(channel=conversation, **arguments)
-        return MessageRef(str(posted["channel"]), str(posted["ts"]))
+        return posted_message(posted)
 
     def update(self, ref: MessageRef, message: Outgoing) -> None:
         with refused_as_delivery_error():
-            self.client.chat_update(channel=ref.conversation, ts=ref.message_id, **slack_message(message))
+            self.client.chat_update(channel=ref.conversation, ts=ref.message_id, **_kwargs(message))
 
-    def upload(self, to: str, file: ui.File, *, more: Sequence[ui.File] = ()) -> None:
+    def upload(self, to: str, file: ui.File, *more: ui.File) -> None:
         with refused_as_delivery_error():
             # A file upload needs the DM's channel id: a user id will not do here.
             channel = self._open(to)
-            self.client.files_upload_v2(channel=channel, file_uploads=[_upload(f) for f in (file, *more)],
-                                        initial_comment=blocks.comment(file.comment) if file.comment else None)
+            self.client.files_upload_v2(
+                channel=channel, initial_comment=blocks.comment(file.comment) if file.comment else None,
+                file_uploads=[_upload(f) for f in (file, *more)])
 
     def group(self, members: Sequence[str]) -> str:
         with refused_as_delivery_error():
@@ -59,6 +63,16 @@ class SlackDelivery:
         with refused_as_delivery_error():
             found = self.client.chat_getPermalink(channel=ref.conversation, message_ts=ref.message_id)
         return str(found["permalink"])
+
+    def check_postable(self, conversation: str) -> None:
+        with refused_as_delivery_error():
+            channel = self.client.conversations_info(channel=conversation)["channel"]
+        if channel.get("is_im") or channel.get("is_mpim"):
+            raise DeliveryError("not_a_channel", permanent=True)
+        if channel.get("is_archived"):
+            raise DeliveryError("is_archived", permanent=True)
+        if not channel.get("is_member"):
+            raise DeliveryError("not_in_channel", permanent=True)
 
     def _open(self, users: str) -> str:
         return str(self.client.conversations_open(users=users)["channel"]["id"])
@@ -70,7 +84,7 @@ def _upload(file: ui.File) -> dict[str, Any]:
     return upload | ({"alt_txt": file.alt} if file.alt else {})
 
 
-def slack_message(message: Outgoing) -> dict[str, Any]:
+def _kwargs(message: Outgoing) -> dict[str, Any]:
     """chat.postMessage's or chat.update's keyword arguments for `message`.
 
     A Mapping is a message bot.blocks rendered already (the e-zine's, stored as planned): it goes as it is.

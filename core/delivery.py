@@ -41,6 +41,9 @@ class DeliveryError(Exception):
 class Delivery(Protocol):
     """Sends to members and conversations. Each method raises DeliveryError when the send fails."""
 
+    # The surface it sends on: what the message references it returns, and conversations it opens, name.
+    surface: str
+
     def dm(self, member: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
         """A direct message from the bot to `member` (for now, their Slack user id).
 
@@ -56,7 +59,7 @@ class Delivery(Protocol):
         """Replace a message sent before with `message`."""
         ...
 
-    def upload(self, to: str, file: ui.File, *, more: Sequence[ui.File] = ()) -> None:
+    def upload(self, to: str, file: ui.File, *more: ui.File) -> None:
         """A file in `to`'s direct messages with the bot (`to`: a member, as for dm); `more` files go
         with it, in the same message under its comment."""
         ...
@@ -67,4 +70,11 @@ class Delivery(Protocol):
 
     def permalink(self, ref: MessageRef) -> str:
         """A link anyone in the conversation can follow to the message."""
+        ...
+
+    def check_postable(self, conversation: str) -> None:
+        """Raise DeliveryError when nothing could be posted in `conversation` now: the bot cannot see it
+        (Slack: channel_not_found), it is archived (is_archived), it is a person's chat and no channel
+        (not_a_channel), or the bot is not in it (not_in_channel). Asked when a post is planned, so
+        the person planning it hears at once rather than when it is due."""
         ...

@@ -14,6 +14,7 @@ from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from core.ui import FieldErrors, FieldValue, File, Form, Message, Option
+from storage.identities import MessageRef
 from storage.members import Actor
 
 
@@ -23,6 +24,7 @@ class Kind(StrEnum):
     FORM = "form"  # a form submitted
     OPTIONS = "options"  # a form's search field asking for options as the person types
     HOME = "home"  # the member opened their Home page
+    SHORTCUT = "shortcut"  # a shortcut used on a message (Slack's message menu)
 
 
 class Container(StrEnum):
@@ -35,22 +37,20 @@ class Container(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class MessageRef:
-    """A message a surface has shown: its conversation and its id there."""
-
-    conversation: str
-    message_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class Where:
     """Where the request came from: the surface, the conversation when there is one, and for an
-    action, what its control sits in (and which message, when that is a message)."""
+    action, what its control sits in (and which message, when that is a message). `tenant` is the
+    organisation's space on the surface when it names one (Slack's workspace, Teams' tenant)."""
 
     surface: str
     conversation: str | None = None
     container: Container = Container.NONE
     message: MessageRef | None = None
+    # The surface's own address for answering a click later (Slack: its response_url, good for 30
+    # minutes): a form opened from the click carries it in its metadata, to answer the click once
+    # the form is submitted (Answer.to). Opaque to handlers.
+    reply_to: str = ""
+    tenant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,8 @@ class Request:
     submission: str = ""
     # An options request: what the person has typed so far.
     query: str = ""
+    # A shortcut on a message: who wrote it (their id on the surface); "" when a bot or an app did.
+    author: str = ""
 
     @property
     def typed(self) -> str:
@@ -87,11 +89,16 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """Reply to the request: only the asker sees it unless `public`; `replace` swaps the message clicked."""
+    """Reply to the request: only the asker sees it unless `public`; `replace` swaps the message clicked.
+
+    `to`: an earlier request's Where.reply_to (a form carries its click's), to answer that one instead;
+    a reply there that cannot be made any more (it expired) is only logged.
+    """
 
     message: Message
     public: bool = False
     replace: bool = False
+    to: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +111,11 @@ class UpdateForm:
     """Show this in place of the form just submitted (a next step, a confirmation)."""
 
     form: Form
+
+
+@dataclass(frozen=True, slots=True)
+class CloseForm:
+    """Close the form just submitted, and any it was opened from (no confirmation to show)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +133,17 @@ class DirectMessage:
 
 @dataclass(frozen=True, slots=True)
 class UpdateMessage:
-    """Replace a message shown earlier (not the one clicked: Answer(replace=True) is that)."""
+    """Replace a message of ours shown earlier: a post or a DM, the one clicked or another
+    (Answer(replace=True) is for the asker's own reply to a request).
+
+    `keep_lead`: the message is the one clicked, and its first block stays as shown: what a DM or a
+    post said had happened, which only the message itself still holds. A message that is gone
+    (deleted, its conversation archived) is left be: the rest of the reply still goes.
+    """
 
     ref: MessageRef
     message: Message
+    keep_lead: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +163,17 @@ class SendDue:
 
 
 @dataclass(frozen=True, slots=True)
+class LookUp:
+    """Bring these members (their ids on the request's surface) up to date from the surface: names,
+    and whether the account is a bot or has left. Done in order with the other effects after the ack."""
+
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FollowUp:
-    """Slow work (a file built from many rows, a check with the surface) run after the ack, whose
-    reply is carried out then: a handler answers at once and hands the rest on with this."""
+    """Work for after the ack (a CSV, a post, what a submission sends): it runs once the request is
+    answered, in order with the other effects, and the effects it returns are carried out then."""
 
     work: Callable[[], Reply]
 
@@ -158,8 +185,8 @@ class Options:
     options: tuple[Option, ...]
 
 
-Effect: TypeAlias = (Answer | OpenForm | UpdateForm | FieldErrors | RefreshHome | DirectMessage | UpdateMessage
-                     | SendFile | SendDue | Options | FollowUp)
+Effect: TypeAlias = (Answer | OpenForm | UpdateForm | CloseForm | FieldErrors | RefreshHome | DirectMessage
+                     | UpdateMessage | SendFile | SendDue | LookUp | FollowUp | Options)
 Reply: TypeAlias = Effect | Sequence[Effect] | None
 
 

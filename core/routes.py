@@ -24,11 +24,11 @@ HomeBuilder = Callable[[Request], Home]
 
 @dataclass(frozen=True)
 class HomeSection:
-    """A part of the Home page, added by the feature that owns it.
+    """A part of the Home page, added by the feature that owns it (to bot.runtime.Runtime.home_sections).
 
-    `build` returns the section's blocks for this member, or nothing to leave it out; it is given
-    the running technet (bot.runtime.Runtime, which core cannot name) and the member. Sections are
-    shown in ascending `order`.
+    `build` is given the runtime (typed Any: bot.runtime is above core) and the member, and returns
+    the section's blocks (core.ui) for them, or nothing to leave it out. Sections are shown in
+    ascending `order`.
     """
 
     order: int
@@ -71,6 +71,10 @@ class Routes:
     def form(self, *form_ids: str, after_ack: bool = False) -> Callable[[Handler], Handler]:
         return self._add(Kind.FORM, form_ids, after_ack)
 
+    def shortcut(self, *callback_ids: str) -> Callable[[Handler], Handler]:
+        """Register the handler of a shortcut used on a message (Slack's message menu)."""
+        return self._add(Kind.SHORTCUT, callback_ids, False)
+
     def options(self, *action_ids: str) -> Callable[[Handler], Handler]:
         return self._add(Kind.OPTIONS, action_ids, False)
 
@@ -81,16 +85,16 @@ class Routes:
         self.home = builder
         return builder
 
-    def keys(self, kind: Kind) -> set[str]:
-        """Every action id, form id or subcommand with a route of `kind` (what tests go through)."""
-        return {key for (registered, key) in self._table if registered is kind}
-
     def find(self, kind: Kind, key: str) -> Route | None:
         """The route for a request; a command nobody claimed goes to the unknown-command handler."""
         route = self._table.get((kind, key))
         if route is None and kind is Kind.COMMAND and key not in self.subcommands.names:
             return self._fallback
         return route
+
+    def keys(self, kind: Kind) -> frozenset[str]:
+        """What is registered for a kind of request (action ids, form ids, ...): for checks and tests."""
+        return frozenset(key for k, key in self._table if k is kind)
 
     def _add(self, kind: Kind, keys: tuple[str, ...], after_ack: bool) -> Callable[[Handler], Handler]:
         def add(handler: Handler) -> Handler:

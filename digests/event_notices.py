@@ -70,7 +70,7 @@ def deliver_announcement(runtime: Runtime, claim: ledger.Claimed, now: datetime)
         title=f"New {info.kind_label.lower()}: {info.title}"))
     # Its counts are updated in place as people answer, so the post is remembered.
     with runtime.db.transaction() as session:
-        events.record_announcement(session, info.id, posted.conversation, posted.message_id)
+        events.record_announcement(session, info.id, posted)
     return posted.message_id
 
 

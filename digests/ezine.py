@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from bot import blocks
+from bot.slack_refs import SLACK
 from core import ids, ui
 from core.delivery import DeliveryError
 from core.request import MessageRef
@@ -252,7 +253,7 @@ def render_safely(runtime: Runtime, issue: dict[str, Any], intro: str | None) ->
 
 def organisers(runtime: Runtime) -> list[str]:
     with runtime.db.reading() as session:
-        return members.organiser_ids(session, runtime.settings.organisers)
+        return members.organiser_ids(session, runtime.grants.organisers)
 
 
 def tell_organisers(runtime: Runtime, text: str) -> None:
@@ -308,7 +309,7 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
     """The issue and the approval buttons, by DM, to each organiser not asked yet."""
     rendered, warning = render_safely(runtime, issue, info.intro)
     _warn_once(runtime, info.period, warning)
-    asked = {user for user, _, _ in info.approval_messages}
+    asked = {user for user, _ in info.approval_messages}
     for user_id in organisers(runtime):
         if user_id in asked:
             continue  # a retried run: this organiser has their request already
@@ -319,7 +320,7 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
                                   changes=[c.note for c in changes if c.asks])
         posted = runtime.delivery.dm(user_id, ui.message(request, title="The e-zine needs your approval"))
         with runtime.db.transaction() as session:
-            ezine.approval_sent(session, info.period, user_id, posted.conversation, posted.message_id)
+            ezine.approval_sent(session, info.period, user_id, posted)
 
 
 def _answer_by(runtime: Runtime, info: ezine.IssueInfo, now: datetime) -> datetime:
@@ -332,10 +333,10 @@ def _ask_again(runtime: Runtime, info: ezine.IssueInfo, fresh: ezine.Refreshed, 
     answer_by = _answer_by(runtime, info, now)
     with runtime.db.transaction() as session:
         info, earlier = ezine.ask_again(session, info.period, fresh.content, now=now, answer_by=answer_by)
-    for _, channel, ts in earlier:
+    for _, request in earlier:
         # Their buttons would approve an issue that is no longer the one shown above them.
         try:
-            runtime.delivery.update(MessageRef(channel, ts), ui.message([ui.context(
+            runtime.delivery.update(request, ui.message([ui.context(
                 "The e-zine changed after it was approved: a new request follows.")]))
         except DeliveryError as e:
             log.warning("could not retire an e-zine approval request (%s)", e.reason)
@@ -402,7 +403,7 @@ def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: 
     rendered, warning = render_safely(runtime, issue, info.intro)
     _warn_once(runtime, period, warning)
     with runtime.db.transaction() as session:
-        ezine.begin_posting(session, period, slack_messages(rendered.messages), channel_id=channel,
+        ezine.begin_posting(session, period, slack_messages(rendered.messages), surface=SLACK, conversation=channel,
                             html=rendered.html, now=now)
 
 
@@ -417,7 +418,7 @@ def _stop(runtime: Runtime, period: str, status: str, tell: str | None, *, reaso
 def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
     """Post each planned message not yet posted, recording each before the next."""
     with runtime.db.reading() as session:
-        channel = ezine.get(session, period).channel_id
+        channel = ezine.get(session, period).conversation
     assert channel is not None
     while True:
         with runtime.db.transaction() as session:
@@ -436,7 +437,7 @@ def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
         with runtime.db.transaction() as session:
             ezine.message_posted(session, period, message.position, posted.message_id, now=now)
     with runtime.db.reading() as session:
-        first = ezine.first_message_ts(session, period)
+        first = ezine.first_message_id(session, period)
     permalink = _permalink(runtime, channel, first)
     with runtime.db.transaction() as session:
         ezine.finish(session, period, now=now, permalink=permalink)
@@ -447,7 +448,7 @@ def _permalink(runtime: Runtime, channel: str, ts: str | None) -> str | None:
     if ts is None:
         return None
     try:
-        return runtime.delivery.permalink(MessageRef(channel, ts))[:500]
+        return runtime.delivery.permalink(MessageRef(runtime.delivery.surface, channel, ts))[:500]
     except DeliveryError as e:
         # The archive works without it; the issue is posted either way.
         log.warning("no permalink for the e-zine (%s)", e.reason)
@@ -460,7 +461,7 @@ def issue_given_up(runtime: Runtime, claim: ledger.Claimed, reason: str) -> None
         info = ezine.get(session, period)
     tell_organisers(runtime, _say(runtime, "ezine_failed.md.j2", period=period, reason=reason,
                                   posted=info.messages_posted, planned=info.messages_planned,
-                                  channel=info.channel_id or channel_of(runtime) or ""))
+                                  channel=info.conversation or channel_of(runtime) or ""))
 
 
 # For /tech digest and the command line ----------------------------------------------------

@@ -32,12 +32,12 @@ def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> s
         pairing = mentoring.checkin_to_send(session, pairing_id, claim.occurrence, due_at=claim.due_at, tz=tz)
     if pairing is None:
         raise Skip("the pairing ended, or its cadence changed")
-    channel = pairing.group_channel
+    channel = pairing.group_conversation
     if channel is None:
         # The introduction could not open the group DM at the time: open it now.
-        channel = runtime.delivery.group([pairing.mentor_slack, pairing.mentee_slack])
+        channel = runtime.delivery.group([pairing.mentor_user, pairing.mentee_user])
         with runtime.db.transaction() as session:
-            mentoring.set_group_channel(session, pairing.id, channel)
+            mentoring.set_group_conversation(session, pairing.id, runtime.delivery.surface, channel)
     posted = runtime.delivery.post(channel, ui.message(
         checkin_blocks(pairing, now=now, tz=tz),
         title=f"Mentoring check-in: {pairing.mentor_name} and {pairing.mentee_name}"))

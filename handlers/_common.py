@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, date, datetime
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +23,7 @@ from core import ui
 from core.commands import split
 from bot.listeners import after_a_form
 from core.markup import escape
+from core.request import Request
 from storage.clock import now
 from storage.db import LARGEST_ID, storable_id
 from storage.errors import DomainError, MalformedPayload
@@ -30,7 +31,6 @@ from storage.members import Actor
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
-    from core.request import Request
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,9 +68,9 @@ def refusal(error: DomainError) -> ui.Message:
     return ui.note(f":no_entry: {escape(error.message)}")
 
 
-def dm_channel(client: WebClient, slack_user_id: str) -> str:
+def dm_channel(client: WebClient, user_id: str) -> str:
     """The bot's DM with a member, opened first: a file upload needs a channel id, not a user id."""
-    return str(client.conversations_open(users=slack_user_id)["channel"]["id"])
+    return str(client.conversations_open(users=user_id)["channel"]["id"])
 
 
 def answer_button(runtime: Runtime, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
@@ -78,7 +78,7 @@ def answer_button(runtime: Runtime, body: dict[str, Any], actor: Actor, respond:
     if body.get("response_url"):
         respond(replace_original=False, **say(text))
     else:
-        runtime.delivery.dm(actor.slack_user_id, blocks.note(text))
+        runtime.delivery.dm(actor.user_id, blocks.note(text))
 
 
 # Numbers: an id typed or carried ---------------------------------------------------------------
@@ -165,11 +165,20 @@ def button_id(action: dict[str, Any], what: str) -> int:
     return payload_id(button_value(action), f"{action.get('action_id')}'s {what}")
 
 
+def value_id(request: Request, what: str) -> int:
+    """The id a pressed button carries as its whole value, from a routed request."""
+    return payload_id(request.value, f"{request.action_id}'s {what}")
+
+
 # Modal submissions ------------------------------------------------------------------------
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     """The JSON object a form carries in private_metadata (empty when it carries none)."""
-    text = view.get("private_metadata")
+    return metadata_object(view.get("private_metadata"), str(view.get("callback_id")))
+
+
+def metadata_object(text: object, form_id: str) -> dict[str, Any]:
+    """The JSON object a form's metadata holds (a Request's `metadata`); empty when it holds none."""
     if text in (None, ""):
         return {}
     try:
@@ -177,7 +186,7 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         found = None
     if not isinstance(found, dict):
-        raise malformed(f"{view.get('callback_id')}: private_metadata is not a JSON object")
+        raise malformed(f"{form_id}: private_metadata is not a JSON object")
     return found
 
 
@@ -348,13 +357,14 @@ def moment_picked(values: dict[str, Any], block_id: str) -> datetime | None:
 def field_errors(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
     """`response_action: errors` for the view: each message by its input block.
 
-    A message for a field the form does not show goes by its first input, so it is still seen.
+    A message for a field the form does not show goes by its first input, so it is still seen
+    (by its own name when the form shows no input: a forged form).
     """
     inputs: list[Any] = [b.get("block_id") for b in view.get("blocks") or []
               if isinstance(b, dict) and b.get("type") == "input"]
     result: dict[str, str] = {}
     for name, message in errors.items():
-        block_id = name if name in inputs else inputs[0]
+        block_id = name if name in inputs or not inputs else inputs[0]
         result[block_id] = result.get(block_id, "") + (" " if block_id in result else "") + message
     return result
 

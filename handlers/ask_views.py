@@ -82,7 +82,7 @@ def forwarded_blocks(text: str) -> list[ui.Block]:
 
 def organiser_dm_blocks(q: QuestionInfo) -> list[ui.Block]:
     return [
-        ui.section(f":question: {mention(q.asker_slack)} asked a question the FAQ couldn't answer:\n"
+        ui.section(f":question: {mention(q.asker_user)} asked a question the FAQ couldn't answer:\n"
                        + quote(q.question)),
         ui.actions(ui.button("Reply", ids.ASK_REPLY, str(q.id), style="primary")),
         ui.context("Your reply goes to them by DM; you can add it to the FAQ."),
@@ -90,9 +90,9 @@ def organiser_dm_blocks(q: QuestionInfo) -> list[ui.Block]:
 
 
 def answered_dm_blocks(q: QuestionInfo) -> list[ui.Block]:
-    by = mention(q.answered_by_slack) if q.answered_by_slack else "An organiser"
+    by = mention(q.answered_by_user) if q.answered_by_user else "An organiser"
     result: list[ui.Block] = [
-        ui.section(f":white_check_mark: {mention(q.asker_slack)} asked:\n{quote(q.question, 1200)}\n"
+        ui.section(f":white_check_mark: {mention(q.asker_user)} asked:\n{quote(q.question, 1200)}\n"
                        f"{by} answered:\n{quote(q.answer or '', 1500)}"),
     ]
     if q.in_faq:
@@ -127,7 +127,7 @@ def reply_sent_view(q: QuestionInfo) -> ui.Form:
 
 
 def asker_answer_blocks(q: QuestionInfo) -> list[ui.Block]:
-    by = mention(q.answered_by_slack) if q.answered_by_slack else "The organisers"
+    by = mention(q.answered_by_user) if q.answered_by_user else "The organisers"
     return [ui.section(f":speech_balloon: You asked:\n{quote(q.question, 1000)}"),
             ui.section(f"{by} answered:\n{quote(q.answer or '', 2500)}")]
 
@@ -137,7 +137,7 @@ def inbox_blocks(questions: Sequence[QuestionInfo], total: int) -> list[ui.Block
         return [ui.section("No forwarded questions are waiting. :tada:")]
     result: list[ui.Block] = [ui.header(f"Questions waiting for an answer ({total})")]
     for q in questions:
-        result.append(ui.section(f"{mention(q.asker_slack)}: {echo(q.question, 500)}",
+        result.append(ui.section(f"{mention(q.asker_user)}: {echo(q.question, 500)}",
                                  accessory=ui.button("Reply", ids.ASK_REPLY, str(q.id))))
     if total > len(questions):
         result.append(ui.context(f"The oldest {len(questions)} of {total}."))

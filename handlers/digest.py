@@ -1,130 +1,106 @@
 """The e-zine in chat: `/tech digest preview|publish|archive`, and the organisers' approval buttons.
 
 The issue itself is compiled in storage/ezine/ and posted by digests/ezine.py; these
-listeners show it, publish it now, and record Approve / Edit intro / Hold.
+handlers (on the route table, core.routes) show it, publish it now, and record Approve / Edit intro / Hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
-from bot import blocks
 from core import ids, ui
-from core.commands import COMMAND
-from bot.listeners import ack_only, after_ack
 from core.markup import escape
+from core.request import (Answer, CloseForm, DirectMessage, FollowUp, OpenForm, Reply, Request,
+                          UpdateMessage)
 from core.views import moments
 from core.views.ezine import approval_blocks
-from bot.runtime import Runtime
 from digests import ezine as digest
 from handlers import digest_views as views
-from handlers._common import button_value, malformed, metadata, not_known, say, typed, values, words_after
+from handlers._common import field_text, malformed, metadata_object, not_known
 from storage import ezine
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
 from storage.words import plural
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 USAGE = ("`/tech digest archive` lists past issues of the e-zine. Organisers: `/tech digest preview` shows the next "
          "issue as it would be posted now (only to you); `/tech digest publish` posts it now, as this period's issue.")
 
 
-def register(app: App, runtime: Runtime) -> None:
-    matcher = runtime.subcommands.matcher("digest", owner=__name__)
+def register(app: object, runtime: Runtime) -> None:
+    routes = runtime.routes
     tz = runtime.settings.tz
 
-    def digest_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        rest = words_after(body).lower()
+    @routes.command("digest", owner=__name__)
+    def digest_command(request: Request) -> Reply:
+        rest = request.words.lower()
         if rest in ("", "help"):
-            ack(**say(USAGE))
-            return
+            return Answer(ui.note(USAGE))
         if rest == "archive":
             with runtime.db.reading() as session:
                 issues = ezine.archive(session)
-            ack(**blocks.ephemeral(views.archive_blocks(issues, tz)))
-            return
+            return Answer(ui.message(views.archive_blocks(issues, tz)))
         if rest not in ("preview", "publish"):
-            ack(**say(f"{not_known('digest', rest)} {USAGE}"))
-            return
-        if not actor.has(Role.ORGANISER):
-            ack(**say(f"Only network organisers can {rest} the e-zine. "
-                             "`/tech digest archive` shows past issues."))
-            return
+            return Answer(ui.note(f"{not_known('digest', rest)} {USAGE}"))
+        if not request.actor.has(Role.ORGANISER):
+            return Answer(ui.note(f"Only network organisers can {rest} the e-zine. "
+                                  "`/tech digest archive` shows past issues."))
         if rest == "preview":
-            ack(**_preview_first(runtime))
-            return
-        ack(**say("Publishing the next issue of the e-zine now…"))
-
-    def digest_later(body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        rest = words_after(body).lower()
-        if not context["actor"].has(Role.ORGANISER):
-            return
-        if rest == "preview":
-            preview = digest.preview(runtime, now())
-            for message in (preview.rendered.messages[1:] if preview.rendered else []):
-                respond(replace_original=False, **blocks.ephemeral(message))
-        elif rest == "publish":
-            info = digest.publish(runtime, context["actor"], now())
-            respond(replace_original=False, **blocks.ephemeral(ui.note(_published(runtime, info))))
-
-    app.command(COMMAND, matchers=[matcher])(ack=digest_ack, lazy=[digest_later])
+            return _preview(runtime)
+        actor = request.actor
+        return [Answer(ui.note("Publishing the next issue of the e-zine now…")),
+                FollowUp(lambda: Answer(ui.note(_published(runtime, digest.publish(runtime, actor, now())))))]
 
     # The approval request's buttons --------------------------------------------------------
-    def decide(decision: str) -> Callable[[dict[str, Any], dict[str, Any], WebClient, BoltContext], None]:
-        def decided(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-            with runtime.db.transaction() as session:
-                info, changed = ezine.decide(session, context["actor"], button_value(action), decision, now=now())
-            if changed:
-                _update_requests(runtime, client, info)
+    @routes.action(ids.EZINE_APPROVE, ids.EZINE_HOLD, after_ack=True)  # updates every organiser's request
+    def decided(request: Request) -> Reply:
+        decision = ezine.APPROVED if request.action_id == ids.EZINE_APPROVE else ezine.HELD
+        with runtime.db.transaction() as session:
+            info, changed = ezine.decide(session, request.actor, request.value, decision, now=now())
+        return _updated_requests(runtime, info) if changed else None
 
-        return decided
-
-    app.action(ids.EZINE_APPROVE)(ack=ack_only, lazy=[decide(ezine.APPROVED)])
-    app.action(ids.EZINE_HOLD)(ack=ack_only, lazy=[decide(ezine.HELD)])
-
-    def intro_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        context["actor"].require(Role.ORGANISER, "edit the e-zine")
+    @routes.action(ids.EZINE_EDIT_INTRO)
+    def intro_open(request: Request) -> Reply:
+        request.actor.require(Role.ORGANISER, "edit the e-zine")
         with runtime.db.reading() as session:
-            info = ezine.get(session, button_value(action))
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.intro_modal(info)))
+            info = ezine.get(session, request.value)
+        return OpenForm(views.intro_modal(info))
 
-    app.action(ids.EZINE_EDIT_INTRO)(ack=ack_only, lazy=[intro_open])
-
-    def intro_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
-                    context: BoltContext) -> None:
+    @routes.form(ids.EZINE_INTRO_MODAL)
+    def intro_saved(request: Request) -> Reply:
         try:
-            period = _period(view)
+            period = _period(request.metadata)
             with runtime.db.transaction() as session:
-                ezine.set_intro(session, context["actor"], period, typed(values(view), ids.EZINE_INTRO) or "",
+                ezine.set_intro(session, request.actor, period, field_text(request.values, ids.EZINE_INTRO) or "",
                                 now=now())
         except DomainError as e:
-            ack(response_action="errors", errors={ids.EZINE_INTRO: e.message})
-            return
-        ack(response_action="clear")
+            return ui.FieldErrors({ids.EZINE_INTRO: e.message})
         # Only a saved opening is shown: a refusal (a member's forged form) showed on the form alone.
-        after_ack(runtime, body, client, context, lambda: intro_shown(client, context["actor"], period))
-
-    def intro_shown(client: WebClient, actor: Actor, period: str) -> None:
-        """The editor sees the issue's new opening, as it will be posted."""
-        preview = digest.preview(runtime, now(), period=period)
-        if preview.rendered:
-            opening = preview.rendered.messages[0].blocks[:3]
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(opening))
-
-    app.view(ids.EZINE_INTRO_MODAL)(intro_saved)
+        return [CloseForm(), FollowUp(lambda: _intro_shown(runtime, request.actor, period))]
 
 
-def _preview_first(runtime: Runtime) -> dict[str, Any]:
+def _intro_shown(runtime: Runtime, actor: Actor, period: str) -> Reply:
+    """The editor sees the issue's new opening, as it will be posted."""
+    preview = digest.preview(runtime, now(), period=period)
+    if not preview.rendered:
+        return None
+    return DirectMessage(actor.member_id, ui.message(preview.rendered.messages[0].blocks[:3]))
+
+
+def _preview(runtime: Runtime) -> Reply:
+    """The issue's first message in the answer; the rest follow it, each in its own."""
     preview = digest.preview(runtime, now())
+    rest = preview.rendered.messages[1:] if preview.rendered else []
+    return [Answer(_preview_first(runtime, preview)), *(Answer(m) for m in rest)]
+
+
+def _preview_first(runtime: Runtime, preview: digest.Preview) -> ui.Message:
     due = moments.when(preview.info.due_at, runtime.settings.tz)
     if preview.rendered is None:
-        return say(f"The next e-zine, due {due}, has nothing in it yet, so it would not be posted. "
+        return ui.note(f"The next e-zine, due {due}, has nothing in it yet, so it would not be posted. "
                    "Approve news with `/tech news queue`.")
     first = preview.rendered.messages[0]
     count = len(preview.rendered.messages)
@@ -132,7 +108,7 @@ def _preview_first(runtime: Runtime) -> dict[str, Any]:
     note += _changes_note(preview)
     if preview.warning:
         note.append(f":warning: the template override is broken ({escape(preview.warning)}); the shipped one is used.")
-    return blocks.ephemeral([ui.context(*note), *first.blocks][: ui.MESSAGE_BLOCK_LIMIT])
+    return ui.message([ui.context(*note), *first.blocks][: ui.MESSAGE_BLOCK_LIMIT])
 
 
 def _changes_note(preview: digest.Preview) -> list[str]:
@@ -159,7 +135,7 @@ def _listed(notes: list[str], most: int = 6) -> str:
 
 
 def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
-    where = f"<#{info.channel_id}>" if info.channel_id else "the channel"
+    where = f"<#{info.conversation}>" if info.conversation else "the channel"
     if info.status == ezine.POSTED:
         posted = plural(info.messages_posted, "message")
         return f":newspaper: The e-zine of {info.period} is posted in {where} ({posted})."
@@ -167,23 +143,18 @@ def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
             f"{plural(info.messages_planned, 'message')} so far; the rest follow as soon as Slack takes them.")
 
 
-def _update_requests(runtime: Runtime, client: WebClient, info: ezine.IssueInfo) -> None:
+def _updated_requests(runtime: Runtime, info: ezine.IssueInfo) -> list[UpdateMessage]:
     """Every organiser's request shows the decision, whoever made it."""
     tz = runtime.settings.tz
-    for _, channel, ts in info.approval_messages:
-        request = approval_blocks(info, when=moments.when(info.due_at, tz), tz=tz,
-                                  post_unapproved=runtime.settings.digest_post_unapproved)
-        try:
-            client.chat_update(channel=channel, ts=ts,
-                               **blocks.message(request, title="The e-zine needs your approval"))
-        except SlackApiError:
-            # The decision is saved; an old request that cannot be updated only looks stale.
-            continue
+    request = ui.message(approval_blocks(info, when=moments.when(info.due_at, tz), tz=tz,
+                                         post_unapproved=runtime.settings.digest_post_unapproved),
+                         title="The e-zine needs your approval")
+    return [UpdateMessage(sent, request) for _, sent in info.approval_messages]
 
 
-def _period(view: dict[str, Any]) -> str:
+def _period(text: str) -> str:
     """The issue an introduction form is about (its period, as intro_modal put it)."""
-    period = metadata(view).get("period")
+    period = metadata_object(text, ids.EZINE_INTRO_MODAL).get("period")
     if not isinstance(period, str) or not period:
-        raise malformed(f"{view.get('callback_id')}: private_metadata names no issue")
+        raise malformed(f"{ids.EZINE_INTRO_MODAL}: private_metadata names no issue")
     return period

@@ -30,8 +30,8 @@ def results_blocks(result: SearchResult, query: str, *, team_id: str | None, vie
         ]
     count = plural(result.total, "technician matches", "technicians match")
     result_blocks: list[ui.Block] = [ui.section(f"*{count}* “{shown}”, best first:")]
-    result_blocks += [hit_block(hit, team_id=team_id, own=hit.slack_user_id == viewer,
-                                registration=(registrations or {}).get(hit.slack_user_id)) for hit in result.hits]
+    result_blocks += [hit_block(hit, team_id=team_id, own=hit.user_id == viewer,
+                                registration=(registrations or {}).get(hit.user_id)) for hit in result.hits]
     note = "Only colleagues who chose to be listed appear."
     if result.total > len(result.hits):
         note = f"Showing the best {len(result.hits)} of {result.total}: add a word to narrow it down. " + note
@@ -50,6 +50,6 @@ def hit_block(hit: Hit, *, team_id: str | None, own: bool, registration: str | N
         lines.append("Also " + chips(hit.other_tags[:8], budget=600))
     if registration:
         lines.append(registration_line(registration))
-    button = None if own else ui.button("Message", ids.FIND_MESSAGE, hit.slack_user_id,
-                                        url=message_url(team_id, hit.slack_user_id))
+    button = None if own else ui.button("Message", ids.FIND_MESSAGE, hit.user_id,
+                                        url=message_url(team_id, hit.user_id))
     return ui.section("\n".join(lines), accessory=button)

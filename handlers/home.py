@@ -1,27 +1,27 @@
-"""The App Home tab: published afresh each time a member opens it, and after changes.
+"""The Home page: built afresh each time a member opens it, and after changes.
 
-Each feature appends a `bot.runtime.HomeSection` to `runtime.home_sections`; the
+Each feature appends a `core.routes.HomeSection` to `runtime.home_sections`; the
 page is the greeting, the sections in ascending order, then what the member can type.
-This module adds the profile section (order 10) and the organisers' one (order 90).
+This module adds the profile section (order 10) and the organisers' one (order 90), and
+registers the page's builder with the route table (each surface shows what it builds).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, BoltContext
-from slack_sdk import WebClient
-
-from bot import blocks
 from core import ui
-from bot.listeners import ack_only
 from core.markup import escape
-from bot.runtime import HomeSection, Runtime
+from core.request import Request
+from core.routes import HomeSection
 from handlers.help import help_blocks
 from handlers.home_views import organiser_section, profile_section
 from storage.members import Actor, get_member
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -29,24 +29,19 @@ log = logging.getLogger(__name__)
 SECTION_BLOCK_CAP = 50
 
 
-def register(app: App, runtime: Runtime) -> None:
-    def home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        if event.get("tab") == "home":
-            publish_home(runtime, client, context["actor"])
+def register(app: Any, runtime: Runtime) -> None:
+    @runtime.routes.home_page
+    def home_page(request: Request) -> ui.Home:
+        return home_view(runtime, request.actor)
 
-    app.event("app_home_opened")(ack=ack_only, lazy=[home_opened])
     runtime.home_sections.append(HomeSection(10, "your profile", profile_section))
     runtime.home_sections.append(HomeSection(90, "for organisers", organiser_section))
-
-
-def publish_home(runtime: Runtime, client: WebClient, actor: Actor) -> None:
-    client.views_publish(user_id=actor.slack_user_id, view=blocks.render_home(home_view(runtime, actor)))
 
 
 def home_view(runtime: Runtime, actor: Actor) -> ui.Home:
     """The greeting, each feature's section in order, then what the member can type."""
     with runtime.db.reading() as session:
-        name = get_member(session, actor.slack_user_id).name
+        name = get_member(session, actor.identity).name
     greeting = [ui.section(f"Hello *{escape(name)}* :wave:")]
     parts: list[tuple[str, list[Any]]] = []
     failed: list[str] = []
@@ -55,7 +50,7 @@ def home_view(runtime: Runtime, actor: Actor) -> ui.Home:
             part = list(home_section.build(runtime, actor))
         except Exception:
             # One feature's fault must not blank everyone's Home tab; the log has the traceback.
-            log.exception("the Home section %r failed for %s", home_section.name, actor.slack_user_id)
+            log.exception("the Home section %r failed for %s", home_section.name, actor.user_id)
             failed.append(home_section.name)
             continue
         if part:

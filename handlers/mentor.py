@@ -14,7 +14,7 @@ from core import ids, ui
 from core.commands import split
 from core.delivery import DeliveryError
 from core.markup import escape
-from core.request import Answer, FollowUp, MessageRef, OpenForm, Reply, Request, UpdateForm
+from core.request import Answer, FollowUp, OpenForm, Reply, Request, UpdateForm
 from core.routes import HomeSection
 from core.views.cpd import prompt_blocks as cpd_prompt_blocks
 from core.views.registration import status_line
@@ -74,24 +74,24 @@ def register(app: Any, runtime: Runtime) -> None:
     @routes.action(ids.MENTOR_REQUEST)
     def ask(request: Request) -> Reply:
         actor = request.actor
-        mentor_slack, _, area = request.value.partition("|")
+        mentor_user, _, area = request.value.partition("|")
         with runtime.db.reading() as session:
-            if mentoring.open_request(session, actor.member_id, mentor_slack) is not None:
-                return Answer(ui.note(f"You have asked {views.mention(mentor_slack)} already; you'll hear when they "
+            if mentoring.open_request(session, actor.member_id, mentor_user) is not None:
+                return Answer(ui.note(f"You have asked {views.mention(mentor_user)} already; you'll hear when they "
                                       "answer."))
-            mentor = mentoring.mentor_for_request(session, actor, mentor_slack, today=request_today(request))
+            mentor = mentoring.mentor_for_request(session, actor, mentor_user, today=request_today(request))
         return OpenForm(views.request_form(mentor, area))
 
     @routes.form(ids.MENTOR_REQUEST_MODAL)
     def asked(request: Request) -> Reply:
         """Save the request in the ack; the mentor hears of it after (and on a resubmission, if they have not)."""
         actor = request.actor
-        mentor_slack, _, area = request.metadata.partition("|")
+        mentor_user, _, area = request.metadata.partition("|")
         note = field_text(request.values, ids.MENTOR_NOTE)
-        follow_up = FollowUp(lambda: notify_open_request(runtime, actor, mentor_slack))
+        follow_up = FollowUp(lambda: notify_open_request(runtime, actor, mentor_user))
         try:
             with runtime.db.transaction() as session:
-                outcome = mentoring.request_mentor(session, actor, mentor_slack, area, note,
+                outcome = mentoring.request_mentor(session, actor, mentor_user, area, note,
                                                    today=request_today(request), now=now())
         except DomainError as e:
             return [ui.FieldErrors({ids.MENTOR_NOTE: e.message}), follow_up]
@@ -108,8 +108,8 @@ def register(app: Any, runtime: Runtime) -> None:
         if not outcome.created:
             where = "the group DM with you both is open." if introduced else \
                 "I still couldn't open a group DM with you both: send them a message yourself."
-            return Answer(ui.note(f"You accepted {views.mention(pairing.mentee_slack)}'s request already: {where}"))
-        text = f":white_check_mark: You accepted {views.mention(pairing.mentee_slack)}'s request " \
+            return Answer(ui.note(f"You accepted {views.mention(pairing.mentee_user)}'s request already: {where}"))
+        text = f":white_check_mark: You accepted {views.mention(pairing.mentee_user)}'s request " \
                f"(*{escape(pairing.area_label)}*)."
         text += " I've opened a group DM with you both." if introduced else \
             " I couldn't open a group DM with you both just now: send them a message yourself."
@@ -121,11 +121,11 @@ def register(app: Any, runtime: Runtime) -> None:
             request_info, changed = mentoring.decline_request(
                 session, request.actor, payload_id(request.value, _what(request, "request")), now=now())
         if changed:
-            dm(runtime, request_info.mentee_slack,
-               f"{views.mention(request_info.mentor_slack)} can't take on a mentee in "
+            dm(runtime, request_info.mentee_user,
+               f"{views.mention(request_info.mentor_user)} can't take on a mentee in "
                f"*{escape(request_info.area_label)}* just now. `/tech mentor find {request_info.area}` shows other "
                "mentors with a free place.")
-        return decided(f"You declined {views.mention(request_info.mentee_slack)}'s request "
+        return decided(f"You declined {views.mention(request_info.mentee_user)}'s request "
                        f"(*{escape(request_info.area_label)}*). I've let them know, kindly.")
 
     @routes.action(ids.MENTOR_WITHDRAW, after_ack=True)
@@ -133,15 +133,14 @@ def register(app: Any, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             request_info, changed = mentoring.withdraw_request(
                 session, request.actor, payload_id(request.value, _what(request, "request")), now=now())
-        if changed and request_info.mentor_dm_channel and request_info.mentor_dm_ts:
-            text = (f"{views.mention(request_info.mentee_slack)} withdrew their request "
+        if changed and request_info.mentor_dm is not None:
+            text = (f"{views.mention(request_info.mentee_user)} withdrew their request "
                     f"({escape(request_info.area_label)}).")
             try:
-                runtime.delivery.update(MessageRef(request_info.mentor_dm_channel, request_info.mentor_dm_ts),
-                                        views.decided_blocks(text))
+                runtime.delivery.update(request_info.mentor_dm, views.decided_blocks(text))
             except DeliveryError as e:
                 log.warning("could not update the mentor's request DM (%s)", e.reason)
-        return decided(f"You withdrew your request to {views.mention(request_info.mentor_slack)}.")
+        return decided(f"You withdrew your request to {views.mention(request_info.mentor_user)}.")
 
     @routes.action(ids.MENTOR_END, after_ack=True)
     def end(request: Request) -> Reply:
@@ -153,8 +152,8 @@ def register(app: Any, runtime: Runtime) -> None:
             assert pairing.ended_at is not None
             return Answer(ui.note("This mentoring ended already, on "
                                   f"{views.day(pairing.ended_at, runtime.settings.tz)}."))
-        announce_end(runtime, pairing, actor.slack_user_id)
-        other = views.mention(pairing.other(actor.slack_user_id)[0])
+        announce_end(runtime, pairing, actor.user_id)
+        other = views.mention(pairing.other(actor.user_id)[0])
         return Answer(ui.note(f"You ended the mentoring with {other}. I've offered you both to log it as CPD."))
 
     @routes.action(ids.MENTOR_MET)
@@ -174,10 +173,10 @@ def register(app: Any, runtime: Runtime) -> None:
         with runtime.db.transaction() as session:
             pairing, due = mentoring.set_cadence(session, actor, pairing_id, days, now=now(),
                                                  tz=runtime.settings.tz)
-        text = (f":calendar: {views.mention(actor.slack_user_id)} changed the check-ins to {pairing.cadence_label}; "
+        text = (f":calendar: {views.mention(actor.user_id)} changed the check-ins to {pairing.cadence_label}; "
                 f"the next is on {views.day(due, runtime.settings.tz)}.")
-        if pairing.group_channel:
-            runtime.delivery.post(pairing.group_channel, ui.note(text))
+        if pairing.group_conversation:
+            runtime.delivery.post(pairing.group_conversation, ui.note(text))
             return None
         return Answer(ui.note(text))
 
@@ -211,7 +210,7 @@ def mentor_reply(runtime: Runtime, request: Request, verb: str, argument: str) -
     if verb == "end" and not argument:
         with runtime.db.reading() as session:
             my = mentoring.my_mentoring(session, actor)
-        return ui.message(views.end_list_blocks(my, actor.slack_user_id, runtime.settings.tz))
+        return ui.message(views.end_list_blocks(my, actor.user_id, runtime.settings.tz))
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             summary = mentoring.summary(session, actor, today=network_today(runtime), now=now(),
@@ -224,7 +223,7 @@ def overview_reply(runtime: Runtime, request: Request, *, note: str | None = Non
     actor = request.actor
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
-    return ui.message(views.overview_blocks(my, actor.slack_user_id, today=request_today(request),
+    return ui.message(views.overview_blocks(my, actor.user_id, today=request_today(request),
                                             tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER), note=note))
 
 
@@ -243,10 +242,10 @@ def profile_edit_form(runtime: Runtime, request: Request) -> OpenForm:
     return OpenForm(views.profile_edit_form(profile, request_today(request)))
 
 
-def notify_open_request(runtime: Runtime, mentee: Actor, mentor_slack: str) -> None:
+def notify_open_request(runtime: Runtime, mentee: Actor, mentor_user: str) -> None:
     """DM the mentor the mentee's open request, if it has not reached them yet."""
     with runtime.db.reading() as session:
-        found = mentoring.open_request(session, mentee.member_id, mentor_slack)
+        found = mentoring.open_request(session, mentee.member_id, mentor_user)
     if found is not None:
         notify_mentor(runtime, found.id)
 
@@ -256,11 +255,11 @@ def notify_mentor(runtime: Runtime, request_id: int) -> None:
     moment = now()
     with runtime.db.transaction() as session:
         claimed = mentoring.claim_request_notice(session, request_id, now=moment)
-        mentor = mentoring.find_mentor_by_slack(session, claimed.mentor_slack) if claimed else None
+        mentor = mentoring.find_mentor_by_user(session, claimed.mentor_user) if claimed else None
     if claimed is None:
         return
     try:
-        posted = runtime.delivery.dm(claimed.mentor_slack, views.request_dm_blocks(claimed, mentor))
+        posted = runtime.delivery.dm(claimed.mentor_user, views.request_dm_blocks(claimed, mentor))
     except DeliveryError as e:
         with runtime.db.transaction() as session:
             if e.reason in UNREACHABLE:
@@ -268,12 +267,12 @@ def notify_mentor(runtime: Runtime, request_id: int) -> None:
             else:
                 mentoring.release_request_notice(session, request_id)
         if e.reason in UNREACHABLE:
-            dm(runtime, claimed.mentee_slack, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left "
+            dm(runtime, claimed.mentee_user, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left "
                "the workspace. Your request is closed; `/tech mentor find` shows other mentors.")
             return
         raise
     with runtime.db.transaction() as session:
-        mentoring.record_request_notice(session, request_id, posted.conversation, posted.message_id)
+        mentoring.record_request_notice(session, request_id, posted)
 
 
 def introduce(runtime: Runtime, pairing_id: int) -> bool:
@@ -283,9 +282,9 @@ def introduce(runtime: Runtime, pairing_id: int) -> bool:
         pairing = mentoring.get_pairing(session, pairing_id)
     assert pairing is not None
     if not won:
-        return pairing.intro_ts is not None
+        return pairing.intro is not None
     try:
-        group = runtime.delivery.group([pairing.mentor_slack, pairing.mentee_slack])
+        group = runtime.delivery.group([pairing.mentor_user, pairing.mentee_user])
         with runtime.db.reading() as session:
             first = mentoring.next_checkin(session, pairing_id)
         posted = runtime.delivery.post(group, views.intro_blocks(pairing, first_checkin=first,
@@ -296,19 +295,19 @@ def introduce(runtime: Runtime, pairing_id: int) -> bool:
             mentoring.release_introduction(session, pairing_id)
         return False
     with runtime.db.transaction() as session:
-        mentoring.record_introduction(session, pairing_id, posted.conversation, posted.message_id)
+        mentoring.record_introduction(session, pairing_id, posted)
     return True
 
 
-def announce_end(runtime: Runtime, pairing: mentoring.PairingInfo, by_slack: str) -> None:
+def announce_end(runtime: Runtime, pairing: mentoring.PairingInfo, by_user: str) -> None:
     """Say it in the group DM, and offer each of them "Log it as CPD" (mentoring counts for both sides)."""
-    if pairing.group_channel:
+    if pairing.group_conversation:
         try:
-            runtime.delivery.post(pairing.group_channel, ui.note(views.ended_text(pairing, by_slack)))
+            runtime.delivery.post(pairing.group_conversation, ui.note(views.ended_text(pairing, by_user)))
         except DeliveryError as e:
             log.warning("could not post the end of pairing %s (%s)", pairing.id, e.reason)
     ended = (pairing.ended_at or now()).astimezone(runtime.settings.tz).date()
-    for person, role in ((pairing.mentee_slack, "mentee"), (pairing.mentor_slack, "mentor")):
+    for person, role in ((pairing.mentee_user, "mentee"), (pairing.mentor_user, "mentor")):
         _, other_name = pairing.other(person)
         activity = (f"Mentored by {other_name}" if role == "mentee" else f"Mentoring {other_name}") + \
             f" ({pairing.area_label})"
@@ -329,7 +328,7 @@ def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
         line = status_line(guide, registration.status_of(session, actor.member_id))
-    return views.home_blocks(my, actor.slack_user_id, line, today=member_today(runtime, actor),
+    return views.home_blocks(my, actor.user_id, line, today=member_today(runtime, actor),
                              tz=runtime.settings.tz)
 
 
@@ -343,9 +342,9 @@ def profile_form(request: Request) -> mentoring.MentorForm:
         intro=field_text(given, ids.MENTOR_INTRO))
 
 
-def dm(runtime: Runtime, slack_user_id: str, text: str) -> None:
+def dm(runtime: Runtime, user_id: str, text: str) -> None:
     """A note to someone other than the asker; one who can't be reached is only logged."""
     try:
-        runtime.delivery.dm(slack_user_id, ui.note(text))
+        runtime.delivery.dm(user_id, ui.note(text))
     except DeliveryError as e:
-        log.warning("could not DM %s (%s)", slack_user_id, e.reason)
+        log.warning("could not DM %s (%s)", user_id, e.reason)

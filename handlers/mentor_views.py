@@ -60,14 +60,14 @@ def overview_blocks(my: MyMentoring, me: str, *, today: date, tz: tzinfo, organi
     for p in my.active:
         result.append(ui.section(pairing_line(p, me, tz), accessory=end_button(p, "End")))
     for r in my.incoming:
-        text = f"{mention(r.mentee_slack)} asks you to mentor them in *{escape(r.area_label)}*."
+        text = f"{mention(r.mentee_user)} asks you to mentor them in *{escape(r.area_label)}*."
         if r.message:
             text += "\n" + quote(r.message, 500)
         result += [ui.section(text),
                    ui.actions(ui.button("Accept", ids.MENTOR_ACCEPT, str(r.id), style="primary"),
                               ui.button("Decline", ids.MENTOR_DECLINE, str(r.id)))]
     for r in my.outgoing:
-        result.append(ui.section(f"Waiting for {mention(r.mentor_slack)} to answer your request "
+        result.append(ui.section(f"Waiting for {mention(r.mentor_user)} to answer your request "
                                  f"(*{escape(r.area_label)}*).",
                                  accessory=ui.button("Withdraw", ids.MENTOR_WITHDRAW, str(r.id))))
     if not (my.active or my.incoming or my.outgoing):
@@ -106,7 +106,7 @@ def find_blocks(result: FindResult) -> list[ui.Block]:
                               + areas_text(list(mentoring.AREAS.values())) + "."))
     for card in result.mentors:
         m = card.mentor
-        lines = [f"*{mention(m.slack_user_id)}*" + "".join(f" · {escape(v)}" for v in (m.job_title, m.department) if v),
+        lines = [f"*{mention(m.user_id)}*" + "".join(f" · {escape(v)}" for v in (m.job_title, m.department) if v),
                  f"Mentors in: {areas_text(m.area_labels)}"]
         if m.specialisms:
             lines.append(f"Specialisms: {escape(m.specialisms)}")
@@ -118,7 +118,7 @@ def find_blocks(result: FindResult) -> list[ui.Block]:
             out += [ui.section("\n".join(lines)), ui.context("You have asked; waiting for an answer.")]
         else:
             out.append(ui.section("\n".join(lines), accessory=ui.button(
-                "Request", ids.MENTOR_REQUEST, f"{m.slack_user_id}|{card.area}", style="primary")))
+                "Request", ids.MENTOR_REQUEST, f"{m.user_id}|{card.area}", style="primary")))
     if not result.mentors and (result.area or not result.text):
         out.append(ui.section("No mentor has a free place" + (" in that area" if result.area else "")
                               + " just now. Try another area, or ask again in a few weeks."))
@@ -137,7 +137,7 @@ def find_blocks(result: FindResult) -> list[ui.Block]:
 
 def request_form(mentor: MentorInfo, area: str) -> ui.Form:
     return ui.Form(
-        id=ids.MENTOR_REQUEST_MODAL, title="Ask for a mentor", submit="Send", metadata=f"{mentor.slack_user_id}|{area}",
+        id=ids.MENTOR_REQUEST_MODAL, title="Ask for a mentor", submit="Send", metadata=f"{mentor.user_id}|{area}",
         blocks=(
             ui.section(f"Ask *{escape(mentor.name)}* to mentor you in *{escape(mentoring.area_label(area))}*. "
                        "They get a message and accept or decline."),
@@ -158,7 +158,7 @@ def request_sent_form(r: RequestInfo, created: bool) -> ui.Form:
 
 
 def request_dm_blocks(r: RequestInfo, mentor: MentorInfo | None) -> list[ui.Block]:
-    who = f"*{mention(r.mentee_slack)}*" + "".join(f" ({escape(v)})" for v in (r.mentee_job_title,) if v)
+    who = f"*{mention(r.mentee_user)}*" + "".join(f" ({escape(v)})" for v in (r.mentee_job_title,) if v)
     text = f":wave: {who} asks you to mentor them in *{escape(r.area_label)}*."
     if r.mentee_department:
         text += f"\nDepartment: {escape(r.mentee_department)}"
@@ -181,10 +181,10 @@ def decided_blocks(text: str) -> list[ui.Block]:
 # The pairing's group DM ----------------------------------------------------------------------------
 
 def intro_blocks(p: PairingInfo, *, first_checkin: datetime | None, tz: tzinfo) -> list[ui.Block]:
-    text = (f":handshake: Hello {mention(p.mentee_slack)} and {mention(p.mentor_slack)}!\n"
-            f"{mention(p.mentor_slack)} has agreed to mentor {mention(p.mentee_slack)} in *{escape(p.area_label)}*.")
+    text = (f":handshake: Hello {mention(p.mentee_user)} and {mention(p.mentor_user)}!\n"
+            f"{mention(p.mentor_user)} has agreed to mentor {mention(p.mentee_user)} in *{escape(p.area_label)}*.")
     if p.message:
-        text += f"\n{mention(p.mentee_slack)} wrote:\n" + quote(p.message)
+        text += f"\n{mention(p.mentee_user)} wrote:\n" + quote(p.message)
     tips = ("*Getting started:* agree a first meeting in the next two weeks, what you'd like to get out of it, and "
             "how often you'll meet. Keep what you discuss between you.")
     when = f" The first is on {day(first_checkin, tz)}." if first_checkin else ""
@@ -194,8 +194,8 @@ def intro_blocks(p: PairingInfo, *, first_checkin: datetime | None, tz: tzinfo) 
             ui.actions(cadence_select(p), end_button(p))]
 
 
-def ended_text(p: PairingInfo, by_slack: str) -> str:
-    return (f":checkered_flag: {mention(by_slack)} ended the mentoring in *{escape(p.area_label)}*. "
+def ended_text(p: PairingInfo, by_user: str) -> str:
+    return (f":checkered_flag: {mention(by_user)} ended the mentoring in *{escape(p.area_label)}*. "
             "Thank you both! There will be no more check-ins.")
 
 

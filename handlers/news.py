@@ -9,221 +9,183 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
-
-from bot import blocks
-from core import ids
-from core.commands import COMMAND
-from bot.listeners import ack_only
-from bot.runtime import HomeSection, Runtime
+from core import ids, ui
+from core.delivery import DeliveryError
+from core.request import Answer, CloseForm, FollowUp, OpenForm, Reply, Request, UpdateForm
+from core.routes import HomeSection
 from handlers import news_views as views
-from handlers._common import (button_value, chosen, field_errors, malformed, metadata, not_known, payload_id,
-                              refused, say, typed, values, words_after)
+from handlers._common import (field_choice, field_text, malformed, metadata_object, not_known, payload_id,
+                              refusal)
 from storage import ezine, news
 from storage.clock import now
 from storage.errors import DomainError
-from storage.members import Actor, Role, find_member, organiser_ids
+from storage.members import Actor, Role, find_addressed, organiser_ids
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 USAGE = ("`/tech news` sends news for the e-zine (a form) · `/tech news mine` shows what you sent and what "
          "became of it · organisers: `/tech news queue` lists what waits for review.")
 
 
-def register(app: App, runtime: Runtime) -> None:
-    matcher = runtime.subcommands.matcher("news", owner=__name__)
+def register(app: object, runtime: Runtime) -> None:
+    routes = runtime.routes
 
-    def news_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        rest = words_after(body).lower()
+    @routes.command("news", owner=__name__)
+    def news_command(request: Request) -> Reply:
+        rest = request.words.lower()
         if rest == "":
-            ack(**say("Opening the news form… " + USAGE))
-            return
+            return [Answer(ui.note("Opening the news form… " + USAGE)), OpenForm(views.news_modal())]
         if rest == "help":
-            ack(**say(USAGE))
-            return
+            return Answer(ui.note(USAGE))
         if rest == "mine":
             with runtime.db.reading() as session:
-                items = news.mine(session, actor)
-            ack(**blocks.ephemeral(views.mine_blocks(items, runtime.settings.tz)))
-            return
+                items = news.mine(session, request.actor)
+            return Answer(ui.message(views.mine_blocks(items, runtime.settings.tz)))
         if rest == "queue":
             try:
                 with runtime.db.reading() as session:
-                    items = news.queue(session, actor)
+                    items = news.queue(session, request.actor)
                     total = news.pending_count(session)
             except DomainError as e:
-                ack(**refused(e))
-                return
-            ack(**blocks.ephemeral(views.queue_blocks(items, runtime.settings.tz, total=total)))
-            return
-        ack(**say(f"{not_known('news', rest)} {USAGE}"))
+                return Answer(refusal(e))
+            return Answer(ui.message(views.queue_blocks(items, runtime.settings.tz, total=total)))
+        return Answer(ui.note(f"{not_known('news', rest)} {USAGE}"))
 
-    def news_open(body: dict[str, Any], client: WebClient) -> None:
-        if words_after(body) == "":
-            client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.news_modal()))
-
-    app.command(COMMAND, matchers=[matcher])(ack=news_ack, lazy=[news_open])
-
-    def open_button(body: dict[str, Any], client: WebClient) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.news_modal()))
-
-    app.action(ids.NEWS_OPEN)(ack=ack_only, lazy=[open_button])
+    @routes.action(ids.NEWS_OPEN)
+    def open_form(request: Request) -> Reply:
+        return OpenForm(views.news_modal())
 
     # The member's form -------------------------------------------------------------------
-    def submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        if errors := _form_errors(view):
-            ack(response_action="errors", errors=errors)
-            return
-        ack(response_action="update", view=blocks.render_form(views.done_modal(
+    @routes.form(ids.NEWS_MODAL)
+    def submitted(request: Request) -> Reply:
+        if errors := _form_errors(request):
+            return errors
+
+        def stored() -> None:
+            with runtime.db.transaction() as session:
+                item, created = news.submit(session, request.actor, _form(request),
+                                            submission_key=_submission_key(request), now=now())
+                reviewers = organiser_ids(session, runtime.grants.organisers)
+            if created:
+                _ask_reviewers(runtime, item, reviewers)
+
+        return [UpdateForm(views.done_modal(
             "Thank you", "Your news is with the organisers. You'll hear by direct message when it is approved; "
-                         "`/tech news mine` shows it meanwhile.")))
-
-    def stored(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        if _form_errors(view):
-            return  # the form showed why; nothing is stored
-        with runtime.db.transaction() as session:
-            item, created = news.submit(session, actor, _form(view), submission_key=_submission_key(view, actor),
-                                        now=now())
-            reviewers = organiser_ids(session, runtime.settings.organisers)
-        if created:
-            _ask_reviewers(runtime, client, item, reviewers)
-
-    app.view(ids.NEWS_MODAL)(ack=submitted, lazy=[stored])
+                         "`/tech news mine` shows it meanwhile.")), FollowUp(stored)]
 
     # Organisers' decisions ---------------------------------------------------------------
-    def approve(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-                respond: Respond) -> None:
-        source, news_id = _target(action)
+    @routes.action(ids.NEWS_APPROVE, after_ack=True)  # the submitter is told by DM
+    def approve(request: Request) -> Reply:
+        source, news_id = _target(request.value)
         with runtime.db.transaction() as session:
-            item, changed = news.approve(session, context["actor"], news_id, now=now())
+            item, changed = news.approve(session, request.actor, news_id, now=now())
         if changed:
-            _tell_submitter(runtime, client, item, "news_approved.md.j2", due=_next_issue_day(runtime))
-        _refresh(runtime, respond, context["actor"], item, source)
+            _tell_submitter(runtime, item, "news_approved.md.j2", due=_next_issue_day(runtime))
+        # The message the button was on: the queue afresh, or the DM with the decision.
+        return Answer(_refreshed(runtime, request.actor, item, source), replace=True)
 
-    app.action(ids.NEWS_APPROVE)(ack=ack_only, lazy=[approve])
+    @routes.action(ids.NEWS_EDIT)
+    def edit_open(request: Request) -> Reply:
+        item, meta = _to_review(runtime, request, "edit news")
+        return OpenForm(views.news_modal(item=item, callback_id=ids.NEWS_EDIT_MODAL, meta=meta))
 
-    def edit_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        item, meta = _to_review(runtime, body, action, context["actor"], "edit news")
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(
-            views.news_modal(item=item, callback_id=ids.NEWS_EDIT_MODAL, meta=meta)))
+    @routes.form(ids.NEWS_EDIT_MODAL)
+    def edit_saved(request: Request) -> Reply:
+        if errors := _form_errors(request, editor=request.actor):
+            return errors
+        meta = _review_metadata(request)
 
-    app.action(ids.NEWS_EDIT)(ack=ack_only, lazy=[edit_open])
+        def saved() -> Reply:
+            with runtime.db.transaction() as session:
+                item, newly = news.edit_and_approve(session, request.actor, meta["id"], _form(request), now=now())
+            if newly:
+                _tell_submitter(runtime, item, "news_approved.md.j2", due=_next_issue_day(runtime), edited=True)
+            return _refresh_reviewed(runtime, meta, request.actor, item)
 
-    def edit_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        if errors := _form_errors(view, editor=context["actor"]):
-            ack(response_action="errors", errors=errors)
-            return
-        ack(response_action="clear")
+        return [CloseForm(), FollowUp(saved)]
 
-    def edit_saved(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if _form_errors(view, editor=context["actor"]):
-            return  # the form showed why
-        meta = _review_metadata(view)
-        with runtime.db.transaction() as session:
-            item, newly = news.edit_and_approve(session, context["actor"], meta["id"], _form(view), now=now())
-        if newly:
-            _tell_submitter(runtime, client, item, "news_approved.md.j2", due=_next_issue_day(runtime), edited=True)
-        _refresh_by_url(runtime, meta, context["actor"], item)
+    @routes.action(ids.NEWS_REJECT)
+    def reject_open(request: Request) -> Reply:
+        item, meta = _to_review(runtime, request, "reject news")
+        return OpenForm(views.reject_modal(item, meta))
 
-    app.view(ids.NEWS_EDIT_MODAL)(ack=edit_checked, lazy=[edit_saved])
+    @routes.form(ids.NEWS_REJECT_MODAL)
+    def rejected(request: Request) -> Reply:
+        # Who may reject is the rule's to say, after the ack: a refusal then reaches the person by DM.
+        reason = field_text(request.values, ids.NEWS_REASON) or ""
+        try:
+            news.check_reason(reason)
+        except DomainError as e:
+            return ui.FieldErrors({ids.NEWS_REASON: e.message})
+        meta = _review_metadata(request)
 
-    def reject_open(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        item, meta = _to_review(runtime, body, action, context["actor"], "reject news")
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.reject_modal(item, meta)))
+        def decided() -> Reply:
+            with runtime.db.transaction() as session:
+                item, changed = news.reject(session, request.actor, meta["id"], reason, now=now())
+            if changed:
+                _tell_submitter(runtime, item, "news_rejected.md.j2")
+            return _refresh_reviewed(runtime, meta, request.actor, item)
 
-    app.action(ids.NEWS_REJECT)(ack=ack_only, lazy=[reject_open])
-
-    def reject_checked(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        if errors := _reason_errors(view):
-            ack(response_action="errors", errors=errors)
-            return
-        ack(response_action="clear")
-
-    def rejected(view: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if _reason_errors(view):
-            return  # the form showed why
-        meta = _review_metadata(view)
-        with runtime.db.transaction() as session:
-            item, changed = news.reject(session, context["actor"], meta["id"],
-                                        typed(values(view), ids.NEWS_REASON) or "", now=now())
-        if changed:
-            _tell_submitter(runtime, client, item, "news_rejected.md.j2")
-        _refresh_by_url(runtime, meta, context["actor"], item)
-
-    app.view(ids.NEWS_REJECT_MODAL)(ack=reject_checked, lazy=[rejected])
+        return [CloseForm(), FollowUp(decided)]
 
     runtime.home_sections.append(HomeSection(60, "news for the e-zine", lambda rt, actor: _home(rt, actor)))
 
 
 # Helpers ------------------------------------------------------------------------------
 
-def _form(view: dict[str, Any]) -> news.NewsForm:
-    given = values(view)
-    return news.NewsForm(title=typed(given, ids.NEWS_TITLE) or "", body=typed(given, ids.NEWS_BODY) or "",
-                         link=typed(given, ids.NEWS_LINK), category=chosen(given, ids.NEWS_CATEGORY))
+def _form(request: Request) -> news.NewsForm:
+    given = request.values
+    return news.NewsForm(title=field_text(given, ids.NEWS_TITLE) or "", body=field_text(given, ids.NEWS_BODY) or "",
+                         link=field_text(given, ids.NEWS_LINK), category=field_choice(given, ids.NEWS_CATEGORY))
 
 
-def _form_errors(view: dict[str, Any], *, editor: Actor | None = None) -> dict[str, str]:
-    """What the news form's ack shows by its fields, {} when it is accepted. The work after
-    the ack asks again and does nothing for a refused form (Bolt runs it whatever the ack
-    answered), so a refusal shows once, on the form, and never also arrives as a DM."""
+def _form_errors(request: Request, *, editor: Actor | None = None) -> ui.FieldErrors | None:
+    """What the news form's ack shows by its fields, None when it is accepted: a refusal shows
+    once, on the form, and never also arrives as a DM."""
     try:
         if editor is not None:
             editor.require(Role.ORGANISER, "edit news")
-        news.check_form(_form(view))
+        news.check_form(_form(request))
     except DomainError as e:
-        return field_errors(view, {e.field or ids.NEWS_TITLE: e.message})
-    return {}
+        return ui.FieldErrors({e.field or ids.NEWS_TITLE: e.message})
+    return None
 
 
-def _reason_errors(view: dict[str, Any]) -> dict[str, str]:
-    """As _form_errors, for the reason a rejection gives (who may reject is checked after the ack)."""
-    try:
-        news.check_reason(typed(values(view), ids.NEWS_REASON) or "")
-    except DomainError as e:
-        return {ids.NEWS_REASON: e.message}
-    return {}
+def _submission_key(request: Request) -> str:
+    """The surface's id of the opened form: a redelivered submission repeats it, a new form gets a new one.
 
-
-def _submission_key(view: dict[str, Any], actor: Actor) -> str:
-    """Slack's id of the opened modal: a redelivered submission repeats it, a new form gets a new one.
-
-    (The local shell's views carry an id too; a view without one is keyed by its content.)
+    (The local shell's forms carry an id too; a form without one is keyed by its content.)
     """
-    if view.get("id"):
-        return f"{view['id']}"[:64]
-    digest = hashlib.sha256(repr((actor.slack_user_id, sorted(values(view).items()))).encode())
+    if request.submission:
+        return request.submission[:64]
+    digest = hashlib.sha256(repr((request.actor.member_id, sorted(request.values.items()))).encode())
     return digest.hexdigest()[:64]
 
 
-def _target(action: dict[str, Any]) -> tuple[str, int]:
-    source, _, news_id = button_value(action).partition(":")
+def _target(value: str) -> tuple[str, int]:
+    source, _, news_id = value.partition(":")
     return source, payload_id(news_id, "a news button's item")
 
 
-def _review_metadata(view: dict[str, Any]) -> dict[str, Any]:
-    """What an edit or reject form carries (_to_review): the item, where the button was, its message's URL."""
-    meta = metadata(view)
-    url = meta.get("response_url")
-    if not isinstance(meta.get("source", ""), str) or not (url is None or isinstance(url, str)):
-        raise malformed(f"{view.get('callback_id')}: private_metadata is not a review's")
+def _review_metadata(request: Request) -> dict[str, Any]:
+    """What an edit or reject form carries (_to_review): the item, where the button was, how to answer it."""
+    meta = metadata_object(request.metadata, request.form_id)
+    if not isinstance(meta.get("source", ""), str) or not isinstance(meta.get("reply_to", ""), str):
+        raise malformed(f"{request.form_id}: private_metadata is not a review's")
     return {**meta, "id": payload_id(str(meta.get("id", "")), "a news form's item")}
 
 
-def _to_review(runtime: Runtime, body: dict[str, Any], action: dict[str, Any], actor: Actor,
-               doing: str) -> tuple[news.NewsInfo, dict[str, Any]]:
+def _to_review(runtime: Runtime, request: Request, doing: str) -> tuple[news.NewsInfo, dict[str, Any]]:
     """The item a review button is about, and what its form carries to refresh that message once decided."""
-    source, news_id = _target(action)
-    actor.require(Role.ORGANISER, doing)
+    source, news_id = _target(request.value)
+    request.actor.require(Role.ORGANISER, doing)
     with runtime.db.reading() as session:
         item = news.get(session, news_id)
-    return item, {"id": news_id, "source": source, "response_url": body.get("response_url")}
+    return item, {"id": news_id, "source": source, "reply_to": request.where.reply_to}
 
 
 def _next_issue_day(runtime: Runtime) -> str:
@@ -232,58 +194,47 @@ def _next_issue_day(runtime: Runtime) -> str:
     return f"{due:%A} {due.day} {due:%B}"
 
 
-def _ask_reviewers(runtime: Runtime, client: WebClient, item: news.NewsInfo, reviewers: list[str]) -> None:
-    request = blocks.message(views.review_request_blocks(item, runtime.settings.tz))
+def _ask_reviewers(runtime: Runtime, item: news.NewsInfo, reviewers: list[str]) -> None:
+    request = ui.message(views.review_request_blocks(item, runtime.settings.tz))
     for user_id in reviewers:
         try:
-            client.chat_postMessage(channel=user_id, **request)
-        except SlackApiError as e:
-            log.warning("could not ask %s to review news %s (%s)", user_id, item.id, e.response.get("error"))
+            runtime.delivery.dm(user_id, request)
+        except DeliveryError as e:
+            log.warning("could not ask %s to review news %s (%s)", user_id, item.id, e.reason)
 
 
-def _tell_submitter(runtime: Runtime, client: WebClient, item: news.NewsInfo, template: str, **values: Any) -> None:
+def _tell_submitter(runtime: Runtime, item: news.NewsInfo, template: str, **values: Any) -> None:
     text = runtime.templates.get_template(template).render(item=item, **values)
     try:
-        client.chat_postMessage(channel=item.author_user, **blocks.note(text))
-    except SlackApiError as e:
-        log.warning("could not tell %s about their news (%s)", item.author_user, e.response.get("error"))
+        runtime.delivery.dm(item.author_user, ui.note(text))
+    except DeliveryError as e:
+        log.warning("could not tell %s about their news (%s)", item.author_user, e.reason)
 
 
-def _refresh(runtime: Runtime, respond: Respond, actor: Actor, item: news.NewsInfo, source: str) -> None:
-    """Replace the message the button was on: the queue afresh, or the DM with the decision."""
-    respond(replace_original=True, **_refreshed(runtime, actor, item, source))
+def _refresh_reviewed(runtime: Runtime, meta: dict[str, Any], actor: Actor, item: news.NewsInfo) -> Reply:
+    """The message whose button opened the decided form, shown afresh (when the surface said how to reach it)."""
+    if not meta.get("reply_to"):
+        return None
+    return Answer(_refreshed(runtime, actor, item, meta.get("source", "q")), replace=True, to=meta["reply_to"])
 
 
-def _refresh_by_url(runtime: Runtime, meta: dict[str, Any], actor: Actor, item: news.NewsInfo) -> None:
-    if not meta.get("response_url"):
-        return
-    try:
-        WebhookClient(meta["response_url"]).send(replace_original=True,
-                                                 **_refreshed(runtime, actor, item, meta.get("source", "q")))
-    except Exception:
-        # Not left to the lazy listener's failure report: the decision is saved, and telling the organiser
-        # "nothing was changed" would be wrong. Only the old message stays as it was (its URL may have expired).
-        log.warning("could not refresh the news message for item %s", item.id, exc_info=True)
-
-
-def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str) -> dict[str, Any]:
+def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str) -> ui.Message:
     tz = runtime.settings.tz
     if source == "q":
         with runtime.db.reading() as session:
             items, total = news.queue(session, actor), news.pending_count(session)
-        return blocks.message(views.queue_blocks(items, tz, total=total))
+        return ui.message(views.queue_blocks(items, tz, total=total))
     with runtime.db.reading() as session:
-        name = news.get(session, item.id).reviewed_by or actor.slack_user_id
-        reviewer = find_member(session, name)
+        name = news.get(session, item.id).reviewed_by or actor.user_id
+        reviewer = find_addressed(session, name)
         by = reviewer.name if reviewer else name
-    return blocks.message(views.decided_blocks(item, tz, by))
+    return ui.message(views.decided_blocks(item, tz, by))
 
 
-def _home(runtime: Runtime, actor: Actor) -> list[Any]:
+def _home(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     """A button to send news; organisers also see how much waits for review."""
     waiting = 0
     if actor.has(Role.ORGANISER):
         with runtime.db.reading() as session:
             waiting = news.pending_count(session)
-    # The Home tab is assembled from Block Kit (handlers/home.py), so this section renders here.
-    return blocks.render_all(views.home_blocks(waiting))
+    return views.home_blocks(waiting)

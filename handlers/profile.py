@@ -7,23 +7,17 @@ buttons); `/tech profile @colleague` shows the colleague's card, only what they 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 import content
-from bot import blocks
 from core import ids, ui
-from core.commands import COMMAND, split
-from bot.listeners import ack_only
+from core.delivery import DeliveryError
 from core.markup import escape
-from bot.runtime import Runtime
-from handlers._common import chosen, picked, typed, values
-from handlers.home import publish_home
+from core.request import Answer, FollowUp, OpenForm, Options, RefreshHome, Request
+from handlers._common import field_choice, field_choices, field_text
 from handlers.profile_views import (
     FIELD_BLOCKS,
     LISTED,
@@ -36,8 +30,12 @@ from handlers.profile_views import (
 from storage import profiles, registration
 from storage.clock import now
 from storage.errors import DomainError
-from storage.members import Actor
+from storage.identities import Identity
+from storage.members import Actor, MemberDetails
 from storage.models import Member
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 EDIT_WORDS = ("", "edit", "me")
@@ -45,73 +43,51 @@ EDIT_WORDS = ("", "edit", "me")
 MAX_DEPARTMENTS = 99
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: Any, runtime: Runtime) -> None:
     departments = load_departments(runtime)
     guide = registration.load_guide(runtime.settings.content_dir)
+    routes = runtime.routes
 
-    def profile_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        """Open the form (in the lazy listener), or show a colleague's card in the ack."""
-        rest = split(body.get("text"))[1].strip()
+    @routes.command("profile", owner=__name__)
+    def profile_command(request: Request) -> Answer | list[Answer | FollowUp]:
+        """Open the form, or show a colleague's card."""
+        rest = request.words
         if rest.lower() in EDIT_WORDS:
-            ack(**blocks.ephemeral([ui.section(":pencil2: Opening your profile…"), ui.context(PROFILE_USAGE)]))
-        elif rest.lower() == "help":
-            ack(**blocks.ephemeral([ui.section(PROFILE_USAGE)]))
-        else:
-            ack(**colleague_card(runtime, context["actor"], rest, body.get("team_id"), guide))
+            opening = Answer(ui.message([ui.section(":pencil2: Opening your profile…"), ui.context(PROFILE_USAGE)]))
+            # Built after the answer: a newcomer's details (their job title) arrive from the surface only then.
+            return [opening, FollowUp(lambda: OpenForm(profile_form(runtime, request.actor, departments, guide)))]
+        if rest.lower() == "help":
+            return Answer(ui.message([ui.section(PROFILE_USAGE)]))
+        return Answer(colleague_card(runtime, request.actor, rest, request.where.tenant, guide))
 
-    def open_own_profile(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        if split(body.get("text"))[1].strip().lower() in EDIT_WORDS:
-            open_profile_form(runtime, client, context["actor"], body["trigger_id"], departments, guide)
+    @routes.action(ids.PROFILE_EDIT, after_ack=True)
+    def edit(request: Request) -> OpenForm:
+        """The Home page's and the welcome's button."""
+        return OpenForm(profile_form(runtime, request.actor, departments, guide))
 
-    def open_from_button(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        open_profile_form(runtime, client, context["actor"], body["trigger_id"], departments, guide)
-
-    def save(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        """Validate and save in the ack, so errors show next to their fields."""
-        changes = profiles.ProfileChanges(**form_values(values(view)))
+    @routes.form(ids.PROFILE_MODAL)
+    def save(request: Request) -> ui.FieldErrors | RefreshHome:
+        """Validate and save at once, so errors show next to their fields; the Home page follows."""
+        changes = profiles.ProfileChanges(**form_values(request.values))
         try:
             with runtime.db.transaction() as session:
-                profiles.save_profile(session, context["actor"], changes, now=now())
+                profiles.save_profile(session, request.actor, changes, now=now())
         except profiles.InvalidProfile as e:
-            ack(response_action="errors",
-                errors={FIELD_BLOCKS.get(name, ids.PROFILE_SKILLS): message for name, message in e.errors.items()})
-            return
-        context["profile_saved"] = True
-        ack()
+            return ui.FieldErrors({FIELD_BLOCKS.get(name, ids.PROFILE_SKILLS): message
+                                   for name, message in e.errors.items()})
+        return RefreshHome()
 
-    def refresh_home(context: BoltContext, client: WebClient) -> None:
-        if context.get("profile_saved"):
-            publish_home(runtime, client, context["actor"])
-
-    def suggestions(kind: str) -> Callable[[Ack, dict[str, Any]], None]:
-        def suggest_tags(ack: Ack, body: dict[str, Any]) -> None:
+    def suggestions(kind: str) -> Callable[[Request], Options]:
+        def suggest_tags(request: Request) -> Options:
             """Tags as the member types: what they typed (if new), then the most used matches."""
             with runtime.db.reading() as session:
-                typed = body.get("value")
-                labels = profiles.suggest_tags(session, kind, typed if isinstance(typed, str) else "")
-            ack(options=[blocks.render_option(ui.option(label, label)).to_dict() for label in labels])
+                labels = profiles.suggest_tags(session, kind, request.query)
+            return Options(tuple(ui.option(label, label) for label in labels))
 
         return suggest_tags
 
-    def welcome(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        if event.get("channel") == runtime.settings.network_channel and context.get("actor") is not None:
-            welcome_member(runtime, client, context["actor"], event["channel"])
-
-    def account_changed(event: dict[str, Any]) -> None:
-        """A Slack account changed: a new name, or a deactivation that takes them out of the directory."""
-        user = event.get("user") or {}
-        if isinstance(user, dict) and user.get("id"):
-            with runtime.db.transaction() as session:
-                profiles.refresh_from_slack(session, user["id"], user, now=now())
-
-    app.command(COMMAND, matchers=[runtime.subcommands.matcher("profile", owner=__name__)])(
-        ack=profile_command, lazy=[open_own_profile])
-    app.action(ids.PROFILE_EDIT)(ack=ack_only, lazy=[open_from_button])
-    app.view(ids.PROFILE_MODAL)(ack=save, lazy=[refresh_home])
-    app.options(ids.PROFILE_SKILLS)(suggestions(profiles.SKILL))
-    app.options(ids.PROFILE_EQUIPMENT)(suggestions(profiles.EQUIPMENT))
-    app.event("member_joined_channel")(ack=ack_only, lazy=[welcome])
-    app.event("user_change")(account_changed)
+    routes.options(ids.PROFILE_SKILLS)(suggestions(profiles.SKILL))
+    routes.options(ids.PROFILE_EQUIPMENT)(suggestions(profiles.EQUIPMENT))
 
 
 def load_departments(runtime: Runtime) -> list[str]:
@@ -130,20 +106,20 @@ def load_departments(runtime: Runtime) -> list[str]:
     return names
 
 
-def form_values(values: dict[str, Any]) -> dict[str, Any]:
-    """The submitted modal (its state.values) as plain values."""
-    visibility = set(picked(values, ids.PROFILE_VISIBILITY))
+def form_values(values: Mapping[str, ui.FieldValue]) -> dict[str, Any]:
+    """The submitted form's values as the profile service takes them."""
+    visibility = set(field_choices(values, ids.PROFILE_VISIBILITY))
     return {
-        "job_title": typed(values, ids.PROFILE_JOB_TITLE),
-        "department_choice": chosen(values, ids.PROFILE_DEPARTMENT),
-        "department_other": typed(values, ids.PROFILE_DEPARTMENT_OTHER),
-        "fte": typed(values, ids.PROFILE_FTE),
-        "skills": picked(values, ids.PROFILE_SKILLS),
-        "equipment": picked(values, ids.PROFILE_EQUIPMENT),
-        "bio": typed(values, ids.PROFILE_BIO),
+        "job_title": field_text(values, ids.PROFILE_JOB_TITLE),
+        "department_choice": field_choice(values, ids.PROFILE_DEPARTMENT),
+        "department_other": field_text(values, ids.PROFILE_DEPARTMENT_OTHER),
+        "fte": field_text(values, ids.PROFILE_FTE),
+        "skills": field_choices(values, ids.PROFILE_SKILLS),
+        "equipment": field_choices(values, ids.PROFILE_EQUIPMENT),
+        "bio": field_text(values, ids.PROFILE_BIO),
         "listed": LISTED in visibility,
         "spotlight_opt_in": SPOTLIGHT in visibility,
-        "public_fields": picked(values, ids.PROFILE_PUBLIC_FIELDS),
+        "public_fields": field_choices(values, ids.PROFILE_PUBLIC_FIELDS),
     }
 
 
@@ -157,50 +133,56 @@ def card_registration(session: Session, card: profiles.Card, guide: registration
     return registration_status(session, card.member_id, guide) if card.shows_registration else None
 
 
-def registrations_shown(session: Session, viewer: Actor, slack_user_ids: Iterable[str],
+def registrations_shown(session: Session, viewer: Actor, user_ids: Iterable[str],
                         guide: registration.Guide) -> dict[str, str]:
     """Each colleague's registration line as their card shows it to `viewer` (the directory's results)."""
     lines = {user_id: card_registration(session, profiles.card_for(session, viewer, user_id), guide)
-             for user_id in slack_user_ids}
+             for user_id in user_ids}
     return {user_id: line for user_id, line in lines.items() if line}
 
 
-def open_profile_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str,
-                      departments: list[str], guide: registration.Guide) -> None:
+def profile_form(runtime: Runtime, actor: Actor, departments: list[str], guide: registration.Guide) -> ui.Form:
     with runtime.db.reading() as session:
         member = session.get_one(Member, actor.member_id)
         status = registration_status(session, member.id, guide) or registration.NOT_RECORDED
         where = " (`/tech register` records it)" if "register" in runtime.subcommands.names else ""
-        form = profile_modal(member, profiles.find_profile(session, member.id), departments, status, where)
-    client.views_open(trigger_id=trigger_id, view=blocks.render_form(form))
+        return profile_modal(member, profiles.find_profile(session, member.id), departments, status, where)
 
 
-def colleague_card(runtime: Runtime, actor: Actor, text: str, team_id: str | None,
-                   guide: registration.Guide) -> dict[str, Any]:
+def colleague_card(runtime: Runtime, actor: Actor, text: str, tenant: str | None,
+                   guide: registration.Guide) -> ui.Message:
     try:
         with runtime.db.reading() as session:
             card = profiles.card_for(session, actor, profiles.resolve_colleague(session, text))
             status = card_registration(session, card, guide)
     except DomainError as e:
-        return blocks.ephemeral([ui.section(f":information_source: {escape(e.message)}")])
-    return blocks.ephemeral(card_blocks(card, registration=status, team_id=team_id))
+        return ui.message([ui.section(f":information_source: {escape(e.message)}")])
+    return ui.message(card_blocks(card, registration=status, team_id=tenant))
 
 
-def welcome_member(runtime: Runtime, client: WebClient, actor: Actor, channel_id: str) -> None:
-    """A DM once per member, ever: not again on a rejoin, nor when Slack redelivers the event."""
+def welcome_member(runtime: Runtime, actor: Actor, channel_id: str) -> None:
+    """A DM once per member, ever: not again on a rejoin, nor when the surface redelivers the event."""
+    if channel_id != runtime.settings.network_channel:
+        return
     with runtime.db.transaction() as session:
         member = session.get_one(Member, actor.member_id)
         if member.is_bot or member.deactivated:
             return
-        if not profiles.claim_welcome(session, member.id, channel_id, now=now()):
+        if not profiles.claim_welcome(session, member.id, channel_id, surface=actor.identity.surface, now=now()):
             return
         name = member.name
     commands = [c for c in runtime.content.commands if c.role == "member"]
     text = runtime.templates.get_template("profile_welcome.md.j2").render(name=name, commands=commands)
     try:
-        client.chat_postMessage(channel=actor.slack_user_id, **blocks.message(welcome_blocks(text)))
-    except SlackApiError:
+        runtime.delivery.dm(actor.user_id, ui.message(welcome_blocks(text)))
+    except DeliveryError:
         # Not welcomed after all: a later join may try again.
         with runtime.db.transaction() as session:
             profiles.release_welcome(session, actor.member_id)
         raise
+
+
+def account_changed(runtime: Runtime, identity: Identity, details: MemberDetails) -> None:
+    """A member's account changed: a new name, or a deactivation that takes them out of the directory."""
+    with runtime.db.transaction() as session:
+        profiles.refresh_member(session, identity, details, now=now())

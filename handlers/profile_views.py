@@ -156,8 +156,8 @@ def card_blocks(card: Card, *, registration: str | None, team_id: str | None) ->
                 "Only you can see this: you are not listed in the directory, so colleagues can't.")
         result += [ui.context(note), ui.actions(ui.button("Edit my profile", ids.PROFILE_EDIT))]
     else:
-        result.append(ui.actions(ui.button(f"Message {card.name}", ids.FIND_MESSAGE, card.slack_user_id,
-                                           url=message_url(team_id, card.slack_user_id))))
+        result.append(ui.actions(ui.button(f"Message {card.name}", ids.FIND_MESSAGE, card.user_id,
+                                           url=message_url(team_id, card.user_id))))
     return result
 
 

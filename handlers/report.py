@@ -74,7 +74,7 @@ def send_report(runtime: Runtime, actor: Actor, period: report.Period, *, option
     images = [] if built.empty else [(chart, render(chart)) for chart in built.charts]
     drawn = [(chart, png) for chart, png in images if png is not None]
     # In the DM the charts are uploaded to (the DM's own id: the files follow in the same conversation).
-    runtime.delivery.post(runtime.delivery.group([actor.slack_user_id]),
+    runtime.delivery.post(runtime.delivery.group([actor.user_id]),
                           ui.message(summary_blocks(built, charts=len(drawn)), title=f"Network report: {period.label}"))
     if not drawn:
         return None

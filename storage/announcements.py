@@ -153,7 +153,7 @@ def _pending(session: Session, announcement_id: int) -> list[DueItem]:
 def _info(session: Session, row: Announcement) -> AnnouncementInfo:
     pending = _pending(session, row.id) if row.status in (SCHEDULED, FINISHED) else []
     return AnnouncementInfo(
-        id=row.id, text=row.text, channel_id=row.channel_id, author_user=row.author.slack_user_id,
+        id=row.id, text=row.text, channel_id=row.channel_id, author_user=row.author.user_id,
         author_name=row.author.name, first_at=row.first_at, first_local=datetime.fromisoformat(row.first_local),
         repeat=row.repeat, until=row.repeat_until, status=row.status,
         next_at=pending[0].due_at if pending else None, posts=row.posts, edits_id=row.edits_id)
@@ -226,7 +226,7 @@ def save_draft(session: Session, actor: Actor, form: AnnouncementForm, *, now: d
                           field=F_TEXT)
     text, first_local, first_at, until = check_form(form, now=now, tz=tz)
     assert form.channel_id is not None
-    row = Announcement(author_id=actor.member_id, text=text, channel_id=form.channel_id,
+    row = Announcement(author_id=actor.member_id, text=text, surface=actor.identity.surface, channel_id=form.channel_id,
                        first_local=first_local.isoformat(timespec="minutes"), timezone=str(tz),
                        first_at=first_at, repeat=form.repeat, repeat_until=until, status=DRAFT, edits_id=editing,
                        posts=0, created_at=now, updated_at=now)

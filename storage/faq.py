@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from content import ContentError, load_yaml
+from storage.identities import MessageRef
 from storage.db import rowcount
 from storage.errors import DomainError, NotFound
 from storage.members import Actor, Role
@@ -202,14 +203,14 @@ def entries_with_additions(session: Session, shipped: Iterable[FaqEntry]) -> lis
 @dataclass(frozen=True)
 class QuestionInfo:
     id: int
-    asker_slack: str
+    asker_user: str
     asker_name: str
     question: str
     status: str
     answer: str | None
     answered_by: str | None
-    answered_by_slack: str | None
-    organiser_messages: list[list[str]]
+    answered_by_user: str | None
+    organiser_messages: list[MessageRef]
     in_faq: bool
     created_at: datetime
 
@@ -218,9 +219,9 @@ def _question_info(session: Session, row: AskedQuestion) -> QuestionInfo:
     asker = session.get_one(Member, row.asker_id)
     by = session.get(Member, row.answered_by_id) if row.answered_by_id else None
     in_faq = session.scalar(select(FaqAddition.id).where(FaqAddition.question_id == row.id)) is not None
-    return QuestionInfo(row.id, asker.slack_user_id, asker.name, row.question, row.status, row.answer,
-                        by.name if by else None, by.slack_user_id if by else None,
-                        [list(m) for m in row.organiser_messages or []], in_faq, row.created_at)
+    return QuestionInfo(row.id, asker.user_id, asker.name, row.question, row.status, row.answer,
+                        by.name if by else None, by.user_id if by else None,
+                        [MessageRef.from_json(m) for m in row.organiser_messages or []], in_faq, row.created_at)
 
 
 def clean_question(text: str) -> str:
@@ -258,9 +259,9 @@ def forward(session: Session, actor: Actor, question_id: int, *, now: datetime) 
     return _question_info(session, row), won == 1
 
 
-def record_organiser_messages(session: Session, question_id: int, messages: list[list[str]]) -> None:
+def record_organiser_messages(session: Session, question_id: int, messages: list[MessageRef]) -> None:
     row = session.get_one(AskedQuestion, question_id)
-    row.organiser_messages = [*(row.organiser_messages or []), *messages]
+    row.organiser_messages = [*(row.organiser_messages or []), *(m.to_json() for m in messages)]
 
 
 def unforward(session: Session, question_id: int) -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.errors import DomainError, NotFound, PermissionDenied
-from storage.models import Member
+from storage.identities import Identity
+from storage.models import Member, MemberIdentity
 
 
 class Role(enum.StrEnum):
@@ -24,28 +24,38 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True)
 class RoleGrants:
-    """Roles granted by configuration (TECHNET_ORGANISERS, TECHNET_AWARDS_PANEL)."""
+    """Roles granted by configuration (TECHNET_ORGANISERS, TECHNET_AWARDS_PANEL), by identity."""
 
-    organisers: frozenset[str] = frozenset()
-    panel: frozenset[str] = frozenset()
+    organisers: frozenset[Identity] = frozenset()
+    panel: frozenset[Identity] = frozenset()
 
-    def for_user(self, slack_user_id: str) -> set[Role]:
+    def for_identities(self, identities: Iterable[Identity]) -> set[Role]:
+        # Configuration names people without a tenant: a grant holds in every tenant of its surface.
+        known = {(i.surface, i.external_id) for i in identities}
         roles = set()
-        if slack_user_id in self.organisers:
+        if known & {(i.surface, i.external_id) for i in self.organisers}:
             roles.add(Role.ORGANISER)
-        if slack_user_id in self.panel:
+        if known & {(i.surface, i.external_id) for i in self.panel}:
             roles.add(Role.PANEL)
         return roles
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking, with every role they hold: what services check permissions against."""
+    """Who is asking, with every role they hold: what services check permissions against.
+
+    `identity` is how the request's surface named them; people they name in the request
+    (a user picked in a form) are on the same surface: `identity.colleague(user_id)`."""
 
     member_id: int
-    slack_user_id: str
+    identity: Identity
     roles: frozenset[Role]
     timezone: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        """The asker's id on the request's surface (where a reply or a DM goes)."""
+        return self.identity.external_id
 
     def has(self, role: Role) -> bool:
         # An admin may do what any other role may.
@@ -56,6 +66,19 @@ class Actor:
             raise PermissionDenied(f"Only {_ROLE_NAMES[role]} can {doing}.")
 
 
+@dataclass(frozen=True)
+class MemberDetails:
+    """What a surface tells us about a person (Slack: users.info), as plain values."""
+
+    display_name: str = ""
+    real_name: str = ""
+    email: str | None = None
+    title: str | None = None
+    timezone: str | None = None
+    is_bot: bool = False
+    deactivated: bool = False
+
+
 _ROLE_NAMES = {
     Role.MEMBER: "network members",
     Role.ORGANISER: "network organisers",
@@ -64,53 +87,81 @@ _ROLE_NAMES = {
 }
 
 
-def find_member(session: Session, slack_user_id: str) -> Member | None:
-    return session.scalar(select(Member).where(Member.slack_user_id == slack_user_id))
+def find_member(session: Session, identity: Identity) -> Member | None:
+    return session.scalar(select(Member).join(MemberIdentity).where(
+        MemberIdentity.surface == identity.surface, MemberIdentity.tenant == identity.tenant,
+        MemberIdentity.external_id == identity.external_id))
 
 
-def get_member(session: Session, slack_user_id: str) -> Member:
-    member = find_member(session, slack_user_id)
+def get_member(session: Session, identity: Identity) -> Member:
+    member = find_member(session, identity)
     if member is None:
-        raise NotFound(f"The member {slack_user_id} has not used technet yet.")
+        raise NotFound(f"The member {identity.external_id} has not used technet yet.")
     return member
 
 
-def organiser_ids(session: Session, configured: Iterable[str]) -> list[str]:
-    """Slack ids of the organisers to DM: TECHNET_ORGANISERS and members granted the role,
+def find_addressed(session: Session, user_id: str) -> Member | None:
+    """The member whose address is this user id: how the due ledger's payloads and keys name
+    whom to DM (an external id, so rows scheduled before identities existed still read)."""
+    return session.scalar(select(Member).join(MemberIdentity).where(MemberIdentity.external_id == user_id)
+                          .order_by(MemberIdentity.id).limit(1))
+
+
+def members_addressed(session: Session, user_ids: Iterable[str]) -> dict[str, Member]:
+    """find_addressed for many: {user id: member} for those found."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    found = session.scalars(select(Member).join(MemberIdentity).where(MemberIdentity.external_id.in_(wanted))).all()
+    return {m.user_id: m for m in found if m.user_id in wanted}
+
+
+def members_by_ids(session: Session, member_ids: Iterable[int]) -> dict[int, Member]:
+    wanted = set(member_ids)
+    if not wanted:
+        return {}
+    return {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted)))}
+
+
+def organiser_ids(session: Session, configured: Iterable[Identity]) -> list[str]:
+    """The user ids of the organisers to DM: TECHNET_ORGANISERS and members granted the role,
     never a bot or anyone who has left the workspace (a DM to them would fail)."""
-    rows = session.execute(select(Member.slack_user_id, Member.roles, Member.deactivated | Member.is_bot)).all()
-    unreachable = {user for user, _, gone in rows if gone}
-    granted = {user for user, roles, gone in rows if not gone and Role.ORGANISER.value in (roles or [])}
-    return sorted((set(configured) | granted) - unreachable)
+    everyone = session.scalars(select(Member)).all()
+    unreachable = {(i.surface, i.external_id) for m in everyone if m.deactivated or m.is_bot for i in m.identities}
+    granted = {(m.address.surface, m.user_id) for m in everyone
+               if not (m.deactivated or m.is_bot) and Role.ORGANISER.value in (m.roles or []) and m.identities}
+    configured_ids = {(i.surface, i.external_id) for i in configured}
+    return sorted({user_id for _, user_id in (configured_ids | granted) - unreachable})
 
 
-def upsert_from_slack(session: Session, slack_user_id: str, user: Mapping[str, Any], *, now: datetime) -> Member:
-    """Create or refresh a member from a Slack `users.info` user object."""
-    member = find_member(session, slack_user_id)
-    if member is None:
-        member = Member(slack_user_id=slack_user_id, roles=[], created_at=now)
-        session.add(member)
-    profile = user.get("profile") or {}
-    member.display_name = (profile.get("display_name") or user.get("name") or "")[:200]
-    member.real_name = (profile.get("real_name") or user.get("real_name") or "")[:200]
-    member.email = profile.get("email") or member.email
-    member.job_title = member.job_title or profile.get("title") or None
-    member.timezone = user.get("tz") or member.timezone
-    member.is_bot = bool(user.get("is_bot"))
-    member.deactivated = bool(user.get("deleted"))
+def _new_member(session: Session, identity: Identity, *, now: datetime, display_name: str = "") -> Member:
+    member = Member(display_name=display_name, roles=[], created_at=now, updated_at=now)
+    member.identities.append(MemberIdentity(surface=identity.surface, tenant=identity.tenant,
+                                            external_id=identity.external_id))
+    session.add(member)
+    return member
+
+
+def upsert_member(session: Session, identity: Identity, user: MemberDetails, *, now: datetime) -> Member:
+    """Create or refresh a member from what their surface says about them."""
+    member = find_member(session, identity) or _new_member(session, identity, now=now)
+    member.display_name = user.display_name[:200]
+    member.real_name = user.real_name[:200]
+    member.email = user.email or member.email
+    member.job_title = member.job_title or user.title or None
+    member.timezone = user.timezone or member.timezone
+    member.is_bot = user.is_bot
+    member.deactivated = user.deactivated
     member.updated_at = now
     session.flush()
     return member
 
 
-def ensure_member(session: Session, slack_user_id: str, *, fallback_name: str = "", now: datetime) -> Member:
-    """The member for this Slack user, created with what little we know if new."""
-    member = find_member(session, slack_user_id)
+def ensure_member(session: Session, identity: Identity, *, fallback_name: str = "", now: datetime) -> Member:
+    """The member with this identity, created with what little we know if new."""
+    member = find_member(session, identity)
     if member is None:
-        member = Member(
-            slack_user_id=slack_user_id, display_name=fallback_name[:200], roles=[], created_at=now, updated_at=now
-        )
-        session.add(member)
+        member = _new_member(session, identity, now=now, display_name=fallback_name[:200])
         session.flush()
     return member
 
@@ -125,17 +176,18 @@ def touch(member: Member, now: datetime) -> None:
         member.last_active_at = now
 
 
-def actor_for(session: Session, member: Member, grants: RoleGrants) -> Actor:
+def actor_for(session: Session, member: Member, grants: RoleGrants, identity: Identity | None = None) -> Actor:
+    """The member as an Actor; `identity` is the one the request came with (default: their address)."""
     roles = {Role.MEMBER, *(Role(r) for r in member.roles if r in Role._value2member_map_)}
-    roles |= grants.for_user(member.slack_user_id)
-    return Actor(member.id, member.slack_user_id, frozenset(roles), member.timezone)
+    roles |= grants.for_identities(i.identity for i in member.identities)
+    return Actor(member.id, identity or member.address, frozenset(roles), member.timezone)
 
 
-def grant_role(session: Session, by: Actor | None, slack_user_id: str, role: Role) -> Member:
+def grant_role(session: Session, by: Actor | None, identity: Identity, role: Role) -> Member:
     """Grant a role stored in the database. `by=None` is the command line (an IT admin)."""
     if by is not None:
         by.require(Role.ADMIN, "grant roles")
-    member = get_member(session, slack_user_id)
+    member = get_member(session, identity)
     if role == Role.MEMBER:
         raise DomainError("Everyone is a member; grant organiser, panel or admin.")
     if role.value not in member.roles:
@@ -143,9 +195,9 @@ def grant_role(session: Session, by: Actor | None, slack_user_id: str, role: Rol
     return member
 
 
-def revoke_role(session: Session, by: Actor | None, slack_user_id: str, role: Role) -> Member:
+def revoke_role(session: Session, by: Actor | None, identity: Identity, role: Role) -> Member:
     if by is not None:
         by.require(Role.ADMIN, "revoke roles")
-    member = get_member(session, slack_user_id)
+    member = get_member(session, identity)
     member.roles = [r for r in member.roles if r != role.value]
     return member

@@ -79,8 +79,8 @@ def _info(session: Session, item: NewsItem) -> NewsInfo:
     period = session.scalar(select(EzineIssue.period).where(EzineIssue.id == item.issue_id)) if item.issue_id else None
     return NewsInfo(
         id=item.id, title=item.title, body=item.body, link=item.link, category=item.category, status=item.status,
-        author_user=item.author.slack_user_id, author_name=item.author.name, reason=item.reason,
-        reviewed_by=reviewer.slack_user_id if reviewer else None, created_at=item.created_at,
+        author_user=item.author.user_id, author_name=item.author.name, reason=item.reason,
+        reviewed_by=reviewer.user_id if reviewer else None, created_at=item.created_at,
         reviewed_at=item.reviewed_at, issue_period=period)
 
 

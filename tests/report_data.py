@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from storage.models import DueItem, Member
+from storage.models import DueItem, Member, MemberIdentity
 
 UTC = UTC
 LONDON = ZoneInfo("Europe/London")
@@ -51,7 +51,7 @@ class MemberRecord:
 
     def row(self) -> dict[str, Any]:
         return {
-            "slack_user_id": self.slack_user_id, "display_name": self.slack_user_id.lower(), "real_name": "",
+            "display_name": self.slack_user_id.lower(), "real_name": "",
             "department": self.department, "created_at": self.created_at, "updated_at": self.updated_at,
             "last_active_at": self.last_active_at, "deactivated": self.deactivated, "is_bot": self.is_bot,
             "fte": self.fte, "roles": [],
@@ -323,6 +323,9 @@ def _insert_plain(session: Session, model: Any, rows: list[dict[str, Any]], *, b
 def load(session: Session, data: Dataset) -> None:
     """Write the records; features' tables only when there are records for them."""
     member_ids = _insert(session, Member, [m.row() for m in data.members])
+    _insert_plain(session, MemberIdentity, [{"member_id": member_id, "surface": "slack", "tenant": "",
+                                             "external_id": m.slack_user_id}
+                                            for member_id, m in zip(member_ids, data.members, strict=True)])
     if data.events or data.cpd or data.cycles:
         _load_features(session, data, member_ids)
     session.flush()
@@ -348,7 +351,8 @@ def _load_features(session: Session, data: Dataset, ids: list[int]) -> None:
                          strict=True))
     cycle_ids = _insert(session, AwardCycle, [{
         "award_id": award_ids[c.award], "label": c.label, "opens_at": c.opens_at, "closes_at": c.closes_at,
-        "panel": [], "chair": "U0PANELIST", "created_by": "U0ORGANISE"} for c in data.cycles])
+        # Who chairs and opened it plays no part in the report: the first member stands in.
+        "panel": [], "chair_id": ids[0], "created_by_id": ids[0]} for c in data.cycles])
     _insert_plain(session, Nomination, [{
         "cycle_id": cycle_ids[n.cycle], "nominator_id": ids[n.nominator], "nominee_id": ids[n.nominee],
         "nominee_key": data.members[n.nominee].slack_user_id, "citation": "For all the help.",

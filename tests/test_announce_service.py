@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.slack_refs import role_grants, slack_identity
 from storage import announcements, ledger, members
 from storage.announcements import AnnouncementForm
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
-from storage.members import RoleGrants
 from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
@@ -22,8 +22,8 @@ ORGANISER, MEMBER = "U0ORGANISE", "U0MEMBER01"
 
 def actor(db: Database, user_id: str = ORGANISER) -> members.Actor:
     with db.transaction() as session:
-        member = members.ensure_member(session, user_id, fallback_name=user_id, now=NOW)
-        return members.actor_for(session, member, RoleGrants(organisers=frozenset({ORGANISER})))
+        member = members.ensure_member(session, slack_identity(user_id), fallback_name=user_id, now=NOW)
+        return members.actor_for(session, member, role_grants(organisers=frozenset({ORGANISER})))
 
 
 def form(**changes: Any) -> AnnouncementForm:

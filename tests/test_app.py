@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from bot.slack_refs import slack_identity
 from storage.members import find_member
 from tests.harness import MEMBER, Harness
 
@@ -16,14 +17,14 @@ def renamed(technet: Harness, user_id: str, real_name: str) -> dict:
 def test_a_profile_change_updates_the_member_without_asking_slack(technet: Harness):
     technet.command(MEMBER, "help")  # first contact: the member comes from users.info
     with technet.db.transaction() as session:
-        member = find_member(session, MEMBER)
+        member = find_member(session, slack_identity(MEMBER))
         assert member is not None
         member.last_active_at = LONG_AGO
     event = {"type": "user_change", "user": renamed(technet, MEMBER, "Morgan Renamed")}
     assert technet.event(event, event_id="EvRename1").status == 200
     assert len(technet.standin.calls_to("users.info")) == 1
     with technet.db.reading() as session:
-        member = find_member(session, MEMBER)
+        member = find_member(session, slack_identity(MEMBER))
         assert member is not None and member.real_name == "Morgan Renamed"
         # Slack telling of a profile edit is not the member using technet.
         assert member.last_active_at is not None and member.last_active_at.date() == LONG_AGO.date()
@@ -35,7 +36,7 @@ def test_a_profile_change_of_someone_new_creates_no_member(technet: Harness):
     assert technet.event(event, event_id="EvNewcomer1").status == 200
     assert technet.standin.calls_to("users.info") == []
     with technet.db.reading() as session:
-        assert find_member(session, "U0NEWCOMER") is None
+        assert find_member(session, slack_identity("U0NEWCOMER")) is None
 
 
 def test_tech_commands_are_tried_before_every_action_and_view_listener(technet: Harness):

@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from content import ContentError
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import faq, members
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
 from storage.faq import FaqEntry, best_answers, load_faq, rank, tokens
-from storage.members import RoleGrants, actor_for, get_member, grant_role, upsert_from_slack
+from storage.members import actor_for, get_member, grant_role, upsert_member
 from storage.members import Role
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -126,16 +127,17 @@ def test_a_broken_faq_says_what_is_wrong(tmp_path: Path):
 # Forwarded questions and additions (SQLite and PostgreSQL) ---------------------------------------------
 
 def people(db: Database):
-    grants = RoleGrants(organisers=frozenset({"U0ORG"}))
+    grants = role_grants(organisers=frozenset({"U0ORG"}))
     with db.transaction() as session:
         made = {}
         for user_id in ("U0ASK", "U0ORG", "U0ORG2", "U0GONE"):
             user = {"id": user_id, "name": user_id.lower(), "real_name": user_id, "profile": {"display_name": user_id}}
-            made[user_id] = actor_for(session, upsert_from_slack(session, user_id, user, now=T0), grants)
-        grant_role(session, None, "U0ORG2", Role.ORGANISER)
-        grant_role(session, None, "U0GONE", Role.ORGANISER)
-        get_member(session, "U0GONE").deactivated = True
-        made["U0ORG2"] = actor_for(session, get_member(session, "U0ORG2"), grants)
+            made[user_id] = actor_for(session, upsert_member(session, slack_identity(user_id), member_details(user),
+                                                             now=T0), grants)
+        grant_role(session, None, slack_identity("U0ORG2"), Role.ORGANISER)
+        grant_role(session, None, slack_identity("U0GONE"), Role.ORGANISER)
+        get_member(session, slack_identity("U0GONE")).deactivated = True
+        made["U0ORG2"] = actor_for(session, get_member(session, slack_identity("U0ORG2")), grants)
     return made
 
 
@@ -150,7 +152,8 @@ def test_forwarding_answering_and_adding_to_the_faq(db: Database):
         forwarded, first = faq.forward(session, p["U0ASK"], asked.id, now=T0)
         assert first and forwarded.status == "forwarded"
         assert faq.forward(session, p["U0ASK"], asked.id, now=T0)[1] is False
-        assert members.organiser_ids(session, {"U0ORG", "U0GONE"}) == ["U0ORG", "U0ORG2"]
+        assert members.organiser_ids(session, {slack_identity("U0ORG"), slack_identity("U0GONE")}) == ["U0ORG",
+                                                                                                       "U0ORG2"]
         assert [q.id for q in faq.inbox(session, p["U0ORG"])[0]] == [asked.id]
         with pytest.raises(PermissionDenied):
             faq.answer_question(session, p["U0ASK"], asked.id, "Yes", now=T0)

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from core import ids
 from bot.standin import Call
+from bot.slack_refs import member_details, slack_identity
 from storage.clock import now
-from storage.members import Role, grant_role, upsert_from_slack
+from storage.members import Role, grant_role, upsert_member
 from storage.models.mentoring import AskedQuestion, FaqAddition
 from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, buttons
 
@@ -84,8 +85,8 @@ def test_a_2000_character_question_fits_slacks_limits(technet: Harness):
 
 def test_forwarding_to_the_organisers_once(technet: Harness):
     with technet.db.transaction() as session:
-        upsert_from_slack(session, OTHER, technet.standin.state.users[OTHER], now=now())
-        grant_role(session, None, OTHER, Role.ORGANISER)
+        upsert_member(session, slack_identity(OTHER), member_details(technet.standin.state.users[OTHER]), now=now())
+        grant_role(session, None, slack_identity(OTHER), Role.ORGANISER)
     question_id = ask_unanswerable(technet, "Where can I park my bike <!channel>?")
     calls = forward(technet, question_id)
     for organiser in (ORGANISER, OTHER):

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.slack_refs import member_details, role_grants, slack_identity, slack_ref
 from storage import awards, ledger, members
 from storage.awards import NominationForm
 from storage.db import Database
 from storage.errors import DomainError, NotFound, PermissionDenied
 from storage.forms import csv_safe
-from storage.members import Actor, RoleGrants
+from storage.members import Actor
 from storage.models import DueItem
 from storage.models.awards import AwardAudit, AwardScore, Nomination
 
@@ -28,7 +29,7 @@ T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CLOSES = T0 + timedelta(days=14)
 ORG, CHAIR, PANEL2, ADMIN = "U0ORGANISE", "U0CHAIR001", "U0PANEL002", "U0ADMIN001"
 ANN, BEN, CAT, DAN = "U0ANN00001", "U0BEN00001", "U0CAT00001", "U0DAN00001"
-GRANTS = RoleGrants(organisers=frozenset({ORG}), panel=frozenset({CHAIR, PANEL2}))
+GRANTS = role_grants(organisers=frozenset({ORG}), panel=frozenset({CHAIR, PANEL2}))
 CITATION = "Ben rebuilt the teaching lab's fume cupboards and trained forty students to use them safely."
 
 
@@ -37,14 +38,14 @@ def add(db: Database, user_id: str, name: str, department: str | None = None, *,
     user = {"id": user_id, "name": name.lower(), "real_name": name, "is_bot": bot, "deleted": deleted,
             "profile": {"display_name": name, "real_name": name}}
     with db.transaction() as session:
-        member = members.upsert_from_slack(session, user_id, user, now=T0)
+        member = members.upsert_member(session, slack_identity(user_id), member_details(user), now=T0)
         member.department = department
         member.roles = roles or []
 
 
 def actor(db: Database, user_id: str) -> Actor:
     with db.transaction() as session:
-        return members.actor_for(session, members.get_member(session, user_id), GRANTS)
+        return members.actor_for(session, members.get_member(session, slack_identity(user_id)), GRANTS)
 
 
 @pytest.fixture
@@ -380,16 +381,17 @@ def test_the_panel_reviews_grouped_per_nominee_and_each_read_is_audited(people: 
     with people.transaction() as session:
         awards.export_csv(session, actor(people, PANEL2), cycle.id, tz=UTC, now=AFTER)
     with people.reading() as session:
-        audit = [(a.actor, a.action) for a in session.scalars(select(AwardAudit).order_by(AwardAudit.id))]
+        audit = [(a.actor.user_id, a.action) for a in session.scalars(select(AwardAudit).order_by(AwardAudit.id))]
     assert audit == [(CHAIR, "viewed list"), (PANEL2, "exported")]
 
 
 def test_refusals_are_recorded_and_the_chair_alone_reads_the_log(people: Database):
     cycle = closed_cycle_with_nominations(people)
-    refusal = awards.PanelRefusal("no", cycle_id=cycle.id, actor=ORG, action="review nominations")
+    refusal = awards.PanelRefusal("no", cycle_id=cycle.id, actor=actor(people, ORG), action="review nominations")
+    ann = actor(people, ANN)
     with people.transaction() as session:
         awards.record_refusal(session, refusal, now=AFTER)
-        awards.record_refusal(session, awards.PanelRefusal("no", cycle_id=None, actor=ANN, action="export"),
+        awards.record_refusal(session, awards.PanelRefusal("no", cycle_id=None, actor=ann, action="export"),
                               now=AFTER)
     with people.transaction() as session:
         info, lines = awards.audit_log(session, actor(people, CHAIR), cycle.id, now=AFTER)
@@ -588,7 +590,7 @@ def test_shortlist_winner_and_announcement(people: Database):
         assert awards.begin_announcement_post(session, cycle.id) is None
         # Not public until it is posted.
         assert awards.announced_winners(session, T0, AFTER + timedelta(days=1)) == []
-        awards.finish_announcement_post(session, cycle.id, "1700000000.0001")
+        awards.finish_announcement_post(session, cycle.id, slack_ref("C0NETWORK", "1700000000.0001"))
     with people.reading() as session:
         winners = awards.announced_winners(session, T0, AFTER + timedelta(days=1))
         assert awards.announced_winners(session, AFTER + timedelta(days=1), AFTER + timedelta(days=2)) == []

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from core import ids
 from bot.standin import TEAM_ID, input_values, interaction_body, signed_headers, trigger_id, view_submission_payload
 from digests.runner import run_due
+from bot.slack_refs import member_details, slack_identity
 from storage import awards, members
 from storage.clock import now
 from storage.models.awards import AwardAudit, Nomination, NominationSubmission, ShortlistEntry
@@ -44,7 +45,8 @@ def slack(technet: Harness) -> Harness:
     for user_id, department in ((MEMBER, "Chemistry"), (OTHER, "Chemistry"), (THIRD, "Engineering"),
                                 (PANEL, "Physics"), (PANEL2, "Biology"), (ORGANISER, "Estates")):
         with technet.db.transaction() as session:
-            member = members.upsert_from_slack(session, user_id, technet.standin.state.users[user_id], now=now())
+            member = members.upsert_member(session, slack_identity(user_id),
+                                           member_details(technet.standin.state.users[user_id]), now=now())
             member.department = department
     return technet
 
@@ -385,7 +387,8 @@ def test_bots_and_deactivated_people_cannot_be_nominated(slack: Harness, nominee
     # here it has met them before.
     technet = slack
     with technet.db.transaction() as session:
-        members.upsert_from_slack(session, nominee, technet.standin.state.users[nominee], now=now())
+        members.upsert_member(session, slack_identity(nominee), member_details(technet.standin.state.users[nominee]),
+                              now=now())
     cycle_id = open_cycle(technet, closes=now() + timedelta(days=10))
     reply = nominate(technet, MEMBER, cycle_id, nominee)
     assert says in reply.json()["errors"][ids.AWARDS_NOMINEE]
@@ -448,7 +451,7 @@ def test_the_nomination_form_is_answered_before_slack_is_asked_about_the_nominee
     [copy] = dms_to(technet, MEMBER)
     assert "Oscar Outsider" in copy
     with technet.db.reading() as session:
-        assert members.get_member(session, OUTSIDER).name == "Oscar Outsider"
+        assert members.get_member(session, slack_identity(OUTSIDER)).name == "Oscar Outsider"
 
 
 def test_a_team_nomination(slack: Harness):

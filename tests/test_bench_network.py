@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bench import network
 from storage.db import Database
-from storage.models import Member
+from storage.models import Member, MemberIdentity
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
 MEMBERS = 200
@@ -35,7 +35,7 @@ def test_the_bench_asks_as_current_members(db: Database):
     askers = network.askers(data, 16)
 
     with db.reading() as session:
-        found = session.execute(select(Member.slack_user_id, Member.deactivated, Member.is_bot)
-                                .where(Member.slack_user_id.in_(askers))).all()
+        found = session.execute(select(MemberIdentity.external_id, Member.deactivated, Member.is_bot).join(Member)
+                                .where(MemberIdentity.external_id.in_(askers))).all()
     assert len(askers) == 16
     assert sorted(found) == sorted((user, False, False) for user in askers)

@@ -119,11 +119,14 @@ def test_help_lists_exactly_the_subcommands_the_handlers_serve(standin, tmp_path
 
 
 def listened_to() -> dict[str, set[object]]:
-    """Commands, events and shortcuts that handlers/ register (its packages too), read from their source."""
+    """Commands, events and shortcuts that handlers/ register (its packages too), and the Slack adapter's
+    listeners in bot/ that hand them to handlers (the route table's, and the events no person sends),
+    read from their source."""
     import importlib
 
     found: dict[str, set[object]] = {"command": set(), "event": set(), "shortcut": set()}
-    for path in (ROOT / "handlers").rglob("*.py"):
+    adapter = [ROOT / "bot" / "dispatch.py", ROOT / "bot" / "slack_events.py"]
+    for path in [*(ROOT / "handlers").rglob("*.py"), *adapter]:
         parts = path.relative_to(ROOT).with_suffix("").parts
         module = importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -131,7 +134,9 @@ def listened_to() -> dict[str, set[object]]:
                 continue
             if node.func.attr not in found or not node.args:
                 continue
-            if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "app"):
+            # A shortcut may be routed (core.routes: `@routes.shortcut(...)`) rather than registered on the app.
+            on = ("app", "routes") if node.func.attr == "shortcut" else ("app",)
+            if not (isinstance(node.func.value, ast.Name) and node.func.value.id in on):
                 continue
             arg = node.args[0]
             if isinstance(arg, ast.Constant):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.demo import load_demo_data
+from bot.slack_refs import slack_identity
 from storage import clock, events, ledger
 from storage.clock import now
 from storage.db import Database
@@ -81,7 +82,7 @@ def test_a_cpd_prompt_after_a_sample_event_is_pressed_and_logged(shell_for):
     assert script.runtime is not None
     workshop = _demo_event(script.runtime.db, "demo:past-workshop")
     with script.runtime.db.reading() as session:
-        alex = find_member(session, "U0DEMOALEX")
+        alex = find_member(session, slack_identity("U0DEMOALEX"))
         assert alex is not None
         logged = session.scalars(select(CpdEntry.source_ref).where(CpdEntry.member_id == alex.id,
                                                                    CpdEntry.source == "event")).all()

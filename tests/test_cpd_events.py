@@ -12,9 +12,10 @@ from sqlalchemy import select
 from core import ids
 from digests import careers
 from digests.runner import run_due
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import cpd, events
 from storage.clock import now
-from storage.members import RoleGrants, actor_for, upsert_from_slack
+from storage.members import actor_for, upsert_member
 from storage.models import DueItem
 from storage.models.careers import CpdEntry
 from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text
@@ -30,9 +31,10 @@ def event(technet: Harness, *, kind: str = "network_meeting", title: str = "Netw
     """An event the organiser creates, with RSVPs, through the events feature's own services."""
     rules = events.ReminderRules()
     with technet.db.transaction() as session:
-        people = {u: upsert_from_slack(session, u, technet.standin.state.users[u], now=now())
+        people = {u: upsert_member(session, slack_identity(u), member_details(technet.standin.state.users[u]),
+                                   now=now())
                   for u in (ORGANISER, *going, *maybe)}
-        grants = RoleGrants(organisers=frozenset({ORGANISER}))
+        grants = role_grants(organisers=frozenset({ORGANISER}))
         [info] = events.create_event(session, actor_for(session, people[ORGANISER], grants), events.EventForm(
             title=title, kind=kind, starts_at=starts, ends_at=ends, location="Room 101"), now=now(),
             tz="Europe/London", rules=rules)
@@ -101,8 +103,9 @@ def test_cancelled_events_team_meetings_and_those_who_did_not_come_get_no_prompt
         event(technet, title="Team meeting", kind="team_meeting")
         recorded = event(technet, title="Showcase", kind="showcase", going=(MEMBER, PANEL), maybe=())
         with technet.db.transaction() as session:
-            organiser = actor_for(session, upsert_from_slack(session, ORGANISER, technet.standin.state.users[ORGANISER],
-                                                             now=now()), RoleGrants(organisers=frozenset({ORGANISER})))
+            organiser = actor_for(session, upsert_member(session, slack_identity(ORGANISER),
+                                                         member_details(technet.standin.state.users[ORGANISER]),
+                                                             now=now()), role_grants(organisers=frozenset({ORGANISER})))
             events.cancel_event(session, organiser, cancelled, reason="Room flooded", now=now())
         frozen.move_to(ENDS + timedelta(minutes=5))
         with technet.db.transaction() as session:
@@ -139,8 +142,9 @@ def test_no_prompt_for_what_is_logged_already(technet: Harness):
     with freeze_time(T0) as frozen:
         event_id = event(technet)
         with technet.db.transaction() as session:
-            member = upsert_from_slack(session, MEMBER, technet.standin.state.users[MEMBER], now=now())
-            cpd.log_entry(session, actor_for(session, member, RoleGrants()), cpd.EntryForm(
+            member = upsert_member(session, slack_identity(MEMBER),
+                                   member_details(technet.standin.state.users[MEMBER]), now=now())
+            cpd.log_entry(session, actor_for(session, member, role_grants()), cpd.EntryForm(
                 done_on=T0.date(), activity="Logged by hand", category="network_event", amount="2"),
                 rules=cpd.CpdRules(), today=T0.date(), now=now(), source=cpd.EVENT, source_ref=f"event:{event_id}")
         frozen.move_to(ENDS + timedelta(minutes=1))

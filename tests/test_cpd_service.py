@@ -12,13 +12,13 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from bot.config import ConfigError, Settings
+from bot.slack_refs import role_grants, slack_identity
 from storage import cpd
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules, EntryForm
 from storage.db import Database
 from storage.errors import DomainError, NotFound, PermissionDenied
-from storage.members import Actor, RoleGrants, actor_for, ensure_member
-from storage.models import Member
+from storage.members import Actor, actor_for, ensure_member, get_member
 from storage.models.careers import CpdEntry
 from storage.privacy import State
 
@@ -28,9 +28,9 @@ TODAY = date(2025, 3, 14)
 
 def member(db: Database, user_id: str, *, fte: float = 1.0, organiser: bool = False) -> Actor:
     with db.transaction() as session:
-        row = ensure_member(session, user_id, fallback_name=user_id, now=now())
+        row = ensure_member(session, slack_identity(user_id), fallback_name=user_id, now=now())
         row.fte = fte
-        grants = RoleGrants(organisers=frozenset({user_id}) if organiser else frozenset())
+        grants = role_grants(organisers=frozenset({user_id}) if organiser else frozenset())
         return actor_for(session, row, grants)
 
 
@@ -280,8 +280,8 @@ def test_the_summary_leaves_out_bots_the_deactivated_and_impossible_ftes(db: Dat
     member(db, "U0LEFT0001")
     member(db, "U0BADFTE01", fte=0.0)
     with db.transaction() as session:
-        session.execute(select(Member).where(Member.slack_user_id == "U0BOTBOT01")).scalar_one().is_bot = True
-        session.execute(select(Member).where(Member.slack_user_id == "U0LEFT0001")).scalar_one().deactivated = True
+        get_member(session, slack_identity("U0BOTBOT01")).is_bot = True
+        get_member(session, slack_identity("U0LEFT0001")).deactivated = True
     with db.reading() as session:
         summary = cpd.summary(session, organiser, rules=RULES, today=date(2025, 8, 1), min_group=1)
     assert (summary.members.value, summary.logged.value, summary.median_days.state) == (2, 0, State.NONE)
@@ -308,7 +308,7 @@ def test_one_members_total_is_never_shown_as_a_median_or_a_share(db: Database):
     # Five members whose FTE needs checking and two on the way: nothing gives the two away.
     for other in others[1:]:
         with db.transaction() as session:
-            session.execute(select(Member).where(Member.slack_user_id == other.slack_user_id)).scalar_one().fte = 2.0
+            get_member(session, other.identity).fte = 2.0
     with db.reading() as session:
         checked = cpd.summary(session, organiser, rules=RULES, today=TODAY, min_group=5)
     assert checked.on_track_share.exact is False and not checked.on_track.exact

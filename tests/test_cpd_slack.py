@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 
 from bot.blocks import render_all
 from bot.standin import SlackStandIn
+from bot.slack_refs import member_details, slack_identity
 from core import ids
 from core.views.cpd import prompt_blocks
 from storage import cpd
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules
-from storage.members import upsert_from_slack
-from storage.models import Member
+from storage.members import upsert_member
+from storage.models import Member, MemberIdentity
 from storage.models.careers import CpdEntry
 from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, buttons, settings_for
 
@@ -38,7 +39,8 @@ GOOD = {
 
 def known(technet: Harness, user: str, *, fte: float = 1.0) -> None:
     with technet.db.transaction() as session:
-        member = upsert_from_slack(session, user, technet.standin.state.users[user], now=now())
+        member = upsert_member(session, slack_identity(user), member_details(technet.standin.state.users[user]),
+                               now=now())
         member.fte = fte
 
 
@@ -296,4 +298,5 @@ def test_the_year_start_and_the_day_are_settings(april_seven_hours: Harness):
     assert "*1 of 10 days*" in reply.text and "April course" in reply.text and "March course" not in reply.text
     with technet.db.reading() as session:
         assert session.scalar(select(func.sum(CpdEntry.minutes))) == 7 * 60 * 2
-        assert session.scalar(select(Member.fte).where(Member.slack_user_id == MEMBER)) == 1.0
+        fte = select(Member.fte).join(MemberIdentity).where(MemberIdentity.external_id == MEMBER)
+        assert session.scalar(fte) == 1.0

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.slack_refs import role_grants, slack_identity
 from storage import ledger, opportunities
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
-from storage.members import Actor, RoleGrants, actor_for, ensure_member
+from storage.members import Actor, actor_for, ensure_member
 from storage.models import DueItem
 from storage.models.careers import Opportunity
 from storage.opportunities import OpportunityForm
@@ -25,8 +26,8 @@ HEADER = "title,kind,description,provider,link,cost,starts,ends,deadline,tags"
 
 def person(db: Database, user_id: str, *, organiser: bool = False) -> Actor:
     with db.transaction() as session:
-        row = ensure_member(session, user_id, fallback_name=user_id, now=NOW)
-        return actor_for(session, row, RoleGrants(organisers=frozenset({user_id}) if organiser else frozenset()))
+        row = ensure_member(session, slack_identity(user_id), fallback_name=user_id, now=NOW)
+        return actor_for(session, row, role_grants(organisers=frozenset({user_id}) if organiser else frozenset()))
 
 
 def add(db: Database, actor: Actor | None, **fields: Any) -> opportunities.OpportunityInfo:

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from core import ids
 from digests.runner import run_due
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import ledger, opportunities
 from storage.clock import now
-from storage.members import RoleGrants, actor_for, upsert_from_slack
+from storage.members import actor_for, upsert_member
 from storage.models import DueItem
 from storage.models.careers import Opportunity
 from tests.harness import MEMBER, ORGANISER, OTHER, Harness, all_text, buttons
@@ -62,8 +63,9 @@ def last_response(technet: Harness) -> dict[str, Any]:
 def seed(technet: Harness, count: int, *, deadline: date = DEADLINE) -> None:
     """Opportunities added through the service, as an organiser would in the form."""
     with technet.db.transaction() as session:
-        organiser = upsert_from_slack(session, ORGANISER, technet.standin.state.users[ORGANISER], now=now())
-        actor = actor_for(session, organiser, RoleGrants(organisers=frozenset({ORGANISER})))
+        organiser = upsert_member(session, slack_identity(ORGANISER),
+                                  member_details(technet.standin.state.users[ORGANISER]), now=now())
+        actor = actor_for(session, organiser, role_grants(organisers=frozenset({ORGANISER})))
         for i in range(count):
             opportunities.save_opportunity(session, actor, opportunities.OpportunityForm(
                 title=f"Workshop {i + 1:02d}", kind="workshop", description="Hands-on.", tags="skills",

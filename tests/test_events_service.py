@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from bot.slack_refs import role_grants, slack_identity
 from storage import events, ledger
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
-from storage.members import Actor, RoleGrants, actor_for, ensure_member, find_member
+from storage.members import Actor, actor_for, ensure_member, find_member, members_by_ids
 from storage.models import DueItem
 from storage.models.events import EventNotice, Rsvp
 
@@ -21,7 +23,13 @@ LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 RULES = events.ReminderRules.from_labels(["1d", "1h"])
 ORGANISER, OTHER_ORGANISER, ADMIN = "U0ORGANISE", "U0ORGANIS2", "U0ADMIN001"
-GRANTS = RoleGrants(organisers=frozenset({ORGANISER, OTHER_ORGANISER}))
+GRANTS = role_grants(organisers=frozenset({ORGANISER, OTHER_ORGANISER}))
+
+
+def told(session: Session, notice: EventNotice) -> list[str]:
+    """The user ids of the members a notice record says were told (it keeps their member ids)."""
+    people = members_by_ids(session, notice.recipients)
+    return [people[member_id].user_id for member_id in notice.recipients]
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -30,7 +38,7 @@ def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
 
 def actor(db: Database, user_id: str, *, admin: bool = False, left: bool = False) -> Actor:
     with db.transaction() as session:
-        member = ensure_member(session, user_id, fallback_name=user_id.title(), now=NOW)
+        member = ensure_member(session, slack_identity(user_id), fallback_name=user_id.title(), now=NOW)
         member.email = f"{user_id.lower()}@example.ac.uk"
         if admin:
             member.roles = ["admin"]
@@ -268,7 +276,7 @@ def test_a_full_event_puts_members_on_the_waitlist_in_order_and_promotes_the_fir
     assert dropped.promoted == ("U0MEMBER03",)
     assert dropped.event.counts == events.Counts(going=2, maybe=1, waitlist=1)
     with db.reading() as session:
-        notices = [(n.kind, n.recipients) for n in session.scalars(select(EventNotice))]
+        notices = [(n.kind, told(session, n)) for n in session.scalars(select(EventNotice))]
         assert events.get_event(session, event.id, viewer=d.member_id).viewer_position == 1
     assert notices == [(events.NOTICE_PROMOTED, ["U0MEMBER03"])]
     # The promoted member now has their reminders.
@@ -313,7 +321,7 @@ def test_cancelling_keeps_the_history_tells_everyone_and_stops_reminders(db: Dat
         again = events.cancel_event(session, organiser, event.id, reason=None, now=NOW)
     assert (done.told, again.already, again.told) == (3, True, 0)
     with db.reading() as session:
-        notices = [(n.kind, sorted(n.recipients), n.details) for n in session.scalars(select(EventNotice))]
+        notices = [(n.kind, sorted(told(session, n)), n.details) for n in session.scalars(select(EventNotice))]
         assert session.scalar(select(func.count()).select_from(Rsvp)) == 4
     assert notices == [
         (events.NOTICE_CANCELLED, ["U0MEMBER01", "U0MEMBER02", "U0MEMBER03"], {"reason": "Speaker ill"})]
@@ -340,7 +348,8 @@ def test_moving_an_event_tells_going_and_waitlisted_and_reschedules_reminders(db
     assert after == [local(2026, 7, 15, 14), local(2026, 7, 16, 13)]
     with db.transaction() as session:
         notice = session.scalar(select(EventNotice))
-    assert notice is not None and sorted(notice.recipients) == ["U0MEMBER01", "U0MEMBER02"]
+        recipients = told(session, notice) if notice else []
+    assert notice is not None and sorted(recipients) == ["U0MEMBER01", "U0MEMBER02"]
     assert notice.details["what"] == ["time", "place"] and notice.details["before"]["location"] == \
         "Room 1.02, Life Sciences"
 
@@ -370,7 +379,7 @@ def test_a_member_who_left_the_workspace_frees_their_place_and_hears_nothing(db:
     assert cancelled.told == 2  # the member who came off the waitlist, and the maybe; not the leaver
     with db.reading() as session:
         found = events.attendees(session, actor(db, ORGANISER), event.id)
-    assert [(a.slack_user_id, a.left) for a in found.going] == [("U0LEAVER01", True), ("U0MEMBER02", False)]
+    assert [(a.user_id, a.left) for a in found.going] == [("U0LEAVER01", True), ("U0MEMBER02", False)]
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -448,7 +457,7 @@ def test_attendance_counts_going_until_an_organiser_records_who_came(db: Databas
         summary = events.attendance(session, *period)
         found = events.attendees(session, organiser, meeting.id)
     assert came == 2 and summary == events.AttendanceSummary(events=1, attendances=2, members=2)
-    assert {(a.slack_user_id, a.attended) for a in found.going} == {
+    assert {(a.user_id, a.attended) for a in found.going} == {
         ("U0MEMBER01", True), ("U0MEMBER02", False), ("U0WALKIN01", True)}
 
 
@@ -456,7 +465,7 @@ def test_attendees_and_their_csv_are_for_organisers(db: Database):
     event = create(db, capacity="1")
     a, b = actor(db, "U0MEMBER01"), actor(db, "U0MEMBER02")
     with db.transaction() as session:
-        member = find_member(session, "U0MEMBER01")
+        member = find_member(session, slack_identity("U0MEMBER01"))
         assert member is not None
         member.display_name = "=HYPERLINK(\"http://evil\")"
     answer(db, a, event.id, events.GOING)

@@ -20,6 +20,7 @@ from core import ids
 from bot.runtime import Runtime
 from bot.standin import Call, block_action_payload, interaction_body, signed_headers
 from digests.runner import TickReport, run_due
+from bot.slack_refs import slack_identity
 from storage import events, ledger
 from storage.members import actor_for, find_member
 from storage.models import DueItem
@@ -381,7 +382,7 @@ def test_200_upcoming_events_page_within_slacks_50_blocks(technet: Harness):
     technet.command(ORGANISER, "help")
     first = local(2026, 6, 2, 9)
     with technet.db.transaction() as session:
-        organiser = find_member(session, ORGANISER)
+        organiser = find_member(session, slack_identity(ORGANISER))
         assert organiser is not None
         actor = actor_for(session, organiser, technet.runtime.grants)
         for n in range(200):
@@ -429,7 +430,7 @@ def test_a_member_who_left_the_workspace_gets_nothing_and_frees_their_place(tech
         account = technet.standin.add_user(OTHER, "Olu Other", deleted=True)
         technet.event({"type": "user_change", "user": account}, event_id="Ev0LEFT01")
         with technet.db.reading() as session:
-            member = find_member(session, OTHER)
+            member = find_member(session, slack_identity(OTHER))
             assert member is not None and member.deactivated
         # The next answer gives the freed place to the waitlist.
         click(technet, FOURTH, listing, ids.EVENTS_MAYBE, event_id)
@@ -739,10 +740,26 @@ def test_member_created_from_the_click_itself_can_answer(technet: Harness):
         [post] = channel_posts(technet)
         click_post(technet, "U0NEWCOMER", post, ids.EVENTS_GOING)
     with technet.db.reading() as session:
-        member = find_member(session, "U0NEWCOMER")
+        member = find_member(session, slack_identity("U0NEWCOMER"))
         assert member is not None
         going = session.scalar(select(func.count()).select_from(Rsvp).where(Rsvp.member_id == member.id))
     assert going == 1 and "*1* going of 2" in all_text(current(technet, post))
+
+
+def test_a_click_in_a_reminder_dm_refreshes_that_dm_and_keeps_what_it_said(technet: Harness):
+    with freeze_time(T0):
+        create(technet)
+        listing = technet.command(MEMBER, "events").json()["blocks"]
+        click(technet, MEMBER, listing, ids.EVENTS_GOING, event_ids(technet)[0])
+    tick(technet, local(2026, 7, 14, 10))
+    [reminder] = [c for c in technet.standin.calls_to("chat.postMessage")
+                  if c.args.get("channel") in (dm_channel(MEMBER), MEMBER) and c.result.get("ok")]
+    with freeze_time(local(2026, 7, 14, 11)):
+        click_post(technet, MEMBER, reminder, ids.EVENTS_MAYBE)
+    shown = current(technet, reminder)
+    assert "Reminder" in all_text(shown["blocks"][0]) and "starts tomorrow at 10:00 BST" in all_text(shown)
+    assert "You said maybe" in all_text(shown) and "You're going" not in all_text(shown)
+    assert "Noted: maybe for “Quarterly network meeting”" in said(technet)
 
 
 def test_the_same_form_submitted_twice_creates_the_series_once(technet: Harness):

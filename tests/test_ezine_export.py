@@ -12,6 +12,7 @@ from freezegun import freeze_time
 
 from bot.cli import main
 from bot.demo import load_demo_data
+from bot.slack_refs import slack_identity
 from tests.harness import NETWORK_CHANNEL, ORGANISER, Harness, all_text
 from tests.test_ezine_slack import DUE, PERIOD, T0, approved_news, channel_posts, tick
 from tests.test_news_slack import MARKUP
@@ -177,7 +178,8 @@ def test_preview_and_export_show_the_approved_issue_as_it_would_be_posted_now(
     orla = organiser(cli_env)
     with cli_env.db.transaction() as session:
         cycle = awards.open_cycle(session, orla, name="Technician of the Year", label="2026",
-                                  closes_at=DUE + timedelta(days=14), now=T0, default_panel=["U0CHAIR001"])
+                                  closes_at=DUE + timedelta(days=14), now=T0,
+                                  default_panel=[slack_identity("U0CHAIR001")])
     approve(cli_env)
     with cli_env.db.transaction() as session:
         events.cancel_event(session, orla, workshop, reason=None, now=CHANGED_AT)

@@ -17,9 +17,10 @@ from freezegun import freeze_time
 
 from core import ids
 from bot.standin import Call
+from bot.slack_refs import role_grants, slack_identity, slack_ref
 from storage import awards, events, ezine, members, news, profiles
 from storage.awards import NominationForm
-from storage.members import Actor, RoleGrants
+from storage.members import Actor
 from tests.harness import NETWORK_CHANNEL, ORGANISER, Harness, all_text, buttons, settings_for
 from tests.test_ezine_slack import (
     ASK, DUE, PERIOD, T0, FlakyStandIn, actors, approved_news, channel_posts, dms_to, tick,
@@ -120,7 +121,7 @@ def test_an_award_closed_after_approval_is_shown_closed(technet: Harness):
     orla = organiser(technet)
     with technet.db.transaction() as session:
         cycle = awards.open_cycle(session, orla, name="Technician of the Year", label="2026",
-                                  closes_at=DUE + timedelta(days=14), now=T0, default_panel=[CHAIR])
+                                  closes_at=DUE + timedelta(days=14), now=T0, default_panel=[slack_identity(CHAIR)])
     approve(technet)
     assert "is open for nominations" in all_text(dms_to(technet, ORGANISER)[0].blocks())
     orla = organiser(technet)
@@ -185,26 +186,27 @@ def test_preview_after_a_change_shows_what_would_be_posted_now(technet: Harness)
 
 def announce_winner(technet: Harness, cycle_id: int) -> None:
     """The panel closes the cycle early, marks the winner and posts its announcement, after the e-zine's approval."""
-    grants = RoleGrants(organisers=frozenset({ORGANISER}), panel=frozenset({CHAIR}))
+    grants = role_grants(organisers=frozenset({ORGANISER}), panel=frozenset({CHAIR}))
     orla = organiser(technet)
     with technet.db.transaction() as session:
-        chair = members.actor_for(session, members.ensure_member(session, CHAIR, fallback_name="Chris Chair",
+        chair = members.actor_for(session, members.ensure_member(session, slack_identity(CHAIR),
+                                                                 fallback_name="Chris Chair",
                                                                  now=T0), grants)
         awards.close_cycle(session, orla, cycle_id, now=CHANGED_AT)
         awards.mark_winner(session, chair, cycle_id, WINNER, now=CHANGED_AT)
         awards.approve_announcement(session, chair, cycle_id, "Congratulations Ben!", now=CHANGED_AT)
     with technet.db.transaction() as session:
         awards.begin_announcement_post(session, cycle_id)
-        awards.finish_announcement_post(session, cycle_id, "1700000000.0001")
+        awards.finish_announcement_post(session, cycle_id, slack_ref("C0NETWORK", "1700000000.0001"))
 
 
 def cycle_with_a_nominee(technet: Harness) -> int:
     member = actors(technet)[0]
     orla = organiser(technet)
     with technet.db.transaction() as session:
-        members.ensure_member(session, WINNER, fallback_name="Ben Baker", now=T0 - timedelta(days=90))
+        members.ensure_member(session, slack_identity(WINNER), fallback_name="Ben Baker", now=T0 - timedelta(days=90))
         cycle = awards.open_cycle(session, orla, name="Technician of the Year", label="2026",
-                                  closes_at=DUE + timedelta(days=14), now=T0, default_panel=[CHAIR])
+                                  closes_at=DUE + timedelta(days=14), now=T0, default_panel=[slack_identity(CHAIR)])
         awards.submit_nomination(session, member, NominationForm(
             cycle_id=cycle.id, nominee=WINNER, citation="Ben rebuilt the teaching lab's fume cupboards and "
                                                          "trained forty students to use them safely."),
@@ -333,7 +335,7 @@ def test_asking_again_that_fails_half_way_finishes_asking_on_the_retry_and_posts
     assert ezine_posts(technet) == []
     with technet.db.reading() as session:
         info = ezine.get(session, PERIOD)
-    assert info.decision == ezine.CHANGED and [u for u, _, _ in info.approval_messages] == [ORGANISER]
+    assert info.decision == ezine.CHANGED and [u for u, _ in info.approval_messages] == [ORGANISER]
 
 
 def test_preview_while_an_issue_is_half_posted_shows_the_issue_being_posted(flaky_slack: tuple[Harness, FlakyStandIn]):

@@ -8,21 +8,21 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
+from bot.slack_refs import role_grants, slack_identity
 from core import ids
 from storage import awards, events, ezine, members, opportunities, profiles
 from storage.db import Database
-from storage.members import RoleGrants
 from tests.harness import NETWORK_CHANNEL, ORGANISER, Harness
 from tests.test_ezine_slack import DUE, PERIOD, T0, channel_posts, tick
 
 LONDON = ZoneInfo("Europe/London")
 SCHEDULE = ezine.Schedule("0 9 1-7 * mon", LONDON)
-GRANTS = RoleGrants(organisers=frozenset({ORGANISER}))
+GRANTS = role_grants(organisers=frozenset({ORGANISER}))
 
 
 def actor(db: Database, user_id: str, name: str, *, at: datetime = T0) -> members.Actor:
     with db.transaction() as session:
-        member = members.ensure_member(session, user_id, fallback_name=name, now=at)
+        member = members.ensure_member(session, slack_identity(user_id), fallback_name=name, now=at)
         return members.actor_for(session, member, GRANTS)
 
 
@@ -45,7 +45,7 @@ def post_issue(db: Database, period: str) -> None:
     """Record an issue as posted, as digests/ezine.py does when it starts posting."""
     with db.transaction() as session:
         ezine.freeze(session, period, LONDON, now=T0)
-        ezine.begin_posting(session, period, [("issue", [])], channel_id="C1", html="", now=T0)
+        ezine.begin_posting(session, period, [("issue", [])], surface="slack", conversation="C1", html="", now=T0)
 
 
 def test_the_spotlight_rotates_so_nobody_repeats_until_everyone_has_appeared(db: Database):
@@ -121,14 +121,15 @@ def test_awards_open_and_winners_announced(db: Database):
     organiser = actor(db, ORGANISER, "Orla")
     with db.transaction() as session:
         awards.open_cycle(session, organiser, name="Technician of the Year", label="2026",
-                          closes_at=DUE + timedelta(days=14), now=T0, default_panel=["U0PANELIST"])
+                          closes_at=DUE + timedelta(days=14), now=T0, default_panel=[slack_identity("U0PANELIST")])
     [item] = sections(db)["awards"]
     assert item == {"kind": "open", "title": "Technician of the Year 2026", "closes_label": "Mon 21 Dec, 09:00"}
 
 
 def test_events_in_the_posted_issue_have_the_events_features_going_button(technet: Harness):
     with technet.db.transaction() as session:
-        organiser = members.actor_for(session, members.ensure_member(session, ORGANISER, now=T0), GRANTS)
+        organiser = members.actor_for(session, members.ensure_member(session, slack_identity(ORGANISER), now=T0),
+                                      GRANTS)
         workshop = events.create_event(session, organiser, events.EventForm(
             title="Soldering workshop", kind="workshop", starts_at=DUE + timedelta(days=3),
             ends_at=DUE + timedelta(days=3, hours=2), location="B12", capacity=10),

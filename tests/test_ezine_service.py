@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.slack_refs import role_grants, slack_identity
 from storage import ezine, ledger, members, news
 from storage.db import Database
 from storage.errors import DomainError
-from storage.members import RoleGrants
 from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
@@ -42,10 +42,10 @@ def test_the_period_starts_at_the_issue_before():
 
 
 def actors(db: Database) -> tuple[members.Actor, members.Actor]:
-    grants = RoleGrants(organisers=frozenset({ORGANISER}))
+    grants = role_grants(organisers=frozenset({ORGANISER}))
     with db.transaction() as session:
-        member = members.ensure_member(session, MEMBER, fallback_name="Morgan", now=NOW)
-        organiser = members.ensure_member(session, ORGANISER, fallback_name="Orla", now=NOW)
+        member = members.ensure_member(session, slack_identity(MEMBER), fallback_name="Morgan", now=NOW)
+        organiser = members.ensure_member(session, slack_identity(ORGANISER), fallback_name="Orla", now=NOW)
         return members.actor_for(session, member, grants), members.actor_for(session, organiser, grants)
 
 
@@ -89,7 +89,7 @@ def test_empty_sections_are_left_out_and_an_empty_issue_is_empty(db: Database):
 def test_the_issue_holds_approved_news_not_yet_published_and_new_members(db: Database):
     member, organiser = actors(db)
     with db.transaction() as session:
-        members.ensure_member(session, "U0BOT0001", now=NOW).is_bot = True
+        members.ensure_member(session, slack_identity("U0BOT0001"), now=NOW).is_bot = True
         kept, _ = news.submit(session, member, news.NewsForm("Approved", "Yes.", None, "other"), submission_key="a",
                               now=NOW)
         news.submit(session, member, news.NewsForm("Pending", "Not yet.", None, "other"), submission_key="b", now=NOW)
@@ -103,7 +103,7 @@ def test_the_issue_holds_approved_news_not_yet_published_and_new_members(db: Dat
     assert content["date_label"] == "Monday 7 December 2026" and ezine.item_count(content) == 1
     with db.transaction() as session:
         for i in range(3):
-            members.ensure_member(session, f"U0NEW000{i}", now=NOW)
+            members.ensure_member(session, slack_identity(f"U0NEW000{i}"), now=NOW)
     with db.reading() as session:
         content = ezine.compile_issue(session, ezine.period_of(issue, LONDON), now=NOW)
     assert content["sections"][1]["items"] == [{"key": "new_members", "label": "new members joined the network",
@@ -125,9 +125,11 @@ def test_the_frozen_issue_is_what_is_posted_and_planning_its_messages_happens_on
     with db.transaction() as session:
         assert ezine.content_for(session, "2026-12-07", LONDON, now=NOW) == frozen
         messages = [("one", [{"type": "divider"}]), ("two", [{"type": "divider"}])]
-        assert ezine.begin_posting(session, "2026-12-07", messages, channel_id="C1", html="<p>", now=DUE)
+        assert ezine.begin_posting(session, "2026-12-07", messages, surface="slack", conversation="C1", html="<p>",
+                                   now=DUE)
     with db.transaction() as session:
-        assert not ezine.begin_posting(session, "2026-12-07", messages, channel_id="C1", html="<p>", now=DUE)
+        assert not ezine.begin_posting(session, "2026-12-07", messages, surface="slack", conversation="C1",
+                                       html="<p>", now=DUE)
         # The published item is taken; the late one waits for the next issue.
         assert [n.title for n in news.waiting_for_issue(session)] == ["Late"]
 
@@ -135,7 +137,8 @@ def test_the_frozen_issue_is_what_is_posted_and_planning_its_messages_happens_on
 def test_messages_are_claimed_in_order_and_a_dead_claim_expires(db: Database):
     plan(db)
     with db.transaction() as session:
-        ezine.begin_posting(session, "2026-12-07", [("one", []), ("two", [])], channel_id="C1", html="", now=DUE)
+        ezine.begin_posting(session, "2026-12-07", [("one", []), ("two", [])], surface="slack", conversation="C1",
+                            html="", now=DUE)
     with db.transaction() as session:
         first = ezine.claim_next_message(session, "2026-12-07", now=DUE)
     assert first and first.position == 0
@@ -169,7 +172,7 @@ def test_decisions_are_for_organisers_and_end_when_posting_begins(db: Database):
         info, changed = ezine.decide(session, organiser, "2026-12-07", ezine.HELD, now=NOW)
         assert changed and info.decision == ezine.HELD
         assert ezine.decide(session, organiser, "2026-12-07", ezine.HELD, now=NOW)[1] is False
-        ezine.begin_posting(session, "2026-12-07", [("one", [])], channel_id="C1", html="", now=DUE)
+        ezine.begin_posting(session, "2026-12-07", [("one", [])], surface="slack", conversation="C1", html="", now=DUE)
     with pytest.raises(DomainError) as caught, db.transaction() as session:
         ezine.set_intro(session, organiser, "2026-12-07", "Hello", now=NOW)
     assert "posted already" in caught.value.message

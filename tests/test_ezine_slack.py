@@ -19,8 +19,8 @@ from core import ids
 from bot.standin import Call, SlackStandIn
 from digests import ezine as digest
 from digests.runner import TickReport, run_due
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import ezine, members, news
-from storage.members import RoleGrants
 from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, Harness, all_text, settings_for
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -80,10 +80,12 @@ def another_process(technet: Harness, database_url: str, **overrides: Any) -> Ha
 # Setting up ---------------------------------------------------------------------------
 
 def actors(technet: Harness) -> tuple[members.Actor, members.Actor]:
-    grants = RoleGrants(organisers=frozenset({ORGANISER}))
+    grants = role_grants(organisers=frozenset({ORGANISER}))
     with technet.db.transaction() as session:
-        member = members.upsert_from_slack(session, MEMBER, technet.standin.state.users[MEMBER], now=T0)
-        organiser = members.upsert_from_slack(session, ORGANISER, technet.standin.state.users[ORGANISER], now=T0)
+        member = members.upsert_member(session, slack_identity(MEMBER),
+                                       member_details(technet.standin.state.users[MEMBER]), now=T0)
+        organiser = members.upsert_member(session, slack_identity(ORGANISER),
+                                          member_details(technet.standin.state.users[ORGANISER]), now=T0)
         return members.actor_for(session, member, grants), members.actor_for(session, organiser, grants)
 
 
@@ -342,7 +344,8 @@ def test_a_refused_intro_shows_on_the_form_only_and_sends_no_preview(zine: Harne
 def test_an_issue_with_nothing_in_it_is_not_posted(zine: Harness):
     # Everyone joined long ago: no figures, no news.
     with zine.db.transaction() as session:
-        members.upsert_from_slack(session, MEMBER, zine.standin.state.users[MEMBER], now=T0 - timedelta(days=90))
+        members.upsert_member(session, slack_identity(MEMBER), member_details(zine.standin.state.users[MEMBER]),
+                              now=T0 - timedelta(days=90))
     tick(zine, ASK)
     assert any("There is nothing for the e-zine" in all_text(c.args) for c in dms_to(zine, ORGANISER))
     assert tick(zine, DUE).skipped == 1
@@ -353,7 +356,8 @@ def test_an_issue_with_nothing_in_it_is_not_posted(zine: Harness):
 
 def test_news_approved_after_an_empty_approval_request_still_goes_in(zine: Harness):
     with zine.db.transaction() as session:
-        members.upsert_from_slack(session, MEMBER, zine.standin.state.users[MEMBER], now=T0 - timedelta(days=90))
+        members.upsert_member(session, slack_identity(MEMBER), member_details(zine.standin.state.users[MEMBER]),
+                              now=T0 - timedelta(days=90))
     tick(zine, ASK)
     assert any("There is nothing for the e-zine" in all_text(c.args) for c in dms_to(zine, ORGANISER))
     approved_news(zine, 1, title="Just in time")

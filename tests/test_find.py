@@ -12,7 +12,7 @@ from tests.test_profile import fill_profile
 
 def spotlight(technet: Harness) -> list[str]:
     with technet.db.reading() as session:
-        return [m.slack_user_id for m in profiles.spotlight_candidates(session)]
+        return [m.user_id for m in profiles.spotlight_candidates(session)]
 
 
 def uploads(technet: Harness) -> dict[str, str]:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from bot.render import mrkdwn_to_text
 from bot.standin import command_body, signed_headers
+from bot.slack_refs import slack_identity
 from storage.db import make_engine
 from storage.members import find_member
 from storage.models import Member
@@ -66,7 +67,7 @@ def test_first_contact_creates_the_member_from_users_info(technet: Harness):
     technet.command(MEMBER, "help")
     assert len(technet.standin.calls_to("users.info")) == 1
     with technet.db.transaction() as session:
-        member = find_member(session, MEMBER)
+        member = find_member(session, slack_identity(MEMBER))
         assert member is not None
         assert member.real_name == "Morgan Member"
         assert member.job_title == "Technician"
@@ -79,7 +80,7 @@ def test_users_info_failing_still_answers(technet: Harness):
     reply = technet.command("U0STRANGER", "help")
     assert reply.status == 200 and "/tech help" in reply.text
     with technet.db.transaction() as session:
-        assert find_member(session, "U0STRANGER") is not None
+        assert find_member(session, slack_identity("U0STRANGER")) is not None
 
 
 def test_organisers_see_their_commands_when_there_are_any(technet: Harness):

@@ -12,6 +12,7 @@ from bot.runtime import HomeSection
 from bot.standin import Call, block_action_payload
 from handlers.home import SECTION_BLOCK_CAP, fit
 from handlers.home_views import ORGANISER_SHORTCUTS
+from bot.slack_refs import slack_identity
 from storage.members import find_member
 from tests.harness import MEMBER, ORGANISER, Harness
 from tests.test_profile import fill_profile
@@ -123,7 +124,7 @@ def test_home_opened_by_someone_never_seen_creates_them_from_users_info(technet:
     assert len(technet.standin.calls_to("users.info")) == 1
     assert "Hello *Nia Newbie*" in texts(home) and "Fill in my profile" in texts(home)
     with technet.db.reading() as session:
-        newbie = find_member(session, "U0NEWBIE1")
+        newbie = find_member(session, slack_identity("U0NEWBIE1"))
         assert newbie is not None and newbie.job_title == "Apprentice Technician"
 
 

@@ -84,8 +84,9 @@ def registered(technet: Harness) -> dict[str, set[str]]:
     try:
         found = Registrations()
         handlers.register_all(found, runtime)  # type: ignore[arg-type]  # records registrations in place of an App
-        # What is routed (core.routes) is registered with the route table instead of the App.
-        for kind, name in ((Kind.ACTION, "action"), (Kind.FORM, "view"), (Kind.OPTIONS, "options")):
+        # What is routed (core.routes) is in the route table rather than on the app.
+        for kind, name in ((Kind.ACTION, "action"), (Kind.FORM, "view"), (Kind.SHORTCUT, "shortcut"),
+                           (Kind.OPTIONS, "options")):
             found.ids[name] |= runtime.routes.keys(kind)
         return found.ids
     finally:

@@ -9,23 +9,24 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import ledger, mentoring
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
-from storage.members import Actor, RoleGrants, actor_for, get_member, upsert_from_slack
+from storage.members import Actor, actor_for, get_member, upsert_member
 from storage.mentoring import MentorForm
 from storage.models import DueItem
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
 TODAY = date(2025, 3, 3)
-ORGANISERS = RoleGrants(organisers=frozenset({"U0ORG"}))
+ORGANISERS = role_grants(organisers=frozenset({"U0ORG"}))
 
 
 def person(session, user_id: str, name: str, *, department: str | None = None, deleted: bool = False) -> Actor:
     user = {"id": user_id, "name": name.lower(), "real_name": name, "deleted": deleted, "tz": "Europe/London",
             "profile": {"display_name": name, "real_name": name, "title": "Technician"}}
-    member = upsert_from_slack(session, user_id, user, now=T0)
+    member = upsert_member(session, slack_identity(user_id), member_details(user), now=T0)
     member.department = department
     return actor_for(session, member, ORGANISERS)
 
@@ -44,7 +45,7 @@ def people(db: Database):
 
 
 def pair(session, mentee: Actor, mentor_actor: Actor, area: str = "registration", when: datetime = T0):
-    request = mentoring.request_mentor(session, mentee, mentor_actor.slack_user_id, area, today=when.date(), now=when)
+    request = mentoring.request_mentor(session, mentee, mentor_actor.user_id, area, today=when.date(), now=when)
     return mentoring.accept_request(session, mentor_actor, request.request.id, now=when, tz=LONDON).pairing
 
 
@@ -122,7 +123,7 @@ def test_a_mentor_at_capacity_is_not_offered_and_cannot_be_asked(db: Database, p
 def test_a_mentor_who_left_is_not_offered_and_cannot_be_asked(db: Database, people):
     with db.transaction() as session:
         mentor(session, people["ann"], capacity=3)
-        get_member(session, "U0ANN").deactivated = True
+        get_member(session, slack_identity("U0ANN")).deactivated = True
     with db.transaction() as session:
         assert mentoring.find_mentors(session, people["ben"], "registration", today=TODAY).mentors == []
         with pytest.raises(DomainError, match="Ann Analyst has left the workspace"):
@@ -210,7 +211,7 @@ def test_decline_withdraw_and_a_mentee_who_left(db: Database, people):
         with pytest.raises(DomainError, match="Ben Bench withdrew this request"):
             mentoring.accept_request(session, people["ann"], again.request.id, now=T0, tz=LONDON)
         leaving = mentoring.request_mentor(session, people["cat"], "U0ANN", "registration", today=TODAY, now=T0)
-        get_member(session, "U0CAT").deactivated = True
+        get_member(session, slack_identity("U0CAT")).deactivated = True
         with pytest.raises(DomainError, match="Cat Cleanroom has left the workspace"):
             mentoring.accept_request(session, people["ann"], leaving.request.id, now=T0, tz=LONDON)
     with db.reading() as session:
@@ -227,7 +228,7 @@ def test_either_side_ends_a_pairing_once_and_its_checkins_stop(db: Database, peo
             mentoring.end_pairing(session, people["cat"], pairing.id, now=T0)
         ended, changed = mentoring.end_pairing(session, people["ben"], pairing.id, now=T0 + timedelta(days=5))
         again, changed_again = mentoring.end_pairing(session, people["ann"], pairing.id, now=T0 + timedelta(days=6))
-    assert changed and not changed_again and ended.ended_by_slack == "U0BEN" == again.ended_by_slack
+    assert changed and not changed_again and ended.ended_by_user == "U0BEN" == again.ended_by_user
     with db.reading() as session:
         statuses = session.scalars(select(DueItem.status).where(DueItem.kind == mentoring.CHECKIN)).all()
         assert statuses == [ledger.CANCELLED]
@@ -276,7 +277,7 @@ def test_a_pairing_whose_member_left_ends_at_its_next_checkin(db: Database, peop
         mentor(session, people["ann"])
         pairing = pair(session, people["ben"], people["ann"])
         due = session.scalars(select(DueItem).where(DueItem.kind == mentoring.CHECKIN)).one()
-        get_member(session, "U0BEN").deactivated = True
+        get_member(session, slack_identity("U0BEN")).deactivated = True
         assert mentoring.checkin_to_send(session, pairing.id, due.occurrence, due_at=due.due_at, tz=LONDON) is None
     with db.reading() as session:
         ended = mentoring.get_pairing(session, pairing.id)

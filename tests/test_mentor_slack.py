@@ -12,9 +12,10 @@ from sqlalchemy import select
 from core import ids
 from bot.standin import block_action_payload
 from digests.runner import run_due
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import mentoring
 from storage.clock import now
-from storage.members import RoleGrants, actor_for, get_member, upsert_from_slack
+from storage.members import actor_for, get_member, upsert_member
 from storage.models import DueItem
 from storage.models.mentoring import MentoringPairing, MentoringRequest
 from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text, buttons
@@ -25,13 +26,13 @@ T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # Monday 3 March 2025
 def known(technet: Harness, *users: str) -> None:
     with technet.db.transaction() as session:
         for user in users:
-            upsert_from_slack(session, user, technet.standin.state.users[user], now=now())
+            upsert_member(session, slack_identity(user), member_details(technet.standin.state.users[user]), now=now())
 
 
 def make_mentor(technet: Harness, user: str, areas=("registration",), capacity: int = 1, **extra: Any) -> None:
     known(technet, user)
     with technet.db.transaction() as session:
-        actor = actor_for(session, get_member(session, user), RoleGrants())
+        actor = actor_for(session, get_member(session, slack_identity(user)), role_grants())
         mentoring.save_mentor_profile(session, actor, mentoring.MentorForm(areas=list(areas), capacity=capacity,
                                                                            **extra),
                                       today=now().date(), now=now())
@@ -219,7 +220,7 @@ def test_a_request_to_a_mentor_who_has_left(technet: Harness):
     make_mentor(technet, OTHER, capacity=2)
     known(technet, MEMBER)
     with technet.db.transaction() as session:
-        get_member(session, OTHER).deactivated = True
+        get_member(session, slack_identity(OTHER)).deactivated = True
     mark = technet.standin.mark()
     technet.action(MEMBER, ids.MENTOR_REQUEST, f"{OTHER}|registration")
     calls = technet.standin.since(mark)

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
+from bot.slack_refs import role_grants, slack_identity
 from storage import members, news
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
-from storage.members import RoleGrants
 from storage.models.news import EzineIssue
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -17,8 +17,8 @@ ORGANISER, MEMBER = "U0ORGANISE", "U0MEMBER01"
 
 def actor(db: Database, user_id: str) -> members.Actor:
     with db.transaction() as session:
-        member = members.ensure_member(session, user_id, fallback_name=user_id.title(), now=NOW)
-        return members.actor_for(session, member, RoleGrants(organisers=frozenset({ORGANISER})))
+        member = members.ensure_member(session, slack_identity(user_id), fallback_name=user_id.title(), now=NOW)
+        return members.actor_for(session, member, role_grants(organisers=frozenset({ORGANISER})))
 
 
 def form(**changes: Any) -> news.NewsForm:

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.standin import block_action_payload
 from content import ContentError
 from handlers.profile import load_departments
+from bot.slack_refs import slack_identity
 from storage import registration
 from storage.clock import now
 from storage.members import actor_for, find_member
@@ -50,7 +51,7 @@ def block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
 
 def member(technet: Harness, user: str) -> Member:
     with technet.db.reading() as session:
-        found = find_member(session, user)
+        found = find_member(session, slack_identity(user))
         assert found is not None
         session.expunge(found)
         return found
@@ -226,7 +227,7 @@ def test_registration_status_is_shown_read_only_from_the_registration_feature(te
     assert "Professional registration" not in technet.command(OTHER, f"profile <@{MEMBER}>").text
     guide = registration.load_guide()
     with technet.db.transaction() as session:
-        member = find_member(session, MEMBER)
+        member = find_member(session, slack_identity(MEMBER))
         assert member is not None
         actor = actor_for(session, member, technet.runtime.grants)
         registration.record_status(session, actor, status="registered", register="rscitech", guide=guide, now=now())
@@ -244,7 +245,7 @@ def test_the_registration_status_shows_wherever_the_card_is_shown_and_nothing_wh
     fill_profile(technet, OTHER, **{ids.PROFILE_PUBLIC_FIELDS: ["skills", "registration"]})
     guide = registration.load_guide()
     with technet.db.transaction() as session:
-        member = find_member(session, MEMBER)
+        member = find_member(session, slack_identity(MEMBER))
         assert member is not None
         actor = actor_for(session, member, technet.runtime.grants)
         registration.record_status(session, actor, status="registered", register="rscitech", guide=guide, now=now())

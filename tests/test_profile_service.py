@@ -7,10 +7,11 @@ from datetime import datetime, UTC
 import pytest
 from sqlalchemy import func, inspect, select
 
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import profiles
 from storage.db import Database
 from storage.errors import DomainError, NotFound, PermissionDenied
-from storage.members import Actor, RoleGrants, actor_for, upsert_from_slack
+from storage.members import Actor, actor_for, upsert_member
 from storage.models import Member
 from storage.models.profiles import PUBLIC_FIELDS, ProfileTag
 from storage.profiles import InvalidProfile, NotListed, ProfileChanges
@@ -23,8 +24,8 @@ def person(db: Database, user_id: str, name: str, *, title: str = "", deleted: b
     user = {"id": user_id, "name": name.lower(), "real_name": name, "tz": "Europe/London", "deleted": deleted,
             "is_bot": bot, "profile": {"display_name": name, "real_name": name, "title": title}}
     with db.transaction() as session:
-        member = upsert_from_slack(session, user_id, user, now=NOW)
-        grants = RoleGrants(organisers=frozenset({user_id}) if organiser else frozenset())
+        member = upsert_member(session, slack_identity(user_id), member_details(user), now=NOW)
+        grants = role_grants(organisers=frozenset({user_id}) if organiser else frozenset())
         return actor_for(session, member, grants)
 
 
@@ -172,8 +173,9 @@ def test_only_listed_reachable_people_and_only_shown_fields_are_found(db: Databa
     save(db, gone, skills=["NMR"])
     save(db, robot, skills=["NMR"])
     with db.transaction() as session:
-        profiles.refresh_from_slack(session, "U0GONE", {"id": "U0GONE", "name": "gone", "deleted": True,
-                                                        "profile": {"real_name": "Gone"}}, now=NOW)
+        profiles.refresh_member(session, slack_identity("U0GONE"), member_details({"id": "U0GONE", "name": "gone",
+                                                                                   "deleted": True,
+                                                        "profile": {"real_name": "Gone"}}), now=NOW)
     assert found(db, "nmr") == ["Ann"]
     save(db, ann, skills=["NMR"], bio="NMR is my life", public_fields=["bio"])
     assert found(db, "nmr") == ["Ann"]
@@ -183,7 +185,8 @@ def test_only_listed_reachable_people_and_only_shown_fields_are_found(db: Databa
 
 def test_a_slack_change_for_someone_unknown_creates_nobody(db: Database):
     with db.transaction() as session:
-        assert profiles.refresh_from_slack(session, "U0NEW", {"id": "U0NEW", "deleted": True}, now=NOW) is None
+        gone = member_details({"id": "U0NEW", "deleted": True})
+        assert profiles.refresh_member(session, slack_identity("U0NEW"), gone, now=NOW) is None
         assert session.scalar(select(func.count()).select_from(Member)) == 0
 
 
@@ -309,10 +312,10 @@ def test_suggestions_offer_what_was_typed_then_the_most_used(db: Database):
 def test_welcome_is_claimed_once_and_can_be_released(db: Database):
     ann = person(db, "U0ANN", "Ann")
     with db.transaction() as session:
-        assert profiles.claim_welcome(session, ann.member_id, "C0NET", now=NOW)
-        assert not profiles.claim_welcome(session, ann.member_id, "C0NET", now=NOW)
+        assert profiles.claim_welcome(session, ann.member_id, "C0NET", surface="slack", now=NOW)
+        assert not profiles.claim_welcome(session, ann.member_id, "C0NET", surface="slack", now=NOW)
         profiles.release_welcome(session, ann.member_id)
-        assert profiles.claim_welcome(session, ann.member_id, "C0NET", now=NOW)
+        assert profiles.claim_welcome(session, ann.member_id, "C0NET", surface="slack", now=NOW)
 
 
 def test_public_fields_default_to_all(db: Database):

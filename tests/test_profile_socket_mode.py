@@ -7,10 +7,11 @@ import pytest
 
 from core import ids
 from bot.standin import block_suggestion_payload
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import profiles
 from storage.clock import now
 from storage.db import Database
-from storage.members import RoleGrants, actor_for, upsert_from_slack
+from storage.members import actor_for, upsert_member
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +28,10 @@ def test_tags_are_suggested_over_the_socket(running, socket_mode, database_url):
     db = Database(database_url)
     try:
         with db.transaction() as session:
-            member = upsert_from_slack(session, "U0SOCKET2", {"name": "ann", "profile": {"real_name": "Ann"}},
+            member = upsert_member(session, slack_identity("U0SOCKET2"), member_details(
+                {"name": "ann", "profile": {"real_name": "Ann"}}),
                                        now=now())
-            profiles.save_profile(session, actor_for(session, member, RoleGrants()),
+            profiles.save_profile(session, actor_for(session, member, role_grants()),
                                   profiles.ProfileChanges(fte="1", skills=["HPLC", "UHPLC"]), now=now())
     finally:
         db.dispose()

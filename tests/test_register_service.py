@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from content import ContentError
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import registration
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
-from storage.members import RoleGrants, actor_for, get_member, upsert_from_slack
+from storage.members import actor_for, get_member, upsert_member
 from storage.privacy import Shown
 from storage.registration import LADDERS, SUGGESTED_KEYS, load_guide, suggest
 
@@ -105,9 +106,9 @@ def test_years_must_be_sensible(years: str, message: str):
 
 def actor(session, user_id: str, *, department: str | None = None, organiser: bool = False):
     user = {"id": user_id, "name": user_id.lower(), "real_name": user_id, "profile": {"display_name": user_id}}
-    member = upsert_from_slack(session, user_id, user, now=T0)
+    member = upsert_member(session, slack_identity(user_id), member_details(user), now=T0)
     member.department = department
-    return actor_for(session, member, RoleGrants(organisers=frozenset({user_id} if organiser else set())))
+    return actor_for(session, member, role_grants(organisers=frozenset({user_id} if organiser else set())))
 
 
 def test_answers_and_status_are_kept_with_the_member(db: Database):
@@ -146,7 +147,7 @@ def test_uptake_by_status_and_department_for_organisers_only(db: Database):
             registration.record_status(session, person, status=status, register=register, guide=guide, now=T0)
         left = actor(session, "U0GONE", department="Chemistry")
         registration.record_status(session, left, status="registered", register="csci", guide=guide, now=T0)
-        get_member(session, "U0GONE").deactivated = True
+        get_member(session, slack_identity("U0GONE")).deactivated = True
     with db.reading() as session:
         with pytest.raises(PermissionDenied):
             registration.uptake(session, people[0], guide, min_group=5)

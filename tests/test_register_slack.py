@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from core import ids
 from bot.standin import block_action_payload
+from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import mentoring
 from storage.clock import now
-from storage.members import RoleGrants, actor_for, get_member, upsert_from_slack
+from storage.members import actor_for, get_member, upsert_member
 from storage.models.mentoring import RegistrationStatus
 from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text, buttons
 
@@ -18,7 +19,8 @@ from tests.harness import MEMBER, ORGANISER, OTHER, PANEL, Harness, all_text, bu
 def known(technet: Harness, *users: str, department: str | None = None) -> None:
     with technet.db.transaction() as session:
         for user in users:
-            member = upsert_from_slack(session, user, technet.standin.state.users[user], now=now())
+            member = upsert_member(session, slack_identity(user), member_details(technet.standin.state.users[user]),
+                                   now=now())
             member.department = department
 
 
@@ -72,7 +74,7 @@ def test_the_guided_questions_suggest_a_register(technet: Harness):
                                                 "level3", ids.REGISTER_YEARS: "2"})
     assert "Aim for *EngTech*" in all_text(engineering.json())
     with technet.db.reading() as session:
-        row = session.get(RegistrationStatus, get_member(session, MEMBER).id)
+        row = session.get(RegistrationStatus, get_member(session, slack_identity(MEMBER)).id)
         assert (row.role, row.qualification, row.years, row.suggested, row.status) == (
             "engineering", "level3", 2, "engtech", "not_started")
     # The form opens again with the answers, and the status form proposes the suggestion.
@@ -100,7 +102,7 @@ def test_recording_a_status(technet: Harness):
 def test_asking_for_a_registration_mentor_links_to_mentoring(technet: Harness):
     known(technet, OTHER, MEMBER)
     with technet.db.transaction() as session:
-        actor = actor_for(session, get_member(session, OTHER), RoleGrants())
+        actor = actor_for(session, get_member(session, slack_identity(OTHER)), role_grants())
         mentoring.save_mentor_profile(session, actor, mentoring.MentorForm(areas=["registration"], capacity=1),
                                       today=now().date(), now=now())
     reply = technet.command(MEMBER, "register mentor")

@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from bot.slack_refs import role_grants, slack_identity
 from storage import awards, members
 from storage import events as events_service
 from storage import news as news_service
 from storage import registration as registration_service
 from storage.awards import NominationForm
 from storage.db import Database
-from storage.members import RoleGrants
 from storage.report import ChangeKind, Report, State
 from tests import report_data
 from tests.report_data import Dataset
@@ -320,17 +320,19 @@ def test_no_count_of_people_below_the_threshold_is_shown_anywhere_in_a_small_net
 
 def test_a_cycle_of_one_nominee_shows_no_count_that_is_theirs(db: Database):
     opened, closes = datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 2, 5, 9, tzinfo=UTC)
-    grants = RoleGrants(organisers=frozenset({"U0ORGANISE"}), panel=frozenset({"U0PANEL01"}))
+    grants = role_grants(organisers=frozenset({"U0ORGANISE"}), panel=frozenset({"U0PANEL01"}))
     with db.transaction() as session:
-        people = [members.actor_for(session, members.ensure_member(session, f"U0PERSON{i}", now=opened), grants)
+        people = [members.actor_for(session, members.ensure_member(session, slack_identity(f"U0PERSON{i}"),
+                                                                   now=opened), grants)
                   for i in range(7)]
-        organiser = members.actor_for(session, members.ensure_member(session, "U0ORGANISE", now=opened), grants)
+        organiser = members.actor_for(session, members.ensure_member(session, slack_identity("U0ORGANISE"),
+                                                                     now=opened), grants)
         cycle = awards.open_cycle(session, organiser, name="Papin Prize", closes_at=closes, now=opened,
                                   default_panel=grants.panel)
         # Six colleagues nominate one: "6 nominations" would be that person's count.
         for i, nominator in enumerate(people[1:]):
             awards.submit_nomination(session, nominator, NominationForm(
-                cycle_id=cycle.id, nominee=people[0].slack_user_id, citation="x" * awards.CITATION_MIN),
+                cycle_id=cycle.id, nominee=people[0].user_id, citation="x" * awards.CITATION_MIN),
                 submission_id=f"s{i}", now=opened + timedelta(days=1))
     built = build(db)
     assert built.figure("awards.nominations").current.state == State.WITHHELD

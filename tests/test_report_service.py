@@ -15,6 +15,7 @@ from sqlalchemy import insert, update
 from storage import report
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
+from bot.slack_refs import slack_identity
 from storage.members import Actor, Role
 from storage.models import Member
 from storage.report import ChangeKind, ReportOptions, State
@@ -24,9 +25,9 @@ from tests.report_data import SMALL_DEPARTMENT, Dataset, MemberRecord
 UTC = UTC
 LONDON = ZoneInfo("Europe/London")
 OPTIONS = ReportOptions()
-ORGANISER = Actor(1, "U0ORGANISE", frozenset({Role.MEMBER, Role.ORGANISER}))
-ADMIN = Actor(2, "U0ADMIN001", frozenset({Role.MEMBER, Role.ADMIN}))
-MEMBER = Actor(3, "U0MEMBER01", frozenset({Role.MEMBER}))
+ORGANISER = Actor(1, slack_identity("U0ORGANISE"), frozenset({Role.MEMBER, Role.ORGANISER}))
+ADMIN = Actor(2, slack_identity("U0ADMIN001"), frozenset({Role.MEMBER, Role.ADMIN}))
+MEMBER = Actor(3, slack_identity("U0MEMBER01"), frozenset({Role.MEMBER}))
 # Mid-July 2026: the 2025/26 development year (from 1 August, local time) is nearly over.
 NOW = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
 # 1 August 00:00 in London is 31 July 23:00 UTC (summer time): worked out by hand, not by the code.

@@ -35,7 +35,7 @@ def test_a_post_renders_a_neutral_message_and_names_where_it_went(delivery: Slac
     [call] = standin.calls_to("chat.postMessage")
     assert call.args["channel"] == NETWORK_CHANNEL and call.args["text"] == "Lab tour"
     assert call.blocks()[0]["text"] == {"type": "mrkdwn", "text": "*Lab tour* &lt;today&gt;"}
-    assert ref == MessageRef(NETWORK_CHANNEL, call.result["ts"])
+    assert ref == MessageRef("slack", NETWORK_CHANNEL, call.result["ts"])
 
 
 def test_blocks_alone_are_a_message_whose_text_is_derived_from_them(delivery: SlackDelivery, standin: SlackStandIn):
@@ -120,7 +120,7 @@ def test_server_errors_beyond_the_clients_retries_may_be_tried_later(delivery: S
 
 
 def test_an_update_of_a_message_that_is_gone_is_refused(delivery: SlackDelivery):
-    error = refused(lambda: delivery.update(MessageRef(NETWORK_CHANNEL, "1.0"), ui.note("hello")))
+    error = refused(lambda: delivery.update(MessageRef("slack", NETWORK_CHANNEL, "1.0"), ui.note("hello")))
     assert error.reason == "message_not_found" and not error.permanent
 
 

@@ -23,6 +23,7 @@ from freezegun import freeze_time
 from core import ids
 from digests import careers
 from digests.runner import run_due
+from bot.slack_refs import member_details, slack_identity
 from storage.clock import now
 from tests.harness import MEMBER, NETWORK_CHANNEL, ORGANISER, OTHER, Harness, Reply, buttons, settings_for
 
@@ -258,7 +259,8 @@ def test_awards_cycles_nominations_and_the_announcement(slack: Recording):
     slack.standin.add_user(THIRD, typed("nominee display name"))
     for user_id in (MEMBER, OTHER, THIRD, PANEL, PANEL2, ORGANISER):
         with slack.db.transaction() as session:
-            member = members.upsert_from_slack(session, user_id, slack.standin.state.users[user_id], now=now())
+            member = members.upsert_member(session, slack_identity(user_id),
+                                           member_details(slack.standin.state.users[user_id]), now=now())
             member.department = typed("department")
     with freeze_time(T0) as frozen:
         slack.command(ORGANISER, "awards new")

@@ -134,7 +134,7 @@ def status_text(info: EventInfo, now: datetime, tz: tzinfo, *, personal: bool = 
             events.NOT_GOING: "You said you can't go",
         }[info.viewer_status])
     line = "  ·  ".join(parts)
-    organiser = f"Organised by <@{info.organiser_slack_id}>" if info.organiser_slack_id else ""
+    organiser = f"Organised by <@{info.organiser_user}>" if info.organiser_user else ""
     extra = "  ·  ".join(p for p in (organiser, f"`{lookup(info)}`") if p)
     return f"{line}\n{extra}"
 

@@ -39,7 +39,7 @@ def checkin_blocks(p: PairingInfo, *, now: datetime, tz: tzinfo) -> list[ui.Bloc
     weeks = max((now - p.started_at).days // 7, 0)
     since = plural(weeks, "week") if weeks else "less than a week"
     met = f" You last told me you met on {day(p.last_met_at, tz)}." if p.last_met_at else ""
-    text = (f":seedling: Checking in, {mention(p.mentee_slack)} and {mention(p.mentor_slack)}: how is the mentoring "
+    text = (f":seedling: Checking in, {mention(p.mentee_user)} and {mention(p.mentor_user)}: how is the mentoring "
             f"in *{escape(p.area_label)}* going? It's been {since}.{met}")
     return [ui.section(text),
             ui.actions(ui.button("We've met since last time", ids.MENTOR_MET, str(p.id), style="primary"),

@@ -1,4 +1,4 @@
-"""Helpers only the awards listeners need: one unit of work.
+"""Helpers only the awards handlers need: one unit of work.
 
 Internal to handlers/awards/ (hence the underscores). What every feature's listeners share
 (replies, form values, errors by field, the member's zone) is in handlers/_common.py.
@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
 
-from bot.runtime import Runtime
 from storage import awards
 from storage.clock import now
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

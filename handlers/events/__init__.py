@@ -8,8 +8,9 @@ announcement are due rows in the ledger, written with the change and sent by
 digests/event_notices.py right after the ack; one that fails is retried by the scheduler's
 tick. Reminders are due rows posted by digests/reminders.py.
 
-The package: `listeners.py` registers everything (`register`), `replies.py` answers within
-the ack, `sending.py` refreshes messages and runs the ledger for the notices after it, and
+The package: `listeners.py` registers the handlers on the route table (`register`),
+`replies.py` builds the answers, `sending.py` the refreshes of the message clicked and of the
+channel announcement (effects the surface carries out after its ack, with the due rows), and
 `views.py` and `organiser_views.py` build the neutral replies (core.ui) on the event card that
 core/views/events.py shares with the digests' posts and DMs.
 """

@@ -1,238 +1,210 @@
-"""`register(app, runtime)`: the events commands, buttons and forms. Each listener acks
-first; what follows the ack runs in a lazy listener, or, where it needs what the ack's unit
-of work did (the due rows it made), is handed that by bot.listeners.after_ack; either way
-its failures reach the person and the log like any other's."""
+"""`register(app, runtime)`: the events commands, buttons and forms, on the route table
+(core.routes). Each handler takes a core.request.Request and returns effects; the surface
+acks with what belongs in the ack (a command's answer, a form's errors or next step) and
+carries out the rest after it: forms to open, the message clicked refreshed, files, and the
+due rows a change made (SendDue: a promotion's DM, the notices of an edit, the announcement)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-
-from bot import blocks
 from core import ids, ui
-from core.commands import COMMAND, split
+from core.request import (Answer, Effect, OpenForm, Request, SendDue, SendFile, UpdateForm)
+from core.routes import HomeSection
 from core.views.events import BUTTON_SCOPES, SCOPES
-from bot.listeners import ack_only, after_ack
-from bot.runtime import HomeSection, Runtime
-from handlers._common import (button_id, button_value, chosen, field_errors, member_tz, moment_picked,
-                              date_picked, malformed, payload_count, payload_id, picked, text_metadata, typed,
-                              users_picked, values)
+from handlers._common import (field_choice, field_choices, field_day, field_ids, field_moment, field_text,
+                              malformed, payload_count, payload_id)
 from digests.reminders import reminder_rules
-from digests.runner import send_due_now
 from handlers.events import organiser_views
 from handlers.events.replies import (_say, attendees_reply, confirmation, created_text, edited_text, event_reply,
-                                     events_reply, home_section, list_reply, new_event_modal)
-from handlers.events.sending import refresh, refresh_post
+                                     events_reply, home_section, list_reply, new_event_modal, opens_new_event_form)
+from handlers.events.sending import post_refreshed, refreshed
 from storage import events, ledger
 from storage.clock import now
 from storage.errors import DomainError
-from storage.members import Actor, Role
+from storage.members import Role
 from storage.words import plural
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 HOME_ORDER = 20
 CHOICE_ACTIONS = {ids.EVENTS_GOING: events.GOING, ids.EVENTS_MAYBE: events.MAYBE,
                   ids.EVENTS_NOT_GOING: events.NOT_GOING}
 
 
-def register(app: App, runtime: Runtime) -> None:
-    def events_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack(**blocks.ephemeral(events_reply(runtime, context["actor"], split(body.get("text"))[1].strip())))
+def register(app: Any, runtime: Runtime) -> None:
+    routes = runtime.routes
 
-    def event_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack(**blocks.ephemeral(event_reply(runtime, context["actor"], split(body.get("text"))[1].strip())))
+    @routes.command("events", owner=__name__)
+    def events_command(request: Request) -> Answer:
+        return Answer(events_reply(runtime, request))
 
-    def new_event_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        """The form for a new event: `/tech event new` and the Home tab's New event button."""
-        actor: Actor = context["actor"]
+    @routes.command("event", owner=__name__)
+    def event_command(request: Request) -> list[Effect]:
+        answer = Answer(event_reply(runtime, request))
+        # The answer has told anyone else that only organisers create events.
+        return [answer, OpenForm(new_event_modal(runtime, request))] if opens_new_event_form(request) else [answer]
+
+    # After the ack: a refusal from the Home tab goes by DM, a Web API call the ack should not wait for.
+    @routes.action(ids.EVENTS_NEW, after_ack=True)
+    def new_event_form(request: Request) -> OpenForm:
+        """The Home tab's New event button."""
         # A stale or forged Home button is refused here, before any form opens.
-        actor.require(Role.ORGANISER, "create events")
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(new_event_modal(runtime, actor)))
+        request.actor.require(Role.ORGANISER, "create events")
+        return OpenForm(new_event_modal(runtime, request))
 
-    def event_open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        # The ack has told anyone else that only organisers create events.
-        if split(split(body.get("text"))[1])[0] == "new" and context["actor"].has(Role.ORGANISER):
-            new_event_form(body, client, context)
-
-    app.command(COMMAND, matchers=[runtime.subcommands.matcher("events", owner=__name__)])(events_command)
-    app.command(COMMAND, matchers=[runtime.subcommands.matcher("event", owner=__name__)])(
-        ack=event_command, lazy=[event_open_form])
-    app.action(ids.EVENTS_NEW)(ack=ack_only, lazy=[new_event_form])
-
-    def answered(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-                 respond: Respond) -> None:
+    @routes.action(*CHOICE_ACTIONS)
+    def answered(request: Request) -> list[Effect]:
         """Going / Maybe / Can't go: record it, tell whoever was promoted, refresh where it was clicked."""
-        actor: Actor = context["actor"]
-        event_id, scope, offset = decode(button_value(action))
+        event_id, scope, offset = decode(request.value)
         lead, failed = None, False
         due: tuple[int, ...] = ()
         moment = now()
         try:
             with runtime.db.transaction() as session:
-                outcome = events.rsvp(session, actor, event_id, CHOICE_ACTIONS[action["action_id"]],
+                outcome = events.rsvp(session, request.actor, event_id, CHOICE_ACTIONS[request.action_id],
                                       now=moment, rules=reminder_rules(runtime.settings))
                 due = ledger.scheduled_in(session)
             lead = confirmation(runtime, outcome, now=moment)
         except DomainError as e:
             lead, failed = f"⛔ {e.message}", True
         # Whoever this promoted from the waitlist hears now; the rest of the ledger waits for the tick.
-        send_due_now(runtime, due)
-        refresh(runtime, client, body, respond, actor, event_id, scope, offset, lead=lead, failed=failed)
+        return [*_sent_now(due), *refreshed(runtime, request, event_id, scope, offset, lead=lead, failed=failed)]
 
-    for action_id in CHOICE_ACTIONS:
-        app.action(action_id)(ack=ack_only, lazy=[answered])
-
-    def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        scope, _, offset = button_value(action).partition("|")
-        reply = list_reply(runtime, context["actor"], scope if scope in SCOPES else "upcoming",
+    @routes.action(ids.EVENTS_PAGE)
+    def page(request: Request) -> Answer:
+        scope, _, offset = request.value.partition("|")
+        reply = list_reply(runtime, request, scope if scope in SCOPES else "upcoming",
                            offset=payload_count(offset, "a page"))
-        respond(replace_original=True, **blocks.ephemeral(reply))
+        return Answer(reply, replace=True)
 
-    def calendar_file(action: dict[str, Any], context: BoltContext) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.EVENTS_ICS)
+    def calendar_file(request: Request) -> SendFile:
         with runtime.db.reading() as session:
-            info = events.get_event(session, button_id(action, "event"))
+            info = events.get_event(session, _button_event(request))
         filename, data = events.calendar_file(info, now=now())
-        runtime.delivery.upload(actor.slack_user_id, ui.File(
-            filename, data, mime="text/calendar", comment="Your calendar file: open it to add the event to your "
-            "calendar. If the event changes, a new file from here updates the same entry."))
+        return SendFile(ui.File(filename, data, mime="text/calendar", comment=(
+            "Your calendar file: open it to add the event to your calendar. If the event changes, a new file "
+            "from here updates the same entry.")))
 
-    def manage(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-               respond: Respond) -> None:
+    @routes.action(ids.EVENTS_MANAGE)
+    def manage(request: Request) -> Answer | OpenForm:
         """The organiser's ⋯ menu (and the Attendees buttons): edit, cancel, attendees, remind."""
-        actor: Actor = context["actor"]
-        verb, _, number = button_value(action).partition(":")
+        actor = request.actor
+        verb, _, number = request.value.partition(":")
         event_id = payload_id(number, "the managed event")
-        tz = member_tz(runtime, actor)
         if verb == "attendees":
-            respond(replace_original=False, **blocks.ephemeral(attendees_reply(runtime, actor, event_id)))
-            return
+            return Answer(attendees_reply(runtime, request, event_id))
         if verb == "remind":
             with runtime.db.transaction() as session:
                 queued = events.remind_now(session, actor, event_id, now=now())
-            text = (f"⏰ Reminders are on their way to the {plural(queued, 'member')} going "
-                    "(within a minute)." if queued else "⏰ Those reminders are queued already.")
-            respond(replace_original=False, **blocks.ephemeral(_say(text)))
-            return
+            return Answer(_say(f"⏰ Reminders are on their way to the {plural(queued, 'member')} going "
+                               "(within a minute)." if queued else "⏰ Those reminders are queued already."))
+        if verb not in ("edit", "cancel"):
+            raise malformed(f"the event menu's choice is {verb[:20]!r}")
         with runtime.db.reading() as session:
             info = events.require_manage(session, actor, event_id, "change it" if verb == "edit" else "cancel it")
         if verb == "edit":
-            client.views_open(trigger_id=body["trigger_id"],
-                              view=blocks.render_form(organiser_views.event_modal(info, tz=tz)))
-        elif verb == "cancel":
-            if info.cancelled:
-                respond(replace_original=False, **blocks.ephemeral(_say(f"“{info.title}” is cancelled already.")))
-                return
-            client.views_open(trigger_id=body["trigger_id"],
-                              view=blocks.render_form(organiser_views.cancel_modal(info, tz=tz, now=now())))
+            return OpenForm(organiser_views.event_modal(info, tz=request.tz))
+        if info.cancelled:
+            return Answer(_say(f"“{info.title}” is cancelled already."))
+        return OpenForm(organiser_views.cancel_modal(info, tz=request.tz, now=now()))
 
-    def csv_file(action: dict[str, Any], context: BoltContext) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.EVENTS_CSV, after_ack=True)  # one row a person: a large event's file takes a while
+    def csv_file(request: Request) -> SendFile:
         with runtime.db.reading() as session:
-            filename, data, rows = events.attendees_csv(session, actor, button_id(action, "event"))
-        runtime.delivery.upload(actor.slack_user_id, ui.File(
-            filename, data, mime="text/csv", comment=f"The attendees as CSV ({plural(rows, 'row')})."))
+            filename, data, rows = events.attendees_csv(session, request.actor, _button_event(request))
+        return SendFile(ui.File(filename, data, mime="text/csv",
+                                comment=f"The attendees as CSV ({plural(rows, 'row')})."))
 
-    def record_form(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        event_id = button_id(action, "event")
+    @routes.action(ids.EVENTS_RECORD)
+    def record_form(request: Request) -> OpenForm:
+        event_id = _button_event(request)
         with runtime.db.reading() as session:
-            events.require_manage(session, actor, event_id, "record its attendance")
-            found = events.attendees(session, actor, event_id)
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(organiser_views.attendance_modal(
-            found, tz=member_tz(runtime, actor), now=now())))
+            events.require_manage(session, request.actor, event_id, "record its attendance")
+            found = events.attendees(session, request.actor, event_id)
+        return OpenForm(organiser_views.attendance_modal(found, tz=request.tz, now=now()))
 
-    app.action(ids.EVENTS_PAGE)(ack=ack_only, lazy=[page])
-    app.action(ids.EVENTS_ICS)(ack=ack_only, lazy=[calendar_file])
-    app.action(ids.EVENTS_MANAGE)(ack=ack_only, lazy=[manage])
-    app.action(ids.EVENTS_CSV)(ack=ack_only, lazy=[csv_file])
-    app.action(ids.EVENTS_RECORD)(ack=ack_only, lazy=[record_form])
-
-    def saved(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        """Validate and save in the ack, so each problem shows by its field; then send what the change owes."""
-        actor: Actor = context["actor"]
-        editing = _metadata(view)
-        form = form_values(values(view))
+    @routes.form(ids.EVENTS_MODAL)
+    def saved(request: Request) -> ui.FieldErrors | list[Effect]:
+        """Validate and save before the ack, so each problem shows by its field; then send what the change owes."""
+        editing = _metadata(request)
+        form = form_values(request.values)
         rules = reminder_rules(runtime.settings)
         try:
             with runtime.db.transaction() as session:
                 if editing is None:
-                    created = events.create_event(session, actor, form, now=now(), tz=runtime.settings.timezone,
-                                                  rules=rules, source_key=_source_key(view))
+                    created = events.create_event(session, request.actor, form, now=now(),
+                                                  tz=runtime.settings.timezone, rules=rules,
+                                                  source_key=_source_key(request))
                 else:
-                    outcome = events.edit_event(session, actor, editing[0], form, now=now(), rules=rules,
-                                                source_key=_source_key(view))
+                    outcome = events.edit_event(session, request.actor, editing[0], form, now=now(), rules=rules,
+                                                source_key=_source_key(request))
                 due = ledger.scheduled_in(session)
         except events.InvalidEvent as e:
-            ack(response_action="errors", errors=field_errors(view, e.errors))
-            return
+            return ui.FieldErrors(e.errors)
         except DomainError as e:
-            ack(response_action="errors", errors=field_errors(view, {e.field or ids.EVENTS_TITLE: e.message}))
-            return
+            return ui.FieldErrors({e.field or ids.EVENTS_TITLE: e.message})
         if editing is None:
-            ack(response_action="update", view=blocks.render_form(organiser_views.done_view(
-                "Event created", created_text(runtime, created, form))))
-            if due:  # an announced event owes its channel post
-                after_ack(runtime, body, client, context, lambda: send_due_now(runtime, due))
-            return
-        ack(response_action="update",
-            view=blocks.render_form(organiser_views.done_view("Event saved", edited_text(outcome))))
+            # An announced event owes its channel post.
+            return [UpdateForm(organiser_views.done_view("Event created", created_text(runtime, created, form))),
+                    *_sent_now(due)]
+        done: list[Effect] = [UpdateForm(organiser_views.done_view("Event saved", edited_text(outcome)))]
         event_id, sequence = editing
         if outcome.event.sequence != sequence:
+            done += [*_sent_now(due), *_post_refreshed(runtime, event_id)]
+        return done
 
-            def after_edit() -> None:
-                send_due_now(runtime, due)
-                refresh_post(runtime, client, event_id)
-
-            after_ack(runtime, body, client, context, after_edit)
-
-    def cancel_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
-                         context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        event_id, reason = _cancelling(view)
+    @routes.form(ids.EVENTS_CANCEL_MODAL)
+    def cancel_submitted(request: Request) -> ui.FieldErrors | list[Effect]:
+        event_id, reason = _cancelling(request)
         try:
             with runtime.db.transaction() as session:
-                outcome = events.cancel_event(session, actor, event_id, reason=reason, now=now(),
-                                              source_key=_source_key(view))
+                outcome = events.cancel_event(session, request.actor, event_id, reason=reason, now=now(),
+                                              source_key=_source_key(request))
                 due = ledger.scheduled_in(session)
         except DomainError as e:
-            ack(response_action="errors", errors={ids.EVENTS_REASON: e.message})
-            return
+            return ui.FieldErrors({ids.EVENTS_REASON: e.message})
         told = plural(outcome.told, 'person', 'people')
         text = (f"“{outcome.event.title}” was cancelled already." if outcome.already else
                 f"“{outcome.event.title}” is cancelled. {told} who said going or maybe, or were on the waitlist, "
                 "get a DM.")
-        ack(response_action="update", view=blocks.render_form(organiser_views.done_view("Event cancelled", text)))
-        if outcome.already:
-            return
+        done: list[Effect] = [UpdateForm(organiser_views.done_view("Event cancelled", text))]
+        if not outcome.already:
+            done += [*_sent_now(due), *_post_refreshed(runtime, event_id)]
+        return done
 
-        def after_cancel() -> None:
-            send_due_now(runtime, due)
-            refresh_post(runtime, client, event_id)
-
-        after_ack(runtime, body, client, context, after_cancel)
-
-    def attendance_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        attended = users_picked(values(view), ids.EVENTS_ATTENDED)
-        event_id = payload_id(text_metadata(view), "the attendance form's event")
+    @routes.form(ids.EVENTS_ATTENDANCE_MODAL)
+    def attendance_submitted(request: Request) -> ui.FieldErrors | UpdateForm:
+        attended = field_ids(request.values, ids.EVENTS_ATTENDED)
+        event_id = payload_id(request.metadata, "the attendance form's event")
         try:
             with runtime.db.transaction() as session:
-                came = events.record_attendance(session, actor, event_id, attended, now=now())
+                came = events.record_attendance(session, request.actor, event_id, attended, now=now())
         except DomainError as e:
-            ack(response_action="errors", errors={ids.EVENTS_ATTENDED: e.message})
-            return
-        ack(response_action="update", view=blocks.render_form(organiser_views.done_view(
+            return ui.FieldErrors({ids.EVENTS_ATTENDED: e.message})
+        return UpdateForm(organiser_views.done_view(
             "Attendance saved", f"Recorded: {plural(came, 'person', 'people')} came. Reports now count "
-                                "them rather than who said going.")))
+                                "them rather than who said going."))
 
-    app.view(ids.EVENTS_MODAL)(saved)
-    app.view(ids.EVENTS_CANCEL_MODAL)(cancel_submitted)
-    app.view(ids.EVENTS_ATTENDANCE_MODAL)(attendance_submitted)
     runtime.home_sections.append(HomeSection(HOME_ORDER, "events", home_section))
+
+
+def _button_event(request: Request) -> int:
+    """The event a button carries as its whole value (Add to calendar, CSV, Record who came)."""
+    return payload_id(request.value, f"{request.action_id}'s event")
+
+
+def _sent_now(due: tuple[int, ...]) -> list[Effect]:
+    return [SendDue(due)] if due else []
+
+
+def _post_refreshed(runtime: Runtime, event_id: int) -> list[Effect]:
+    update = post_refreshed(runtime, event_id)
+    return [update] if update else []
 
 
 # Reading the buttons and forms -----------------------------------------------------------------
@@ -251,41 +223,37 @@ def decode(value: str) -> tuple[int, str, int]:
     return payload_id(event_id, "an RSVP button's event"), scope, payload_count(offset, "an RSVP button's page")
 
 
-def form_values(values: dict[str, Any]) -> events.EventForm:
-    def moment(block_id: str) -> datetime | None:
-        return moment_picked(values, block_id)
-
-    repeat = chosen(values, ids.EVENTS_REPEAT)
+def form_values(values: Mapping[str, ui.FieldValue]) -> events.EventForm:
+    repeat = field_choice(values, ids.EVENTS_REPEAT)
     return events.EventForm(
-        title=typed(values, ids.EVENTS_TITLE), kind=chosen(values, ids.EVENTS_KIND),
-        starts_at=moment(ids.EVENTS_STARTS), ends_at=moment(ids.EVENTS_ENDS),
-        location=typed(values, ids.EVENTS_LOCATION), online_link=typed(values, ids.EVENTS_LINK),
-        capacity=typed(values, ids.EVENTS_CAPACITY), rsvp_deadline=moment(ids.EVENTS_DEADLINE),
-        description=typed(values, ids.EVENTS_DESCRIPTION),
+        title=field_text(values, ids.EVENTS_TITLE), kind=field_choice(values, ids.EVENTS_KIND),
+        starts_at=field_moment(values, ids.EVENTS_STARTS), ends_at=field_moment(values, ids.EVENTS_ENDS),
+        location=field_text(values, ids.EVENTS_LOCATION), online_link=field_text(values, ids.EVENTS_LINK),
+        capacity=field_text(values, ids.EVENTS_CAPACITY), rsvp_deadline=field_moment(values, ids.EVENTS_DEADLINE),
+        description=field_text(values, ids.EVENTS_DESCRIPTION),
         repeat=None if repeat in (None, "none") else repeat,
-        repeat_until=date_picked(values, ids.EVENTS_UNTIL),
-        announce="yes" in picked(values, ids.EVENTS_ANNOUNCE),
+        repeat_until=field_day(values, ids.EVENTS_UNTIL),
+        announce="yes" in field_choices(values, ids.EVENTS_ANNOUNCE),
     )
 
 
-def _metadata(view: dict[str, Any]) -> tuple[int, int] | None:
+def _metadata(request: Request) -> tuple[int, int] | None:
     """The event an edit or cancel form is about, and its revision when the form opened."""
-    text = text_metadata(view)
-    if not text:
+    if not request.metadata:
         return None
-    event_id, _, sequence = text.partition(":")
+    event_id, _, sequence = request.metadata.partition(":")
     return payload_id(event_id, "the form's event"), payload_count(sequence, "the form's event revision")
 
 
-def _cancelling(view: dict[str, Any]) -> tuple[int, str | None]:
+def _cancelling(request: Request) -> tuple[int, str | None]:
     """The event a cancel form is about, and the reason given."""
-    about = _metadata(view)
+    about = _metadata(request)
     if about is None:
         # Event 0 would only be "not found": a form that names no event is not one we opened.
-        raise malformed(f"{view.get('callback_id')}: private_metadata names no event")
-    return about[0], typed(values(view), ids.EVENTS_REASON)
+        raise malformed(f"{request.form_id}: private_metadata names no event")
+    return about[0], field_text(request.values, ids.EVENTS_REASON)
 
 
-def _source_key(view: dict[str, Any]) -> str:
-    # The view id is the same for every submission of one opened form (a retry, a double click).
-    return f"view:{view.get('id') or uuid.uuid4().hex}"
+def _source_key(request: Request) -> str:
+    # The form's id is the same for every submission of one opened form (a retry, a double click).
+    return f"view:{request.submission or uuid.uuid4().hex}"

@@ -81,8 +81,8 @@ def cancel_modal(info: EventInfo, *, tz: tzinfo, now: datetime) -> ui.Form:
 
 
 def attendance_modal(found: events.Attendees, *, tz: tzinfo, now: datetime) -> ui.Form:
-    going = [a.slack_user_id for a in found.going if a.attended is not False] if not found.recorded else \
-        [a.slack_user_id for a in [*found.going, *found.maybe, *found.waitlist, *found.not_going] if a.attended]
+    going = [a.user_id for a in found.going if a.attended is not False] if not found.recorded else \
+        [a.user_id for a in [*found.going, *found.maybe, *found.waitlist, *found.not_going] if a.attended]
     return ui.Form(id=ids.EVENTS_ATTENDANCE_MODAL, metadata=str(found.event.id), title="Who came?", submit="Save",
                    blocks=(
                        ui.Rich((ui.Bold(found.event.title), f"\n{when(found.event, tz, now)}")),
@@ -125,7 +125,7 @@ def attendees_blocks(found: events.Attendees, *, tz: tzinfo, now: datetime, mana
 def _names(people: Sequence[events.Attendee], *, numbered: bool, recorded: bool) -> str:
     shown = []
     for a in people[:ATTENDEES_SHOWN]:
-        label = f"<@{a.slack_user_id}>"
+        label = f"<@{a.user_id}>"
         if a.left:
             label += " (left the workspace)"
         if recorded and a.attended:

@@ -4,11 +4,12 @@ attendees, what a click or a saved form says, and the Home section."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.runtime import Runtime
 from core import ui
 from core.commands import split
 from core.markup import escape
+from core.request import Request
 from core.views.events import note, series_note, when
 from digests.reminders import reminder_rules
 from handlers._common import member_tz, typed_id
@@ -19,24 +20,37 @@ from storage.errors import DomainError
 from storage.members import Actor, Role
 from storage.words import plural
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 ALL_WORDS = ("all", "more")
 MINE_WORDS = ("mine", "my", "me")
 
 
-def events_reply(runtime: Runtime, actor: Actor, rest: str) -> ui.Message:
+def events_reply(runtime: Runtime, request: Request) -> ui.Message:
+    """`/tech events [all|mine]`."""
+    rest, actor = request.words, request.actor
     word = rest.lower()
     if word == "":
-        return list_reply(runtime, actor, "upcoming")
+        return list_reply(runtime, request, "upcoming")
     if word in ALL_WORDS:
-        return list_reply(runtime, actor, "all")
+        return list_reply(runtime, request, "all")
     if word in MINE_WORDS:
-        return list_reply(runtime, actor, "mine")
+        return list_reply(runtime, request, "mine")
     if word == "help":
         return _usage(actor)
     return _usage(actor, f"I don't know `/tech events {escape(rest[:60])}`.")
 
 
-def event_reply(runtime: Runtime, actor: Actor, rest: str) -> ui.Message:
+def opens_new_event_form(request: Request) -> bool:
+    """Whether `/tech event ...` is an organiser's `new`: its reply says the form is opening."""
+    verb, argument = split(request.words)
+    return verb == "new" and not argument and request.actor.has(Role.ORGANISER)
+
+
+def event_reply(runtime: Runtime, request: Request) -> ui.Message:
+    """`/tech event new|attendees [n]|<n>`."""
+    rest, actor = request.words, request.actor
     verb, argument = split(rest)
     if verb in ("", "help"):
         return _usage(actor)
@@ -50,27 +64,27 @@ def event_reply(runtime: Runtime, actor: Actor, rest: str) -> ui.Message:
         if not argument:
             with runtime.db.reading() as session:
                 found = events.recent_and_upcoming(session, actor, now=now())
-            return ui.message(organiser_views.choose_event_blocks(found, tz=member_tz(runtime, actor), now=now()))
+            return ui.message(organiser_views.choose_event_blocks(found, tz=request.tz, now=now()))
         try:
             event_id = typed_id(argument, f"`/tech event attendees` takes an event's number, like "
                                           f"`/tech event attendees 12`, not `{argument[:40]}`.")
         except DomainError as e:
             return _usage(actor, escape(e.message))
-        return attendees_reply(runtime, actor, event_id)
+        return attendees_reply(runtime, request, event_id)
     if verb.lstrip("#")[:1].isdigit() and not argument:
         try:
             event_id = typed_id(verb, f"`{verb[:40]}` is not an event's number. `/tech events` lists what's on.")
         except DomainError as e:
             return _usage(actor, escape(e.message))
-        return card_reply(runtime, actor, event_id)
+        return card_reply(runtime, request, event_id)
     return _usage(actor, f"I don't know `/tech event {escape(rest[:60])}`.")
 
 
-def list_reply(runtime: Runtime, actor: Actor, scope: str, *, offset: int = 0,
+def list_reply(runtime: Runtime, request: Request, scope: str, *, offset: int = 0,
                lead: str | None = None) -> ui.Message:
     moment = now()
     until = moment + events.DEFAULT_HORIZON if scope == "upcoming" else None
-    tz = member_tz(runtime, actor)
+    actor, tz = request.actor, request.tz
     with runtime.db.reading() as session:
         page = events.events_page(session, now=moment, until=until, viewer=actor.member_id, offset=offset,
                                   limit=views.PAGE_SIZE, mine=scope == "mine")
@@ -80,30 +94,32 @@ def list_reply(runtime: Runtime, actor: Actor, scope: str, *, offset: int = 0,
     return ui.message(body)
 
 
-def card_reply(runtime: Runtime, actor: Actor, event_id: int, *, lead: str | None = None) -> ui.Message:
+def card_reply(runtime: Runtime, request: Request, event_id: int, *, lead: str | None = None) -> ui.Message:
+    actor = request.actor
     try:
         with runtime.db.reading() as session:
             info = events.get_event(session, event_id, viewer=actor.member_id)
     except DomainError as e:
         return _say(f"⛔ {e.message} `/tech events` lists what's on.")
-    body = views.card_blocks(info, now=now(), tz=member_tz(runtime, actor),
+    body = views.card_blocks(info, now=now(), tz=request.tz,
                              manage=events.can_manage(actor, info.organiser_member_id), lead=lead)
     return ui.message(body)
 
 
-def attendees_reply(runtime: Runtime, actor: Actor, event_id: int) -> ui.Message:
+def attendees_reply(runtime: Runtime, request: Request, event_id: int) -> ui.Message:
+    actor = request.actor
     try:
         with runtime.db.reading() as session:
             found = events.attendees(session, actor, event_id)
     except DomainError as e:
         return _say(f"⛔ {e.message}")
-    body = organiser_views.attendees_blocks(found, tz=member_tz(runtime, actor), now=now(),
+    body = organiser_views.attendees_blocks(found, tz=request.tz, now=now(),
                                             manage=events.can_manage(actor, found.event.organiser_member_id))
     return ui.message(body)
 
 
-def new_event_modal(runtime: Runtime, actor: Actor) -> ui.Form:
-    return organiser_views.event_modal(tz=member_tz(runtime, actor), announce_to=runtime.settings.network_channel)
+def new_event_modal(runtime: Runtime, request: Request) -> ui.Form:
+    return organiser_views.event_modal(tz=request.tz, announce_to=runtime.settings.network_channel)
 
 
 def confirmation(runtime: Runtime, outcome: events.RsvpOutcome, *, now: datetime) -> str:

@@ -1,80 +1,73 @@
-"""After the ack: refreshing the message a click came from and the channel announcement, and
-sending at once what a change owes people (its notices, due rows in the ledger that
-digests/event_notices.py sends)."""
+"""What follows an RSVP or a change: the message a click came from, refreshed where it sits, and
+the channel announcement brought up to date. Each is an effect (core.request) the surface
+carries out after its ack; the notices a change owes people are due rows it sends (SendDue)."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
-from slack_bolt import Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
-from bot import blocks
-from bot.runtime import Runtime
+from core import ui
+from core.request import Answer, Effect, MessageRef, RefreshHome, Request, UpdateMessage
 from core.views.events import SCOPES, event_blocks, note, post_blocks, post_lead
-from handlers._common import member_tz
 from handlers.events.replies import card_reply, list_reply
-from handlers.home import publish_home
 from storage import events
 from storage.clock import now
-from storage.members import Actor
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
-def refresh(runtime: Runtime, client: WebClient, body: dict[str, Any], respond: Respond, actor: Actor,
-            event_id: int, scope: str, offset: int, *, lead: str | None, failed: bool = False) -> None:
-    """Update the message the click came from, and confirm to the clicker alone."""
-    container = body.get("container") or {}
+def refreshed(runtime: Runtime, request: Request, event_id: int, scope: str, offset: int, *, lead: str | None,
+              failed: bool = False) -> list[Effect]:
+    """Refresh what the click came from (`scope`, where its button sits), and confirm to the clicker alone."""
     if scope in SCOPES:
-        reply = list_reply(runtime, actor, scope, offset=offset, lead=lead)
-        respond(replace_original=True, **blocks.ephemeral(reply))
-    elif scope == "card":
-        respond(replace_original=True, **blocks.ephemeral(card_reply(runtime, actor, event_id, lead=lead)))
-    elif scope == "home":
-        publish_home(runtime, client, actor)
-        if failed and lead:
-            client.chat_postMessage(channel=actor.slack_user_id, **blocks.message([note(lead)]))
-    else:
-        channel, ts = container.get("channel_id"), container.get("message_ts")
-        if scope in ("post", "dm") and channel and ts:
-            _update_message(runtime, client, actor, event_id, channel, ts, body, personal=scope == "dm")
-        if lead:
-            respond(replace_original=False, **blocks.ephemeral([note(lead)]))
+        return [Answer(list_reply(runtime, request, scope, offset=offset, lead=lead), replace=True)]
+    if scope == "card":
+        return [Answer(card_reply(runtime, request, event_id, lead=lead), replace=True)]
+    said: list[Effect] = [Answer(ui.message([note(lead)]))] if lead else []
+    if scope == "home":
+        # The Home page shows the answer itself; only a refusal needs saying (by DM: it has no thread).
+        return [RefreshHome(), *(said if failed else [])]
+    shown = request.where.message
+    if scope in ("post", "dm") and shown is not None:
+        return [_message_refreshed(runtime, request, event_id, shown, personal=scope == "dm"), *said]
+    return said
 
 
-def _update_message(runtime: Runtime, client: WebClient, actor: Actor, event_id: int, channel: str, ts: str,
-                    body: dict[str, Any], *, personal: bool) -> None:
-    """Refresh the event in a message of ours (a DM: the member's own view; a channel post:
-    everyone's); its first block, what the message was about, stays."""
+def _message_refreshed(runtime: Runtime, request: Request, event_id: int, shown: MessageRef, *,
+                       personal: bool) -> UpdateMessage:
+    """The event in a message of ours: a DM shows the member's own view, a channel post everyone's.
+
+    The announcement is rebuilt whole. Another post (the morning's) or a DM keeps its first block,
+    what it said had happened, which only the message itself still holds.
+    """
     with runtime.db.reading() as session:
-        info = events.get_event(session, event_id, viewer=actor.member_id if personal else None)
-    first = ((body.get("message") or {}).get("blocks") or [None])[0]
-    tz = member_tz(runtime, actor) if personal else runtime.settings.tz
+        info = events.get_event(session, event_id, viewer=request.actor.member_id if personal else None)
+    if not personal and shown == _announcement_of(info):
+        return UpdateMessage(shown, announcement(runtime, info))
+    tz = request.tz if personal else runtime.settings.tz
     fresh = event_blocks(info, now=now(), tz=tz, scope="dm" if personal else "post", personal=personal,
                          full=not personal)
-    message_blocks = ([first] if first else []) + blocks.to_dicts(fresh)
-    try:
-        client.chat_update(channel=channel, ts=ts, **blocks.message(message_blocks, title=info.title))
-    except SlackApiError as e:
-        log.warning("could not refresh a message about event %s: %s", event_id, e.response.get("error"))
+    return UpdateMessage(shown, ui.message(fresh, title=info.title), keep_lead=True)
 
 
-def refresh_post(runtime: Runtime, client: WebClient, event_id: int) -> None:
-    """Bring the channel announcement of an event up to date (a change, a cancellation)."""
+def post_refreshed(runtime: Runtime, event_id: int) -> UpdateMessage | None:
+    """The channel announcement of an event brought up to date (a change, a cancellation); None
+    when it was never posted."""
     with runtime.db.reading() as session:
         info = events.get_event(session, event_id)
-        count = events.series_size(session, info.series_id) if info.series_id else 1
-    channel, ts = info.announce_channel, info.announce_ts
-    if not channel or not ts:
-        return
-    lead = post_lead(runtime.templates, info, tz=runtime.settings.tz, count=count)
-    try:
-        client.chat_update(channel=channel, ts=ts, **blocks.message(
-            post_blocks(info, now=now(), tz=runtime.settings.tz, lead=lead),
-            title=f"{info.kind_label}: {info.title}"))
-    except SlackApiError as e:
-        log.warning("could not update the post of event %s: %s", event_id, e.response.get("error"))
+    posted = _announcement_of(info)
+    return UpdateMessage(posted, announcement(runtime, info)) if posted else None
 
+
+def announcement(runtime: Runtime, info: events.EventInfo) -> ui.Message:
+    """The channel post of an event as it stands: the same for everyone, so no personal status."""
+    with runtime.db.reading() as session:
+        count = events.series_size(session, info.series_id) if info.series_id else 1
+    lead = post_lead(runtime.templates, info, tz=runtime.settings.tz, count=count)
+    return ui.message(post_blocks(info, now=now(), tz=runtime.settings.tz, lead=lead),
+                      title=f"{info.kind_label}: {info.title}")
+
+
+def _announcement_of(info: events.EventInfo) -> MessageRef | None:
+    return info.announce

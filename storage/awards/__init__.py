@@ -1,7 +1,7 @@
 """Awards: cycles, nominations, panel review, figures. Every rule and permission lives here.
 
 Confidentiality is the first rule: a nomination is read only by the panel of its cycle
-(Slack user ids stored on the cycle; defaulting to TECHNET_AWARDS_PANEL, which callers
+(members stored on the cycle; defaulting to TECHNET_AWARDS_PANEL, which callers
 pass in as plain values) and by the nominator who wrote it. Organisers and admins are
 not the panel unless they sit on it, and they get counts only once a cycle has closed,
 so nobody can work out who was nominated by watching a number change. Every panel read

@@ -24,7 +24,7 @@ def figures(session: Session, actor: Actor, *, now: datetime, min_group: int) ->
     each is withheld while that group is 1 to `min_group`-1 (storage.privacy), or the count of
     a cycle with one nominee would be that person's nominations."""
     cycles = session.scalars(select(AwardCycle).order_by(AwardCycle.award_id, AwardCycle.opens_at)).all()
-    if not (actor.has(Role.ORGANISER) or any(actor.slack_user_id in c.panel for c in cycles)):
+    if not (actor.has(Role.ORGANISER) or any(actor.member_id in c.panel for c in cycles)):
         raise PermissionDenied("Only network organisers and the awards panel can see award figures.")
     per_cycle = {cycle_id: (int(n), int(nominees), int(nominators)) for cycle_id, n, nominees, nominators in
                  session.execute(select(Nomination.cycle_id, func.count(),

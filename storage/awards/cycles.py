@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from storage import ledger
 from storage.awards.values import (
@@ -25,7 +25,8 @@ from storage.awards.values import (
     CycleInfo,
 )
 from storage.errors import DomainError, NotFound
-from storage.members import Actor, Role
+from storage.identities import Identity
+from storage.members import Actor, Role, ensure_member, members_by_ids
 from storage.models.awards import Award, AwardCycle
 
 
@@ -41,11 +42,15 @@ def state_of(cycle: AwardCycle, now: datetime) -> str:
 
 def _info(cycle: AwardCycle, now: datetime) -> CycleInfo:
     award = cycle.award
+    session = object_session(cycle)
+    assert session is not None
+    panel = members_by_ids(session, cycle.panel)
     return CycleInfo(
         id=cycle.id, award_id=award.id, award_name=award.name, description=award.description, label=cycle.label,
         opens_at=cycle.opens_at, closes_at=cycle.closes_at, allow_self=cycle.allow_self,
         allow_team=cycle.allow_team, notify_nominees=cycle.notify_nominees,
-        criteria=tuple(award.criteria or DEFAULT_CRITERIA), panel=tuple(sorted(cycle.panel)), chair=cycle.chair,
+        criteria=tuple(award.criteria or DEFAULT_CRITERIA),
+        panel=tuple(sorted(panel[member_id].user_id for member_id in cycle.panel)), chair=cycle.chair.user_id,
         state=state_of(cycle, now), announced_at=cycle.announced_at,
     )
 
@@ -69,7 +74,7 @@ def open_cycle(
     name: str,
     closes_at: datetime,
     now: datetime,
-    default_panel: Iterable[str],
+    default_panel: Iterable[Identity],
     description: str = "",
     criteria: Sequence[str] = (),
     label: str = "",
@@ -97,7 +102,9 @@ def open_cycle(
         raise DomainError("The closing time must be at least an hour after the opening.", field="closes")
     if notify_nominees not in (NOTIFY_NEVER, NOTIFY_AT_CLOSE):
         raise DomainError("Nominees are told never or at the close.", field="notify")
-    members = sorted({p for p in panel if p} or set(default_panel))
+    # The panel as its members' ids on the surface that named them: the form's, or configuration's.
+    people = {p: actor.identity.colleague(p) for p in panel if p} or {i.external_id: i for i in default_panel}
+    members = sorted(people)
     if not members:
         raise DomainError("Name at least one panel member (or set TECHNET_AWARDS_PANEL).", field="panel")
     chair = chair or members[0]
@@ -125,8 +132,10 @@ def open_cycle(
                           field="label")
     cycle = AwardCycle(
         award_id=award.id, label=label, opens_at=opens_at, closes_at=closes_at, allow_self=allow_self,
-        allow_team=allow_team, notify_nominees=notify_nominees, panel=members, chair=chair,
-        created_by=actor.slack_user_id, created_at=now,
+        allow_team=allow_team, notify_nominees=notify_nominees,
+        # Members by id: a panel member who never used technet is met here, as a nominee is on nomination.
+        panel=[ensure_member(session, people[p], now=now).id for p in members],
+        chair_id=ensure_member(session, people[chair], now=now).id, created_by_id=actor.member_id, created_at=now,
     )
     session.add(cycle)
     session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.awards.cycles import _cycle, _info, state_of
+from storage.awards.recusals import team_user_ids
 from storage.awards.values import (
     ACTIVE,
     CITATION_MAX,
@@ -39,6 +40,7 @@ from storage.awards.values import (
 )
 from storage.db import rowcount
 from storage.errors import DomainError, NotFound
+from storage.identities import Identity
 from storage.members import Actor, find_member
 from storage.models import Member
 from storage.models.awards import AwardCycle, Nomination, NominationSubmission
@@ -63,7 +65,7 @@ def submit_nomination(session: Session, actor: Actor, form: NominationForm, *, s
     give the nominator their text back (once). Nominees must be known members (the
     caller looks them up in Slack first); bots and deactivated accounts are refused.
     """
-    key = submission_key(submission_id, actor.slack_user_id, form)
+    key = submission_key(submission_id, actor.user_id, form)
     existing = session.get(Nomination, form.nomination_id) if form.nomination_id is not None else None
     if form.nomination_id is not None and (existing is None or existing.nominator_id != actor.member_id):
         raise NotFound("That nomination is not yours to edit.")
@@ -129,10 +131,11 @@ def _checked_text(form: NominationForm) -> tuple[str, tuple[str, ...], str | Non
     return citation, examples, link
 
 
-def _nominee_member(session: Session, slack_user_id: str, field_name: str) -> Member:
-    member = find_member(session, slack_user_id)
+def _nominee_member(session: Session, nominator: Identity, user_id: str, field_name: str) -> Member:
+    """The member `user_id` names on the nominator's surface, if they may be nominated."""
+    member = find_member(session, nominator.colleague(user_id))
     if member is None:
-        raise NotFound(f"I could not find <@{slack_user_id}> in the workspace.", field=field_name)
+        raise NotFound(f"I could not find <@{user_id}> in the workspace.", field=field_name)
     if member.is_bot:
         raise DomainError("Bots and apps cannot be nominated; choose a colleague.", field=field_name)
     if member.deactivated:
@@ -141,7 +144,8 @@ def _nominee_member(session: Session, slack_user_id: str, field_name: str) -> Me
 
 
 def _checked_nominee(session: Session, actor: Actor, cycle: AwardCycle,
-                     form: NominationForm) -> tuple[str, Member | None, str | None, list[str]]:
+                     form: NominationForm) -> tuple[str, Member | None, str | None, list[int]]:
+    """The nominee's key, the member (a person) or the team's name and members' ids (a team)."""
     team = sorted({t for t in form.team_members if t})
     team_name = " ".join((form.team_name or "").split()) or None
     if team or team_name:
@@ -158,23 +162,22 @@ def _checked_nominee(session: Session, actor: Actor, cycle: AwardCycle,
             raise DomainError("Give the team's name.", field="team_name")
         if len(team_name) > TEAM_NAME_MAX:
             raise DomainError(f"Keep the team's name to {TEAM_NAME_MAX} characters.", field="team_name")
-        for member_id in team:
-            _nominee_member(session, member_id, "team_members")
-        if actor.slack_user_id in team and not cycle.allow_self:
+        members = [_nominee_member(session, actor.identity, user_id, "team_members").id for user_id in team]
+        if actor.member_id in members and not cycle.allow_self:
             raise DomainError(f"{cycle.award.name} does not take self-nominations: "
                               "ask a colleague to nominate your team.", field="team_members")
-        return _TEAM_PREFIX + team_name.lower(), None, team_name, team
+        return _TEAM_PREFIX + team_name.lower(), None, team_name, members
     if not form.nominee:
         raise DomainError("Choose who you are nominating.", field="nominee")
-    nominee = _nominee_member(session, form.nominee, "nominee")
+    nominee = _nominee_member(session, actor.identity, form.nominee, "nominee")
     if nominee.id == actor.member_id and not cycle.allow_self:
         raise DomainError(f"{cycle.award.name} does not take self-nominations: ask a colleague to nominate you.",
                           field="nominee")
-    return nominee.slack_user_id, nominee, None, []
+    return nominee.user_id, nominee, None, []
 
 
 def _upsert(session: Session, actor: Actor, cycle: AwardCycle, nominee_key: str, nominee: Member | None,
-            team_name: str | None, team: list[str], now: datetime) -> tuple[Nomination, str]:
+            team_name: str | None, team: list[int], now: datetime) -> tuple[Nomination, str]:
     def existing() -> Nomination | None:
         return session.scalar(select(Nomination).where(
             Nomination.cycle_id == cycle.id, Nomination.nominator_id == actor.member_id,
@@ -204,10 +207,10 @@ def _copy(session: Session, nomination: Nomination, now: datetime) -> Nomination
     name = nomination.team_name or (nominee.name if nominee else nomination.nominee_key)
     return NominationCopy(
         id=nomination.id, cycle=_info(nomination.cycle, now), nominee_key=nomination.nominee_key,
-        nominee_user=nominee.slack_user_id if nominee else None, nominee_name=name,
-        team_name=nomination.team_name, team_members=tuple(nomination.team_members or ()),
+        nominee_user=nominee.user_id if nominee else None, nominee_name=name,
+        team_name=nomination.team_name, team_members=team_user_ids(session, nomination),
         citation=nomination.citation, examples=tuple(nomination.examples or ()), link=nomination.link,
-        status=nomination.status, nominator_user=nominator.slack_user_id, nominator_name=nominator.name,
+        status=nomination.status, nominator_user=nominator.user_id, nominator_name=nominator.name,
         nominator_department=nominator.department, updated_at=nomination.updated_at,
     )
 
@@ -224,7 +227,7 @@ def claim_submission_dm(session: Session, key: str, *, now: datetime) -> DmClaim
     assert record is not None
     nominator = session.get_one(Member, record.nominator_id)
     nomination = session.get(Nomination, record.nomination_id) if record.nomination_id else None
-    return DmClaim(record.outcome, nominator.slack_user_id, _copy(session, nomination, now) if nomination else None)
+    return DmClaim(record.outcome, nominator.user_id, _copy(session, nomination, now) if nomination else None)
 
 
 def release_submission_dm(session: Session, key: str) -> None:
@@ -243,10 +246,10 @@ def withdraw_if_ineligible(session: Session, nomination_id: int, *, now: datetim
     nomination = session.get(Nomination, nomination_id)
     if nomination is None or nomination.status != ACTIVE:
         return None
-    people = [nomination.nominee.slack_user_id] if nomination.nominee else []
-    for user_id in [*people, *(nomination.team_members or [])]:
+    people = [nomination.nominee.user_id] if nomination.nominee else []
+    for user_id in [*people, *team_user_ids(session, nomination)]:
         try:
-            _nominee_member(session, user_id, "nominee")
+            _nominee_member(session, nomination.nominator.address, user_id, "nominee")
         except DomainError as refusal:
             nomination.status, nomination.updated_at = WITHDRAWN, now
             return refusal.message
@@ -292,12 +295,12 @@ def check_can_edit(session: Session, actor: Actor, nomination_id: int, *, now: d
 
 
 def member_by_name(session: Session, name: str) -> str | None:
-    """The Slack user id of the one member whose display or real name is `name`, if exactly one."""
+    """The user id of the one member whose display or real name is `name`, if exactly one."""
     wanted = " ".join(name.lstrip("@").replace(".", " ").replace("_", " ").split()).lower()
     if not wanted:
         return None
     candidates = session.scalars(select(Member).where(Member.is_bot.is_(False))).all()
-    found = {m.slack_user_id for m in candidates
+    found = {m.user_id for m in candidates
              if wanted in {" ".join(n.replace(".", " ").replace("_", " ").split()).lower()
                            for n in (m.display_name, m.real_name) if n}}
     return found.pop() if len(found) == 1 else None

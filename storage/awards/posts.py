@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.awards.cycles import _cycle, _info, _subject
-from storage.awards.recusals import _active
+from storage.awards.recusals import _active, team_user_ids
 from storage.awards.values import NOMINEE_NOTICE, NOTIFY_AT_CLOSE, CycleInfo
 from storage.models.awards import AwardCycle
 
@@ -36,11 +36,11 @@ def schedule_nominee_notices(session: Session, cycle_id: int, *, now: datetime) 
 
 
 def nominated_people(session: Session, cycle_id: int) -> list[str]:
-    """Slack ids of everyone with an active nomination, team members included (for notices only)."""
+    """User ids of everyone with an active nomination, team members included (for notices only)."""
     people: set[str] = set()
     for nomination in _active(session, cycle_id):
         if nomination.team_name:
-            people |= set(nomination.team_members or ())
+            people |= set(team_user_ids(session, nomination))
         else:
             people.add(nomination.nominee_key)
     return sorted(people)

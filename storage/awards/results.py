@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.identities import MessageRef
 from storage.awards.audit import _require_closed, _require_panel
 from storage.awards.cycles import _cycle, _info
 from storage.awards.recusals import recused_from
@@ -39,7 +40,7 @@ def set_shortlisted(session: Session, actor: Actor, cycle_id: int, nominee_key: 
         try:
             with session.begin_nested():
                 session.add(ShortlistEntry(cycle_id=cycle.id, nominee_key=nominee_key, is_winner=False,
-                                           marked_by=actor.slack_user_id, marked_at=now))
+                                           marked_by_id=actor.member_id, marked_at=now))
         except IntegrityError:
             pass  # another panel member shortlisted them at the same moment
     elif not shortlisted and entry is not None:
@@ -61,9 +62,9 @@ def mark_winner(session: Session, actor: Actor, cycle_id: int, nominee_key: str,
     entry = _entry(session, cycle.id, nominee_key)
     if entry is None:
         session.add(ShortlistEntry(cycle_id=cycle.id, nominee_key=nominee_key, is_winner=True,
-                                   marked_by=actor.slack_user_id, marked_at=now))
+                                   marked_by_id=actor.member_id, marked_at=now))
     else:
-        entry.is_winner, entry.marked_by, entry.marked_at = True, actor.slack_user_id, now
+        entry.is_winner, entry.marked_by_id, entry.marked_at = True, actor.member_id, now
     session.flush()
     session.expire_all()
     return _nominee_in(session, cycle, nominee_key, actor, now)
@@ -135,7 +136,7 @@ def approve_announcement(session: Session, actor: Actor, cycle_id: int, text: st
     if len(text) > ANNOUNCEMENT_MAX:
         raise DomainError(f"Keep the announcement to {ANNOUNCEMENT_MAX:,} characters.", field="text")
     cycle = _cycle(session, cycle_id)
-    cycle.announced_at, cycle.announced_by, cycle.announcement_text = now, actor.slack_user_id, text
+    cycle.announced_at, cycle.announced_by_id, cycle.announcement_text = now, actor.member_id, text
     return draft
 
 
@@ -143,7 +144,8 @@ def begin_announcement_post(session: Session, cycle_id: int) -> str | None:
     """Claim the posting of an approved announcement; None when it is posted or being posted."""
     won = rowcount(session.execute(
         update(AwardCycle).where(AwardCycle.id == cycle_id, AwardCycle.announced_at.is_not(None),
-                                 AwardCycle.announcement_ts.is_(None)).values(announcement_ts=_POSTING),
+                                 AwardCycle.announcement_message_id.is_(None))
+        .values(announcement_message_id=_POSTING),
         execution_options={"synchronize_session": False},
     ))
     if won != 1:
@@ -151,15 +153,17 @@ def begin_announcement_post(session: Session, cycle_id: int) -> str | None:
     return session.scalar(select(AwardCycle.announcement_text).where(AwardCycle.id == cycle_id))
 
 
-def finish_announcement_post(session: Session, cycle_id: int, ts: str) -> None:
-    session.execute(update(AwardCycle).where(AwardCycle.id == cycle_id).values(announcement_ts=ts),
-                    execution_options={"synchronize_session": False})
+def finish_announcement_post(session: Session, cycle_id: int, post: MessageRef) -> None:
+    session.execute(update(AwardCycle).where(AwardCycle.id == cycle_id).values(
+        announcement_surface=post.surface, announcement_conversation=post.conversation,
+        announcement_message_id=post.message_id), execution_options={"synchronize_session": False})
 
 
 def abandon_announcement(session: Session, cycle_id: int) -> None:
     """The post failed: the cycle is not announced, so the panel can try again."""
     session.execute(update(AwardCycle).where(AwardCycle.id == cycle_id).values(
-        announced_at=None, announced_by=None, announcement_text=None, announcement_ts=None),
+        announced_at=None, announced_by_id=None, announcement_text=None, announcement_surface=None,
+        announcement_conversation=None, announcement_message_id=None),
         execution_options={"synchronize_session": False})
 
 
@@ -167,7 +171,7 @@ def announced_winners(session: Session, since: datetime, until: datetime) -> lis
     """Winners announced in [since, until), oldest first: public once announced (for the e-zine)."""
     cycles = session.scalars(select(AwardCycle).where(
         AwardCycle.announced_at >= since, AwardCycle.announced_at < until,
-        AwardCycle.announcement_ts.is_not(None), AwardCycle.announcement_ts != _POSTING,
+        AwardCycle.announcement_message_id.is_not(None), AwardCycle.announcement_message_id != _POSTING,
     ).order_by(AwardCycle.announced_at)).all()
     result = []
     for cycle in cycles:

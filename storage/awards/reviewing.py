@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storage.awards.audit import _audit, _require_closed, _require_panel, panel_cycle
 from storage.awards.cycles import _cycle, _info
 from storage.awards.nominating import _copy
-from storage.awards.recusals import _grouped, _name, _recusal
+from storage.awards.recusals import _grouped, _name, _recusal, team_user_ids
 from storage.awards.values import (
     DEFAULT_CRITERIA,
     RECUSED_NOMINATOR,
@@ -22,8 +22,7 @@ from storage.awards.values import (
     Review,
 )
 from storage.errors import DomainError, NotFound
-from storage.members import Actor
-from storage.models import Member
+from storage.members import Actor, members_addressed, members_by_ids
 from storage.models.awards import AwardCycle, AwardScore, ShortlistEntry
 
 
@@ -31,8 +30,8 @@ def _departments_of(session: Session, user_ids: Iterable[str]) -> tuple[str, ...
     ids = list(user_ids)
     if not ids:
         return ()
-    found = session.scalars(select(Member.department).where(Member.slack_user_id.in_(ids))).all()
-    return tuple(sorted({d for d in found if d}))
+    found = members_addressed(session, ids).values()
+    return tuple(sorted({m.department for m in found if m.department}))
 
 
 def _summaries(session: Session, cycle: AwardCycle, actor: Actor | None, now: datetime) -> list[NomineeSummary]:
@@ -44,15 +43,16 @@ def _summaries(session: Session, cycle: AwardCycle, actor: Actor | None, now: da
         ShortlistEntry.cycle_id == cycle.id)).all()}
     result = []
     for key, nominations in grouped.items():
-        if actor is not None and _recusal(nominations, key, actor.slack_user_id, actor.member_id):
+        if actor is not None and _recusal(nominations, key, actor.user_id, actor.member_id):
             continue
         first = nominations[0]
         mine = [s for s in scores if s.nominee_key == key]
-        user_ids = tuple(first.team_members) if first.team_name else (key,)
+        team = team_user_ids(session, first)
+        user_ids = team if first.team_name else (key,)
         my_scores = {s.criterion: s.score for s in mine if actor is not None and s.scorer_id == actor.member_id}
         result.append(NomineeSummary(
             key=key, name=_name(first, key),
-            user_id=None if first.team_name else key, team_members=tuple(first.team_members or ()),
+            user_id=None if first.team_name else key, team_members=team,
             departments=_departments_of(session, user_ids),
             nominations=tuple(_copy(session, n, now) for n in nominations),
             average=round(sum(s.score for s in mine) / len(mine), 2) if mine else None,
@@ -64,15 +64,13 @@ def _summaries(session: Session, cycle: AwardCycle, actor: Actor | None, now: da
 
 def _recusals(session: Session, cycle: AwardCycle) -> list[Recusal]:
     """Every panel member's recusals in this cycle, whoever may see them."""
-    panel = session.execute(select(Member.slack_user_id, Member.id)
-                            .where(Member.slack_user_id.in_(list(cycle.panel)))).all()
-    member_ids = {user_id: member_id for user_id, member_id in panel}
+    panel = sorted(members_by_ids(session, cycle.panel).values(), key=lambda m: m.user_id)
     result = []
     for key, nominations in _grouped(session, cycle).items():
-        for user_id in sorted(cycle.panel):
-            reason = _recusal(nominations, key, user_id, member_ids.get(user_id))
+        for member in panel:
+            reason = _recusal(nominations, key, member.user_id, member.id)
             if reason:
-                result.append(Recusal(user_id, key, _name(nominations[0], key), reason))
+                result.append(Recusal(member.user_id, key, _name(nominations[0], key), reason))
     return sorted(result, key=lambda r: (r.nominee_name.lower(), r.nominee_key, r.panel_member))
 
 
@@ -80,9 +78,9 @@ def _visible_recusals(session: Session, cycle: AwardCycle, actor: Actor) -> tupl
     # Nothing about a nominee the reader is recused from (it would tell a nominated chair
     # who nominated them), except the reader's own "I nominated them", which they know.
     everyone = _recusals(session, cycle)
-    hidden = {r.nominee_key for r in everyone if r.panel_member == actor.slack_user_id}
-    own = [r for r in everyone if r.panel_member == actor.slack_user_id and r.reason == RECUSED_NOMINATOR]
-    if actor.slack_user_id != cycle.chair:
+    hidden = {r.nominee_key for r in everyone if r.panel_member == actor.user_id}
+    own = [r for r in everyone if r.panel_member == actor.user_id and r.reason == RECUSED_NOMINATOR]
+    if actor.member_id != cycle.chair_id:
         return tuple(own)
     return tuple(r for r in everyone if r.nominee_key not in hidden or r in own)
 
@@ -98,7 +96,7 @@ def review(session: Session, actor: Actor, cycle_id: int | None, *, now: datetim
     summaries = _summaries(session, cycle, actor, now)
     # No count in the log: the chair could compare a member's count with theirs and learn of a recusal.
     _audit(session, cycle, actor, "viewed list", "", now)
-    return Review(info, tuple(summaries), is_chair=actor.slack_user_id == cycle.chair,
+    return Review(info, tuple(summaries), is_chair=actor.member_id == cycle.chair_id,
                   recusals=_visible_recusals(session, cycle, actor))
 
 
@@ -121,7 +119,7 @@ def _nominee_in(session: Session, cycle: AwardCycle, nominee_key: str, actor: Ac
     if found:
         return found[0]
     nominations = _grouped(session, cycle).get(nominee_key)
-    if nominations and _recusal(nominations, nominee_key, actor.slack_user_id,
+    if nominations and _recusal(nominations, nominee_key, actor.user_id,
                                 actor.member_id) == RECUSED_NOMINATOR:
         # They know they nominated them; anything else is answered as for nobody nominated,
         # so a panel member cannot find out that they (or their team) were nominated.

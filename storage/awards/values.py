@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from storage.members import Actor
 from storage.errors import DomainError, PermissionDenied
 from storage.privacy import Change, Shown, change_between
 
@@ -43,9 +44,11 @@ class PanelRefusal(PermissionDenied):
     log in a unit of its own with `record_refusal`.
     """
 
-    def __init__(self, message: str, *, cycle_id: int | None, actor: str, action: str):
+    def __init__(self, message: str, *, cycle_id: int | None, actor: Actor, action: str):
         super().__init__(message)
-        self.cycle_id, self.actor, self.action = cycle_id, actor, action
+        self.cycle_id, self.action = cycle_id, action
+        # Who asked: the member for the log, their user id for ours.
+        self.actor_id, self.actor = actor.member_id, actor.user_id
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from storage import events, ledger
 from storage.cpd.record import already_logged
 from storage.cpd.rules import ACTIVITY_LIMIT, DAYS, EVENT, HOURS, MANUAL, MAX_DAYS_PER_ENTRY, SOURCES, CpdRules
-from storage.members import find_member
+from storage.members import find_addressed
 from storage.models import DueItem, Member
 from storage.models.events import Event, Rsvp
 
@@ -88,7 +88,7 @@ class EventPrompt:
     starts_at: datetime
     ends_at: datetime
     timezone: str
-    member_slack_id: str
+    member_user_id: str
 
     @property
     def source_ref(self) -> str:
@@ -110,13 +110,13 @@ class EventPrompt:
                                  source_ref=self.source_ref)
 
 
-def _attended_events(now: datetime) -> Select[Event, str]:
+def _attended_events(now: datetime) -> Select[Event, Member]:
     """Events over by `now` (not cancelled, of the kinds offered) with each member who came.
 
     Who came: where the organiser recorded attendance, those marked; elsewhere, those going
     (the rule storage.events.attendance counts by).
     """
-    return (select(Event, Member.slack_user_id)
+    return (select(Event, Member)
             .join(Rsvp, Rsvp.event_id == Event.id).join(Member, Member.id == Rsvp.member_id)
             .where(Event.ends_at <= now, Event.status == events.SCHEDULED,
                    Event.kind.in_(PROMPTED_EVENT_KINDS), Member.deactivated.is_(False), Member.is_bot.is_(False),
@@ -134,28 +134,28 @@ def schedule_event_prompts(session: Session, *, now: datetime, since: datetime) 
     known = set(session.execute(select(DueItem.subject, DueItem.occurrence).where(
         DueItem.kind == EVENT_PROMPT, DueItem.subject.in_(subjects))).all())
     added = 0
-    for event, slack_user_id in found:
-        key = (f"event:{event.id}", f"member:{slack_user_id}")
+    for event, member in found:
+        # The key names the member by their address, as it did before identities (rows already sent keep their key).
+        key = (f"event:{event.id}", f"member:{member.user_id}")
         if key in known:
             continue
         ledger.schedule(session, kind=EVENT_PROMPT, subject=key[0], occurrence=key[1], due_at=event.ends_at,
-                        payload={"event": event.id, "member": slack_user_id})
+                        payload={"event": event.id, "member": member.user_id})
         added += 1
     return added
 
 
-def event_prompt_to_send(session: Session, event_id: int, member_slack_id: str, *,
+def event_prompt_to_send(session: Session, event_id: int, member_user_id: str, *,
                          now: datetime) -> tuple[EventPrompt | None, str]:
     """The prompt due now, or (None, why it no longer applies): not attended after all, cancelled, logged."""
-    found = session.execute(_attended_events(now).where(
-        Event.id == event_id, Member.slack_user_id == member_slack_id)).first()
+    addressed = find_addressed(session, member_user_id)
+    found = None if addressed is None else session.execute(_attended_events(now).where(
+        Event.id == event_id, Member.id == addressed.id)).first()
     if found is None:
         return None, "the event was cancelled or moved, or the member did not go after all"
-    event = found[0]
-    member = find_member(session, member_slack_id)
-    assert member is not None
+    event, member = found
     prompt = EventPrompt(event.id, event.title, event.kind, event.starts_at, event.ends_at, event.timezone,
-                         member_slack_id)
+                         member_user_id)
     if already_logged(session, member.id, EVENT, prompt.source_ref):
         return None, "already in the member's CPD record"
     return prompt, ""

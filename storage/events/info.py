@@ -1,4 +1,4 @@
-"""What the events services hand to the Slack side: snapshots detached from the session,
+"""What the events services hand to the surfaces: snapshots detached from the session,
 the organiser's form as given, and the outcomes of changes."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from storage.identities import MessageRef
 from storage.events.constants import CANCELLED, CLOSED_CANCELLED, CLOSED_DEADLINE, CLOSED_ENDED, CLOSED_STARTED, KINDS
 from storage.models.events import Event
 
@@ -36,7 +37,7 @@ class EventInfo:
     capacity: int | None
     rsvp_deadline: datetime | None
     organiser_member_id: int
-    organiser_slack_id: str
+    organiser_user: str
     organiser_name: str
     organiser_email: str | None
     status: str
@@ -46,8 +47,8 @@ class EventInfo:
     series_frequency: str | None
     series_until: date | None
     sequence: int
-    announce_channel: str | None
-    announce_ts: str | None
+    # The post in the network channel, updated in place as counts change.
+    announce: MessageRef | None
     updated_at: datetime
     counts: Counts = field(default_factory=Counts)
     # The viewer's answer and place on the waitlist, when built for a member.
@@ -119,7 +120,7 @@ class RsvpOutcome:
     status: str
     previous: str | None
     changed: bool
-    # Slack user ids moved from the waitlist to going by this change.
+    # The user ids of the members moved from the waitlist to going by this change.
     promoted: tuple[str, ...] = ()
 
 
@@ -137,7 +138,7 @@ class EventPage:
 
 @dataclass(frozen=True)
 class Attendee:
-    slack_user_id: str
+    user_id: str
     name: str
     email: str | None
     department: str | None

@@ -18,7 +18,7 @@ from storage.events.info import CancelOutcome, EditOutcome, EventForm, EventInfo
 from storage.events.notices import _announce, _cancelled, _changed
 from storage.events.reminders import (ReminderRules, _cancel_reminders, _reminder_payload, _reschedule_all,
                                       _schedule_morning, _subject)
-from storage.events.rows import (_by_source, _going_count, _info, _infos, _locked, _member_ids,
+from storage.events.rows import (_answered, _by_source, _going_count, _info, _infos, _locked,
                                  _rsvps_with_members, get_event_row)
 from storage.events.rsvps import _fill_from_waitlist
 from storage.events.validation import _validate, occurrences
@@ -70,7 +70,7 @@ def create_event(session: Session, actor: Actor, form: EventForm, *, now: dateti
     for event in created:
         _schedule_morning(session, event, rules, now)
     if form.announce:
-        _announce(session, created[0], by=actor.slack_user_id, source_key=source_key, now=now)
+        _announce(session, created[0], by=actor.member_id, source_key=source_key, now=now)
     session.flush()
     return _infos(session, created)
 
@@ -114,11 +114,11 @@ def edit_event(session: Session, actor: Actor, event_id: int, form: EventForm, *
     promoted = _fill_from_waitlist(session, event, rules, now=now, source_key=source_key)
     told = 0
     if "time" in changed or "place" in changed:
-        recipients = _member_ids(session, event.id, (GOING, WAITLIST))
+        recipients = _answered(session, event.id, (GOING, WAITLIST))
         told = len(recipients)
         if recipients:
             _changed(session, event, recipients, what=[c for c in changed if c in ("time", "place")], before=before,
-                     by=actor.slack_user_id, source_key=source_key, now=now)
+                     by=actor.member_id, source_key=source_key, now=now)
     session.flush()
     return EditOutcome(_info(session, event), tuple(changed), told, tuple(promoted))
 
@@ -143,9 +143,9 @@ def cancel_event(session: Session, actor: Actor, event_id: int, *, reason: str |
     event.sequence += 1
     event.updated_at = now
     _cancel_reminders(session, event.id)
-    recipients = _member_ids(session, event.id, (GOING, MAYBE, WAITLIST))
+    recipients = _answered(session, event.id, (GOING, MAYBE, WAITLIST))
     if recipients:
-        _cancelled(session, event, recipients, reason=reason or None, by=actor.slack_user_id, source_key=source_key,
+        _cancelled(session, event, recipients, reason=reason or None, by=actor.member_id, source_key=source_key,
                    now=now)
     session.flush()
     return CancelOutcome(_info(session, event), False, len(recipients))
@@ -164,10 +164,10 @@ def remind_now(session: Session, actor: Actor, event_id: int, *, now: datetime) 
         raise DomainError(f"“{event.title}” has started already.")
     queued = 0
     for rsvp, member in _rsvps_with_members(session, event.id, (GOING,)):
-        occurrence = f"now@{now.astimezone(UTC):%Y%m%dT%H%M}:{member.slack_user_id}.{rsvp.generation}"
+        occurrence = f"now@{now.astimezone(UTC):%Y%m%dT%H%M}:{member.user_id}.{rsvp.generation}"
         if ledger.find(session, REMINDER, _subject(event.id), occurrence) is None:
             ledger.schedule(session, kind=REMINDER, subject=_subject(event.id), occurrence=occurrence, due_at=now,
-                            payload=_reminder_payload(event, member.slack_user_id, rsvp.generation, "now"))
+                            payload=_reminder_payload(event, member.user_id, rsvp.generation, "now"))
             queued += 1
     return queued
 

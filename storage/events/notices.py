@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.identities import MessageRef
 from storage import ledger
 from storage.db import rowcount
 from storage.events.constants import (ANNOUNCE, CANCELLED, GOING, NOTICE, NOTICE_ANNOUNCE, NOTICE_CANCELLED,
@@ -32,6 +33,7 @@ from storage.events.constants import (ANNOUNCE, CANCELLED, GOING, NOTICE, NOTICE
 from storage.events.info import EventInfo, Notice
 from storage.events.reminders import _subject
 from storage.events.rows import _by_source, _find_rsvp, _info, get_event_row
+from storage.members import find_addressed
 from storage.models import DueItem, Member
 from storage.models.events import Event, EventNotice
 
@@ -43,44 +45,46 @@ def created_by(session: Session, source_key: str) -> list[int]:
 
 # Written with the change ---------------------------------------------------------------------
 
-def _announce(session: Session, event: Event, *, by: str | None, source_key: str | None, now: datetime) -> None:
+def _announce(session: Session, event: Event, *, by: int | None, source_key: str | None, now: datetime) -> None:
     """The channel post of a new event (the first of a series)."""
     _record(session, event, NOTICE_ANNOUNCE, [], {}, by=by, source_key=source_key, now=now)
     ledger.schedule(session, kind=ANNOUNCE, subject=_subject(event.id), occurrence=NOTICE_ANNOUNCE, due_at=now,
                     payload={"event": event.id})
 
 
-def _cancelled(session: Session, event: Event, recipients: Sequence[str], *, reason: str | None, by: str | None,
+def _cancelled(session: Session, event: Event, recipients: Sequence[Member], *, reason: str | None, by: int | None,
                source_key: str | None, now: datetime) -> None:
     _record(session, event, NOTICE_CANCELLED, recipients, {"reason": reason}, by=by, source_key=source_key, now=now)
     for member in recipients:
         # An event is cancelled once, so the member alone keys it.
-        _due(session, event, NOTICE_CANCELLED, member, now, member=member, reason=reason)
+        _due(session, event, NOTICE_CANCELLED, member.user_id, now, member=member.user_id, reason=reason)
 
 
-def _promoted(session: Session, event: Event, promoted: Sequence[tuple[str, int]], *, source_key: str | None,
+def _promoted(session: Session, event: Event, promoted: Sequence[tuple[Member, int]], *, source_key: str | None,
               now: datetime) -> None:
-    """`promoted`: (Slack user id, the RSVP generation that made them going)."""
+    """`promoted`: (the member, the RSVP generation that made them going)."""
     _record(session, event, NOTICE_PROMOTED, [member for member, _ in promoted], {}, by=None, source_key=source_key,
             now=now)
     for member, generation in promoted:
-        _due(session, event, NOTICE_PROMOTED, f"{member}.{generation}", now, member=member, generation=generation)
+        _due(session, event, NOTICE_PROMOTED, f"{member.user_id}.{generation}", now, member=member.user_id,
+             generation=generation)
 
 
-def _changed(session: Session, event: Event, recipients: Sequence[str], *, what: list[str], before: dict[str, Any],
-             by: str | None, source_key: str | None, now: datetime) -> None:
+def _changed(session: Session, event: Event, recipients: Sequence[Member], *, what: list[str], before: dict[str, Any],
+             by: int | None, source_key: str | None, now: datetime) -> None:
     """The event moved or changed place (`before`: its time and place until now)."""
     _record(session, event, NOTICE_CHANGED, recipients, {"what": what, "before": before}, by=by,
             source_key=source_key, now=now)
     for member in recipients:
-        heard = _withdraw_unsent_moves(session, event.id, member, now=now) or before
-        _due(session, event, NOTICE_CHANGED, f"{member}#{event.sequence}", now, member=member, before=heard)
+        heard = _withdraw_unsent_moves(session, event.id, member.user_id, now=now) or before
+        _due(session, event, NOTICE_CHANGED, f"{member.user_id}#{event.sequence}", now, member=member.user_id,
+             before=heard)
 
 
-def _record(session: Session, event: Event, kind: str, recipients: Sequence[str], details: dict[str, Any], *,
-            by: str | None, source_key: str | None, now: datetime) -> None:
-    session.add(EventNotice(event_id=event.id, kind=kind, recipients=list(recipients), details=details,
-                            source_key=source_key, created_by=by, created_at=now))
+def _record(session: Session, event: Event, kind: str, recipients: Sequence[Member], details: dict[str, Any], *,
+            by: int | None, source_key: str | None, now: datetime) -> None:
+    session.add(EventNotice(event_id=event.id, kind=kind, recipients=[m.id for m in recipients], details=details,
+                            source_key=source_key, created_by_id=by, created_at=now))
 
 
 def _due(session: Session, event: Event, notice: str, key: str, now: datetime, **payload: Any) -> None:
@@ -117,14 +121,14 @@ def notice_to_send(session: Session, payload: dict[str, Any], *, now: datetime) 
     event = session.get(Event, int(payload["event"]))
     if event is None:
         return None, "the event is gone"
-    member = session.scalar(select(Member).where(Member.slack_user_id == str(payload["member"])))
+    member = find_addressed(session, str(payload["member"]))
     if member is None or member.deactivated:
         return None, "the member left the workspace"
     if now >= event.ends_at:
         return None, "the event is over"
     info = _info(session, event, viewer=member.id)
     if kind == NOTICE_CANCELLED:
-        return Notice(kind, info, member.slack_user_id, member.timezone, reason=payload.get("reason")), ""
+        return Notice(kind, info, member.user_id, member.timezone, reason=payload.get("reason")), ""
     if event.status == CANCELLED:
         return None, "the event was cancelled since (its own notice tells them)"
     if now >= event.starts_at:
@@ -133,7 +137,7 @@ def notice_to_send(session: Session, payload: dict[str, Any], *, now: datetime) 
     if kind == NOTICE_PROMOTED:
         if row is None or row.status != GOING or row.generation != payload.get("generation"):
             return None, "the member answered again since"
-        return Notice(kind, info, member.slack_user_id, member.timezone), ""
+        return Notice(kind, info, member.user_id, member.timezone), ""
     if row is None or row.status not in (GOING, WAITLIST):
         return None, "the member is no longer going or on the waitlist"
     before = payload["before"]
@@ -145,7 +149,7 @@ def notice_to_send(session: Session, payload: dict[str, Any], *, now: datetime) 
         ("place", (was.location, was.online_link) != (info.location, info.online_link))) if differs)
     if not what:
         return None, "the event is back where the member last heard it was"
-    return Notice(kind, info, member.slack_user_id, member.timezone, what=what, was=was), ""
+    return Notice(kind, info, member.user_id, member.timezone, what=what, was=was), ""
 
 
 def announcement_to_send(session: Session, payload: dict[str, Any], *, now: datetime) -> tuple[EventInfo | None, str]:
@@ -153,7 +157,7 @@ def announcement_to_send(session: Session, payload: dict[str, Any], *, now: date
     event = session.get(Event, int(payload["event"]))
     if event is None or event.status == CANCELLED:
         return None, "the event was cancelled"
-    if event.announce_ts:
+    if event.announce is not None:
         return None, "it was announced already"
     if now >= event.starts_at:
         return None, "the event has started"
@@ -164,6 +168,5 @@ def series_size(session: Session, series_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Event).where(Event.series_id == series_id)) or 0
 
 
-def record_announcement(session: Session, event_id: int, channel: str, ts: str) -> None:
-    event = get_event_row(session, event_id)
-    event.announce_channel, event.announce_ts = channel, ts
+def record_announcement(session: Session, event_id: int, post: MessageRef) -> None:
+    get_event_row(session, event_id).announce = post

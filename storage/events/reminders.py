@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.events.constants import CANCELLED, GOING, MORNING, REMINDER, SCHEDULED, UTC
 from storage.events.info import EventInfo, Reminder
 from storage.events.rows import _find_rsvp, _info, _rsvps_with_members
-from storage.models import Member
+from storage.members import find_addressed
 from storage.models.events import Event
 
 
@@ -89,12 +88,12 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
 
 
-def _reminder_payload(event: Event, slack_user_id: str, generation: int, offset: str) -> dict[str, object]:
-    return {"event": event.id, "member": slack_user_id, "offset": offset, "starts_at": event.starts_at.isoformat(),
+def _reminder_payload(event: Event, user_id: str, generation: int, offset: str) -> dict[str, object]:
+    return {"event": event.id, "member": user_id, "offset": offset, "starts_at": event.starts_at.isoformat(),
             "generation": generation}
 
 
-def _schedule_reminders(session: Session, event: Event, slack_user_id: str, generation: int,
+def _schedule_reminders(session: Session, event: Event, user_id: str, generation: int,
                         rules: ReminderRules, now: datetime) -> None:
     """A due row per reminder still ahead; keyed so each is posted once (DESIGN decision 3)."""
     tz = ZoneInfo(event.timezone)
@@ -103,8 +102,8 @@ def _schedule_reminders(session: Session, event: Event, slack_user_id: str, gene
         due = offset.due(event.starts_at, tz)
         ledger.schedule(session, kind=REMINDER, subject=_subject(event.id),
                         occurrence=f"{offset.label}@{_stamp(event.starts_at)}#{event.sequence}:"
-                                   f"{slack_user_id}.{generation}",
-                        due_at=due, payload=_reminder_payload(event, slack_user_id, generation, offset.label))
+                                   f"{user_id}.{generation}",
+                        due_at=due, payload=_reminder_payload(event, user_id, generation, offset.label))
 
 
 def _schedule_morning(session: Session, event: Event, rules: ReminderRules, now: datetime) -> None:
@@ -133,7 +132,7 @@ def _reschedule_all(session: Session, event: Event, rules: ReminderRules, now: d
     """The event moved: its pending reminders go, fresh ones are due for the new time."""
     _cancel_reminders(session, event.id)
     for row, member in _rsvps_with_members(session, event.id, (GOING,)):
-        _schedule_reminders(session, event, member.slack_user_id, row.generation, rules, now)
+        _schedule_reminders(session, event, member.user_id, row.generation, rules, now)
     _schedule_morning(session, event, rules, now)
 
 
@@ -148,13 +147,13 @@ def reminder_to_send(session: Session, payload: dict[str, object], *, now: datet
         return None, "the event moved (a fresh reminder is due for its new time)"
     if now >= event.starts_at:
         return None, "the event has started"
-    member = session.scalar(select(Member).where(Member.slack_user_id == str(payload["member"])))
+    member = find_addressed(session, str(payload["member"]))
     if member is None or member.deactivated:
         return None, "the member left the workspace"
     row = _find_rsvp(session, event.id, member.id)
     if row is None or row.status != GOING or row.generation != payload.get("generation"):
         return None, "the member is no longer going"
-    return Reminder(_info(session, event, viewer=member.id), member.slack_user_id, member.timezone,
+    return Reminder(_info(session, event, viewer=member.id), member.user_id, member.timezone,
                     str(payload["offset"])), ""
 
 

@@ -67,8 +67,9 @@ def _rsvps_with_members(session: Session, event_id: int, statuses: Sequence[str]
     return [(r, m) for r, m in session.execute(query).all()]
 
 
-def _member_ids(session: Session, event_id: int, statuses: Sequence[str]) -> list[str]:
-    return [m.slack_user_id for _, m in _rsvps_with_members(session, event_id, statuses)]
+def _answered(session: Session, event_id: int, statuses: Sequence[str]) -> list[Member]:
+    """The active members whose answer is one of `statuses`."""
+    return [m for _, m in _rsvps_with_members(session, event_id, statuses)]
 
 
 def _counts(session: Session, event_ids: list[int]) -> dict[int, Counts]:
@@ -119,11 +120,11 @@ def _infos(session: Session, events: list[Event], *, viewer: int | None = None) 
             id=e.id, uid=e.uid, title=e.title, description=e.description, kind=e.kind, starts_at=e.starts_at,
             ends_at=e.ends_at, timezone=e.timezone, location=e.location, online_link=e.online_link,
             capacity=e.capacity, rsvp_deadline=e.rsvp_deadline, organiser_member_id=e.organiser_id,
-            organiser_slack_id=organiser.slack_user_id if organiser else "",
+            organiser_user=organiser.user_id if organiser else "",
             organiser_name=organiser.name if organiser else "", organiser_email=organiser.email if organiser else None,
             status=e.status, cancel_reason=e.cancel_reason, series_id=e.series_id, series_index=e.series_index,
             series_frequency=s.frequency if s else None, series_until=s.until if s else None, sequence=e.sequence,
-            announce_channel=e.announce_channel, announce_ts=e.announce_ts, updated_at=e.updated_at,
+            announce=e.announce, updated_at=e.updated_at,
             counts=counts.get(e.id, Counts()),
             viewer_status=mine[e.id].status if e.id in mine else None, viewer_position=positions.get(e.id)))
     return result

@@ -19,6 +19,7 @@ from storage.events.rows import (_find_rsvp, _going_count, _info, _locked, _next
                                  _rsvps_with_members)
 from storage.events.validation import _local
 from storage.members import Actor
+from storage.models import Member
 from storage.models.events import Event, Rsvp
 
 
@@ -43,7 +44,7 @@ def rsvp(session: Session, actor: Actor, event_id: int, choice: str, *, now: dat
             if event.capacity is not None and _going_count(session, event.id) >= event.capacity:
                 row.status, row.waitlist_seq = WAITLIST, _next_waitlist_seq(session, event.id)
             else:
-                _make_going(session, event, row, actor.slack_user_id, rules, now)
+                _make_going(session, event, row, actor.user_id, rules, now)
         else:
             # Their pending reminders, if they were going, are skipped when due (no longer going).
             row.status, row.waitlist_seq = choice, None
@@ -70,12 +71,12 @@ def _new_rsvp(session: Session, event_id: int, member_id: int, now: datetime) ->
     return row
 
 
-def _make_going(session: Session, event: Event, row: Rsvp, slack_user_id: str, rules: ReminderRules,
+def _make_going(session: Session, event: Event, row: Rsvp, user_id: str, rules: ReminderRules,
                 now: datetime) -> None:
     # The waitlist_seq stays: it records where they queued.
     row.status = GOING
     row.generation += 1
-    _schedule_reminders(session, event, slack_user_id, row.generation, rules, now)
+    _schedule_reminders(session, event, user_id, row.generation, rules, now)
 
 
 def _fill_from_waitlist(session: Session, event: Event, rules: ReminderRules, *, now: datetime,
@@ -87,14 +88,14 @@ def _fill_from_waitlist(session: Session, event: Event, rules: ReminderRules, *,
     if free is not None and free <= 0:
         return []
     waiting = _rsvps_with_members(session, event.id, (WAITLIST,))
-    promoted: list[tuple[str, int]] = []
+    promoted: list[tuple[Member, int]] = []
     for row, member in (waiting[:free] if free is not None else waiting):
-        _make_going(session, event, row, member.slack_user_id, rules, now)
+        _make_going(session, event, row, member.user_id, rules, now)
         row.updated_at = now
-        promoted.append((member.slack_user_id, row.generation))
+        promoted.append((member, row.generation))
     if promoted:
         _promoted(session, event, promoted, source_key=source_key, now=now)
-    return [member for member, _ in promoted]
+    return [member.user_id for member, _ in promoted]
 
 
 def _closed_message(event: Event, reason: str) -> str:

@@ -33,13 +33,13 @@ def attendees(session: Session, actor: Actor, event_id: int) -> Attendees:
             queued = status == WAITLIST and not member.deactivated
             position += queued
             groups[status].append(Attendee(
-                member.slack_user_id, member.name, member.email, member.department, row.status,
+                member.user_id, member.name, member.email, member.department, row.status,
                 position if queued else None, row.updated_at, row.attended, member.deactivated))
     return Attendees(_info(session, event), groups[GOING], groups[MAYBE], groups[WAITLIST], groups[NOT_GOING],
                      event.attendance_recorded_at is not None)
 
 
-CSV_COLUMNS = ["name", "slack_user_id", "email", "department", "response", "waitlist_position", "responded_at",
+CSV_COLUMNS = ["name", "user_id", "email", "department", "response", "waitlist_position", "responded_at",
                "attended", "left_workspace"]
 _RESPONSE_NAMES = {GOING: "going", MAYBE: "maybe", WAITLIST: "waitlist", NOT_GOING: "not going"}
 
@@ -54,7 +54,7 @@ def attendees_csv(session: Session, actor: Actor, event_id: int) -> tuple[str, b
     rows = [*found.going, *found.waitlist, *found.maybe, *found.not_going]
     for a in rows:
         attended = "" if a.attended is None else ("yes" if a.attended else "no")
-        writer.writerow([csv_safe(a.name), a.slack_user_id, csv_safe(a.email or ""), csv_safe(a.department or ""),
+        writer.writerow([csv_safe(a.name), a.user_id, csv_safe(a.email or ""), csv_safe(a.department or ""),
                          _RESPONSE_NAMES[a.status], a.waitlist_position or "",
                          a.responded_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), attended,
                          "yes" if a.left else ""])
@@ -63,26 +63,27 @@ def attendees_csv(session: Session, actor: Actor, event_id: int) -> tuple[str, b
     return filename, out.getvalue().encode("utf-8"), len(rows)
 
 
-def record_attendance(session: Session, actor: Actor, event_id: int, slack_user_ids: Iterable[str], *,
+def record_attendance(session: Session, actor: Actor, event_id: int, user_ids: Iterable[str], *,
                       now: datetime) -> int:
-    """Record who actually came (those listed), replacing "going" as the attendance for
-    reports. Someone who came without answering is added. Returns how many came."""
+    """Record who actually came (those listed, by their ids on the actor's surface), replacing
+    "going" as the attendance for reports. Someone who came without answering is added.
+    Returns how many came."""
     event = _locked(session, event_id)
     _require_manage(session, actor, event, "record its attendance")
     if event.status == CANCELLED:
         raise DomainError(f"“{event.title}” was cancelled.")
     if event.starts_at > now:
         raise DomainError(f"“{event.title}” hasn't started yet: record who came once it has.")
-    came = set(slack_user_ids)
-    known = {m.slack_user_id: (r, m) for r, m in _rsvps_with_members(
+    came = set(user_ids)
+    known = {m.user_id: (r, m) for r, m in _rsvps_with_members(
         session, event.id, (GOING, MAYBE, WAITLIST, NOT_GOING), active_only=False)}
-    for slack_user_id in came - set(known):
-        member = ensure_member(session, slack_user_id, now=now)
+    for user_id in came - set(known):
+        member = ensure_member(session, actor.identity.colleague(user_id), now=now)
         row = _new_rsvp(session, event.id, member.id, now)
         row.status = GOING
-        known[slack_user_id] = (row, member)
-    for slack_user_id, (row, _) in known.items():
-        row.attended = slack_user_id in came
+        known[user_id] = (row, member)
+    for user_id, (row, _) in known.items():
+        row.attended = user_id in came
     event.attendance_recorded_at = now
     session.flush()
     return len(came)

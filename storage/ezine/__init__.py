@@ -21,7 +21,7 @@ from storage.ezine.issues import (
 )
 from storage.ezine.posting import (
     MESSAGE_LEASE, Archived, PlannedMessage, archive, archived_content, archived_html, begin_posting,
-    claim_next_message, finish, first_message_ts, message_posted, release_message,
+    claim_next_message, finish, first_message_id, message_posted, release_message,
 )
 from storage.ezine.sections import (
     SECTIONS, Change, Collect, Context, Refresh, Refreshed, Section, compile_issue, content_for, freeze, is_empty,
@@ -34,7 +34,7 @@ __all__ = [
     "POSTED", "POSTING", "PUBLISH_SUFFIX", "SECTIONS", "SKIPPED", "SUBJECT", "Archived", "Collect", "Context",
     "IssueInfo", "Period", "PlannedMessage", "Schedule", "Section", "approval_sent", "archive", "archived_content",
     "archived_html", "begin_posting", "claim_next_message", "compile_issue", "content_for", "decide", "finish",
-    "first_message_ts", "freeze", "get", "is_empty", "is_publish", "item_count", "mark", "message_posted",
+    "first_message_id", "freeze", "get", "is_empty", "is_publish", "item_count", "mark", "message_posted",
     "next_issue", "period_of", "period_of_occurrence", "plan", "publish_now", "refreeze",
     "release_message", "set_intro", "warn",
 ]

@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.identities import MessageRef
 from storage import ledger
 from storage.errors import DomainError, NotFound
 from storage.members import Actor, Role
+from storage.models import Member
 from storage.models.news import EzineIssue
 
 ISSUE = "ezine.issue"
@@ -93,9 +95,11 @@ class IssueInfo:
     frozen: bool
     posted_at: datetime | None
     permalink: str | None
-    channel_id: str | None
+    # The conversation it is posted in.
+    conversation: str | None
     # (organiser, channel, ts) of each approval request's buttons message.
-    approval_messages: tuple[tuple[str, str, str], ...]
+    # (the organiser's user id, the request they were sent), for each organiser asked.
+    approval_messages: tuple[tuple[str, MessageRef], ...]
     messages_posted: int
     messages_planned: int
 
@@ -104,13 +108,24 @@ class IssueInfo:
         return self.status in (POSTED, SKIPPED, EMPTY)
 
 
+def _approval_requests(issue: EzineIssue) -> tuple[tuple[str, MessageRef], ...]:
+    return tuple((str(organiser), MessageRef.from_json(request))
+                 for organiser, *request in issue.approval_messages or [])
+
+
+def _user_of(session: Session, member_id: int | None) -> str | None:
+    member = session.get(Member, member_id) if member_id is not None else None
+    return member.user_id if member else None
+
+
 def issue_info(session: Session, issue: EzineIssue) -> IssueInfo:
     posted = sum(1 for m in issue.messages if m.state == "posted")
     return IssueInfo(
         id=issue.id, period=issue.period, period_start=issue.period_start, due_at=issue.due_at, status=issue.status,
-        decision=issue.decision, decided_by=issue.decided_by, intro=issue.intro, frozen=issue.content is not None,
-        posted_at=issue.posted_at, permalink=issue.permalink, channel_id=issue.channel_id,
-        approval_messages=tuple((str(u), str(c), str(t)) for u, c, t in issue.approval_messages or []),
+        decision=issue.decision, decided_by=_user_of(session, issue.decided_by_id), intro=issue.intro,
+        frozen=issue.content is not None,
+        posted_at=issue.posted_at, permalink=issue.permalink, conversation=issue.conversation,
+        approval_messages=_approval_requests(issue),
         messages_posted=posted, messages_planned=len(issue.messages))
 
 
@@ -180,12 +195,12 @@ def _editable(issue: EzineIssue) -> None:
         raise DomainError(f"The e-zine of {issue.period} was not posted ({issue.status}); its time has passed.")
 
 
-def approval_sent(session: Session, period: str, organiser: str, channel: str, ts: str) -> None:
+def approval_sent(session: Session, period: str, organiser: str, request: MessageRef) -> None:
     """Record one organiser's approval request, so a retried run does not ask them twice."""
     issue = get_issue(session, period)
     if issue.status == PLANNED:
         issue.status = AWAITING
-    issue.approval_messages = [*(issue.approval_messages or []), [organiser, channel, ts]]
+    issue.approval_messages = [*(issue.approval_messages or []), [organiser, *request.to_json()]]
     session.flush()
 
 
@@ -197,7 +212,7 @@ def decide(session: Session, actor: Actor, period: str, decision: str, *, now: d
     issue = get_issue(session, period)
     _editable(issue)
     changed = issue.decision != decision
-    issue.decision, issue.decided_by, issue.decided_at = decision, actor.slack_user_id, now
+    issue.decision, issue.decided_by_id, issue.decided_at = decision, actor.member_id, now
     if changed and decision == APPROVED and issue.due_at <= now:
         # Its time has passed while it waited for this answer (it was asked about again): it goes out now.
         ledger.schedule(session, kind=ISSUE, subject=SUBJECT,
@@ -207,19 +222,19 @@ def decide(session: Session, actor: Actor, period: str, decision: str, *, now: d
 
 
 def ask_again(session: Session, period: str, content: dict[str, Any], *, now: datetime,
-              answer_by: datetime) -> tuple[IssueInfo, list[tuple[str, str, str]]]:
+              answer_by: datetime) -> tuple[IssueInfo, list[tuple[str, MessageRef]]]:
     """The approved issue changed in a way its organisers have not seen: it waits for a new decision.
 
     `content` (the issue as it would go out now) becomes what they are asked about. Returns
-    the issue and the earlier requests (organiser, channel, ts), whose buttons no longer
+    the issue and the earlier requests (organiser, request), whose buttons no longer
     stand for what would be posted. With no decision by `answer_by`, the rule for an
     unanswered issue (TECHNET_DIGEST_POST_UNAPPROVED) applies then.
     """
     issue = get_issue(session, period)
     _editable(issue)
-    earlier = [(str(u), str(c), str(t)) for u, c, t in issue.approval_messages or []]
+    earlier = list(_approval_requests(issue))
     issue.content, issue.compiled_at = content, now
-    issue.decision, issue.decided_by, issue.decided_at = CHANGED, None, now
+    issue.decision, issue.decided_by_id, issue.decided_at = CHANGED, None, now
     issue.status, issue.approval_messages = AWAITING, []
     ledger.schedule(session, kind=ISSUE, subject=SUBJECT, occurrence=f"{period}{ANSWER_SUFFIX}/{now:%Y%m%dT%H%M%S%f}",
                     due_at=answer_by)
@@ -253,7 +268,7 @@ def publish_now(session: Session, actor: Actor | None, period: str, *, now: date
     if issue.status in (SKIPPED, EMPTY) and issue.messages:
         raise DomainError(f"The e-zine of {period} was not posted ({issue.status}).")
     if actor is not None:
-        issue.decision, issue.decided_by, issue.decided_at = APPROVED, actor.slack_user_id, now
+        issue.decision, issue.decided_by_id, issue.decided_at = APPROVED, actor.member_id, now
     else:
         issue.decision, issue.decided_at = APPROVED, now
     if issue.status in (SKIPPED, EMPTY):

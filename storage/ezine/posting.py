@@ -31,7 +31,7 @@ class PlannedMessage:
 
 
 def begin_posting(session: Session, period: str, messages: list[tuple[str, list[dict[str, Any]]]], *,
-                  channel_id: str, html: str, now: datetime) -> bool:
+                  surface: str, conversation: str, html: str, now: datetime) -> bool:
     """Plan the issue's messages, once. True if this call planned them.
 
     The news items and the spotlight are recorded as published here, in the same unit of
@@ -46,7 +46,7 @@ def begin_posting(session: Session, period: str, messages: list[tuple[str, list[
             for position, (text, blocks) in enumerate(messages):
                 session.add(EzineMessage(issue_id=issue.id, position=position, text=text, blocks=blocks,
                                          state="planned"))
-            issue.status, issue.channel_id, issue.html = POSTING, channel_id, html
+            issue.status, issue.surface, issue.conversation, issue.html = POSTING, surface, conversation, html
             for section in content.get("sections", []):
                 if section["key"] == "news":
                     news.mark_published(session, [int(item["id"]) for item in section["items"]], issue.id)
@@ -77,15 +77,15 @@ def claim_next_message(session: Session, period: str, *, now: datetime) -> Plann
     return None
 
 
-def message_posted(session: Session, period: str, position: int, ts: str, *, now: datetime) -> None:
+def message_posted(session: Session, period: str, position: int, message_id: str, *, now: datetime) -> None:
     issue = get_issue(session, period)
     session.execute(update(EzineMessage).where(EzineMessage.issue_id == issue.id, EzineMessage.position == position)
-                    .values(state="posted", ts=ts, posted_at=now, claimed_until=None),
+                    .values(state="posted", message_id=message_id, posted_at=now, claimed_until=None),
                     execution_options={"synchronize_session": False})
 
 
 def release_message(session: Session, period: str, position: int) -> None:
-    """Slack refused the message: it was not posted, and the next attempt tries it again."""
+    """The surface refused the message: it was not posted, and the next attempt tries it again."""
     issue = get_issue(session, period)
     session.execute(update(EzineMessage).where(EzineMessage.issue_id == issue.id, EzineMessage.position == position,
                                                EzineMessage.state == "posting")
@@ -101,9 +101,9 @@ def finish(session: Session, period: str, *, now: datetime, permalink: str | Non
     return issue_info(session, issue)
 
 
-def first_message_ts(session: Session, period: str) -> str | None:
+def first_message_id(session: Session, period: str) -> str | None:
     issue = get_issue(session, period)
-    return issue.messages[0].ts if issue.messages else None
+    return issue.messages[0].message_id if issue.messages else None
 
 
 # The archive -------------------------------------------------------------------------

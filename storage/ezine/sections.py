@@ -116,8 +116,8 @@ def _spotlight(session: Session, ctx: Context) -> list[dict[str, Any]]:
 
 def _spotlight_item(session: Session, member: Member) -> Item:
     # What the member shows in the directory, and nothing more: the e-zine goes university-wide.
-    public = members.Actor(member_id=-1, slack_user_id="", roles=frozenset())
-    card = profiles.card_for(session, public, member.slack_user_id)
+    public = members.Actor(member_id=-1, identity=member.address, roles=frozenset())
+    card = profiles.card_for(session, public, member.user_id)
     return {"member_id": card.member_id, "name": card.name, "job_title": card.job_title,
             "department": card.department, "bio": card.bio, "skills": list(card.skills[:6])}
 

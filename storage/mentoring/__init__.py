@@ -24,13 +24,13 @@ from storage.mentoring.areas import AREAS, SYNONYMS, area_label, resolve_area
 from storage.mentoring.finding import AGAIN_WORDS, FindResult, MentorCard, find_mentors, parse_find
 from storage.mentoring.mentors import (
     F_AREAS, F_CAPACITY, F_INTRO, F_MESSAGE, F_PAUSED, F_SPECIALISMS, INTRO_LIMIT, MAX_CAPACITY, SPECIALISMS_LIMIT,
-    InvalidMentorProfile, MentorForm, MentorInfo, find_mentor_by_slack, find_mentor_profile, save_mentor_profile,
+    InvalidMentorProfile, MentorForm, MentorInfo, find_mentor_by_user, find_mentor_profile, save_mentor_profile,
 )
 from storage.mentoring.overview import MentoringSummary, MyMentoring, my_mentoring, summary
 from storage.mentoring.pairings import (
     CADENCES, CHECKIN, CHECKIN_HOUR, DEFAULT_CADENCE, AcceptOutcome, PairingInfo, accept_request, checkin_at,
     checkin_day, checkin_subject, checkin_to_send, claim_introduction, end_pairing, get_pairing, next_checkin,
-    record_introduction, record_meeting, release_introduction, schedule_checkin, set_cadence, set_group_channel,
+    record_introduction, record_meeting, release_introduction, schedule_checkin, set_cadence, set_group_conversation,
 )
 from storage.mentoring.requests import (
     ACCEPTED, CANCELLED, DECLINED, MESSAGE_LIMIT, PENDING, WITHDRAWN, RequestInfo, RequestOutcome, cancel_request,
@@ -45,9 +45,9 @@ __all__ = [
     "FindResult", "InvalidMentorProfile", "MentorCard", "MentorForm", "MentorInfo", "MentoringSummary", "MyMentoring",
     "PairingInfo", "RequestInfo", "RequestOutcome", "accept_request", "area_label", "cancel_request", "checkin_at",
     "checkin_day", "checkin_subject", "checkin_to_send", "claim_introduction", "claim_request_notice",
-    "decline_request", "end_pairing", "find_mentor_by_slack", "find_mentor_profile", "find_mentors", "get_pairing",
+    "decline_request", "end_pairing", "find_mentor_by_user", "find_mentor_profile", "find_mentors", "get_pairing",
     "mentor_for_request", "my_mentoring", "next_checkin", "open_request", "parse_find", "record_introduction",
     "record_meeting", "record_request_notice", "release_introduction", "release_request_notice", "request_mentor",
-    "resolve_area", "save_mentor_profile", "schedule_checkin", "set_cadence", "set_group_channel", "summary",
+    "resolve_area", "save_mentor_profile", "schedule_checkin", "set_cadence", "set_group_conversation", "summary",
     "withdraw_request",
 ]

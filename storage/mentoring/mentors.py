@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import DomainError
 from storage.forms import FieldErrors, InvalidFields
-from storage.members import Actor, find_member
+from storage.members import Actor, find_addressed
 from storage.mentoring.areas import AREAS, area_label
 from storage.models import Member
 from storage.models.mentoring import MentoringPairing, MentorProfile
@@ -42,7 +42,7 @@ class MentorForm:
 @dataclass(frozen=True)
 class MentorInfo:
     member_id: int
-    slack_user_id: str
+    user_id: str
     name: str
     areas: list[str]
     capacity: int
@@ -133,8 +133,8 @@ def find_mentor_profile(session: Session, member_id: int) -> MentorInfo | None:
     return None if profile is None else mentor_info(session, profile)
 
 
-def find_mentor_by_slack(session: Session, slack_user_id: str) -> MentorInfo | None:
-    member = find_member(session, slack_user_id)
+def find_mentor_by_user(session: Session, user_id: str) -> MentorInfo | None:
+    member = find_addressed(session, user_id)
     return None if member is None else find_mentor_profile(session, member.id)
 
 
@@ -150,6 +150,6 @@ def mentor_info(session: Session, profile: MentorProfile, member: Member | None 
     member = member or session.get_one(Member, profile.member_id)
     if active is None:
         active = active_counts(session, [profile.member_id]).get(profile.member_id, 0)
-    return MentorInfo(member.id, member.slack_user_id, member.name, list(profile.areas or []), profile.capacity,
+    return MentorInfo(member.id, member.user_id, member.name, list(profile.areas or []), profile.capacity,
                       active, profile.specialisms, profile.intro, profile.paused_until, member.job_title,
                       member.department)

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.identities import MessageRef
 from storage import ledger
 from storage.db import rowcount
 from storage.errors import DomainError, NotFound, PermissionDenied
@@ -34,17 +35,18 @@ CHECKIN_HOUR = 10
 class PairingInfo:
     id: int
     request_id: int
-    mentor_slack: str
+    mentor_user: str
     mentor_name: str
-    mentee_slack: str
+    mentee_user: str
     mentee_name: str
     area: str
     cadence_days: int
     started_at: datetime
     ended_at: datetime | None
-    ended_by_slack: str | None
-    group_channel: str | None
-    intro_ts: str | None
+    ended_by_user: str | None
+    # The group conversation with both (and the bot), and the introduction posted in it.
+    group_conversation: str | None
+    intro: MessageRef | None
     message: str | None
     last_met_at: datetime | None = None
 
@@ -60,23 +62,29 @@ class PairingInfo:
     def active(self) -> bool:
         return self.ended_at is None
 
-    def other(self, slack_user_id: str) -> tuple[str, str]:
-        """(slack id, name) of the other person in the pairing."""
-        if slack_user_id == self.mentor_slack:
-            return self.mentee_slack, self.mentee_name
-        return self.mentor_slack, self.mentor_name
+    def other(self, user_id: str) -> tuple[str, str]:
+        """(user id, name) of the other person in the pairing."""
+        if user_id == self.mentor_user:
+            return self.mentee_user, self.mentee_name
+        return self.mentor_user, self.mentor_name
 
-    def role_of(self, slack_user_id: str) -> str:
-        return "mentor" if slack_user_id == self.mentor_slack else "mentee"
+    def role_of(self, user_id: str) -> str:
+        return "mentor" if user_id == self.mentor_user else "mentee"
+
+
+def _intro(row: MentoringPairing) -> MessageRef | None:
+    if row.intro_message_id is None or row.group_surface is None or row.group_conversation is None:
+        return None
+    return MessageRef(row.group_surface, row.group_conversation, row.intro_message_id)
 
 
 def pairing_info(session: Session, row: MentoringPairing) -> PairingInfo:
     mentor, mentee = session.get_one(Member, row.mentor_id), session.get_one(Member, row.mentee_id)
     ended_by = session.get(Member, row.ended_by_id) if row.ended_by_id else None
     request = session.get(MentoringRequest, row.request_id)
-    return PairingInfo(row.id, row.request_id, mentor.slack_user_id, mentor.name, mentee.slack_user_id, mentee.name,
+    return PairingInfo(row.id, row.request_id, mentor.user_id, mentor.name, mentee.user_id, mentee.name,
                        row.area, row.cadence_days, row.started_at, row.ended_at,
-                       ended_by.slack_user_id if ended_by else None, row.group_channel, row.intro_ts,
+                       ended_by.user_id if ended_by else None, row.group_conversation, _intro(row),
                        request.message if request else None, row.last_met_at)
 
 
@@ -140,13 +148,14 @@ def claim_introduction(session: Session, pairing_id: int, *, now: datetime) -> b
     """True for the one caller that may post the pairing's introduction."""
     return rowcount(session.execute(
         update(MentoringPairing).where(MentoringPairing.id == pairing_id, MentoringPairing.intro_claimed_at.is_(None),
-                                       MentoringPairing.intro_ts.is_(None))
+                                       MentoringPairing.intro_message_id.is_(None))
         .values(intro_claimed_at=now), execution_options={"synchronize_session": False})) == 1
 
 
-def record_introduction(session: Session, pairing_id: int, channel: str, ts: str) -> None:
+def record_introduction(session: Session, pairing_id: int, intro: MessageRef) -> None:
     row = session.get_one(MentoringPairing, pairing_id)
-    row.group_channel, row.intro_ts = channel, ts
+    row.group_surface, row.group_conversation = intro.surface, intro.conversation
+    row.intro_message_id = intro.message_id
 
 
 def release_introduction(session: Session, pairing_id: int) -> None:
@@ -154,8 +163,9 @@ def release_introduction(session: Session, pairing_id: int) -> None:
                     execution_options={"synchronize_session": False})
 
 
-def set_group_channel(session: Session, pairing_id: int, channel: str) -> None:
-    session.get_one(MentoringPairing, pairing_id).group_channel = channel
+def set_group_conversation(session: Session, pairing_id: int, surface: str, conversation: str) -> None:
+    row = session.get_one(MentoringPairing, pairing_id)
+    row.group_surface, row.group_conversation = surface, conversation
 
 
 def end_pairing(session: Session, actor: Actor, pairing_id: int, *, now: datetime) -> tuple[PairingInfo, bool]:

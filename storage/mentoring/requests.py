@@ -10,9 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.identities import MessageRef
 from storage.db import rowcount
 from storage.errors import DomainError, NotFound, PermissionDenied
-from storage.members import Actor, find_member
+from storage.members import Actor, find_addressed, find_member
 from storage.mentoring.areas import AREAS, area_label
 from storage.mentoring.mentors import F_MESSAGE, MentorInfo, mentor_info
 from storage.models import Member
@@ -25,17 +26,17 @@ PENDING, ACCEPTED, DECLINED, WITHDRAWN, CANCELLED = "pending", "accepted", "decl
 @dataclass(frozen=True)
 class RequestInfo:
     id: int
-    mentee_slack: str
+    mentee_user: str
     mentee_name: str
-    mentor_slack: str
+    mentor_user: str
     mentor_name: str
     area: str
     message: str | None
     status: str
     mentee_job_title: str | None = None
     mentee_department: str | None = None
-    mentor_dm_channel: str | None = None
-    mentor_dm_ts: str | None = None
+    # The DM that asked the mentor, to update when the request is withdrawn.
+    mentor_dm: MessageRef | None = None
 
     @property
     def area_label(self) -> str:
@@ -50,21 +51,20 @@ class RequestOutcome:
 
 def request_info(session: Session, row: MentoringRequest) -> RequestInfo:
     mentee, mentor = session.get_one(Member, row.mentee_id), session.get_one(Member, row.mentor_id)
-    return RequestInfo(row.id, mentee.slack_user_id, mentee.name, mentor.slack_user_id, mentor.name, row.area,
-                       row.message, row.status, mentee.job_title, mentee.department, row.mentor_dm_channel,
-                       row.mentor_dm_ts)
+    return RequestInfo(row.id, mentee.user_id, mentee.name, mentor.user_id, mentor.name, row.area,
+                       row.message, row.status, mentee.job_title, mentee.department, row.mentor_dm)
 
 
-def _member_by_slack(session: Session, slack_user_id: str) -> Member:
-    member = find_member(session, slack_user_id)
+def _member_by_user(session: Session, actor: Actor, user_id: str) -> Member:
+    member = find_member(session, actor.identity.colleague(user_id))
     if member is None:
         raise NotFound("That mentor is not in technet's list any more: search again with `/tech mentor find`.")
     return member
 
 
-def mentor_for_request(session: Session, actor: Actor, mentor_slack_id: str, *, today: date) -> MentorInfo:
+def mentor_for_request(session: Session, actor: Actor, mentor_user_id: str, *, today: date) -> MentorInfo:
     """The mentor, if the actor may ask them now: not themselves, not someone who left, with a free place."""
-    mentor = _member_by_slack(session, mentor_slack_id)
+    mentor = _member_by_user(session, actor, mentor_user_id)
     if mentor.id == actor.member_id:
         raise DomainError("You can't be your own mentor: choose someone else.")
     if mentor.deactivated or mentor.is_bot:
@@ -86,15 +86,15 @@ def mentor_for_request(session: Session, actor: Actor, mentor_slack_id: str, *, 
     return info
 
 
-def request_mentor(session: Session, actor: Actor, mentor_slack_id: str, area: str, message: str | None = None, *,
+def request_mentor(session: Session, actor: Actor, mentor_user_id: str, area: str, message: str | None = None, *,
                    today: date, now: datetime) -> RequestOutcome:
     """Ask a mentor to mentor the actor. Asking again while the request is open returns that request."""
-    mentor = _member_by_slack(session, mentor_slack_id)
+    mentor = _member_by_user(session, actor, mentor_user_id)
     open_key = f"{actor.member_id}:{mentor.id}"
     existing = session.scalar(select(MentoringRequest).where(MentoringRequest.open_key == open_key))
     if existing is not None:
         return RequestOutcome(request_info(session, existing), created=False)
-    info = mentor_for_request(session, actor, mentor_slack_id, today=today)
+    info = mentor_for_request(session, actor, mentor_user_id, today=today)
     note = (message or "").strip() or None
     if note and len(note) > MESSAGE_LIMIT:
         raise DomainError(f"Keep the note to {MESSAGE_LIMIT} characters; it has {len(note)}.", field=F_MESSAGE)
@@ -112,8 +112,8 @@ def request_mentor(session: Session, actor: Actor, mentor_slack_id: str, area: s
     return RequestOutcome(request_info(session, row), created=True)
 
 
-def open_request(session: Session, mentee_id: int, mentor_slack_id: str) -> RequestInfo | None:
-    mentor = find_member(session, mentor_slack_id)
+def open_request(session: Session, mentee_id: int, mentor_user_id: str) -> RequestInfo | None:
+    mentor = find_addressed(session, mentor_user_id)
     if mentor is None:
         return None
     row = session.scalar(select(MentoringRequest).where(MentoringRequest.open_key == f"{mentee_id}:{mentor.id}"))
@@ -129,9 +129,8 @@ def claim_request_notice(session: Session, request_id: int, *, now: datetime) ->
     return request_info(session, session.get_one(MentoringRequest, request_id)) if won == 1 else None
 
 
-def record_request_notice(session: Session, request_id: int, channel: str, ts: str) -> None:
-    row = session.get_one(MentoringRequest, request_id)
-    row.mentor_dm_channel, row.mentor_dm_ts = channel, ts
+def record_request_notice(session: Session, request_id: int, dm: MessageRef) -> None:
+    session.get_one(MentoringRequest, request_id).mentor_dm = dm
 
 
 def release_request_notice(session: Session, request_id: int) -> None:

@@ -4,7 +4,7 @@ Importing this package imports every model module, so Base.metadata is complete 
 Alembic and for the test that keeps models and migrations in agreement.
 """
 
-from storage.models.core import Base, DueItem, Member, SlackDelivery, UTCDateTime
+from storage.models.core import Base, DueItem, Member, MemberIdentity, SlackDelivery, UTCDateTime
 from storage.models import events  # noqa: F401 - network events, series, RSVPs, change notices
 from storage.models import awards  # noqa: F401 - awards, cycles, nominations, scores, audit
 from storage.models import profiles  # noqa: F401 - profiles, directory tags, welcomes
@@ -12,4 +12,4 @@ from storage.models import careers  # noqa: F401 - development opportunities, fo
 from storage.models import mentoring  # noqa: F401 - mentors, pairings, requests, registration, questions
 from storage.models import news  # noqa: F401 - announcements, news items, e-zine issues and their messages
 
-__all__ = ["Base", "DueItem", "Member", "SlackDelivery", "UTCDateTime"]
+__all__ = ["Base", "DueItem", "Member", "MemberIdentity", "SlackDelivery", "UTCDateTime"]

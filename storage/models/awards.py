@@ -42,18 +42,22 @@ class AwardCycle(Base):
     allow_team: Mapped[bool] = mapped_column(default=False)
     # "never" or "at_close": whether and when nominees are told they were nominated.
     notify_nominees: Mapped[str] = mapped_column(String(16), default="never")
-    # Slack user ids; only these people see this cycle's nominations.
-    panel: Mapped[list[str]] = mapped_column(JSON, default=list)
-    chair: Mapped[str] = mapped_column(String(32))
-    created_by: Mapped[str] = mapped_column(String(32))
+    # Member ids; only these people see this cycle's nominations.
+    panel: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The panel member who reads the audit log.
+    chair_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     announced_at: Mapped[datetime | None]
-    announced_by: Mapped[str | None] = mapped_column(String(32))
+    announced_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     announcement_text: Mapped[str | None] = mapped_column(Text)
-    # "posting" while the post is under way, then the message ts.
-    announcement_ts: Mapped[str | None] = mapped_column(String(64))
+    # Where the announcement was posted; its message id is "posting" while the post is under way.
+    announcement_surface: Mapped[str | None] = mapped_column(String(16))
+    announcement_conversation: Mapped[str | None] = mapped_column(String(255))
+    announcement_message_id: Mapped[str | None] = mapped_column(String(255))
 
     award: Mapped[Award] = relationship(lazy="joined")
+    chair: Mapped[Member] = relationship(foreign_keys=[chair_id], lazy="joined")
 
 
 class Nomination(Base):
@@ -65,11 +69,12 @@ class Nomination(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("award_cycles.id"))
     nominator_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    # The Slack user id of a person, or "team:<name in lower case>" for a team.
+    # The user id of a person (their address; nominee_id names the member), or "team:<name in lower case>".
     nominee_key: Mapped[str] = mapped_column(String(140))
     nominee_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     team_name: Mapped[str | None] = mapped_column(String(100))
-    team_members: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The team's member ids (a team nomination).
+    team_members: Mapped[list[int]] = mapped_column(JSON, default=list)
     citation: Mapped[str] = mapped_column(Text)
     examples: Mapped[list[str]] = mapped_column(JSON, default=list)
     link: Mapped[str | None] = mapped_column(String(500))
@@ -130,7 +135,7 @@ class ShortlistEntry(Base):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("award_cycles.id"))
     nominee_key: Mapped[str] = mapped_column(String(140))
     is_winner: Mapped[bool] = mapped_column(default=False)
-    marked_by: Mapped[str] = mapped_column(String(32))
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     marked_at: Mapped[datetime] = mapped_column(default=now)
 
 
@@ -141,9 +146,11 @@ class AwardAudit(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("award_cycles.id"), index=True)
-    actor: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     action: Mapped[str] = mapped_column(String(40))
     allowed: Mapped[bool] = mapped_column(default=True)
     detail: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(default=now)
+
+    actor: Mapped[Member] = relationship(lazy="joined")
 

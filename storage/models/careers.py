@@ -37,8 +37,8 @@ class Opportunity(Base):
     deadline: Mapped[date | None] = mapped_column(index=True)
     # Tag keys (casefolded, spaces collapsed), in the order given.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Slack user id of the organiser who added it; None when imported from the command line.
-    created_by: Mapped[str | None] = mapped_column(String(32))
+    # The organiser who added it; None when imported from the command line.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 

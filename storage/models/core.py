@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, UTC
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import Composite, DeclarativeBase, Mapped, composite, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from storage.clock import as_utc, now
+from storage.identities import Identity, MessageRef
 
 # Stable constraint names, so one set of Alembic migrations fits SQLite and PostgreSQL.
 NAMING = {
@@ -38,18 +39,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else as_utc(value)
 
 
+def message_ref(prefix: str) -> Composite[MessageRef]:
+    """A MessageRef kept in three columns, <prefix>_surface, _conversation and _message_id:
+    None while all three are. Long enough for Teams' conversation and activity ids."""
+    return composite(MessageRef,
+                     mapped_column(f"{prefix}_surface", String(16), nullable=True),
+                     mapped_column(f"{prefix}_conversation", String(255), nullable=True),
+                     mapped_column(f"{prefix}_message_id", String(255), nullable=True),
+                     return_none_on=lambda *parts: all(part is None for part in parts))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime()}
 
 
 class Member(Base):
-    """A person in the Slack workspace the bot has met."""
+    """A person the bot has met, on one surface or several (their identities)."""
 
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     real_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320))
@@ -65,9 +75,45 @@ class Member(Base):
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     last_active_at: Mapped[datetime | None]
 
+    # Loaded with the member: nearly every use of a member names them to a surface.
+    identities: Mapped[list[MemberIdentity]] = relationship(
+        back_populates="member", lazy="selectin", order_by="MemberIdentity.id", cascade="all, delete-orphan")
+
+    @property
+    def address(self) -> Identity:
+        """Where to reach this member: the identity they were first met by.
+
+        One surface per install today; a member met on several is reached on the first
+        until the delivery interface chooses per message."""
+        return self.identities[0].identity if self.identities else Identity("", "")
+
+    @property
+    def user_id(self) -> str:
+        """This member's id on the surface of their address (what a mention names)."""
+        return self.address.external_id
+
     @property
     def name(self) -> str:
-        return self.display_name or self.real_name or self.slack_user_id
+        return self.display_name or self.real_name or self.user_id
+
+
+class MemberIdentity(Base):
+    """A member as one surface names them. A person is one member however many surfaces know them."""
+
+    __tablename__ = "member_identities"
+    __table_args__ = (UniqueConstraint("surface", "tenant", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    surface: Mapped[str] = mapped_column(String(16))
+    tenant: Mapped[str] = mapped_column(String(64), default="")
+    external_id: Mapped[str] = mapped_column(String(255))
+
+    member: Mapped[Member] = relationship(back_populates="identities")
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(self.surface, self.external_id, self.tenant)
 
 
 class SlackDelivery(Base):

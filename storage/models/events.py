@@ -13,7 +13,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.clock import now
-from storage.models.core import Base
+from storage.identities import MessageRef
+from storage.models.core import Base, message_ref
 
 
 class EventSeries(Base):
@@ -67,8 +68,7 @@ class Event(Base):
     # iCalendar SEQUENCE: bumped on every change, so calendars take the newest version.
     sequence: Mapped[int] = mapped_column(default=0)
     # The post in the network channel, updated in place as counts change.
-    announce_channel: Mapped[str | None] = mapped_column(String(32))
-    announce_ts: Mapped[str | None] = mapped_column(String(32))
+    announce: Mapped[MessageRef | None] = message_ref("announce")
     # When an organiser recorded who actually came; until then, "going" stands in for attendance.
     attendance_recorded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
@@ -109,9 +109,10 @@ class EventNotice(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     # announce, changed, cancelled or promoted.
     kind: Mapped[str] = mapped_column(String(16))
-    # Slack user ids to DM (none for a channel announcement).
-    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The ids of the members told (none for a channel announcement).
+    recipients: Mapped[list[int]] = mapped_column(JSON, default=list)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source_key: Mapped[str | None] = mapped_column(String(80))
-    created_by: Mapped[str | None] = mapped_column(String(32))
+    # The organiser whose change it records; None for a change nobody made (a promotion).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)

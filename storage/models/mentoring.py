@@ -12,7 +12,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.clock import now
-from storage.models.core import Base
+from storage.identities import MessageRef
+from storage.models.core import Base, message_ref
 
 
 class MentorProfile(Base):
@@ -53,8 +54,7 @@ class MentoringRequest(Base):
     # Claimed by the one listener that sends the mentor's DM (NULL again if sending failed).
     notified_at: Mapped[datetime | None]
     # Where the mentor's DM is, so it can be updated when the request is withdrawn.
-    mentor_dm_channel: Mapped[str | None] = mapped_column(String(32))
-    mentor_dm_ts: Mapped[str | None] = mapped_column(String(32))
+    mentor_dm: Mapped[MessageRef | None] = message_ref("mentor_dm")
     created_at: Mapped[datetime] = mapped_column(default=now)
     decided_at: Mapped[datetime | None]
 
@@ -78,10 +78,12 @@ class MentoringPairing(Base):
     ended_at: Mapped[datetime | None] = mapped_column(index=True)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     # The group DM with both (and the bot), opened on accepting.
-    group_channel: Mapped[str | None] = mapped_column(String(32))
+    group_surface: Mapped[str | None] = mapped_column(String(16))
+    group_conversation: Mapped[str | None] = mapped_column(String(255))
     # Claimed by the one listener that posts the introduction (NULL again if posting failed).
     intro_claimed_at: Mapped[datetime | None]
-    intro_ts: Mapped[str | None] = mapped_column(String(32))
+    # The introduction's id in the group conversation.
+    intro_message_id: Mapped[str | None] = mapped_column(String(255))
     last_checkin_at: Mapped[datetime | None]
     last_met_at: Mapped[datetime | None]
 
@@ -116,7 +118,7 @@ class AskedQuestion(Base):
     # unmatched (asked, not forwarded), forwarded, answered
     status: Mapped[str] = mapped_column(String(16), default="unmatched", index=True)
     forwarded_at: Mapped[datetime | None]
-    # [[channel, ts], ...] of the DMs to organisers, updated once it is answered.
+    # The DMs to organisers, updated once it is answered: [MessageRef.to_json(), ...].
     organiser_messages: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))

@@ -30,7 +30,9 @@ class Announcement(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
-    channel_id: Mapped[str] = mapped_column(String(32))
+    # The conversation it is posted to (a channel), on its surface.
+    surface: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(255))
     # The first post, local wall-clock time ("2026-03-30T09:00") in `timezone`, and as UTC.
     first_local: Mapped[str] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64))
@@ -62,12 +64,15 @@ class EzineIssue(Base):
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     compiled_at: Mapped[datetime | None]
     decision: Mapped[str | None] = mapped_column(String(16))
-    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
-    # Where the approval request went: [[channel, ts], ...], updated when someone decides.
+    # Where each approval request went: [[organiser's user id, *MessageRef.to_json()], ...],
+    # updated when someone decides.
     approval_messages: Mapped[list[Any]] = mapped_column(JSON, default=list)
     spotlight_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Where the issue is posted: its surface and conversation.
+    surface: Mapped[str | None] = mapped_column(String(16))
+    conversation: Mapped[str | None] = mapped_column(String(255))
     html: Mapped[str | None] = mapped_column(Text)
     permalink: Mapped[str | None] = mapped_column(String(500))
     template_warning: Mapped[str | None] = mapped_column(Text)
@@ -79,7 +84,7 @@ class EzineIssue(Base):
 
 
 class EzineMessage(Base):
-    """One Slack message of an issue; `state` planned -> posting -> posted, with the ts Slack gave."""
+    """One message of an issue; `state` planned -> posting -> posted, with the id its surface gave."""
 
     __tablename__ = "ezine_messages"
 
@@ -89,7 +94,7 @@ class EzineMessage(Base):
     blocks: Mapped[list[Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="planned")
     claimed_until: Mapped[datetime | None]
-    ts: Mapped[str | None] = mapped_column(String(32))
+    message_id: Mapped[str | None] = mapped_column(String(255))
     posted_at: Mapped[datetime | None]
 
     issue: Mapped[EzineIssue] = relationship(back_populates="messages")
@@ -101,7 +106,7 @@ class NewsItem(Base):
     __tablename__ = "news_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Slack's id of the submitted modal: a redelivered submission finds the row it made.
+    # The surface's id of the submitted form: a redelivered submission finds the row it made.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))

@@ -19,7 +19,7 @@ PUBLIC_FIELDS = ("job_title", "department", "skills", "equipment", "bio", "regis
 
 
 class Profile(Base):
-    """What a member tells the network about themselves, beyond what Slack knows."""
+    """What a member tells the network about themselves, beyond what their surface knows."""
 
     __tablename__ = "profiles"
 
@@ -82,5 +82,7 @@ class ProfileWelcome(Base):
     __tablename__ = "profile_welcomes"
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
-    channel_id: Mapped[str] = mapped_column(String(32))
+    # The network channel they joined.
+    surface: Mapped[str] = mapped_column(String(16))
+    conversation: Mapped[str] = mapped_column(String(255))
     welcomed_at: Mapped[datetime] = mapped_column(default=now)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from storage import ledger
 from storage.db import rowcount
 from storage.errors import DomainError, NotFound
-from storage.members import Actor, find_member
+from storage.members import Actor, find_addressed, members_by_ids
 from storage.models import DueItem, Member
 from storage.models.careers import Opportunity, OpportunityFollow, OpportunityReminder
 from storage.opportunities.values import (
@@ -30,16 +30,17 @@ def tell_followers(session: Session, row: Opportunity, *, now: datetime, tz: tzi
     if not row.tags or not is_current(row, now.astimezone(tz).date()):
         return 0
     followers = session.execute(
-        select(Member.id, Member.slack_user_id, func.min(OpportunityFollow.tag))
+        select(Member.id, func.min(OpportunityFollow.tag))
         .join(OpportunityFollow, OpportunityFollow.member_id == Member.id)
         .where(OpportunityFollow.tag.in_(row.tags), Member.deactivated.is_(False))
-        .group_by(Member.id, Member.slack_user_id)
+        .group_by(Member.id)
     ).all()
-    for member_id, slack_user_id, tag in followers:
-        if slack_user_id == row.created_by:
+    people = members_by_ids(session, (member_id for member_id, _ in followers))
+    for member_id, tag in followers:
+        if member_id == row.created_by_id:
             continue
         ledger.schedule(session, kind=FOLLOWED_TAG, subject=f"opportunity:{row.id}", occurrence=f"member:{member_id}",
-                        due_at=now, payload={"member": slack_user_id, "tag": tag})
+                        due_at=now, payload={"member": people[member_id].user_id, "tag": tag})
     return len(followers)
 
 
@@ -50,25 +51,24 @@ def _reminder_subject(opportunity_id: int, member_id: int) -> str:
 def reschedule_reminders(session: Session, row: Opportunity, old_deadline: date | None, *, now: datetime,
                          tz: tzinfo) -> None:
     """A moved deadline moves each reminder (a new occurrence); a removed one cancels them."""
-    reminders = session.execute(
-        select(OpportunityReminder.member_id, Member.slack_user_id)
-        .join(Member, Member.id == OpportunityReminder.member_id)
+    reminders = session.scalars(
+        select(Member).join(OpportunityReminder, Member.id == OpportunityReminder.member_id)
         .where(OpportunityReminder.opportunity_id == row.id)
     ).all()
-    for member_id, slack_user_id in reminders:
-        subject = _reminder_subject(row.id, member_id)
+    for member in reminders:
+        subject = _reminder_subject(row.id, member.id)
         ledger.cancel_pending(session, kind=DEADLINE_REMINDER, subject=subject)
         if row.deadline is not None and reminder_due_at(row.deadline, tz) > now:
-            _schedule_reminder(session, row, member_id, slack_user_id, tz=tz)
+            _schedule_reminder(session, row, member.id, member.user_id, tz=tz)
 
 
-def _schedule_reminder(session: Session, row: Opportunity, member_id: int, slack_user_id: str, *,
+def _schedule_reminder(session: Session, row: Opportunity, member_id: int, user_id: str, *,
                        tz: tzinfo) -> DueItem:
     assert row.deadline is not None
     due = reminder_due_at(row.deadline, tz)
     item = ledger.schedule(session, kind=DEADLINE_REMINDER, subject=_reminder_subject(row.id, member_id),
                            occurrence=row.deadline.isoformat(), due_at=due,
-                           payload={"member": slack_user_id, "opportunity": row.id})
+                           payload={"member": user_id, "opportunity": row.id})
     if item.status == ledger.CANCELLED:
         # The deadline moved away and back again: the old row is the one to post.
         item.status, item.due_at, item.not_before, item.attempts = ledger.PENDING, due, due, 0
@@ -96,17 +96,17 @@ def remind_me(session: Session, actor: Actor, opportunity_id: int, *, now: datet
                 session.add(OpportunityReminder(member_id=actor.member_id, opportunity_id=row.id, created_at=now))
         except IntegrityError:
             existing = session.get(OpportunityReminder, (actor.member_id, row.id))
-    _schedule_reminder(session, row, actor.member_id, actor.slack_user_id, tz=tz)
+    _schedule_reminder(session, row, actor.member_id, actor.user_id, tz=tz)
     return ReminderSet(info(row, reminder_set=True), due, already=existing is not None)
 
 
-def reminder_to_send(session: Session, opportunity_id: int, member_slack_id: str, occurrence: str, *,
+def reminder_to_send(session: Session, opportunity_id: int, member_user_id: str, occurrence: str, *,
                      today: date) -> OpportunityInfo | None:
     """The opportunity to remind this member of, or None when the reminder no longer applies."""
     row = session.get(Opportunity, opportunity_id)
     if row is None or row.deadline is None or row.deadline.isoformat() != occurrence or row.deadline < today:
         return None
-    member = find_member(session, member_slack_id)
+    member = find_addressed(session, member_user_id)
     if member is None or member.deactivated or session.get(OpportunityReminder, (member.id, row.id)) is None:
         return None
     return info(row, reminder_set=True)
@@ -144,11 +144,11 @@ def follows(session: Session, member_id: int) -> list[str]:
                                 .order_by(OpportunityFollow.tag)))
 
 
-def follow_notice_to_send(session: Session, opportunity_id: int, member_slack_id: str, *,
+def follow_notice_to_send(session: Session, opportunity_id: int, member_user_id: str, *,
                           today: date) -> tuple[OpportunityInfo, str] | None:
     """The new opportunity and the followed tag it carries, or None (unfollowed since, or no longer open)."""
     row = session.get(Opportunity, opportunity_id)
-    member = find_member(session, member_slack_id)
+    member = find_addressed(session, member_user_id)
     if row is None or member is None or member.deactivated or not is_current(row, today):
         return None
     followed = set(follows(session, member.id))

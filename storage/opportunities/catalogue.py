@@ -46,20 +46,20 @@ def save_opportunity(session: Session, actor: Actor | None, form: OpportunityFor
                                            "in the catalogue already."})
     try:
         with session.begin_nested():
-            row = save_details(session, row, clean, created_by=actor.slack_user_id if actor else None, now=now, tz=tz)
+            row = save_details(session, row, clean, created_by_id=actor.member_id if actor else None, now=now, tz=tz)
     except IntegrityError:
         # Another organiser saved the same one a moment ago.
         raise InvalidOpportunity({"title": "That opportunity was just added by someone else."}) from None
     return info(row)
 
 
-def save_details(session: Session, row: Opportunity | None, clean: Details, *, created_by: str | None,
+def save_details(session: Session, row: Opportunity | None, clean: Details, *, created_by_id: int | None,
                  now: datetime, tz: tzinfo) -> Opportunity:
     """Write checked details onto the row (a new one when None); reminders follow a moved deadline and
     followers of its tags hear of it."""
     old_deadline = row.deadline if row is not None else None
     if row is None:
-        row = Opportunity(created_by=created_by, created_at=now)
+        row = Opportunity(created_by_id=created_by_id, created_at=now)
         session.add(row)
     row.natural_key = clean.natural_key
     row.title, row.kind, row.description = clean.title, clean.kind, clean.description

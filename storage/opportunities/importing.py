@@ -95,7 +95,7 @@ def import_csv(session: Session, text: str, *, now: datetime, tz: tzinfo) -> Imp
             report.added += 1
         else:
             report.updated += 1
-        save_details(session, row, clean, created_by=None, now=now, tz=tz)
+        save_details(session, row, clean, created_by_id=None, now=now, tz=tz)
         report.titles.append(clean.title)
     return report
 

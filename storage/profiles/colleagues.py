@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import DomainError, NotFound
 from storage.forms import csv_safe
-from storage.members import Actor, Role, find_member
+from storage.members import Actor, Role, find_addressed, find_member
 from storage.models import Member
 from storage.models.profiles import Profile, ProfileTag, ProfileTagLink
 from storage.profiles.editing import find_profile
@@ -40,7 +40,7 @@ class Card:
     """A member's profile as a viewer may see it: fields they chose not to show are None/empty."""
 
     member_id: int
-    slack_user_id: str
+    user_id: str
     name: str
     job_title: str | None
     department: str | None
@@ -52,16 +52,18 @@ class Card:
     own: bool
 
 
-def card_for(session: Session, viewer: Actor, slack_user_id: str) -> Card:
-    """A colleague's public card (only what they show); your own card also before you are listed."""
-    member = find_member(session, slack_user_id)
+def card_for(session: Session, viewer: Actor, user_id: str) -> Card:
+    """A colleague's public card (only what they show); your own card also before you are listed.
+
+    `user_id` names them on the viewer's surface."""
+    member = find_member(session, viewer.identity.colleague(user_id))
     if member is None or member.is_bot:
         raise NotFound("I don't know that colleague yet: they have not used technet.")
     own = member.id == viewer.member_id
     profile = find_profile(session, member.id)
     if not own and (profile is None or not profile.listed or member.deactivated):
         raise NotListed(f"{member.name} has not chosen to share a profile in the directory, so I can't show it. "
-                        "You can still message them in Slack.")
+                        "You can still message them directly.")
     return _card(member, profile, own=own)
 
 
@@ -71,7 +73,7 @@ def _card(member: Member, profile: Profile | None, *, own: bool = False) -> Card
 
     return Card(
         member_id=member.id,
-        slack_user_id=member.slack_user_id,
+        user_id=member.user_id,
         name=member.name,
         job_title=member.job_title if shows("job_title") else None,
         department=member.department if shows("department") else None,
@@ -85,12 +87,12 @@ def _card(member: Member, profile: Profile | None, *, own: bool = False) -> Card
 
 
 def resolve_colleague(session: Session, text: str) -> str:
-    """The Slack user id meant by '<@U123>', '<@U123|ann>', '@Ann Smith' or 'Ann Smith'."""
+    """The user id (on the viewer's surface) meant by '<@U123>', '<@U123|ann>', '@Ann Smith' or 'Ann Smith'."""
     text = text.strip()
     mention = re.fullmatch(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", text)
     if mention:
         return mention.group(1)
-    if re.fullmatch(r"[UW][A-Z0-9]{2,}", text) and find_member(session, text) is not None:
+    if re.fullmatch(r"[UW][A-Z0-9]{2,}", text) and find_addressed(session, text) is not None:
         return text
     name = normalise_label(text.lstrip("@")).casefold()
     if not name:
@@ -106,7 +108,7 @@ def resolve_colleague(session: Session, text: str) -> str:
         matches = [m for m in session.scalars(select(Member).where(Member.is_bot.is_(False)))
                    if name in (m.display_name.casefold(), m.real_name.casefold())]
     if len(matches) == 1:
-        return matches[0].slack_user_id
+        return matches[0].user_id
     if len(matches) > 1:
         raise DomainError(f"More than one colleague is called {text.strip()}; mention the one you mean with @.")
     raise NotFound(f"I couldn't find a colleague called {text.strip()}. Mention them: `/tech profile @name`.")
@@ -116,7 +118,7 @@ def resolve_colleague(session: Session, text: str) -> str:
 
 @dataclass(frozen=True)
 class Hit:
-    slack_user_id: str
+    user_id: str
     name: str
     job_title: str | None
     department: str | None
@@ -211,7 +213,7 @@ def _score(profile: Profile, phrase: str, words: tuple[str, ...]) -> Hit | None:
     member = profile.member
     shown = [t.label for tags in tags_by_kind.values() for t in tags if t.label not in matched]
     return Hit(
-        slack_user_id=member.slack_user_id, name=member.name,
+        user_id=member.user_id, name=member.name,
         job_title=member.job_title if profile.shows("job_title") else None,
         department=member.department if profile.shows("department") else None,
         matched=tuple(matched), other_tags=tuple(shown), bio_matched=bio_matched,
@@ -253,7 +255,7 @@ def export_directory(session: Session, actor: Actor) -> DirectoryExport:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for profile in profiles:
         card = _card(profile.member, profile)
-        writer.writerow([csv_safe(v) for v in (card.name, card.slack_user_id, card.job_title or "",
+        writer.writerow([csv_safe(v) for v in (card.name, card.user_id, card.job_title or "",
                                             card.department or "", "; ".join(card.skills),
                                             "; ".join(card.equipment), card.bio or "")])
         for skill in card.skills:

@@ -1,5 +1,5 @@
 """A member's own profile: the form's rules and saving it (job title, department and FTE go to
-`Member`, the rest to `Profile`); the welcome when they join; Slack account changes."""
+`Member`, the rest to `Profile`); the welcome when they join; account changes on a surface."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.errors import DomainError
 from storage.forms import FieldErrors, InvalidFields
-from storage.members import Actor, find_member, upsert_from_slack
+from storage.identities import Identity
+from storage.members import Actor, MemberDetails, find_member, upsert_member
 from storage.models import Member
 from storage.models.profiles import PUBLIC_FIELDS, Profile, ProfileTagLink, ProfileWelcome
 from storage.profiles.tags import EQUIPMENT, SKILL, clean_tags, normalise_label, tag_key, tags_for
@@ -144,13 +144,15 @@ def _replace_tags(session: Session, profile: Profile, labels_by_kind: dict[str, 
     profile.tag_links = links
 
 
-# Welcomes and Slack account changes ---------------------------------------------------
+# Welcomes and account changes ---------------------------------------------------
 
-def claim_welcome(session: Session, member_id: int, channel_id: str, *, now: datetime) -> bool:
-    """True the first time this member is to be welcomed; False ever after (rejoins, retries)."""
+def claim_welcome(session: Session, member_id: int, conversation: str, *, surface: str, now: datetime) -> bool:
+    """True the first time this member is to be welcomed (on joining `conversation`); False ever
+    after (rejoins, retries, joining on another surface)."""
     try:
         with session.begin_nested():
-            session.add(ProfileWelcome(member_id=member_id, channel_id=channel_id, welcomed_at=now))
+            session.add(ProfileWelcome(member_id=member_id, surface=surface, conversation=conversation,
+                                       welcomed_at=now))
     except IntegrityError:
         return False
     return True
@@ -163,9 +165,9 @@ def release_welcome(session: Session, member_id: int) -> None:
         session.delete(welcome)
 
 
-def refresh_from_slack(session: Session, slack_user_id: str, user: dict[str, Any], *,
-                       now: datetime) -> Member | None:
-    """Apply a Slack account change (a new name, a deactivation) to a member we know."""
-    if find_member(session, slack_user_id) is None:
+def refresh_member(session: Session, identity: Identity, details: MemberDetails, *,
+                   now: datetime) -> Member | None:
+    """Apply an account change on a surface (a new name, a deactivation) to a member we know."""
+    if find_member(session, identity) is None:
         return None
-    return upsert_from_slack(session, slack_user_id, user, now=now)
+    return upsert_member(session, identity, details, now=now)
