@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.clock import now
@@ -53,7 +53,8 @@ class Event(Base):
     # One of storage.events.KINDS.
     kind: Mapped[str] = mapped_column(String(32))
     starts_at: Mapped[datetime] = mapped_column(index=True)
-    ends_at: Mapped[datetime]
+    # What is coming is what has not ended: every listing starts from this, so it is indexed.
+    ends_at: Mapped[datetime] = mapped_column(index=True)
     # The zone the organiser meant (the network's): series repeat at the same local time across DST.
     timezone: Mapped[str] = mapped_column(String(64))
     location: Mapped[str | None] = mapped_column(String(200))
@@ -79,7 +80,9 @@ class Rsvp(Base):
     """A member's answer for one event: one row per member and event, whatever they click."""
 
     __tablename__ = "event_rsvps"
-    __table_args__ = (UniqueConstraint("event_id", "member_id"),)
+    # Each listing counts a page of events' answers by status.
+    __table_args__ = (UniqueConstraint("event_id", "member_id"),
+                      Index("ix_event_rsvps_event_status", "event_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
