@@ -1,7 +1,8 @@
 """`/tech mentor`: find a mentor, request, accept or decline, the group DM, check-ins, ending a
 pairing (with "Log it as CPD"), the mentor profile, and the organisers' figures.
 
-Every Web API call runs after the ack (lazy listeners); the rules are in storage/mentoring/.
+What goes to the mentor, the mentee or their group DM is sent after the ack, through
+runtime.delivery; the rules are in storage/mentoring/.
 Check-ins are due rows that digests/mentoring.py posts once each.
 """
 
