@@ -53,8 +53,7 @@ class SlackDelivery:
             channel = self._open(to)
             self.client.files_upload_v2(
                 channel=channel, initial_comment=blocks.comment(file.comment) if file.comment else None,
-                file_uploads=[{"filename": f.name, "content": f.content, "title": f.title or f.name}
-                              for f in (file, *more)])
+                file_uploads=[_upload(f) for f in (file, *more)])
 
     def group(self, members: Sequence[str]) -> str:
         with refused_as_delivery_error():
@@ -77,6 +76,12 @@ class SlackDelivery:
 
     def _open(self, users: str) -> str:
         return str(self.client.conversations_open(users=users)["channel"]["id"])
+
+
+def _upload(file: ui.File) -> dict[str, Any]:
+    upload = {"filename": file.name, "content": file.content, "title": file.title or file.name}
+    # Slack reads alt_txt to screen-reader users in place of the image.
+    return upload | ({"alt_txt": file.alt} if file.alt else {})
 
 
 def _kwargs(message: Outgoing) -> dict[str, Any]:

@@ -253,6 +253,8 @@ class File:
     mime: str = "application/octet-stream"
     comment: Markup | None = None
     title: str | None = None
+    # An image's description, read to those who can't see it (a chart says what it plots).
+    alt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -384,6 +384,12 @@ def member_today(runtime: Runtime, actor: Actor) -> date:
     return now().astimezone(member_tz(runtime, actor)).date()
 
 
+def request_today(request: Request) -> date:
+    """Today where the asker is (a routed request's zone): what "in the future" and "this development
+    year" mean for them."""
+    return now().astimezone(request.tz).date()
+
+
 def network_today(runtime: Runtime, moment: datetime | None = None) -> date:
     """The day in the network's zone, now or at `moment`: deadlines and schedules are in its calendar."""
     return (moment or now()).astimezone(runtime.settings.tz).date()

@@ -2,27 +2,21 @@
 organisers' aggregates; the Home tab's development section.
 
 Other features offer "Log it as CPD" with core.views.cpd.prompt_blocks (a DM's blocks whose
-button opens the log form prefilled) or `open_log_form` (from their own button's listener).
+button opens the log form prefilled).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-
-from bot import blocks
 from core import ids, ui
-from core.commands import COMMAND
-from core.settings import Settings
-from bot.listeners import ack_only
+from core.commands import split
 from core.markup import escape
-from bot.runtime import HomeSection, Runtime
+from core.request import Answer, DirectMessage, FollowUp, OpenForm, Reply, Request, SendFile, UpdateForm
+from core.routes import HomeSection
 from handlers import cpd_views as views
-from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, field_errors,
-                              malformed, member_today, network_today, not_known, refused, text_metadata, typed, values,
-                              verb_and_argument)
+from handlers._common import (field_choice, field_day, field_text, malformed, member_today, network_today, not_known,
+                              payload_id, refusal, request_today)
 from storage import cpd, opportunities
 from storage.clock import now
 from storage.cpd import CpdDraft, CpdRules
@@ -30,98 +24,99 @@ from storage.errors import DomainError
 from storage.members import Actor, Role
 from storage.words import plural
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 HOME_ORDER = 40
 
 
-def rules_for(settings: Settings) -> CpdRules:
+def rules_for(runtime: Runtime) -> CpdRules:
+    settings = runtime.settings
     return CpdRules(year_start_month=settings.cpd_year_start_month, day_hours=settings.cpd_day_hours)
 
 
-def register(app: App, runtime: Runtime) -> None:
-    rules = rules_for(runtime.settings)
+def register(app: Any, runtime: Runtime) -> None:
+    routes = runtime.routes
+    rules = rules_for(runtime)
 
-    def cpd_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    @routes.command("cpd", owner=__name__)
+    def cpd_command(request: Request) -> Reply:
+        """Answer at once; the log form opens, and an export is built and sent, after the ack."""
+        verb, argument = split(request.words)
         try:
-            ack(**blocks.ephemeral(cpd_reply(runtime, context["actor"], *verb_and_argument(body))))
+            answer = Answer(cpd_reply(runtime, request, verb, argument))
         except DomainError as e:
-            ack(**refused(e))
-
-    def cpd_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        verb, argument = verb_and_argument(body)
+            return Answer(refusal(e))
         if verb == "log" and not argument:
-            open_log_form(runtime, client, context["actor"], body["trigger_id"])
-        elif verb == "export" and argument.lower() in ("", "all"):
-            send_export(runtime, context["actor"], whole_record=argument.lower() == "all")
+            return [answer, log_form(request)]
+        if verb == "export" and argument.lower() in ("", "all"):
+            whole = argument.lower() == "all"
+            return [answer, FollowUp(lambda: export(runtime, request, whole_record=whole))]
+        return answer
 
-    app.command(COMMAND, matchers=[runtime.subcommands.matcher("cpd", owner=__name__)])(
-        ack=cpd_ack, lazy=[cpd_lazy])
+    @routes.action(ids.CPD_LOG_OPEN)
+    def open_blank(request: Request) -> Reply:
+        return log_form(request)
 
-    def open_blank(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_log_form(runtime, client, context["actor"], body["trigger_id"])
-
-    def open_draft(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-                   respond: Respond) -> None:
-        actor: Actor = context["actor"]
-        draft = _draft(button_value(action), "the button's draft")
+    @routes.action(ids.CPD_LOG_DRAFT)
+    def open_draft(request: Request) -> Reply:
+        draft = _draft(request.value, "the button's draft")
         if draft is None:
-            return open_log_form(runtime, client, actor, body["trigger_id"])
+            return log_form(request)
         with runtime.db.reading() as session:
-            done = bool(draft.source_ref) and cpd.already_logged(session, actor.member_id, draft.source,
+            done = bool(draft.source_ref) and cpd.already_logged(session, request.actor.member_id, draft.source,
                                                                  draft.source_ref or "")
         if done:
-            return answer_button(runtime, body, actor, respond, f":white_check_mark: *{escape(draft.activity)}* is in "
-                                 "your CPD record already (`/tech cpd`).")
-        open_log_form(runtime, client, actor, body["trigger_id"], draft)
+            return Answer(ui.note(f":white_check_mark: *{escape(draft.activity)}* is in your CPD record already "
+                                  "(`/tech cpd`)."))
+        return log_form(request, draft)
 
-    def logged(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    @routes.form(ids.CPD_MODAL)
+    def logged(request: Request) -> Reply:
         """Validate and save in the ack, so each problem shows by its field."""
-        actor: Actor = context["actor"]
-        draft = _draft(text_metadata(view), "the form's draft")
-        form = form_values(values(view))
-        today = member_today(runtime, actor)
+        actor = request.actor
+        draft = _draft(request.metadata, "the form's draft")
+        form = form_values(request)
+        today = request_today(request)
         try:
             with runtime.db.transaction() as session:
                 entry = cpd.log_entry(session, actor, form, rules=rules, today=today,
-                                      now=now(), submission_id=view.get("id"),
+                                      now=now(), submission_id=request.submission or None,
                                       source=draft.source if draft else cpd.MANUAL,
                                       source_ref=draft.source_ref if draft else None)
                 progress = cpd.progress(session, actor.member_id, rules=rules, today=today)
         except cpd.InvalidEntry as e:
-            ack(response_action="errors", errors=field_errors(view, e.errors))
-            return
+            return ui.FieldErrors(e.errors)
         except DomainError as e:
-            ack(response_action="errors", errors=field_errors(view, {e.field or ids.CPD_ACTIVITY: e.message}))
-            return
-        ack(response_action="update", view=blocks.render_form(views.logged_form(entry, progress, rules)))
+            return ui.FieldErrors({e.field or ids.CPD_ACTIVITY: e.message})
+        return UpdateForm(views.logged_form(entry, progress, rules))
 
-    def delete(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.CPD_DELETE)
+    def delete(request: Request) -> Reply:
+        entry_id = payload_id(request.value, f"{request.action_id}'s entry")
         try:
             with runtime.db.transaction() as session:
-                gone = cpd.delete_entry(session, actor, button_id(action, "entry"))
+                gone = cpd.delete_entry(session, request.actor, entry_id)
             note = f":wastebasket: Deleted *{escape(gone.activity)}* ({gone.amount_text(rules)}) from your record."
         except DomainError as e:
             note = f":no_entry: {escape(e.message)}"
-        respond(replace_original=True, **blocks.ephemeral(progress_reply(runtime, actor, note=note)))
+        return Answer(progress_reply(runtime, request, note=note), replace=True)
 
-    def export(action: dict[str, Any], context: BoltContext) -> None:
-        send_export(runtime, context["actor"], whole_record=action.get("value") == "all")
+    @routes.action(ids.CPD_EXPORT, after_ack=True)
+    def export_pressed(request: Request) -> Reply:
+        return export(runtime, request, whole_record=request.value == "all")
 
-    app.action(ids.CPD_LOG_OPEN)(ack=ack_only, lazy=[open_blank])
-    app.action(ids.CPD_LOG_DRAFT)(ack=ack_only, lazy=[open_draft])
-    app.action(ids.CPD_DELETE)(ack=ack_only, lazy=[delete])
-    app.action(ids.CPD_EXPORT)(ack=ack_only, lazy=[export])
-    app.view(ids.CPD_MODAL)(logged)
     runtime.home_sections.append(HomeSection(HOME_ORDER, "your development", home_section))
 
 
 # Replies -------------------------------------------------------------------------------
 
-def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui.Message:
-    """The answer to `/tech cpd ...` within the ack: database reads, nothing sent to Slack."""
-    rules = rules_for(runtime.settings)
+def cpd_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> ui.Message:
+    """The answer to `/tech cpd ...` within the ack: database reads, nothing sent."""
+    actor = request.actor
+    rules = rules_for(runtime)
     if verb == "" and not argument:
-        return progress_reply(runtime, actor)
+        return progress_reply(runtime, request)
     if verb == "help":
         return ui.note(_usage(actor))
     if verb == "log" and not argument:
@@ -129,7 +124,7 @@ def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui.Me
     if verb == "export" and argument.lower() in ("", "all"):
         whole = argument.lower() == "all"
         with runtime.db.reading() as session:
-            _, rows = cpd.entries(session, actor, rules=rules, today=member_today(runtime, actor), whole_record=whole)
+            _, rows = cpd.entries(session, actor, rules=rules, today=request_today(request), whole_record=whole)
         if not rows:
             return ui.note("Nothing to export: your record " + ("is empty." if whole else "has nothing this "
                        "development year (`/tech cpd export all` for earlier years)."))
@@ -143,10 +138,10 @@ def cpd_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui.Me
     return ui.message([ui.section(not_known("cpd", f"{verb} {argument}")), ui.section(_usage(actor))])
 
 
-def progress_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> ui.Message:
-    rules = rules_for(runtime.settings)
+def progress_reply(runtime: Runtime, request: Request, *, note: str | None = None) -> ui.Message:
+    rules = rules_for(runtime)
     with runtime.db.reading() as session:
-        progress = cpd.progress(session, actor.member_id, rules=rules, today=member_today(runtime, actor))
+        progress = cpd.progress(session, request.actor.member_id, rules=rules, today=request_today(request))
     return ui.message(views.progress_blocks(progress, rules, note=note))
 
 
@@ -154,31 +149,27 @@ def _usage(actor: Actor) -> str:
     return views.CPD_USAGE + ("\n" + views.ORGANISER_USAGE if actor.has(Role.ORGANISER) else "")
 
 
-# For this and other features -----------------------------------------------------------------
-
-def open_log_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str,
-                  draft: CpdDraft | None = None) -> None:
-    """Open the CPD log form (views.open: call it from a lazy listener), prefilled from `draft`."""
-    form = views.log_form(member_today(runtime, actor), draft)
-    client.views_open(trigger_id=trigger_id, view=blocks.render_form(form))
+def log_form(request: Request, draft: CpdDraft | None = None) -> OpenForm:
+    """The CPD log form, prefilled from `draft`."""
+    return OpenForm(views.log_form(request_today(request), draft))
 
 
-def send_export(runtime: Runtime, actor: Actor, *, whole_record: bool = False) -> None:
-    """The member's CSV, by DM, through Slack's upload flow (upload URL, then complete)."""
-    rules = rules_for(runtime.settings)
+def export(runtime: Runtime, request: Request, *, whole_record: bool = False) -> Reply:
+    """The member's CSV, sent to them privately (slow for a long record: run it after the ack)."""
+    rules = rules_for(runtime)
+    actor = request.actor
     with runtime.db.reading() as session:
-        filename, data, count = cpd.export_csv(session, actor, rules=rules, today=member_today(runtime, actor),
+        filename, data, count = cpd.export_csv(session, actor, rules=rules, today=request_today(request),
                                                whole_record=whole_record)
     if not count:
-        runtime.delivery.dm(actor.user_id, ui.note("Your CPD record has nothing to export yet."))
-        return
-    runtime.delivery.upload(actor.user_id, ui.File(
-        filename, data, mime="text/csv",
-        comment=f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), ready for your appraisal (PDR)."))
+        return DirectMessage(actor.member_id, ui.note("Your CPD record has nothing to export yet."))
+    return SendFile(ui.File(filename, data, mime="text/csv", title=filename,
+                            comment=f"Your CPD record ({count} entr{'y' if count == 1 else 'ies'}), ready for your "
+                                    "appraisal (PDR)."))
 
 
 def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
-    rules = rules_for(runtime.settings)
+    rules = rules_for(runtime)
     with runtime.db.reading() as session:
         try:
             progress: cpd.Progress | None = cpd.progress(session, actor.member_id, rules=rules,
@@ -198,11 +189,9 @@ def _draft(text: str, what: str) -> CpdDraft | None:
     return draft
 
 
-def form_values(values: dict[str, Any]) -> cpd.EntryForm:
-    def text(block_id: str) -> str | None:
-        return typed(values, block_id)
-
-    return cpd.EntryForm(done_on=date_picked(values, ids.CPD_DONE_ON),
-                         activity=text(ids.CPD_ACTIVITY), category=chosen(values, ids.CPD_CATEGORY),
-                         amount=text(ids.CPD_AMOUNT), unit=chosen(values, ids.CPD_UNIT) or cpd.HOURS,
-                         note=text(ids.CPD_NOTE), link=text(ids.CPD_LINK))
+def form_values(request: Request) -> cpd.EntryForm:
+    given = request.values
+    return cpd.EntryForm(done_on=field_day(given, ids.CPD_DONE_ON), activity=field_text(given, ids.CPD_ACTIVITY),
+                         category=field_choice(given, ids.CPD_CATEGORY), amount=field_text(given, ids.CPD_AMOUNT),
+                         unit=field_choice(given, ids.CPD_UNIT) or cpd.HOURS, note=field_text(given, ids.CPD_NOTE),
+                         link=field_text(given, ids.CPD_LINK))

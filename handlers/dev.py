@@ -7,98 +7,90 @@ follow notices are due rows that digests/careers.py posts once.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-
-from bot import blocks
 from core import ids, ui
-from core.commands import COMMAND, split
-from bot.listeners import ack_only
+from core.commands import split
 from core.markup import escape
-from bot.runtime import Runtime
-from handlers import dev_views as views
+from core.request import Answer, OpenForm, Reply, Request, UpdateForm
 from core.views.opportunities import chip
-from handlers._common import (answer_button, button_id, button_value, chosen, date_picked, field_errors, member_tz,
-                              network_today, payload_count, payload_id, refused, text_metadata, typed, values)
+from handlers import dev_views as views
+from handlers._common import (field_choice, field_day, field_text, network_today, payload_count, payload_id,
+                              refusal)
 from storage import opportunities
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 ADD_WORDS = ("add", "new")
 
 
-def register(app: App, runtime: Runtime) -> None:
-    def dev_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        actor: Actor = context["actor"]
+def register(app: Any, runtime: Runtime) -> None:
+    routes = runtime.routes
+
+    @routes.command("dev", owner=__name__)
+    def dev_command(request: Request) -> Reply:
+        actor = request.actor
         try:
-            ack(**blocks.ephemeral(dev_reply(runtime, actor, split(body.get("text"))[1].strip())))
+            answer = Answer(dev_reply(runtime, actor, request.words))
         except DomainError as e:
-            ack(**refused(e))
+            return Answer(refusal(e))
+        if request.words.lower() in ADD_WORDS and actor.has(Role.ORGANISER):
+            return [answer, OpenForm(views.opportunity_form())]
+        return answer
 
-    def dev_open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        if split(body.get("text"))[1].strip().lower() in ADD_WORDS and actor.has(Role.ORGANISER):
-            client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.opportunity_form()))
-
-    app.command(COMMAND, matchers=[runtime.subcommands.matcher("dev", owner=__name__)])(
-        ack=dev_ack, lazy=[dev_open_form])
-
-    def remind(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.DEV_REMIND)
+    def remind(request: Request) -> Reply:
         with runtime.db.transaction() as session:
-            done = opportunities.remind_me(session, actor, button_id(action, "opportunity"), now=now(),
+            done = opportunities.remind_me(session, request.actor, _opportunity_id(request), now=now(),
                                            tz=runtime.settings.tz)
-        when = f"{done.due_at.astimezone(member_tz(runtime, actor)):%A %-d %B at %H:%M}"
+        when = f"{done.due_at.astimezone(request.tz):%A %-d %B at %H:%M}"
         already = "already set" if done.already else "set"
-        answer_button(runtime, body, actor, respond, f":bell: Reminder {already}: I'll send you a DM about "
-                      f"*{escape(done.opportunity.title)}* on {when}, two days before its deadline.")
+        return Answer(ui.note(f":bell: Reminder {already}: I'll send you a DM about "
+                              f"*{escape(done.opportunity.title)}* on {when}, two days before its deadline."))
 
-    def page(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        actor: Actor = context["actor"]
-        offset = payload_count(button_value(action), "a page")
-        respond(replace_original=True, **blocks.ephemeral(list_reply(runtime, actor, offset=offset)))
+    @routes.action(ids.DEV_PAGE)
+    def page(request: Request) -> Reply:
+        offset = payload_count(request.value, "a page")
+        return Answer(list_reply(runtime, request.actor, offset=offset), replace=True)
 
-    def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        context["actor"].require(Role.ORGANISER, "edit development opportunities")
+    @routes.action(ids.DEV_EDIT)
+    def edit(request: Request) -> Reply:
+        request.actor.require(Role.ORGANISER, "edit development opportunities")
         with runtime.db.reading() as session:
-            found = opportunities.get_opportunity(session, button_id(action, "opportunity"))
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.opportunity_form(found)))
+            found = opportunities.get_opportunity(session, _opportunity_id(request))
+        return OpenForm(views.opportunity_form(found))
 
-    def add(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        context["actor"].require(Role.ORGANISER, "add development opportunities")
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.opportunity_form()))
+    @routes.action(ids.DEV_ADD)
+    def add(request: Request) -> Reply:
+        request.actor.require(Role.ORGANISER, "add development opportunities")
+        return OpenForm(views.opportunity_form())
 
-    def saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    @routes.form(ids.DEV_MODAL)
+    def saved(request: Request) -> Reply:
         """Validate and save in the ack, so each problem shows by its field."""
-        actor: Actor = context["actor"]
-        given = text_metadata(view)
-        editing = payload_id(given, "the opportunity being edited") if given else None
-        form = form_values(values(view))
+        editing = payload_id(request.metadata, "the opportunity being edited") if request.metadata else None
+        form = form_values(request)
         try:
             with runtime.db.transaction() as session:
-                o = opportunities.save_opportunity(session, actor, form, now=now(),
+                o = opportunities.save_opportunity(session, request.actor, form, now=now(),
                                                    tz=runtime.settings.tz, opportunity_id=editing)
         except opportunities.InvalidOpportunity as e:
-            ack(response_action="errors", errors=field_errors(view, e.errors))
-            return
+            return ui.FieldErrors(e.errors)
         except DomainError as e:
-            ack(response_action="errors", errors=field_errors(view, {e.field or ids.DEV_TITLE: e.message}))
-            return
+            return ui.FieldErrors({e.field or ids.DEV_TITLE: e.message})
         said = "updated" if editing else "added to the catalogue"
         tags = f" Members following {' '.join(chip(t) for t in o.tags)} hear of it by DM." if o.tags and \
             not editing else ""
-        ack(response_action="update", view=blocks.render_form(views.done_form(
-            "Opportunity saved", f":white_check_mark: *{escape(o.title)}* is {said}.{tags}")))
+        return UpdateForm(views.done_form("Opportunity saved",
+                                          f":white_check_mark: *{escape(o.title)}* is {said}.{tags}"))
 
-    app.action(ids.DEV_REMIND)(ack=ack_only, lazy=[remind])
-    app.action(ids.DEV_PAGE)(ack=ack_only, lazy=[page])
-    app.action(ids.DEV_EDIT)(ack=ack_only, lazy=[edit])
-    app.action(ids.DEV_ADD)(ack=ack_only, lazy=[add])
-    app.view(ids.DEV_MODAL)(saved)
+
+def _opportunity_id(request: Request) -> int:
+    return payload_id(request.value, f"{request.action_id}'s opportunity")
 
 
 def dev_reply(runtime: Runtime, actor: Actor, rest: str) -> ui.Message:
@@ -149,16 +141,12 @@ def list_reply(runtime: Runtime, actor: Actor, *, offset: int = 0) -> ui.Message
     return ui.message(views.list_blocks(page, now=moment, tz=tz, organiser=actor.has(Role.ORGANISER)))
 
 
-def form_values(values: dict[str, Any]) -> opportunities.OpportunityForm:
-    def text(block_id: str) -> str | None:
-        return typed(values, block_id)
-
-    def day(block_id: str) -> date | None:
-        return date_picked(values, block_id)
-
+def form_values(request: Request) -> opportunities.OpportunityForm:
+    given = request.values
     return opportunities.OpportunityForm(
-        title=text(ids.DEV_TITLE), kind=chosen(values, ids.DEV_KIND), description=text(ids.DEV_DESCRIPTION),
-        provider=text(ids.DEV_PROVIDER), link=text(ids.DEV_LINK), cost=text(ids.DEV_COST),
-        starts_on=day(ids.DEV_STARTS), ends_on=day(ids.DEV_ENDS), deadline=day(ids.DEV_DEADLINE),
-        tags=text(ids.DEV_TAGS) or "",
+        title=field_text(given, ids.DEV_TITLE), kind=field_choice(given, ids.DEV_KIND),
+        description=field_text(given, ids.DEV_DESCRIPTION), provider=field_text(given, ids.DEV_PROVIDER),
+        link=field_text(given, ids.DEV_LINK), cost=field_text(given, ids.DEV_COST),
+        starts_on=field_day(given, ids.DEV_STARTS), ends_on=field_day(given, ids.DEV_ENDS),
+        deadline=field_day(given, ids.DEV_DEADLINE), tags=field_text(given, ids.DEV_TAGS) or "",
     )

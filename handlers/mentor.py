@@ -1,187 +1,174 @@
 """`/tech mentor`: find a mentor, request, accept or decline, the group DM, check-ins, ending a
 pairing (with "Log it as CPD"), the mentor profile, and the organisers' figures.
 
-Every Web API call runs after the ack (lazy listeners); the rules are in storage/mentoring/.
+What goes to the mentor, the mentee or their group DM is sent after the ack, through
+runtime.delivery; the rules are in storage/mentoring/.
 Check-ins are due rows that digests/mentoring.py posts once each.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
-from bot import blocks
 from core import ids, ui
-from core.commands import COMMAND
-from bot.listeners import ack_only
-from bot.slack_refs import posted_message
+from core.commands import split
+from core.delivery import DeliveryError
 from core.markup import escape
-from bot.runtime import HomeSection, Runtime
+from core.request import Answer, FollowUp, OpenForm, Reply, Request, UpdateForm
+from core.routes import HomeSection
 from core.views.cpd import prompt_blocks as cpd_prompt_blocks
 from core.views.registration import status_line
 from handlers import mentor_views as views
-from handlers._common import (answer_button, button_id, button_value, date_picked, field_errors, member_today,
-                              network_today, not_known, payload_id, picked, refused, text_metadata, typed, values,
-                              verb_and_argument)
+from handlers._common import (field_choices, field_day, field_text, member_today, network_today, not_known,
+                              payload_id, refusal, request_today)
 from storage import mentoring, registration
 from storage.clock import now
 from storage.cpd import MENTORING as CPD_FROM_MENTORING, CpdDraft
 from storage.errors import DomainError
 from storage.members import Actor, Role
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 log = logging.getLogger(__name__)
 HOME_ORDER = 50
 JOIN_WORDS = ("join", "profile")
-# Slack errors that mean the person can't be reached: they left, or never could be messaged.
+# The surface's reasons for a send refused because the person can't be reached: they left, or
+# never could be messaged (Slack's error codes, as core.delivery.DeliveryError names them).
 UNREACHABLE = frozenset({"user_disabled", "account_inactive", "user_not_found", "cannot_dm_bot", "channel_not_found",
                          "user_not_visible"})
 
 
-def register(app: App, runtime: Runtime) -> None:
-    def mentor_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+def register(app: Any, runtime: Runtime) -> None:
+    routes = runtime.routes
+
+    @routes.command("mentor", owner=__name__)
+    def mentor_command(request: Request) -> Reply:
+        verb, argument = split(request.words)
         try:
-            ack(**blocks.ephemeral(mentor_reply(runtime, context["actor"], *verb_and_argument(body))))
+            answer = Answer(mentor_reply(runtime, request, verb, argument))
         except DomainError as e:
-            ack(**refused(e))
-
-    def mentor_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        verb, argument = verb_and_argument(body)
+            return Answer(refusal(e))
         if verb in JOIN_WORDS and not argument:
-            open_profile_form(runtime, client, context["actor"], body["trigger_id"])
+            return [answer, profile_edit_form(runtime, request)]
+        return answer
 
-    app.command(COMMAND, matchers=[runtime.subcommands.matcher("mentor", owner=__name__)])(
-        ack=mentor_ack, lazy=[mentor_lazy])
+    @routes.action(ids.MENTOR_JOIN_OPEN)
+    def join(request: Request) -> Reply:
+        return profile_edit_form(runtime, request)
 
-    def join(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_profile_form(runtime, client, context["actor"], body["trigger_id"])
-
-    def profile_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    @routes.form(ids.MENTOR_PROFILE_MODAL)
+    def profile_saved(request: Request) -> Reply:
         """Validate and save in the ack, so each problem shows by its field."""
-        actor: Actor = context["actor"]
-        today = member_today(runtime, actor)
+        today = request_today(request)
         try:
             with runtime.db.transaction() as session:
-                profile = mentoring.save_mentor_profile(session, actor, profile_form(values(view)),
+                profile = mentoring.save_mentor_profile(session, request.actor, profile_form(request),
                                                         today=today, now=now())
         except mentoring.InvalidMentorProfile as e:
-            ack(response_action="errors", errors=field_errors(view, e.errors))
-            return
+            return ui.FieldErrors(e.errors)
         except DomainError as e:
-            ack(response_action="errors", errors=field_errors(view, {e.field or ids.MENTOR_AREAS: e.message}))
-            return
-        ack(response_action="update", view=blocks.render_form(views.profile_saved_form(profile, today)))
+            return ui.FieldErrors({e.field or ids.MENTOR_AREAS: e.message})
+        return UpdateForm(views.profile_saved_form(profile, today))
 
-    def request(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-                respond: Respond) -> None:
-        actor: Actor = context["actor"]
-        mentor_user, _, area = button_value(action).partition("|")
+    @routes.action(ids.MENTOR_REQUEST)
+    def ask(request: Request) -> Reply:
+        actor = request.actor
+        mentor_user, _, area = request.value.partition("|")
         with runtime.db.reading() as session:
             if mentoring.open_request(session, actor.member_id, mentor_user) is not None:
-                return answer_button(runtime, body, actor, respond, f"You have asked {views.mention(mentor_user)} "
-                                     "already; you'll hear when they answer.")
-            mentor = mentoring.mentor_for_request(session, actor, mentor_user, today=member_today(runtime, actor))
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.render_form(views.request_form(mentor, area)))
+                return Answer(ui.note(f"You have asked {views.mention(mentor_user)} already; you'll hear when they "
+                                      "answer."))
+            mentor = mentoring.mentor_for_request(session, actor, mentor_user, today=request_today(request))
+        return OpenForm(views.request_form(mentor, area))
 
-    def request_ack(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        mentor_user, _, area = text_metadata(view).partition("|")
-        note = typed(values(view), ids.MENTOR_NOTE)
+    @routes.form(ids.MENTOR_REQUEST_MODAL)
+    def asked(request: Request) -> Reply:
+        """Save the request in the ack; the mentor hears of it after (and on a resubmission, if they have not)."""
+        actor = request.actor
+        mentor_user, _, area = request.metadata.partition("|")
+        note = field_text(request.values, ids.MENTOR_NOTE)
+        follow_up = FollowUp(lambda: notify_open_request(runtime, actor, mentor_user))
         try:
             with runtime.db.transaction() as session:
                 outcome = mentoring.request_mentor(session, actor, mentor_user, area, note,
-                                                   today=member_today(runtime, actor), now=now())
+                                                   today=request_today(request), now=now())
         except DomainError as e:
-            ack(response_action="errors", errors={ids.MENTOR_NOTE: e.message})
-            return
-        sent = views.request_sent_form(outcome.request, outcome.created)
-        ack(response_action="update", view=blocks.render_form(sent))
+            return [ui.FieldErrors({ids.MENTOR_NOTE: e.message}), follow_up]
+        return [UpdateForm(views.request_sent_form(outcome.request, outcome.created)), follow_up]
 
-    def request_lazy(view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        actor: Actor = context["actor"]
-        mentor_user = text_metadata(view).partition("|")[0]
-        with runtime.db.reading() as session:
-            found = mentoring.open_request(session, actor.member_id, mentor_user)
-        if found is not None:
-            notify_mentor(runtime, client, found.id)
-
-    def accept(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-               respond: Respond) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.MENTOR_ACCEPT, after_ack=True)
+    def accept(request: Request) -> Reply:
+        actor = request.actor
         with runtime.db.transaction() as session:
-            outcome = mentoring.accept_request(session, actor, button_id(action, "request"), now=now(),
-                                               tz=runtime.settings.tz)
+            outcome = mentoring.accept_request(session, actor, payload_id(request.value, _what(request, "request")),
+                                               now=now(), tz=runtime.settings.tz)
         pairing = outcome.pairing
-        introduced = introduce(runtime, client, pairing.id)
+        introduced = introduce(runtime, pairing.id)
         if not outcome.created:
             where = "the group DM with you both is open." if introduced else \
                 "I still couldn't open a group DM with you both: send them a message yourself."
-            return answer_button(runtime, body, actor, respond,
-                                 f"You accepted {views.mention(pairing.mentee_user)}'s request already: {where}")
+            return Answer(ui.note(f"You accepted {views.mention(pairing.mentee_user)}'s request already: {where}"))
         text = f":white_check_mark: You accepted {views.mention(pairing.mentee_user)}'s request " \
                f"(*{escape(pairing.area_label)}*)."
         text += " I've opened a group DM with you both." if introduced else \
             " I couldn't open a group DM with you both just now: send them a message yourself."
-        replace(client, body, actor, respond, text)
+        return decided(text)
 
-    def decline(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-                respond: Respond) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.MENTOR_DECLINE, after_ack=True)
+    def decline(request: Request) -> Reply:
         with runtime.db.transaction() as session:
-            request_info, changed = mentoring.decline_request(session, actor, button_id(action, "request"), now=now())
-        replace(client, body, actor, respond, f"You declined {views.mention(request_info.mentee_user)}'s request "
-                f"(*{escape(request_info.area_label)}*). I've let them know, kindly.")
+            request_info, changed = mentoring.decline_request(
+                session, request.actor, payload_id(request.value, _what(request, "request")), now=now())
         if changed:
-            dm(client, request_info.mentee_user,
+            dm(runtime, request_info.mentee_user,
                f"{views.mention(request_info.mentor_user)} can't take on a mentee in "
                f"*{escape(request_info.area_label)}* just now. `/tech mentor find {request_info.area}` shows other "
                "mentors with a free place.")
+        return decided(f"You declined {views.mention(request_info.mentee_user)}'s request "
+                       f"(*{escape(request_info.area_label)}*). I've let them know, kindly.")
 
-    def withdraw(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-                 respond: Respond) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.MENTOR_WITHDRAW, after_ack=True)
+    def withdraw(request: Request) -> Reply:
         with runtime.db.transaction() as session:
-            request_info, changed = mentoring.withdraw_request(session, actor, button_id(action, "request"), now=now())
-        replace(client, body, actor, respond,
-                f"You withdrew your request to {views.mention(request_info.mentor_user)}.")
+            request_info, changed = mentoring.withdraw_request(
+                session, request.actor, payload_id(request.value, _what(request, "request")), now=now())
         if changed and request_info.mentor_dm is not None:
             text = (f"{views.mention(request_info.mentee_user)} withdrew their request "
                     f"({escape(request_info.area_label)}).")
             try:
-                client.chat_update(channel=request_info.mentor_dm.conversation, ts=request_info.mentor_dm.message_id,
-                                   **blocks.message(views.decided_blocks(text)))
-            except SlackApiError as e:
-                log.warning("could not update the mentor's request DM (%s)", e.response.get("error"))
+                runtime.delivery.update(request_info.mentor_dm, views.decided_blocks(text))
+            except DeliveryError as e:
+                log.warning("could not update the mentor's request DM (%s)", e.reason)
+        return decided(f"You withdrew your request to {views.mention(request_info.mentor_user)}.")
 
-    def end(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-            respond: Respond) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.MENTOR_END, after_ack=True)
+    def end(request: Request) -> Reply:
+        actor = request.actor
         with runtime.db.transaction() as session:
-            pairing, changed = mentoring.end_pairing(session, actor, button_id(action, "pairing"), now=now())
+            pairing, changed = mentoring.end_pairing(session, actor, payload_id(request.value,
+                                                                                _what(request, "pairing")), now=now())
         if not changed:
             assert pairing.ended_at is not None
-            return answer_button(runtime, body, actor, respond, "This mentoring ended already, on "
-                                 f"{views.day(pairing.ended_at, runtime.settings.tz)}.")
-        announce_end(runtime, client, pairing, actor.user_id)
+            return Answer(ui.note("This mentoring ended already, on "
+                                  f"{views.day(pairing.ended_at, runtime.settings.tz)}."))
+        announce_end(runtime, pairing, actor.user_id)
         other = views.mention(pairing.other(actor.user_id)[0])
-        answer_button(runtime, body, actor, respond,
-                      f"You ended the mentoring with {other}. I've offered you both to log it as CPD.")
+        return Answer(ui.note(f"You ended the mentoring with {other}. I've offered you both to log it as CPD."))
 
-    def met(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-            respond: Respond) -> None:
-        actor: Actor = context["actor"]
+    @routes.action(ids.MENTOR_MET)
+    def met(request: Request) -> Reply:
         with runtime.db.transaction() as session:
-            pairing = mentoring.record_meeting(session, actor, button_id(action, "pairing"), now=now())
-        answer_button(runtime, body, actor, respond,
-                      f":thumbsup: Noted that you met. Next check-in {pairing.cadence_label}.")
+            pairing = mentoring.record_meeting(session, request.actor, payload_id(request.value,
+                                                                                  _what(request, "pairing")),
+                                               now=now())
+        return Answer(ui.note(f":thumbsup: Noted that you met. Next check-in {pairing.cadence_label}."))
 
-    def cadence(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext,
-                respond: Respond) -> None:
-        actor: Actor = context["actor"]
-        pairing_text, _, days_text = button_value(action).partition(":")
+    @routes.action(ids.MENTOR_CADENCE, after_ack=True)
+    def cadence(request: Request) -> Reply:
+        actor = request.actor
+        pairing_text, _, days_text = request.value.partition(":")
         pairing_id = payload_id(pairing_text, "the cadence's pairing")
         days = payload_id(days_text, "the cadence's days")
         with runtime.db.transaction() as session:
@@ -190,36 +177,37 @@ def register(app: App, runtime: Runtime) -> None:
         text = (f":calendar: {views.mention(actor.user_id)} changed the check-ins to {pairing.cadence_label}; "
                 f"the next is on {views.day(due, runtime.settings.tz)}.")
         if pairing.group_conversation:
-            client.chat_postMessage(channel=pairing.group_conversation, **blocks.note(text))
-        else:
-            answer_button(runtime, body, actor, respond, text)
+            runtime.delivery.post(pairing.group_conversation, ui.note(text))
+            return None
+        return Answer(ui.note(text))
 
-    app.action(ids.MENTOR_JOIN_OPEN)(ack=ack_only, lazy=[join])
-    app.view(ids.MENTOR_PROFILE_MODAL)(profile_saved)
-    app.action(ids.MENTOR_REQUEST)(ack=ack_only, lazy=[request])
-    app.view(ids.MENTOR_REQUEST_MODAL)(ack=request_ack, lazy=[request_lazy])
-    app.action(ids.MENTOR_ACCEPT)(ack=ack_only, lazy=[accept])
-    app.action(ids.MENTOR_DECLINE)(ack=ack_only, lazy=[decline])
-    app.action(ids.MENTOR_WITHDRAW)(ack=ack_only, lazy=[withdraw])
-    app.action(ids.MENTOR_END)(ack=ack_only, lazy=[end])
-    app.action(ids.MENTOR_MET)(ack=ack_only, lazy=[met])
-    app.action(ids.MENTOR_CADENCE)(ack=ack_only, lazy=[cadence])
     runtime.home_sections.append(HomeSection(HOME_ORDER, "your mentoring and registration", home_section))
+
+
+def _what(request: Request, carried: str) -> str:
+    """What a button's value should be, named for the log when it is not."""
+    return f"{request.action_id}'s {carried}"
+
+
+def decided(text: str) -> Answer:
+    """Replace the message the button sat in: its buttons are spent."""
+    return Answer(ui.message(views.decided_blocks(text)), replace=True)
 
 
 # Replies -----------------------------------------------------------------------------------------
 
-def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui.Message:
+def mentor_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech mentor ...` within the ack: database reads only."""
+    actor = request.actor
     organiser = actor.has(Role.ORGANISER)
     if verb == "" and not argument:
-        return overview_reply(runtime, actor)
+        return overview_reply(runtime, request)
     if verb == "help":
         return ui.note(views.usage(organiser))
     if verb in JOIN_WORDS and not argument:
         return ui.note(":pencil: Opening your mentor profile…")
     if verb == "find":
-        return find_reply(runtime, actor, argument)
+        return find_reply(runtime, request, argument)
     if verb == "end" and not argument:
         with runtime.db.reading() as session:
             my = mentoring.my_mentoring(session, actor)
@@ -232,30 +220,38 @@ def mentor_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui
     return ui.message([ui.section(not_known("mentor", f"{verb} {argument}")), ui.section(views.usage(organiser))])
 
 
-def overview_reply(runtime: Runtime, actor: Actor, *, note: str | None = None) -> ui.Message:
+def overview_reply(runtime: Runtime, request: Request, *, note: str | None = None) -> ui.Message:
+    actor = request.actor
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
-    return ui.message(views.overview_blocks(my, actor.user_id, today=member_today(runtime, actor),
+    return ui.message(views.overview_blocks(my, actor.user_id, today=request_today(request),
                                             tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER), note=note))
 
 
-def find_reply(runtime: Runtime, actor: Actor, text: str) -> ui.Message:
+def find_reply(runtime: Runtime, request: Request, text: str) -> ui.Message:
     """Mentors with a free place for `text` (an area, or words of their specialisms)."""
     with runtime.db.reading() as session:
-        result = mentoring.find_mentors(session, actor, text, today=member_today(runtime, actor))
+        result = mentoring.find_mentors(session, request.actor, text, today=request_today(request))
     return ui.message(views.find_blocks(result))
 
 
 # For this and other features ----------------------------------------------------------------------------
 
-def open_profile_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
+def profile_edit_form(runtime: Runtime, request: Request) -> OpenForm:
     with runtime.db.reading() as session:
-        profile = mentoring.find_mentor_profile(session, actor.member_id)
-    client.views_open(trigger_id=trigger_id,
-                      view=blocks.render_form(views.profile_edit_form(profile, member_today(runtime, actor))))
+        profile = mentoring.find_mentor_profile(session, request.actor.member_id)
+    return OpenForm(views.profile_edit_form(profile, request_today(request)))
 
 
-def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
+def notify_open_request(runtime: Runtime, mentee: Actor, mentor_user: str) -> None:
+    """DM the mentor the mentee's open request, if it has not reached them yet."""
+    with runtime.db.reading() as session:
+        found = mentoring.open_request(session, mentee.member_id, mentor_user)
+    if found is not None:
+        notify_mentor(runtime, found.id)
+
+
+def notify_mentor(runtime: Runtime, request_id: int) -> None:
     """DM the mentor a request with Accept / Decline, once; a mentor who can't be reached closes it."""
     moment = now()
     with runtime.db.transaction() as session:
@@ -264,25 +260,23 @@ def notify_mentor(runtime: Runtime, client: WebClient, request_id: int) -> None:
     if claimed is None:
         return
     try:
-        posted = client.chat_postMessage(channel=claimed.mentor_user,
-                                         **blocks.message(views.request_dm_blocks(claimed, mentor)))
-    except SlackApiError as e:
-        error = str(e.response.get("error"))
+        posted = runtime.delivery.dm(claimed.mentor_user, views.request_dm_blocks(claimed, mentor))
+    except DeliveryError as e:
         with runtime.db.transaction() as session:
-            if error in UNREACHABLE:
+            if e.reason in UNREACHABLE:
                 mentoring.cancel_request(session, request_id, now=moment)
             else:
                 mentoring.release_request_notice(session, request_id)
-        if error in UNREACHABLE:
-            dm(client, claimed.mentee_user, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left the "
-               "workspace. Your request is closed; `/tech mentor find` shows other mentors.")
+        if e.reason in UNREACHABLE:
+            dm(runtime, claimed.mentee_user, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left "
+               "the workspace. Your request is closed; `/tech mentor find` shows other mentors.")
             return
         raise
     with runtime.db.transaction() as session:
-        mentoring.record_request_notice(session, request_id, posted_message(posted))
+        mentoring.record_request_notice(session, request_id, posted)
 
 
-def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
+def introduce(runtime: Runtime, pairing_id: int) -> bool:
     """Open the group DM with mentor and mentee and post the introduction, once. True when it is there."""
     with runtime.db.transaction() as session:
         won = mentoring.claim_introduction(session, pairing_id, now=now())
@@ -291,29 +285,28 @@ def introduce(runtime: Runtime, client: WebClient, pairing_id: int) -> bool:
     if not won:
         return pairing.intro is not None
     try:
-        channel = client.conversations_open(users=f"{pairing.mentor_user},{pairing.mentee_user}")["channel"]["id"]
+        group = runtime.delivery.group([pairing.mentor_user, pairing.mentee_user])
         with runtime.db.reading() as session:
             first = mentoring.next_checkin(session, pairing_id)
-        posted = client.chat_postMessage(channel=channel, **blocks.message(
-            views.intro_blocks(pairing, first_checkin=first, tz=runtime.settings.tz)))
-    except SlackApiError as e:
-        log.warning("could not introduce pairing %s (%s)", pairing_id, e.response.get("error"))
+        posted = runtime.delivery.post(group, views.intro_blocks(pairing, first_checkin=first,
+                                                                 tz=runtime.settings.tz))
+    except DeliveryError as e:
+        log.warning("could not introduce pairing %s (%s)", pairing_id, e.reason)
         with runtime.db.transaction() as session:
             mentoring.release_introduction(session, pairing_id)
         return False
     with runtime.db.transaction() as session:
-        mentoring.record_introduction(session, pairing_id, posted_message(posted))
+        mentoring.record_introduction(session, pairing_id, posted)
     return True
 
 
-def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.PairingInfo, by_user: str) -> None:
+def announce_end(runtime: Runtime, pairing: mentoring.PairingInfo, by_user: str) -> None:
     """Say it in the group DM, and offer each of them "Log it as CPD" (mentoring counts for both sides)."""
     if pairing.group_conversation:
         try:
-            client.chat_postMessage(channel=pairing.group_conversation,
-                                    **blocks.note(views.ended_text(pairing, by_user)))
-        except SlackApiError as e:
-            log.warning("could not post the end of pairing %s (%s)", pairing.id, e.response.get("error"))
+            runtime.delivery.post(pairing.group_conversation, ui.note(views.ended_text(pairing, by_user)))
+        except DeliveryError as e:
+            log.warning("could not post the end of pairing %s (%s)", pairing.id, e.reason)
     ended = (pairing.ended_at or now()).astimezone(runtime.settings.tz).date()
     for person, role in ((pairing.mentee_user, "mentee"), (pairing.mentor_user, "mentor")):
         _, other_name = pairing.other(person)
@@ -326,9 +319,9 @@ def announce_end(runtime: Runtime, client: WebClient, pairing: mentoring.Pairing
         intro = (f"The mentoring with *{escape(other_name)}* in *{escape(pairing.area_label)}* has ended. "
                  "Mentoring counts as CPD: log the time you spent?")
         try:
-            client.chat_postMessage(channel=person, **blocks.message(cpd_prompt_blocks(intro, draft)))
-        except SlackApiError as e:
-            log.warning("could not offer CPD to %s (%s)", person, e.response.get("error"))
+            runtime.delivery.dm(person, cpd_prompt_blocks(intro, draft))
+        except DeliveryError as e:
+            log.warning("could not offer CPD to %s (%s)", person, e.reason)
 
 
 def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
@@ -340,27 +333,19 @@ def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
                              tz=runtime.settings.tz)
 
 
-def profile_form(values: dict[str, Any]) -> mentoring.MentorForm:
+def profile_form(request: Request) -> mentoring.MentorForm:
+    given = request.values
     return mentoring.MentorForm(
-        areas=picked(values, ids.MENTOR_AREAS),
-        capacity=typed(values, ids.MENTOR_CAPACITY),
-        paused_until=date_picked(values, ids.MENTOR_PAUSED_UNTIL),
-        specialisms=typed(values, ids.MENTOR_SPECIALISMS),
-        intro=typed(values, ids.MENTOR_INTRO))
+        areas=field_choices(given, ids.MENTOR_AREAS),
+        capacity=field_text(given, ids.MENTOR_CAPACITY),
+        paused_until=field_day(given, ids.MENTOR_PAUSED_UNTIL),
+        specialisms=field_text(given, ids.MENTOR_SPECIALISMS),
+        intro=field_text(given, ids.MENTOR_INTRO))
 
 
-# Small helpers ------------------------------------------------------------------------------------
-
-def replace(client: WebClient, body: dict[str, Any], actor: Actor, respond: Respond, text: str) -> None:
-    """Replace the message the button sat in (its buttons are spent), or DM when there is none."""
-    if body.get("response_url"):
-        respond(replace_original=True, **blocks.message(views.decided_blocks(text)))
-    else:
-        client.chat_postMessage(channel=actor.user_id, **blocks.note(text))
-
-
-def dm(client: WebClient, user_id: str, text: str) -> None:
+def dm(runtime: Runtime, user_id: str, text: str) -> None:
+    """A note to someone other than the asker; one who can't be reached is only logged."""
     try:
-        client.chat_postMessage(channel=user_id, **blocks.note(text))
-    except SlackApiError as e:
-        log.warning("could not DM %s (%s)", user_id, e.response.get("error"))
+        runtime.delivery.dm(user_id, ui.note(text))
+    except DeliveryError as e:
+        log.warning("could not DM %s (%s)", user_id, e.reason)

@@ -6,24 +6,22 @@ The guide is content/registration.yaml (organisers edit it); the rules are in st
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-
-from bot import blocks
 from core import ids, ui
-from core.commands import COMMAND
-from bot.listeners import ack_only
-from bot.runtime import Runtime
+from core.commands import split
+from core.request import Answer, OpenForm, Reply, Request, UpdateForm
 from handlers import register_views as views
-from handlers._common import chosen, not_known, refused, typed, values, verb_and_argument
+from handlers._common import field_choice, field_text, not_known, refusal
 from handlers.mentor import find_reply
 from storage import registration
 from storage.clock import now
 from storage.errors import DomainError
-from storage.members import Actor, Role
+from storage.members import Role
 from storage.registration import Guide
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 SUGGEST_WORDS = ("suggest", "which", "quiz", "questions")
 
@@ -33,80 +31,68 @@ def guide_for(runtime: Runtime) -> Guide:
     return registration.cached_guide(runtime.settings.content_dir)
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: Any, runtime: Runtime) -> None:
     guide_for(runtime)  # a broken registration.yaml stops start-up, not a member's request
+    routes = runtime.routes
 
-    def register_ack(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    @routes.command("register", owner=__name__)
+    def register_command(request: Request) -> Reply:
+        verb, argument = split(request.words)
         try:
-            ack(**blocks.ephemeral(register_reply(runtime, context["actor"], *verb_and_argument(body))))
+            answer = Answer(register_reply(runtime, request, verb, argument))
         except DomainError as e:
-            ack(**refused(e))
+            return Answer(refusal(e))
+        if verb == "status" and not argument:
+            return [answer, status_form(runtime, request)]
+        if verb in SUGGEST_WORDS and not argument:
+            return [answer, suggest_form(runtime, request)]
+        return answer
 
-    def register_lazy(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        verb, argument = verb_and_argument(body)
-        if argument:
-            return
-        if verb == "status":
-            open_status_form(runtime, client, context["actor"], body["trigger_id"])
-        elif verb in SUGGEST_WORDS:
-            open_suggest_form(runtime, client, context["actor"], body["trigger_id"])
+    @routes.action(ids.REGISTER_SUGGEST_OPEN)
+    def open_suggest(request: Request) -> Reply:
+        return suggest_form(runtime, request)
 
-    app.command(COMMAND, matchers=[runtime.subcommands.matcher("register", owner=__name__)])(
-        ack=register_ack, lazy=[register_lazy])
+    @routes.action(ids.REGISTER_STATUS_OPEN)
+    def open_status(request: Request) -> Reply:
+        return status_form(runtime, request)
 
-    def open_suggest(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_suggest_form(runtime, client, context["actor"], body["trigger_id"])
+    @routes.action(ids.REGISTER_FIND_MENTOR)
+    def find_mentor(request: Request) -> Reply:
+        return Answer(find_reply(runtime, request, "registration"))
 
-    def open_status(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_status_form(runtime, client, context["actor"], body["trigger_id"])
-
-    def find_mentor(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
-        actor: Actor = context["actor"]
-        reply = find_reply(runtime, actor, "registration")
-        if body.get("response_url"):
-            respond(replace_original=False, **blocks.ephemeral(reply))
-        else:
-            client.chat_postMessage(channel=actor.user_id, **blocks.message(reply))
-
-    def suggested(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        given = values(view)
+    @routes.form(ids.REGISTER_SUGGEST_MODAL)
+    def suggested(request: Request) -> Reply:
+        given = request.values
         try:
             with runtime.db.transaction() as session:
                 suggestion = registration.save_answers(
-                    session, context["actor"], role=chosen(given, ids.REGISTER_ROLE),
-                    qualification=chosen(given, ids.REGISTER_QUALIFICATION),
-                    years=typed(given, ids.REGISTER_YEARS), now=now())
+                    session, request.actor, role=field_choice(given, ids.REGISTER_ROLE),
+                    qualification=field_choice(given, ids.REGISTER_QUALIFICATION),
+                    years=field_text(given, ids.REGISTER_YEARS), now=now())
         except registration.InvalidAnswers as e:
-            ack(response_action="errors", errors=e.errors)
-            return
+            return ui.FieldErrors(e.errors)
         except DomainError as e:
-            ack(response_action="errors", errors={e.field or ids.REGISTER_ROLE: e.message})
-            return
-        ack(response_action="update", view=blocks.render_form(views.suggestion_form(guide_for(runtime), suggestion)))
+            return ui.FieldErrors({e.field or ids.REGISTER_ROLE: e.message})
+        return UpdateForm(views.suggestion_form(guide_for(runtime), suggestion))
 
-    def status_saved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        given = values(view)
+    @routes.form(ids.REGISTER_STATUS_MODAL)
+    def status_saved(request: Request) -> Reply:
+        given = request.values
         guide = guide_for(runtime)
         try:
             with runtime.db.transaction() as session:
-                info = registration.record_status(session, context["actor"],
-                                                  status=chosen(given, ids.REGISTER_STATUS),
-                                                  register=chosen(given, ids.REGISTER_REGISTER), guide=guide,
+                info = registration.record_status(session, request.actor,
+                                                  status=field_choice(given, ids.REGISTER_STATUS),
+                                                  register=field_choice(given, ids.REGISTER_REGISTER), guide=guide,
                                                   now=now())
         except DomainError as e:
-            ack(response_action="errors", errors={e.field or ids.REGISTER_STATUS: e.message})
-            return
-        ack(response_action="update", view=blocks.render_form(views.status_saved_form(guide, info)))
-
-    app.action(ids.REGISTER_SUGGEST_OPEN)(ack=ack_only, lazy=[open_suggest])
-    app.action(ids.REGISTER_STATUS_OPEN)(ack=ack_only, lazy=[open_status])
-    app.action(ids.REGISTER_FIND_MENTOR)(ack=ack_only, lazy=[find_mentor])
-    app.view(ids.REGISTER_SUGGEST_MODAL)(suggested)
-    app.view(ids.REGISTER_STATUS_MODAL)(status_saved)
+            return ui.FieldErrors({e.field or ids.REGISTER_STATUS: e.message})
+        return UpdateForm(views.status_saved_form(guide, info))
 
 
-def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> ui.Message:
+def register_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech register ...` within the ack: content and database reads."""
+    actor = request.actor
     guide = guide_for(runtime)
     organiser = actor.has(Role.ORGANISER)
     if verb == "" and not argument:
@@ -120,7 +106,7 @@ def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> 
     if verb in SUGGEST_WORDS and not argument:
         return ui.note(":pencil: Opening three questions about your work…")
     if verb == "mentor" and not argument:
-        return find_reply(runtime, actor, "registration")
+        return find_reply(runtime, request, "registration")
     if verb == "summary" and not argument:
         with runtime.db.reading() as session:
             figures = registration.uptake(session, actor, guide, min_group=runtime.settings.report_min_group)
@@ -133,13 +119,13 @@ def register_reply(runtime: Runtime, actor: Actor, verb: str, argument: str) -> 
     return ui.message([ui.section(f"{unknown} The registers are {names}."), ui.section(views.usage(organiser))])
 
 
-def open_suggest_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
+def suggest_form(runtime: Runtime, request: Request) -> OpenForm:
     with runtime.db.reading() as session:
-        status = registration.status_of(session, actor.member_id)
-    client.views_open(trigger_id=trigger_id, view=blocks.render_form(views.suggest_form(status)))
+        status = registration.status_of(session, request.actor.member_id)
+    return OpenForm(views.suggest_form(status))
 
 
-def open_status_form(runtime: Runtime, client: WebClient, actor: Actor, trigger_id: str) -> None:
+def status_form(runtime: Runtime, request: Request) -> OpenForm:
     with runtime.db.reading() as session:
-        status = registration.status_of(session, actor.member_id)
-    client.views_open(trigger_id=trigger_id, view=blocks.render_form(views.status_form(guide_for(runtime), status)))
+        status = registration.status_of(session, request.actor.member_id)
+    return OpenForm(views.status_form(guide_for(runtime), status))
