@@ -13,10 +13,10 @@ from slack_sdk import WebClient
 
 import handlers
 from bot import dispatch, slack_events
-from bot.listeners import VERIFIED, mark_verified, report_failure, telling_failures
+from bot.listeners import VERIFIED, mark_verified, report_failure
 from bot.runtime import Runtime
 from bot.slack_refs import slack_identity
-from handlers._common import field_errors, is_user_id
+from bot.slack_payloads import field_errors, is_user_id
 from storage import deliveries, members
 from storage.clock import now
 from storage.errors import DomainError
@@ -50,9 +50,7 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
     app.error(_on_error(runtime))
     dispatch.register(app, runtime)  # first: a routed request is found in one lookup
     slack_events.register(app, runtime)
-    handlers.register_all(app, runtime)
-    _commands_first(app, runtime)
-    _report_lazy_failures(app, runtime)
+    handlers.register_all(runtime)
     return app
 
 
@@ -101,26 +99,6 @@ def _on_error(runtime: Runtime) -> Callable[..., BoltResponse | None]:
         return BoltResponse(status=200, body="") if isinstance(error, DomainError) and response is not None else None
 
     return on_error
-
-
-def _commands_first(app: App, runtime: Runtime) -> None:
-    # Bolt tries each listener in registration order, and trying one costs about as much
-    # as a small handler (it builds the matcher's arguments): a `/tech` command, the most
-    # common request, went past every action and view listener of the features registered
-    # before its own. A command can only match a command listener and an action only an
-    # action listener, so moving the `/tech` listeners to the front, in their own order
-    # (help's catch-all still last of them), changes which listener runs for nothing.
-    app._listeners.sort(key=lambda listener: not runtime.subcommands.routes(listener.matchers))
-
-
-def _report_lazy_failures(app: App, runtime: Runtime) -> None:
-    # Bolt runs lazy listeners outside its error handling: an exception there is
-    # logged as "Failed to run an internal function" and the person hears nothing.
-    # Wrapping each one sends its failures through report_failure like the rest.
-    for listener in app._listeners:
-        lazy_functions = getattr(listener, "lazy_functions", None)
-        if lazy_functions:
-            listener.lazy_functions = [telling_failures(runtime, f) for f in lazy_functions]
 
 
 def _once_per_event(runtime: Runtime) -> Callable[..., BoltResponse | None]:

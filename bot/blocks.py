@@ -192,12 +192,6 @@ def message(blocks: SlackBlocks | ui.Message, *, title: str | None = None) -> di
     return {"blocks": dicts, "text": fallback(dicts, title=title)}
 
 
-def kept(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The keyword arguments for chat.postMessage of a message rendered earlier and stored (the
-    e-zine's, planned once so that a retry posts what was planned): `text` is the fallback derived then."""
-    return {"blocks": blocks, "text": text}
-
-
 def ephemeral(blocks: SlackBlocks | ui.Message) -> dict[str, Any]:
     """The keyword arguments for ack() or respond() that show blocks to the asker only."""
     return {"response_type": "ephemeral", **message(blocks)}

@@ -378,7 +378,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                 for change in preview.changes:
                     again = " (new to the organisers: an approved issue is put to them again)" if change.asks else ""
                     print(f"technet: changed since it was sent for approval: {change.note}{again}", file=sys.stderr)
-                for text, message in digest.slack_messages(preview.rendered.messages):
+                for text, message in digest.kept_messages(runtime.delivery, preview.rendered.messages):
                     print(f"── {text}")
                     print(render_blocks(message, container={}).text)
                 return 0

@@ -30,12 +30,12 @@ from bot.runtime import Runtime
 from bot.slack_refs import member_details, slack_identity, slack_ref
 from core import ui
 from core.commands import COMMAND, split
-from core.delivery import DeliveryError, Outgoing
+from core.delivery import DeliveryError, Kept, Outgoing
 from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, OpenForm,
                           Options, RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
-from handlers._common import (button_value, date_picked, field_errors, is_user_id, malformed, moment_picked, state,
-                              values)
+from bot.slack_payloads import button_value, date_picked, field_errors, is_user_id, moment_picked, state, values
+from handlers._common import malformed
 from digests.runner import send_due_now
 from storage import members
 from storage.clock import now
@@ -114,7 +114,6 @@ def register(app: App, runtime: Runtime) -> None:
             request = _request(runtime, context, Kind.HOME, None)
             after_ack(runtime, body, client, context, lambda: publish_home(runtime, client, request))
 
-    runtime.subcommands.matchers.append(command_is_routed)  # one of the `/tech` listeners, tried first
     app.command(COMMAND, matchers=[command_is_routed])(command)
     app.action(_ANY, matchers=[action_is_routed])(action)
     app.view_submission(_ANY, matchers=[form_is_routed])(form)
@@ -342,7 +341,8 @@ def _update(runtime: Runtime, update: UpdateMessage, body: dict[str, Any]) -> No
     lead = next(iter(clicked.get("blocks") or []), None) if clicked.get("ts") == update.ref.message_id else None
     if update.keep_lead and isinstance(lead, dict):
         # The lead as Slack shows it, which only Block Kit can carry: the message goes rendered here.
-        message = blocks.message([lead, *update.message.blocks], title=update.message.title)
+        rendered = blocks.message([lead, *update.message.blocks], title=update.message.title)
+        message = Kept(rendered["text"], rendered["blocks"])
     try:
         runtime.delivery.update(update.ref, message)
     except DeliveryError as e:

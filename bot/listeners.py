@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, BoltContext, BoltResponse
-from slack_bolt.kwargs_injection import Args
-from slack_bolt.util.utils import get_arg_names_of_callable
+from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from core.markup import escape
-from storage.errors import DomainError, MalformedPayload
+from storage.errors import DomainError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -24,11 +21,6 @@ log = logging.getLogger("bot.app")
 
 # Set in the context of a request that has passed Bolt's built-in middleware (its signature check).
 VERIFIED = "technet_verified"
-
-
-def ack_only(ack: Ack) -> None:
-    """Acknowledge at once; the real work runs in a lazy listener after the response."""
-    ack()
 
 
 def mark_verified(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
@@ -80,40 +72,6 @@ def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
             client.chat_postMessage(channel=user_id, text=text)
     except Exception:
         log.exception("could not tell %s about an error", user_id)
-
-
-# Set while a form's work after the ack runs: what it cannot read, the ack read first and refused
-# (by the form's fields, and in the log), so it is neither logged nor told a second time.
-_after_form = threading.local()
-
-
-def after_a_form() -> bool:
-    """Whether this thread runs the work after a form's ack (see telling_failures)."""
-    return bool(getattr(_after_form, "active", False))
-
-
-# Bolt injects `request` and `response` too; on Args they are called req and resp.
-_ARGS_ALIASES = {"request": "req", "response": "resp"}
-
-
-def telling_failures(runtime: Runtime, function: Callable[..., Any]) -> Callable[[Args], None]:
-    """The lazy listener `function`, with its failures reported like any other listener's."""
-    names = get_arg_names_of_callable(function)
-
-    # Bolt hands a parameter named `args` every injectable value at once.
-    def lazy(args: Args) -> None:
-        _after_form.active = args.body.get("type") == "view_submission"
-        try:
-            runtime.newcomers.fill_in(args.context.user_id, args.client)
-            function(**{name: getattr(args, _ARGS_ALIASES.get(name, name)) for name in names})
-        except Exception as error:
-            if not (isinstance(error, MalformedPayload) and after_a_form()):
-                report_failure(runtime, error, args.body, args.client, args.context, saved=None)
-        finally:
-            _after_form.active = False
-
-    lazy.__name__ = lazy.__qualname__ = getattr(function, "__name__", "lazy")
-    return lazy
 
 
 def after_ack(runtime: Runtime, body: dict[str, Any], client: WebClient, context: BoltContext,

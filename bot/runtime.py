@@ -21,14 +21,15 @@ import content
 import digests
 from core.commands import Subcommands
 # HomeSection lives in core.routes; features not yet routed still name it from here.
-from core.routes import HomeSection as HomeSection, Routes
+from core.routes import Routes
+from core.services import HomeSection
 from core.settings import Settings
 from bot.newcomers import Newcomers
 from bot.slack_delivery import SlackDelivery
 from core.delivery import Delivery
 from bot.slack_refs import role_grants
 from core.templating import environment
-from digests.runner import DueKinds
+from core.due import DueKinds
 from storage.db import Database
 from storage.members import RoleGrants
 

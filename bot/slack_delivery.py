@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from core import ui
-from core.delivery import DeliveryError, Outgoing
+from core.delivery import DeliveryError, Kept, Outgoing
 from bot.slack_refs import SLACK, posted_message
 from core.request import MessageRef
 
@@ -42,6 +42,10 @@ class SlackDelivery:
         with refused_as_delivery_error():
             posted = self.client.chat_postMessage(channel=conversation, **arguments)
         return posted_message(posted)
+
+    def keep(self, message: ui.Message) -> Kept:
+        rendered = blocks.message(message)
+        return Kept(rendered["text"], rendered["blocks"])
 
     def update(self, ref: MessageRef, message: Outgoing) -> None:
         with refused_as_delivery_error():
@@ -87,10 +91,10 @@ def _upload(file: ui.File) -> dict[str, Any]:
 def _kwargs(message: Outgoing) -> dict[str, Any]:
     """chat.postMessage's or chat.update's keyword arguments for `message`.
 
-    A Mapping is a message bot.blocks rendered already (the e-zine's, stored as planned): it goes as it is.
+    A Kept message was rendered already (the e-zine's, stored as planned): it goes as it is.
     """
-    if isinstance(message, Mapping):
-        return dict(message)
+    if isinstance(message, Kept):
+        return {"text": message.text, "blocks": message.blocks}
     return blocks.message(message)
 
 

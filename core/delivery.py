@@ -11,16 +11,25 @@ long to wait first; the due ledger keys its retries on that, never on a surface'
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
 from core import ui
 from core.request import MessageRef
 
-# What can be sent: a neutral message, or its blocks alone. A Mapping is a message the surface
-# rendered earlier and kept (the e-zine stores each planned page so a retry posts the same);
-# it goes out as it is.
-Outgoing: TypeAlias = ui.Message | Sequence[ui.Block] | Mapping[str, Any]
+
+@dataclass(frozen=True)
+class Kept:
+    """A message as a surface rendered it (`Delivery.keep`), stored to be sent later exactly as
+    planned (the e-zine's pages, so a retry posts the same): its notification text and blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+# What can be sent: a neutral message, its blocks alone, or a message kept as rendered.
+Outgoing: TypeAlias = ui.Message | Sequence[ui.Block] | Kept
 
 
 class DeliveryError(Exception):
@@ -53,6 +62,11 @@ class Delivery(Protocol):
 
     def post(self, conversation: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
         """A message in a conversation (a channel, a group DM); `link_previews` as for dm."""
+        ...
+
+    def keep(self, message: ui.Message) -> Kept:
+        """The message rendered as this surface sends it, to store and send later exactly as
+        planned (the e-zine's pages): `post` takes it back as it is."""
         ...
 
     def update(self, ref: MessageRef, message: Outgoing) -> None:

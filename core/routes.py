@@ -9,31 +9,15 @@ first and runs it after, answering through the request's reply channel.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from core.commands import Subcommands
 from core.request import Kind, Reply, Request
 from core.ui import Home
-from storage.members import Actor
 
 Handler = Callable[[Request], Reply]
 HomeBuilder = Callable[[Request], Home]
-
-
-@dataclass(frozen=True)
-class HomeSection:
-    """A part of the Home page, added by the feature that owns it (to bot.runtime.Runtime.home_sections).
-
-    `build` is given the runtime (typed Any: bot.runtime is above core) and the member, and returns
-    the section's blocks (core.ui) for them, or nothing to leave it out. Sections are shown in
-    ascending `order`.
-    """
-
-    order: int
-    name: str
-    build: Callable[[Any, Actor], Sequence[Any]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from content import Content
 from core import ui
 from core.commands import Subcommands
 from core.delivery import Delivery
+from core.due import DueKinds
 from core.routes import Routes
 from core.settings import Settings
 from storage.db import Database
@@ -33,6 +34,7 @@ class Services(Protocol):
     subcommands: Subcommands
     routes: Routes
     home_sections: list[HomeSection]
+    due_kinds: DueKinds
 
 
 @dataclass(frozen=True)

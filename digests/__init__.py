@@ -11,10 +11,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from digests import announcements, awards, careers, event_notices, ezine, mentoring, reminders
-from digests.runner import DueKinds
+from core.due import DueKinds
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 MODULES: list[ModuleType] = [awards, careers, mentoring, announcements, ezine, reminders, event_notices]
 
@@ -24,7 +24,7 @@ def register_all(kinds: DueKinds) -> None:
         module.register(kinds)
 
 
-def plan_all(runtime: Runtime, now: datetime) -> None:
+def plan_all(runtime: Services, now: datetime) -> None:
     """Before each tick: modules with recurring posts (the e-zine) put their next one in the ledger."""
     for module in MODULES:
         if hasattr(module, "plan"):

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from core import ui
 from core.delivery import DeliveryError
 from core.views.announcements import post_blocks, when
-from digests.runner import DueKind, DueKinds, Skip
+from core.due import DueKind, DueKinds, Skip
 from storage import announcements, ledger
 from storage.words import plural
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,11 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(announcements.KIND, deliver, grace=NO_LIMIT, on_give_up=given_up))
 
 
-def _when(runtime: Runtime, moment: datetime) -> str:
+def _when(runtime: Services, moment: datetime) -> str:
     return when(moment, runtime.settings.tz)
 
 
-def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     announcement_id = announcements.announcement_id(claim.subject)
     slot = datetime.fromisoformat(str(claim.payload.get("slot") or claim.due_at.isoformat()))
     with runtime.db.transaction() as session:
@@ -66,7 +66,7 @@ def deliver(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | Non
     return posted.message_id
 
 
-def given_up(runtime: Runtime, claim: ledger.Claimed, reason: str) -> None:
+def given_up(runtime: Services, claim: ledger.Claimed, reason: str) -> None:
     """The post failed for good: its author hears why, and what to do."""
     with runtime.db.reading() as session:
         info = announcements.to_post(session, announcements.announcement_id(claim.subject))
@@ -88,7 +88,7 @@ def hours(delta: timedelta) -> str:
     return plural(hours, "hour", shown=f"{hours:g}")
 
 
-def _dm(runtime: Runtime, user_id: str, text: str) -> None:
+def _dm(runtime: Services, user_id: str, text: str) -> None:
     try:
         runtime.delivery.dm(user_id, ui.note(text))
     except DeliveryError as e:

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from core import ui
 from core.views import moments
 from core.views.awards import nominate_button
-from digests.runner import DueKind, DueKinds, Skip, network_channel
+from core.due import DueKind, DueKinds, Skip
+from digests.runner import network_channel
 from storage import awards, ledger
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
 def register(kinds: DueKinds) -> None:
@@ -36,7 +37,7 @@ def channel_blocks(text: ui.Markup, cycle: awards.CycleInfo) -> list[ui.Block]:
     return result
 
 
-def _cycle(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> awards.CycleInfo:
+def _cycle(runtime: Services, claim: ledger.Claimed, now: datetime) -> awards.CycleInfo:
     with runtime.db.reading() as session:
         cycle = awards.cycle_for_post(session, claim.subject, now)
     if cycle is None:
@@ -44,28 +45,28 @@ def _cycle(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> awards.Cyc
     return cycle
 
 
-def _post(runtime: Runtime, template: str, cycle: awards.CycleInfo) -> str:
+def _post(runtime: Services, template: str, cycle: awards.CycleInfo) -> str:
     channel = network_channel(runtime)
     text = runtime.templates.get_template(template).render(
         cycle=cycle, closes=moments.when(cycle.closes_at, runtime.settings.tz))
     return runtime.delivery.post(channel, ui.message(channel_blocks(text, cycle))).message_id
 
 
-def deliver_opening(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_opening(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     cycle = _cycle(runtime, claim, now)
     if cycle.state != awards.OPEN:
         raise Skip(f"the cycle is {cycle.state}")
     return _post(runtime, "awards_opening.md.j2", cycle)
 
 
-def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_reminder(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     cycle = _cycle(runtime, claim, now)
     if cycle.state != awards.OPEN or cycle.closes_at.isoformat() != claim.occurrence:
         raise Skip("the cycle closed, or its closing time moved")
     return _post(runtime, "awards_reminder.md.j2", cycle)
 
 
-def deliver_closing(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_closing(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     cycle = _cycle(runtime, claim, now)
     if cycle.state == awards.OPEN or cycle.state == awards.UPCOMING:
         raise Skip("the cycle is still open")
@@ -75,7 +76,7 @@ def deliver_closing(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> s
     return _post(runtime, "awards_closing.md.j2", cycle)
 
 
-def deliver_nominee_notice(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_nominee_notice(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     cycle = _cycle(runtime, claim, now)
     user_id = claim.occurrence
     with runtime.db.reading() as session:

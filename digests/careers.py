@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from core import ui
 from core.views.cpd import prompt_blocks
 from core.views.opportunities import day, dm_blocks, opportunity_blocks
-from digests.runner import DueKind, DueKinds, Skip
+from core.due import DueKind, DueKinds, Skip
 from storage import cpd, ledger, opportunities
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
 def register(kinds: DueKinds) -> None:
@@ -34,13 +34,13 @@ def register(kinds: DueKinds) -> None:
 EVENT_LOOKBACK = timedelta(days=2)
 
 
-def plan(runtime: Runtime, now: datetime) -> None:
+def plan(runtime: Services, now: datetime) -> None:
     """Before each tick: a due prompt for each member who went to an event that has ended (idempotent)."""
     with runtime.db.transaction() as session:
         cpd.schedule_event_prompts(session, now=now, since=now - EVENT_LOOKBACK)
 
 
-def deliver_event_prompt(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_event_prompt(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
         prompt, why = cpd.event_prompt_to_send(session, int(claim.payload.get("event", 0)), member, now=now)
@@ -62,7 +62,7 @@ def _subject_id(claim: ledger.Claimed) -> int:
     return int(claim.subject.split(":")[1])
 
 
-def deliver_deadline_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_deadline_reminder(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     tz = runtime.settings.tz
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
@@ -78,7 +78,7 @@ def deliver_deadline_reminder(runtime: Runtime, claim: ledger.Claimed, now: date
     return posted.message_id
 
 
-def deliver_followed_tag(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_followed_tag(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     tz = runtime.settings.tz
     member = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 from core import ui
 from core.views import events as views
 from digests.reminders import _zone, reminder_rules, send_dm
-from digests.runner import DueKind, DueKinds, Skip, network_channel
+from core.due import DueKind, DueKinds, Skip
+from digests.runner import network_channel
 from storage import events, ledger
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(events.ANNOUNCE, deliver_announcement, grace=events.NOTICE_FRESHNESS, on_give_up=_gave_up))
 
 
-def deliver_notice(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_notice(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     with runtime.db.reading() as session:
         notice, why = events.notice_to_send(session, claim.payload, now=now)
     if notice is None:
@@ -57,7 +58,7 @@ def deliver_notice(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> st
     return send_dm(runtime, notice.member, text, info, now=now, tz=tz)
 
 
-def deliver_announcement(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_announcement(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     channel = network_channel(runtime)
     with runtime.db.reading() as session:
         info, why = events.announcement_to_send(session, claim.payload, now=now)
@@ -74,7 +75,7 @@ def deliver_announcement(runtime: Runtime, claim: ledger.Claimed, now: datetime)
     return posted.message_id
 
 
-def _gave_up(runtime: Runtime, claim: ledger.Claimed, reason: str) -> None:
+def _gave_up(runtime: Services, claim: ledger.Claimed, reason: str) -> None:
     # Nobody else hears of it: the organiser was told at the change who would get a DM.
     log.error("gave up on %s %s/%s after %d attempt(s): %s", claim.kind, claim.subject, claim.occurrence,
               claim.attempts, reason)

@@ -16,21 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
-from bot import blocks
-from bot.slack_refs import SLACK
 from core import ids, ui
-from core.delivery import DeliveryError
+from core.delivery import Delivery, DeliveryError, Kept
 from core.request import MessageRef
 from core.templating import environment
 from core.views import moments
 from core.views.ezine import approval_blocks
 from digests.announcements import hours
-from digests.runner import DueKind, DueKinds, Skip
+from core.due import DueKind, DueKinds, Skip
 from storage import ezine, ledger, members
 from storage.errors import DomainError
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +63,23 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(ezine.APPROVAL, deliver_approval, grace=NO_LIMIT))
 
 
-def schedule_of(runtime: Runtime) -> ezine.Schedule:
+def schedule_of(runtime: Services) -> ezine.Schedule:
     return ezine.Schedule(runtime.settings.digest_cron, runtime.settings.tz)
 
 
-def plan(runtime: Runtime, now: datetime) -> ezine.IssueInfo:
+def plan(runtime: Services, now: datetime) -> ezine.IssueInfo:
     """Make sure the next issue and its due rows exist (each scheduler tick calls this)."""
     with runtime.db.transaction() as session:
         return ezine.plan(session, schedule_of(runtime), now=now, approval_lead=runtime.settings.digest_approval_lead)
 
 
-def next_issue(runtime: Runtime, now: datetime) -> ezine.IssueInfo:
+def next_issue(runtime: Services, now: datetime) -> ezine.IssueInfo:
     with runtime.db.transaction() as session:
         return ezine.next_issue(session, schedule_of(runtime), now=now,
                                 approval_lead=runtime.settings.digest_approval_lead)
 
 
-def channel_of(runtime: Runtime) -> str | None:
+def channel_of(runtime: Services) -> str | None:
     return runtime.settings.digest_channel or runtime.settings.network_channel
 
 
@@ -212,10 +210,10 @@ def _paginate(parts: list[list[list[ui.Block]]]) -> list[list[ui.Block]]:
     return [page for page in pages if page]
 
 
-def slack_messages(messages: list[ui.Message]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The issue's messages as Slack takes them, (fallback text, Block Kit): what the issue keeps
-    planned until each is posted, so a restart posts exactly what was planned."""
-    return [(sent["text"], sent["blocks"]) for sent in map(blocks.message, messages)]
+def kept_messages(delivery: Delivery, messages: list[ui.Message]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The issue's messages as the surface will send them, (fallback text, blocks): what the issue
+    keeps planned until each is posted, so a restart posts exactly what was planned."""
+    return [(kept.text, kept.blocks) for kept in map(delivery.keep, messages)]
 
 
 def render_html(env: Environment, issue: dict[str, Any], intro: str | None) -> str:
@@ -227,7 +225,7 @@ def render(env: Environment, issue: dict[str, Any], intro: str | None) -> Render
     return Rendered(render_messages(env, issue, intro), render_html(env, issue, intro))
 
 
-def render_strict(runtime: Runtime, issue: dict[str, Any], intro: str | None) -> Rendered:
+def render_strict(runtime: Services, issue: dict[str, Any], intro: str | None) -> Rendered:
     """For the command line: a broken override stops with its file and line."""
     env = override_environment(runtime.settings.digest_template_dir) or runtime.templates
     try:
@@ -236,7 +234,7 @@ def render_strict(runtime: Runtime, issue: dict[str, Any], intro: str | None) ->
         raise TemplateProblem(describe(e)) from None
 
 
-def render_safely(runtime: Runtime, issue: dict[str, Any], intro: str | None) -> tuple[Rendered, str | None]:
+def render_safely(runtime: Services, issue: dict[str, Any], intro: str | None) -> tuple[Rendered, str | None]:
     """For scheduled runs: a broken override falls back to the shipped templates, with a warning."""
     env = override_environment(runtime.settings.digest_template_dir)
     if env is not None:
@@ -251,12 +249,12 @@ def render_safely(runtime: Runtime, issue: dict[str, Any], intro: str | None) ->
 
 # Telling organisers ----------------------------------------------------------------------
 
-def organisers(runtime: Runtime) -> list[str]:
+def organisers(runtime: Services) -> list[str]:
     with runtime.db.reading() as session:
         return members.organiser_ids(session, runtime.grants.organisers)
 
 
-def tell_organisers(runtime: Runtime, text: str) -> None:
+def tell_organisers(runtime: Services, text: str) -> None:
     """A DM to each organiser; one that cannot be reached does not stop the others."""
     for user_id in organisers(runtime):
         try:
@@ -265,15 +263,15 @@ def tell_organisers(runtime: Runtime, text: str) -> None:
             log.warning("could not tell organiser %s (%s)", user_id, e.reason)
 
 
-def _say(runtime: Runtime, template: str, **values: Any) -> str:
+def _say(runtime: Services, template: str, **values: Any) -> str:
     return runtime.templates.get_template(template).render(**values)
 
 
-def _when(runtime: Runtime, moment: datetime) -> str:
+def _when(runtime: Services, moment: datetime) -> str:
     return moments.when(moment, runtime.settings.tz)
 
 
-def _warn_once(runtime: Runtime, period: str, warning: str | None) -> None:
+def _warn_once(runtime: Services, period: str, warning: str | None) -> None:
     if warning is None:
         return
     with runtime.db.transaction() as session:
@@ -284,7 +282,7 @@ def _warn_once(runtime: Runtime, period: str, warning: str | None) -> None:
 
 # The approval request ---------------------------------------------------------------------
 
-def deliver_approval(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_approval(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     period, tz, min_group = claim.occurrence, runtime.settings.tz, runtime.settings.report_min_group
     with runtime.db.transaction() as session:
         info = ezine.get(session, period)
@@ -304,7 +302,7 @@ def deliver_approval(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
     return "asked"
 
 
-def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when: str,
+def _ask(runtime: Services, info: ezine.IssueInfo, issue: dict[str, Any], *, when: str,
          changes: tuple[ezine.Change, ...] = ()) -> None:
     """The issue and the approval buttons, by DM, to each organiser not asked yet."""
     rendered, warning = render_safely(runtime, issue, info.intro)
@@ -323,12 +321,12 @@ def _ask(runtime: Runtime, info: ezine.IssueInfo, issue: dict[str, Any], *, when
             ezine.approval_sent(session, info.period, user_id, posted)
 
 
-def _answer_by(runtime: Runtime, info: ezine.IssueInfo, now: datetime) -> datetime:
+def _answer_by(runtime: Services, info: ezine.IssueInfo, now: datetime) -> datetime:
     """How long an issue asked about again waits for an answer: as late as it may still go out."""
     return max(now, info.due_at + runtime.settings.digest_grace)
 
 
-def _ask_again(runtime: Runtime, info: ezine.IssueInfo, fresh: ezine.Refreshed, now: datetime) -> None:
+def _ask_again(runtime: Services, info: ezine.IssueInfo, fresh: ezine.Refreshed, now: datetime) -> None:
     """The approved issue changed in a way the organisers have not seen: ask them again, then stop."""
     answer_by = _answer_by(runtime, info, now)
     with runtime.db.transaction() as session:
@@ -346,7 +344,7 @@ def _ask_again(runtime: Runtime, info: ezine.IssueInfo, fresh: ezine.Refreshed, 
 
 # The issue --------------------------------------------------------------------------------
 
-def deliver_issue(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_issue(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     period = ezine.period_of_occurrence(claim.occurrence)
     publishing = ezine.is_publish(claim.occurrence)
     with runtime.db.transaction() as session:
@@ -358,7 +356,7 @@ def deliver_issue(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str
     return post_remaining(runtime, period, now)
 
 
-def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: datetime, *,
+def _start(runtime: Services, claim: ledger.Claimed, info: ezine.IssueInfo, now: datetime, *,
            publishing: bool) -> None:
     """Decide whether the issue goes out at all, then plan its messages once."""
     period, settings = info.period, runtime.settings
@@ -403,11 +401,12 @@ def _start(runtime: Runtime, claim: ledger.Claimed, info: ezine.IssueInfo, now: 
     rendered, warning = render_safely(runtime, issue, info.intro)
     _warn_once(runtime, period, warning)
     with runtime.db.transaction() as session:
-        ezine.begin_posting(session, period, slack_messages(rendered.messages), surface=SLACK, conversation=channel,
+        ezine.begin_posting(session, period, kept_messages(runtime.delivery, rendered.messages),
+                            surface=runtime.delivery.surface, conversation=channel,
                             html=rendered.html, now=now)
 
 
-def _stop(runtime: Runtime, period: str, status: str, tell: str | None, *, reason: str | None = None) -> None:
+def _stop(runtime: Services, period: str, status: str, tell: str | None, *, reason: str | None = None) -> None:
     with runtime.db.transaction() as session:
         ezine.mark(session, period, status)
     if tell:
@@ -415,7 +414,7 @@ def _stop(runtime: Runtime, period: str, status: str, tell: str | None, *, reaso
     raise Skip(reason or tell or status)
 
 
-def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
+def post_remaining(runtime: Services, period: str, now: datetime) -> str | None:
     """Post each planned message not yet posted, recording each before the next."""
     with runtime.db.reading() as session:
         channel = ezine.get(session, period).conversation
@@ -428,7 +427,8 @@ def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
         if message is False:
             raise Busy(f"another process is posting the e-zine of {period}")
         try:
-            posted = runtime.delivery.post(channel, blocks.kept(message.text, message.blocks), link_previews=False)
+            posted = runtime.delivery.post(channel, Kept(text=message.text, blocks=message.blocks),
+                                           link_previews=False)
         except Exception:
             # Slack refused it (or never answered): free it for the next attempt.
             with runtime.db.transaction() as session:
@@ -444,7 +444,7 @@ def post_remaining(runtime: Runtime, period: str, now: datetime) -> str | None:
     return first
 
 
-def _permalink(runtime: Runtime, channel: str, ts: str | None) -> str | None:
+def _permalink(runtime: Services, channel: str, ts: str | None) -> str | None:
     if ts is None:
         return None
     try:
@@ -455,7 +455,7 @@ def _permalink(runtime: Runtime, channel: str, ts: str | None) -> str | None:
         return None
 
 
-def issue_given_up(runtime: Runtime, claim: ledger.Claimed, reason: str) -> None:
+def issue_given_up(runtime: Services, claim: ledger.Claimed, reason: str) -> None:
     period = ezine.period_of_occurrence(claim.occurrence)
     with runtime.db.reading() as session:
         info = ezine.get(session, period)
@@ -476,7 +476,7 @@ class Preview:
     changes: tuple[ezine.Change, ...] = ()
 
 
-def preview(runtime: Runtime, now: datetime, *, strict: bool = False, period: str | None = None) -> Preview:
+def preview(runtime: Services, now: datetime, *, strict: bool = False, period: str | None = None) -> Preview:
     """The next issue as it would be posted now: what was frozen for approval, refreshed from the store."""
     info = next_issue(runtime, now) if period is None else _get(runtime, period)
     with runtime.db.reading() as session:
@@ -491,12 +491,12 @@ def preview(runtime: Runtime, now: datetime, *, strict: bool = False, period: st
     return Preview(info, issue, rendered, warning, fresh.changes)
 
 
-def _get(runtime: Runtime, period: str) -> ezine.IssueInfo:
+def _get(runtime: Services, period: str) -> ezine.IssueInfo:
     with runtime.db.reading() as session:
         return ezine.get(session, period)
 
 
-def publish(runtime: Runtime, actor: Any, now: datetime) -> ezine.IssueInfo:
+def publish(runtime: Services, actor: Any, now: datetime) -> ezine.IssueInfo:
     """Post the next issue now (it counts as its period's issue): its due row, and only that, is sent at once."""
     from digests.runner import run_due  # noqa: PLC0415 - the runner imports this package's kinds
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from core import ui
 from core.views.mentoring import checkin_blocks
-from digests.runner import DueKind, DueKinds, Skip
+from core.due import DueKind, DueKinds, Skip
 from storage import ledger, mentoring
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
 def register(kinds: DueKinds) -> None:
@@ -25,7 +25,7 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(mentoring.CHECKIN, deliver_checkin, grace=timedelta(days=2)))
 
 
-def deliver_checkin(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_checkin(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     tz = runtime.settings.tz
     pairing_id = int(claim.subject.split(":")[1])
     with runtime.db.transaction() as session:

@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core import ui
 from core.views import events as views
-from digests.runner import DueKind, DueKinds, Skip, network_channel
+from core.due import DueKind, DueKinds, Skip
+from digests.runner import network_channel
 from storage import events, ledger
 
 if TYPE_CHECKING:
     from core.settings import Settings
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
 def register(kinds: DueKinds) -> None:
@@ -36,14 +37,14 @@ def reminder_rules(settings: Settings) -> events.ReminderRules:
     return events.ReminderRules.from_labels(settings.event_reminders)
 
 
-def _zone(runtime: Runtime, name: str | None) -> ZoneInfo:
+def _zone(runtime: Services, name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name) if name else runtime.settings.tz
     except (ZoneInfoNotFoundError, ValueError):
         return runtime.settings.tz
 
 
-def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_reminder(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     with runtime.db.reading() as session:
         reminder, why = events.reminder_to_send(session, claim.payload, now=now)
     if reminder is None:
@@ -56,12 +57,12 @@ def deliver_reminder(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> 
     return send_dm(runtime, reminder.member, text, info, now=now, tz=tz)
 
 
-def send_dm(runtime: Runtime, member: str, text: str, info: events.EventInfo, *, now: datetime, tz: ZoneInfo) -> str:
+def send_dm(runtime: Services, member: str, text: str, info: events.EventInfo, *, now: datetime, tz: ZoneInfo) -> str:
     """DM a member about an event (what happened, then the event with their own buttons); its ts."""
     return runtime.delivery.dm(member, ui.message(views.dm_blocks(text, info, now=now, tz=tz))).message_id
 
 
-def deliver_morning_post(runtime: Runtime, claim: ledger.Claimed, now: datetime) -> str | None:
+def deliver_morning_post(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     channel = network_channel(runtime)
     with runtime.db.reading() as session:
         info, why = events.morning_post_to_send(session, claim.payload)

@@ -2,7 +2,7 @@
 
 The scheduler only calls `run_due(runtime, now)`; tests call it directly under
 freezegun. Features add kinds of due item (a reminder, an announcement, an e-zine
-issue) with `DueKinds.add`.
+issue) with `DueKinds.add` (core.due).
 """
 
 from __future__ import annotations
@@ -10,45 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from core.delivery import DeliveryError
+from core.due import DueKind, Skip
+from core.services import Services
 from storage import deliveries, ledger
 from storage.clock import now as clock_now
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
 log = logging.getLogger(__name__)
-
-class Skip(Exception):
-    """Raised by a deliverer when the item no longer applies (its event was cancelled...)."""
-
-
-Deliver = Callable[["Runtime", ledger.Claimed, datetime], str | None]
-OnGiveUp = Callable[["Runtime", ledger.Claimed, str], None]
-
-
-@dataclass(frozen=True)
-class DueKind:
-    name: str
-    deliver: Deliver
-    # How late a post may still go out (a restart spanning its time); older ones are skipped.
-    grace: timedelta = timedelta(hours=6)
-    # Called once when an item is skipped as too late or fails for good.
-    on_give_up: OnGiveUp | None = None
-
-
-@dataclass
-class DueKinds:
-    kinds: dict[str, DueKind] = field(default_factory=dict)
-
-    def add(self, kind: DueKind) -> None:
-        self.kinds[kind.name] = kind
-
 
 @dataclass
 class TickReport:
@@ -58,7 +30,7 @@ class TickReport:
     failed: int = 0
 
 
-def network_channel(runtime: Runtime) -> str:
+def network_channel(runtime: Services) -> str:
     """Where network posts go; with none configured, the post is skipped."""
     if not runtime.settings.network_channel:
         raise Skip("no network channel is configured (TECHNET_NETWORK_CHANNEL)")
@@ -69,14 +41,14 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def send_due_now(runtime: Runtime, due: Collection[int]) -> None:
+def send_due_now(runtime: Services, due: Collection[int]) -> None:
     """Send the rows a change has just put in the ledger (`due`: from ledger.scheduled_in)
     without waiting for the scheduler's tick. Each is claimed first, so nothing goes twice;
     one that fails stays for the tick to retry, and nothing else due is sent from here."""
     run_due(runtime, clock_now(), only=due)
 
 
-def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit: int = 50,
+def run_due(runtime: Services, now: datetime, *, worker: str | None = None, limit: int = 50,
             only: Collection[int] | None = None) -> TickReport:
     """Claim and post what is due: everything (the scheduler's tick), or only the rows `only` names.
 
@@ -131,7 +103,7 @@ def run_due(runtime: Runtime, now: datetime, *, worker: str | None = None, limit
     return report
 
 
-def _give_up(runtime: Runtime, kind: DueKind, claim: ledger.Claimed, reason: str) -> None:
+def _give_up(runtime: Services, kind: DueKind, claim: ledger.Claimed, reason: str) -> None:
     if kind.on_give_up is None:
         return
     try:

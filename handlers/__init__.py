@@ -1,4 +1,5 @@
-"""Slack listeners, one module per feature, each exposing register(app, runtime)."""
+"""The features, one module (or package) each, each exposing register(runtime): it puts its
+handlers in the route table and its parts of the Home page in runtime.home_sections."""
 
 from __future__ import annotations
 
@@ -8,16 +9,13 @@ from handlers import (announce, ask, awards, cpd, dev, digest, events, find, hel
                       register, report)
 
 if TYPE_CHECKING:
-    from slack_bolt import App
+    from core.services import Services
 
-    from bot.runtime import Runtime
-
-# Bolt runs the first /tech listener whose matcher fits, so help (the catch-all that
-# answers `/tech`, `/tech help` and unknown subcommands) must be registered last.
+# The order the Home page's sections and help's lists follow where they tie.
 MODULES = [home, profile, find, awards, dev, cpd, report, mentor, register, ask, announce, news, digest, events,
            help]
 
 
-def register_all(app: App, runtime: Runtime) -> None:
+def register_all(runtime: Services) -> None:
     for module in MODULES:
-        module.register(app, runtime)
+        module.register(runtime)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.delivery import DeliveryError
@@ -26,7 +26,7 @@ from storage.errors import DomainError
 from storage.members import Role
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 USAGE = ("`/tech announce` schedules an announcement (a form with a preview) · `/tech announce list` shows the "
          "scheduled ones, with Edit, Post now and Cancel. For network organisers.")
@@ -42,7 +42,7 @@ CHANNEL_PROBLEMS = {
 }
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     tz = runtime.settings.tz
     routes = runtime.routes
 
@@ -142,7 +142,7 @@ def register(app: Any, runtime: Runtime) -> None:
         return Answer(listing(runtime), replace=True)
 
 
-def channel_problem(runtime: Runtime, channel_id: str) -> str | None:
+def channel_problem(runtime: Services, channel_id: str) -> str | None:
     """Why technet could not post in the channel, for the organiser; None when it could."""
     try:
         runtime.delivery.check_postable(channel_id)
@@ -166,7 +166,7 @@ def _form(values: Mapping[str, ui.FieldValue]) -> AnnouncementForm:
     )
 
 
-def listing(runtime: Runtime) -> ui.Message:
+def listing(runtime: Services) -> ui.Message:
     with runtime.db.reading() as session:
         infos = announcements.scheduled(session)
     return ui.message(views.list_blocks(infos, runtime.settings.tz))

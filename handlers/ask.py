@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.delivery import DeliveryError
@@ -23,7 +23,7 @@ from storage.faq import FaqEntry
 from storage.members import Actor, Role, organiser_ids
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,12 @@ def _faq(content_dir: Path | None) -> tuple[FaqEntry, ...]:
     return faq.load_faq(content_dir)
 
 
-def shipped_faq(runtime: Runtime) -> tuple[FaqEntry, ...]:
+def shipped_faq(runtime: Services) -> tuple[FaqEntry, ...]:
     """content/faq.yaml, read once per content directory (restart to pick up edits)."""
     return _faq(runtime.settings.content_dir)
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     shipped_faq(runtime)  # a broken faq.yaml stops start-up, not a member's question
     routes = runtime.routes
 
@@ -100,7 +100,7 @@ def register(app: Any, runtime: Runtime) -> None:
                               else "It is in the FAQ already."))
 
 
-def ask_reply(runtime: Runtime, actor: Actor, text: str) -> ui.Message:
+def ask_reply(runtime: Services, actor: Actor, text: str) -> ui.Message:
     """The answer to `/tech ask ...`: a search, and one small write when nothing matches."""
     organiser = actor.has(Role.ORGANISER)
     words = text.strip()
@@ -123,7 +123,7 @@ def ask_reply(runtime: Runtime, actor: Actor, text: str) -> ui.Message:
     return ui.message(views.no_match_blocks(question))
 
 
-def send_to_organisers(runtime: Runtime, question: faq.QuestionInfo, organisers: list[str]) -> int:
+def send_to_organisers(runtime: Services, question: faq.QuestionInfo, organisers: list[str]) -> int:
     """A DM with Reply to each organiser; returns how many were sent (their places are kept for updates)."""
     messages: list[MessageRef] = []
     for organiser in organisers:
@@ -139,7 +139,7 @@ def send_to_organisers(runtime: Runtime, question: faq.QuestionInfo, organisers:
     return len(messages)
 
 
-def deliver_answer(runtime: Runtime, question_id: int) -> None:
+def deliver_answer(runtime: Services, question_id: int) -> None:
     """The answer to the asker by DM, once; the organisers' DMs then say who answered."""
     with runtime.db.transaction() as session:
         question = faq.claim_reply(session, question_id, now=now())
@@ -154,7 +154,7 @@ def deliver_answer(runtime: Runtime, question_id: int) -> None:
     update_organiser_messages(runtime, question)
 
 
-def update_organiser_messages(runtime: Runtime, question: faq.QuestionInfo) -> None:
+def update_organiser_messages(runtime: Services, question: faq.QuestionInfo) -> None:
     for message in question.organiser_messages:
         try:
             runtime.delivery.update(message, views.answered_dm_blocks(question))

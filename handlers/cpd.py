@@ -7,13 +7,13 @@ button opens the log form prefilled).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.commands import split
 from core.markup import escape
 from core.request import Answer, DirectMessage, FollowUp, OpenForm, Reply, Request, SendFile, UpdateForm
-from core.routes import HomeSection
+from core.services import HomeSection
 from handlers import cpd_views as views
 from handlers._common import (field_choice, field_day, field_text, malformed, member_today, network_today, not_known,
                               payload_id, refusal, request_today)
@@ -25,17 +25,17 @@ from storage.members import Actor, Role
 from storage.words import plural
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 HOME_ORDER = 40
 
 
-def rules_for(runtime: Runtime) -> CpdRules:
+def rules_for(runtime: Services) -> CpdRules:
     settings = runtime.settings
     return CpdRules(year_start_month=settings.cpd_year_start_month, day_hours=settings.cpd_day_hours)
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
     rules = rules_for(runtime)
 
@@ -111,7 +111,7 @@ def register(app: Any, runtime: Runtime) -> None:
 
 # Replies -------------------------------------------------------------------------------
 
-def cpd_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> ui.Message:
+def cpd_reply(runtime: Services, request: Request, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech cpd ...` within the ack: database reads, nothing sent."""
     actor = request.actor
     rules = rules_for(runtime)
@@ -138,7 +138,7 @@ def cpd_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> u
     return ui.message([ui.section(not_known("cpd", f"{verb} {argument}")), ui.section(_usage(actor))])
 
 
-def progress_reply(runtime: Runtime, request: Request, *, note: str | None = None) -> ui.Message:
+def progress_reply(runtime: Services, request: Request, *, note: str | None = None) -> ui.Message:
     rules = rules_for(runtime)
     with runtime.db.reading() as session:
         progress = cpd.progress(session, request.actor.member_id, rules=rules, today=request_today(request))
@@ -154,7 +154,7 @@ def log_form(request: Request, draft: CpdDraft | None = None) -> OpenForm:
     return OpenForm(views.log_form(request_today(request), draft))
 
 
-def export(runtime: Runtime, request: Request, *, whole_record: bool = False) -> Reply:
+def export(runtime: Services, request: Request, *, whole_record: bool = False) -> Reply:
     """The member's CSV, sent to them privately (slow for a long record: run it after the ack)."""
     rules = rules_for(runtime)
     actor = request.actor
@@ -168,7 +168,7 @@ def export(runtime: Runtime, request: Request, *, whole_record: bool = False) ->
                                     "appraisal (PDR)."))
 
 
-def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+def home_section(runtime: Services, actor: Actor) -> list[ui.Block]:
     rules = rules_for(runtime)
     with runtime.db.reading() as session:
         try:

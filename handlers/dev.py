@@ -7,7 +7,7 @@ follow notices are due rows that digests/careers.py posts once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.commands import split
@@ -23,12 +23,12 @@ from storage.errors import DomainError
 from storage.members import Actor, Role
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 ADD_WORDS = ("add", "new")
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
 
     @routes.command("dev", owner=__name__)
@@ -93,7 +93,7 @@ def _opportunity_id(request: Request) -> int:
     return payload_id(request.value, f"{request.action_id}'s opportunity")
 
 
-def dev_reply(runtime: Runtime, actor: Actor, rest: str) -> ui.Message:
+def dev_reply(runtime: Services, actor: Actor, rest: str) -> ui.Message:
     """The answer to `/tech dev ...`, built within the ack (database reads and small writes only)."""
     verb, argument = split(rest)
     # Deadlines are days in the network's calendar, wherever the member is.
@@ -132,7 +132,7 @@ def dev_reply(runtime: Runtime, actor: Actor, rest: str) -> ui.Message:
     return ui.message(views.search_blocks(rest, found, now=moment, tz=tz, organiser=actor.has(Role.ORGANISER)))
 
 
-def list_reply(runtime: Runtime, actor: Actor, *, offset: int = 0) -> ui.Message:
+def list_reply(runtime: Services, actor: Actor, *, offset: int = 0) -> ui.Message:
     tz = runtime.settings.tz
     moment = now()
     with runtime.db.reading() as session:

@@ -24,13 +24,13 @@ from storage.members import Actor, Role
 from storage.words import plural
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 USAGE = ("`/tech digest archive` lists past issues of the e-zine. Organisers: `/tech digest preview` shows the next "
          "issue as it would be posted now (only to you); `/tech digest publish` posts it now, as this period's issue.")
 
 
-def register(app: object, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
     tz = runtime.settings.tz
 
@@ -82,7 +82,7 @@ def register(app: object, runtime: Runtime) -> None:
         return [CloseForm(), FollowUp(lambda: _intro_shown(runtime, request.actor, period))]
 
 
-def _intro_shown(runtime: Runtime, actor: Actor, period: str) -> Reply:
+def _intro_shown(runtime: Services, actor: Actor, period: str) -> Reply:
     """The editor sees the issue's new opening, as it will be posted."""
     preview = digest.preview(runtime, now(), period=period)
     if not preview.rendered:
@@ -90,14 +90,14 @@ def _intro_shown(runtime: Runtime, actor: Actor, period: str) -> Reply:
     return DirectMessage(actor.member_id, ui.message(preview.rendered.messages[0].blocks[:3]))
 
 
-def _preview(runtime: Runtime) -> Reply:
+def _preview(runtime: Services) -> Reply:
     """The issue's first message in the answer; the rest follow it, each in its own."""
     preview = digest.preview(runtime, now())
     rest = preview.rendered.messages[1:] if preview.rendered else []
     return [Answer(_preview_first(runtime, preview)), *(Answer(m) for m in rest)]
 
 
-def _preview_first(runtime: Runtime, preview: digest.Preview) -> ui.Message:
+def _preview_first(runtime: Services, preview: digest.Preview) -> ui.Message:
     due = moments.when(preview.info.due_at, runtime.settings.tz)
     if preview.rendered is None:
         return ui.note(f"The next e-zine, due {due}, has nothing in it yet, so it would not be posted. "
@@ -134,7 +134,7 @@ def _listed(notes: list[str], most: int = 6) -> str:
     return shown if len(notes) <= most else f"{shown}; and {len(notes) - most} more"
 
 
-def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
+def _published(runtime: Services, info: ezine.IssueInfo) -> str:
     where = f"<#{info.conversation}>" if info.conversation else "the channel"
     if info.status == ezine.POSTED:
         posted = plural(info.messages_posted, "message")
@@ -143,7 +143,7 @@ def _published(runtime: Runtime, info: ezine.IssueInfo) -> str:
             f"{plural(info.messages_planned, 'message')} so far; the rest follow as soon as Slack takes them.")
 
 
-def _updated_requests(runtime: Runtime, info: ezine.IssueInfo) -> list[UpdateMessage]:
+def _updated_requests(runtime: Services, info: ezine.IssueInfo) -> list[UpdateMessage]:
     """Every organiser's request shows the decision, whoever made it."""
     tz = runtime.settings.tz
     request = ui.message(approval_blocks(info, when=moments.when(info.due_at, tz), tz=tz,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.markup import escape
@@ -15,10 +15,10 @@ from storage.errors import DomainError
 from storage.members import Actor, Role
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     guide = registration.load_guide(runtime.settings.content_dir)
     routes = runtime.routes
 
@@ -49,7 +49,7 @@ def register(app: Any, runtime: Runtime) -> None:
         return export(runtime, request.actor)
 
 
-def search_reply(runtime: Runtime, actor: Actor, query: str, tenant: str | None,
+def search_reply(runtime: Services, actor: Actor, query: str, tenant: str | None,
                  guide: registration.Guide) -> ui.Message:
     try:
         with runtime.db.reading() as session:
@@ -61,7 +61,7 @@ def search_reply(runtime: Runtime, actor: Actor, query: str, tenant: str | None,
                                      registrations=shown))
 
 
-def export(runtime: Runtime, actor: Actor) -> SendFile:
+def export(runtime: Services, actor: Actor) -> SendFile:
     """The two CSV files, for the organiser's DM with the bot."""
     with runtime.db.reading() as session:
         directory = profiles.export_directory(session, actor)

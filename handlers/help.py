@@ -6,7 +6,7 @@ import difflib
 import functools
 from typing import Any
 
-from bot.runtime import Runtime
+from core.services import Services
 from content import CommandHelp, Content
 from core import ui
 from core.markup import escape
@@ -14,7 +14,7 @@ from core.request import Answer, Request
 from storage.members import Role
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
 
     @routes.unknown_command(owner=__name__)

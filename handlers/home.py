@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from core import ui
 from core.markup import escape
 from core.request import Request
-from core.routes import HomeSection
+from core.services import HomeSection
 from handlers.help import help_blocks
 from handlers.home_views import organiser_section, profile_section
 from storage.members import Actor, get_member
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 SECTION_BLOCK_CAP = 50
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     @runtime.routes.home_page
     def home_page(request: Request) -> ui.Home:
         return home_view(runtime, request.actor)
@@ -38,7 +38,7 @@ def register(app: Any, runtime: Runtime) -> None:
     runtime.home_sections.append(HomeSection(90, "for organisers", organiser_section))
 
 
-def home_view(runtime: Runtime, actor: Actor) -> ui.Home:
+def home_view(runtime: Services, actor: Actor) -> ui.Home:
     """The greeting, each feature's section in order, then what the member can type."""
     with runtime.db.reading() as session:
         name = get_member(session, actor.identity).name

@@ -11,7 +11,7 @@ from storage.members import Actor, Role
 from storage.privacy import Shown, share_of
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 # Organiser shortcuts: (label, action_id). Only buttons whose action a handler serves
 # belong here (a test presses each one and expects it handled).
@@ -28,7 +28,7 @@ def progress_bar(percent: int, width: int = 10) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def profile_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+def profile_section(runtime: Services, actor: Actor) -> list[ui.Block]:
     """How complete the member's profile is, what is missing, whether colleagues can find them."""
     with runtime.db.reading() as session:
         state = profiles.completeness(session, actor.member_id)
@@ -45,7 +45,7 @@ def profile_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
     return [ui.section(text, accessory=button), ui.context(listing)]
 
 
-def organiser_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+def organiser_section(runtime: Services, actor: Actor) -> list[ui.Block]:
     """Shortcuts and the directory's figures; nothing for anyone else."""
     if not actor.has(Role.ORGANISER):
         return []

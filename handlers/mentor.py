@@ -9,14 +9,14 @@ Check-ins are due rows that digests/mentoring.py posts once each.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.commands import split
 from core.delivery import DeliveryError
 from core.markup import escape
 from core.request import Answer, FollowUp, OpenForm, Reply, Request, UpdateForm
-from core.routes import HomeSection
+from core.services import HomeSection
 from core.views.cpd import prompt_blocks as cpd_prompt_blocks
 from core.views.registration import status_line
 from handlers import mentor_views as views
@@ -29,7 +29,7 @@ from storage.errors import DomainError
 from storage.members import Actor, Role
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 HOME_ORDER = 50
@@ -40,7 +40,7 @@ UNREACHABLE = frozenset({"user_disabled", "account_inactive", "user_not_found", 
                          "user_not_visible"})
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
 
     @routes.command("mentor", owner=__name__)
@@ -196,7 +196,7 @@ def decided(text: str) -> Answer:
 
 # Replies -----------------------------------------------------------------------------------------
 
-def mentor_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> ui.Message:
+def mentor_reply(runtime: Services, request: Request, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech mentor ...` within the ack: database reads only."""
     actor = request.actor
     organiser = actor.has(Role.ORGANISER)
@@ -220,7 +220,7 @@ def mentor_reply(runtime: Runtime, request: Request, verb: str, argument: str) -
     return ui.message([ui.section(not_known("mentor", f"{verb} {argument}")), ui.section(views.usage(organiser))])
 
 
-def overview_reply(runtime: Runtime, request: Request, *, note: str | None = None) -> ui.Message:
+def overview_reply(runtime: Services, request: Request, *, note: str | None = None) -> ui.Message:
     actor = request.actor
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
@@ -228,7 +228,7 @@ def overview_reply(runtime: Runtime, request: Request, *, note: str | None = Non
                                             tz=runtime.settings.tz, organiser=actor.has(Role.ORGANISER), note=note))
 
 
-def find_reply(runtime: Runtime, request: Request, text: str) -> ui.Message:
+def find_reply(runtime: Services, request: Request, text: str) -> ui.Message:
     """Mentors with a free place for `text` (an area, or words of their specialisms)."""
     with runtime.db.reading() as session:
         result = mentoring.find_mentors(session, request.actor, text, today=request_today(request))
@@ -237,13 +237,13 @@ def find_reply(runtime: Runtime, request: Request, text: str) -> ui.Message:
 
 # For this and other features ----------------------------------------------------------------------------
 
-def profile_edit_form(runtime: Runtime, request: Request) -> OpenForm:
+def profile_edit_form(runtime: Services, request: Request) -> OpenForm:
     with runtime.db.reading() as session:
         profile = mentoring.find_mentor_profile(session, request.actor.member_id)
     return OpenForm(views.profile_edit_form(profile, request_today(request)))
 
 
-def notify_open_request(runtime: Runtime, mentee: Actor, mentor_user: str) -> None:
+def notify_open_request(runtime: Services, mentee: Actor, mentor_user: str) -> None:
     """DM the mentor the mentee's open request, if it has not reached them yet."""
     with runtime.db.reading() as session:
         found = mentoring.open_request(session, mentee.member_id, mentor_user)
@@ -251,7 +251,7 @@ def notify_open_request(runtime: Runtime, mentee: Actor, mentor_user: str) -> No
         notify_mentor(runtime, found.id)
 
 
-def notify_mentor(runtime: Runtime, request_id: int) -> None:
+def notify_mentor(runtime: Services, request_id: int) -> None:
     """DM the mentor a request with Accept / Decline, once; a mentor who can't be reached closes it."""
     moment = now()
     with runtime.db.transaction() as session:
@@ -276,7 +276,7 @@ def notify_mentor(runtime: Runtime, request_id: int) -> None:
         mentoring.record_request_notice(session, request_id, posted)
 
 
-def introduce(runtime: Runtime, pairing_id: int) -> bool:
+def introduce(runtime: Services, pairing_id: int) -> bool:
     """Open the group DM with mentor and mentee and post the introduction, once. True when it is there."""
     with runtime.db.transaction() as session:
         won = mentoring.claim_introduction(session, pairing_id, now=now())
@@ -300,7 +300,7 @@ def introduce(runtime: Runtime, pairing_id: int) -> bool:
     return True
 
 
-def announce_end(runtime: Runtime, pairing: mentoring.PairingInfo, by_user: str) -> None:
+def announce_end(runtime: Services, pairing: mentoring.PairingInfo, by_user: str) -> None:
     """Say it in the group DM, and offer each of them "Log it as CPD" (mentoring counts for both sides)."""
     if pairing.group_conversation:
         try:
@@ -324,7 +324,7 @@ def announce_end(runtime: Runtime, pairing: mentoring.PairingInfo, by_user: str)
             log.warning("could not offer CPD to %s (%s)", person, e.reason)
 
 
-def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+def home_section(runtime: Services, actor: Actor) -> list[ui.Block]:
     guide = registration.cached_guide(runtime.settings.content_dir)
     with runtime.db.reading() as session:
         my = mentoring.my_mentoring(session, actor)
@@ -343,7 +343,7 @@ def profile_form(request: Request) -> mentoring.MentorForm:
         intro=field_text(given, ids.MENTOR_INTRO))
 
 
-def dm(runtime: Runtime, user_id: str, text: str) -> None:
+def dm(runtime: Services, user_id: str, text: str) -> None:
     """A note to someone other than the asker; one who can't be reached is only logged."""
     try:
         runtime.delivery.dm(user_id, ui.note(text))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from core import ids, ui
 from core.delivery import DeliveryError
 from core.request import Answer, CloseForm, FollowUp, OpenForm, Reply, Request, UpdateForm
-from core.routes import HomeSection
+from core.services import HomeSection
 from handlers import news_views as views
 from handlers._common import (field_choice, field_text, malformed, metadata_object, not_known, payload_id,
                               refusal)
@@ -24,14 +24,14 @@ from storage.errors import DomainError
 from storage.members import Actor, Role, find_addressed, organiser_ids
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 USAGE = ("`/tech news` sends news for the e-zine (a form) · `/tech news mine` shows what you sent and what "
          "became of it · organisers: `/tech news queue` lists what waits for review.")
 
 
-def register(app: object, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
 
     @routes.command("news", owner=__name__)
@@ -179,7 +179,7 @@ def _review_metadata(request: Request) -> dict[str, Any]:
     return {**meta, "id": payload_id(str(meta.get("id", "")), "a news form's item")}
 
 
-def _to_review(runtime: Runtime, request: Request, doing: str) -> tuple[news.NewsInfo, dict[str, Any]]:
+def _to_review(runtime: Services, request: Request, doing: str) -> tuple[news.NewsInfo, dict[str, Any]]:
     """The item a review button is about, and what its form carries to refresh that message once decided."""
     source, news_id = _target(request.value)
     request.actor.require(Role.ORGANISER, doing)
@@ -188,13 +188,13 @@ def _to_review(runtime: Runtime, request: Request, doing: str) -> tuple[news.New
     return item, {"id": news_id, "source": source, "reply_to": request.where.reply_to}
 
 
-def _next_issue_day(runtime: Runtime) -> str:
+def _next_issue_day(runtime: Services) -> str:
     schedule = ezine.Schedule(runtime.settings.digest_cron, runtime.settings.tz)
     due = schedule.next_due(now()).astimezone(runtime.settings.tz)
     return f"{due:%A} {due.day} {due:%B}"
 
 
-def _ask_reviewers(runtime: Runtime, item: news.NewsInfo, reviewers: list[str]) -> None:
+def _ask_reviewers(runtime: Services, item: news.NewsInfo, reviewers: list[str]) -> None:
     request = ui.message(views.review_request_blocks(item, runtime.settings.tz))
     for user_id in reviewers:
         try:
@@ -203,7 +203,7 @@ def _ask_reviewers(runtime: Runtime, item: news.NewsInfo, reviewers: list[str]) 
             log.warning("could not ask %s to review news %s (%s)", user_id, item.id, e.reason)
 
 
-def _tell_submitter(runtime: Runtime, item: news.NewsInfo, template: str, **values: Any) -> None:
+def _tell_submitter(runtime: Services, item: news.NewsInfo, template: str, **values: Any) -> None:
     text = runtime.templates.get_template(template).render(item=item, **values)
     try:
         runtime.delivery.dm(item.author_user, ui.note(text))
@@ -211,14 +211,14 @@ def _tell_submitter(runtime: Runtime, item: news.NewsInfo, template: str, **valu
         log.warning("could not tell %s about their news (%s)", item.author_user, e.reason)
 
 
-def _refresh_reviewed(runtime: Runtime, meta: dict[str, Any], actor: Actor, item: news.NewsInfo) -> Reply:
+def _refresh_reviewed(runtime: Services, meta: dict[str, Any], actor: Actor, item: news.NewsInfo) -> Reply:
     """The message whose button opened the decided form, shown afresh (when the surface said how to reach it)."""
     if not meta.get("reply_to"):
         return None
     return Answer(_refreshed(runtime, actor, item, meta.get("source", "q")), replace=True, to=meta["reply_to"])
 
 
-def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str) -> ui.Message:
+def _refreshed(runtime: Services, actor: Actor, item: news.NewsInfo, source: str) -> ui.Message:
     tz = runtime.settings.tz
     if source == "q":
         with runtime.db.reading() as session:
@@ -231,7 +231,7 @@ def _refreshed(runtime: Runtime, actor: Actor, item: news.NewsInfo, source: str)
     return ui.message(views.decided_blocks(item, tz, by))
 
 
-def _home(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+def _home(runtime: Services, actor: Actor) -> list[ui.Block]:
     """A button to send news; organisers also see how much waits for review."""
     waiting = 0
     if actor.has(Role.ORGANISER):

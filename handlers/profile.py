@@ -35,7 +35,7 @@ from storage.members import Actor, MemberDetails
 from storage.models import Member
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 EDIT_WORDS = ("", "edit", "me")
@@ -43,7 +43,7 @@ EDIT_WORDS = ("", "edit", "me")
 MAX_DEPARTMENTS = 99
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     departments = load_departments(runtime)
     guide = registration.load_guide(runtime.settings.content_dir)
     routes = runtime.routes
@@ -90,7 +90,7 @@ def register(app: Any, runtime: Runtime) -> None:
     routes.options(ids.PROFILE_EQUIPMENT)(suggestions(profiles.EQUIPMENT))
 
 
-def load_departments(runtime: Runtime) -> list[str]:
+def load_departments(runtime: Services) -> list[str]:
     """content/departments.yaml (or the deployment's copy), checked at start-up."""
     data = content.load_yaml("departments.yaml", runtime.settings.content_dir) or {}
     raw = data.get("departments") if isinstance(data, dict) else None
@@ -141,7 +141,7 @@ def registrations_shown(session: Session, viewer: Actor, user_ids: Iterable[str]
     return {user_id: line for user_id, line in lines.items() if line}
 
 
-def profile_form(runtime: Runtime, actor: Actor, departments: list[str], guide: registration.Guide) -> ui.Form:
+def profile_form(runtime: Services, actor: Actor, departments: list[str], guide: registration.Guide) -> ui.Form:
     with runtime.db.reading() as session:
         member = session.get_one(Member, actor.member_id)
         status = registration_status(session, member.id, guide) or registration.NOT_RECORDED
@@ -149,7 +149,7 @@ def profile_form(runtime: Runtime, actor: Actor, departments: list[str], guide: 
         return profile_modal(member, profiles.find_profile(session, member.id), departments, status, where)
 
 
-def colleague_card(runtime: Runtime, actor: Actor, text: str, tenant: str | None,
+def colleague_card(runtime: Services, actor: Actor, text: str, tenant: str | None,
                    guide: registration.Guide) -> ui.Message:
     try:
         with runtime.db.reading() as session:
@@ -160,7 +160,7 @@ def colleague_card(runtime: Runtime, actor: Actor, text: str, tenant: str | None
     return ui.message(card_blocks(card, registration=status, team_id=tenant))
 
 
-def welcome_member(runtime: Runtime, actor: Actor, channel_id: str) -> None:
+def welcome_member(runtime: Services, actor: Actor, channel_id: str) -> None:
     """A DM once per member, ever: not again on a rejoin, nor when the surface redelivers the event."""
     if channel_id != runtime.settings.network_channel:
         return
@@ -182,7 +182,7 @@ def welcome_member(runtime: Runtime, actor: Actor, channel_id: str) -> None:
         raise
 
 
-def account_changed(runtime: Runtime, identity: Identity, details: MemberDetails) -> None:
+def account_changed(runtime: Services, identity: Identity, details: MemberDetails) -> None:
     """A member's account changed: a new name, or a deactivation that takes them out of the directory."""
     with runtime.db.transaction() as session:
         profiles.refresh_member(session, identity, details, now=now())

@@ -6,7 +6,7 @@ The guide is content/registration.yaml (organisers edit it); the rules are in st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.commands import split
@@ -21,17 +21,17 @@ from storage.members import Role
 from storage.registration import Guide
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 SUGGEST_WORDS = ("suggest", "which", "quiz", "questions")
 
 
-def guide_for(runtime: Runtime) -> Guide:
+def guide_for(runtime: Services) -> Guide:
     """The registration guide, read once per content directory (restart to pick up edits)."""
     return registration.cached_guide(runtime.settings.content_dir)
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     guide_for(runtime)  # a broken registration.yaml stops start-up, not a member's request
     routes = runtime.routes
 
@@ -90,7 +90,7 @@ def register(app: Any, runtime: Runtime) -> None:
         return UpdateForm(views.status_saved_form(guide, info))
 
 
-def register_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> ui.Message:
+def register_reply(runtime: Services, request: Request, verb: str, argument: str) -> ui.Message:
     """The answer to `/tech register ...` within the ack: content and database reads."""
     actor = request.actor
     guide = guide_for(runtime)
@@ -119,13 +119,13 @@ def register_reply(runtime: Runtime, request: Request, verb: str, argument: str)
     return ui.message([ui.section(f"{unknown} The registers are {names}."), ui.section(views.usage(organiser))])
 
 
-def suggest_form(runtime: Runtime, request: Request) -> OpenForm:
+def suggest_form(runtime: Services, request: Request) -> OpenForm:
     with runtime.db.reading() as session:
         status = registration.status_of(session, request.actor.member_id)
     return OpenForm(views.suggest_form(status))
 
 
-def status_form(runtime: Runtime, request: Request) -> OpenForm:
+def status_form(runtime: Services, request: Request) -> OpenForm:
     with runtime.db.reading() as session:
         status = registration.status_of(session, request.actor.member_id)
     return OpenForm(views.status_form(guide_for(runtime), status))

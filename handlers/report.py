@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.markup import escape
 from core.request import Answer, DirectMessage, FollowUp, Reply, Request, SendFile
-from core.routes import HomeSection
+from core.services import HomeSection
 from digests.report_files import options_for
 from handlers.report_views import home_blocks, preparing_reply, refused_reply, summary_blocks, usage_reply
 from storage import report
@@ -24,10 +24,10 @@ from storage.errors import DomainError
 from storage.members import Actor, Role
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
 
     @routes.command("report", owner=__name__)
@@ -63,7 +63,7 @@ def register(app: Any, runtime: Runtime) -> None:
     runtime.home_sections.append(HomeSection(95, "network figures", home_section))
 
 
-def send_report(runtime: Runtime, actor: Actor, period: report.Period, *, options: report.ReportOptions,
+def send_report(runtime: Services, actor: Actor, period: report.Period, *, options: report.ReportOptions,
                 moment: datetime) -> Reply:
     """Build the report (storage refuses anyone but an organiser), DM the summary; the charts follow it."""
     with runtime.db.reading() as session:
@@ -87,7 +87,7 @@ def send_report(runtime: Runtime, actor: Actor, period: report.Period, *, option
     return SendFile(first, more=tuple(files[1:]))
 
 
-def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+def home_section(runtime: Services, actor: Actor) -> list[ui.Block]:
     """Headline figures of this development year, for organisers only."""
     if not actor.has(Role.ORGANISER):
         return []

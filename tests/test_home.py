@@ -8,7 +8,7 @@ import pytest
 
 from bot import blocks
 from core import ids, ui
-from bot.runtime import HomeSection
+from core.services import HomeSection
 from bot.standin import Call, block_action_payload
 from handlers.home import SECTION_BLOCK_CAP, fit
 from handlers.home_views import ORGANISER_SHORTCUTS

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, UTC
 from freezegun import freeze_time
 
 from core.ui import note
-from digests.runner import DueKind, run_due
+from core.due import DueKind
+from digests.runner import run_due
 from storage import ledger
 from storage.db import Database
 from storage.models import DueItem

@@ -61,34 +61,13 @@ def technet(database_url: str, standin: SlackStandIn) -> Iterator[Harness]:
     harness.close()
 
 
-class Registrations:
-    """Stands in for the Bolt app while handlers register: records every action and view id.
-
-    Public API only (handlers.register_all), instead of reading Bolt's private listener list.
-    """
-
-    def __init__(self) -> None:
-        self.ids: dict[str, set[str]] = defaultdict(set)
-
-    def __getattr__(self, kind: str) -> Any:
-        def register(constraint: Any = None, *args: Any, **kwargs: Any) -> Any:
-            if isinstance(constraint, str):
-                self.ids[kind].add(constraint)
-            return lambda *a, **k: a[0] if a else None
-
-        return register
-
-
 def registered(technet: Harness) -> dict[str, set[str]]:
+    """Every action, form, shortcut and options id the features put in the route table."""
     runtime = Runtime.build(technet.settings, threads=1)
     try:
-        found = Registrations()
-        handlers.register_all(found, runtime)  # type: ignore[arg-type]  # records registrations in place of an App
-        # What is routed (core.routes) is in the route table rather than on the app.
-        for kind, name in ((Kind.ACTION, "action"), (Kind.FORM, "view"), (Kind.SHORTCUT, "shortcut"),
-                           (Kind.OPTIONS, "options")):
-            found.ids[name] |= runtime.routes.keys(kind)
-        return found.ids
+        handlers.register_all(runtime)
+        return {name: set(runtime.routes.keys(kind)) for kind, name in (
+            (Kind.ACTION, "action"), (Kind.FORM, "view"), (Kind.SHORTCUT, "shortcut"), (Kind.OPTIONS, "options"))}
     finally:
         runtime.close()
 

@@ -210,7 +210,7 @@ def test_organisers_departments_list_is_read_and_checked(tmp_path: Path):
     def departments(text: str) -> list[str]:
         (tmp_path / "departments.yaml").write_text(text, encoding="utf-8")
         # A stand-in runtime with the one thing load_departments reads.
-        return load_departments(SimpleNamespace(settings=Settings(content_dir=tmp_path)))  # type: ignore[arg-type]  # not a Runtime
+        return load_departments(SimpleNamespace(settings=Settings(content_dir=tmp_path)))
 
     assert departments("departments: [Dentistry, ' Dentistry ', Nursing, '']\n") == ["Dentistry", "Nursing"]
     for bad in ("departments: Dentistry\n", "nothing: []\n", f"departments: ['{'x' * 80}']\n",

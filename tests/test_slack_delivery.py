@@ -7,12 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import blocks
 from bot.runtime import web_client
 from bot.slack_delivery import SlackDelivery
 from bot.standin import SlackStandIn
 from core import ui
-from core.delivery import DeliveryError
+from core.delivery import DeliveryError, Kept
 from core.request import MessageRef
 from tests.harness import MEMBER, NETWORK_CHANNEL, OTHER, settings_for
 
@@ -44,7 +43,7 @@ def test_blocks_alone_are_a_message_whose_text_is_derived_from_them(delivery: Sl
 
 
 def test_a_message_already_rendered_goes_as_it_is(delivery: SlackDelivery, standin: SlackStandIn):
-    delivery.post(NETWORK_CHANNEL, blocks.kept("Issue 1", [{"type": "divider"}]))
+    delivery.post(NETWORK_CHANNEL, Kept("Issue 1", [{"type": "divider"}]))
     [call] = standin.calls_to("chat.postMessage")
     assert call.args["text"] == "Issue 1" and call.blocks() == [{"type": "divider"}]
 

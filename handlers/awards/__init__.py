@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core import ui
-from core.routes import HomeSection
+from core.services import HomeSection
 from handlers._common import member_tz
 from handlers.awards import commands, nominating, panel, views
 from storage import awards
@@ -20,17 +20,17 @@ from storage.clock import now
 from storage.members import Actor
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
-def register(app: object, runtime: Runtime) -> None:
-    nominating.register(app, runtime)
-    commands.register(app, runtime)
-    panel.register(app, runtime)
+def register(runtime: Services) -> None:
+    nominating.register(runtime)
+    commands.register(runtime)
+    panel.register(runtime)
     runtime.home_sections.append(HomeSection(30, "awards", _home))
 
 
-def _home(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+def _home(runtime: Services, actor: Actor) -> list[ui.Block]:
     with runtime.db.reading() as session:
         cycles = awards.open_cycles(session, now())
     return views.home_blocks(cycles, member_tz(runtime, actor))

@@ -22,10 +22,10 @@ from storage.errors import DomainError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
-def register(app: object, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
 
     @routes.command("awards", owner=__name__)
@@ -55,7 +55,7 @@ def register(app: object, runtime: Runtime) -> None:
             f"chair <@{cycle.chair}>.")))
 
 
-def _awards_reply(runtime: Runtime, request: Request, verb: str, argument: str) -> Reply:  # noqa: C901 - a verb a branch
+def _awards_reply(runtime: Services, request: Request, verb: str, argument: str) -> Reply:  # noqa: C901 - a verb a branch
     actor, tz = request.actor, request.tz
     moment = now()
     if verb in ("", "help"):
@@ -98,7 +98,7 @@ def _awards_reply(runtime: Runtime, request: Request, verb: str, argument: str) 
     return _usage(runtime, request, first=not_known("awards", f"{verb} {argument}"))
 
 
-def _usage(runtime: Runtime, request: Request, *, first: ui.Markup | None = None) -> Answer:
+def _usage(runtime: Services, request: Request, *, first: ui.Markup | None = None) -> Answer:
     """The awards commands this member may use; `first` says what was wrong with what they typed."""
     lines = [(c.usage, c.summary) for c in visible(runtime.content, request.actor.roles) if c.subcommand == "awards"]
     text = runtime.templates.get_template("awards_usage.md.j2").render(lines=lines)

@@ -16,13 +16,13 @@ from storage import awards
 from storage.clock import now
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _unit(runtime: Runtime, work: Callable[[Session], T]) -> T:
+def _unit(runtime: Services, work: Callable[[Session], T]) -> T:
     """One unit of work. A refused panel request is rolled back, so it is recorded in a unit of its own."""
     try:
         with runtime.db.transaction() as session:

@@ -15,8 +15,8 @@ from core.markup import escape
 from core.request import Answer, Effect, FollowUp, LookUp, OpenForm, Reply, Request, UpdateForm
 from core.views import moments
 from handlers._common import field_choice, field_ids, field_text, metadata_object, payload_id
-from bot.runtime import Runtime
-from bot.slack_refs import slack_identity
+from core.services import Services
+from storage.identities import Identity
 from handlers.awards import views
 from storage import awards, members
 from storage.awards import NominationForm
@@ -27,13 +27,13 @@ from storage.members import Actor
 if TYPE_CHECKING:
     from datetime import tzinfo
 
-    from bot.runtime import Runtime
+    from core.services import Services
 
 NOMINATE_USAGE = ("`/tech nominate` opens the nomination form; `/tech nominate @colleague` fills in who. "
                   "You can also use *Nominate for an award* in a message's menu (⋮ More actions).")
 
 
-def register(app: object, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
 
     # /tech nominate [@colleague] -----------------------------------------------------
@@ -71,7 +71,7 @@ def register(app: object, runtime: Runtime) -> None:
         form = _form(request)
         try:
             with runtime.db.transaction() as session:
-                met = _meet(session, form)
+                met = _meet(session, actor.identity, form)
                 result = awards.submit_nomination(session, actor, form, submission_id=request.submission, now=now())
         except DomainError as e:
             return ui.FieldErrors({e.field or ids.AWARDS_AWARD: e.message})
@@ -114,7 +114,7 @@ def register(app: object, runtime: Runtime) -> None:
         return Answer(ui.message(views.nomination_blocks(copy, request.tz, intro)), replace=True)
 
 
-def _open_form(runtime: Runtime, tz: tzinfo, *, selected: int | None = None, nominee: str | None = None) -> Reply:
+def _open_form(runtime: Services, tz: tzinfo, *, selected: int | None = None, nominee: str | None = None) -> Reply:
     with runtime.db.reading() as session:
         cycles = awards.open_cycles(session, now())
     if not cycles or selected is not None and selected not in {c.id for c in cycles}:
@@ -123,7 +123,7 @@ def _open_form(runtime: Runtime, tz: tzinfo, *, selected: int | None = None, nom
     return OpenForm(views.nomination_modal(cycles, tz, selected=selected, nominee=nominee))
 
 
-def _nomination_dm(runtime: Runtime, actor: Actor, tz: tzinfo, form: NominationForm,
+def _nomination_dm(runtime: Services, actor: Actor, tz: tzinfo, form: NominationForm,
                    result: awards.SubmissionResult) -> None:
     """Once the nominees are looked up: withdraw a nomination of a bot or a departed account, and
     send the submission's one message (its confirmation, or the nominator's text back)."""
@@ -167,7 +167,7 @@ def _form(request: Request) -> NominationForm:
     )
 
 
-def _meet(session: Session, form: NominationForm) -> set[str]:
+def _meet(session: Session, asker: Identity, form: NominationForm) -> set[str]:
     """Each nominee as a member before the rules look at them; returns those the store had never seen.
 
     Nothing calls Slack before the ack: the rules use what the store knows (bots and
@@ -176,13 +176,14 @@ def _meet(session: Session, form: NominationForm) -> set[str]:
     """
     met: set[str] = set()
     for user_id in {u for u in (form.nominee, *form.team_members) if u}:
-        if members.find_member(session, slack_identity(user_id)) is None:
-            members.ensure_member(session, slack_identity(user_id), now=now())
+        # People picked in a form are on the asker's surface.
+        if members.find_member(session, asker.colleague(user_id)) is None:
+            members.ensure_member(session, asker.colleague(user_id), now=now())
             met.add(user_id)
     return met
 
 
-def _submission_dm(runtime: Runtime, actor: Actor, tz: tzinfo, claim: awards.DmClaim, form: NominationForm, *,
+def _submission_dm(runtime: Services, actor: Actor, tz: tzinfo, claim: awards.DmClaim, form: NominationForm, *,
                    withdrawn: str | None = None) -> ui.Message:
     if withdrawn:
         intro = (f"I couldn't keep your nomination: {escape(withdrawn)} "

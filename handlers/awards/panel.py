@@ -22,10 +22,10 @@ from storage.members import Actor
 from storage.words import plural
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
-def register(app: object, runtime: Runtime) -> None:  # noqa: C901 - one handler a button or form
+def register(runtime: Services) -> None:  # noqa: C901 - one handler a button or form
     routes = runtime.routes
 
     @routes.action(ids.AWARDS_READ)
@@ -112,7 +112,7 @@ def register(app: object, runtime: Runtime) -> None:  # noqa: C901 - one handler
                 FollowUp(lambda: _post_announcement(runtime, channel, draft.cycle.id))]
 
 
-def _post_announcement(runtime: Runtime, channel: str, cycle_id: int) -> None:
+def _post_announcement(runtime: Services, channel: str, cycle_id: int) -> None:
     with runtime.db.transaction() as session:
         text = awards.begin_announcement_post(session, cycle_id)
         people = awards.announcement_people(session, cycle_id, now=now()) if text is not None else frozenset()
@@ -147,11 +147,11 @@ def _exportable(session: Session, actor: Actor, cycle_id: int | None) -> awards.
     return cycle
 
 
-def _check_export(runtime: Runtime, actor: Actor, cycle_id: int | None) -> awards.CycleInfo:
+def _check_export(runtime: Services, actor: Actor, cycle_id: int | None) -> awards.CycleInfo:
     return _unit(runtime, lambda session: _exportable(session, actor, cycle_id))
 
 
-def _export_file(runtime: Runtime, request: Request, cycle_id: int | None) -> ui.File:
+def _export_file(runtime: Services, request: Request, cycle_id: int | None) -> ui.File:
     """The CSV, for the asker alone (SendFile sends it to them privately)."""
     filename, data = _unit(runtime, lambda s: awards.export_csv(s, request.actor, cycle_id, tz=request.tz, now=now()))
     return ui.File(filename, data, mime="text/csv",

@@ -1,4 +1,4 @@
-"""`register(app, runtime)`: the events commands, buttons and forms, on the route table
+"""`register(runtime)`: the events commands, buttons and forms, on the route table
 (core.routes). Each handler takes a core.request.Request and returns effects; the surface
 acks with what belongs in the ack (a command's answer, a form's errors or next step) and
 carries out the rest after it: forms to open, the message clicked refreshed, files, and the
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core import ids, ui
 from core.request import (Answer, Effect, OpenForm, Request, SendDue, SendFile, UpdateForm)
-from core.routes import HomeSection
+from core.services import HomeSection
 from core.views.events import BUTTON_SCOPES, SCOPES
 from handlers._common import (field_choice, field_choices, field_day, field_ids, field_moment, field_text,
                               malformed, payload_count, payload_id)
@@ -28,14 +28,14 @@ from storage.members import Role
 from storage.words import plural
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 HOME_ORDER = 20
 CHOICE_ACTIONS = {ids.EVENTS_GOING: events.GOING, ids.EVENTS_MAYBE: events.MAYBE,
                   ids.EVENTS_NOT_GOING: events.NOT_GOING}
 
 
-def register(app: Any, runtime: Runtime) -> None:
+def register(runtime: Services) -> None:
     routes = runtime.routes
 
     @routes.command("events", owner=__name__)
@@ -202,7 +202,7 @@ def _sent_now(due: tuple[int, ...]) -> list[Effect]:
     return [SendDue(due)] if due else []
 
 
-def _post_refreshed(runtime: Runtime, event_id: int) -> list[Effect]:
+def _post_refreshed(runtime: Services, event_id: int) -> list[Effect]:
     update = post_refreshed(runtime, event_id)
     return [update] if update else []
 

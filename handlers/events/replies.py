@@ -21,13 +21,13 @@ from storage.members import Actor, Role
 from storage.words import plural
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 ALL_WORDS = ("all", "more")
 MINE_WORDS = ("mine", "my", "me")
 
 
-def events_reply(runtime: Runtime, request: Request) -> ui.Message:
+def events_reply(runtime: Services, request: Request) -> ui.Message:
     """`/tech events [all|mine]`."""
     rest, actor = request.words, request.actor
     word = rest.lower()
@@ -48,7 +48,7 @@ def opens_new_event_form(request: Request) -> bool:
     return verb == "new" and not argument and request.actor.has(Role.ORGANISER)
 
 
-def event_reply(runtime: Runtime, request: Request) -> ui.Message:
+def event_reply(runtime: Services, request: Request) -> ui.Message:
     """`/tech event new|attendees [n]|<n>`."""
     rest, actor = request.words, request.actor
     verb, argument = split(rest)
@@ -80,7 +80,7 @@ def event_reply(runtime: Runtime, request: Request) -> ui.Message:
     return _usage(actor, f"I don't know `/tech event {escape(rest[:60])}`.")
 
 
-def list_reply(runtime: Runtime, request: Request, scope: str, *, offset: int = 0,
+def list_reply(runtime: Services, request: Request, scope: str, *, offset: int = 0,
                lead: str | None = None) -> ui.Message:
     moment = now()
     until = moment + events.DEFAULT_HORIZON if scope == "upcoming" else None
@@ -94,7 +94,7 @@ def list_reply(runtime: Runtime, request: Request, scope: str, *, offset: int = 
     return ui.message(body)
 
 
-def card_reply(runtime: Runtime, request: Request, event_id: int, *, lead: str | None = None) -> ui.Message:
+def card_reply(runtime: Services, request: Request, event_id: int, *, lead: str | None = None) -> ui.Message:
     actor = request.actor
     try:
         with runtime.db.reading() as session:
@@ -106,7 +106,7 @@ def card_reply(runtime: Runtime, request: Request, event_id: int, *, lead: str |
     return ui.message(body)
 
 
-def attendees_reply(runtime: Runtime, request: Request, event_id: int) -> ui.Message:
+def attendees_reply(runtime: Services, request: Request, event_id: int) -> ui.Message:
     actor = request.actor
     try:
         with runtime.db.reading() as session:
@@ -118,11 +118,11 @@ def attendees_reply(runtime: Runtime, request: Request, event_id: int) -> ui.Mes
     return ui.message(body)
 
 
-def new_event_modal(runtime: Runtime, request: Request) -> ui.Form:
+def new_event_modal(runtime: Services, request: Request) -> ui.Form:
     return organiser_views.event_modal(tz=request.tz, announce_to=runtime.settings.network_channel)
 
 
-def confirmation(runtime: Runtime, outcome: events.RsvpOutcome, *, now: datetime) -> str:
+def confirmation(runtime: Services, outcome: events.RsvpOutcome, *, now: datetime) -> str:
     """What an RSVP says; `now` is the moment the answer was recorded, so the reminders it
     promises are the ones that were scheduled."""
     title = outcome.event.title
@@ -139,7 +139,7 @@ def confirmation(runtime: Runtime, outcome: events.RsvpOutcome, *, now: datetime
                                                      if outcome.promoted else "")
 
 
-def created_text(runtime: Runtime, created: list[events.EventInfo], form: events.EventForm) -> str:
+def created_text(runtime: Services, created: list[events.EventInfo], form: events.EventForm) -> str:
     first = created[0]
     tz = runtime.settings.tz
     text = f"“{first.title}” is on: {when(first, tz)}."
@@ -161,7 +161,7 @@ def edited_text(outcome: events.EditOutcome) -> str:
     return text
 
 
-def home_section(runtime: Runtime, actor: Actor) -> list[ui.Block]:
+def home_section(runtime: Services, actor: Actor) -> list[ui.Block]:
     moment = now()
     with runtime.db.reading() as session:
         coming = events.next_for_member(session, actor.member_id, now=moment)

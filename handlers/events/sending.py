@@ -14,10 +14,10 @@ from storage import events
 from storage.clock import now
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from core.services import Services
 
 
-def refreshed(runtime: Runtime, request: Request, event_id: int, scope: str, offset: int, *, lead: str | None,
+def refreshed(runtime: Services, request: Request, event_id: int, scope: str, offset: int, *, lead: str | None,
               failed: bool = False) -> list[Effect]:
     """Refresh what the click came from (`scope`, where its button sits), and confirm to the clicker alone."""
     if scope in SCOPES:
@@ -34,7 +34,7 @@ def refreshed(runtime: Runtime, request: Request, event_id: int, scope: str, off
     return said
 
 
-def _message_refreshed(runtime: Runtime, request: Request, event_id: int, shown: MessageRef, *,
+def _message_refreshed(runtime: Services, request: Request, event_id: int, shown: MessageRef, *,
                        personal: bool) -> UpdateMessage:
     """The event in a message of ours: a DM shows the member's own view, a channel post everyone's.
 
@@ -51,7 +51,7 @@ def _message_refreshed(runtime: Runtime, request: Request, event_id: int, shown:
     return UpdateMessage(shown, ui.message(fresh, title=info.title), keep_lead=True)
 
 
-def post_refreshed(runtime: Runtime, event_id: int) -> UpdateMessage | None:
+def post_refreshed(runtime: Services, event_id: int) -> UpdateMessage | None:
     """The channel announcement of an event brought up to date (a change, a cancellation); None
     when it was never posted."""
     with runtime.db.reading() as session:
@@ -60,7 +60,7 @@ def post_refreshed(runtime: Runtime, event_id: int) -> UpdateMessage | None:
     return UpdateMessage(posted, announcement(runtime, info)) if posted else None
 
 
-def announcement(runtime: Runtime, info: events.EventInfo) -> ui.Message:
+def announcement(runtime: Services, info: events.EventInfo) -> ui.Message:
     """The channel post of an event as it stands: the same for everyone, so no personal status."""
     with runtime.db.reading() as session:
         count = events.series_size(session, info.series_id) if info.series_id else 1
