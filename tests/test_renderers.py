@@ -9,9 +9,14 @@ from datetime import UTC, date, datetime, time
 
 from bot import blocks, text
 from bot.dispatch import form_values
+from bot.slack_payloads import field_errors
+from bot.slack_refs import slack_identity
 from bot.standin import input_values
-from core import ui
+from core import ids, ui
 from core.markup import escape
+from core.request import Effect, Kind, OpenForm, Request, Where, effects
+from storage.members import actor_for, find_member
+from tests.harness import MEMBER, Harness
 
 YES, NO = ui.option("Yes", "yes"), ui.option("No", "no")
 
@@ -120,3 +125,41 @@ def test_the_home_page_keeps_a_block_id_once():
     home = ui.Home((ui.section("a", block_id="same"), ui.actions(ui.button("b", "b"), block_id="same")))
     rendered = blocks.render_home(home).to_dict()["blocks"]
     assert [b.get("block_id") for b in rendered] == ["same", None]
+
+
+def test_one_handler_answers_through_both_renderers_from_one_neutral_reply(technet: Harness):
+    """The CPD log: the form a button opens, then the same form refused by its fields, as Slack
+    and the shell show them, from the handler's one neutral reply each time."""
+    technet.command(MEMBER, "cpd")  # the member, met
+    runtime = technet.runtime
+    with runtime.db.reading() as session:
+        member = find_member(session, slack_identity(MEMBER))
+        assert member is not None
+        actor = actor_for(session, member, runtime.grants)
+
+    def ask(kind: Kind, key: str, **what: object) -> list[Effect]:
+        route = runtime.routes.find(kind, key)
+        assert route is not None
+        return effects(route.handler(Request(kind=kind, actor=actor, where=Where("slack"), tz=runtime.settings.tz,
+                                             **what)))  # type: ignore[arg-type]
+
+    [opened] = ask(Kind.ACTION, ids.CPD_LOG_OPEN, action_id=ids.CPD_LOG_OPEN)
+    assert isinstance(opened, OpenForm)
+    form = opened.form
+    modal = blocks.render_form(form).to_dict()
+    shell = text.render_form(form)
+    assert modal["callback_id"] == ids.CPD_MODAL and shell.lines[0] == f"┌ {form.title}"
+    labels = [b.label for b in form.blocks if isinstance(b, ui.Field)]
+    assert [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"] == labels
+    assert all(any(line.startswith(f"» {label}") for line in shell.lines) for label in labels)
+
+    [refused] = ask(Kind.FORM, ids.CPD_MODAL, form_id=ids.CPD_MODAL,
+                    values={ids.CPD_ACTIVITY: "<!channel> workshop", ids.CPD_AMOUNT: "-3",
+                            ids.CPD_DONE_ON: datetime.now(UTC).date()})
+    assert isinstance(refused, ui.FieldErrors) and ids.CPD_AMOUNT in refused.errors
+    # Slack: response_action errors, by the input's block id; the shell: the message under that field.
+    assert field_errors(modal, refused.errors)[ids.CPD_AMOUNT] == refused.errors[ids.CPD_AMOUNT]
+    shown = text.render_form(form, refused.errors).lines
+    amount_label = next(b.label for b in form.blocks if isinstance(b, ui.Field) and b.id == ids.CPD_AMOUNT)
+    amount = next(i for i, line in enumerate(shown) if line.startswith(f"» {amount_label}"))
+    assert f"  ⚠ {refused.errors[ids.CPD_AMOUNT]}" in shown[amount:amount + 3]
