@@ -158,18 +158,18 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
         if not user_id or body.get("type") == "event_callback" and (_is_bot_event(body) or _is_account_change(body)):
             return next()
         moment = now()
+        identity = slack_identity(user_id)
         with runtime.db.reading() as session:
-            member = members.find_member(session, slack_identity(user_id))
-            newcomer = member is None
-            if member is not None and not members.needs_touch(member, moment):
-                # The common case: a known member, already seen today. One read, no write.
-                context["actor"] = members.actor_for(session, member, runtime.grants)
-                return next()
+            known = members.recognise(session, identity, runtime.grants, now=moment)
+        if known is not None and known.seen_today:
+            # The common case: a known member, already seen today. One query, no write.
+            context["actor"] = known.actor
+            return next()
+        newcomer = known is None
         with runtime.db.transaction() as session:
-            member = members.ensure_member(session, slack_identity(user_id), fallback_name=_name_in(body),
-                                           now=moment)
+            member = members.ensure_member(session, identity, fallback_name=_name_in(body), now=moment)
             members.touch(member, moment)
-            context["actor"] = members.actor_for(session, member, runtime.grants)
+            context["actor"] = members.actor_for(session, member, runtime.grants, identity)
         if not newcomer:
             return next()
         runtime.newcomers.expect(user_id)

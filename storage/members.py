@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from storage.errors import DomainError, NotFound, PermissionDenied
 from storage.identities import Identity
@@ -167,7 +167,47 @@ def ensure_member(session: Session, identity: Identity, *, fallback_name: str = 
 
 
 def needs_touch(member: Member, now: datetime) -> bool:
-    return member.last_active_at is None or member.last_active_at.date() != now.date()
+    return _unseen_today(member.last_active_at, now)
+
+
+def _unseen_today(last_active_at: datetime | None, now: datetime) -> bool:
+    return last_active_at is None or last_active_at.date() != now.date()
+
+
+def _recognise_statement() -> Select[int, list[str], str | None, datetime | None, str, str, str]:
+    asked, theirs = aliased(MemberIdentity), aliased(MemberIdentity)
+    return (select(Member.id, Member.roles, Member.timezone, Member.last_active_at,
+                   theirs.surface, theirs.external_id, theirs.tenant)
+            .join(asked, asked.member_id == Member.id).join(theirs, theirs.member_id == Member.id)
+            .where(asked.surface == bindparam("surface"), asked.tenant == bindparam("tenant"),
+                   asked.external_id == bindparam("external_id")))
+
+
+# Built once: building the statement cost more than running it.
+_RECOGNISE = _recognise_statement()
+
+
+@dataclass(frozen=True)
+class Recognised:
+    actor: Actor
+    seen_today: bool
+
+
+def recognise(session: Session, identity: Identity, grants: RoleGrants, *, now: datetime) -> Recognised | None:
+    """The member `identity` names, as the Actor of their request, or None for someone new.
+
+    Every request asks this first, so it is one query of plain columns: the member's roles, zone
+    and last day seen, with each of their identities (a role configured by any of them holds).
+    """
+    rows = session.execute(_RECOGNISE, {"surface": identity.surface, "tenant": identity.tenant,
+                                        "external_id": identity.external_id}).all()
+    if not rows:
+        return None
+    member_id, stored_roles, timezone, last_active_at = rows[0][0], rows[0][1], rows[0][2], rows[0][3]
+    roles = {Role.MEMBER, *(Role(r) for r in stored_roles or [] if r in Role._value2member_map_)}
+    roles |= grants.for_identities(Identity(row[4], row[5], row[6]) for row in rows)
+    return Recognised(Actor(member_id, identity, frozenset(roles), timezone),
+                      seen_today=not _unseen_today(last_active_at, now))
 
 
 def touch(member: Member, now: datetime) -> None:
