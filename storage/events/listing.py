@@ -33,10 +33,16 @@ def events_page(session: Session, *, now: datetime, until: datetime | None, view
     if mine:
         query = query.join(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.member_id == viewer)).where(
             Rsvp.status.in_((GOING, WAITLIST, MAYBE)))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    offset = max(0, min(offset, max(total - 1, 0)))
-    rows = list(session.scalars(query.order_by(Event.starts_at, Event.id).offset(offset).limit(limit)))
-    return EventPage(_infos(session, rows, viewer=viewer), total, offset, limit)
+    # The page and the size of the whole list in one query; only a page past the end needs a second.
+    ordered = query.add_columns(func.count().over()).order_by(Event.starts_at, Event.id)
+    rows = session.execute(ordered.offset(max(0, offset)).limit(limit)).all()
+    if rows:
+        total = rows[0][1]
+    else:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        offset = max(0, min(offset, max(total - 1, 0)))
+        rows = session.execute(ordered.offset(offset).limit(limit)).all() if total else []
+    return EventPage(_infos(session, [row[0] for row in rows], viewer=viewer), total, max(0, offset), limit)
 
 
 def next_for_member(session: Session, member_id: int, *, now: datetime, limit: int = 3) -> list[EventInfo]:
