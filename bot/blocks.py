@@ -1,5 +1,5 @@
 """The Slack renderer: the neutral reply model (core.ui) as Block Kit through slack_sdk's
-models, and every message's fallback text; plus the small builders views not yet neutral use.
+models, and every message's fallback text.
 
 Slack's limits that shape what we send: 50 blocks in a message (100 in a modal or
 the Home tab), 3,000 characters in a section's text, 2,000 in a field, 150 in a
@@ -7,8 +7,8 @@ header or a button label, 300 in a confirm dialog's text.
 
 A message's plain `text` (the notification and screen-reader fallback) is read by Slack
 as mrkdwn, so a raw `<!channel>` there pings a whole channel even when the blocks show it
-escaped. No handler or digest writes that text: `message`, `ephemeral`, `note` and
-`comment` derive it from the blocks, whose mrkdwn the caller has escaped already, or
+escaped. No handler or digest writes that text: `message`, `ephemeral` and `comment`
+derive it from the blocks, whose mrkdwn the caller has escaped already, or
 escape the plain title they are given.
 """
 
@@ -62,9 +62,7 @@ from slack_sdk.models.views import View
 from core import ui
 from core.markup import escape, truncate
 
-MESSAGE_BLOCK_LIMIT = 50
-SURFACE_BLOCK_LIMIT = 100
-SECTION_TEXT_LIMIT = 3000
+SECTION_TEXT_LIMIT = ui.SECTION_TEXT_LIMIT
 PLAIN_LIMIT = 150
 OPTION_LIMIT = 75
 CONFIRM_TEXT_LIMIT = 300
@@ -77,9 +75,6 @@ def plain(text: str, limit: int = PLAIN_LIMIT) -> PlainTextObject:
     return PlainTextObject(text=truncate(text, limit), emoji=True)
 
 
-def option(text: str, value: str) -> Option:
-    """A choice in a select or radio buttons (Slack allows 75 characters of text in one)."""
-    return Option(text=plain(text, OPTION_LIMIT), value=value)
 
 
 def header(text: str) -> HeaderBlock:
@@ -108,8 +103,6 @@ def button(label: str, action_id: str, value: str | None = None, *, style: str |
     )
 
 
-def actions(*elements: Any, block_id: str | None = None) -> ActionsBlock:
-    return ActionsBlock(elements=list(elements), block_id=block_id)
 
 
 def confirm(title: str, mrkdwn: str, *, yes: str = "Yes", no: str = "No", style: str | None = None) -> ConfirmObject:
@@ -197,9 +190,6 @@ def ephemeral(blocks: SlackBlocks | ui.Message) -> dict[str, Any]:
     return {"response_type": "ephemeral", **message(blocks)}
 
 
-def note(mrkdwn: str) -> dict[str, Any]:
-    """A message of one section of (escaped) mrkdwn: keyword arguments for chat.postMessage or respond()."""
-    return message([section(mrkdwn)])
 
 
 def comment(mrkdwn: str) -> str:
@@ -211,9 +201,6 @@ def comment(mrkdwn: str) -> str:
 
 def render(block: ui.Block) -> Block:
     """One neutral block as Block Kit; Slack's length limits applied here, where they are Slack's."""
-    if isinstance(block, Block):
-        # Block Kit already: the Home page gathers every feature's section, and some are not yet neutral.
-        return block
     if isinstance(block, ui.Section):
         return SectionBlock(
             text=_text(block.text) if block.text else None,

@@ -30,8 +30,6 @@ Markup: TypeAlias = str
 MESSAGE_BLOCK_LIMIT = 50
 SURFACE_BLOCK_LIMIT = 100  # a form or the Home page
 SECTION_TEXT_LIMIT = 3000
-PLAIN_LIMIT = 150
-OPTION_LIMIT = 75
 
 
 # Controls: what a person can press or pick -------------------------------------------------------

@@ -12,10 +12,13 @@ posted in Slack: the old schema has no way to say who or where they are.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
+
+# The project's one clock, so a test's frozen time is the time a migrated row is stamped with.
+from storage.clock import now
 
 revision = '0009'
 down_revision = "0008"
@@ -23,10 +26,6 @@ branch_labels = None
 depends_on = None
 
 SLACK = "slack"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # Identities ------------------------------------------------------------------------------------
@@ -92,7 +91,7 @@ def _member_for(connection: sa.Connection, slack_user_id: str, cache: dict[str, 
                            sa.column('fte'), sa.column('roles', sa.JSON), sa.column('is_bot'),
                            sa.column('deactivated'), sa.column('created_at', sa.DateTime(timezone=True)),
                            sa.column('updated_at', sa.DateTime(timezone=True)))
-        moment = _now()
+        moment = now()
         found = connection.execute(members.insert().values(
             display_name="", real_name="", fte=1.0, roles=[], is_bot=False, deactivated=False, created_at=moment,
             updated_at=moment).returning(members.c.id)).scalar_one()
