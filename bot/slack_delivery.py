@@ -22,6 +22,11 @@ PERMANENT_ERRORS = frozenset({
 })
 
 
+# Slack errors that say the person cannot be messaged: they left, or never could be.
+UNREACHABLE = frozenset({"user_disabled", "account_inactive", "user_not_found", "cannot_dm_bot", "channel_not_found",
+                         "user_not_visible"})
+
+
 class SlackDelivery:
     """Sends through `client` (the app's WebClient, with its retry handlers for brief 429s and 5xx)."""
 
@@ -109,7 +114,8 @@ def refused_as_delivery_error() -> Iterator[None]:
 
 def delivery_error(error: SlackApiError) -> DeliveryError:
     reason = str(error.response.get("error") or "slack_error")
-    return DeliveryError(reason, permanent=reason in PERMANENT_ERRORS, retry_after=retry_after(error))
+    return DeliveryError(reason, permanent=reason in PERMANENT_ERRORS, retry_after=retry_after(error),
+                         unreachable=reason in UNREACHABLE)
 
 
 def retry_after(error: SlackApiError) -> float | None:

@@ -37,14 +37,17 @@ class DeliveryError(Exception):
 
     `permanent`: no retry will fix it (the channel is gone, the person left). Otherwise it may
     be tried again, not before `retry_after` seconds when the surface said so (a rate limit).
+    `unreachable`: the person it was for cannot be messaged at all (they left, or never could be).
     `reason` is short, for the log and for a person (Slack: its error code, "channel_not_found").
     """
 
-    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None,
+                 unreachable: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 class Delivery(Protocol):

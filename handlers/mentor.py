@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HOME_ORDER = 50
 JOIN_WORDS = ("join", "profile")
-# The surface's reasons for a send refused because the person can't be reached: they left, or
-# never could be messaged (Slack's error codes, as core.delivery.DeliveryError names them).
-UNREACHABLE = frozenset({"user_disabled", "account_inactive", "user_not_found", "cannot_dm_bot", "channel_not_found",
-                         "user_not_visible"})
 
 
 def register(runtime: Services) -> None:
@@ -263,11 +259,11 @@ def notify_mentor(runtime: Services, request_id: int) -> None:
         posted = runtime.delivery.dm(claimed.mentor_user, views.request_dm_blocks(claimed, mentor))
     except DeliveryError as e:
         with runtime.db.transaction() as session:
-            if e.reason in UNREACHABLE:
+            if e.unreachable:
                 mentoring.cancel_request(session, request_id, now=moment)
             else:
                 mentoring.release_request_notice(session, request_id)
-        if e.reason in UNREACHABLE:
+        if e.unreachable:
             dm(runtime, claimed.mentee_user, f"I couldn't reach {escape(claimed.mentor_name)}: they may have left "
                "the workspace. Your request is closed; `/tech mentor find` shows other mentors.")
             return

@@ -96,6 +96,7 @@ def test_a_refusal_slack_may_get_over_is_not_permanent(delivery: SlackDelivery, 
     standin.refuse("chat.postMessage", "fatal_error")
     error = refused(lambda: delivery.dm(MEMBER, ui.note("hello")))
     assert (error.permanent, error.retry_after, error.reason) == (False, None, "fatal_error")
+    assert not error.unreachable
 
 
 def test_a_long_rate_limit_is_passed_on_with_its_retry_after(delivery: SlackDelivery, standin: SlackStandIn):
@@ -127,6 +128,7 @@ def test_a_member_who_cannot_be_reached_refuses_the_upload_for_good(delivery: Sl
     standin.refuse("conversations.open", "user_disabled")
     error = refused(lambda: delivery.upload(MEMBER, ui.File("a.csv", "x")))
     assert (error.permanent, error.reason) == (True, "user_disabled")
+    assert error.unreachable  # the person left: a feature can tell whoever was waiting on them
     assert standin.calls_to("files.getUploadURLExternal") == []
 
 
