@@ -17,7 +17,6 @@ import re
 from dataclasses import replace
 from datetime import time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -35,7 +34,7 @@ from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, F
                           Options, RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from core.routes import Route
 from bot.slack_payloads import button_value, date_picked, field_errors, is_user_id, moment_picked, state, values
-from handlers._common import malformed
+from handlers._common import malformed, member_tz
 from digests.runner import send_due_now
 from storage import members
 from storage.clock import now
@@ -130,7 +129,7 @@ def _request(runtime: Runtime, context: BoltContext, kind: Kind, conversation: o
                   tenant=team if isinstance(team, str) else None)
     if clicked is not None:
         where = _clicked_in(clicked, where)
-    return Request(kind=kind, actor=actor, where=where, tz=_zone(actor.timezone, runtime.settings.tz), **what)
+    return Request(kind=kind, actor=actor, where=where, tz=member_tz(runtime, actor), **what)
 
 
 def _clicked_in(body: dict[str, Any], where: Where) -> Where:
@@ -160,12 +159,6 @@ def _author(body: dict[str, Any], context: BoltContext) -> str:
     return str(author)
 
 
-def _zone(name: str | None, network: ZoneInfo) -> ZoneInfo:
-    """The member's zone as Slack gave it; the network's when it gave none we know."""
-    try:
-        return ZoneInfo(name) if name else network
-    except (ZoneInfoNotFoundError, ValueError):
-        return network
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def _of_kind(values: Mapping[str, ui.FieldValue], field_id: str, kind: type[T]) 
 # Days and zones ---------------------------------------------------------------------------
 
 def member_tz(runtime: Services, actor: Actor) -> ZoneInfo:
-    """The member's zone from Slack; the network's when Slack gave none we know."""
+    """The member's zone as their surface gave it; the network's when it gave none we know."""
     try:
         return ZoneInfo(actor.timezone) if actor.timezone else runtime.settings.tz
     except (ZoneInfoNotFoundError, ValueError):
