@@ -151,6 +151,10 @@ def upsert_member(session: Session, identity: Identity, user: MemberDetails, *, 
     member.job_title = member.job_title or user.title or None
     member.timezone = user.timezone or member.timezone
     member.is_bot = user.is_bot
+    if user.deactivated and not member.deactivated:
+        member.deactivated_at = now
+    elif not user.deactivated:
+        member.deactivated_at = None
     member.deactivated = user.deactivated
     member.updated_at = now
     session.flush()
