@@ -130,7 +130,7 @@ def fill(session: Session, n: Network) -> None:
     issue = EzineIssue(period="2026-11-02", period_start=T0 - timedelta(days=60), due_at=T0 - timedelta(days=35),
                        status="posted", decided_by_id=n.rosa, spotlight_member_id=n.rosa,
                        content={"spotlight": {"name": ROSA_NAME, "user_id": ROSA},
-                                "news": [{"title": "Fenwick rig", "body": ROSA_WRITES["news"]}]},
+                                "news": [{"title": "Back in service: the rebuilt rig", "body": ROSA_WRITES["news"]}]},
                        html=f"<p>Spotlight: {ROSA_NAME}</p><p>{ROSA_WRITES['news']}</p>",
                        posted_at=T0 - timedelta(days=35), created_at=T0 - timedelta(days=60))
     session.add(issue)
@@ -138,7 +138,7 @@ def fill(session: Session, n: Network) -> None:
     session.add(EzineMessage(issue_id=issue.id, position=0, text=f"Spotlight: {ROSA_NAME} <@{ROSA}>",
                              blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": ROSA_WRITES["news"]}}],
                              state="posted", posted_at=T0 - timedelta(days=35)))
-    session.add(NewsItem(submission_key="rosa-news-2", author_id=n.rosa, title="Fenwick rig",
+    session.add(NewsItem(submission_key="rosa-news-2", author_id=n.rosa, title="Back in service: the rebuilt rig",
                          body=ROSA_WRITES["news"], category="equipment", status="approved", issue_id=issue.id,
                          reviewed_by_id=n.priya, created_at=T0 - timedelta(days=40),
                          updated_at=T0 - timedelta(days=40)))

@@ -129,8 +129,8 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("dev_opportunities", "Development opportunities you added", by=("created_by_id",),
             hidden=("natural_key",)),
     Holding("dev_follows", "Opportunity tags you follow", by=("member_id",), on_erase=DELETE),
-    Holding("dev_reminders", "Opportunity deadlines you asked to be reminded of", by=("member_id",),
-            on_erase=DELETE),
+    # Kept: the report counts the reminders asked for (a deactivated member is sent none).
+    Holding("dev_reminders", "Opportunity deadlines you asked to be reminded of", by=("member_id",)),
     Holding("cpd_entries", "Your CPD record", by=("member_id",), hidden=("submission_id",),
             writing=("activity", "note", "link")),
     Holding("mentor_profiles", "Your mentor profile", by=("member_id",), on_erase=DELETE),
