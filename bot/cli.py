@@ -408,9 +408,6 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         runtime.close()
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def cmd_member_export(settings: Settings, args: argparse.Namespace) -> int:
     """A member's copy for an admin (a subject access request); logged, without its content."""
@@ -477,3 +474,7 @@ def cmd_member_erase(settings: Settings, args: argparse.Namespace) -> int:
         db.dispose()
     print(f"technet: member #{member_id} erased ({erased.summary()})")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
