@@ -78,7 +78,7 @@ def fill(session: Session, n: Network) -> None:
                             details={"title": event.title}, created_by_id=n.rosa, created_at=T0))
     award = session.scalars(select(Award).order_by(Award.id)).first()
     assert award is not None
-    cycle = AwardCycle(award_id=award.id, label="Rosa's panel", opens_at=T0 - timedelta(days=60),
+    cycle = AwardCycle(award_id=award.id, label="Winter", opens_at=T0 - timedelta(days=60),
                        closes_at=T0 - timedelta(days=30), chair_id=n.rosa, created_by_id=n.priya,
                        panel=[n.rosa, n.priya], notify_nominees="at_close", created_at=T0 - timedelta(days=61))
     session.add(cycle)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -94,6 +95,9 @@ def test_after_erasure_nothing_names_or_quotes_her_and_the_report_is_the_same(db
         found = [(table, column, needle) for table, column, text in everything_said(db) for needle in needles
                  if needle.lower() in text.lower()]
         assert found == []
+        # Where a row is about her (a nomination of her, her spotlight), her first name went too.
+        assert [(table, column) for table, column, text in everything_said(db)
+                if re.search(r"\b(Rosa|Evans)\b", text)] == []
         her_copy = json.dumps(exports(db, n.rosa)[n.rosa], ensure_ascii=False).lower()
         assert [needle for needle in needles if needle.lower() in her_copy] == []
         assert report_csv(db) == before

@@ -11,7 +11,10 @@ What happens, table by table, is each Holding's `on_erase` and `writing` (holdin
   their ids on each surface and their email, and each is replaced: a name by "a former member",
   an id by "former-member-<n>" (so a nominee still counts once, and a nomination key stays
   unique); the e-zine archive also loses what they wrote. A pending due row that named them is
-  cancelled: there is nobody to send it to.
+  cancelled: there is nobody to send it to;
+- in rows about the member (a foreign key names them: a nomination of them, an issue with them in
+  the spotlight), each part of their name goes too ("Rosa redesigned ..."). A first name alone in
+  a row that does not name them is left: it would be someone else's as often as theirs.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, Table, and_, delete, select, update
+from sqlalchemy import JSON, ColumnElement, String, Table, Text, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import rowcount
@@ -131,6 +134,7 @@ def erase_member(session: Session, member_id: int, *, now: datetime, by: str) ->
     needles = _Needles(member_id, names=(member.display_name, member.real_name),
                        ids=[i.external_id for i in member.identities], emails=[member.email or ""], writing=writing)
     left_at = member.updated_at
+    parts = {part for name in (member.display_name, member.real_name) for part in name.split()}
 
     for h in reversed(HOLDINGS):
         if h.table == "members":
@@ -156,18 +160,32 @@ def erase_member(session: Session, member_id: int, *, now: datetime, by: str) ->
         changed = _redact_table(session, table, needles)
         if changed:
             result.redacted[table.name] = changed
+    # Rows about the member (a nomination of them, an issue with them in the spotlight) call them by
+    # their first name too: there, each part of their name goes as well.
+    about = _Needles(member_id, names=parts, ids=(), emails=(), writing=())
+    for h in HOLDINGS:
+        if h.on_erase is DELETE or h.table == "members":
+            continue
+        table = table_of(h)
+        keys = [c for c in h.by if not is_id_list(table, c)]
+        changed = _redact_table(session, table, about, where=or_(*(table.c[c] == member_id for c in keys)))
+        if changed:
+            result.redacted[h.table] = result.redacted.get(h.table, 0) + changed
     log.info("member #%s erased by %s: %s", member_id, by, result.summary())
     return result
 
 
-def _redact_table(session: Session, table: Table, needles: _Needles) -> int:
+def _redact_table(session: Session, table: Table, needles: _Needles, where: ColumnElement[bool] | None = None) -> int:
     texts = [c for c in table.columns if isinstance(c.type, String | Text | JSON) and not c.primary_key]
     if not texts:
         return 0
     patterns = needles.archive if table.name in ARCHIVES else needles.everywhere
     keys = list(table.primary_key.columns)
     changed = 0
-    for row in session.execute(select(*keys, *texts)).all():
+    query = select(*keys, *texts)
+    if where is not None:
+        query = query.where(where)
+    for row in session.execute(query).all():
         mapping = row._mapping
         new = {c.name: needles.apply(mapping[c], patterns) for c in texts}
         new = {name: value for name, value in new.items() if value != mapping[table.c[name]]}
