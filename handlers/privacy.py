@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from content import load_yaml
 from core import ui
 from core.markup import escape
 from core.request import Answer, FollowUp, Request, SendFile
+from core.settings import Settings
 from digests import personal_data
 from handlers._common import network_today
 from storage.clock import now
 from storage.members import Actor
 from storage.personal_data.export import export_member
+from storage.words import plural
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -39,8 +42,19 @@ def register(runtime: Services) -> None:
 def privacy_message(runtime: Services) -> ui.Message:
     # Organiser-authored content: its *bold* and `code` show as mrkdwn; & < > are escaped.
     data = load_yaml("privacy.yaml", runtime.settings.content_dir)
-    return ui.message([ui.header(str(data["title"])), *(ui.section(escape(part))
-                                                         for part in str(data["text"]).split("\n\n"))])
+    text = str(data["text"])
+    for name, period in periods(runtime.settings).items():
+        text = text.replace("{" + name + "}", period)
+    return ui.message([ui.header(str(data["title"])), *(ui.section(escape(part)) for part in text.split("\n\n"))])
+
+
+def periods(settings: Settings) -> dict[str, str]:
+    """The configured periods as the privacy text says them: "90 days", "for ever"."""
+    def said(period: timedelta | None) -> str:
+        return "for ever" if period is None else plural(period.days, "day")
+    return {"erase_after": said(settings.erase_after), "nominations": said(settings.retain_nominations),
+            "audit": said(settings.retain_audit), "deliveries": said(settings.retain_deliveries),
+            "ezine": said(settings.retain_ezine)}
 
 
 def own_copy(runtime: Services, actor: Actor) -> SendFile:

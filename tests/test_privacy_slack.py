@@ -40,6 +40,7 @@ def test_my_alone_shows_usage_and_privacy_says_what_is_kept(technet: Harness):
     assert "`/tech my data`" in technet.command(MEMBER, "my").text
     text = technet.command(MEMBER, "privacy").text
     assert "Your data in technet" in text and "*For how long.*" in text and "`/tech my data`" in text
+    assert "erased 90 days later" in text and "the e-zine archive 1825 days" in text and "{" not in text
     help_text = technet.command(MEMBER, "help").text
     assert "/tech privacy" in help_text and "/tech my data" in help_text
 
@@ -103,3 +104,12 @@ def test_an_admin_erases_a_member_after_confirming(technet: Harness, database_ur
         assert find_member(session, slack_identity(MEMBER)) is None
     again = run_cli(database_url, tmp_path, "member", "erase", MEMBER, "--yes")
     assert again.returncode == 2 and "has not used technet" in again.stderr
+
+
+def test_my_data_and_privacy_in_the_shell(shell_for):
+    from storage.members import Role
+
+    script = shell_for(Role.MEMBER, "/tech privacy", "/tech my data", ":quit")
+    text = script.text
+    assert "YOUR DATA IN TECHNET" in text.upper() and "Preparing your copy" in text
+    assert "technet-my-data-" in text and ".json" in text
