@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table, or_, select
+from sqlalchemy import JSON, String, Table, cast, or_, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFound
@@ -70,9 +70,9 @@ def rows_naming(session: Session, holding: Holding, member_id: int) -> list[Row]
     table = table_of(holding)
     keys = [c for c in holding.by if not is_id_list(table, c)]
     lists = [c for c in holding.by if is_id_list(table, c)]
-    query = select(table)
-    if not lists:
-        query = query.where(or_(*(table.c[c] == member_id for c in keys)))
+    # A JSON list of ids is read as text first ("[3, 12]" contains "12"), then checked exactly below.
+    query = select(table).where(or_(*(table.c[c] == member_id for c in keys),
+                                    *(cast(table.c[c], String).like(f"%{member_id}%") for c in lists)))
     order = list(table.primary_key.columns)
     found = [dict(r._mapping) for r in session.execute(query.order_by(*order))]
     if not lists:

@@ -22,7 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models.awards import AwardCycle, Nomination
@@ -64,7 +64,10 @@ def _nominations(session: Session, member_id: int, now: datetime) -> list[Row]:
     a cycle that tells its nominees at the close, once closed, says they were nominated for it. Never
     who wrote one, nor what it says."""
     rows: list[Row] = []
-    for n in session.scalars(select(Nomination).order_by(Nomination.id)):
+    # Team nominations are few: those are read whole and their member lists checked here.
+    mine = or_(Nomination.nominator_id == member_id, Nomination.nominee_id == member_id,
+               Nomination.team_name.is_not(None))
+    for n in session.scalars(select(Nomination).where(mine).order_by(Nomination.id)):
         cycle = n.cycle
         title = f"{cycle.award.name} {cycle.label}"
         if n.nominator_id == member_id:
@@ -81,6 +84,7 @@ def _nominations(session: Session, member_id: int, now: datetime) -> list[Row]:
 
 def _panel_cycles(session: Session, member_id: int, now: datetime) -> list[Row]:
     rows = []
+    # Cycles are few (a handful a year): read whole, the panel list checked here.
     for c in session.scalars(select(AwardCycle).order_by(AwardCycle.id)):
         roles = [name for name, yes in (("chair", c.chair_id == member_id), ("created", c.created_by_id == member_id),
                                         ("announced", c.announced_by_id == member_id),
