@@ -115,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--issue", metavar="YYYY-MM-DD", help="with export: a past issue (see archive); "
                                                             "default: the next one")
     digest.set_defaults(func=cmd_digest)
+
+    member = sub.add_parser("member", help="personal data: a member's copy, or their erasure (admins)")
+    member_sub = member.add_subparsers(dest="member_command", required=True, metavar="ACTION")
+    export = member_sub.add_parser("export", help="everything technet holds about a member, as JSON or HTML")
+    export.add_argument("user_id", help="their user id, e.g. U0123ABCD (or slack:U0123ABCD, teams:<user id>)")
+    export.add_argument("--out", required=True, metavar="FILE", help="file to write (.html: the readable page; "
+                                                                     "anything else: JSON)")
+    export.set_defaults(func=cmd_member_export)
+    erase = member_sub.add_parser("erase", help="erase a member's personal data (asks to confirm; cannot be undone)")
+    erase.add_argument("user_id", help="their user id, as for export")
+    erase.add_argument("--yes", action="store_true", help="do not ask to confirm (for scripts)")
+    erase.set_defaults(func=cmd_member_erase)
     return parser
 
 
@@ -394,6 +406,74 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         raise Refused(str(e) if isinstance(e, digest.TemplateProblem) else e.message) from None
     finally:
         runtime.close()
+
+
+
+def cmd_member_export(settings: Settings, args: argparse.Namespace) -> int:
+    """A member's copy for an admin (a subject access request); logged, without its content."""
+    from bot.slack_refs import configured_identity
+    from core.templating import environment
+    from digests.personal_data import render
+    from storage.clock import now
+    from storage.db import Database
+    from storage.errors import DomainError
+    from storage.members import get_member
+    from storage.personal_data.export import export_member
+
+    db = Database(settings.database_url)
+    try:
+        db.check_schema()
+        with db.reading() as session:
+            member = get_member(session, configured_identity(args.user_id))
+            export = export_member(session, member.id, now=now(), by="an admin (technet member export)")
+    except DomainError as e:
+        raise Refused(e.message) from None
+    finally:
+        db.dispose()
+    rendered = render(export, environment(settings.content_dir))
+    text = rendered.html if args.out.lower().endswith((".html", ".htm")) else rendered.json
+    try:
+        with open(args.out, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as e:
+        raise Refused(f"cannot write {args.out}: {e.strerror}") from None
+    rows = sum(len(s.rows) for s in export.sections)
+    print(f"technet: what technet holds about {args.user_id} ({plural(rows, 'record')}) is in {args.out}")
+    return 0
+
+
+def cmd_member_erase(settings: Settings, args: argparse.Namespace) -> int:
+    """Erase a member's personal data after the admin confirms by typing their user id again."""
+    from bot.slack_refs import configured_identity
+    from storage.clock import now
+    from storage.db import Database
+    from storage.errors import DomainError
+    from storage.members import get_member
+    from storage.personal_data.erasure import erase_member
+
+    db = Database(settings.database_url)
+    try:
+        db.check_schema()
+        with db.reading() as session:
+            member = get_member(session, configured_identity(args.user_id))
+            member_id, name = member.id, member.name
+        if not args.yes:
+            print(f"This erases the personal data of {name} ({args.user_id}, member #{member_id}) for good: their "
+                  "name, accounts, profile and what they wrote. Their attendance and CPD time still count, as "
+                  "a former member.")
+            typed = input(f"Type {args.user_id} to erase, anything else to stop: ").strip()
+            if typed != args.user_id:
+                raise Refused("nothing erased")
+        with db.transaction() as session:
+            erased = erase_member(session, member_id, now=now(), by="an admin (technet member erase)")
+    except DomainError as e:
+        raise Refused(e.message) from None
+    except EOFError:
+        raise Refused("nothing erased (no confirmation; --yes erases without asking)") from None
+    finally:
+        db.dispose()
+    print(f"technet: member #{member_id} erased ({erased.summary()})")
+    return 0
 
 
 if __name__ == "__main__":

@@ -65,6 +65,11 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
                                        "TECHNET_DIGEST_POST_UNAPPROVED"),
         digest_grace=duration(get("TECHNET_DIGEST_GRACE") or "24h", "TECHNET_DIGEST_GRACE"),
         digest_template_dir=_directory(get("TECHNET_DIGEST_TEMPLATES"), "TECHNET_DIGEST_TEMPLATES"),
+        erase_after=timedelta(days=_days(get("TECHNET_ERASE_AFTER_DAYS") or "90", "TECHNET_ERASE_AFTER_DAYS", 1)),
+        retain_nominations=_kept(get("TECHNET_RETAIN_NOMINATIONS_DAYS") or "730", "TECHNET_RETAIN_NOMINATIONS_DAYS"),
+        retain_audit=_kept(get("TECHNET_RETAIN_AUDIT_DAYS") or "730", "TECHNET_RETAIN_AUDIT_DAYS"),
+        retain_deliveries=_kept(get("TECHNET_RETAIN_DELIVERIES_DAYS") or "365", "TECHNET_RETAIN_DELIVERIES_DAYS"),
+        retain_ezine=_kept(get("TECHNET_RETAIN_EZINE_DAYS") or "1825", "TECHNET_RETAIN_EZINE_DAYS"),
     )
     return settings
 
@@ -170,6 +175,18 @@ def _positive_int(value: str, name: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ConfigError(f"{name} must be a whole number of seconds, at least 1; got {value!r}")
     return int(value)
+
+
+def _days(value: str, name: str, least: int) -> int:
+    if not value.isdigit() or int(value) < least:
+        raise ConfigError(f"{name} must be a whole number of days, at least {least}; got {value!r}")
+    return int(value)
+
+
+def _kept(value: str, name: str) -> timedelta | None:
+    """A retention period in days; 0 keeps that kind for ever."""
+    days = _days(value, name, 0)
+    return timedelta(days=days) if days else None
 
 
 def _log_level(value: str) -> str:

@@ -50,6 +50,14 @@ class Settings:
     digest_post_unapproved: bool = True
     digest_grace: timedelta = timedelta(hours=24)
     digest_template_dir: Path | None = None
+    # Personal data (storage/personal_data): erasure this long after a surface reports an account
+    # deactivated, and how long each kind is kept (None: for ever). Nominations count from their
+    # cycle's close; the e-zine from the post.
+    erase_after: timedelta = timedelta(days=90)
+    retain_nominations: timedelta | None = timedelta(days=730)
+    retain_audit: timedelta | None = timedelta(days=730)
+    retain_deliveries: timedelta | None = timedelta(days=365)
+    retain_ezine: timedelta | None = timedelta(days=1825)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -151,6 +151,12 @@ def upsert_member(session: Session, identity: Identity, user: MemberDetails, *, 
     member.job_title = member.job_title or user.title or None
     member.timezone = user.timezone or member.timezone
     member.is_bot = user.is_bot
+    # Erasure follows TECHNET_ERASE_AFTER_DAYS from here (storage/personal_data); a member deactivated
+    # before the column existed starts the clock at the next report of the account.
+    if user.deactivated and member.deactivated_at is None:
+        member.deactivated_at = now
+    elif not user.deactivated:
+        member.deactivated_at = None
     member.deactivated = user.deactivated
     member.updated_at = now
     session.flush()

@@ -43,7 +43,7 @@ class AwardCycle(Base):
     # "never" or "at_close": whether and when nominees are told they were nominated.
     notify_nominees: Mapped[str] = mapped_column(String(16), default="never")
     # Member ids; only these people see this cycle's nominations.
-    panel: Mapped[list[int]] = mapped_column(JSON, default=list)
+    panel: Mapped[list[int]] = mapped_column(JSON, default=list, info={"member_ids": True})
     # The panel member who reads the audit log.
     chair_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
@@ -74,7 +74,7 @@ class Nomination(Base):
     nominee_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     team_name: Mapped[str | None] = mapped_column(String(100))
     # The team's member ids (a team nomination).
-    team_members: Mapped[list[int]] = mapped_column(JSON, default=list)
+    team_members: Mapped[list[int]] = mapped_column(JSON, default=list, info={"member_ids": True})
     citation: Mapped[str] = mapped_column(Text)
     examples: Mapped[list[str]] = mapped_column(JSON, default=list)
     link: Mapped[str | None] = mapped_column(String(500))

@@ -71,6 +71,10 @@ class Member(Base):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_bot: Mapped[bool] = mapped_column(default=False)
     deactivated: Mapped[bool] = mapped_column(default=False)
+    # When a surface reported the account deactivated: erasure follows TECHNET_ERASE_AFTER_DAYS later.
+    deactivated_at: Mapped[datetime | None]
+    # When storage/personal_data erased this member: the row stays, as "a former member", for the counts.
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     last_active_at: Mapped[datetime | None]
@@ -94,6 +98,8 @@ class Member(Base):
 
     @property
     def name(self) -> str:
+        if self.erased_at is not None:
+            return "a former member"
         return self.display_name or self.real_name or self.user_id
 
 

@@ -113,7 +113,7 @@ class EventNotice(Base):
     # announce, changed, cancelled or promoted.
     kind: Mapped[str] = mapped_column(String(16))
     # The ids of the members told (none for a channel announcement).
-    recipients: Mapped[list[int]] = mapped_column(JSON, default=list)
+    recipients: Mapped[list[int]] = mapped_column(JSON, default=list, info={"member_ids": True})
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source_key: Mapped[str | None] = mapped_column(String(80))
     # The organiser whose change it records; None for a change nobody made (a promotion).
