@@ -50,6 +50,12 @@ class Settings:
     digest_post_unapproved: bool = True
     digest_grace: timedelta = timedelta(hours=24)
     digest_template_dir: Path | None = None
+    # The public pages (bot/web/): where `technet serve` is reached from outside (links in chat
+    # to a member's calendar feed), which kinds of event are public, and feed requests a minute
+    # per client address (0: no limit).
+    public_url: str | None = None
+    public_event_kinds: tuple[str, ...] = ("conference", "workshop", "showcase", "outreach")
+    feed_rate: int = 30
 
     @property
     def tz(self) -> ZoneInfo:
