@@ -246,7 +246,7 @@ class NetworkSite:
         moment = now()
         with self.db.reading() as session:
             found = events.public_events(session, now=moment, kinds=self.settings.public_event_kinds)
-        body = events.calendar_feed(found, now=moment, name="Technician network events", private=False)
+        body = events.calendar_feed(found, name="Technician network events", private=False)
         return Page(HTTPStatus.OK, body, ICS, counted_as="/network/events.ics",
                     last_modified=max((e.updated_at for e in found), default=None),
                     headers=[("Content-Disposition", 'inline; filename="technet-events.ics"')])
@@ -258,7 +258,7 @@ class NetworkSite:
             if member_id is None:
                 raise NotFound(site.NOT_PUBLIC)
             found = events.member_events(session, member_id, now=moment)
-        body = events.calendar_feed(found, now=moment, name="My technician network events", private=True)
+        body = events.calendar_feed(found, name="My technician network events", private=True)
         # Counted as one page for all members: the token names a person and is never stored twice.
         return Page(HTTPStatus.OK, body, ICS, cache="private, max-age=300", counted_as="/network/calendar/",
                     last_modified=max((e.updated_at for e in found), default=None),

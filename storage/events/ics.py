@@ -72,12 +72,14 @@ def calendar_file(event: EventInfo, *, now: datetime) -> tuple[str, bytes]:
     return f"{slug}-{first.isoformat()}.ics", cal.to_ical()
 
 
-def calendar_feed(events: Sequence[EventInfo], *, now: datetime, name: str, private: bool) -> bytes:
+def calendar_feed(events: Sequence[EventInfo], *, name: str, private: bool) -> bytes:
     """A subscribable calendar of `events` (the same VEVENTs as the single files, so an event
     imported from a file and seen in a feed is one entry), with a VTIMEZONE per zone used."""
     cal = _calendar(name)
     for event in events:
-        cal.add_component(_vevent(event, now=now, private=private))
+        # DTSTAMP is the event's last change, not the time of the request: an unchanged feed is then
+        # the same bytes (one ETag), so a calendar polling it gets 304s.
+        cal.add_component(_vevent(event, now=event.updated_at, private=private))
     if events:
         first = min(e.starts_at for e in events).date()
         last = max(e.starts_at for e in events).date()
