@@ -182,3 +182,30 @@ def test_only_reading_is_allowed_and_anything_else_is_a_plain_404(technet: Harne
                  "/network/calendar/short.ics", "/networkx"):
         assert get(technet, path).status == 404, path
     assert get(technet, "/healthz").status == 200
+
+
+# Page views -------------------------------------------------------------------------------------
+
+def test_views_are_counted_per_page_without_cookies_and_reach_the_report(technet: Harness):
+    from storage import report, site
+
+    posted_issue(technet.db, "2026-11")
+    for path in ("/network/", "/network/", "/network/ezine/2026-11/", "/network/people/?skill=x",
+                 "/network/people/424242/", "/network/site.css"):
+        assert "Set-Cookie" not in get(technet, path).headers
+    technet.command("U0ANN", "calendar")
+    feed = technet.command("U0ANN", "calendar").text.split("`")[1]
+    get(technet, feed)
+    today = datetime.now(technet.settings.tz).date()
+    with technet.db.reading() as session:
+        views = {v.page: v.views for v in site.page_views(session, today, today + timedelta(days=1))}
+    # The 404, the stylesheet and the query string are not pages; a private feed counts under one name.
+    assert views == {"/network/": 2, "/network/ezine/2026-11/": 1, "/network/people/": 1, "/network/calendar/": 1}
+
+    options = report.ReportOptions(timezone=technet.settings.timezone)
+    with technet.db.reading() as session:
+        period = report.parse_period("this year", now=datetime.now(UTC), options=options)
+        built = report.build_report(session, None, period, now=datetime.now(UTC), options=options, only=["web"])
+    figures = {(f.key, f.group): f.current.value for f in built.figures}
+    assert figures[("web.views", None)] == 5
+    assert figures[("web.by_page", "/network/")] == 2
