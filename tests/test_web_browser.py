@@ -124,7 +124,7 @@ def test_search_by_skill_in_the_browser(technet: Harness, browser: Any):
 
 
 def test_no_serious_accessibility_violations(technet: Harness, browser: Any):
-    from axe_selenium_python import Axe
+    from axe_selenium_python import Axe  # type: ignore[import-untyped]  # the package ships no types
 
     seed(technet.db)
     browser.set_window_size(*WIDTHS["desktop"])
