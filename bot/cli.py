@@ -162,8 +162,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     app = create_app(runtime, process_before_response=True)
     from bot.web import NetworkSite
 
-    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "",
-                       site=NetworkSite(runtime.db, settings))
+    network_site = NetworkSite(runtime.db, settings)
+    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "", site=network_site)
     server = HttpServer(wsgi, host=args.host, port=args.port, threads=args.threads)
     scheduler = None if args.no_scheduler else start_scheduler(runtime)
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -174,6 +174,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         server.serve()
     finally:
+        network_site.views.flush()  # the page views still held in memory
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         runtime.close()

@@ -13,7 +13,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from importlib import resources
@@ -98,16 +99,80 @@ class FeedLimiter:
             return 0.0
 
 
+class ViewCounter:
+    """Page views held in memory and written at most every `every` seconds, in one transaction:
+    a write per request would queue every page behind SQLite's one writer (bench/web.py). A crash
+    loses at most that many seconds of counts; `flush()` at shutdown loses none."""
+
+    def __init__(self, db: Database, settings: Settings, every: float):
+        self.db, self.settings, self.every = db, settings, every
+        self._pending: Counter[tuple[str, date]] = Counter()
+        self._lock = threading.Lock()
+        self._flushed = time.monotonic()
+
+    def add(self, page: str) -> None:
+        day = now().astimezone(self.settings.tz).date()
+        with self._lock:
+            self._pending[(page, day)] += 1
+            due = time.monotonic() - self._flushed >= self.every
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+            self._flushed = time.monotonic()
+        if not pending:
+            return
+        try:
+            with self.db.transaction() as session:
+                for (page, day), views in sorted(pending.items()):
+                    site.count_view(session, page, day, views)
+        except SQLAlchemyError as e:
+            # A lost count is not worth a failed page; they are put back for the next flush.
+            log.warning("public pages: %d views not counted yet: %s", sum(pending.values()), e)
+            with self._lock:
+                self._pending.update(pending)
+
+
+class FeedCache:
+    """Built feeds by their fingerprint (how many events, which, their latest change): building one
+    with icalendar costs milliseconds an event, checking the fingerprint is one aggregate query."""
+
+    MAX_FEEDS = 2_000
+
+    def __init__(self) -> None:
+        self._built: dict[str, tuple[events.Fingerprint, bytes, datetime | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, fingerprint: events.Fingerprint, found: Callable[[], list[events.EventInfo]], *,
+            name: str, private: bool) -> tuple[bytes, datetime | None]:
+        with self._lock:
+            kept = self._built.get(key)
+        if kept is not None and kept[0] == fingerprint:
+            return kept[1], kept[2]
+        chosen = found()
+        body = events.calendar_feed(chosen, name=name, private=private)
+        changed = max((e.updated_at for e in chosen), default=None)
+        with self._lock:
+            if len(self._built) >= self.MAX_FEEDS:
+                self._built.clear()
+            self._built[key] = (fingerprint, body, changed)
+        return body, changed
+
+
 class NetworkSite:
     """The pages under /network/: a WSGI app that `bot.http.TechnetWSGI` hands those paths to."""
 
-    def __init__(self, db: Database, settings: Settings):
+    def __init__(self, db: Database, settings: Settings, *, count_every: float = 10.0):
         self.db = db
         self.settings = settings
         self.env = environment(settings.tz)
         self.guide = registration.load_guide(settings.content_dir)
         self.limiter = FeedLimiter(settings.feed_rate)
         self.stylesheet = resources.files("bot.web").joinpath("static/site.css").read_bytes()
+        self.views = ViewCounter(db, settings, count_every)
+        self.feeds = FeedCache()
 
     # WSGI -----------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -139,21 +204,13 @@ class NetworkSite:
             if _not_modified(environ, etag, page.last_modified):
                 status, body = HTTPStatus.NOT_MODIFIED, b""
             if page.counted_as:
-                self.count(page.counted_as)
+                self.views.add(page.counted_as)
         else:
             headers.append(("Cache-Control", "no-store"))
         if status != HTTPStatus.NOT_MODIFIED:
             headers += [("Content-Type", page.content_type), ("Content-Length", str(len(body)))]
         start_response(f"{status.value} {status.phrase}", headers)
         return [b""] if head or status == HTTPStatus.NOT_MODIFIED else [body]
-
-    def count(self, page: str) -> None:
-        try:
-            with self.db.transaction() as session:
-                site.count_view(session, page, now().astimezone(self.settings.tz).date())
-        except SQLAlchemyError as e:
-            # A lost count is not worth a failed page.
-            log.warning("public page %s: view not counted: %s", page, e)
 
     # Routing --------------------------------------------------------------------------
     def route(self, path: str, environ: dict[str, Any]) -> Page:
@@ -244,11 +301,12 @@ class NetworkSite:
 
     def public_feed(self) -> Page:
         moment = now()
+        kinds = self.settings.public_event_kinds
         with self.db.reading() as session:
-            found = events.public_events(session, now=moment, kinds=self.settings.public_event_kinds)
-        body = events.calendar_feed(found, name="Technician network events", private=False)
-        return Page(HTTPStatus.OK, body, ICS, counted_as="/network/events.ics",
-                    last_modified=max((e.updated_at for e in found), default=None),
+            body, changed = self.feeds.get("public", events.public_fingerprint(session, now=moment, kinds=kinds),
+                                           lambda: events.public_events(session, now=moment, kinds=kinds),
+                                           name="Technician network events", private=False)
+        return Page(HTTPStatus.OK, body, ICS, counted_as="/network/events.ics", last_modified=changed,
                     headers=[("Content-Disposition", 'inline; filename="technet-events.ics"')])
 
     def member_feed(self, token: str) -> Page:
@@ -257,11 +315,13 @@ class NetworkSite:
             member_id = site.feed_owner(session, token)
             if member_id is None:
                 raise NotFound(site.NOT_PUBLIC)
-            found = events.member_events(session, member_id, now=moment)
-        body = events.calendar_feed(found, name="My technician network events", private=True)
+            body, changed = self.feeds.get(
+                f"member:{member_id}", events.member_fingerprint(session, member_id, now=moment),
+                lambda: events.member_events(session, member_id, now=moment),
+                name="My technician network events", private=True)
         # Counted as one page for all members: the token names a person and is never stored twice.
         return Page(HTTPStatus.OK, body, ICS, cache="private, max-age=300", counted_as="/network/calendar/",
-                    last_modified=max((e.updated_at for e in found), default=None),
+                    last_modified=changed,
                     headers=[("Content-Disposition", 'inline; filename="technet-my-events.ics"')])
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import NotFound
 from storage.models import Member
+from storage.models.mentoring import RegistrationStatus
 from storage.models.profiles import Profile, ProfileTag, ProfileTagLink
 from storage.profiles.tags import EQUIPMENT, SKILL, tag_key
 from storage.registration import Guide, status_label
@@ -43,7 +44,7 @@ def _public() -> Select[Profile]:
             .where(Profile.public_web.is_(True), Member.deactivated.is_(False), Member.is_bot.is_(False)))
 
 
-def _person(session: Session, profile: Profile, guide: Guide | None) -> PublicPerson:
+def _person(session: Session, profile: Profile, guide: Guide | None, *, registered: bool = True) -> PublicPerson:
     member = profile.member
     shows = profile.shows
     return PublicPerson(
@@ -54,7 +55,7 @@ def _person(session: Session, profile: Profile, guide: Guide | None) -> PublicPe
         skills=tuple(t.label for t in profile.tags(SKILL)) if shows("skills") else (),
         equipment=tuple(t.label for t in profile.tags(EQUIPMENT)) if shows("equipment") else (),
         bio=profile.bio if shows("bio") else None,
-        registration=status_label(session, member.id, guide) if shows("registration") else None,
+        registration=status_label(session, member.id, guide) if registered and shows("registration") else None,
         updated_at=max(profile.updated_at, member.updated_at),
     )
 
@@ -68,8 +69,16 @@ def public_people(session: Session, *, skill: str | None = None, guide: Guide | 
         query = query.where(Profile.public_fields.is_not(None), exists().where(
             ProfileTagLink.member_id == Profile.member_id, ProfileTagLink.tag_id == ProfileTag.id,
             ProfileTag.key.contains(key, autoescape=True)))
-    profiles = session.scalars(query.order_by(Member.display_name, Member.real_name, Member.id).limit(limit)).all()
-    people = [_person(session, p, guide) for p in profiles]
+    profiles = session.scalars(query.options(selectinload(Profile.tag_links))
+                               .order_by(Member.display_name, Member.real_name, Member.id).limit(limit)).all()
+    # One query for everyone's registration: status_label then finds each row in the session
+    # (and is not asked for those with none, which would each be a query).
+    registered = set(session.scalars(select(RegistrationStatus.member_id).where(
+        RegistrationStatus.member_id.in_([p.member_id for p in profiles]))))
+    # Held here: the session keeps loaded rows only while something refers to them.
+    statuses = list(session.scalars(select(RegistrationStatus).where(RegistrationStatus.member_id.in_(registered))))
+    people = [_person(session, p, guide, registered=p.member_id in registered) for p in profiles]
+    del statuses
     if key:
         # A tag only counts when the member shows that kind of tag.
         people = [p for p in people if any(key in tag_key(t) for t in (*p.skills, *p.equipment))]

@@ -17,19 +17,19 @@ from storage.db import rowcount
 from storage.models.site import PageView
 
 
-def count_view(session: Session, page: str, day: date) -> None:
-    """One more view of `page` on `day` (an update, or the day's first row)."""
+def count_view(session: Session, page: str, day: date, views: int = 1) -> None:
+    """`views` more views of `page` on `day` (an update, or the day's first row)."""
     page = page[:200]
     if rowcount(session.execute(update(PageView).where(PageView.page == page, PageView.day == day)
-                                .values(views=PageView.views + 1))):
+                                .values(views=PageView.views + views))):
         return
     try:
         with session.begin_nested():
-            session.add(PageView(page=page, day=day, views=1))
+            session.add(PageView(page=page, day=day, views=views))
     except IntegrityError:
         # Another request made the day's row a moment ago.
         session.execute(update(PageView).where(PageView.page == page, PageView.day == day)
-                        .values(views=PageView.views + 1))
+                        .values(views=PageView.views + views))
 
 
 @dataclass(frozen=True)
