@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 
+import pytest
+
 from bot.slack_refs import member_details, role_grants, slack_identity
 from storage import ezine, profiles
 from storage.db import Database
@@ -110,6 +112,7 @@ def test_search_by_skill_finds_only_those_who_show_their_skills(technet: Harness
     assert "Ann Atkins" in hplc and "Dee Dyer" not in hplc and "Cy Hidden" not in hplc
     assert "Ann Atkins" in get(technet, "/network/people/?skill=nmr").body
     assert "1 technician with a skill matching" in hplc
+    assert get(technet, "/network/people/?" + "&".join(f"f{n}=1" for n in range(20))).status == 200
     odd = get(technet, "/network/people/?skill=%3Cb%3E%25_")
     assert odd.status == 200 and "&lt;b&gt;%_" in odd.body and "<b>" not in odd.body
 
@@ -210,3 +213,40 @@ def test_views_are_counted_per_page_without_cookies_and_reach_the_report(technet
     figures = {(f.key, f.group): f.current.value for f in built.figures}
     assert figures[("web.views", None)] == 5
     assert figures[("web.by_page", "/network/")] == 2
+
+
+def test_the_choice_is_made_in_the_profile_form_and_is_off_by_default(technet: Harness):
+    from core import ids
+    from tests.harness import MEMBER
+    from tests.test_profile import FULL, block, fill_profile, open_form
+
+    view = open_form(technet, MEMBER)
+    options = [o["value"] for o in block(view, ids.PROFILE_VISIBILITY)["element"]["options"]]
+    assert "public_web" in options
+    fill_profile(technet, MEMBER)  # listed in the directory, not published
+    assert "Morgan Member" not in get(technet, "/network/people/").body
+
+    fill_profile(technet, MEMBER, **{ids.PROFILE_VISIBILITY: [*FULL[ids.PROFILE_VISIBILITY], "public_web"]})
+    listing = get(technet, "/network/people/")
+    assert "Morgan Member" in listing.body and "Agilent 1260" not in listing.body
+    chosen = {o["value"] for o in block(open_form(technet, MEMBER), ids.PROFILE_VISIBILITY)["element"]
+              ["initial_options"]}
+    assert "public_web" in chosen
+
+    fill_profile(technet, MEMBER)
+    assert "Morgan Member" not in get(technet, "/network/people/").body
+
+
+def test_the_public_settings_are_read_and_checked():
+    from bot.config import ConfigError, from_env
+
+    settings = from_env({"TECHNET_PUBLIC_URL": "https://technet.example.ac.uk/", "TECHNET_FEED_RATE": "0",
+                         "TECHNET_PUBLIC_EVENT_KINDS": "conference, network_meeting"})
+    assert settings.public_url == "https://technet.example.ac.uk"
+    assert (settings.feed_rate, settings.public_event_kinds) == (0, ("conference", "network_meeting"))
+    defaults = from_env({})
+    assert (defaults.public_url, defaults.feed_rate) == (None, 30)
+    for name, value in (("TECHNET_PUBLIC_URL", "technet.example.ac.uk"), ("TECHNET_FEED_RATE", "-1"),
+                        ("TECHNET_PUBLIC_EVENT_KINDS", "conference,party")):
+        with pytest.raises(ConfigError, match=name):
+            from_env({name: value})

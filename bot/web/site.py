@@ -228,7 +228,10 @@ class NetworkSite:
         if rest.startswith("ezine/") and rest.endswith("/") and PERIOD.match(rest[6:-1]):
             return self.ezine_issue(rest[6:-1])
         if rest == "people/":
-            query = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=5)
+            try:
+                query = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=5)
+            except ValueError:  # more fields than the form has: not ours, searched as nothing
+                query = {}
             return self.people((query.get("skill") or [""])[0][:SKILL_LIMIT])
         if rest.startswith("people/") and rest.endswith("/") and PERSON.match(rest[7:-1]):
             return self.person(int(rest[7:-1]))
