@@ -172,16 +172,21 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     config.require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     runtime = _runtime(settings, threads=args.threads)
     app = create_app(runtime, process_before_response=True)
-    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "")
+    from bot.web import NetworkSite
+
+    network_site = NetworkSite(runtime.db, settings)
+    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "", site=network_site)
     server = HttpServer(wsgi, host=args.host, port=args.port, threads=args.threads)
     scheduler = None if args.no_scheduler else start_scheduler(runtime)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: server.stop())
     logging.getLogger("technet").info("serving Slack requests on %s/slack/events", server.url)
     print(f"technet: serving on {server.url}/slack/events", flush=True)
+    print(f"technet: public pages on {settings.public_url or server.url}/network/", flush=True)
     try:
         server.serve()
     finally:
+        network_site.views.flush()  # the page views still held in memory
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         runtime.close()

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from core.settings import DATABASE_DEFAULT, SLACK_API_DEFAULT, Settings
+from storage.events.constants import KINDS
 
 # Slack user ids start with U (or W on Enterprise Grid) followed by upper-case letters and digits.
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -70,6 +71,9 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         retain_audit=_kept(get("TECHNET_RETAIN_AUDIT_DAYS") or "730", "TECHNET_RETAIN_AUDIT_DAYS"),
         retain_deliveries=_kept(get("TECHNET_RETAIN_DELIVERIES_DAYS") or "365", "TECHNET_RETAIN_DELIVERIES_DAYS"),
         retain_ezine=_kept(get("TECHNET_RETAIN_EZINE_DAYS") or "1825", "TECHNET_RETAIN_EZINE_DAYS"),
+        public_url=_public_url(get("TECHNET_PUBLIC_URL")),
+        public_event_kinds=_event_kinds(get("TECHNET_PUBLIC_EVENT_KINDS") or "conference,workshop,showcase,outreach"),
+        feed_rate=_whole_number(get("TECHNET_FEED_RATE") or "30", "TECHNET_FEED_RATE", 0),
     )
     return settings
 
@@ -255,6 +259,24 @@ def _yes_no(value: str, name: str) -> bool:
     if text in ("0", "no", "false", "off"):
         return False
     raise ConfigError(f"{name} must be yes or no; got {value!r}")
+
+
+def _public_url(value: str | None) -> str | None:
+    """Where the public pages are reached from outside, without a trailing slash: https://technet.example.ac.uk"""
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+        raise ConfigError(f"TECHNET_PUBLIC_URL must be an http(s) URL like https://technet.example.ac.uk; "
+                          f"got {value!r}")
+    return value.rstrip("/")
+
+
+def _event_kinds(value: str) -> tuple[str, ...]:
+    kinds = tuple(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ConfigError(f"TECHNET_PUBLIC_EVENT_KINDS: unknown kind {unknown[0]!r}; choose from {', '.join(KINDS)}")
+    return kinds
 
 
 def _whole_number(value: str, name: str, least: int) -> int:

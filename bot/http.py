@@ -1,4 +1,5 @@
-"""HTTP mode: Bolt behind the request guard at /slack/events, and a health check, under waitress.
+"""HTTP mode: Bolt behind the request guard at /slack/events, a health check, and the public
+pages under /network/ (bot/web/), under waitress.
 
 waitress is a threaded production WSGI server that also runs in-process, so the
 tests, the benchmark and `technet serve` all use this same server.
@@ -27,13 +28,16 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+SITE_PATH = "/network"
 
 StartResponse = Callable[..., Any]
 
 
 class TechnetWSGI:
-    def __init__(self, app: App, db: Database, *, signing_secret: str):
+    def __init__(self, app: App, db: Database, *, signing_secret: str,
+                 site: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None):
         self.app = app
+        self.site = site
         self.guard = SlackRequestGuard(signing_secret)
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self.db = db
@@ -44,6 +48,8 @@ class TechnetWSGI:
             return self.health(start_response)
         if path == EVENTS_PATH and method == "POST":
             return self.events(environ, start_response)
+        if self.site is not None and (path == SITE_PATH or path.startswith(SITE_PATH + "/")):
+            return self.site(environ, start_response)
         # Bolt's adapter answers anything else 404 without reading a body.
         return self.slack(environ, start_response)
 

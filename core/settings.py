@@ -58,6 +58,12 @@ class Settings:
     retain_audit: timedelta | None = timedelta(days=730)
     retain_deliveries: timedelta | None = timedelta(days=365)
     retain_ezine: timedelta | None = timedelta(days=1825)
+    # The public pages (bot/web/): where `technet serve` is reached from outside (links in chat
+    # to a member's calendar feed), which kinds of event are public, and feed requests a minute
+    # per client address (0: no limit).
+    public_url: str | None = None
+    public_event_kinds: tuple[str, ...] = ("conference", "workshop", "showcase", "outreach")
+    feed_rate: int = 30
 
     @property
     def tz(self) -> ZoneInfo:

@@ -22,6 +22,7 @@ from handlers.profile_views import (
     FIELD_BLOCKS,
     LISTED,
     PROFILE_USAGE,
+    PUBLIC_WEB,
     SPOTLIGHT,
     card_blocks,
     profile_modal,
@@ -119,6 +120,7 @@ def form_values(values: Mapping[str, ui.FieldValue]) -> dict[str, Any]:
         "bio": field_text(values, ids.PROFILE_BIO),
         "listed": LISTED in visibility,
         "spotlight_opt_in": SPOTLIGHT in visibility,
+        "public_web": PUBLIC_WEB in visibility,
         "public_fields": field_choices(values, ids.PROFILE_PUBLIC_FIELDS),
     }
 

@@ -19,7 +19,7 @@ FIELD_LABELS = {
     "bio": "Bio",
     "registration": "Professional registration status",
 }
-LISTED, SPOTLIGHT = "listed", "spotlight"
+LISTED, SPOTLIGHT, PUBLIC_WEB = "listed", "spotlight", "public_web"
 # A service's field name -> the modal block that shows its error.
 FIELD_BLOCKS = {
     "job_title": ids.PROFILE_JOB_TITLE,
@@ -86,10 +86,12 @@ def profile_modal(member: Member, profile: Profile | None, departments: Sequence
     skills = [t.label for t in profile.tags(SKILL)] if profile else []
     equipment = [t.label for t in profile.tags(EQUIPMENT)] if profile else []
     visibility = (ui.option("List me in the skills directory: colleagues can find me by skill", LISTED),
-                  ui.option("I may be featured in the e-zine spotlight (when listed)", SPOTLIGHT))
+                  ui.option("I may be featured in the e-zine spotlight (when listed)", SPOTLIGHT),
+                  ui.option("Publish my profile on the network's public web pages, for anyone to see", PUBLIC_WEB))
     chosen_visibility = tuple(o for o in visibility
                               if profile and ((o.value == LISTED and profile.listed)
-                                              or (o.value == SPOTLIGHT and profile.spotlight_opt_in)))
+                                              or (o.value == SPOTLIGHT and profile.spotlight_opt_in)
+                                              or (o.value == PUBLIC_WEB and profile.public_web)))
     fields = [f for f in FIELD_LABELS if f != "registration" or registration is not None]
     public_options = tuple(ui.option(FIELD_LABELS[f], f) for f in fields)
     shown = set(profile.public_fields) if profile else set(fields)

@@ -19,6 +19,7 @@ from typing import Any
 from bot.app import create_app
 from core.settings import Settings
 from bot.http import HttpServer, TechnetWSGI
+from bot.web import NetworkSite
 from bot.runtime import Runtime
 from bot.standin import (
     SlackStandIn,
@@ -114,7 +115,8 @@ class Harness:
         self.runtime = Runtime.build(settings, threads=threads)
         self.runtime.db.check_schema()
         self.app = create_app(self.runtime, process_before_response=True)
-        self.wsgi = TechnetWSGI(self.app, self.runtime.db, signing_secret=settings.signing_secret or "")
+        self.wsgi = TechnetWSGI(self.app, self.runtime.db, signing_secret=settings.signing_secret or "",
+                                site=NetworkSite(self.runtime.db, settings))
         self.server = HttpServer(self.wsgi, host="127.0.0.1", port=0,
                                  threads=threads).start_in_thread()
         self.url = f"{self.server.url}/slack/events"

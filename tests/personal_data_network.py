@@ -24,6 +24,7 @@ from storage.models.events import Event, EventNotice, EventSeries
 from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairing, MentoringRequest
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
 from storage.models.profiles import Profile, ProfileWelcome
+from storage.models.site import CalendarFeed
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 ROSA, PRIYA, TOM = "U0DEMOROSA", "U0DEMOPRIY", "U0DEMOTOMK"
@@ -142,3 +143,4 @@ def fill(session: Session, n: Network) -> None:
                          body=ROSA_WRITES["news"], category="equipment", status="approved", issue_id=issue.id,
                          reviewed_by_id=n.priya, created_at=T0 - timedelta(days=40),
                          updated_at=T0 - timedelta(days=40)))
+    session.add(CalendarFeed(member_id=n.rosa, token="rosa-private-calendar-token", created_at=T0))

@@ -32,7 +32,11 @@ from storage.events.constants import (
     NOTICE_CANCELLED, NOTICE_CHANGED, NOTICE_FRESHNESS, NOTICE_PROMOTED, REASON_LIMIT, REMINDER, SCHEDULED,
     TITLE_LIMIT, UTC, WAITLIST, InvalidEvent,
 )
-from storage.events.ics import calendar_file
+from storage.events.feeds import (
+    FEED_PAST, PUBLIC_KINDS, Fingerprint, member_events, member_fingerprint, public_events, public_fingerprint,
+    upcoming_public,
+)
+from storage.events.ics import calendar_feed, calendar_file
 from storage.events.info import (
     AttendanceSummary, Attendee, Attendees, CancelOutcome, Counts, EditOutcome, EventForm, EventInfo, EventPage,
     Notice, Reminder, RsvpOutcome,
@@ -59,7 +63,9 @@ __all__ = [
     "SCHEDULED", "TITLE_LIMIT", "UTC", "WAITLIST", "AttendanceSummary", "Attendee", "Attendees", "CancelOutcome",
     "Counts", "EditOutcome", "EventForm", "EventInfo", "EventPage", "InvalidEvent", "Notice", "Offset", "Reminder",
     "ReminderRules", "RsvpOutcome", "announcement_to_send", "attendance", "attendance_count", "attendees",
-    "attendees_csv", "calendar_file", "can_manage", "cancel_event", "could_join", "create_event", "created_by",
+    "attendees_csv", "calendar_feed", "calendar_file", "FEED_PAST", "Fingerprint", "PUBLIC_KINDS", "member_events",
+    "member_fingerprint", "public_events", "public_fingerprint",
+    "upcoming_public", "can_manage", "cancel_event", "could_join", "create_event", "created_by",
     "edit_event", "events_page", "get_event", "get_event_row", "morning_post_to_send", "next_for_member",
     "notice_to_send", "occurrences", "recent_and_upcoming", "record_announcement", "record_attendance", "remind_now",
     "reminder_to_send", "require_manage", "rsvp", "series_size", "upcoming_events",

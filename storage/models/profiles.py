@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.clock import now
@@ -30,6 +30,9 @@ class Profile(Base):
     # Opt-ins: nobody is in the directory or the e-zine spotlight unless they say so.
     listed: Mapped[bool] = mapped_column(default=False, index=True)
     spotlight_opt_in: Mapped[bool] = mapped_column(default=False)
+    # On the network's public web pages (/network/people/): a choice of its own, apart from the
+    # in-chat directory, because it shows the member to anyone on the internet.
+    public_web: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The fields of PUBLIC_FIELDS that colleagues see on the card and can search.
     public_fields: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(PUBLIC_FIELDS))
     # Set on the first save: until then FTE and department are only the defaults.

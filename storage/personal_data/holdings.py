@@ -155,6 +155,9 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("ezine_issues", "E-zine issues you decided on or were in the spotlight of",
             by=("decided_by_id", "spotlight_member_id"),
             hidden=("content", "html", "approval_messages", "template_warning", "intro")),
+    # The token is a credential: the copy says the address exists, never what it is.
+    Holding("calendar_feeds", "Your private calendar address", by=("member_id",), hidden=("token",),
+            on_erase=DELETE),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}

@@ -41,6 +41,8 @@ class ProfileChanges:
     bio: str | None = None
     listed: bool = False
     spotlight_opt_in: bool = False
+    # On the network's public web pages: off unless chosen, apart from `listed`.
+    public_web: bool = False
     public_fields: Collection[str] = PUBLIC_FIELDS
 
 
@@ -51,7 +53,7 @@ def find_profile(session: Session, member_id: int) -> Profile | None:
 def ensure_profile(session: Session, member: Member, *, now: datetime) -> Profile:
     profile = session.get(Profile, member.id)
     if profile is None:
-        profile = Profile(member_id=member.id, member=member, listed=False, spotlight_opt_in=False,
+        profile = Profile(member_id=member.id, member=member, listed=False, spotlight_opt_in=False, public_web=False,
                           public_fields=list(PUBLIC_FIELDS), created_at=now, updated_at=now)
         try:
             with session.begin_nested():
@@ -123,6 +125,7 @@ def save_profile(session: Session, actor: Actor, changes: ProfileChanges, *, now
     profile.bio_key = tag_key(bio) if bio else None
     profile.listed = changes.listed
     profile.spotlight_opt_in = changes.spotlight_opt_in
+    profile.public_web = changes.public_web
     profile.public_fields = [f for f in PUBLIC_FIELDS if f in set(changes.public_fields)]
     profile.saved_at = profile.saved_at or now
     profile.updated_at = now

@@ -17,6 +17,7 @@ from storage.report.sections.mentoring import mentoring_section
 from storage.report.sections.news import news_section
 from storage.report.sections.opportunities import opportunities_section
 from storage.report.sections.registration import registration_section
+from storage.report.sections.web import web_section
 
 SECTIONS: dict[str, Callable[[Context], Section]] = {
     "members": members_section,
@@ -27,4 +28,5 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "mentoring": mentoring_section,
     "news": news_section,
     "opportunities": opportunities_section,
+    "web": web_section,
 }

@@ -1,0 +1,98 @@
+"""Public profiles: members who chose to be on the network's web pages, and only what they show.
+
+Three conditions, all checked in the query: a saved choice to be public (`Profile.public_web`,
+apart from the in-chat directory), an active account, not a bot. Whoever fails any of them is
+indistinguishable from a member that does not exist (NotFound, the same message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.errors import NotFound
+from storage.models import Member
+from storage.models.mentoring import RegistrationStatus
+from storage.models.profiles import Profile, ProfileTag, ProfileTagLink
+from storage.profiles.tags import EQUIPMENT, SKILL, tag_key
+from storage.registration import Guide, status_label
+
+NOT_PUBLIC = "No such page."
+PEOPLE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class PublicPerson:
+    """A member's public profile: the fields they chose to show, and nothing else."""
+
+    member_id: int
+    name: str
+    job_title: str | None
+    department: str | None
+    skills: tuple[str, ...]
+    equipment: tuple[str, ...]
+    bio: str | None
+    registration: str | None
+    updated_at: datetime
+
+
+def _public() -> Select[Profile]:
+    return (select(Profile).join(Member, Member.id == Profile.member_id)
+            .where(Profile.public_web.is_(True), Member.deactivated.is_(False), Member.is_bot.is_(False)))
+
+
+def _person(session: Session, profile: Profile, guide: Guide | None, *, registered: bool = True) -> PublicPerson:
+    member = profile.member
+    shows = profile.shows
+    return PublicPerson(
+        member_id=member.id,
+        name=member.name,
+        job_title=member.job_title if shows("job_title") else None,
+        department=member.department if shows("department") else None,
+        skills=tuple(t.label for t in profile.tags(SKILL)) if shows("skills") else (),
+        equipment=tuple(t.label for t in profile.tags(EQUIPMENT)) if shows("equipment") else (),
+        bio=profile.bio if shows("bio") else None,
+        registration=status_label(session, member.id, guide) if registered and shows("registration") else None,
+        updated_at=max(profile.updated_at, member.updated_at),
+    )
+
+
+def public_people(session: Session, *, skill: str | None = None, guide: Guide | None = None,
+                  limit: int = PEOPLE_LIMIT) -> list[PublicPerson]:
+    """Public profiles by name; with `skill`, those who show a skill or equipment tag containing it."""
+    query = _public()
+    key = tag_key(skill or "")
+    if key:
+        query = query.where(Profile.public_fields.is_not(None), exists().where(
+            ProfileTagLink.member_id == Profile.member_id, ProfileTagLink.tag_id == ProfileTag.id,
+            ProfileTag.key.contains(key, autoescape=True)))
+    profiles = session.scalars(query.options(selectinload(Profile.tag_links))
+                               .order_by(Member.display_name, Member.real_name, Member.id).limit(limit)).all()
+    # One query for everyone's registration: status_label then finds each row in the session
+    # (and is not asked for those with none, which would each be a query).
+    registered = set(session.scalars(select(RegistrationStatus.member_id).where(
+        RegistrationStatus.member_id.in_([p.member_id for p in profiles]))))
+    # Held here: the session keeps loaded rows only while something refers to them.
+    statuses = list(session.scalars(select(RegistrationStatus).where(RegistrationStatus.member_id.in_(registered))))
+    people = [_person(session, p, guide, registered=p.member_id in registered) for p in profiles]
+    del statuses
+    if key:
+        # A tag only counts when the member shows that kind of tag.
+        people = [p for p in people if any(key in tag_key(t) for t in (*p.skills, *p.equipment))]
+    return people
+
+
+def public_person(session: Session, member_id: int, *, guide: Guide | None = None) -> PublicPerson:
+    """One public profile; NotFound alike for a member who is not public and one who does not exist."""
+    profile = session.scalars(_public().where(Profile.member_id == member_id)).first()
+    if profile is None:
+        raise NotFound(NOT_PUBLIC)
+    return _person(session, profile, guide)
+
+
+def last_changed(session: Session) -> datetime | None:
+    """When any public profile last changed (for Last-Modified of the list)."""
+    return session.scalar(select(Profile.updated_at).order_by(Profile.updated_at.desc()).limit(1))
