@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-scheduler", action="store_true", help="do not post scheduled items from this process")
     run.set_defaults(func=cmd_run)
 
-    serve = sub.add_parser("serve", help="serve Slack's HTTP requests at /slack/events")
+    serve = sub.add_parser("serve", help="serve Slack's HTTP requests at /slack/events and Teams' at /api/messages")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
@@ -153,20 +153,22 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app
     from bot.http import HttpServer, TechnetWSGI
     from bot.scheduler import start_scheduler
 
-    config.require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    from bot.teams.serving import surfaces
+
+    config.require_surface(settings)
     runtime = _runtime(settings, threads=args.threads)
-    app = create_app(runtime, process_before_response=True)
-    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "")
+    app, teams = surfaces(runtime, slack=config.serves_slack(settings), teams=config.serves_teams(settings))
+    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "", teams=teams)
     server = HttpServer(wsgi, host=args.host, port=args.port, threads=args.threads)
     scheduler = None if args.no_scheduler else start_scheduler(runtime)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: server.stop())
-    logging.getLogger("technet").info("serving Slack requests on %s/slack/events", server.url)
-    print(f"technet: serving on {server.url}/slack/events", flush=True)
+    paths = [p for p, on in (("/slack/events", app is not None), ("/api/messages", teams is not None)) if on]
+    logging.getLogger("technet").info("serving on %s: %s", server.url, ", ".join(paths))
+    print(f"technet: serving on {server.url}{paths[0]}" + "".join(f" and {p}" for p in paths[1:]), flush=True)
     try:
         server.serve()
     finally:

@@ -1,0 +1,157 @@
+"""The neutral reply model (core.ui) as Adaptive Cards 1.5, with the Teams SDK's card models.
+
+Neutral markup (`*bold*`, `_italic_`, `~struck~`, `` `code` ``, `<url|label>`, & < > as entities)
+becomes the markdown a TextBlock reads (`**bold**`, `_italic_`, `[label](url)`); everything else is
+shown literally: markdown's own characters in it are backslash-escaped, so a title typed as
+`[click](https://x)` or `**` stays words, never a link. Plain words (`str`, ui.Plain) are escaped
+whole. Buttons are Action.Execute with the control's id as the verb and in `data.action_id` (the
+SDK's router keys on data.action; ours on the route table), so the invoke answers with the card.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Final
+
+from core import ui
+
+CARD = "application/vnd.microsoft.card.adaptive"
+VERSION: Final = "1.5"
+# Adaptive Cards' markdown: these start emphasis, links, lists, headings or an escape.
+_SPECIAL = re.compile(r"([\\*_\[\]()#>~`!|+\-])")
+# Neutral markup's constructs, in the order Slack reads them.
+_TOKEN = re.compile(r"<([^<>|]+)\|([^<>]+)>|<([^<>|]+)>|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~|`([^`\n]+)`")
+
+
+def literal(text: str) -> str:
+    """Words shown as written, whatever markdown characters they hold."""
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def markdown(markup: ui.Markup) -> str:
+    """Neutral markup as Adaptive Card markdown; what a person typed stays literal."""
+    out: list[str] = []
+    position = 0
+    for match in _TOKEN.finditer(markup):
+        out.append(literal(html.unescape(markup[position:match.start()])))
+        url, label, bare, bold, italic, struck, code = match.groups()
+        if url is not None:
+            out.append(_link(html.unescape(url), html.unescape(label)))
+        elif bare is not None:
+            shown = html.unescape(bare)
+            out.append(_link(shown, shown) if "://" in shown else literal(shown))
+        elif bold is not None:
+            out.append(f"**{literal(html.unescape(bold))}**")
+        elif italic is not None:
+            out.append(f"_{literal(html.unescape(italic))}_")
+        else:  # struck or code: no such markdown in a TextBlock; the words alone
+            out.append(literal(html.unescape(struck if struck is not None else code)))
+        position = match.end()
+    out.append(literal(html.unescape(markup[position:])))
+    return "".join(out)
+
+
+def _link(url: str, label: str) -> str:
+    if not re.match(r"^(https?|mailto):", url):
+        return literal(label)
+    return f"[{literal(label)}]({url.replace(')', '%29').replace(' ', '%20')})"
+
+
+def card(blocks: tuple[ui.Block, ...] | list[ui.Block]) -> dict[str, Any]:
+    """An Adaptive Card of these blocks."""
+    from microsoft_teams.cards import AdaptiveCard
+
+    body: list[Any] = []
+    for block in blocks:
+        body.extend(_elements(block))
+    built = AdaptiveCard(version=VERSION, body=body)
+    payload: dict[str, Any] = built.model_dump(by_alias=True, exclude_none=True)
+    payload["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
+    payload["msteams"] = {"width": "Full"}
+    return payload
+
+
+def attachment(message: ui.Message) -> dict[str, Any]:
+    return {"contentType": CARD, "content": card(message.blocks)}
+
+
+def activity(message: ui.Message) -> dict[str, Any]:
+    """A message activity carrying the message as a card, with its notification text."""
+    return {"type": "message", "summary": summary(message), "attachments": [attachment(message)]}
+
+
+def summary(message: ui.Message) -> str:
+    if message.title:
+        return message.title
+    for block in message.blocks:
+        if isinstance(block, ui.Header):
+            return block.text
+        if isinstance(block, ui.Section) and isinstance(block.text, str):
+            words = _TOKEN.sub(lambda m: next(g for g in m.groups()[1:] if g is not None), block.text)
+            return html.unescape(words)[:200]
+    return "technet"
+
+
+def _text(text: ui.Markup | ui.Plain, **style: Any) -> Any:
+    from microsoft_teams.cards import TextBlock
+
+    shown = literal(text.text) if isinstance(text, ui.Plain) else markdown(text)
+    return TextBlock(text=shown, wrap=True, **style)
+
+
+def _elements(block: ui.Block) -> list[Any]:  # noqa: C901 - one branch per kind of block
+    from microsoft_teams.cards import ActionSet, Container, Image, TextBlock
+
+    if isinstance(block, ui.Header):
+        return [TextBlock(text=literal(block.text), wrap=True, size="Large", weight="Bolder")]
+    if isinstance(block, ui.Section):
+        found: list[Any] = [_text(block.text)] if block.text is not None else []
+        if block.fields:
+            found.append(Container(items=[_text(f, spacing="Small") for f in block.fields]))
+        if isinstance(block.accessory, ui.Image):
+            found.append(Image(url=block.accessory.url, alt_text=block.accessory.alt, size="Small"))
+        elif block.accessory is not None:
+            found.append(ActionSet(actions=_actions(block.accessory)))
+        return found
+    if isinstance(block, ui.Context):
+        return [_text(item, is_subtle=True, size="Small", spacing="None") for item in block.items
+                if not isinstance(item, ui.Image)]
+    if isinstance(block, ui.Divider):
+        return [Container(separator=True, items=[])]
+    if isinstance(block, ui.Actions):
+        return [ActionSet(actions=[a for control in block.elements for a in _actions(control)])]
+    if isinstance(block, ui.Image):
+        return [Image(url=block.url, alt_text=block.alt)]
+    if isinstance(block, ui.Rich):
+        return [TextBlock(text="".join(_rich(part) for part in block.parts), wrap=True)]
+    if isinstance(block, ui.Field):
+        return [TextBlock(text=literal(block.label), wrap=True)]
+    return []
+
+
+def _rich(part: str | ui.Bold | ui.Link) -> str:
+    if isinstance(part, ui.Bold):
+        return f"**{literal(part.text)}**"
+    if isinstance(part, ui.Link):
+        return _link(part.url, part.label)
+    return literal(part)
+
+
+def _actions(control: ui.Control) -> list[Any]:
+    """A button as one action; a select or a menu as one action per option (a card has no menus)."""
+    from microsoft_teams.cards import ExecuteAction, OpenUrlAction
+
+    if isinstance(control, ui.Button):
+        if control.url:
+            return [OpenUrlAction(title=control.label, url=control.url)]
+        action = ExecuteAction(title=control.label, verb=control.action_id,
+                               data={"action_id": control.action_id, "value": control.value or ""})
+        if control.style == "primary":
+            action = action.with_style("positive")
+        elif control.style == "danger":
+            action = action.with_style("destructive")
+        return [action]
+    return [ExecuteAction(title=option.label, verb=control.action_id,
+                          data={"action_id": control.action_id, "value": option.value})
+            for option in control.options]
