@@ -199,3 +199,18 @@ def test_a_reply_the_connector_refuses_is_logged_not_a_500(teams, teams_standin)
 
 def test_the_bot_id_is_the_recipient(teams_standin):
     assert message_activity(teams_standin, MEMBER, "x")["recipient"]["id"] == BOT_ID
+
+
+def card_action(teams_standin: TeamsStandIn, action_id: str, *, trigger: str = "manual") -> dict[str, Any]:
+    activity = message_activity(teams_standin, MEMBER, "")
+    activity.pop("text")
+    return {**activity, "type": "invoke", "name": "adaptiveCard/action", "replyToId": "1700000000001",
+            "value": {"trigger": trigger, "action": {"type": "Action.Execute", "verb": action_id,
+                                                     "data": {"action_id": action_id, "value": ""}}}}
+
+
+def test_a_card_action_is_answered_in_the_invoke_and_an_automatic_refresh_is_no_500(teams, teams_standin):
+    reply = teams.send(card_action(teams_standin, "no.such.button"))
+    assert reply.status == 200 and reply.json()["statusCode"] == 200
+    refresh = teams.send(card_action(teams_standin, "no.such.button", trigger="automatic"))
+    assert refresh.status == 200 and refresh.json()["statusCode"] == 204
