@@ -214,3 +214,9 @@ def test_a_card_action_is_answered_in_the_invoke_and_an_automatic_refresh_is_no_
     assert reply.status == 200 and reply.json()["statusCode"] == 200
     refresh = teams.send(card_action(teams_standin, "no.such.button", trigger="automatic"))
     assert refresh.status == 200 and refresh.json()["statusCode"] == 204
+
+
+def test_home_brings_the_home_card(teams, teams_standin):
+    teams.send(message_activity(teams_standin, MEMBER, "home"))
+    card = teams_standin.wait_for(1)[-1].card()
+    assert card["type"] == "AdaptiveCard" and card_text(card)

@@ -18,7 +18,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -117,6 +117,10 @@ class TeamsEndpoint:
     def message(self, activity: dict[str, Any], tenant: str) -> Answered:
         subcommand, words = _command(activity)
         request = self._request(activity, tenant, Kind.COMMAND, subcommand=subcommand, words=words)
+        if request.subcommand == "home" and not request.words:
+            # Teams has no Home tab: `home` brings the Home page's content as a card, as installing does.
+            self._home(replace(request, kind=Kind.HOME), str(activity["serviceUrl"]), request.where.conversation or "")
+            return Answered(200)
         route = self.runtime.routes.find(Kind.COMMAND, request.subcommand)
         done = self._run(route.handler if route else None, request)
         self._send(done, activity, request)
