@@ -11,6 +11,7 @@ SDK's router keys on data.action; ours on the route table), so the invoke answer
 from __future__ import annotations
 
 import html
+from datetime import date, datetime, time
 import re
 from typing import Any, Final
 
@@ -155,3 +156,118 @@ def _actions(control: ui.Control) -> list[Any]:
     return [ExecuteAction(title=option.label, verb=control.action_id,
                           data={"action_id": control.action_id, "value": option.value})
             for option in control.options]
+
+
+# Forms as dialogs (task modules) -----------------------------------------------------------------
+#
+# A dialog opens from a button (Action.Submit with msteams.type task/fetch): a command or a card's
+# Action.Execute cannot open one. The button names what opened the form (`OPEN`: the command typed or
+# the action pressed), so task/fetch runs that route again and shows the form it returns, and holds no
+# state between the two. The dialog's submit carries the form's id, metadata, what opened it (to show
+# the form again with field errors) and each field's kind and options (`SCHEMA`: Teams returns every
+# input as a string), and a `submission` id per opening, so a retried submit is one submission.
+
+OPEN = "technet_open"
+FORM = "technet_form"
+SCHEMA = "technet_schema"
+SUBMISSION = "technet_submission"
+METADATA = "technet_metadata"
+
+
+def opener(form: ui.Form, source: dict[str, str]) -> dict[str, Any]:
+    """What a command or click that opens a form answers with on Teams: a card whose button opens it."""
+    from microsoft_teams.cards import ActionSet, SubmitAction, TextBlock
+
+    button = SubmitAction(title=f"Open: {form.title}", data={"msteams": {"type": "task/fetch"}, OPEN: source})
+    card = _card([TextBlock(text=literal(form.title), wrap=True, weight="Bolder"), ActionSet(actions=[button])])
+    return {"type": "message", "summary": form.title, "attachments": [{"contentType": CARD, "content": card}]}
+
+
+def dialog(form: ui.Form, source: dict[str, str], submission: str, *, errors: dict[str, str] | None = None,
+           values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The task module of a form: {title, card}, its inputs filled with `values` and `errors` under them."""
+    return {"title": form.title[:64], "card": {"contentType": CARD,
+                                               "content": form_card(form, source, submission, errors=errors,
+                                                                    values=values)}}
+
+
+def form_card(form: ui.Form, source: dict[str, str], submission: str, *, errors: dict[str, str] | None = None,
+              values: dict[str, Any] | None = None) -> dict[str, Any]:
+    from microsoft_teams.cards import SubmitAction, TextBlock
+
+    errors, values = errors or {}, values or {}
+    body: list[Any] = []
+    schema: dict[str, Any] = {}
+    shown = {block.id for block in form.blocks if isinstance(block, ui.Field)}
+    for message in (text for field_id, text in errors.items() if field_id not in shown):
+        body.append(TextBlock(text=literal(message), wrap=True, color="Attention"))
+    for block in form.blocks:
+        if isinstance(block, ui.Field):
+            body.extend(_inputs(block, values))
+            schema[block.id] = [block.kind.value, {o.value: o.label for o in block.options}]
+            if block.id in errors:
+                body.append(TextBlock(text=literal(errors[block.id]), wrap=True, color="Attention", spacing="None"))
+        else:
+            body.extend(_elements(block))
+    submit = SubmitAction(title=form.submit or "Submit",
+                          data={FORM: form.id, METADATA: form.metadata, OPEN: source, SCHEMA: schema,
+                                SUBMISSION: submission})
+    card = _card(body)
+    card["actions"] = [submit.model_dump(by_alias=True, exclude_none=True)]
+    return card
+
+
+def _card(body: list[Any]) -> dict[str, Any]:
+    from microsoft_teams.cards import AdaptiveCard
+
+    payload: dict[str, Any] = AdaptiveCard(version=VERSION, body=body).model_dump(by_alias=True, exclude_none=True)
+    payload["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
+    return payload
+
+
+def _inputs(field: ui.Field, values: dict[str, Any]) -> list[Any]:  # noqa: C901 - one branch per kind
+    from microsoft_teams.cards import Choice, ChoiceSetInput, DateInput, NumberInput, QueryData, TextInput, TimeInput
+
+    kind, required = field.kind, field.required
+    initial = values.get(field.id, field.initial)
+    common: dict[str, Any] = {"id": field.id, "label": field.label, "is_required": required}
+    if required:
+        common["error_message"] = f"{field.label} is required"
+    if kind in (ui.FieldKind.TEXT, ui.FieldKind.URL, ui.FieldKind.CONVERSATION):
+        return [TextInput(**common, is_multiline=field.multiline or None, max_length=field.max_length,
+                          placeholder=field.placeholder or field.hint,
+                          style="Url" if kind is ui.FieldKind.URL else None,
+                          value=initial if isinstance(initial, str) else None)]
+    if kind is ui.FieldKind.NUMBER:
+        try:
+            number = float(initial) if isinstance(initial, int | float | str) else None
+        except ValueError:
+            number = None
+        return [NumberInput(**common, min=field.min_value, max=field.max_value, value=number)]
+    if kind is ui.FieldKind.DATE:
+        return [DateInput(**common, value=initial.isoformat() if isinstance(initial, date) else None)]
+    if kind is ui.FieldKind.TIME:
+        return [TimeInput(**common, value=initial.strftime("%H:%M") if isinstance(initial, time) else None)]
+    if kind is ui.FieldKind.DATETIME:
+        day = initial.date().isoformat() if isinstance(initial, datetime) else None
+        hour = initial.strftime("%H:%M") if isinstance(initial, datetime) else None
+        return [DateInput(**{**common, "id": f"{field.id}.date"}, value=day),
+                TimeInput(id=f"{field.id}.time", is_required=required, value=hour)]
+    if kind in (ui.FieldKind.MEMBER, ui.FieldKind.MEMBERS):
+        # Teams' people picker: Entra object ids of people in the tenant.
+        return [ChoiceSetInput(**common, is_multi_select=kind is ui.FieldKind.MEMBERS, choices=[],
+                               choices_data=QueryData(dataset="graph.microsoft.com/users"))]
+    many = kind in (ui.FieldKind.MULTI_SELECT, ui.FieldKind.CHECKBOXES, ui.FieldKind.SEARCH)
+    chosen = _chosen(initial)
+    return [ChoiceSetInput(**common, is_multi_select=many,
+                           style="expanded" if kind in (ui.FieldKind.RADIO, ui.FieldKind.CHECKBOXES) else "compact",
+                           choices=[Choice(title=o.label, value=o.value) for o in field.options],
+                           value=",".join(chosen) or None)]
+
+
+def _chosen(initial: object) -> list[str]:
+    if isinstance(initial, ui.Option):
+        return [initial.value]
+    if isinstance(initial, tuple):
+        return [o.value if isinstance(o, ui.Option) else str(o) for o in initial]
+    return [initial] if isinstance(initial, str) else []

@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.guard import MAX_BODY
@@ -31,7 +33,9 @@ from bot.teams.connector import Connector
 from core import ui
 from core.commands import COMMAND, split
 from core.delivery import DeliveryError
-from core.request import Answer, Container, Effect, FollowUp, Kind, Request, Where, effects
+from core.request import (Answer, CloseForm, Container, Effect, FollowUp, Kind, OpenForm, Request, SendDue, UpdateForm,
+                          Where, effects)
+from digests.runner import send_due_now
 from handlers._common import member_tz
 from storage import members, teams
 from storage.clock import now
@@ -103,6 +107,10 @@ class TeamsEndpoint:
                 return self.message(activity, tenant)
             if kind == "invoke" and activity.get("name") == "adaptiveCard/action":
                 return self.card_action(activity, tenant)
+            if kind == "invoke" and activity.get("name") == "task/fetch":
+                return self.open_dialog(activity, tenant)
+            if kind == "invoke" and activity.get("name") == "task/submit":
+                return self.submit_dialog(activity, tenant)
             if kind == "installationUpdate":
                 return self.installation(activity, tenant)
             if kind == "conversationUpdate":
@@ -123,7 +131,7 @@ class TeamsEndpoint:
             return Answered(200)
         route = self.runtime.routes.find(Kind.COMMAND, request.subcommand)
         done = self._run(route.handler if route else None, request)
-        self._send(done, activity, request)
+        self._send(done, activity, request, source={"kind": "command", "subcommand": subcommand, "words": words})
         return Answered(200)
 
     def card_action(self, activity: dict[str, Any], tenant: str) -> Answered:
@@ -149,7 +157,8 @@ class TeamsEndpoint:
         # The card clicked is answered in the invoke's response: the first replacing answer refreshes it.
         refreshed = next((e for e in done if isinstance(e, Answer) and e.replace), None)
         rest = [e for e in done if e is not refreshed]
-        self._send(rest, activity, request)
+        self._send(rest, activity, request, source={"kind": "action", "action_id": action_id,
+                                                     "value": str(data.get("value") or "")})
         if refreshed is not None:
             return Answered(200, {"statusCode": 200, "type": cards.CARD, "value": cards.card(refreshed.message.blocks)})
         return Answered(200, _invoke_text("Done."))
@@ -201,23 +210,91 @@ class TeamsEndpoint:
         except DomainError as refused:
             return [Answer(ui.note(ui.Markup(_escape(refused.message))))]
 
-    def _send(self, done: list[Effect], activity: dict[str, Any], request: Request) -> None:
+    def _send(self, done: list[Effect], activity: dict[str, Any], request: Request,
+              source: dict[str, str] | None = None) -> None:
         service_url, conversation = str(activity["serviceUrl"]), _conversation(activity)
         # In a channel, answers go in the thread of the message that asked.
         thread = str(activity.get("id") or "") if _conversation_kind(activity) == "channel" else None
         for effect in done:
             if isinstance(effect, FollowUp):
-                self._send(effects(effect.work()), activity, request)
+                self._send(effects(effect.work()), activity, request, source)
                 continue
+            if isinstance(effect, SendDue):
+                send_due_now(self.runtime, effect.due)
+                continue
+            if isinstance(effect, CloseForm | ui.FieldErrors | UpdateForm):
+                continue  # a dialog's own answer (submit_dialog); nothing to send
             if isinstance(effect, Answer):
-                message = effect.message
+                outgoing = cards.activity(effect.message)
+            elif isinstance(effect, OpenForm) and source is not None:
+                outgoing = cards.opener(effect.form, source)
             else:
                 log.info("a %s is not carried out on Teams yet", type(effect).__name__)
-                message = ui.note("That opens something technet cannot show in Teams yet; use it in Slack for now.")
+                outgoing = cards.activity(ui.note("That does something technet cannot do in Teams yet; "
+                                                  "use it in Slack for now."))
             try:
-                self.connector.send(service_url, conversation, cards.activity(message), reply_to=thread)
+                self.connector.send(service_url, conversation, outgoing, reply_to=thread)
             except DeliveryError as e:
                 log.warning("could not answer in %s: %s", conversation, e.reason)
+
+    # Dialogs ------------------------------------------------------------------------------------
+    def open_dialog(self, activity: dict[str, Any], tenant: str) -> Answered:
+        """task/fetch: run what opened the form again, and show the form it returns as a dialog."""
+        data = _object(_object(activity, "value"), "data")
+        source = _source(data)
+        form, others = self._form_from(activity, tenant, source)
+        if form is None:
+            text = next((cards.summary(e.message) for e in others if isinstance(e, Answer)), "Nothing to open.")
+            return Answered(200, {"task": {"type": "message", "value": text}})
+        return Answered(200, {"task": {"type": "continue", "value": cards.dialog(form, source, uuid.uuid4().hex)}})
+
+    def submit_dialog(self, activity: dict[str, Any], tenant: str) -> Answered:
+        """task/submit: the form's values, typed by its schema, to its route; errors come back in the dialog."""
+        data = _object(_object(activity, "value"), "data")
+        form_id, source = data.get(cards.FORM), _source(data)
+        schema = data.get(cards.SCHEMA)
+        if not isinstance(form_id, str) or not isinstance(schema, dict):
+            raise _Malformed("a dialog submitted without its form")
+        submission = str(data.get(cards.SUBMISSION) or "")[:64]
+        request = self._request(activity, tenant, Kind.FORM, form_id=form_id,
+                                metadata=str(data.get(cards.METADATA) or ""), submission=submission)
+        request = replace(request, values=_values(data, schema, request.tz))
+        route = self.runtime.routes.find(Kind.FORM, form_id)
+        if route is None:
+            return Answered(200, {"task": {"type": "message", "value": "That form no longer does anything."}})
+        try:
+            done = effects(route.handler(request))
+        except DomainError as refused:
+            done = [ui.FieldErrors({refused.field or "": refused.message})]
+        first = done[0] if done else None
+        if isinstance(first, ui.FieldErrors | UpdateForm):
+            form = first.form if isinstance(first, UpdateForm) else self._form_from(activity, tenant, source)[0]
+            self._send(done[1:], activity, request)
+            if form is None:
+                return Answered(200, {"task": {"type": "message", "value": " ".join(first.errors.values())
+                                               if isinstance(first, ui.FieldErrors) else "Done."}})
+            errors = first.errors if isinstance(first, ui.FieldErrors) else None
+            shown = {k: v for k, v in data.items() if isinstance(v, str)} if errors else None
+            return Answered(200, {"task": {"type": "continue", "value": cards.dialog(
+                form, source, submission, errors=errors, values=_redisplayed(shown, schema))}})
+        self._send(done, activity, request)
+        return Answered(200, {})
+
+    def _form_from(self, activity: dict[str, Any], tenant: str, source: dict[str, str]
+                   ) -> tuple[ui.Form | None, list[Effect]]:
+        if source.get("kind") == "command":
+            request = self._request(activity, tenant, Kind.COMMAND, subcommand=source.get("subcommand", ""),
+                                    words=source.get("words", ""))
+            route = self.runtime.routes.find(Kind.COMMAND, request.subcommand)
+        elif source.get("kind") == "action":
+            request = self._request(activity, tenant, Kind.ACTION, action_id=source.get("action_id", ""),
+                                    value=source.get("value", ""))
+            route = self.runtime.routes.find(Kind.ACTION, request.action_id)
+        else:
+            raise _Malformed("a dialog that names nothing that opens it")
+        done = self._run(route.handler if route else None, request)
+        form = next((e.form for e in done if isinstance(e, OpenForm)), None)
+        return form, done
 
     def _home(self, request: Request, service_url: str, conversation: str) -> None:
         if self.runtime.routes.home is None:
@@ -313,3 +390,60 @@ def _command(activity: dict[str, Any]) -> tuple[str, str]:
         text = text[len(COMMAND):]
     subcommand, words = split(text)
     return subcommand, words.strip()
+
+
+def _source(data: dict[str, Any]) -> dict[str, str]:
+    source = data.get(cards.OPEN)
+    if not isinstance(source, dict):
+        raise _Malformed("a dialog that names nothing that opens it")
+    return {str(k): str(v)[:2000] for k, v in source.items() if isinstance(v, str)}
+
+
+def _values(data: dict[str, Any], schema: dict[str, Any], tz: ZoneInfo) -> dict[str, ui.FieldValue]:
+    """What a dialog returned (every input a string) as the neutral form values, by each field's kind."""
+    values: dict[str, ui.FieldValue] = {}
+    for field_id, described in schema.items():
+        if not isinstance(described, list) or len(described) != 2 or not isinstance(described[1], dict):
+            raise _Malformed(f"input {field_id}: no kind")
+        try:
+            kind = ui.FieldKind(described[0])
+        except ValueError:
+            raise _Malformed(f"input {field_id}: an unknown kind") from None
+        values[str(field_id)] = _typed(data, str(field_id), kind, described[1], tz)
+    return values
+
+
+def _typed(data: dict[str, Any], field_id: str, kind: ui.FieldKind, labels: dict[str, Any],  # noqa: C901
+           tz: ZoneInfo) -> ui.FieldValue:
+    raw = data.get(field_id)
+    text = raw.strip() if isinstance(raw, str) else ""
+    try:
+        if kind is ui.FieldKind.DATETIME:
+            day, hour = data.get(f"{field_id}.date"), data.get(f"{field_id}.time")
+            if not (isinstance(day, str) and day and isinstance(hour, str) and hour):
+                return None
+            local = datetime.combine(date.fromisoformat(day), time.fromisoformat(hour), tzinfo=tz)
+            return local.astimezone(UTC)
+        if not text:
+            return () if kind in (ui.FieldKind.MULTI_SELECT, ui.FieldKind.CHECKBOXES, ui.FieldKind.SEARCH,
+                                  ui.FieldKind.MEMBERS) else None
+        if kind is ui.FieldKind.DATE:
+            return date.fromisoformat(text)
+        if kind is ui.FieldKind.TIME:
+            return time.fromisoformat(text)
+    except ValueError:
+        raise _Malformed(f"input {field_id}: not a {kind.value}") from None
+    if kind in (ui.FieldKind.SELECT, ui.FieldKind.RADIO):
+        return ui.Option(label=str(labels.get(text, text)), value=text)
+    if kind in (ui.FieldKind.MULTI_SELECT, ui.FieldKind.CHECKBOXES, ui.FieldKind.SEARCH):
+        return tuple(ui.Option(label=str(labels.get(v, v)), value=v) for v in text.split(",") if v)
+    if kind is ui.FieldKind.MEMBERS:
+        return tuple(v for v in text.split(",") if v)
+    return text
+
+
+def _redisplayed(shown: dict[str, str] | None, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """What the person entered, to fill the dialog in again beside its errors (as strings; choices as ids)."""
+    if shown is None:
+        return None
+    return {field_id: shown[field_id] for field_id in schema if field_id in shown}
