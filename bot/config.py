@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -78,6 +79,9 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         teams_token_url=_http_url(get("TEAMS_TOKEN_URL") or TEAMS_TOKEN_DEFAULT, "TEAMS_TOKEN_URL"),
         teams_network_channel=_teams_channel(get("TEAMS_NETWORK_CHANNEL")),
     )
+    if settings.teams_network_channel and not (settings.network_channel or serves_slack(settings)):
+        # Teams alone: its channel is the network channel every announcement and post goes to.
+        settings = replace(settings, network_channel=settings.teams_network_channel)
     if settings.teams_app_id and not settings.teams_app_password:
         raise ConfigError("TEAMS_APP_PASSWORD is not set: TEAMS_APP_ID needs the client secret of its Entra app "
                           "(Certificates & secrets)")

@@ -115,7 +115,8 @@ def test_teams_settings_are_checked():
         config.from_env({**TEAMS_ONLY, "TEAMS_NETWORK_CHANNEL": "C0NETWORK1"})
     with pytest.raises(ConfigError, match="TEAMS_TOKEN_URL"):
         config.from_env({**TEAMS_ONLY, "TEAMS_TOKEN_URL": "login.example"})
-    assert config.from_env({**TEAMS_ONLY, "TEAMS_NETWORK_CHANNEL": "19:abc123@thread.tacv2"}).teams_network_channel
+    teams_alone = config.from_env({**TEAMS_ONLY, "TEAMS_NETWORK_CHANNEL": "19:abc123@thread.tacv2"})
+    assert teams_alone.teams_network_channel == teams_alone.network_channel == "19:abc123@thread.tacv2"
 
 
 def test_role_settings_take_teams_ids_as_teams_shows_them():

@@ -84,3 +84,85 @@ def test_event_new_opens_a_dialog_whose_errors_come_back_in_it_and_a_retried_sub
     assert first.status == again.status == 200
     assert first.json()["task"]["value"]["title"] == "Event created"  # the confirmation, in the dialog
     assert events_saved(teams) == [("Quarterly network meeting", 2)]
+
+
+# The Done-when flows: an announced event, a waitlist, a promotion by 1:1 message, one reminder -------
+
+CHANNEL = "19:standin-channel@thread.tacv2"
+FIRST = {"id": "29:1FirstMember", "name": "Fran First", "aadObjectId": "6f1c7e8a-0000-4000-8000-00000000ab01"}
+SECOND = {"id": "29:1SecondMember", "name": "Sol Second", "aadObjectId": "6f1c7e8a-0000-4000-8000-00000000ab02"}
+
+
+@pytest.fixture
+def network(database_url, teams_standin):
+    harness = TeamsHarness(teams_settings(teams_standin, database_url, teams_network_channel=CHANNEL,
+                                          network_channel=CHANNEL), teams_standin)
+    yield harness
+    harness.close()
+
+
+def click(teams: TeamsHarness, teams_standin: TeamsStandIn, who: dict[str, str], data: dict[str, str],
+          on: Any = None):
+    """Press a button of a card: `on`, the post it is in (else a card in the clicker's personal chat)."""
+    activity = message_activity(teams_standin, who, "", channel=on is not None)
+    activity.pop("text")
+    reply = teams.send({**activity, "type": "invoke", "name": "adaptiveCard/action",
+                        "replyToId": on.result["id"] if on is not None else "1",
+                        "value": {"trigger": "manual", "action": {"type": "Action.Execute",
+                                                                  "verb": data["action_id"], "data": data}}})
+    assert reply.status == 200
+    return reply.json()
+
+
+def going_button(card: dict[str, Any]) -> dict[str, str]:
+    found = [a["data"] for b in card["body"] if b["type"] == "ActionSet" for a in b["actions"]
+             if a.get("data", {}).get("action_id") == ids.EVENTS_GOING]
+    assert found, card
+    return found[0]
+
+
+def test_an_announced_event_a_waitlist_a_promotion_and_one_reminder_on_teams(network, teams_standin):
+    from digests.runner import run_due
+    from datetime import timedelta
+
+    teams = network
+    with freeze_time(T0):
+        # The app installed in the network's team: the channel is known, and nothing is sent for it.
+        install = message_activity(teams_standin, ORGANISER, "", channel=True)
+        install.pop("text")
+        teams.send({**install, "type": "conversationUpdate", "membersAdded": [{"id": install["recipient"]["id"]}]})
+        for member in (FIRST, SECOND):
+            teams.send(message_activity(teams_standin, member, "help"))  # each has a personal chat
+        card = open_dialog(teams, teams_standin)
+        done = submit(teams, teams_standin, card, {**ANSWERS, ids.EVENTS_CAPACITY: "1", ids.EVENTS_ANNOUNCE: "yes"})
+        assert done.status == 200
+        run_due(teams.runtime, T0)
+        run_due(teams.runtime, T0)
+        posts = [s for s in teams_standin.sent if s.conversation == CHANNEL and s.method == "POST"]
+        assert len(posts) == 1 and "Quarterly network meeting" in str(posts[0].card())
+
+        mark = teams_standin.mark()
+        first = click(teams, teams_standin, FIRST, going_button(posts[0].card()), posts[0])
+        assert "going" in json_text(first).lower()
+        second = click(teams, teams_standin, SECOND, going_button(posts[0].card()), posts[0])
+        assert "waitlist" in json_text(second).lower()
+        # Fran drops out: Sol has the place and hears it in their personal chat.
+        cannot_go = {**going_button(posts[0].card()), "action_id": ids.EVENTS_NOT_GOING}
+        click(teams, teams_standin, FIRST, cannot_go, posts[0])
+        to_second = [s for s in teams_standin.since(mark) if s.conversation == f"a:personal-{SECOND['id']}"]
+        assert any("place" in str(s.card()).lower() for s in to_second), [s.card() for s in to_second]
+        # The post's counts were brought up to date as people answered.
+        assert any(s.method == "PUT" and s.conversation == CHANNEL for s in teams_standin.since(mark))
+
+    day_before = T0.replace(month=7, day=14, hour=9, minute=30)
+    mark = teams_standin.mark()
+    run_due(teams.runtime, day_before)
+    run_due(teams.runtime, day_before + timedelta(minutes=1))
+    reminders = [s for s in teams_standin.since(mark) if s.conversation == f"a:personal-{SECOND['id']}"]
+    assert len(reminders) == 1
+
+
+def json_text(answer: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(answer)

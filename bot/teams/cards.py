@@ -94,6 +94,27 @@ def summary(message: ui.Message) -> str:
     return "technet"
 
 
+def plain(message: ui.Message) -> str:
+    """The message's words without formatting: for a short text Teams shows the clicker alone."""
+    def words(text: ui.Markup | ui.Plain) -> str:
+        if isinstance(text, ui.Plain):
+            return text.text
+        return html.unescape(_TOKEN.sub(lambda m: next(g for g in m.groups()[1:] if g is not None), text))
+
+    lines: list[str] = []
+    for block in message.blocks:
+        if isinstance(block, ui.Header):
+            lines.append(block.text)
+        elif isinstance(block, ui.Section) and block.text is not None:
+            lines.append(words(block.text))
+        elif isinstance(block, ui.Context):
+            lines.extend(words(item) for item in block.items if not isinstance(item, ui.Image))
+        elif isinstance(block, ui.Rich):
+            lines.append("".join(p if isinstance(p, str) else p.text if isinstance(p, ui.Bold) else p.label
+                                 for p in block.parts))
+    return "\n".join(lines) or summary(message)
+
+
 def _text(text: ui.Markup | ui.Plain, **style: Any) -> Any:
     from microsoft_teams.cards import TextBlock
 

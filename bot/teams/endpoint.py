@@ -33,14 +33,15 @@ from bot.teams.connector import Connector
 from core import ui
 from core.commands import COMMAND, split
 from core.delivery import DeliveryError
-from core.request import (Answer, CloseForm, Container, Effect, FollowUp, Kind, OpenForm, Request, SendDue, UpdateForm,
-                          Where, effects)
+from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, OpenForm, Request,
+                          SendDue, UpdateForm, UpdateMessage, Where, effects)
 from digests.runner import send_due_now
 from handlers._common import member_tz
 from storage import members, teams
 from storage.clock import now
 from storage.errors import DomainError
 from storage.identities import MessageRef
+from storage.models import Member
 
 log = logging.getLogger(__name__)
 
@@ -156,12 +157,15 @@ class TeamsEndpoint:
         done = self._run(route.handler, request)
         # The card clicked is answered in the invoke's response: the first replacing answer refreshes it.
         refreshed = next((e for e in done if isinstance(e, Answer) and e.replace), None)
-        rest = [e for e in done if e is not refreshed]
+        # What the clicker alone should read (Slack's ephemeral reply) is the invoke's message: Teams shows
+        # it to them only. A post the click changed (its counts) is updated for everyone by the connector.
+        private = next((e for e in done if isinstance(e, Answer) and not (e.replace or e.public or e.to)), None)
+        rest = [e for e in done if e is not refreshed and (e is not private or refreshed is not None)]
         self._send(rest, activity, request, source={"kind": "action", "action_id": action_id,
                                                      "value": str(data.get("value") or "")})
         if refreshed is not None:
             return Answered(200, {"statusCode": 200, "type": cards.CARD, "value": cards.card(refreshed.message.blocks)})
-        return Answered(200, _invoke_text("Done."))
+        return Answered(200, _invoke_text(cards.plain(private.message) if private is not None else "Done."))
 
     def installation(self, activity: dict[str, Any], tenant: str) -> Answered:
         conversation, service_url = _conversation(activity), str(activity["serviceUrl"])
@@ -224,6 +228,9 @@ class TeamsEndpoint:
                 continue
             if isinstance(effect, CloseForm | ui.FieldErrors | UpdateForm):
                 continue  # a dialog's own answer (submit_dialog); nothing to send
+            if isinstance(effect, UpdateMessage | DirectMessage):
+                self._deliver(effect)
+                continue
             if isinstance(effect, Answer):
                 outgoing = cards.activity(effect.message)
             elif isinstance(effect, OpenForm) and source is not None:
@@ -236,6 +243,20 @@ class TeamsEndpoint:
                 self.connector.send(service_url, conversation, outgoing, reply_to=thread)
             except DeliveryError as e:
                 log.warning("could not answer in %s: %s", conversation, e.reason)
+
+    def _deliver(self, effect: UpdateMessage | DirectMessage) -> None:
+        """A message outside the request's reply, through the delivery (another conversation, a post)."""
+        try:
+            if isinstance(effect, UpdateMessage):
+                self.runtime.delivery.update(effect.ref, effect.message)
+                return
+            with self.runtime.db.reading() as session:
+                member = session.get(Member, effect.member_id)
+                user_id = member.user_id if member is not None else None
+            if user_id is not None:
+                self.runtime.delivery.dm(user_id, effect.message)
+        except DeliveryError as e:
+            log.warning("could not deliver a %s: %s", type(effect).__name__, e.reason)
 
     # Dialogs ------------------------------------------------------------------------------------
     def open_dialog(self, activity: dict[str, Any], tenant: str) -> Answered:

@@ -25,6 +25,8 @@ def teams_endpoint(runtime: Runtime) -> TeamsEndpoint:
     from bot.teams.auth import TokenVerifier
     from bot.teams.connector import Connector, TokenSource
 
+    from bot.teams.delivery import Surfaces, TeamsDelivery
+
     missing = available()
     if missing:
         raise ConfigError(f"TEAMS_APP_ID is set but {missing}")
@@ -32,4 +34,7 @@ def teams_endpoint(runtime: Runtime) -> TeamsEndpoint:
     assert settings.teams_app_id is not None and settings.teams_app_password is not None
     verifier = TokenVerifier(settings.teams_app_id, settings.teams_openid_metadata_url)
     connector = Connector(TokenSource(settings.teams_token_url, settings.teams_app_id, settings.teams_app_password))
+    # Everything sent outside a request (the ledger's reminders, notices, posts) goes by the address's surface.
+    runtime.delivery = Surfaces(runtime.delivery if (settings.bot_token or settings.signing_secret) else None,
+                                TeamsDelivery(runtime.db, connector, f"28:{settings.teams_app_id}"))
     return TeamsEndpoint(runtime, verifier, connector)
