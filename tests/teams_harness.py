@@ -40,7 +40,7 @@ class TeamsHarness:
     """technet serving Teams alone (no Slack setting), on a free loopback port."""
 
     def __init__(self, settings: Settings, standin: TeamsStandIn, *, slack: bool = False):
-        self.standin = standin
+        self.standin, self.settings = standin, settings
         self.runtime = Runtime.build(settings, threads=4)
         self.runtime.db.check_schema()
         self.app, endpoint = surfaces(self.runtime, slack=slack, teams=settings.teams_app_id is not None)

@@ -154,12 +154,22 @@ def test_an_announced_event_a_waitlist_a_promotion_and_one_reminder_on_teams(net
         # The post's counts were brought up to date as people answered.
         assert any(s.method == "PUT" and s.conversation == CHANNEL for s in teams_standin.since(mark))
 
+    # The day before: the first try meets a 429; a second replica (or this one restarted) on the same
+    # database and this one both tick after Retry-After, and the reminder arrives once.
     day_before = T0.replace(month=7, day=14, hour=9, minute=30)
-    mark = teams_standin.mark()
-    run_due(teams.runtime, day_before)
-    run_due(teams.runtime, day_before + timedelta(minutes=1))
+    replica = TeamsHarness(teams.settings, teams_standin)
+    try:
+        mark = teams_standin.mark()
+        teams_standin.fail(429, retry_after=60)
+        run_due(teams.runtime, day_before)
+        assert teams_standin.since(mark) == []
+        run_due(replica.runtime, day_before + timedelta(minutes=2))
+        run_due(teams.runtime, day_before + timedelta(minutes=2))
+        run_due(replica.runtime, day_before + timedelta(minutes=3))
+    finally:
+        replica.close()
     reminders = [s for s in teams_standin.since(mark) if s.conversation == f"a:personal-{SECOND['id']}"]
-    assert len(reminders) == 1
+    assert len(reminders) == 1 and "Quarterly network meeting" in str(reminders[0].card())
 
 
 def json_text(answer: dict[str, Any]) -> str:
