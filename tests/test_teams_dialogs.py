@@ -176,3 +176,58 @@ def json_text(answer: dict[str, Any]) -> str:
     import json
 
     return json.dumps(answer)
+
+
+def test_nominate_opens_a_dialog_and_a_retried_submit_saves_one_nomination_only_its_author_reads(teams, teams_standin):
+    from datetime import timedelta
+
+    from storage import members
+    from storage.awards import cycles, nominating
+    from storage.errors import NotFound
+    from storage.models.awards import Nomination
+    from tests.teams_harness import MEMBER
+
+    colleague = {"id": "29:1ColleagueId", "name": "Olu Other", "aadObjectId": "6f1c7e8a-0000-4000-8000-00000000ac01"}
+    with freeze_time(T0):
+        for person in (ORGANISER, MEMBER, colleague):
+            teams.send(message_activity(teams_standin, person, "help"))
+        with teams.db.transaction() as session:
+            organiser = members.find_member(session, members.Identity("teams", ORGANISER["id"], teams_tenant()))
+            assert organiser is not None
+            actor = members.actor_for(session, organiser, teams.runtime.grants)
+            cycle = cycles.open_cycle(session, actor, name="Technician of the Year", closes_at=T0 + timedelta(days=30),
+                                      now=T0, default_panel=[members.Identity("teams", ORGANISER["id"],
+                                                                              teams_tenant())])
+        mark = teams_standin.mark()
+        teams.send(message_activity(teams_standin, MEMBER, "nominate"))
+        opener = teams_standin.wait_for(mark + 1)[-1].card()
+        [button] = [a for b in opener["body"] if b["type"] == "ActionSet" for a in b["actions"]]
+        activity = message_activity(teams_standin, MEMBER, "")
+        activity.pop("text")
+        fetched = teams.send({**activity, "type": "invoke", "name": "task/fetch", "value": {"data": button["data"]}})
+        card = fetched.json()["task"]["value"]["card"]["content"]
+        nominee = next(b for b in card["body"] if b.get("id") == ids.AWARDS_NOMINEE)
+        assert nominee["choices.data"]["dataset"] == "graph.microsoft.com/users"  # Teams' people picker
+        [action] = card["actions"]
+        answers = {**action["data"], ids.AWARDS_AWARD: str(cycle.id), ids.AWARDS_NOMINEE: colleague["aadObjectId"],
+                   ids.AWARDS_CITATION: "Olu rebuilt the teaching lab's fume cupboards over the summer and "
+                                        "trained forty first-year students to use them safely."}
+        for _ in range(2):  # Teams retries a submit it got no answer to in time
+            submitted = teams.send({**activity, "type": "invoke", "name": "task/submit", "value": {"data": answers}})
+            assert submitted.status == 200, submitted.body
+    with teams.db.reading() as session:
+        [nomination] = session.scalars(select(Nomination)).all()
+        nominator = members.find_member(session, members.Identity("teams", MEMBER["id"], teams_tenant()))
+        other = members.find_member(session, members.Identity("teams", colleague["id"], teams_tenant()))
+        assert nominator is not None and other is not None and nomination.nominee_id == other.id
+        grants = teams.runtime.grants
+        mine = nominating.my_nomination(session, members.actor_for(session, nominator, grants), nomination.id, now=T0)
+        assert "fume cupboards" in mine.citation
+        with pytest.raises(NotFound):
+            nominating.my_nomination(session, members.actor_for(session, other, grants), nomination.id, now=T0)
+
+
+def teams_tenant() -> str:
+    from bot.teams.standin import TENANT_ID
+
+    return TENANT_ID
