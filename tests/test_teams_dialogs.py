@@ -231,3 +231,36 @@ def teams_tenant() -> str:
     from bot.teams.standin import TENANT_ID
 
     return TENANT_ID
+
+
+def test_nominate_for_an_award_on_a_message_opens_the_dialog_with_its_author(teams, teams_standin):
+    from datetime import timedelta
+
+    from storage import members
+    from storage.awards import cycles
+    from tests.teams_harness import MEMBER
+
+    author = {"id": "29:1AuthorId", "name": "Ada Author", "aadObjectId": "6f1c7e8a-0000-4000-8000-00000000ad01"}
+    with freeze_time(T0):
+        for person in (ORGANISER, MEMBER, author):
+            teams.send(message_activity(teams_standin, person, "help"))
+        with teams.db.transaction() as session:
+            organiser = members.find_member(session, members.Identity("teams", ORGANISER["id"], teams_tenant()))
+            assert organiser is not None
+            cycles.open_cycle(session, members.actor_for(session, organiser, teams.runtime.grants),
+                              name="Technician of the Year", closes_at=T0 + timedelta(days=30), now=T0,
+                              default_panel=[members.Identity("teams", ORGANISER["id"], teams_tenant())])
+        activity = message_activity(teams_standin, MEMBER, "", channel=True)
+        activity.pop("text")
+        payload = {"id": "1700000000002", "messageType": "message", "body": {"contentType": "html",
+                                                                               "content": "Fixed the autoclave"},
+                   "from": {"user": {"id": author["aadObjectId"], "displayName": "Ada Author",
+                                     "userIdentityType": "aadUser"}}}
+        reply = teams.send({**activity, "type": "invoke", "name": "composeExtension/fetchTask",
+                            "value": {"commandId": ids.AWARDS_NOMINATE_SHORTCUT, "commandContext": "message",
+                                      "messagePayload": payload}})
+    task = reply.json()["task"]
+    assert task["type"] == "continue"
+    card = task["value"]["card"]["content"]
+    nominee = next(b for b in card["body"] if b.get("id") == ids.AWARDS_NOMINEE)
+    assert nominee["value"] == author["aadObjectId"]  # the message's author, picked already

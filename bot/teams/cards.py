@@ -277,7 +277,8 @@ def _inputs(field: ui.Field, values: dict[str, Any]) -> list[Any]:  # noqa: C901
     if kind in (ui.FieldKind.MEMBER, ui.FieldKind.MEMBERS):
         # Teams' people picker: Entra object ids of people in the tenant.
         return [ChoiceSetInput(**common, is_multi_select=kind is ui.FieldKind.MEMBERS, choices=[],
-                               choices_data=QueryData(dataset="graph.microsoft.com/users"))]
+                               choices_data=QueryData(dataset="graph.microsoft.com/users"),
+                               value=",".join(_chosen(initial)) or None)]
     many = kind in (ui.FieldKind.MULTI_SELECT, ui.FieldKind.CHECKBOXES, ui.FieldKind.SEARCH)
     chosen = _chosen(initial)
     return [ChoiceSetInput(**common, is_multi_select=many,

@@ -110,8 +110,10 @@ class TeamsEndpoint:
                 return self.card_action(activity, tenant)
             if kind == "invoke" and activity.get("name") == "task/fetch":
                 return self.open_dialog(activity, tenant)
-            if kind == "invoke" and activity.get("name") == "task/submit":
+            if kind == "invoke" and activity.get("name") in ("task/submit", "composeExtension/submitAction"):
                 return self.submit_dialog(activity, tenant)
+            if kind == "invoke" and activity.get("name") == "composeExtension/fetchTask":
+                return self.message_action(activity, tenant)
             if kind == "installationUpdate":
                 return self.installation(activity, tenant)
             if kind == "conversationUpdate":
@@ -301,9 +303,29 @@ class TeamsEndpoint:
         self._send(done, activity, request)
         return Answered(200, {})
 
+    def message_action(self, activity: dict[str, Any], tenant: str) -> Answered:
+        """A message extension action on a message ("Nominate for an award"): Slack's message shortcut.
+        Its command id is the shortcut's id; the message's author is named by their Entra object id."""
+        value = _object(activity, "value")
+        command = value.get("commandId")
+        if not isinstance(command, str) or not command:
+            raise _Malformed("a message action without its command id")
+        sender = _object(_object(_object(value, "messagePayload"), "from"), "user")
+        author = sender.get("id") if sender.get("userIdentityType") in (None, "aadUser") else None
+        source = {"kind": "shortcut", "action_id": command, "author": author if isinstance(author, str) else ""}
+        form, others = self._form_from(activity, tenant, source)
+        if form is None:
+            text = next((cards.plain(e.message) for e in others if isinstance(e, Answer)), "Nothing to open.")
+            return Answered(200, {"task": {"type": "message", "value": text}})
+        return Answered(200, {"task": {"type": "continue", "value": cards.dialog(form, source, uuid.uuid4().hex)}})
+
     def _form_from(self, activity: dict[str, Any], tenant: str, source: dict[str, str]
                    ) -> tuple[ui.Form | None, list[Effect]]:
-        if source.get("kind") == "command":
+        if source.get("kind") == "shortcut":
+            request = self._request(activity, tenant, Kind.SHORTCUT, action_id=source.get("action_id", ""),
+                                    author=source.get("author", ""))
+            route = self.runtime.routes.find(Kind.SHORTCUT, request.action_id)
+        elif source.get("kind") == "command":
             request = self._request(activity, tenant, Kind.COMMAND, subcommand=source.get("subcommand", ""),
                                     words=source.get("words", ""))
             route = self.runtime.routes.find(Kind.COMMAND, request.subcommand)
