@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="-", metavar="PATH", help="file to write (default: standard output)")
     report.set_defaults(func=cmd_report)
 
+    teams = sub.add_parser("teams", help="Microsoft Teams: write the app package to upload")
+    teams.add_argument("action", choices=["package"])
+    teams.add_argument("--out", default="technet-teams.zip", metavar="PATH", help="the zip to write")
+    teams.add_argument("--website", required=True, metavar="URL",
+                       help="https address of the network's page (the package's developer, privacy and terms links)")
+    teams.set_defaults(func=cmd_teams)
+
     digest = sub.add_parser("digest", help="the e-zine: preview the next issue, publish it now, export it as HTML")
     digest.add_argument("action", choices=["preview", "publish", "export", "archive"])
     digest.add_argument("--html", metavar="PATH", help="with export: the file to write the issue to")
@@ -338,6 +345,21 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         except OSError as e:
             raise Refused(f"cannot write {args.out}: {e.strerror}") from None
         print(f"technet: the report for {period.label} ({period.range_text}) is in {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_teams(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import content
+    from bot.teams.package import package
+
+    if settings.teams_app_id is None:
+        raise ConfigError("TEAMS_APP_ID is not set: the package names the bot by its Entra app's Application ID")
+    if not args.website.startswith("https://"):
+        raise ConfigError(f"--website must be an https address; got {args.website!r}")
+    Path(args.out).write_bytes(package(settings.teams_app_id, args.website, content.load(settings.content_dir)))
+    print(f"technet: wrote {args.out}; upload it in Teams (Apps, Manage your apps, Upload an app)")
     return 0
 
 
