@@ -264,3 +264,17 @@ def test_nominate_for_an_award_on_a_message_opens_the_dialog_with_its_author(tea
     card = task["value"]["card"]["content"]
     nominee = next(b for b in card["body"] if b.get("id") == ids.AWARDS_NOMINEE)
     assert nominee["value"] == author["aadObjectId"]  # the message's author, picked already
+
+
+def test_events_lists_cards_in_the_members_own_time_zone(teams, teams_standin):
+    from tests.teams_harness import MEMBER
+    from tests.test_teams import card_text
+
+    with freeze_time(T0):
+        card = open_dialog(teams, teams_standin)
+        submit(teams, teams_standin, card, ANSWERS)  # 10:00–12:00 in London (BST)
+        mark = teams_standin.mark()
+        teams.send(message_activity(teams_standin, MEMBER, "events", timezone="America/New_York"))
+        listed = card_text(teams_standin.wait_for(mark + 1)[-1].card())
+    assert "Quarterly network meeting" in listed
+    assert "05:00–07:00 EDT" in listed

@@ -19,15 +19,20 @@ from core import ui
 
 CARD = "application/vnd.microsoft.card.adaptive"
 VERSION: Final = "1.5"
-# Adaptive Cards' markdown: these start emphasis, links, lists, headings or an escape.
-_SPECIAL = re.compile(r"([\\*_\[\]()#>~`!|+\-])")
+# Adaptive Cards' markdown is a small subset: emphasis (* _), links ([label](url)) and lists (a line
+# starting "- ", "* ", "+ " or "1. "). Only what could start one of those is escaped, so that a
+# client rendering fewer escapes than CommonMark shows few stray backslashes.
+_SPECIAL = re.compile(r"([\\*_\[\]])")
+_LIST = re.compile(r"(?m)^(\s*)([-+]|\d+\.)(?=\s)")
 # Neutral markup's constructs, in the order Slack reads them.
 _TOKEN = re.compile(r"<([^<>|]+)\|([^<>]+)>|<([^<>|]+)>|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~|`([^`\n]+)`")
 
 
 def literal(text: str) -> str:
     """Words shown as written, whatever markdown characters they hold."""
-    return _SPECIAL.sub(r"\\\1", text)
+    escaped = _SPECIAL.sub(r"\\\1", text)
+    return _LIST.sub(lambda m: m.group(1) + m.group(2).replace("-", "\\-").replace("+", "\\+").replace(".", "\\."),
+                     escaped)
 
 
 def markdown(markup: ui.Markup) -> str:

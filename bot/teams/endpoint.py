@@ -33,8 +33,8 @@ from bot.teams.connector import Connector
 from core import ui
 from core.commands import COMMAND, split
 from core.delivery import DeliveryError
-from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, OpenForm, Request,
-                          SendDue, UpdateForm, UpdateMessage, Where, effects)
+from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, OpenForm,
+                          RefreshHome, Request, SendDue, UpdateForm, UpdateMessage, Where, effects)
 from digests.runner import send_due_now
 from handlers._common import member_tz
 from storage import members, teams
@@ -232,6 +232,11 @@ class TeamsEndpoint:
                 continue  # a dialog's own answer (submit_dialog); nothing to send
             if isinstance(effect, UpdateMessage | DirectMessage):
                 self._deliver(effect)
+                continue
+            if isinstance(effect, LookUp):
+                continue  # Teams names people on every activity: nothing to look up
+            if isinstance(effect, RefreshHome):
+                self._home(replace(request, kind=Kind.HOME), service_url, conversation)
                 continue
             if isinstance(effect, Answer):
                 outgoing = cards.activity(effect.message)
