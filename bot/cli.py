@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-scheduler", action="store_true", help="do not post scheduled items from this process")
     run.set_defaults(func=cmd_run)
 
-    serve = sub.add_parser("serve", help="serve Slack's HTTP requests at /slack/events")
+    serve = sub.add_parser("serve", help="serve Slack's HTTP requests at /slack/events and Teams' at /api/messages")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["html", "csv", "md"], default="html")
     report.add_argument("--out", default="-", metavar="PATH", help="file to write (default: standard output)")
     report.set_defaults(func=cmd_report)
+
+    teams = sub.add_parser("teams", help="Microsoft Teams: write the app package to upload")
+    teams.add_argument("action", choices=["package"])
+    teams.add_argument("--out", default="technet-teams.zip", metavar="PATH", help="the zip to write")
+    teams.add_argument("--website", required=True, metavar="URL",
+                       help="https address of the network's page (the package's developer, privacy and terms links)")
+    teams.set_defaults(func=cmd_teams)
 
     digest = sub.add_parser("digest", help="the e-zine: preview the next issue, publish it now, export it as HTML")
     digest.add_argument("action", choices=["preview", "publish", "export", "archive"])
@@ -165,23 +172,26 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app
     from bot.http import HttpServer, TechnetWSGI
     from bot.scheduler import start_scheduler
 
-    config.require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    from bot.teams.serving import surfaces
+
+    config.require_surface(settings)
     runtime = _runtime(settings, threads=args.threads)
-    app = create_app(runtime, process_before_response=True)
+    app, teams = surfaces(runtime, slack=config.serves_slack(settings), teams=config.serves_teams(settings))
     from bot.web import NetworkSite
 
     network_site = NetworkSite(runtime.db, settings)
-    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "", site=network_site)
+    wsgi = TechnetWSGI(app, runtime.db, signing_secret=settings.signing_secret or "", teams=teams,
+                       site=network_site)
     server = HttpServer(wsgi, host=args.host, port=args.port, threads=args.threads)
     scheduler = None if args.no_scheduler else start_scheduler(runtime)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: server.stop())
-    logging.getLogger("technet").info("serving Slack requests on %s/slack/events", server.url)
-    print(f"technet: serving on {server.url}/slack/events", flush=True)
+    paths = [p for p, on in (("/slack/events", app is not None), ("/api/messages", teams is not None)) if on]
+    logging.getLogger("technet").info("serving on %s: %s", server.url, ", ".join(paths))
+    print(f"technet: serving on {server.url}{paths[0]}" + "".join(f" and {p}" for p in paths[1:]), flush=True)
     print(f"technet: public pages on {settings.public_url or server.url}/network/", flush=True)
     try:
         server.serve()
@@ -353,6 +363,21 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         except OSError as e:
             raise Refused(f"cannot write {args.out}: {e.strerror}") from None
         print(f"technet: the report for {period.label} ({period.range_text}) is in {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_teams(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import content
+    from bot.teams.package import package
+
+    if settings.teams_app_id is None:
+        raise ConfigError("TEAMS_APP_ID is not set: the package names the bot by its Entra app's Application ID")
+    if not args.website.startswith("https://"):
+        raise ConfigError(f"--website must be an https address; got {args.website!r}")
+    Path(args.out).write_bytes(package(settings.teams_app_id, args.website, content.load(settings.content_dir)))
+    print(f"technet: wrote {args.out}; upload it in Teams (Apps, Manage your apps, Upload an app)")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -16,13 +17,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from core.settings import DATABASE_DEFAULT, SLACK_API_DEFAULT, Settings
+from core.settings import DATABASE_DEFAULT, SLACK_API_DEFAULT, TEAMS_OPENID_DEFAULT, TEAMS_TOKEN_DEFAULT, Settings
 from storage.events.constants import KINDS
 
 # Slack user ids start with U (or W on Enterprise Grid) followed by upper-case letters and digits.
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # A Teams user: the Bot Framework's "29:1AbC..." or an Entra object id (a GUID).
 TEAMS_USER_ID = re.compile(r"^[A-Za-z0-9:_.\-]{3,255}$")
+# Written bare in a role setting: the Bot Framework's "29:..." ids and Entra object ids (GUIDs).
+BARE_TEAMS_USER = re.compile(r"^(29:[A-Za-z0-9_\-.]{2,250}|[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})$")
+# A Teams channel conversation: "19:...@thread.tacv2" (or .skype); a GUID names an app or a tenant.
+TEAMS_CHANNEL_ID = re.compile(r"^19:[A-Za-z0-9_\-.@]{3,250}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -74,8 +80,36 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=_public_url(get("TECHNET_PUBLIC_URL")),
         public_event_kinds=_event_kinds(get("TECHNET_PUBLIC_EVENT_KINDS") or "conference,workshop,showcase,outreach"),
         feed_rate=_whole_number(get("TECHNET_FEED_RATE") or "30", "TECHNET_FEED_RATE", 0),
+        teams_app_id=_guid(get("TEAMS_APP_ID"), "TEAMS_APP_ID"),
+        teams_app_password=get("TEAMS_APP_PASSWORD"),
+        teams_tenant_id=_guid(get("TEAMS_TENANT_ID"), "TEAMS_TENANT_ID"),
+        teams_openid_metadata_url=_http_url(get("TEAMS_OPENID_METADATA_URL") or TEAMS_OPENID_DEFAULT,
+                                            "TEAMS_OPENID_METADATA_URL"),
+        teams_token_url=_http_url(get("TEAMS_TOKEN_URL") or TEAMS_TOKEN_DEFAULT, "TEAMS_TOKEN_URL"),
+        teams_network_channel=_teams_channel(get("TEAMS_NETWORK_CHANNEL")),
     )
+    if settings.teams_network_channel and not (settings.network_channel or serves_slack(settings)):
+        # Teams alone: its channel is the network channel every announcement and post goes to.
+        settings = replace(settings, network_channel=settings.teams_network_channel)
+    if settings.teams_app_id and not settings.teams_app_password:
+        raise ConfigError("TEAMS_APP_PASSWORD is not set: TEAMS_APP_ID needs the client secret of its Entra app "
+                          "(Certificates & secrets)")
     return settings
+
+
+def serves_slack(settings: Settings) -> bool:
+    """Slack is configured for HTTP mode (either setting given asks for it: both are then required)."""
+    return bool(settings.bot_token or settings.signing_secret)
+
+
+def serves_teams(settings: Settings) -> bool:
+    return settings.teams_app_id is not None
+
+
+def require_surface(settings: Settings) -> None:
+    """`technet serve` needs Slack's HTTP settings, Teams' or both; a surface half set up is an error."""
+    if serves_slack(settings) or not serves_teams(settings):
+        require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
 
 def require(settings: Settings, *names: str) -> None:
@@ -100,6 +134,26 @@ _WHY_NEEDED = {
 def _token(value: str | None, name: str, prefix: str) -> str | None:
     if value is not None and not value.startswith(prefix):
         raise ConfigError(f"{name} must start with {prefix!r}; check you copied the right token")
+    return value
+
+
+def _guid(value: str | None, name: str) -> str | None:
+    if value is not None and not GUID.match(value):
+        raise ConfigError(f"{name} must be a GUID like 00000000-0000-0000-0000-000000000000 "
+                          f"(the Entra app registration's Overview page); got {value!r}")
+    return value
+
+
+def _http_url(value: str, name: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _teams_channel(value: str | None) -> str | None:
+    if value is not None and not TEAMS_CHANNEL_ID.match(value):
+        raise ConfigError("TEAMS_NETWORK_CHANNEL must be a Teams channel id like 19:abc...@thread.tacv2 "
+                          f"(in Teams: the channel's ... menu, Get link to channel); got {value!r}")
     return value
 
 
@@ -149,7 +203,8 @@ def _user_ids(value: str | None, name: str) -> frozenset[str]:
     people = {text: _person(text) for text in ids}
     bad = [text for text, person in people.items() if person is None]
     if bad:
-        raise ConfigError(f"{name} must be Slack user ids like U0123ABCD (or slack:U0123ABCD, or teams:<user id>), "
+        raise ConfigError(f"{name} must be Slack user ids like U0123ABCD (or slack:U0123ABCD), Teams ids like "
+                          "29:1abc... or Entra object ids (or teams:<user id>), "
                           f"separated by commas; not {', '.join(bad)}")
     return frozenset(person for person in people.values() if person is not None)
 
@@ -163,6 +218,8 @@ def _person(text: str) -> str | None:
         return user_id
     if surface.lower() == "teams" and TEAMS_USER_ID.match(user_id):
         return f"teams:{user_id}"
+    if BARE_TEAMS_USER.match(text):  # a Teams id written as Teams shows it
+        return f"teams:{text}"
     return None
 
 

@@ -29,32 +29,45 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 SITE_PATH = "/network"
+TEAMS_PATH = "/api/messages"
 
 StartResponse = Callable[..., Any]
 
 
 class TechnetWSGI:
-    def __init__(self, app: App, db: Database, *, signing_secret: str,
+    """/slack/events (when Slack is set up), /api/messages (when Teams is: bot.teams.endpoint), the
+    public pages under /network (bot.web) and /healthz."""
+
+    def __init__(self, app: App | None, db: Database, *, signing_secret: str,
+                 teams: Callable[..., Iterable[bytes]] | None = None,
                  site: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None):
         self.app = app
+        self.slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+        # Only with Slack served: slack_sdk refuses an empty secret, and Teams alone has none.
+        self.guard = SlackRequestGuard(signing_secret) if app is not None else None
+        self.teams = teams
         self.site = site
-        self.guard = SlackRequestGuard(signing_secret)
-        self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self.db = db
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return self.health(start_response)
-        if path == EVENTS_PATH and method == "POST":
+        if path == TEAMS_PATH and method == "POST" and self.teams is not None:
+            return self.teams(environ, start_response)
+        if path == EVENTS_PATH and method == "POST" and self.app is not None:
             return self.events(environ, start_response)
         if self.site is not None and (path == SITE_PATH or path.startswith(SITE_PATH + "/")):
             return self.site(environ, start_response)
+        if self.slack is None or path == TEAMS_PATH:
+            start_response("404 Not Found", [("Content-Length", "0")])
+            return [b""]
         # Bolt's adapter answers anything else 404 without reading a body.
         return self.slack(environ, start_response)
 
     def events(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Only a request the guard admits (verified, and a body Slack sends) reaches Bolt."""
+        assert self.guard is not None  # only routed here with an app, which has its guard
         try:
             request = self.guard.admit(environ)
         except Stop as stop:
@@ -63,6 +76,7 @@ class TechnetWSGI:
                     stop.status.value, EVENTS_PATH, environ.get("REMOTE_ADDR", "?"), stop.reason)
             start_response(f"{stop.status.value} {stop.status.phrase}", [("Content-Length", "0")])
             return [b""]
+        assert self.app is not None  # only routed here with an app
         answer = self.app.dispatch(request)
         response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
         start_response(response.status, response.get_headers())

@@ -12,6 +12,10 @@ from zoneinfo import ZoneInfo
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 DATABASE_DEFAULT = "sqlite:///var/technet.db"
+# Microsoft's public cloud: the Bot Framework's OpenID metadata (whose jwks_uri gives the keys that
+# sign incoming activities) and the token endpoint for the bot's own outgoing token.
+TEAMS_OPENID_DEFAULT = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TEAMS_TOKEN_DEFAULT = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,14 @@ class Settings:
     public_url: str | None = None
     public_event_kinds: tuple[str, ...] = ("conference", "workshop", "showcase", "outreach")
     feed_rate: int = 30
+    # Microsoft Teams (bot/teams/): off while teams_app_id is None. The tenant, when set, is the only
+    # one whose activities are served; the network channel is a Teams channel conversation id.
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_tenant_id: str | None = None
+    teams_openid_metadata_url: str = TEAMS_OPENID_DEFAULT
+    teams_token_url: str = TEAMS_TOKEN_DEFAULT
+    teams_network_channel: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -25,6 +25,7 @@ from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairin
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
+from storage.models.teams import TeamsConversation
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 ROSA, PRIYA, TOM = "U0DEMOROSA", "U0DEMOPRIY", "U0DEMOTOMK"
@@ -144,3 +145,5 @@ def fill(session: Session, n: Network) -> None:
                          reviewed_by_id=n.priya, created_at=T0 - timedelta(days=40),
                          updated_at=T0 - timedelta(days=40)))
     session.add(CalendarFeed(member_id=n.rosa, token="rosa-private-calendar-token", created_at=T0))
+    session.add(TeamsConversation(tenant="tenant-rosa", conversation_id="a:rosa-personal-chat", kind="personal",
+                                  service_url="https://smba.example.test/", member_id=n.rosa))

@@ -86,3 +86,40 @@ def _root():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[1]
+
+
+# Teams -------------------------------------------------------------------------------------------
+
+TEAMS_ONLY = {"TEAMS_APP_ID": "00000000-0000-4000-8000-00000000a991", "TEAMS_APP_PASSWORD": "s3cret"}
+
+
+def test_teams_alone_needs_no_slack_setting():
+    settings = config.from_env(TEAMS_ONLY)
+    config.require_surface(settings)  # no Slack setting, and nothing missing
+    assert config.serves_teams(settings) and not config.serves_slack(settings)
+    assert settings.teams_openid_metadata_url.startswith("https://login.botframework.com/")
+
+
+def test_slack_alone_needs_no_teams_setting_and_neither_is_refused():
+    config.require_surface(config.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}))
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        config.require_surface(config.from_env({}))
+
+
+def test_teams_settings_are_checked():
+    with pytest.raises(ConfigError, match="TEAMS_APP_PASSWORD"):
+        config.from_env({"TEAMS_APP_ID": TEAMS_ONLY["TEAMS_APP_ID"]})
+    with pytest.raises(ConfigError, match="TEAMS_APP_ID must be a GUID"):
+        config.from_env({**TEAMS_ONLY, "TEAMS_APP_ID": "technet"})
+    with pytest.raises(ConfigError, match="TEAMS_NETWORK_CHANNEL"):
+        config.from_env({**TEAMS_ONLY, "TEAMS_NETWORK_CHANNEL": "C0NETWORK1"})
+    with pytest.raises(ConfigError, match="TEAMS_TOKEN_URL"):
+        config.from_env({**TEAMS_ONLY, "TEAMS_TOKEN_URL": "login.example"})
+    teams_alone = config.from_env({**TEAMS_ONLY, "TEAMS_NETWORK_CHANNEL": "19:abc123@thread.tacv2"})
+    assert teams_alone.teams_network_channel == teams_alone.network_channel == "19:abc123@thread.tacv2"
+
+
+def test_role_settings_take_teams_ids_as_teams_shows_them():
+    aad = "6f1c7e8a-0000-4000-8000-00000000aa02"
+    settings = config.from_env({"TECHNET_ORGANISERS": f"U0123ABCD, 29:1AbcDef-xyz, {aad}"})
+    assert settings.organisers == {"U0123ABCD", "teams:29:1AbcDef-xyz", f"teams:{aad}"}

@@ -158,6 +158,7 @@ HOLDINGS: tuple[Holding, ...] = (
     # The token is a credential: the copy says the address exists, never what it is.
     Holding("calendar_feeds", "Your private calendar address", by=("member_id",), hidden=("token",),
             on_erase=DELETE),
+    Holding("teams_conversations", "Your chats with technet in Microsoft Teams", by=("member_id",), on_erase=DELETE),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}
