@@ -1,5 +1,5 @@
-"""HTTP mode: Bolt behind the request guard at /slack/events, a health check, and the public
-pages under /network/ (bot/web/), under waitress.
+"""HTTP mode: Bolt behind the request guard at /slack/events, a health check, the public
+pages under /network/ (bot/web/) and files handed out by link under /files/, under waitress.
 
 waitress is a threaded production WSGI server that also runs in-process, so the
 tests, the benchmark and `technet serve` all use this same server.
@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
 from waitress.server import TcpWSGIServer, create_server
 
+from bot import downloads
 from bot.guard import MAX_BODY, SlackRequestGuard, Stop
 from storage.db import Database
 
@@ -36,7 +37,7 @@ StartResponse = Callable[..., Any]
 
 class TechnetWSGI:
     """/slack/events (when Slack is set up), /api/messages (when Teams is: bot.teams.endpoint), the
-    public pages under /network (bot.web) and /healthz."""
+    public pages under /network (bot.web), files by link under /files/ (bot.downloads) and /healthz."""
 
     def __init__(self, app: App | None, db: Database, *, signing_secret: str,
                  teams: Callable[..., Iterable[bytes]] | None = None,
@@ -57,6 +58,8 @@ class TechnetWSGI:
             return self.teams(environ, start_response)
         if path == EVENTS_PATH and method == "POST" and self.app is not None:
             return self.events(environ, start_response)
+        if path.startswith(downloads.PATH) and method in ("GET", "HEAD"):
+            return downloads.serve(self.db, environ, start_response)
         if self.site is not None and (path == SITE_PATH or path.startswith(SITE_PATH + "/")):
             return self.site(environ, start_response)
         if self.slack is None or path == TEAMS_PATH:

@@ -25,6 +25,7 @@ from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairin
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
+from storage.models.downloads import Download
 from storage.models.teams import TeamsConversation
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -147,3 +148,5 @@ def fill(session: Session, n: Network) -> None:
     session.add(CalendarFeed(member_id=n.rosa, token="rosa-private-calendar-token", created_at=T0))
     session.add(TeamsConversation(tenant="tenant-rosa", conversation_id="a:rosa-personal-chat", kind="personal",
                                   service_url="https://smba.example.test/", member_id=n.rosa))
+    session.add(Download(digest="0" * 64, member_id=n.rosa, name="technet-cpd-2026.csv", mime="text/csv",
+                         content=b"day,hours\n", created_at=T0, expires_at=T0 + timedelta(hours=24)))

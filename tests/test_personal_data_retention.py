@@ -15,6 +15,7 @@ from storage import ledger
 from storage.models import DueItem, Member
 from storage.models.awards import (Award, AwardAudit, AwardCycle, AwardScore, Nomination, NominationSubmission,
                                    ShortlistEntry)
+from storage.models.downloads import Download
 from storage.models.news import EzineIssue, EzineMessage
 from tests.harness import Harness
 from tests.personal_data_network import T0, build
@@ -61,13 +62,18 @@ def aged(technet: Harness) -> int:
             session.add(issue)
             session.flush()
             session.add(EzineMessage(issue_id=issue.id, position=0, text="issue", blocks=[], state="posted"))
+        # Files handed out by link go once the link has expired (a day), whatever the settings.
+        for n, expires in enumerate((T0 - timedelta(seconds=1), T0 + DAY + timedelta(seconds=1))):
+            session.add(Download(digest=f"{n + 1:064d}", member_id=None, name="f.csv", mime="text/csv", content=b"",
+                                 created_at=expires - DAY, expires_at=expires))
         return old.id
 
 
 def counts(technet: Harness) -> dict[str, int]:
     with technet.db.reading() as session:
         return {model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-                for model in (Nomination, AwardScore, ShortlistEntry, NominationSubmission, AwardAudit, EzineMessage)}
+                for model in (Nomination, AwardScore, ShortlistEntry, NominationSubmission, AwardAudit, EzineMessage,
+                              Download)}
 
 
 def test_the_daily_run_deletes_exactly_what_expired_once_with_two_workers(technet: Harness, caplog):
@@ -100,7 +106,7 @@ def test_the_daily_run_deletes_exactly_what_expired_once_with_two_workers(techne
     after = counts(technet)
     assert {table: before[table] - after[table] for table in before} == {
         "award_nominations": 2, "award_scores": 1, "award_shortlist": 1, "award_submissions": 1, "award_audit": 1,
-        "ezine_messages": 1}
+        "ezine_messages": 1, "downloads": 2}  # downloads: the expired one, and Rosa's (her erasure)
     with technet.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Nomination).where(Nomination.cycle_id == old_cycle)) == 0
         assert session.get(AwardCycle, old_cycle) is not None  # the cycle's label and dates stay
@@ -114,7 +120,8 @@ def test_the_daily_run_deletes_exactly_what_expired_once_with_two_workers(techne
                                 .where(DueItem.kind == personal_data.DAILY)).all()
     assert [(d.occurrence, d.status) for d in daily] == [("2026-12-07", ledger.DONE)]
     assert daily[0].result == ("erased 1 member(s); removed award_audit 1, award_nominations 2, award_scores 1, "
-                               "award_shortlist 1, award_submissions 1, due_items 1, ezine_issues 1, ezine_messages 1")
+                               "award_shortlist 1, award_submissions 1, downloads 1, due_items 1, ezine_issues 1, "
+                               "ezine_messages 1")
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("personal data retention")]
     assert lines == [f"personal data retention: {daily[0].result}"]
     # Counts only: no name or text in the log.

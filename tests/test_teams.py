@@ -168,15 +168,18 @@ def test_installing_sends_the_home_card_and_uninstalling_marks_the_chat_unusable
 
 # Commands ---------------------------------------------------------------------------------------
 
-def test_at_technet_in_a_channel_answers_in_the_thread(teams, teams_standin):
+def test_at_technet_in_a_channel_answers_the_asker_privately_and_points_the_thread_there(teams, teams_standin):
+    # Help, like every answer Slack shows the asker alone, is not for the whole channel.
     activity = message_activity(teams_standin, MEMBER, "help", channel=True, mention=True)
     assert teams.send(activity).status == 200
-    sent = teams_standin.wait_for(1)[-1]
-    assert sent.path.endswith(f"/activities/{activity['id']}")
-    assert "events" in card_text(sent.card())
+    sent = [s for s in teams_standin.wait_for(3) if "/activities" in s.path]
+    in_thread = [s for s in sent if s.path.endswith(f"/activities/{activity['id']}")]
+    private = [s for s in sent if s.conversation != activity["conversation"]["id"]]
+    assert len(in_thread) == 1 and "your chat with technet" in card_text(in_thread[0].card())
+    assert len(private) == 1 and "events" in card_text(private[0].card())
     with teams.db.reading() as session:
-        channel = session.scalars(select(TeamsConversation)).one()
-        assert (channel.kind, channel.member_id) == ("channel", None)
+        kinds = sorted((c.kind, c.member_id is None) for c in session.scalars(select(TeamsConversation)))
+    assert kinds == [("channel", True), ("personal", False)]
 
 
 def test_unknown_words_get_the_nearest_commands(teams, teams_standin):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+from bot import downloads
 from bot.teams import SURFACE, cards
 from bot.teams.connector import Connector
 from core import ui
@@ -23,6 +24,7 @@ from storage import teams
 from storage.clock import now
 from storage.db import Database
 from storage.identities import MessageRef
+from storage.members import find_member
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,8 @@ log = logging.getLogger(__name__)
 class TeamsDelivery:
     surface = SURFACE
 
-    def __init__(self, db: Database, connector: Connector, bot_id: str):
-        self.db, self.connector, self.bot_id = db, connector, bot_id
+    def __init__(self, db: Database, connector: Connector, bot_id: str, *, public_url: str | None = None):
+        self.db, self.connector, self.bot_id, self.public_url = db, connector, bot_id, public_url
 
     def dm(self, member: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
         with self.db.reading() as session:
@@ -47,8 +49,6 @@ class TeamsDelivery:
             with self.db.transaction() as session:
                 met = teams.personal_chat(session, member)[1]
                 assert met is not None
-                from storage.members import find_member
-
                 found = find_member(session, met)
                 teams.remember(session, tenant=identity.tenant, conversation_id=conversation, kind="personal",
                                service_url=service_url, member_id=found.id if found else None, now=now())
@@ -83,7 +83,19 @@ class TeamsDelivery:
         self.connector.update(url, ref.conversation, ref.message_id, _activity(message))
 
     def upload(self, to: str, file: ui.File, *more: ui.File) -> None:
-        raise DeliveryError("files_not_on_teams_yet", permanent=True)
+        """A bot cannot attach a file on Teams: the message links to it, served by technet (bot.downloads)."""
+        if self.public_url is None:
+            raise DeliveryError("no_public_url_for_files", permanent=True)
+        with self.db.reading() as session:
+            identity = teams.personal_chat(session, to)[1]
+            member = find_member(session, identity) if identity is not None else None
+            member_id = member.id if member is not None else None
+        links = downloads.hand_out(self.db, self.public_url, (file, *more), member_id=member_id,
+                                   heading=file.title or file.name)
+        if identity is not None:
+            self.dm(to, links)
+        else:
+            self.post(to, links)
 
     def group(self, members: Sequence[str]) -> str:
         raise DeliveryError("group_chats_not_on_teams_yet", permanent=True)

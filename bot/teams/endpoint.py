@@ -25,6 +25,7 @@ from typing import Any
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import downloads
 from bot.guard import MAX_BODY
 from bot.runtime import Runtime
 from bot.teams import SURFACE, cards
@@ -34,7 +35,7 @@ from core import ui
 from core.commands import COMMAND, split
 from core.delivery import DeliveryError
 from core.request import (Answer, CloseForm, Container, DirectMessage, Effect, FollowUp, Kind, LookUp, OpenForm,
-                          RefreshHome, Request, SendDue, UpdateForm, UpdateMessage, Where, effects)
+                          RefreshHome, Request, SendDue, SendFile, UpdateForm, UpdateMessage, Where, effects)
 from digests.runner import send_due_now
 from handlers._common import member_tz
 from storage import members, teams
@@ -217,13 +218,17 @@ class TeamsEndpoint:
             return [Answer(ui.note(ui.Markup(_escape(refused.message))))]
 
     def _send(self, done: list[Effect], activity: dict[str, Any], request: Request,
-              source: dict[str, str] | None = None) -> None:
+              source: dict[str, str] | None = None, *, pointed: list[bool] | None = None) -> None:
         service_url, conversation = str(activity["serviceUrl"]), _conversation(activity)
-        # In a channel, answers go in the thread of the message that asked.
+        # In a channel or a group chat, answers for everyone go in the thread of the message that asked;
+        # answers for the asker alone (Slack's ephemeral ones, files) go to their chat with the bot.
+        shared = _conversation_kind(activity) != "personal"
         thread = str(activity.get("id") or "") if _conversation_kind(activity) == "channel" else None
+        # Whether the thread was told its answer went privately: once a request, follow-ups included.
+        pointed = [False] if pointed is None else pointed
         for effect in done:
             if isinstance(effect, FollowUp):
-                self._send(effects(effect.work()), activity, request, source)
+                self._send(effects(effect.work()), activity, request, source, pointed=pointed)
                 continue
             if isinstance(effect, SendDue):
                 send_due_now(self.runtime, effect.due)
@@ -238,7 +243,20 @@ class TeamsEndpoint:
             if isinstance(effect, RefreshHome):
                 self._home(replace(request, kind=Kind.HOME), service_url, conversation)
                 continue
-            if isinstance(effect, Answer):
+            private: ui.Message | None = None
+            if isinstance(effect, SendFile):
+                private = self._files(effect, request)
+            elif isinstance(effect, Answer) and not effect.public and shared:
+                private = effect.message
+            if private is not None and shared:
+                note = self._privately(private, request)
+                if pointed[0] and note is None:
+                    continue
+                pointed[0] = True
+                outgoing = cards.activity(note or ui.note(ui.Markup("I have answered you in your chat with technet.")))
+            elif private is not None:
+                outgoing = cards.activity(private)
+            elif isinstance(effect, Answer):
                 outgoing = cards.activity(effect.message)
             elif isinstance(effect, OpenForm) and source is not None:
                 outgoing = cards.opener(effect.form, source)
@@ -250,6 +268,27 @@ class TeamsEndpoint:
                 self.connector.send(service_url, conversation, outgoing, reply_to=thread)
             except DeliveryError as e:
                 log.warning("could not answer in %s: %s", conversation, e.reason)
+
+    def _files(self, effect: SendFile, request: Request) -> ui.Message:
+        """Teams takes no upload from a bot's message: the files go by link, served by technet."""
+        base = self.runtime.settings.public_url
+        if base is None:
+            log.warning("a file was asked for on Teams, but TECHNET_PUBLIC_URL is not set to link to it")
+            return ui.note(ui.Markup("technet cannot hand out files here until its administrator sets its "
+                                     "public address (TECHNET_PUBLIC_URL)."))
+        files = (effect.file, *effect.more)
+        return downloads.hand_out(self.runtime.db, base, files, member_id=request.actor.member_id,
+                                  heading=files[0].title or files[0].name)
+
+    def _privately(self, message: ui.Message, request: Request) -> ui.Message | None:
+        """Send the asker their answer in their chat with the bot; None, or what to say in the channel instead."""
+        try:
+            self.runtime.delivery.dm(request.actor.user_id, message)
+        except DeliveryError as e:
+            log.warning("could not answer %s privately: %s", request.actor.user_id, e.reason)
+            return ui.note(ui.Markup("I could not reach you in a private chat. Open a chat with technet and "
+                                     "ask there."))
+        return None
 
     def _deliver(self, effect: UpdateMessage | DirectMessage) -> None:
         """A message outside the request's reply, through the delivery (another conversation, a post)."""

@@ -36,5 +36,6 @@ def teams_endpoint(runtime: Runtime) -> TeamsEndpoint:
     connector = Connector(TokenSource(settings.teams_token_url, settings.teams_app_id, settings.teams_app_password))
     # Everything sent outside a request (the ledger's reminders, notices, posts) goes by the address's surface.
     runtime.delivery = Surfaces(runtime.delivery if (settings.bot_token or settings.signing_secret) else None,
-                                TeamsDelivery(runtime.db, connector, f"28:{settings.teams_app_id}"))
+                                TeamsDelivery(runtime.db, connector, f"28:{settings.teams_app_id}",
+                                              public_url=settings.public_url))
     return TeamsEndpoint(runtime, verifier, connector)

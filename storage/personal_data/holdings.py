@@ -159,6 +159,9 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("calendar_feeds", "Your private calendar address", by=("member_id",), hidden=("token",),
             on_erase=DELETE),
     Holding("teams_conversations", "Your chats with technet in Microsoft Teams", by=("member_id",), on_erase=DELETE),
+    # A file handed out by link: the copy names it; its content and the link's digest stay out.
+    Holding("downloads", "Files technet made for you to download", by=("member_id",), hidden=("digest", "content"),
+            on_erase=DELETE),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}

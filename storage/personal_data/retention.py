@@ -9,6 +9,8 @@ does it, once), and logs the counts this returns: never what was deleted.
 - deliveries: due rows finished (done, skipped, failed, cancelled) longer ago than the period;
 - ezine: an issue posted longer ago than the period loses its archived copy (text, HTML and
   messages); the row stays, so the news it published is never taken for unpublished.
+- downloads: files handed out by link (storage.downloads), once their link has expired; not a
+  setting, as the link's lifetime is the period.
 (Survey free text has no table yet; its feature adds its kind here.)
 A period of None keeps that kind for ever.
 """
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storage import downloads
 from storage.db import rowcount
 from storage.models import DueItem
 from storage.models.awards import AwardAudit, AwardCycle, AwardScore, Nomination, NominationSubmission, ShortlistEntry
@@ -64,4 +67,5 @@ def apply_retention(session: Session, periods: Periods, *, now: datetime) -> dic
         removed["ezine_issues"] = rowcount(session.execute(
             update(EzineIssue).where(EzineIssue.id.in_(issues.scalar_subquery()), EzineIssue.html.is_not(None))
             .values(content=None, html=None, intro=None, permalink=None)))
+    removed["downloads"] = downloads.purge(session, now=now)
     return removed
