@@ -225,6 +225,15 @@ def test_nominate_opens_a_dialog_and_a_retried_submit_saves_one_nomination_only_
         assert "fume cupboards" in mine.citation
         with pytest.raises(NotFound):
             nominating.my_nomination(session, members.actor_for(session, other, grants), nomination.id, now=T0)
+    # After the close the panel reads the citation in its review; the nominee, on no panel, cannot.
+    from tests.test_teams import card_text
+
+    with freeze_time(T0 + timedelta(days=31)):
+        for person, reads in ((ORGANISER, True), (colleague, False)):
+            mark = teams_standin.mark()
+            teams.send(message_activity(teams_standin, person, f"awards review {cycle.id}"))
+            shown = card_text(teams_standin.wait_for(mark + 1)[-1].card())
+            assert ("fume cupboards" in shown) is reads, shown
 
 
 def teams_tenant() -> str:

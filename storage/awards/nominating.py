@@ -135,7 +135,8 @@ def _nominee_member(session: Session, nominator: Identity, user_id: str, field_n
     """The member `user_id` names on the nominator's surface, if they may be nominated."""
     member = find_member(session, nominator.colleague(user_id))
     if member is None:
-        raise NotFound(f"I could not find <@{user_id}> in the workspace.", field=field_name)
+        raise NotFound("I could not find the person you chose among technet's members; choose a colleague.",
+                       field=field_name)
     if member.is_bot:
         raise DomainError("Bots and apps cannot be nominated; choose a colleague.", field=field_name)
     if member.deactivated:
