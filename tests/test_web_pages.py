@@ -137,6 +137,31 @@ def test_posted_issues_are_archived_exactly_as_posted_and_nothing_of_theirs_runs
     assert get(technet, "/network/ezine/2030-01/").status == 404
 
 
+def test_the_web_archive_names_only_members_who_chose_a_public_profile(technet: Harness):
+    """The issue went to the network; the web reaches further, so only a public profile is named there."""
+    ann = person(technet.db, "U0ANN", "Ann Atkins")
+    save(technet.db, ann, public_web=True)
+    bob = person(technet.db, "U0BOB", "Bob Private")
+    save(technet.db, bob, listed=True, spotlight_opt_in=True)  # in the e-zine's spotlight, not on the web
+    for period, who in (("2026-10", ann), ("2026-11", bob)):
+        with technet.db.transaction() as session:
+            session.add(EzineIssue(
+                period=period, period_start=NOW - timedelta(days=30), due_at=NOW - timedelta(days=1), status="posted",
+                posted_at=NOW - timedelta(days=1), content={"date_label": "Monday 2 November 2026", "sections": [
+                    {"key": "spotlight", "title": "Technician spotlight", "items": [
+                        {"member_id": who.member_id, "name": who.identity.external_id + " spotlit", "job_title": None,
+                         "department": None, "bio": None, "skills": []}]},
+                    {"key": "news", "title": "News", "items": [
+                        {"title": f"News by {name}", "category_label": "Kit", "author_name": name, "author_user": user,
+                         "body": "Hello", "link": None} for name, user in (("Ann Atkins", "U0ANN"),
+                                                                            ("Bob Private", "U0BOB"))]}]}))
+    ann_issue, bob_issue = get(technet, "/network/ezine/2026-10/").body, get(technet, "/network/ezine/2026-11/").body
+    assert "U0ANN spotlit" in ann_issue and "Technician spotlight" in ann_issue
+    assert "U0BOB spotlit" not in bob_issue and "Technician spotlight" not in bob_issue
+    for body in (ann_issue, bob_issue):
+        assert "from Ann Atkins" in body and "News by Bob Private" in body and "from Bob Private" not in body
+
+
 def test_the_front_page_links_the_latest_issue_and_the_rest_of_the_site(technet: Harness):
     posted_issue(technet.db, "2026-11")
     front = get(technet, "/network/")

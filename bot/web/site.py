@@ -284,7 +284,7 @@ class NetworkSite:
 
     def ezine_issue(self, period: str) -> Page:
         with self.db.reading() as session:
-            issue, intro = ezine.archived_content(session, period)
+            issue, intro = site.web_issue(session, period)
             posted = next((a.posted_at for a in ezine.archive(session, limit=ARCHIVE_LIMIT) if a.period == period),
                           None)
         return self.html("ezine_issue.html.j2", title=f"The e-zine, {issue.get('month_label', period)}",

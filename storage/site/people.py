@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from storage import ezine
 from storage.errors import NotFound
-from storage.models import Member
+from storage.models import Member, MemberIdentity
 from storage.models.mentoring import RegistrationStatus
 from storage.models.profiles import Profile, ProfileTag, ProfileTagLink
 from storage.profiles.tags import EQUIPMENT, SKILL, tag_key
@@ -96,3 +98,26 @@ def public_person(session: Session, member_id: int, *, guide: Guide | None = Non
 def last_changed(session: Session) -> datetime | None:
     """When any public profile last changed (for Last-Modified of the list)."""
     return session.scalar(select(Profile.updated_at).order_by(Profile.updated_at.desc()).limit(1))
+
+
+def web_issue(session: Session, period: str) -> tuple[dict[str, Any], str | None]:
+    """A posted e-zine issue as the public pages show it. The web reaches beyond the network the issue
+    was posted to, so a person appears there only by their own choice of a public profile: the
+    spotlight of anyone else is left out, and a news item's byline names only such a member."""
+    content, intro = ezine.archived_content(session, period)
+    public = _public().with_only_columns(Profile.member_id).scalar_subquery()
+    public_ids = set(session.scalars(select(Member.id).where(Member.id.in_(public))))
+    public_users = set(session.scalars(select(MemberIdentity.external_id)
+                                       .where(MemberIdentity.member_id.in_(public_ids))))
+    sections = []
+    for section in content.get("sections") or []:
+        items = list(section.get("items") or [])
+        if section.get("key") == "spotlight":
+            items = [item for item in items if item.get("member_id") in public_ids]
+            if not items:
+                continue
+        elif section.get("key") == "news":
+            items = [item if item.get("author_user") in public_users else {**item, "author_name": None}
+                     for item in items]
+        sections.append({**section, "items": items})
+    return {**content, "sections": sections}, intro
