@@ -204,15 +204,15 @@ def days_within(column: Any, period: Period) -> ColumnElement[bool]:
 def in_network(period: Period) -> ColumnElement[bool]:
     """A member during the period: joined before it ended, and had not left before it began.
 
-    Members carry no leaving date; a deactivated account's record was last changed when
-    Slack told us it was deactivated, so that (or their last activity, if later) is when
-    they left: a member who left is counted in the periods they were part of.
+    A member who left is counted in the periods they were part of: they left when their account
+    was deactivated (`deactivated_at`; for one deactivated before technet kept that, when their
+    record last changed), or at their last activity if later.
     """
+    left = func.coalesce(Member.deactivated_at, Member.updated_at)
     return and_(
         Member.is_bot.is_(False),
         Member.created_at < period.ends_at,
-        or_(Member.deactivated.is_(False), Member.updated_at >= period.starts_at,
-            Member.last_active_at >= period.starts_at),
+        or_(Member.deactivated.is_(False), left >= period.starts_at, Member.last_active_at >= period.starts_at),
     )
 
 
