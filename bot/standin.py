@@ -24,6 +24,30 @@ TEAM_ID = "T0TECHNET"
 BOT_USER_ID = "U0TECHBOT"
 
 
+class LoopbackServer:
+    """A stand-in's HTTP server on loopback, served from a daemon thread: `with` it, or start() and stop()."""
+
+    _server: ThreadingHTTPServer
+    _thread: threading.Thread | None = None
+    thread_name = "standin"
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=self.thread_name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 @dataclass
 class Call:
     """One request the bot made: a Web API method, or a post to a response_url."""
@@ -66,8 +90,10 @@ class StandInState:
     group_dms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-class SlackStandIn:
+class SlackStandIn(LoopbackServer):
     """The Slack Web API on 127.0.0.1 at a free port. Use as a context manager."""
+
+    thread_name = "slack-standin"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.state = StandInState()
@@ -78,7 +104,6 @@ class SlackStandIn:
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
         self.socket_mode_url: str | None = None
         self.add_user(BOT_USER_ID, "technet", is_bot=True)
 
@@ -91,22 +116,6 @@ class SlackStandIn:
     @property
     def api_url(self) -> str:
         return f"{self.base}/api/"
-
-    def start(self) -> Self:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="slack-standin", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # The workspace ----------------------------------------------------------------
     def add_user(

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,22 @@ def running(database_url: str, standin: SlackStandIn, socket_mode: SocketModeSta
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
+
+
+@pytest.fixture
+def teams_standin() -> Iterator[Any]:
+    """The Teams stand-ins on loopback: Bot Connector, OpenID metadata and JWKS, token endpoint."""
+    from tests.teams_harness import TeamsStandIn  # skips the test without the teams extra
+
+    with TeamsStandIn() as running:
+        yield running
+
+
+@pytest.fixture
+def teams(database_url: str, teams_standin: Any) -> Iterator[Any]:
+    """technet serving Teams alone, on a free loopback port."""
+    from tests.teams_harness import TeamsHarness, teams_settings
+
+    harness = TeamsHarness(teams_settings(teams_standin, database_url), teams_standin)
+    yield harness
+    harness.close()

@@ -14,24 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.harness import settings_for
-from tests.teams_harness import MEMBER, ORGANISER, TeamsHarness, teams_settings
+from tests.teams_harness import MEMBER, ORGANISER, TeamsHarness
 from bot.teams.standin import APP_ID, BOT_ID, TENANT_ID, TeamsStandIn, message_activity
 from storage.models import Member, MemberIdentity
 from storage.models.teams import TeamsConversation
 from storage.clock import now
-
-
-@pytest.fixture
-def teams_standin():
-    with TeamsStandIn() as running:
-        yield running
-
-
-@pytest.fixture
-def teams(database_url, teams_standin):
-    harness = TeamsHarness(teams_settings(teams_standin, database_url), teams_standin)
-    yield harness
-    harness.close()
 
 
 def counts(harness: TeamsHarness) -> tuple[int, int, int]:

@@ -6,26 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.teams_harness import MEMBER, TeamsHarness, teams_settings
-from bot.teams.standin import TeamsStandIn, message_activity
+from tests.teams_harness import MEMBER
+from bot.teams.standin import message_activity
 from core import ui
 from core.delivery import DeliveryError
 from storage.clock import now
 from storage.models.teams import TeamsConversation
 from storage import teams as teams_store
-
-
-@pytest.fixture
-def teams_standin():
-    with TeamsStandIn() as running:
-        yield running
-
-
-@pytest.fixture
-def teams(database_url, teams_standin):
-    harness = TeamsHarness(teams_settings(teams_standin, database_url), teams_standin)
-    yield harness
-    harness.close()
 
 
 HELLO = ui.note("Hello from technet")

@@ -16,19 +16,6 @@ from storage.models.events import Event
 from tests.test_events_slack import T0
 
 
-@pytest.fixture
-def teams_standin():
-    with TeamsStandIn() as running:
-        yield running
-
-
-@pytest.fixture
-def teams(database_url, teams_standin):
-    harness = TeamsHarness(teams_settings(teams_standin, database_url), teams_standin)
-    yield harness
-    harness.close()
-
-
 def invoke(teams_standin: TeamsStandIn, name: str, data: dict[str, Any]) -> dict[str, Any]:
     activity = message_activity(teams_standin, ORGANISER, "")
     activity.pop("text")

@@ -13,17 +13,11 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.teams.standin import TeamsStandIn, message_activity
+from bot.teams.standin import message_activity
 from storage.models.downloads import Download
 from tests.teams_harness import MEMBER, TeamsHarness, teams_settings
 
 T0 = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def teams_standin():
-    with TeamsStandIn() as running:
-        yield running
 
 
 @pytest.fixture

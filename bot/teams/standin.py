@@ -16,9 +16,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from bot.standin import LoopbackServer
 from storage.clock import now
 
 APP_ID = "00000000-0000-4000-8000-00000000a991"
@@ -57,7 +58,9 @@ class Failure:
     times: int = 1
 
 
-class TeamsStandIn:
+class TeamsStandIn(LoopbackServer):
+    thread_name = "teams-standin"
+
     def __init__(self, host: str = "127.0.0.1") -> None:
         from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -72,9 +75,8 @@ class TeamsStandIn:
         self._changed = threading.Condition(self._lock)
         self._server = ThreadingHTTPServer((host, 0), _handler(self))
         self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
 
-    # Running ------------------------------------------------------------------------------------
+    # Addresses ----------------------------------------------------------------------------------
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
@@ -92,21 +94,6 @@ class TeamsStandIn:
     @property
     def token_url(self) -> str:
         return f"{self.url}/token"
-
-    def start(self) -> Self:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="teams-standin", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # Signing activities as the Bot Framework does --------------------------------------------------
     def jwks(self) -> dict[str, Any]:
