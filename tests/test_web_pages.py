@@ -117,6 +117,23 @@ def test_search_by_skill_finds_only_those_who_show_their_skills(technet: Harness
     assert odd.status == 200 and "&lt;b&gt;%_" in odd.body and "<b>" not in odd.body
 
 
+def test_everyone_public_is_reachable_page_by_page(technet: Harness):
+    from storage.site.people import PAGE_SIZE
+
+    names = [f"Tech {n:03d}" for n in range(PAGE_SIZE + 1)]
+    for n, name in enumerate(names):
+        save(technet.db, person(technet.db, f"U0P{n:03d}", name), skills=["HPLC"], public_web=True)
+    first, second = get(technet, "/network/people/"), get(technet, "/network/people/?page=2")
+    assert [name for name in names if name in first.body] == names[:PAGE_SIZE]
+    assert [name for name in names if name in second.body] == names[PAGE_SIZE:]
+    assert 'rel="next" href="/network/people/?page=2"' in first.body and 'rel="prev"' not in first.body
+    assert 'rel="prev" href="/network/people/?page=1"' in second.body and 'rel="next"' not in second.body
+    searched = get(technet, "/network/people/?skill=hplc").body
+    assert f"{PAGE_SIZE} or more technicians" in searched and "?skill=hplc&amp;page=2" in searched
+    assert get(technet, "/network/people/?page=3").status == 404
+    assert get(technet, "/network/people/?page=-1").body == first.body  # not a page number: the first
+
+
 # The e-zine -----------------------------------------------------------------------------------
 
 def test_posted_issues_are_archived_exactly_as_posted_and_nothing_of_theirs_runs(technet: Harness):

@@ -53,6 +53,7 @@ PERIOD = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
 PERSON = re.compile(r"^[1-9]\d{0,9}$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 SKILL_LIMIT = 100
+MAX_PAGE = 10_000  # a page number past any network: read as the first page
 ARCHIVE_LIMIT = 500
 # The front page's winners: those announced in the last year.
 WINNERS_SINCE = timedelta(days=366)
@@ -232,7 +233,9 @@ class NetworkSite:
                 query = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=5)
             except ValueError:  # more fields than the form has: not ours, searched as nothing
                 query = {}
-            return self.people((query.get("skill") or [""])[0][:SKILL_LIMIT])
+            page = (query.get("page") or ["1"])[0]
+            return self.people((query.get("skill") or [""])[0][:SKILL_LIMIT],
+                               int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1)
         if rest.startswith("people/") and rest.endswith("/") and PERSON.match(rest[7:-1]):
             return self.person(int(rest[7:-1]))
         if rest == "events.ics":
@@ -290,11 +293,11 @@ class NetworkSite:
         return self.html("ezine_issue.html.j2", title=f"The e-zine, {issue.get('month_label', period)}",
                          counted_as=f"/network/ezine/{period}/", issue=issue, intro=intro, last_modified=posted)
 
-    def people(self, skill: str) -> Page:
+    def people(self, skill: str, page: int) -> Page:
         with self.db.reading() as session:
-            people = site.public_people(session, skill=skill, guide=self.guide)
+            found = site.public_people(session, skill=skill, guide=self.guide, page=page)
         return self.html("people.html.j2", title="Our technicians", counted_as="/network/people/",
-                         people=people, skill=skill.strip())
+                         people=found.people, page=found.page, more=found.more, skill=skill.strip())
 
     def person(self, member_id: int) -> Page:
         with self.db.reading() as session:

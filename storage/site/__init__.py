@@ -7,10 +7,11 @@ the events in a feed come from storage.events) and `views.py` (page view counts)
 """
 
 from storage.site.feeds import calendar_token, feed_owner, revoke_calendar
-from storage.site.people import NOT_PUBLIC, PublicPerson, last_changed, public_people, public_person, web_issue
+from storage.site.people import (NOT_PUBLIC, PeoplePage, PublicPerson, last_changed, public_people, public_person,
+                                  web_issue)
 from storage.site.views import PageViews, count_view, page_views
 
 __all__ = [
-    "NOT_PUBLIC", "PageViews", "PublicPerson", "calendar_token", "count_view", "feed_owner", "last_changed",
-    "page_views", "public_people", "public_person", "revoke_calendar", "web_issue",
+    "NOT_PUBLIC", "PageViews", "PeoplePage", "PublicPerson", "calendar_token", "count_view", "feed_owner",
+    "last_changed", "page_views", "public_people", "public_person", "revoke_calendar", "web_issue",
 ]

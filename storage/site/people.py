@@ -23,7 +23,7 @@ from storage.profiles.tags import EQUIPMENT, SKILL, tag_key
 from storage.registration import Guide, status_label
 
 NOT_PUBLIC = "No such page."
-PEOPLE_LIMIT = 200
+PAGE_SIZE = 60
 
 
 @dataclass(frozen=True)
@@ -62,17 +62,29 @@ def _person(session: Session, profile: Profile, guide: Guide | None, *, register
     )
 
 
-def public_people(session: Session, *, skill: str | None = None, guide: Guide | None = None,
-                  limit: int = PEOPLE_LIMIT) -> list[PublicPerson]:
-    """Public profiles by name; with `skill`, those who show a skill or equipment tag containing it."""
+@dataclass(frozen=True)
+class PeoplePage:
+    people: list[PublicPerson]
+    page: int
+    more: bool  # a next page exists
+
+
+def public_people(session: Session, *, skill: str | None = None, guide: Guide | None = None, page: int = 1,
+                  per_page: int = PAGE_SIZE) -> PeoplePage:
+    """One page of public profiles by name; with `skill`, those who show a skill or equipment tag
+    containing it. A page past the last is NotFound."""
     query = _public()
     key = tag_key(skill or "")
     if key:
         query = query.where(Profile.public_fields.is_not(None), exists().where(
             ProfileTagLink.member_id == Profile.member_id, ProfileTagLink.tag_id == ProfileTag.id,
             ProfileTag.key.contains(key, autoescape=True)))
-    profiles = session.scalars(query.options(selectinload(Profile.tag_links))
-                               .order_by(Member.display_name, Member.real_name, Member.id).limit(limit)).all()
+    found = session.scalars(query.options(selectinload(Profile.tag_links))
+                            .order_by(Member.display_name, Member.real_name, Member.id)
+                            .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    if page > 1 and not found:
+        raise NotFound(NOT_PUBLIC)
+    profiles = found[:per_page]
     # One query for everyone's registration: status_label then finds each row in the session
     # (and is not asked for those with none, which would each be a query).
     registered = set(session.scalars(select(RegistrationStatus.member_id).where(
@@ -84,7 +96,7 @@ def public_people(session: Session, *, skill: str | None = None, guide: Guide | 
     if key:
         # A tag only counts when the member shows that kind of tag.
         people = [p for p in people if any(key in tag_key(t) for t in (*p.skills, *p.equipment))]
-    return people
+    return PeoplePage(people, page, more=len(found) > per_page)
 
 
 def public_person(session: Session, member_id: int, *, guide: Guide | None = None) -> PublicPerson:
