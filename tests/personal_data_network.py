@@ -26,6 +26,8 @@ from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
 from storage.models.teams import TeamsConversation
+from storage.models.delivery import DeliveryAttempt
+from storage.models import DueItem
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 ROSA, PRIYA, TOM = "U0DEMOROSA", "U0DEMOPRIY", "U0DEMOTOMK"
@@ -147,3 +149,11 @@ def fill(session: Session, n: Network) -> None:
     session.add(CalendarFeed(member_id=n.rosa, token="rosa-private-calendar-token", created_at=T0))
     session.add(TeamsConversation(tenant="tenant-rosa", conversation_id="a:rosa-personal-chat", kind="personal",
                                   service_url="https://smba.example.test/", member_id=n.rosa))
+    reminder = DueItem(kind="events.reminder", subject="event:1", occurrence=f"1h:{ROSA}", due_at=T0, not_before=T0,
+                       payload={"member": ROSA}, status="done", attempts=1, done_at=T0)
+    session.add(reminder)
+    session.flush()
+    session.add(DeliveryAttempt(due_item_id=reminder.id, kind=reminder.kind, subject=reminder.subject,
+                                occurrence=reminder.occurrence, attempt=1, member_id=n.rosa, surface="slack",
+                                recipient=ROSA, attempted_at=T0, due_at=T0, lateness_seconds=0.0, outcome="sent",
+                                message_id="1700000000.000900"))

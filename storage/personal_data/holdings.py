@@ -159,6 +159,8 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("calendar_feeds", "Your private calendar address", by=("member_id",), hidden=("token",),
             on_erase=DELETE),
     Holding("teams_conversations", "Your chats with technet in Microsoft Teams", by=("member_id",), on_erase=DELETE),
+    Holding("delivery_attempts", "Messages technet sent you, or tried to (the delivery record)", by=("member_id",),
+            on_erase=DELETE),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}
