@@ -161,7 +161,8 @@ def main() -> None:
                     replicas[victim] = start(command, env, log)
                 if not kill_at and time.time() > begin.timestamp() + spread.total_seconds():
                     with db.reading() as session:
-                        left = session.query(DueItem).filter(DueItem.status == ledger.PENDING).count()
+                        left = session.query(DueItem).filter(DueItem.kind == announcements.KIND,
+                                                             DueItem.status == ledger.PENDING).count()
                     if left == 0:
                         break
                 time.sleep(0.2)
@@ -169,7 +170,11 @@ def main() -> None:
             for replica in replicas:
                 replica.send_signal(signal.SIGTERM)
             for replica in replicas:
-                replica.wait(timeout=30)
+                try:
+                    replica.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    replica.kill()  # a tick with a backlog finishes its loop before the scheduler stops
+                    replica.wait()
         with db.reading() as session:
             rows = [(i.id, i.due_at, i.status) for i in session.query(DueItem).filter(
                 DueItem.kind == announcements.KIND)]
