@@ -29,6 +29,9 @@ from storage.models import DueItem
 
 PENDING, DONE, FAILED, SKIPPED, CANCELLED = "pending", "done", "failed", "skipped", "cancelled"
 MAX_ATTEMPTS = 5
+# The first retry after an ambiguous failure (a timeout, a dropped connection, a 5xx) comes soon:
+# it looks for the post before sending, so it cannot post twice, and most such failures are brief.
+AMBIGUOUS_FIRST_RETRY = timedelta(seconds=5)
 # The default lease (TECHNET_LEASE_SECONDS): short, because a worker renews it while it works,
 # and a crashed worker's items wait it out.
 LEASE = timedelta(seconds=30)
@@ -199,7 +202,8 @@ def mark_failed(db: Database, claim: Claimed, worker: str, *, now: datetime, err
     if permanent or claim.attempts >= MAX_ATTEMPTS:
         _finish(db, claim, worker, status=FAILED, done_at=now, result=error)
         return FAILED
-    delay = timedelta(seconds=max(backoff(claim.attempts).total_seconds(), retry_after or 0))
+    first_wait = AMBIGUOUS_FIRST_RETRY if ambiguous and claim.attempts == 1 else backoff(claim.attempts)
+    delay = timedelta(seconds=max(first_wait.total_seconds(), retry_after or 0))
     since = {"ambiguous_since": claim.look_since or claim.claimed_at or now} if ambiguous else {}
     _finish(db, claim, worker, not_before=now + delay, result=error, claimed_by=None, **since)
     return PENDING
