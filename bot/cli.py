@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="-", metavar="PATH", help="file to write (default: standard output)")
     report.set_defaults(func=cmd_report)
 
+    sent = sub.add_parser("deliveries", help="the delivery report: per scheduled post, sent, pending and failed "
+                                             "with the reasons; or every attempt as CSV")
+    sent.add_argument("--since", default="1d", metavar="DURATION", help="posts due in this time: 1d, 12h, 7d ...")
+    sent.add_argument("--csv", action="store_true", help="every attempt as CSV (formula-safe) instead")
+    sent.set_defaults(func=cmd_deliveries)
+
     teams = sub.add_parser("teams", help="Microsoft Teams: write the app package to upload")
     teams.add_argument("action", choices=["package"])
     teams.add_argument("--out", default="technet-teams.zip", metavar="PATH", help="the zip to write")
@@ -323,6 +329,33 @@ def cmd_import_opportunities(settings: Settings, args: argparse.Namespace) -> in
         db.dispose()
     print(f"technet: {plural(report.added, 'opportunity', 'opportunities')} added, "
           f"{report.updated} updated, from {args.file}")
+    return 0
+
+
+def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, duration
+    from core.views.deliveries import lines
+    from storage import delivery_report
+    from storage.clock import now
+    from storage.db import Database
+
+    try:
+        since = now() - duration(args.since, "--since")
+    except ConfigError as e:
+        raise Refused(str(e)) from None
+    db = Database(settings.database_url)
+    try:
+        db.check_schema()
+        with db.reading() as session:
+            if args.csv:
+                sys.stdout.write(delivery_report.attempts_csv(session, since=since))
+                return 0
+            posts = delivery_report.report(session, since=since)
+    finally:
+        db.dispose()
+    print(f"Deliveries due since {since:%Y-%m-%d %H:%M} UTC")
+    for line in lines(posts):
+        print(f"- {line}")
     return 0
 
 

@@ -27,7 +27,7 @@ def tick(runtime: Runtime) -> None:
         # The next tick tries again; a broken tick must not kill the scheduler thread.
         log.exception("scheduler tick failed")
         return
-    if report.done or report.failed or report.skipped:
+    if report.done or report.failed or report.skipped or report.lost:
         log.info("tick: %s", report)
 
 

@@ -1,18 +1,30 @@
-"""core.delivery for Slack: Block Kit through the Web API, Slack's errors as DeliveryError."""
+"""core.delivery for Slack: Block Kit through the Web API, Slack's errors as DeliveryError.
+
+A post made for a due item (core.delivery.sending) carries the item's key in the message's
+metadata (`event_type` technet_due, `event_payload` {"key": ...}); when an earlier attempt may have
+posted, the conversation's history since then is read for that key first (conversations.history
+with include_all_metadata: the channels:history, groups:history, im:history and mpim:history
+scopes). Posts go through a client without slack_sdk's connection-error and server-error retry
+handlers: those re-send a request Slack may already have acted on.
+"""
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 
 from bot import blocks
 from core import ui
-from core.delivery import DeliveryError, Kept, Outgoing
-from bot.slack_refs import SLACK, posted_message
+from core.delivery import DeliveryError, Kept, Outgoing, before_send, current
+from bot.slack_refs import SLACK, posted_message, slack_ref
 from core.request import MessageRef
 
 # Slack errors that no retry will fix: give up at once and tell someone.
@@ -27,13 +39,32 @@ UNREACHABLE = frozenset({"user_disabled", "account_inactive", "user_not_found", 
                          "user_not_visible"})
 
 
+# The metadata event type of a due item's post; its payload's "key" names the item and the post.
+DUE_EVENT = "technet_due"
+# How far before the earlier attempt's claim to look: clocks of replicas and Slack disagree a little.
+LOOK_BACK_MARGIN = timedelta(minutes=1)
+# Pages of 200 messages read when looking for a post: a channel busier than that since the
+# earlier attempt is not one the bot posts in.
+LOOK_PAGES = 5
+
+
+def posting_client(client: WebClient) -> WebClient:
+    """`client` without the retry handlers that could send a post twice: a connection error or a
+    500 may come after Slack accepted the message. A 429 is a refusal, so its handler stays."""
+    keep = [h for h in client.retry_handlers
+            if not isinstance(h, (ConnectionErrorRetryHandler, ServerErrorRetryHandler))]
+    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=keep)
+
+
 class SlackDelivery:
-    """Sends through `client` (the app's WebClient, with its retry handlers for brief 429s and 5xx)."""
+    """Sends through `client` (the app's WebClient, with its retry handlers for brief 429s and 5xx);
+    posts through `posting` (by default `client` less the retries that could post twice)."""
 
     surface = SLACK
 
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient, posting: WebClient | None = None):
         self.client = client
+        self.posting = posting or posting_client(client)
 
     def dm(self, member: str, message: Outgoing, *, link_previews: bool = True) -> MessageRef:
         # chat.postMessage takes a user id as its channel and posts in the app's DM with them;
@@ -44,19 +75,52 @@ class SlackDelivery:
         arguments = _kwargs(message)
         if not link_previews:
             arguments["unfurl_links"] = False  # only a "no" is sent: Slack's default unfurls
+        context = current()
+        if context is not None:
+            key = context.next_key()
+            before_send(SLACK, conversation)
+            if context.look_since is not None:
+                found = self.find_posted(conversation, key, since=context.look_since)
+                if found is not None:
+                    context.found = True
+                    return found
+            arguments["metadata"] = {"event_type": DUE_EVENT, "event_payload": {"key": key}}
         with refused_as_delivery_error():
-            posted = self.client.chat_postMessage(channel=conversation, **arguments)
+            posted = self.posting.chat_postMessage(channel=conversation, **arguments)
         return posted_message(posted)
+
+    def find_posted(self, conversation: str, key: str, *, since: datetime) -> MessageRef | None:
+        """The message carrying `key` posted in `conversation` (a channel, or a member's DM) since
+        `since`, if there is one."""
+        with refused_as_delivery_error():
+            # History wants the DM's own id; chat.postMessage took the member's.
+            channel = self._open(conversation) if conversation.startswith(("U", "W")) else conversation
+            oldest = f"{(since - LOOK_BACK_MARGIN).timestamp():.6f}"
+            cursor = None
+            for _ in range(LOOK_PAGES):
+                page = self.client.conversations_history(channel=channel, oldest=oldest, limit=200,
+                                                         include_all_metadata=True, cursor=cursor)
+                for message in page.get("messages") or []:
+                    metadata = message.get("metadata") or {}
+                    if metadata.get("event_type") == DUE_EVENT and \
+                            (metadata.get("event_payload") or {}).get("key") == key:
+                        return slack_ref(channel, str(message["ts"]))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not page.get("has_more") or not cursor:
+                    break
+        return None
 
     def keep(self, message: ui.Message) -> Kept:
         rendered = blocks.message(message)
         return Kept(rendered["text"], rendered["blocks"])
 
     def update(self, ref: MessageRef, message: Outgoing) -> None:
+        before_send()
         with refused_as_delivery_error():
             self.client.chat_update(channel=ref.conversation, ts=ref.message_id, **_kwargs(message))
 
     def upload(self, to: str, file: ui.File, *more: ui.File) -> None:
+        before_send()
         with refused_as_delivery_error():
             # A file upload needs the DM's channel id: a user id will not do here.
             channel = self._open(to)
@@ -105,17 +169,29 @@ def _kwargs(message: Outgoing) -> dict[str, Any]:
 
 @contextmanager
 def refused_as_delivery_error() -> Iterator[None]:
-    """Slack's refusals (ok=false, HTTP 429 or 5xx once the client's own retries are spent) as DeliveryError."""
+    """Slack's answers and the network's failures as DeliveryError: refused (ok=false, 4xx, 429, a
+    connection refused) or ambiguous (5xx, a timeout, a connection dropped once the request was out)."""
     try:
         yield
     except SlackApiError as e:
         raise delivery_error(e) from e
+    except URLError as e:
+        if isinstance(e.reason, ConnectionRefusedError):
+            raise DeliveryError("connection_refused") from e
+        # A timeout or reset under urllib's wrapper: the request may have been sent.
+        raise DeliveryError(f"no_answer ({e.reason})", ambiguous=True) from e
+    except ConnectionRefusedError as e:
+        raise DeliveryError("connection_refused") from e
+    except (TimeoutError, ConnectionError, http.client.HTTPException) as e:
+        # The request was out when the answer failed to come: Slack may have acted on it.
+        raise DeliveryError(f"no_answer ({type(e).__name__})", ambiguous=True) from e
 
 
 def delivery_error(error: SlackApiError) -> DeliveryError:
     reason = str(error.response.get("error") or "slack_error")
+    status = getattr(error.response, "status_code", 200)
     return DeliveryError(reason, permanent=reason in PERMANENT_ERRORS, retry_after=retry_after(error),
-                         unreachable=reason in UNREACHABLE)
+                         unreachable=reason in UNREACHABLE, ambiguous=status >= 500)
 
 
 def retry_after(error: SlackApiError) -> float | None:

@@ -3,7 +3,9 @@
 The local shell and the tests run the real Bolt app against it, so Slack is replaced
 only at its network edge (DESIGN decision 4). It records every call, keeps the
 messages and views the bot produced, and can answer HTTP 429 (with Retry-After) or
-500 on demand.
+500 on demand; or act on a call and then answer late, drop the connection, or answer 500
+(`after_accepting`), the ambiguous failures a client cannot tell from refusals. Messages keep
+their metadata, and conversations.history returns it (include_all_metadata).
 """
 
 from __future__ import annotations
@@ -73,6 +75,14 @@ class Failure:
     retry_after: int | None = None
     error: str | None = None
     times: int = 1
+    # After accepting a call: "late" (answer after `delay` seconds), "drop" (close the connection
+    # unanswered) or "500" (answer HTTP 500).
+    after: str | None = None
+    delay: float = 0.0
+
+
+# handle()'s status for "close the connection without answering".
+DROP = 0
 
 
 @dataclass
@@ -88,6 +98,8 @@ class StandInState:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     # multi-person DM id -> its members (the bot included), as conversations.open made them
     group_dms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # a DM's channel id -> the member it is with (chat.postMessage may name either)
+    dm_users: dict[str, str] = field(default_factory=dict)
 
 
 class SlackStandIn(LoopbackServer):
@@ -99,6 +111,7 @@ class SlackStandIn(LoopbackServer):
         self.state = StandInState()
         self.calls: list[Call] = []
         self._failures: dict[str, list[Failure]] = {}
+        self._after_accepting: dict[str, list[Failure]] = {}
         self._holds: dict[str, threading.Event] = {}
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -165,14 +178,26 @@ class SlackStandIn(LoopbackServer):
         """The next `times` calls of `method` answer 200 with ok=false and this error."""
         self._failures.setdefault(method, []).append(Failure(200, error=error, times=times))
 
+    def after_accepting(self, method: str, what: str, *, times: int = 1, delay: float = 0.0) -> None:
+        """The next `times` successful calls of `method` take effect (a post is posted), then: "late"
+        answers after `delay` seconds (longer than the client waits), "drop" closes the connection
+        without an answer, "500" answers HTTP 500."""
+        assert what in ("late", "drop", "500"), what
+        self._after_accepting.setdefault(method, []).append(Failure(200, times=times, after=what, delay=delay))
+
     def hold(self, method: str) -> threading.Event:
         """Calls of `method` wait, unanswered and unrecorded, until the returned event is set
         (at most 30 s): a test can show that a reply did not wait for that call."""
         gate = self._holds[method] = threading.Event()
         return gate
 
-    def _take_failure(self, method: str) -> Failure | None:
-        queue = self._failures.get(method)
+    def _take_failure(self, method: str, faults: dict[str, list[Failure]] | None = None) -> Failure | None:
+        with self._changed:
+            return self._take(method, self._failures if faults is None else faults)
+
+    @staticmethod
+    def _take(method: str, faults: dict[str, list[Failure]]) -> Failure | None:
+        queue = faults.get(method)
         if not queue:
             return None
         failure = queue[0]
@@ -220,6 +245,14 @@ class SlackStandIn(LoopbackServer):
             gate.wait(30)
         status, body, headers = self._answer(method, args, token)
         self._record(Call(method, args, token, body))
+        fault = self._take_failure(method, self._after_accepting) if body.get("ok") else None
+        if fault is not None:
+            if fault.after == "late":
+                time.sleep(fault.delay)  # the real clock: freezegun leaves sleep alone
+            elif fault.after == "drop":
+                return DROP, {}, {}
+            else:
+                return 500, {"ok": False, "error": "internal_error"}, {}
         return status, body, headers
 
     def _answer(self, method: str, args: dict[str, Any],
@@ -264,6 +297,7 @@ class SlackStandIn(LoopbackServer):
         users = str(args.get("users", "")).split(",")
         channel_id = "D" + "".join(sorted(u.strip() for u in users))[1:][:30]
         self.state.channels.setdefault(channel_id, True)
+        self.state.dm_users[channel_id] = users[0].strip()
         return {"channel": {"id": channel_id}}
 
     def _open_group_dm(self, people: list[str]) -> dict[str, Any]:
@@ -294,6 +328,8 @@ class SlackStandIn(LoopbackServer):
         return {"channel": {"id": channel, "is_member": self.state.channels[channel]}}
 
     def _check_can_post(self, channel: str) -> None:
+        if channel.startswith(("U", "W")) and self.state.users.get(channel, {}).get("deleted"):
+            raise _ApiError("user_disabled")  # as Slack, for a DM to a deactivated account
         if channel.startswith(("D", "U", "W")):
             return
         if channel not in self.state.channels:
@@ -301,17 +337,42 @@ class SlackStandIn(LoopbackServer):
         if not self.state.channels[channel]:
             raise _ApiError("not_in_channel")
 
+    def _ts(self) -> str:
+        # As Slack's: the time it was posted (freezegun's, in tests), unique by a counter.
+        return f"{int(time.time())}.{next(self._ids) % 1_000_000:06d}"
+
     def api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
         self._check_can_post(channel)
-        ts = f"{1_700_000_000 + next(self._ids)}.000100"
-        message = {"ts": ts, "channel": channel, "text": args.get("text"), "blocks": args.get("blocks")}
+        ts = self._ts()
+        metadata = args.get("metadata")
+        metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+        message = {"ts": ts, "channel": channel, "text": args.get("text"), "blocks": args.get("blocks"),
+                   "user": BOT_USER_ID, "metadata": metadata}
         self.state.messages[(channel, ts)] = message
         return {"channel": channel, "ts": ts, "message": message}
 
+    def api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from `oldest` on; metadata only with include_all_metadata, as Slack."""
+        channel = args.get("channel", "")
+        names = {channel, self.state.dm_users.get(channel, channel)}
+        if channel not in self.state.channels:
+            raise _ApiError("channel_not_found")
+        if not self.state.channels[channel]:
+            raise _ApiError("not_in_channel")
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = sorted((m for (c, _), m in list(self.state.messages.items())
+                        if c in names and float(m["ts"]) >= oldest), key=lambda m: float(m["ts"]), reverse=True)
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        page = [{k: v for k, v in m.items() if with_metadata or k != "metadata"} for m in found[start:start + limit]]
+        more = start + limit < len(found)
+        return {"messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
     def api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         self._check_can_post(args.get("channel", ""))
-        return {"message_ts": f"{1_700_000_000 + next(self._ids)}.000200"}
+        return {"message_ts": self._ts()}
 
     def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (args.get("channel", ""), args.get("ts", ""))
@@ -392,6 +453,16 @@ def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
             pass
 
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            # slack_sdk sends a few read methods (conversations.history) as GET with a query string.
+            path, _, query = self.path.partition("?")
+            if not path.startswith("/api/"):
+                return self._send(404, {"ok": False, "error": "not_found"})
+            args: dict[str, Any] = dict(parse_qsl(query))
+            auth = self.headers.get("Authorization", "")
+            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.pop("token", None)
+            self._send(*standin.handle(path[len("/api/"):], args, token))
+
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
@@ -410,14 +481,20 @@ def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             self._send(*standin.handle(method, args, token))
 
         def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            if status == DROP:
+                self.close_connection = True  # acted on, never answered: the client sees the connection go
+                return
             payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up waiting (a late answer): as Slack, shrug
 
     return Handler
 

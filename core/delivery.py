@@ -7,12 +7,20 @@ What is sent is neutral (core.ui); where it goes is named by plain ids the surfa
 A message sent is named by a core.request.MessageRef (Slack: channel and ts), as a click's is.
 A send that fails raises `DeliveryError`, which says whether trying again can help and how
 long to wait first; the due ledger keys its retries on that, never on a surface's errors.
+
+A send the due ledger makes runs inside `sending(...)` (DESIGN decision 13): each post names its
+due row's key (`SendContext.next_key`), which the surface attaches to the message (Slack: message
+metadata) so that a retry after an ambiguous failure can look for it before sending again; and
+each send first asks the context whether the worker still holds its claim (fencing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, TypeAlias
 
 from core import ui
@@ -39,15 +47,97 @@ class DeliveryError(Exception):
     be tried again, not before `retry_after` seconds when the surface said so (a rate limit).
     `unreachable`: the person it was for cannot be messaged at all (they left, or never could be).
     `reason` is short, for the log and for a person (Slack: its error code, "channel_not_found").
+    `ambiguous`: the request went out and no answer says what became of it (a timeout, a dropped
+    connection, a 5xx after sending): it may have been posted. Otherwise it was refused, and
+    nothing was posted (a 4xx, a 429, a connection refused before sending).
     """
 
     def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None,
-                 unreachable: bool = False):
+                 unreachable: bool = False, ambiguous: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
         self.unreachable = unreachable
+        self.ambiguous = ambiguous
+
+
+class LostClaim(Exception):
+    """The worker no longer holds the claim it is sending for (its lease ran out, or another worker
+    claimed the item since): it must send nothing more for it."""
+
+
+@dataclass
+class SendContext:
+    """What the due ledger tells a surface about the sends of one claimed item.
+
+    `key`: the due row's key; each post carries `key` plus its place among the item's posts.
+    `look_since`: set when an earlier attempt may have posted (it failed ambiguously, or its worker
+    died or stalled mid-send): before posting, the surface looks for the key in the conversation
+    since then, and a post found is returned as sent.
+    `still_held`: raises LostClaim when the worker's claim has gone; asked before every send.
+    The surface notes, for the delivery record, where the last send went (`surface`, `recipient`:
+    a channel, or a member's id) and whether a post was `found` from an earlier attempt.
+    """
+
+    key: str
+    look_since: datetime | None = None
+    still_held: Callable[[], None] = lambda: None
+    posts: int = 0
+    names: list[str] = field(default_factory=list)
+    surface: str | None = None
+    recipient: str | None = None
+    found: bool = False
+
+    def next_key(self) -> str:
+        """The key of the next post: the item's key and the post's name (see `named`) or number."""
+        if self.names:
+            return f"{self.key}:{self.names[-1]}"
+        self.posts += 1
+        return f"{self.key}:{self.posts}"
+
+
+_CURRENT: ContextVar[SendContext | None] = ContextVar("technet_send_context", default=None)
+
+
+@contextmanager
+def sending(context: SendContext) -> Iterator[SendContext]:
+    """Run a due item's deliverer with `context` in force for every send it makes."""
+    token = _CURRENT.set(context)
+    try:
+        yield context
+    finally:
+        _CURRENT.reset(token)
+
+
+def current() -> SendContext | None:
+    """The due item being sent, if any: a send outside the ledger (a reply's DM) has none."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def named(name: str) -> Iterator[None]:
+    """Posts inside are keyed by `name` rather than their number: for a deliverer that resumes part
+    way (the e-zine's pages), so each page keeps its key whichever attempt posts it."""
+    context = current()
+    if context is None:
+        yield
+        return
+    context.names.append(name)
+    try:
+        yield
+    finally:
+        context.names.pop()
+
+
+def before_send(surface: str | None = None, recipient: str | None = None) -> None:
+    """Raise LostClaim if the due item being sent is no longer this worker's. Every surface calls it
+    before each send, naming where the send goes when it can (for the delivery record)."""
+    context = current()
+    if context is not None:
+        if recipient is not None:
+            context.surface, context.recipient = surface, recipient
+        context.still_held()
 
 
 class Delivery(Protocol):

@@ -32,6 +32,11 @@ class Settings:
     content_dir: Path | None = None
     # How often the scheduler asks the database what is due, in seconds.
     tick_seconds: int = 30
+    # The due ledger's lease on a claimed item, in seconds: renewed while a worker sends, so short;
+    # a crashed replica's items are taken up once it runs out. And how long a Slack Web API call
+    # may wait for its answer (a post unanswered by then is ambiguous, looked for before a retry).
+    lease_seconds: int = 30
+    slack_timeout: int = 10
     log_level: str = "INFO"
     # Event reminders: DMs this long before each event to everyone going ("1d" is the same
     # local time the day before, even across a clock change; hours and minutes are elapsed time).
@@ -76,6 +81,10 @@ class Settings:
     teams_openid_metadata_url: str = TEAMS_OPENID_DEFAULT
     teams_token_url: str = TEAMS_TOKEN_DEFAULT
     teams_network_channel: str | None = None
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
 
     @property
     def tz(self) -> ZoneInfo:

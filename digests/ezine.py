@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from core import ids, ui
-from core.delivery import Delivery, DeliveryError, Kept
+from core.delivery import Delivery, DeliveryError, Kept, named
 from core.request import MessageRef
 from core.templating import environment
 from core.views import moments
@@ -427,10 +427,14 @@ def post_remaining(runtime: Services, period: str, now: datetime) -> str | None:
         if message is False:
             raise Busy(f"another process is posting the e-zine of {period}")
         try:
-            posted = runtime.delivery.post(channel, Kept(text=message.text, blocks=message.blocks),
-                                           link_previews=False)
+            # Keyed by its page, whichever attempt posts it: a retry after an ambiguous failure
+            # looks for that page before posting it again.
+            with named(f"page{message.position}"):
+                posted = runtime.delivery.post(channel, Kept(text=message.text, blocks=message.blocks),
+                                               link_previews=False)
         except Exception:
-            # Slack refused it (or never answered): free it for the next attempt.
+            # Slack refused it (or never answered): free it for the next attempt, which looks for it
+            # first when the failure was ambiguous.
             with runtime.db.transaction() as session:
                 ezine.release_message(session, period, message.position)
             raise

@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.delivery import DeliveryError
+from core.delivery import DeliveryError, LostClaim, SendContext, sending
 from core.due import DueKind, Skip
 from core.services import Services
-from storage import deliveries, ledger
+from storage import deliveries, delivery_report, ledger
 from storage.clock import now as clock_now
 
 log = logging.getLogger(__name__)
+
 
 @dataclass
 class TickReport:
@@ -28,6 +29,8 @@ class TickReport:
     skipped: int = 0
     retried: int = 0
     failed: int = 0
+    # Items this worker had claimed but found it no longer held (it stalled past its lease).
+    lost: int = 0
 
 
 def network_channel(runtime: Services) -> str:
@@ -48,59 +51,158 @@ def send_due_now(runtime: Services, due: Collection[int]) -> None:
     run_due(runtime, clock_now(), only=due)
 
 
-def run_due(runtime: Services, now: datetime, *, worker: str | None = None, limit: int = 50,
+def batch_size(lease: timedelta) -> int:
+    """How many items one claim takes: a third of a lease's worth at Slack's pace for posts (about
+    one a second in a conversation), so a batch ends well inside its lease even when slow; the
+    lease is renewed as it goes all the same."""
+    return max(1, min(50, int(lease.total_seconds() // 3)))
+
+
+class Holding:
+    """The claims of one batch, as this worker holds them: renewed as it works (the heartbeat), and
+    asked before each send whether the one being sent is still this worker's (fencing)."""
+
+    def __init__(self, runtime: Services, worker: str, claims: list[ledger.Claimed], lease: timedelta,
+                 clock: Callable[[], datetime]):
+        self.runtime, self.worker, self.lease, self.clock = runtime, worker, lease, clock
+        self.open = list(claims)
+        # What this worker knows of its leases: when the last renewal it saw runs out.
+        self.until = clock() + lease
+
+    def finished(self, claim: ledger.Claimed) -> None:
+        self.open = [c for c in self.open if c.id != claim.id]
+
+    def check(self, claim: ledger.Claimed) -> None:
+        """Raise LostClaim unless `claim` is still held; renew the batch once a third of the lease is gone."""
+        moment = self.clock()
+        if moment >= self.until:
+            # Stalled past the lease (a pause, a slow send): another worker may have the items now.
+            raise LostClaim(f"its lease ran out at {self.until:%H:%M:%S} (now {moment:%H:%M:%S})")
+        if moment < self.until - self.lease * 2 / 3:
+            return
+        renewed = ledger.renew(self.runtime.db, self.open, self.worker, now=moment, lease=self.lease)
+        self.open = [c for c in self.open if c.id in renewed]
+        if claim.id not in renewed:
+            raise LostClaim("another worker has claimed it since")
+        self.until = moment + self.lease
+
+
+def run_due(runtime: Services, now: datetime, *, worker: str | None = None, limit: int | None = None,
             only: Collection[int] | None = None) -> TickReport:
     """Claim and post what is due: everything (the scheduler's tick), or only the rows `only` names.
 
     A request's work after its ack passes `only`, the rows its change scheduled
     (`ledger.scheduled_in`): it sends what it owes at once, and leaves the rest of the
     ledger, and any retry, to the tick.
+
+    Items are claimed in batches (`batch_size`) until nothing more is due. A worker that finds it
+    has lost a claim (it stalled past its lease) sends nothing more from its batch, and says so.
     """
     worker = worker or worker_name()
+    lease = runtime.settings.lease
+    limit = limit or batch_size(lease)
+    started = clock_now()
+
+    def clock() -> datetime:
+        # `now` moved on by the clock's time since the run began: a run for a given moment (a
+        # test's, the shell's) still sees its leases run out as time passes.
+        return now + (clock_now() - started)
+
     report = TickReport()
-    for claim in ledger.claim_due(runtime.db, now=now, worker=worker, limit=limit, only=only):
-        kind = runtime.due_kinds.kinds.get(claim.kind)
-        if kind is None:
-            ledger.mark_failed(runtime.db, claim, worker, now=now, error=f"no deliverer for {claim.kind!r}",
-                               permanent=True)
-            report.failed += 1
-            continue
-        if now - claim.due_at > kind.grace:
-            reason = f"late by {now - claim.due_at}, beyond the grace of {kind.grace}"
-            ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=reason)
-            _give_up(runtime, kind, claim, reason)
-            report.skipped += 1
-            continue
+    moment = now
+    for _ in range(10_000):  # a bound, not a budget: each pass claims at least one item
+        batch = ledger.claim_due(runtime.db, now=moment, worker=worker, limit=limit, lease=lease, only=only)
+        if not batch:
+            break
+        holding = Holding(runtime, worker, batch, lease, clock)
         try:
-            result = kind.deliver(runtime, claim, now)
-        except Skip as why:
-            ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=str(why) or "no longer applies")
-            report.skipped += 1
-            continue
-        except DeliveryError as e:
-            # The surface says whether a retry can help (a permanent refusal gives up at once) and when.
-            error = e.reason
-            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error, retry_after=e.retry_after,
-                                        permanent=e.permanent)
-            log.warning("%s %s/%s failed (%s), now %s", claim.kind, claim.subject, claim.occurrence, error, status)
-        except Exception as e:  # a bug in one deliverer, or the network, must not stop the others
-            log.exception("%s %s/%s raised", claim.kind, claim.subject, claim.occurrence)
-            error = repr(e)
-            status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error)
-        else:
-            ledger.mark_done(runtime.db, claim, worker, now=now, result=result)
-            report.done += 1
-            continue
-        if status == ledger.FAILED:
-            _give_up(runtime, kind, claim, error)
-            report.failed += 1
-        else:
-            report.retried += 1
+            for claim in batch:
+                holding.check(claim)
+                _send_one(runtime, claim, worker, moment, holding, report)
+                holding.finished(claim)
+        except LostClaim as lost:
+            report.lost += len(holding.open)
+            log.warning("worker %s lost its claim on %d due item(s) (%s): it stops, sending nothing more "
+                        "from its batch", worker, len(holding.open), lost)
+            break
+        # A short batch may only mean another replica won some of the race: look again until
+        # a claim comes back empty.
+        moment = clock()
     if only is not None:
         return report  # housekeeping is the tick's
     with runtime.db.transaction() as session:
         deliveries.forget_deliveries(session, before=now - timedelta(days=1))
     return report
+
+
+def _send_one(runtime: Services, claim: ledger.Claimed, worker: str, now: datetime, holding: Holding,
+              report: TickReport) -> None:
+    kind = runtime.due_kinds.kinds.get(claim.kind)
+    if kind is None:
+        ledger.mark_failed(runtime.db, claim, worker, now=now, error=f"no deliverer for {claim.kind!r}",
+                           permanent=True)
+        report.failed += 1
+        return
+    context = SendContext(claim.key, look_since=claim.look_since, still_held=lambda: holding.check(claim))
+
+    def record(outcome: str, reason: str | None = None, message_id: str | None = None) -> None:
+        # The delivery record: one row an attempt, for the report (storage.delivery_report).
+        try:
+            with runtime.db.transaction() as session:
+                delivery_report.record_attempt(session, claim, now=holding.clock(), outcome=outcome,
+                                               surface=context.surface, recipient=context.recipient,
+                                               reason=reason, message_id=message_id)
+        except Exception:
+            log.exception("recording the attempt at %s %s/%s failed", claim.kind, claim.subject, claim.occurrence)
+
+    if now - claim.due_at > kind.grace:
+        reason = f"late by {now - claim.due_at}, beyond the grace of {kind.grace}"
+        if ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=reason):
+            record(delivery_report.GIVEN_UP, reason)
+            _give_up(runtime, kind, claim, reason)
+        report.skipped += 1
+        return
+    try:
+        with sending(context):
+            result = kind.deliver(runtime, claim, now)
+    except Skip as why:
+        reason = str(why) or "no longer applies"
+        if ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=reason):
+            record(delivery_report.SKIPPED, reason)
+        report.skipped += 1
+        return
+    except LostClaim as lost:
+        record(delivery_report.LOST, str(lost))
+        raise
+    except DeliveryError as e:
+        # The surface says whether a retry can help (a permanent refusal gives up at once) and when;
+        # after an ambiguous failure the next attempt looks for the post before sending again.
+        error = e.reason
+        status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error, retry_after=e.retry_after,
+                                    permanent=e.permanent, ambiguous=e.ambiguous)
+        log.warning("%s %s/%s %s (%s), now %s", claim.kind, claim.subject, claim.occurrence,
+                    "may not have gone" if e.ambiguous else "was refused", error, status)
+        record(delivery_report.GIVEN_UP if status == ledger.FAILED else
+               delivery_report.AMBIGUOUS if e.ambiguous else delivery_report.REFUSED, error)
+    except Exception as e:  # a bug in one deliverer, or the network, must not stop the others
+        log.exception("%s %s/%s raised", claim.kind, claim.subject, claim.occurrence)
+        error = repr(e)
+        # It may have raised after posting: the retry looks first.
+        status = ledger.mark_failed(runtime.db, claim, worker, now=now, error=error, ambiguous=True)
+        record(delivery_report.GIVEN_UP if status == ledger.FAILED else delivery_report.AMBIGUOUS, error[:255])
+    else:
+        if ledger.mark_done(runtime.db, claim, worker, now=now, result=result):
+            record(delivery_report.FOUND if context.found else delivery_report.SENT, message_id=result)
+        else:
+            log.warning("%s %s/%s was sent, but worker %s no longer held its claim to record it",
+                        claim.kind, claim.subject, claim.occurrence, worker)
+        report.done += 1
+        return
+    if status == ledger.FAILED:
+        _give_up(runtime, kind, claim, error)
+        report.failed += 1
+    else:
+        report.retried += 1
 
 
 def _give_up(runtime: Services, kind: DueKind, claim: ledger.Claimed, reason: str) -> None:

@@ -4,6 +4,13 @@ Each thing to post is a row keyed by (kind, subject, occurrence). A process clai
 due row with a conditional UPDATE that only one process can win, commits the claim,
 posts, then marks the row done. A failed post goes back to pending with a backoff;
 a claim whose process died expires after its lease and the row is tried again.
+
+Fencing (DESIGN decision 13): each claim takes the next attempt number, its token. The worker
+renews its lease while it works (`renew`, only while the lease still runs and the token is
+unchanged), and records the result with an UPDATE that matches the token, so a worker that
+stalled past its lease cannot overwrite what the next claimant did. A row whose previous claim
+ran out unfinished, or whose last attempt failed ambiguously, carries `ambiguous_since`: its
+next attempt looks for the earlier post before sending.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +29,12 @@ from storage.models import DueItem
 
 PENDING, DONE, FAILED, SKIPPED, CANCELLED = "pending", "done", "failed", "skipped", "cancelled"
 MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=5)
+# The first retry after an ambiguous failure (a timeout, a dropped connection, a 5xx) comes soon:
+# it looks for the post before sending, so it cannot post twice, and most such failures are brief.
+AMBIGUOUS_FIRST_RETRY = timedelta(seconds=5)
+# The default lease (TECHNET_LEASE_SECONDS): short, because a worker renews it while it works,
+# and a crashed worker's items wait it out.
+LEASE = timedelta(seconds=30)
 # Where a session keeps the ids of the due rows it added (Session.info lasts as long as the session).
 _SCHEDULED = "technet.ledger.scheduled"
 
@@ -37,7 +49,16 @@ class Claimed:
     occurrence: str
     due_at: datetime
     payload: dict[str, Any]
+    # The attempt number: the claim's fencing token.
     attempts: int
+    claimed_at: datetime | None = None
+    # Since when an earlier attempt may have posted (None: none can have).
+    look_since: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """The row's key as posts carry it: unique, and stable across attempts."""
+        return f"due:{self.id}"
 
 
 def schedule(session: Session, *, kind: str, subject: str, occurrence: str, due_at: datetime,
@@ -113,22 +134,53 @@ def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, leas
             won = rowcount(session.execute(
                 update(DueItem)
                 .where(DueItem.id == item_id, claimable)
-                .values(claimed_by=worker, claim_expires_at=now + lease, attempts=DueItem.attempts + 1),
+                .values(claimed_by=worker, claim_expires_at=now + lease, attempts=DueItem.attempts + 1,
+                        claimed_at=now, ambiguous_since=_unfinished_since),
                 execution_options={"synchronize_session": False},
             ))
             if won != 1:
                 continue  # another process got there first
             item = session.get_one(DueItem, item_id)
             claimed.append(Claimed(item.id, item.kind, item.subject, item.occurrence, item.due_at,
-                                   dict(item.payload), item.attempts))
+                                   dict(item.payload), item.attempts, item.claimed_at, item.ambiguous_since))
     return claimed
 
 
+# A claim that still has an expiry was never finished: its worker died or stalled, perhaps mid-send,
+# so the new attempt must look for a post from the earlier one (from when it was claimed).
+_unfinished_since = case(
+    (DueItem.claim_expires_at.is_not(None),
+     func.coalesce(DueItem.ambiguous_since, DueItem.claimed_at, DueItem.due_at)),
+    else_=DueItem.ambiguous_since,
+)
+
+
+def renew(db: Database, claims: Collection[Claimed], worker: str, *, now: datetime,
+          lease: timedelta = LEASE) -> set[int]:
+    """Extend the leases of `claims` this worker still holds (its token unchanged, its lease not
+    yet run out) to `now + lease`: the ids renewed. A claim missing from them is lost."""
+    if not claims:
+        return set()
+    held = or_(*(and_(DueItem.id == c.id, DueItem.attempts == c.attempts) for c in claims))
+    with db.transaction() as session:
+        renewed = session.scalars(
+            update(DueItem)
+            .where(held, DueItem.claimed_by == worker, DueItem.status == PENDING, DueItem.claim_expires_at > now)
+            .values(claim_expires_at=now + lease)
+            .returning(DueItem.id),
+            execution_options={"synchronize_session": False},
+        ).all()
+    return set(renewed)
+
+
 def _finish(db: Database, claim: Claimed, worker: str, **values: Any) -> bool:
+    """Record a claim's result, if the claim is still this worker's (the fencing token matches):
+    False when another worker has claimed the row since."""
     with db.transaction() as session:
         return rowcount(session.execute(
             update(DueItem)
-            .where(DueItem.id == claim.id, DueItem.claimed_by == worker, DueItem.status == PENDING)
+            .where(DueItem.id == claim.id, DueItem.claimed_by == worker, DueItem.attempts == claim.attempts,
+                   DueItem.status == PENDING)
             .values(claim_expires_at=None, **values),
             execution_options={"synchronize_session": False},
         )) == 1
@@ -143,13 +195,17 @@ def mark_skipped(db: Database, claim: Claimed, worker: str, *, now: datetime, re
 
 
 def mark_failed(db: Database, claim: Claimed, worker: str, *, now: datetime, error: str,
-                retry_after: float | None = None, permanent: bool = False) -> str:
-    """Put the row back with a backoff, or give up after MAX_ATTEMPTS. Returns the new status."""
+                retry_after: float | None = None, permanent: bool = False, ambiguous: bool = False) -> str:
+    """Put the row back with a backoff, or give up after MAX_ATTEMPTS. Returns the new status.
+
+    `ambiguous`: this attempt may have posted, so the next one looks first (from this claim on)."""
     if permanent or claim.attempts >= MAX_ATTEMPTS:
         _finish(db, claim, worker, status=FAILED, done_at=now, result=error)
         return FAILED
-    delay = timedelta(seconds=max(backoff(claim.attempts).total_seconds(), retry_after or 0))
-    _finish(db, claim, worker, not_before=now + delay, result=error, claimed_by=None)
+    first_wait = AMBIGUOUS_FIRST_RETRY if ambiguous and claim.attempts == 1 else backoff(claim.attempts)
+    delay = timedelta(seconds=max(first_wait.total_seconds(), retry_after or 0))
+    since = {"ambiguous_since": claim.look_since or claim.claimed_at or now} if ambiguous else {}
+    _finish(db, claim, worker, not_before=now + delay, result=error, claimed_by=None, **since)
     return PENDING
 
 

@@ -27,6 +27,8 @@ from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
 from storage.models.downloads import Download
 from storage.models.teams import TeamsConversation
+from storage.models.delivery import DeliveryAttempt
+from storage.models import DueItem
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 ROSA, PRIYA, TOM = "U0DEMOROSA", "U0DEMOPRIY", "U0DEMOTOMK"
@@ -150,3 +152,11 @@ def fill(session: Session, n: Network) -> None:
                                   service_url="https://smba.example.test/", member_id=n.rosa))
     session.add(Download(digest="0" * 64, member_id=n.rosa, name="technet-cpd-2026.csv", mime="text/csv",
                          content=b"day,hours\n", created_at=T0, expires_at=T0 + timedelta(hours=24)))
+    reminder = DueItem(kind="events.reminder", subject="event:1", occurrence=f"1h:{ROSA}", due_at=T0, not_before=T0,
+                       payload={"member": ROSA}, status="done", attempts=1, done_at=T0)
+    session.add(reminder)
+    session.flush()
+    session.add(DeliveryAttempt(due_item_id=reminder.id, kind=reminder.kind, subject=reminder.subject,
+                                occurrence=reminder.occurrence, attempt=1, member_id=n.rosa, surface="slack",
+                                recipient=ROSA, attempted_at=T0, due_at=T0, lateness_seconds=0.0, outcome="sent",
+                                message_id="1700000000.000900"))

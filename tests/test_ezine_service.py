@@ -144,7 +144,7 @@ def test_messages_are_claimed_in_order_and_a_dead_claim_expires(db: Database):
     assert first and first.position == 0
     with db.transaction() as session:
         # Another process: the first message is held, so it waits rather than skipping ahead.
-        assert ezine.claim_next_message(session, "2026-12-07", now=DUE + timedelta(minutes=1)) is False
+        assert ezine.claim_next_message(session, "2026-12-07", now=DUE + ezine.MESSAGE_LEASE / 2) is False
     with db.transaction() as session:
         again = ezine.claim_next_message(session, "2026-12-07", now=DUE + ezine.MESSAGE_LEASE)
     assert again and again.position == 0

@@ -15,7 +15,7 @@ from tests.harness import Script
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SUBCOMMANDS = r"(?:run|serve|shell|db|demo-data|role|import|report|digest)\b"
+SUBCOMMANDS = r"(?:run|serve|shell|db|demo-data|role|import|report|digest|member|teams|deliveries)\b"
 
 
 def test_readme_commands_use_the_venvs_technet():

@@ -112,11 +112,26 @@ def test_a_short_rate_limit_is_waited_out_in_the_call(delivery: SlackDelivery, s
     assert [c.result.get("ok") for c in standin.calls_to("chat.postMessage")] == [False, True]
 
 
-def test_server_errors_beyond_the_clients_retries_may_be_tried_later(delivery: SlackDelivery,
-                                                                     standin: SlackStandIn):
+def test_a_server_error_on_a_post_is_ambiguous_and_not_retried_by_the_client(delivery: SlackDelivery,
+                                                                              standin: SlackStandIn):
     standin.fail("chat.postMessage", 500, times=3)
     error = refused(lambda: delivery.post(NETWORK_CHANNEL, ui.note("hello")))
-    assert (error.permanent, error.retry_after, error.reason) == (False, None, "internal_error")
+    assert (error.permanent, error.retry_after, error.reason, error.ambiguous) == (False, None, "internal_error", True)
+    assert len(standin.calls_to("chat.postMessage")) == 1
+
+
+def test_a_connection_dropped_after_slack_accepted_a_post_is_not_sent_again_by_the_client(
+        delivery: SlackDelivery, standin: SlackStandIn):
+    standin.after_accepting("chat.postMessage", "drop")
+    error = refused(lambda: delivery.post(NETWORK_CHANNEL, ui.note("hello")))
+    assert error.ambiguous and not error.permanent
+    assert len(standin.calls_to("chat.postMessage")) == 1 and len(standin.state.messages) == 1
+
+
+def test_a_refusal_is_not_ambiguous(delivery: SlackDelivery, standin: SlackStandIn):
+    standin.fail("chat.postMessage", 429, retry_after=60)
+    assert not refused(lambda: delivery.post(NETWORK_CHANNEL, ui.note("hello"))).ambiguous
+    assert not refused(lambda: delivery.post("C0NOWHERE", ui.note("hello"))).ambiguous
 
 
 def test_an_update_of_a_message_that_is_gone_is_refused(delivery: SlackDelivery):

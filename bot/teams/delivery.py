@@ -19,7 +19,7 @@ from bot import downloads
 from bot.teams import SURFACE, cards
 from bot.teams.connector import Connector
 from core import ui
-from core.delivery import Delivery, DeliveryError, Kept, Outgoing
+from core.delivery import Delivery, DeliveryError, Kept, Outgoing, before_send
 from storage import teams
 from storage.clock import now
 from storage.db import Database
@@ -114,6 +114,9 @@ class TeamsDelivery:
             raise DeliveryError("is_archived", permanent=True)
 
     def _send(self, service_url: str, tenant: str, conversation: str, message: Outgoing) -> MessageRef:
+        # Fencing: nothing is sent for a due item whose claim this worker lost. (No idempotency key
+        # here: the Bot Connector assigns an activity's id, a client cannot choose it.)
+        before_send(SURFACE, conversation)
         try:
             activity_id = self.connector.send(service_url, conversation, _activity(message))
         except DeliveryError as e:

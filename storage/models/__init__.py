@@ -14,5 +14,6 @@ from storage.models import news  # noqa: F401 - announcements, news items, e-zin
 from storage.models import site  # noqa: F401 - calendar feeds and page views of the public pages
 from storage.models import teams  # noqa: F401 - Teams conversation references for proactive messages
 from storage.models import downloads  # noqa: F401 - files handed out by link (Teams)
+from storage.models import delivery  # noqa: F401 - every attempt to send a due item (the delivery report)
 
 __all__ = ["Base", "DueItem", "Member", "MemberIdentity", "SlackDelivery", "UTCDateTime"]

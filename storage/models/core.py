@@ -153,6 +153,11 @@ class DueItem(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claim_expires_at: Mapped[datetime | None]
+    # When the current (or last unfinished) claim was taken.
+    claimed_at: Mapped[datetime | None]
+    # Since when an earlier attempt may have posted (it failed ambiguously, or its worker died or
+    # stalled mid-send): the next attempt looks for its post from then before sending.
+    ambiguous_since: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     result: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now)

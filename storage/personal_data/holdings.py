@@ -162,6 +162,8 @@ HOLDINGS: tuple[Holding, ...] = (
     # A file handed out by link: the copy names it; its content and the link's digest stay out.
     Holding("downloads", "Files technet made for you to download", by=("member_id",), hidden=("digest", "content"),
             on_erase=DELETE),
+    Holding("delivery_attempts", "Messages technet sent you, or tried to (the delivery record)", by=("member_id",),
+            on_erase=DELETE),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}
