@@ -159,7 +159,7 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
             return next()
         moment = now()
         identity = slack_identity(user_id)
-        with runtime.db.reading() as session:
+        with runtime.db.reading_one() as session:
             known = members.recognise(session, identity, runtime.grants, now=moment)
         if known is not None and known.seen_today:
             # The common case: a known member, already seen today. One query, no write.
