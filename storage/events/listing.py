@@ -67,15 +67,19 @@ def _page_statement(bounded: bool, mine: bool) -> Select[*tuple[Any, ...]]:
     with five statements (its rules: counts of active members only; the organiser's address is
     their first identity; a place on the waitlist counts active members ahead).
     """
-    page_query = select(Event.id, Event.starts_at, func.count().over().label("total")).where(
-        Event.ends_at > bindparam("now", type_=Event.ends_at.type))
+    # What is coming, on its own: PostgreSQL then finds it by the ends_at index, among the events
+    # not yet over. Folded into the ordered page below, it walked the starts_at index instead,
+    # through every event the network ever held (the filter dropped 4,600 past ones at 10,000 members).
+    coming_query = select(Event.id, Event.starts_at).where(Event.ends_at > bindparam("now", type_=Event.ends_at.type))
     if bounded:
-        page_query = page_query.where(Event.starts_at < bindparam("until", type_=Event.starts_at.type))
+        coming_query = coming_query.where(Event.starts_at < bindparam("until", type_=Event.starts_at.type))
+    coming = coming_query.cte("coming").prefix_with("MATERIALIZED", dialect="postgresql")
+    page_query = select(coming.c.id, coming.c.starts_at, func.count().over().label("total"))
     if mine:
-        page_query = page_query.join(Rsvp, and_(Rsvp.event_id == Event.id,
+        page_query = page_query.join(Rsvp, and_(Rsvp.event_id == coming.c.id,
                                                 Rsvp.member_id == bindparam("viewer", type_=Integer))).where(
             Rsvp.status.in_((GOING, WAITLIST, MAYBE)))
-    page = page_query.order_by(Event.starts_at, Event.id).offset(bindparam("offset", type_=Integer)) \
+    page = page_query.order_by(coming.c.starts_at, coming.c.id).offset(bindparam("offset", type_=Integer)) \
         .limit(bindparam("limit", type_=Integer)).cte("page")
 
     def answering(status: str) -> Any:
