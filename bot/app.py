@@ -43,10 +43,7 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
         listener_executor=runtime.executor,
         logger=logging.getLogger("technet.bolt"),
     )
-    app.middleware(mark_verified)  # first: the failure report trusts only what passed it
-    app.middleware(_readable)
-    app.middleware(_once_per_event(runtime))
-    app.middleware(_identify_member(runtime))
+    app.middleware(_technet_middleware(runtime))
     app.error(_on_error(runtime))
     dispatch.register(app, runtime)  # first: a routed request is found in one lookup
     slack_events.register(app, runtime)
@@ -78,6 +75,22 @@ class _TechnetApp(App):
             return refuse()
         # Nothing before verification: Bolt's own check of the signature (Socket Mode skips it), then the refusal.
         return self.verification.process(req=req, resp=BoltResponse(status=200), next=refuse)
+
+
+def _technet_middleware(runtime: Runtime) -> Callable[..., BoltResponse | None]:
+    """Our four steps, in order, as one Bolt middleware: Bolt inspects each middleware's signature
+    and builds its arguments on every request, so four cost three times more than they need.
+
+    mark_verified first: the failure report trusts only what passed it.
+    """
+    once_per_event, identify_member = _once_per_event(runtime), _identify_member(runtime)
+
+    def technet(body: dict[str, Any], context: BoltContext, client: WebClient,
+                next: Callable[[], BoltResponse | None]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        return mark_verified(context, lambda: _readable(body, context, lambda: once_per_event(
+            body, lambda: identify_member(context, client, body, next))))
+
+    return technet
 
 
 def _on_error(runtime: Runtime) -> Callable[..., BoltResponse | None]:
@@ -159,7 +172,7 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
             return next()
         moment = now()
         identity = slack_identity(user_id)
-        with runtime.db.reading() as session:
+        with runtime.db.reading_one() as session:
             known = members.recognise(session, identity, runtime.grants, now=moment)
         if known is not None and known.seen_today:
             # The common case: a known member, already seen today. One query, no write.

@@ -114,7 +114,7 @@ def _is_ssl_check(raw: bytes, content_type: str) -> bool:
     # Slack checks a slash command URL's certificate with an unsigned form POST of ssl_check=1 and
     # a token (Bolt answers it before verifying). Only exactly that is answered unsigned: a body
     # with anything more is an ordinary request and must verify.
-    if _media_type(content_type) != FORM:
+    if _media_type(content_type) != FORM or b"ssl_check" not in raw:
         return False
     fields = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
     return dict(fields).get("ssl_check") == "1" and {name for name, _ in fields} <= {"ssl_check", "token"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,9 +13,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+
 from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -55,6 +58,12 @@ class Database:
         self.sessions = sessionmaker(self.engine, class_=LookupSession, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.engine.execution_options(technet_read_only=True),
                                            class_=LookupSession)
+        # One statement needs no transaction of its own: on PostgreSQL it runs in autocommit, which
+        # saves the BEGIN and ROLLBACK round trips around it.
+        # SQLite has no round trips to save: its reads keep their BEGIN.
+        one = self.engine.execution_options(technet_read_only=True, isolation_level="AUTOCOMMIT") \
+            if self.engine.dialect.name == "postgresql" else self.engine.execution_options(technet_read_only=True)
+        self._one_statement_sessions = sessionmaker(one, class_=LookupSession)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -66,6 +75,17 @@ class Database:
     def reading(self) -> Iterator[Session]:
         """A unit of work that only reads: never commits, and on SQLite takes no write lock."""
         with self._read_sessions() as session:
+            yield session
+            session.rollback()
+
+    @contextmanager
+    def reading_one(self) -> Iterator[Session]:
+        """A read of one statement (it sees one snapshot by itself): the per-request lookups.
+
+        Several statements here would each see the database as it is when they run; use
+        `reading()` for those.
+        """
+        with self._one_statement_sessions() as session:
             yield session
             session.rollback()
 
@@ -116,7 +136,38 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A connection used this recently is taken to be alive; one idle for longer is pinged first.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, but only for a connection that has sat idle in the pool.
+
+    pool_pre_ping pings on every checkout: on a busy server, one round trip in three of a
+    request's lookup. A connection back in use within seconds was alive a moment ago; one idle
+    longer (the server restarted, a firewall dropped it) is pinged, and replaced when it fails.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["technet_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        idle_since = record.info.get("technet_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # a new connection, or one in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as e:
+            if engine.dialect.is_disconnect(e, dbapi_connection, None):
+                raise DisconnectionError("the connection was lost while idle") from e  # the pool makes another
+            raise
 
 
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:

@@ -11,7 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.slack_refs import role_grants, slack_identity
+from bot.slack_refs import role_grants, slack_identity, slack_ref
 from storage import events, ledger
 from storage.db import Database
 from storage.errors import DomainError, PermissionDenied
@@ -431,6 +431,33 @@ def test_mine_lists_what_the_member_is_going_to(db: Database):
         page = events.events_page(session, now=NOW, until=None, viewer=member.member_id, mine=True)
     assert [(e.title, e.viewer_status) for e in page.items] == [("A", events.GOING)]
 
+
+
+def test_a_page_tells_each_event_as_it_is_told_alone(db: Database):
+    """The page's one statement agrees with get_event: counts of active members only, the
+    viewer's place on the waitlist, the organiser, the series, a cancelled event, an announcement."""
+    full = create(db, title="Full", capacity="1")
+    series = create(db, title="Series", repeat="weekly", repeat_until=date(2026, 8, 5))
+    gone = create(db, title="Gone", starts_at=local(2026, 6, 20, 10), ends_at=local(2026, 6, 20, 11))
+    first, second, viewer, leaver = (actor(db, u) for u in ("U0MEMBER01", "U0MEMBER02", "U0MEMBER03", "U0LEAVER01"))
+    for who in (first, leaver, second, viewer):
+        answer(db, who, full.id, events.GOING)
+    answer(db, viewer, series.id, events.MAYBE)
+    answer(db, first, gone.id, events.NOT_GOING)
+    with db.transaction() as session:
+        events.cancel_event(session, actor(db, ORGANISER), gone.id, reason="Room flooded", now=NOW)
+        events.record_announcement(session, series.id, slack_ref("C0NETWORK1", "1700000000.000100"))
+    actor(db, "U0LEAVER01", left=True)  # ahead of the viewer on the waitlist, no longer counted
+    with db.reading() as session:
+        page = events.events_page(session, now=NOW, until=None, viewer=viewer.member_id, limit=50)
+        alone = [events.get_event(session, e.id, viewer=viewer.member_id) for e in page.items]
+    assert page.items == alone
+    told = {e.id: e for e in page.items}
+    assert told[full.id].viewer_position == 2 and told[full.id].counts == events.Counts(going=1, waitlist=2)
+    assert told[gone.id].cancelled and told[series.id].series_frequency == "weekly"
+    assert told[series.id].announce is not None and told[series.id].viewer_status == events.MAYBE
+    # Full, Gone and the series' four (15 July to 5 August), each once.
+    assert {e.organiser_user for e in page.items} == {ORGANISER} and page.total == len(told) == 6
 
 # Attendance ---------------------------------------------------------------------------------
 

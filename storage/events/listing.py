@@ -3,17 +3,21 @@ Home tab, and an organiser's recent and coming events."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, Row, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from storage.events.constants import GOING, MAYBE, SCHEDULED, WAITLIST
-from storage.events.info import EventInfo, EventPage
+from storage.events.constants import GOING, MAYBE, NOT_GOING, SCHEDULED, WAITLIST
+from storage.events.info import Counts, EventInfo, EventPage
 from storage.events.rows import _infos
+from storage.identities import MessageRef
 from storage.members import Actor, Role
-from storage.models.events import Event, Rsvp
+from storage.models import Member, MemberIdentity
+from storage.models.events import Event, EventSeries, Rsvp
 
 
 def upcoming_events(session: Session, now: datetime, until: datetime | None = None, *,
@@ -28,21 +32,109 @@ def upcoming_events(session: Session, now: datetime, until: datetime | None = No
 def events_page(session: Session, *, now: datetime, until: datetime | None, viewer: int, offset: int = 0,
                 limit: int = 10, mine: bool = False) -> EventPage:
     """A page of what is coming for `viewer` (cancelled ones stay listed, marked, until they
-    would have ended); `mine` keeps those the viewer is going to, waitlisted for or might go to."""
-    query = _upcoming_query(now, until, include_cancelled=True)
-    if mine:
-        query = query.join(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.member_id == viewer)).where(
-            Rsvp.status.in_((GOING, WAITLIST, MAYBE)))
-    # The page and the size of the whole list in one query; only a page past the end needs a second.
-    ordered = query.add_columns(func.count().over()).order_by(Event.starts_at, Event.id)
-    rows = session.execute(ordered.offset(max(0, offset)).limit(limit)).all()
+    would have ended); `mine` keeps those the viewer is going to, waitlisted for or might go to.
+
+    One statement, built once per shape (`_page_statement`): the page's events with the size of
+    the whole list, their answers counted, their organisers, series and the viewer's own answers,
+    so a page costs one round trip whatever the size of the network. Only a page past the end
+    needs more: the count, then the last page.
+    """
+    statement = _page_statement(until is not None, mine)
+    params = {"now": now, "until": until, "viewer": viewer, "limit": limit}
+    rows = session.execute(statement, {**params, "offset": max(0, offset)}).all()
     if rows:
-        total = rows[0][1]
+        total = rows[0].total
     else:
+        query = _upcoming_query(now, until, include_cancelled=True)
+        if mine:
+            query = _only_mine(query, viewer)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         offset = max(0, min(offset, max(total - 1, 0)))
-        rows = session.execute(ordered.offset(offset).limit(limit)).all() if total else []
-    return EventPage(_infos(session, [row[0] for row in rows], viewer=viewer), total, max(0, offset), limit)
+        rows = session.execute(statement, {**params, "offset": offset}).all() if total else []
+    return EventPage([_page_info(row) for row in rows], total, max(0, offset), limit)
+
+
+def _only_mine(query: Select[Event], viewer: int) -> Select[Event]:
+    return query.join(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.member_id == viewer)).where(
+        Rsvp.status.in_((GOING, WAITLIST, MAYBE)))
+
+
+@functools.cache
+def _page_statement(bounded: bool, mine: bool) -> Select[*tuple[Any, ...]]:
+    """events_page's statement, with the parameters now, until, viewer, offset and limit.
+
+    Built once: building it cost more than running it. The same columns `rows._infos` reads
+    with five statements (its rules: counts of active members only; the organiser's address is
+    their first identity; a place on the waitlist counts active members ahead).
+    """
+    # What is coming, on its own: PostgreSQL then finds it by the ends_at index, among the events
+    # not yet over. Folded into the ordered page below, it walked the starts_at index instead,
+    # through every event the network ever held (the filter dropped 4,600 past ones at 10,000 members).
+    coming_query = select(Event.id, Event.starts_at).where(Event.ends_at > bindparam("now", type_=Event.ends_at.type))
+    if bounded:
+        coming_query = coming_query.where(Event.starts_at < bindparam("until", type_=Event.starts_at.type))
+    coming = coming_query.cte("coming").prefix_with("MATERIALIZED", dialect="postgresql")
+    page_query = select(coming.c.id, coming.c.starts_at, func.count().over().label("total"))
+    if mine:
+        page_query = page_query.join(Rsvp, and_(Rsvp.event_id == coming.c.id,
+                                                Rsvp.member_id == bindparam("viewer", type_=Integer))).where(
+            Rsvp.status.in_((GOING, WAITLIST, MAYBE)))
+    page = page_query.order_by(coming.c.starts_at, coming.c.id).offset(bindparam("offset", type_=Integer)) \
+        .limit(bindparam("limit", type_=Integer)).cte("page")
+
+    def answering(status: str) -> Any:
+        return func.sum(case((Rsvp.status == status, 1), else_=0)).label(status)
+
+    answered = (select(Rsvp.event_id, *(answering(s) for s in (GOING, MAYBE, WAITLIST, NOT_GOING)))
+                .join(Member, Member.id == Rsvp.member_id)
+                .where(Rsvp.event_id.in_(select(page.c.id)), Member.deactivated.is_(False))
+                .group_by(Rsvp.event_id).cte("answered"))
+    organiser, theirs, ahead, ahead_member = aliased(Member), aliased(Rsvp), aliased(Rsvp), aliased(Member)
+    address = (select(MemberIdentity.external_id).where(MemberIdentity.member_id == Event.organiser_id)
+               .order_by(MemberIdentity.id).limit(1).correlate(Event).scalar_subquery())
+    waiting_ahead = (select(func.count()).select_from(ahead).join(ahead_member, ahead_member.id == ahead.member_id)
+                     .where(ahead.event_id == Event.id, ahead.status == WAITLIST,
+                            ahead.waitlist_seq < theirs.waitlist_seq, ahead_member.deactivated.is_(False))
+                     .correlate(Event, theirs).scalar_subquery())
+    announce = Event.__table__.c
+    return (select(Event.id, Event.uid, Event.title, Event.description, Event.kind, Event.starts_at, Event.ends_at,
+                   Event.timezone, Event.location, Event.online_link, Event.capacity, Event.rsvp_deadline,
+                   Event.organiser_id, Event.status, Event.cancel_reason, Event.series_id, Event.series_index,
+                   Event.sequence, Event.updated_at, announce.announce_surface, announce.announce_conversation,
+                   announce.announce_message_id, page.c.total,
+                   answered.c[GOING], answered.c[MAYBE], answered.c[WAITLIST], answered.c[NOT_GOING],
+                   organiser.display_name.label("organiser_display_name"),
+                   organiser.real_name.label("organiser_real_name"), organiser.email.label("organiser_email"),
+                   address.label("organiser_user"), EventSeries.frequency, EventSeries.until,
+                   theirs.status.label("viewer_status"), theirs.waitlist_seq.label("viewer_waitlist_seq"),
+                   case((theirs.status == WAITLIST, waiting_ahead)).label("viewer_ahead"))
+            .select_from(page).join(Event, Event.id == page.c.id)
+            .outerjoin(answered, answered.c.event_id == Event.id)
+            .outerjoin(organiser, organiser.id == Event.organiser_id)
+            .outerjoin(EventSeries, EventSeries.id == Event.series_id)
+            .outerjoin(theirs, and_(theirs.event_id == Event.id,
+                                    theirs.member_id == bindparam("viewer", type_=Integer)))
+            .order_by(page.c.starts_at, page.c.id))
+
+
+def _page_info(row: Row[Any]) -> EventInfo:
+    user_id = row.organiser_user or ""
+    parts = (row.announce_surface, row.announce_conversation, row.announce_message_id)
+    waitlisted = row.viewer_status == WAITLIST and row.viewer_waitlist_seq is not None
+    return EventInfo(
+        id=row.id, uid=row.uid, title=row.title, description=row.description, kind=row.kind,
+        starts_at=row.starts_at, ends_at=row.ends_at, timezone=row.timezone, location=row.location,
+        online_link=row.online_link, capacity=row.capacity, rsvp_deadline=row.rsvp_deadline,
+        organiser_member_id=row.organiser_id, organiser_user=user_id,
+        organiser_name=row.organiser_display_name or row.organiser_real_name or user_id,
+        organiser_email=row.organiser_email, status=row.status, cancel_reason=row.cancel_reason,
+        series_id=row.series_id, series_index=row.series_index, series_frequency=row.frequency,
+        series_until=row.until, sequence=row.sequence,
+        announce=None if all(part is None for part in parts) else MessageRef(*parts),
+        updated_at=row.updated_at,
+        counts=Counts(going=row.going or 0, maybe=row.maybe or 0, waitlist=row.waitlist or 0,
+                      not_going=row.not_going or 0),
+        viewer_status=row.viewer_status, viewer_position=(row.viewer_ahead or 0) + 1 if waitlisted else None)
 
 
 def next_for_member(session: Session, member_id: int, *, now: datetime, limit: int = 3) -> list[EventInfo]:
