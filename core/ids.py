@@ -192,3 +192,10 @@ EVENTS_ATTENDED = "attended"
 
 # The network report (handlers/report.py)
 REPORT_SEND = "report_send"
+
+# The action plan (handlers/actions.py and its views)
+ACTIONS_UPDATE_MODAL = "actions_update"
+ACTIONS_UPDATE_OPEN = "actions_update_open"
+# Block ids of the update form (storage.actions' field names, so errors land by the field)
+ACTIONS_STATUS = "status"
+ACTIONS_NOTE = "note"

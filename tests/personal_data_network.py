@@ -19,6 +19,7 @@ from storage.members import find_member
 from storage.models import Member
 from storage.models.awards import (Award, AwardAudit, AwardCycle, AwardScore, Nomination, NominationSubmission,
                                     ShortlistEntry)
+from storage.models.actions import PlanAction, PlanActionOwner, PlanActionUpdate
 from storage.models.careers import CpdEntry, Opportunity, OpportunityFollow, OpportunityReminder
 from storage.models.events import Event, EventNotice, EventSeries
 from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairing, MentoringRequest
@@ -38,6 +39,7 @@ ROSA_WRITES = {
     "question": "Whom should I ask about the Fenwick rig calibration?",
     "mentoring": "Could you help me plan my Fenwick rig EngTech portfolio?",
     "news": "The Fenwick rig is back in service after a three week rebuild",
+    "action": "Fenwick rig induction videos are half recorded",
 }
 
 
@@ -147,3 +149,11 @@ def fill(session: Session, n: Network) -> None:
     session.add(CalendarFeed(member_id=n.rosa, token="rosa-private-calendar-token", created_at=T0))
     session.add(TeamsConversation(tenant="tenant-rosa", conversation_id="a:rosa-personal-chat", kind="personal",
                                   service_url="https://smba.example.test/", member_id=n.rosa))
+    action = PlanAction(natural_key="record induction videos", title="Record induction videos", pillar="visibility",
+                        due_on=date(2027, 3, 31), measure="Videos published", status="on track", created_at=T0,
+                        updated_at=T0)
+    session.add(action)
+    session.flush()
+    session.add(PlanActionOwner(action_id=action.id, member_id=n.rosa))
+    session.add(PlanActionUpdate(action_id=action.id, member_id=n.rosa, status="on track", note=ROSA_WRITES["action"],
+                                 created_at=T0))

@@ -159,6 +159,9 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("calendar_feeds", "Your private calendar address", by=("member_id",), hidden=("token",),
             on_erase=DELETE),
     Holding("teams_conversations", "Your chats with technet in Microsoft Teams", by=("member_id",), on_erase=DELETE),
+    Holding("plan_action_owners", "Action plan actions you own", by=("member_id",), on_erase=DELETE),
+    Holding("plan_action_updates", "Updates you posted on action plan actions", by=("member_id",),
+            writing=("note",)),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}
