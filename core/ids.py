@@ -85,6 +85,7 @@ CPD_AMOUNT = "amount"
 CPD_UNIT = "unit"
 CPD_NOTE = "note"
 CPD_LINK = "link"
+CPD_TOPIC = "topic"
 
 # Mentoring, professional registration, questions (handlers/mentor.py, register.py, ask.py and their views)
 MENTOR_PROFILE_MODAL = "mentor_profile"

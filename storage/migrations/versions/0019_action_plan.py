@@ -1,4 +1,4 @@
-"""The action plan: actions, their owners and the updates owners post
+"""The action plan: actions, their owners and the updates owners post; CPD topics
 
 Revision ID: 0019
 Revises: 0016
@@ -60,9 +60,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_plan_action_updates_action_id"), ["action_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_plan_action_updates_member_id"), ["member_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_plan_action_updates_created_at"), ["created_at"], unique=False)
+    with op.batch_alter_table("cpd_entries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("topic", sa.String(length=48), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cpd_entries", schema=None) as batch_op:
+        batch_op.drop_column("topic")
     with op.batch_alter_table("plan_action_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plan_action_updates_created_at"))
         batch_op.drop_index(batch_op.f("ix_plan_action_updates_member_id"))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from storage.models import Member
 from storage.models.careers import CpdEntry
-from storage.privacy import median, share
-from storage.report.building import Context, breakdown_figures, days_within, in_network, with_shown
-from storage.report.model import Chart, ChartKind, Pillar, Point, Section, Series
+from storage.cpd.topics import topics
+from storage.privacy import Shown, Unit, exact, median, share
+from storage.report.building import Context, breakdown_figures, days_within, distinct_when, in_network, with_shown
+from storage.report.model import Chart, ChartKind, Figure, Pillar, Point, Section, Series
 from storage.report.periods import Period, today_in
 
 
@@ -68,11 +69,45 @@ def cpd_section(ctx: Context) -> Section:
         (logged_figure.current, logged_figure.previous), order=labels)
     figures = with_shown(figures, "cpd.logged", logged_now, logged_was)
     figures += distribution
+    figures += topic_figures(ctx, minutes_per_day)
     charts = (Chart("cpd.distribution", ChartKind.DISTRIBUTION, "Days of CPD per FTE", "Members",
                     "Days per FTE", now_p.label,
                     (Series(now_p.short_label, tuple(Point(f.group or "", f.current) for f in distribution)),),
                     pillar),)
     return Section("cpd", CPD, tuple(figures), charts)
+
+
+def topic_figures(ctx: Context, minutes_per_day: float) -> list[Figure]:
+    """People and days of CPD per topic (content/cpd_topics.yaml), this period against the previous:
+    what the plans' percentage targets ("20% more mental health CPD") are measured on. Days about
+    fewer people than the threshold are withheld with them."""
+    now_p, before_p = ctx.period, ctx.previous
+    in_now, in_before = days_within(CpdEntry.done_on, now_p), days_within(CpdEntry.done_on, before_p)
+    rows = ctx.session.execute(
+        select(CpdEntry.topic, distinct_when(in_now, CpdEntry.member_id), func.sum(case((in_now, CpdEntry.minutes))),
+               distinct_when(in_before, CpdEntry.member_id), func.sum(case((in_before, CpdEntry.minutes))))
+        .where(CpdEntry.topic.is_not(None), or_(in_now, in_before)).group_by(CpdEntry.topic)).all()
+    found = {topic: (int(p_now), int(m_now or 0), int(p_was), int(m_was or 0)) for topic, p_now, m_now, p_was, m_was
+             in rows}
+    known = dict(topics(ctx.options.content_dir))
+    order = [k for k in known if k in found] + sorted(k for k in found if k not in known)
+    figures = []
+    pillar = Pillar.CAREER_DEVELOPMENT
+    for key in order:
+        label = known.get(key, key.replace("_", " ").capitalize())
+        p_now, m_now, p_was, m_was = found[key]
+        figures.append(ctx.figure("cpd.topic_people", CPD, "Members who logged CPD, by topic", pillar,
+                                  ctx.people(p_now), ctx.people(p_was), group=label))
+        figures.append(ctx.figure("cpd.topic_days", CPD, "Days of CPD, by topic", pillar,
+                                  _days(ctx, p_now, m_now / minutes_per_day),
+                                  _days(ctx, p_was, m_was / minutes_per_day), group=label))
+    return figures
+
+
+def _days(ctx: Context, people: int, days: float) -> Shown:
+    if 0 < people < ctx.k:
+        return ctx.withheld_as(Unit.DAYS)
+    return exact(round(days, 1), Unit.DAYS, ctx.k)
 
 
 def _valid_fte(value: float | None) -> bool:
