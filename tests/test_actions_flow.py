@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,10 @@ from bot.standin import SlackStandIn
 from core import ids
 from digests import plan_all
 from digests.runner import run_due
+from storage import report
+from storage.actions import PILLARS, STATUSES
 from storage.clock import now
+from storage.report import ReportOptions
 from storage.members import upsert_member
 from storage.models.actions import PlanAction, PlanActionUpdate
 from storage.models.mentoring import RegistrationStatus
@@ -190,3 +194,18 @@ def test_the_plan_from_import_to_update_reminders_and_summary(technet: Harness, 
         updates = session.scalars(select(PlanActionUpdate.status).where(PlanActionUpdate.action_id == number)
                                   .order_by(PlanActionUpdate.id)).all()
     assert updates == ["on track", "at risk"]
+
+    # The network report: each pillar's actions by RAG status, as they stand on 1 July (worked out here).
+    moment = datetime(2026, 7, 1, 12, tzinfo=UTC)
+    expected: Counter[tuple[str, str]] = Counter()
+    for n, row in enumerate(good):
+        _, pillar, _, due, _, status = row.split(",")
+        status = "at risk" if n == 0 else status or "not started"
+        late = status != "done" and date.fromisoformat(due) < moment.date()
+        expected[(pillar, "late" if late else status)] += 1
+    with technet.db.reading() as session:
+        options = ReportOptions()
+        period = report.parse_period("this year", now=moment, options=options)
+        built = report.build_report(session, None, period, now=moment, options=options, only=["actions"])
+    shown = {(f.pillar.value, (f.group or "").lower()): f.current.value for f in built.figures}
+    assert shown == {(p, s): expected[(p, s)] for p in PILLARS for s in STATUSES}
