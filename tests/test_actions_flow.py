@@ -201,11 +201,11 @@ def test_the_plan_from_import_to_update_reminders_and_summary(technet: Harness, 
     for n, row in enumerate(good):
         _, pillar, _, due, _, status = row.split(",")
         status = "at risk" if n == 0 else status or "not started"
-        late = status != "done" and date.fromisoformat(due) < moment.date()
-        expected[(pillar, "late" if late else status)] += 1
+        overdue = status != "done" and date.fromisoformat(due) < moment.date()
+        expected[(pillar, "late" if overdue else status)] += 1
     with technet.db.reading() as session:
         options = ReportOptions()
         period = report.parse_period("this year", now=moment, options=options)
         built = report.build_report(session, None, period, now=moment, options=options, only=["actions"])
-    shown = {(f.pillar.value, (f.group or "").lower()): f.current.value for f in built.figures}
-    assert shown == {(p, s): expected[(p, s)] for p in PILLARS for s in STATUSES}
+    counted = {(f.pillar.value, (f.group or "").lower()): f.current.value for f in built.figures}
+    assert counted == {(p, s): expected[(p, s)] for p in PILLARS for s in STATUSES}
