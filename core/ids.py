@@ -200,3 +200,21 @@ ACTIONS_UPDATE_OPEN = "actions_update_open"
 # Block ids of the update form (storage.actions' field names, so errors land by the field)
 ACTIONS_STATUS = "status"
 ACTIONS_NOTE = "note"
+
+# Sessions led by technicians (handlers/propose.py)
+PROPOSE_MODAL = "propose_session"
+PROPOSE_APPROVE = "propose_approve"
+PROPOSE_CHANGES = "propose_changes"
+PROPOSE_DECLINE = "propose_decline"
+PROPOSE_SCHEDULE_MODAL = "propose_schedule"
+PROPOSE_REASON_MODAL = "propose_reason"
+# Block ids of the proposal, scheduling and reason forms (the storage errors' field names)
+PROPOSE_TITLE = "title"
+PROPOSE_ABSTRACT = "abstract"
+PROPOSE_FORMAT = "format"
+PROPOSE_LENGTH = "minutes"
+PROPOSE_DATES = "preferred_dates"
+PROPOSE_STARTS = "starts"
+PROPOSE_LOCATION = "location"
+PROPOSE_LINK = "link"
+PROPOSE_REASON = "reason"

@@ -24,6 +24,7 @@ from storage.models.careers import CpdEntry, Opportunity, OpportunityFollow, Opp
 from storage.models.events import Event, EventNotice, EventSeries
 from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairing, MentoringRequest
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
+from storage.models.proposals import SessionProposal
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
 from storage.models.teams import TeamsConversation
@@ -40,6 +41,7 @@ ROSA_WRITES = {
     "mentoring": "Could you help me plan my Fenwick rig EngTech portfolio?",
     "news": "The Fenwick rig is back in service after a three week rebuild",
     "action": "Fenwick rig induction videos are half recorded",
+    "proposal": "A hands-on hour with the new Fenwick rig controller",
 }
 
 
@@ -157,3 +159,6 @@ def fill(session: Session, n: Network) -> None:
     session.add(PlanActionOwner(action_id=action.id, member_id=n.rosa))
     session.add(PlanActionUpdate(action_id=action.id, member_id=n.rosa, status="on track", note=ROSA_WRITES["action"],
                                  created_at=T0))
+    session.add(SessionProposal(proposer_id=n.rosa, title="The Fenwick rig, hands on", abstract=ROSA_WRITES["proposal"],
+                                format="demo", minutes=60, preferred_dates="Any Wednesday", status="declined",
+                                reason="Next term, please", decided_by_id=n.priya, created_at=T0, updated_at=T0))

@@ -207,5 +207,6 @@ def test_the_plan_from_import_to_update_reminders_and_summary(technet: Harness, 
         options = ReportOptions()
         period = report.parse_period("this year", now=moment, options=options)
         built = report.build_report(session, None, period, now=moment, options=options, only=["actions"])
-    counted = {(f.pillar.value, (f.group or "").lower()): f.current.value for f in built.figures}
+    counted = {(f.pillar.value, (f.group or "").lower()): f.current.value for f in built.figures
+               if f.key != "actions.sessions_led"}
     assert counted == {(p, s): expected[(p, s)] for p in PILLARS for s in STATUSES}

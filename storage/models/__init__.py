@@ -14,5 +14,6 @@ from storage.models import news  # noqa: F401 - announcements, news items, e-zin
 from storage.models import site  # noqa: F401 - calendar feeds and page views of the public pages
 from storage.models import teams  # noqa: F401 - Teams conversation references for proactive messages
 from storage.models import actions  # noqa: F401 - the action plan: actions, owners, updates
+from storage.models import proposals  # noqa: F401 - sessions led by technicians, proposed and decided
 
 __all__ = ["Base", "DueItem", "Member", "MemberIdentity", "SlackDelivery", "UTCDateTime"]

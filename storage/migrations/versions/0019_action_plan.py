@@ -1,4 +1,4 @@
-"""The action plan: actions, their owners and the updates owners post; CPD topics
+"""The action plan: actions, their owners and the updates owners post; CPD topics; session proposals
 
 Revision ID: 0019
 Revises: 0016
@@ -62,9 +62,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_plan_action_updates_created_at"), ["created_at"], unique=False)
     with op.batch_alter_table("cpd_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("topic", sa.String(length=48), nullable=True))
+    op.create_table(
+        "session_proposals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposer_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=150), nullable=False),
+        sa.Column("abstract", sa.Text(), nullable=False),
+        sa.Column("format", sa.String(length=16), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("preferred_dates", sa.String(length=300), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("event_id", sa.Integer(), nullable=True),
+        sa.Column("submission_id", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["proposer_id"], ["members.id"], name=op.f("fk_session_proposals_proposer_id_members"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["decided_by_id"], ["members.id"],
+                                name=op.f("fk_session_proposals_decided_by_id_members"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["event_id"], ["events.id"], name=op.f("fk_session_proposals_event_id_events"),
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_session_proposals")),
+        sa.UniqueConstraint("submission_id", name=op.f("uq_session_proposals_submission_id")),
+    )
+    with op.batch_alter_table("session_proposals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_session_proposals_proposer_id"), ["proposer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_session_proposals_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_session_proposals_event_id"), ["event_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("session_proposals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_session_proposals_event_id"))
+        batch_op.drop_index(batch_op.f("ix_session_proposals_status"))
+        batch_op.drop_index(batch_op.f("ix_session_proposals_proposer_id"))
+    op.drop_table("session_proposals")
     with op.batch_alter_table("cpd_entries", schema=None) as batch_op:
         batch_op.drop_column("topic")
     with op.batch_alter_table("plan_action_updates", schema=None) as batch_op:
