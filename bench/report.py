@@ -30,13 +30,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402 - after sys.path has the repository
+from sqlalchemy import func, select, update  # noqa: E402 - after sys.path has the repository
 from sqlalchemy.engine import make_url  # noqa: E402 - after sys.path has the repository
 
 from bench.network import fresh_database  # noqa: E402 - after sys.path has the repository
 from core.templating import environment  # noqa: E402 - after sys.path has the repository
 from digests import report_files  # noqa: E402 - after sys.path has the repository
 from storage import report  # noqa: E402 - after sys.path has the repository
+from storage.cpd import topics as cpd_topics  # noqa: E402 - after sys.path has the repository
 from bot.slack_refs import slack_identity  # noqa: E402 - after sys.path has the repository
 from storage.members import Actor, Role  # noqa: E402 - after sys.path has the repository
 from tests import report_data  # noqa: E402 - after sys.path has the repository
@@ -66,6 +67,7 @@ def run(size: int, url: str | None, repeat: int, charts_dir: Path | None = None)
         began = time.perf_counter()
         with db.transaction() as session:
             report_data.load(session, data)
+            plan_and_topics(session, size)
         loaded = time.perf_counter() - began
         from storage.models.careers import CpdEntry
         from storage.models.events import Rsvp
@@ -95,6 +97,29 @@ def run(size: int, url: str | None, repeat: int, charts_dir: Path | None = None)
     return {"members": size, "rsvps": rsvps, "cpd": entries, "load": loaded, "figures": build_s,
             "charts": charts_s, "html": html_s, "home": home_s, "charts_drawn": len(images),
             "figures_count": len(built.figures)}
+
+
+def plan_and_topics(session: Any, size: int) -> None:
+    """What issue 18 added to the report: a topic on two CPD entries in three, and an action plan of
+    40 actions (10 a pillar) with an owner each, so the topic and plan figures have rows to count."""
+    from datetime import date
+
+    from storage.actions import PILLARS, STATUSES
+    from storage.models import Member
+    from storage.models.actions import PlanAction, PlanActionOwner
+    from storage.models.careers import CpdEntry
+
+    keys = [key for key, _ in cpd_topics()]
+    for n, key in enumerate(keys):
+        session.execute(update(CpdEntry).where(CpdEntry.id % (len(keys) + 4) == n).values(topic=key))
+    owners = list(session.scalars(select(Member.id).order_by(Member.id).limit(40)))
+    for n in range(40):
+        action = PlanAction(natural_key=f"bench action {n}", title=f"Bench action {n}", pillar=list(PILLARS)[n % 4],
+                            due_on=date(2026, 1 + n % 12, 15), measure="CPD days" if n % 5 == 0 else "",
+                            status=STATUSES[n % len(STATUSES)], created_at=NOW, updated_at=NOW)
+        session.add(action)
+        session.flush()
+        session.add(PlanActionOwner(action_id=action.id, member_id=owners[n % len(owners)]))
 
 
 def main() -> None:

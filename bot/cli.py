@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     opportunities.add_argument("file", help="CSV with the columns title, kind, description, provider, link, "
                                             "cost, starts, ends, deadline, tags")
     opportunities.set_defaults(func=cmd_import_opportunities)
+    plan = import_sub.add_parser(
+        "actions", help="the action plan from CSV (all rows or none; problems listed by line)")
+    plan.add_argument("file", help="CSV with the columns action, pillar, owner (email or user id; several "
+                                   "separated by ;), due, measure, status")
+    plan.set_defaults(func=cmd_import_actions)
 
     report = sub.add_parser("report", help="the network report (Technician Commitment measures) as HTML, CSV or "
                                            "Markdown; counts only, small groups suppressed")
@@ -357,6 +362,40 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     for line in lines(posts):
         print(f"- {line}")
     return 0
+
+
+def cmd_import_actions(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import actions
+    from storage.clock import now
+    from storage.db import Database
+
+    text = _read_csv(args.file)
+    db = Database(settings.database_url)
+    try:
+        db.check_schema()
+        with db.transaction() as session:
+            report = actions.import_csv(session, text, now=now(), tz=settings.tz)
+    except actions.ImportRefused as e:
+        for problem in e.problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"technet: nothing imported; fix the {plural(len(e.problems), 'problem')} above and run it again",
+              file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    print(f"technet: {plural(report.added, 'action')} added, {report.updated} updated, from {args.file}")
+    return 0
+
+
+def _read_csv(path: str) -> str:
+    try:
+        # utf-8-sig: spreadsheets often start a UTF-8 CSV with a byte-order mark.
+        with open(path, "rb") as file:
+            return file.read().decode("utf-8-sig")
+    except OSError as e:
+        raise Refused(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise Refused(f"{path} is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"") from None
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:

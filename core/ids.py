@@ -85,6 +85,7 @@ CPD_AMOUNT = "amount"
 CPD_UNIT = "unit"
 CPD_NOTE = "note"
 CPD_LINK = "link"
+CPD_TOPIC = "topic"
 
 # Mentoring, professional registration, questions (handlers/mentor.py, register.py, ask.py and their views)
 MENTOR_PROFILE_MODAL = "mentor_profile"
@@ -192,3 +193,28 @@ EVENTS_ATTENDED = "attended"
 
 # The network report (handlers/report.py)
 REPORT_SEND = "report_send"
+
+# The action plan (handlers/actions.py and its views)
+ACTIONS_UPDATE_MODAL = "actions_update"
+ACTIONS_UPDATE_OPEN = "actions_update_open"
+# Block ids of the update form (storage.actions' field names, so errors land by the field)
+ACTIONS_STATUS = "status"
+ACTIONS_NOTE = "note"
+
+# Sessions led by technicians (handlers/propose.py)
+PROPOSE_MODAL = "propose_session"
+PROPOSE_APPROVE = "propose_approve"
+PROPOSE_CHANGES = "propose_changes"
+PROPOSE_DECLINE = "propose_decline"
+PROPOSE_SCHEDULE_MODAL = "propose_schedule"
+PROPOSE_REASON_MODAL = "propose_reason"
+# Block ids of the proposal, scheduling and reason forms (the storage errors' field names)
+PROPOSE_TITLE = "title"
+PROPOSE_ABSTRACT = "abstract"
+PROPOSE_FORMAT = "format"
+PROPOSE_LENGTH = "minutes"
+PROPOSE_DATES = "preferred_dates"
+PROPOSE_STARTS = "starts"
+PROPOSE_LOCATION = "location"
+PROPOSE_LINK = "link"
+PROPOSE_REASON = "reason"

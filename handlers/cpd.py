@@ -32,7 +32,8 @@ HOME_ORDER = 40
 
 def rules_for(runtime: Services) -> CpdRules:
     settings = runtime.settings
-    return CpdRules(year_start_month=settings.cpd_year_start_month, day_hours=settings.cpd_day_hours)
+    return CpdRules(year_start_month=settings.cpd_year_start_month, day_hours=settings.cpd_day_hours,
+                    topics=cpd.topics(str(settings.content_dir) if settings.content_dir else None))
 
 
 def register(runtime: Services) -> None:
@@ -48,7 +49,7 @@ def register(runtime: Services) -> None:
         except DomainError as e:
             return Answer(refusal(e))
         if verb == "log" and not argument:
-            return [answer, log_form(request)]
+            return [answer, log_form(request, rules)]
         if verb == "export" and argument.lower() in ("", "all"):
             whole = argument.lower() == "all"
             return [answer, FollowUp(lambda: export(runtime, request, whole_record=whole))]
@@ -56,20 +57,20 @@ def register(runtime: Services) -> None:
 
     @routes.action(ids.CPD_LOG_OPEN)
     def open_blank(request: Request) -> Reply:
-        return log_form(request)
+        return log_form(request, rules)
 
     @routes.action(ids.CPD_LOG_DRAFT)
     def open_draft(request: Request) -> Reply:
         draft = _draft(request.value, "the button's draft")
         if draft is None:
-            return log_form(request)
+            return log_form(request, rules)
         with runtime.db.reading() as session:
             done = bool(draft.source_ref) and cpd.already_logged(session, request.actor.member_id, draft.source,
                                                                  draft.source_ref or "")
         if done:
             return Answer(ui.note(f":white_check_mark: *{escape(draft.activity)}* is in your CPD record already "
                                   "(`/tech cpd`)."))
-        return log_form(request, draft)
+        return log_form(request, rules, draft)
 
     @routes.form(ids.CPD_MODAL)
     def logged(request: Request) -> Reply:
@@ -149,9 +150,9 @@ def _usage(actor: Actor) -> str:
     return views.CPD_USAGE + ("\n" + views.ORGANISER_USAGE if actor.has(Role.ORGANISER) else "")
 
 
-def log_form(request: Request, draft: CpdDraft | None = None) -> OpenForm:
+def log_form(request: Request, rules: CpdRules, draft: CpdDraft | None = None) -> OpenForm:
     """The CPD log form, prefilled from `draft`."""
-    return OpenForm(views.log_form(request_today(request), draft))
+    return OpenForm(views.log_form(request_today(request), draft, topics=rules.topics))
 
 
 def export(runtime: Services, request: Request, *, whole_record: bool = False) -> Reply:
@@ -194,4 +195,4 @@ def form_values(request: Request) -> cpd.EntryForm:
     return cpd.EntryForm(done_on=field_day(given, ids.CPD_DONE_ON), activity=field_text(given, ids.CPD_ACTIVITY),
                          category=field_choice(given, ids.CPD_CATEGORY), amount=field_text(given, ids.CPD_AMOUNT),
                          unit=field_choice(given, ids.CPD_UNIT) or cpd.HOURS, note=field_text(given, ids.CPD_NOTE),
-                         link=field_text(given, ids.CPD_LINK))
+                         link=field_text(given, ids.CPD_LINK), topic=field_choice(given, ids.CPD_TOPIC))

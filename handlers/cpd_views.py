@@ -125,7 +125,7 @@ def summary_blocks(s: Summary, rules: CpdRules) -> list[ui.Block]:
 
 # The log form ----------------------------------------------------------------------------
 
-def log_form(today: date, draft: CpdDraft | None = None) -> ui.Form:
+def log_form(today: date, draft: CpdDraft | None = None, *, topics: Sequence[tuple[str, str]] = ()) -> ui.Form:
     """The CPD log form, prefilled from a draft (an event attended, a mentoring pairing) when given."""
     categories = tuple(ui.option(label, key) for key, label in cpd.CATEGORIES.items())
     chosen = next((o for o in categories if draft and o.value == draft.category), None)
@@ -144,6 +144,10 @@ def log_form(today: date, draft: CpdDraft | None = None) -> ui.Form:
         ui.Field(id=ids.CPD_AMOUNT, label="Time spent", kind=ui.FieldKind.NUMBER, decimal=True,
                  initial=draft.amount if draft and draft.amount else None),
         ui.Field(id=ids.CPD_UNIT, label="In", kind=ui.FieldKind.RADIO, options=units, initial=unit),
+        *([ui.Field(id=ids.CPD_TOPIC, label="Topic", kind=ui.FieldKind.SELECT, required=False,
+                    placeholder="What it was about (optional)",
+                    hint="Counts toward the action plan's targets (wellbeing, leadership, teaching ...)",
+                    options=tuple(ui.option(label, key) for key, label in topics))] if topics else []),
         ui.Field(id=ids.CPD_NOTE, label="Note", required=False, hint="What you learnt, what you will use",
                  multiline=True, max_length=cpd.NOTE_LIMIT, initial=draft.note if draft and draft.note else None),
         ui.Field(id=ids.CPD_LINK, label="Link", kind=ui.FieldKind.URL, required=False,

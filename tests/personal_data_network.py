@@ -19,10 +19,12 @@ from storage.members import find_member
 from storage.models import Member
 from storage.models.awards import (Award, AwardAudit, AwardCycle, AwardScore, Nomination, NominationSubmission,
                                     ShortlistEntry)
+from storage.models.actions import PlanAction, PlanActionOwner, PlanActionUpdate
 from storage.models.careers import CpdEntry, Opportunity, OpportunityFollow, OpportunityReminder
 from storage.models.events import Event, EventNotice, EventSeries
 from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairing, MentoringRequest
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
+from storage.models.proposals import SessionProposal
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
 from storage.models.downloads import Download
@@ -41,6 +43,8 @@ ROSA_WRITES = {
     "question": "Whom should I ask about the Fenwick rig calibration?",
     "mentoring": "Could you help me plan my Fenwick rig EngTech portfolio?",
     "news": "The Fenwick rig is back in service after a three week rebuild",
+    "action": "Fenwick rig induction videos are half recorded",
+    "proposal": "A hands-on hour with the new Fenwick rig controller",
 }
 
 
@@ -160,3 +164,14 @@ def fill(session: Session, n: Network) -> None:
                                 occurrence=reminder.occurrence, attempt=1, member_id=n.rosa, surface="slack",
                                 recipient=ROSA, attempted_at=T0, due_at=T0, lateness_seconds=0.0, outcome="sent",
                                 message_id="1700000000.000900"))
+    action = PlanAction(natural_key="record induction videos", title="Record induction videos", pillar="visibility",
+                        due_on=date(2027, 3, 31), measure="Videos published", status="on track", created_at=T0,
+                        updated_at=T0)
+    session.add(action)
+    session.flush()
+    session.add(PlanActionOwner(action_id=action.id, member_id=n.rosa))
+    session.add(PlanActionUpdate(action_id=action.id, member_id=n.rosa, status="on track", note=ROSA_WRITES["action"],
+                                 created_at=T0))
+    session.add(SessionProposal(proposer_id=n.rosa, title="The Fenwick rig, hands on", abstract=ROSA_WRITES["proposal"],
+                                format="demo", minutes=60, preferred_dates="Any Wednesday", status="declined",
+                                reason="Next term, please", decided_by_id=n.priya, created_at=T0, updated_at=T0))

@@ -17,6 +17,7 @@ def test_a_member_logs_cpd_sees_progress_and_deletes_an_entry(shell_for):
         "9",                             # category: self-directed study
         "-1",                            # time: refused...
         "",                              # hours: keep
+        "",                              # topic: none (optional)
         "",                              # note
         "",                              # link
         "2",                             # ...then given again

@@ -23,6 +23,7 @@ from storage.cpd.record import (
     EXPORT_COLUMNS, CleanEntry, EntryForm, EntryInfo, InvalidEntry, already_logged, check_entry, delete_entry, entries,
     export_csv, log_entry, parse_amount, parse_day,
 )
+from storage.cpd.topics import topics
 from storage.cpd.rules import (
     ACTIVITY_LIMIT, CATEGORIES, DAYS, EVENT, HOURS, MANUAL, MAX_DAYS_PER_ENTRY, MENTORING, NOTE_LIMIT, OPPORTUNITY,
     SOURCES, TARGET_DAYS, CpdRules, DevelopmentYear, check_fte, development_year, number, target_days,
@@ -35,5 +36,5 @@ __all__ = [
     "TARGET_DAYS", "CleanEntry", "CpdDraft", "CpdRules", "DevelopmentYear", "EntryForm", "EntryInfo", "EventPrompt",
     "InvalidEntry", "Progress", "Summary", "already_logged", "check_entry", "check_fte", "delete_entry",
     "development_year", "entries", "event_prompt_to_send", "export_csv", "log_entry", "number", "parse_amount",
-    "parse_day", "progress", "schedule_event_prompts", "summary", "target_days",
+    "parse_day", "progress", "schedule_event_prompts", "summary", "target_days", "topics",
 ]

@@ -42,6 +42,7 @@ class EntryForm:
     unit: str | None = HOURS
     note: str | None = None
     link: str | None = None
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class CleanEntry:
     unit: str
     note: str | None
     link: str | None
+    topic: str | None
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,8 @@ class EntryInfo(CleanEntry):
 
 
 def entry_info(row: CpdEntry) -> EntryInfo:
-    return EntryInfo(row.done_on, row.activity, row.category, row.minutes, row.unit, row.note, row.link, id=row.id,
-                     source=row.source)
+    return EntryInfo(row.done_on, row.activity, row.category, row.minutes, row.unit, row.note, row.link, row.topic,
+                     id=row.id, source=row.source)
 
 
 def parse_amount(amount: str | float | None, unit: str | None, rules: CpdRules) -> tuple[int, str]:
@@ -143,11 +145,14 @@ def check_entry(form: EntryForm, *, rules: CpdRules, today: date) -> CleanEntry:
     if note and len(note) > NOTE_LIMIT:
         errors["note"] = f"Keep the note to {NOTE_LIMIT} characters; it has {len(note)}."
     link = errors.check("link", lambda: check_link(form.link))
+    topic = (form.topic or "").strip() or None
+    if topic is not None and topic not in dict(rules.topics):
+        errors["topic"] = "Choose a topic from the list, or none."
     if errors:
         raise InvalidEntry(errors)
     assert done_on is not None and time is not None  # FieldErrors.check gives None only with an error noted
     minutes, unit = time
-    return CleanEntry(done_on, activity, category, minutes, unit, note, link)
+    return CleanEntry(done_on, activity, category, minutes, unit, note, link, topic)
 
 
 def log_entry(session: Session, actor: Actor, form: EntryForm, *, rules: CpdRules, today: date, now: datetime,
@@ -167,8 +172,8 @@ def log_entry(session: Session, actor: Actor, form: EntryForm, *, rules: CpdRule
     if source_ref and already_logged(session, actor.member_id, source, source_ref):
         raise DomainError("You have logged this in your CPD record already.", field="activity")
     row = CpdEntry(member_id=actor.member_id, done_on=clean.done_on, activity=clean.activity, category=clean.category,
-                   minutes=clean.minutes, unit=clean.unit, note=clean.note, link=clean.link, source=source,
-                   source_ref=source_ref, submission_id=submission_id, created_at=now)
+                   minutes=clean.minutes, unit=clean.unit, note=clean.note, link=clean.link, topic=clean.topic,
+                   source=source, source_ref=source_ref, submission_id=submission_id, created_at=now)
     try:
         with session.begin_nested():
             session.add(row)

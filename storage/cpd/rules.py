@@ -37,6 +37,8 @@ class CpdRules:
     year_start_month: int = 8
     day_hours: float = 7.5
     target_days: float = TARGET_DAYS
+    # What CPD may be about (content/cpd_topics.yaml): (key, label) pairs; none offered when empty.
+    topics: tuple[tuple[str, str], ...] = ()
 
     @property
     def minutes_per_day(self) -> float:

@@ -15,5 +15,7 @@ from storage.models import site  # noqa: F401 - calendar feeds and page views of
 from storage.models import teams  # noqa: F401 - Teams conversation references for proactive messages
 from storage.models import downloads  # noqa: F401 - files handed out by link (Teams)
 from storage.models import delivery  # noqa: F401 - every attempt to send a due item (the delivery report)
+from storage.models import actions  # noqa: F401 - the action plan: actions, owners, updates
+from storage.models import proposals  # noqa: F401 - sessions led by technicians, proposed and decided
 
 __all__ = ["Base", "DueItem", "Member", "MemberIdentity", "SlackDelivery", "UTCDateTime"]

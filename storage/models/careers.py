@@ -88,6 +88,8 @@ class CpdEntry(Base):
     unit: Mapped[str] = mapped_column(String(8), default="hours")
     note: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500))
+    # What it was about: a key of content/cpd_topics.yaml (wellbeing, leadership ...), or None.
+    topic: Mapped[str | None] = mapped_column(String(48))
     # "manual", or what prompted it: "event", "mentoring", "opportunity".
     source: Mapped[str] = mapped_column(String(32), default="manual")
     source_ref: Mapped[str | None] = mapped_column(String(128))

@@ -164,6 +164,12 @@ HOLDINGS: tuple[Holding, ...] = (
             on_erase=DELETE),
     Holding("delivery_attempts", "Messages technet sent you, or tried to (the delivery record)", by=("member_id",),
             on_erase=DELETE),
+    Holding("plan_action_owners", "Action plan actions you own", by=("member_id",), on_erase=DELETE),
+    Holding("plan_action_updates", "Updates you posted on action plan actions", by=("member_id",),
+            writing=("note",)),
+    Holding("session_proposals", "Sessions you proposed, or decided on as an organiser",
+            by=("proposer_id", "decided_by_id"), hidden=("submission_id",), writing=("abstract", "preferred_dates"),
+            author="proposer_id"),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}

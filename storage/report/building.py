@@ -64,6 +64,9 @@ class Context:
     def withheld(self) -> Shown:
         return Shown(State.WITHHELD, None, Unit.COUNT, self.k)
 
+    def withheld_as(self, unit: Unit) -> Shown:
+        return Shown(State.WITHHELD, None, unit, self.k)
+
     def snapshot_figure(self, key: str, section: str, label: str, pillar: Pillar, current: Shown, *,
                         group: str | None = None, note: str = "") -> Figure:
         """A figure known only as it is now (no history is kept for it): nothing to compare with."""

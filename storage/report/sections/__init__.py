@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from storage.report.building import Context
 from storage.report.model import Section
+from storage.report.sections.actions import actions_section
 from storage.report.sections.awards import awards_section
 from storage.report.sections.cpd import cpd_section
 from storage.report.sections.events import events_section
@@ -29,4 +30,5 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "news": news_section,
     "opportunities": opportunities_section,
     "web": web_section,
+    "actions": actions_section,
 }
