@@ -192,3 +192,14 @@ EVENTS_ATTENDED = "attended"
 
 # The network report (handlers/report.py)
 REPORT_SEND = "report_send"
+
+# Polls in a channel and surveys by DM (handlers/poll.py, survey.py; digests/polls.py, surveys.py)
+POLL_MODAL = "poll_new"
+POLL_VOTE = "poll_vote"
+POLL_CLOSE = "poll_close"
+# Block ids of the poll form (storage.polls.check's field names)
+POLL_QUESTION = "question"
+POLL_OPTIONS = "options"
+POLL_CHOICE = "poll_choice"
+POLL_ANONYMOUS = "poll_anonymous"
+POLL_CLOSES = "closes"

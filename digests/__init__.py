@@ -10,14 +10,15 @@ from datetime import datetime
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from digests import announcements, awards, careers, event_notices, ezine, mentoring, personal_data, reminders
+from digests import (announcements, awards, careers, event_notices, ezine, mentoring, personal_data, polls,
+                     reminders)
 from core.due import DueKinds
 
 if TYPE_CHECKING:
     from core.services import Services
 
 MODULES: list[ModuleType] = [awards, careers, mentoring, announcements, ezine, reminders, event_notices,
-                             personal_data]
+                             personal_data, polls]
 
 
 def register_all(kinds: DueKinds) -> None:

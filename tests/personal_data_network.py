@@ -25,6 +25,7 @@ from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairin
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
+from storage.models.surveys import Poll, PollVote, Survey, SurveyInvitation, SurveyResponse
 from storage.models.teams import TeamsConversation
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -147,3 +148,16 @@ def fill(session: Session, n: Network) -> None:
     session.add(CalendarFeed(member_id=n.rosa, token="rosa-private-calendar-token", created_at=T0))
     session.add(TeamsConversation(tenant="tenant-rosa", conversation_id="a:rosa-personal-chat", kind="personal",
                                   service_url="https://smba.example.test/", member_id=n.rosa))
+    poll = Poll(question="Which day for the tea round?", options=["Tuesday", "Thursday"], created_by_id=n.rosa,
+                conversation="C0NETWORK", closes_at=T0 + timedelta(days=1), created_at=T0)
+    session.add(poll)
+    session.flush()
+    session.add(PollVote(poll_id=poll.id, member_id=n.rosa, option=1, voted_at=T0))
+    survey = Survey(title="Rosa's workshop pulse", questions=[{"kind": "text", "text": "What should change?"}],
+                    anonymous=False, audience="all", opens_at=T0, closes_at=T0 + timedelta(days=7),
+                    created_by_id=n.rosa, created_at=T0)
+    session.add(survey)
+    session.flush()
+    session.add(SurveyInvitation(survey_id=survey.id, member_id=n.rosa, answered=True))
+    session.add(SurveyResponse(id="rosa-named-answer", survey_id=survey.id, member_id=n.rosa, department="Workshop",
+                               answers={"0": "More bench space by the Fenwick rig"}, updated_at=T0))

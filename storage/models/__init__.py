@@ -13,5 +13,6 @@ from storage.models import mentoring  # noqa: F401 - mentors, pairings, requests
 from storage.models import news  # noqa: F401 - announcements, news items, e-zine issues and their messages
 from storage.models import site  # noqa: F401 - calendar feeds and page views of the public pages
 from storage.models import teams  # noqa: F401 - Teams conversation references for proactive messages
+from storage.models import surveys  # noqa: F401 - polls, surveys, who was asked and what was answered
 
 __all__ = ["Base", "DueItem", "Member", "MemberIdentity", "SlackDelivery", "UTCDateTime"]

@@ -159,6 +159,16 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("calendar_feeds", "Your private calendar address", by=("member_id",), hidden=("token",),
             on_erase=DELETE),
     Holding("teams_conversations", "Your chats with technet in Microsoft Teams", by=("member_id",), on_erase=DELETE),
+    Holding("polls", "Polls you started", by=("created_by_id",),
+            hidden=("refreshed_at", "post_surface", "post_conversation", "post_message_id")),
+    # Kept: a poll's counts stay as they were (the votes of an anonymous poll show no names anyway).
+    Holding("poll_votes", "Your votes in polls", by=("member_id",)),
+    Holding("surveys", "Surveys you set up", by=("created_by_id",)),
+    # Kept for the response rates. Says only whether they answered: never what (an anonymous answer has no
+    # member, so it is in nobody's copy: it cannot be told apart from the others).
+    Holding("survey_invitations", "Surveys you were asked to answer", by=("member_id",)),
+    Holding("survey_responses", "Your answers to named surveys", by=("member_id",), hidden=("edit_key",),
+            on_erase=DELETE),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}
