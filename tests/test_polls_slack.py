@@ -39,10 +39,10 @@ def shown(technet: Harness, poll: Poll) -> dict[str, Any]:
     return technet.standin.state.messages[(poll.post.conversation, poll.post.message_id)]
 
 
-def votes(technet: Harness, poll: Poll) -> list[tuple[str, int]]:
+def votes(technet: Harness, poll: Poll) -> list[tuple[int, int]]:
     with technet.db.reading() as session:
         rows = session.scalars(select(PollVote).where(PollVote.poll_id == poll.id).order_by(PollVote.id)).all()
-        return [(v.member_id, v.option) for v in rows]  # type: ignore[misc]
+        return [(v.member_id, v.option) for v in rows]
 
 
 def test_a_poll_with_votes_from_several_people_and_a_changed_vote(technet: Harness):
