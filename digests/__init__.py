@@ -11,14 +11,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from digests import (announcements, awards, careers, event_notices, ezine, mentoring, personal_data, polls,
-                     reminders)
+                     reminders, surveys)
 from core.due import DueKinds
 
 if TYPE_CHECKING:
     from core.services import Services
 
 MODULES: list[ModuleType] = [awards, careers, mentoring, announcements, ezine, reminders, event_notices,
-                             personal_data, polls]
+                             personal_data, polls, surveys]
 
 
 def register_all(kinds: DueKinds) -> None:
