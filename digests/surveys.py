@@ -15,6 +15,7 @@ from core.views.surveys import invitation
 from digests.runner import run_due
 from storage import ledger, surveys
 from storage.members import find_addressed
+from storage.surveys import feedback
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -29,6 +30,27 @@ def register(kinds: DueKinds) -> None:
     kinds.add(DueKind(surveys.SURVEY_REMIND, deliver_reminder, grace=timedelta(days=1)))
     kinds.add(DueKind(surveys.SURVEY_SHUFFLE, deliver_shuffle, grace=timedelta(days=365)))
     kinds.add(DueKind(surveys.SURVEY_CLOSE, deliver_close, grace=timedelta(days=365)))
+    kinds.add(DueKind(feedback.EVENT_FEEDBACK, deliver_event_feedback, grace=FEEDBACK_LOOKBACK))
+
+
+# Events that ended this long ago still get their feedback DMs (a restart, an outage); older ones never.
+FEEDBACK_LOOKBACK = timedelta(days=2)
+
+
+def plan(runtime: Services, now: datetime) -> None:
+    """Before each tick: a due row for the feedback on each event that has just ended (idempotent)."""
+    with runtime.db.transaction() as session:
+        feedback.plan_feedback(session, now=now, since=now - FEEDBACK_LOOKBACK)
+
+
+def deliver_event_feedback(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
+    with runtime.db.transaction() as session:
+        due = feedback.start_feedback(session, int(claim.payload.get("event", 0)), now=now,
+                                      min_group=runtime.settings.report_min_group)
+    if not due:
+        raise Skip("cancelled, asked already, or fewer attendees than the threshold")
+    send_now(runtime, due, now)
+    return f"{len(due)} asked"
 
 
 def _survey(claim: ledger.Claimed) -> int:

@@ -18,6 +18,9 @@ NAMED_NOTE = "Named: the organisers see your answers with your name."
 def invitation_blocks(survey: SurveyInfo, tz: ZoneInfo, *, reminder: int = 0) -> list[ui.Block]:
     lead = (f":bell: A reminder: *{escape(survey.title)}* is waiting for your answers." if reminder
             else f":clipboard: *{escape(survey.title)}*: the network would like to hear from you.")
+    if survey.audience == "feedback":
+        lead = (f":star: Thank you for coming to *{escape(survey.title.removeprefix('Feedback: '))}*. How was it? "
+                "A rating from 1 to 5 and, if you like, a comment.")
     return [
         ui.section(f"{lead}\n{plural(len(survey.questions), 'question')}, open until "
                    f"{survey.closes_at.astimezone(tz):%a %-d %b %Y, %H:%M}."),

@@ -82,7 +82,7 @@ class SurveyInfo:
         label = AUDIENCES.get(self.audience, self.audience)
         if self.audience == "department":
             return f"the {self.audience_value} department"
-        if self.audience == "event":
+        if self.audience in ("event", "feedback"):
             return f"those who attended event {self.audience_value}"
         return label
 
@@ -116,7 +116,7 @@ def audience_ids(session: Session, audience: str, value: str = "") -> list[int]:
         return list(session.scalars(_people()))
     if audience == "department":
         return list(session.scalars(_people().where(func.lower(Member.department) == value.strip().lower())))
-    if audience == "event":
+    if audience in ("event", "feedback"):
         event_id = int(value) if value.strip().isdigit() and len(value.strip()) < 10 else 0
         recorded = select(Rsvp.member_id).where(Rsvp.event_id == event_id, Rsvp.attended.is_(True))
         found = list(session.scalars(_people().where(Member.id.in_(recorded))))
