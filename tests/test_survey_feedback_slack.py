@@ -11,12 +11,14 @@ from sqlalchemy import select
 from core import ids
 from digests import surveys as survey_digest
 from digests.runner import run_due
+from storage import report
 from storage.clock import now
 from storage.models.surveys import Survey
 from storage.surveys import feedback
 from tests.harness import ORGANISER, Harness, all_text, buttons
 from tests.test_cpd_events import ENDS, T0, event
 
+OPTIONS = report.ReportOptions()
 ATTENDEES = tuple(f"U0ATTEND{n:02d}" for n in range(6))
 
 
@@ -63,10 +65,15 @@ def test_feedback_after_an_event_with_6_attendees(technet: Harness):
         assert sorted(asked(technet)) == sorted(ATTENDEES)  # no reminders for feedback
         with technet.db.reading() as session:
             figures = feedback.by_kind(session, start=T0, end=T0 + timedelta(days=30), min_group=5)
+            network = report.build_report(session, None, report.parse_period("", now=now(), options=OPTIONS),
+                                          now=now(), options=OPTIONS)
     assert event_id
     assert "Results show once 5 people have answered" in four and "Comment 1" not in four
     assert "Average 3.8 of 5" in five and "Comment 1" in five and "Comment 3" in five
     assert "Great &lt;!channel&gt; talk" in five
+    rating = network.figure("surveys.feedback_rating", "network_meeting")
+    assert rating.current.exact and round(rating.current.value or 0, 1) == 3.8 and rating.pillar == "visibility"
+    assert network.figure("surveys.feedback_answers", "network_meeting").current.value == 5
     [meeting] = figures
     assert (meeting.kind, meeting.events, meeting.answers.value, round(meeting.average.value or 0, 1)) == (
         "network_meeting", 1, 5, 3.8)

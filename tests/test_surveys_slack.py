@@ -14,12 +14,14 @@ from sqlalchemy import inspect, select, text
 from bot.slack_refs import member_details, slack_identity
 from core import ids
 from digests.runner import run_due
+from storage import report
 from storage.clock import now
 from storage.members import upsert_member
 from storage.models import Member
 from storage.models.surveys import Survey, SurveyInvitation, SurveyResponse
 from tests.harness import MEMBER, ORGANISER, Harness, all_text, buttons
 
+OPTIONS = report.ReportOptions()
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 CLOSES = T0 + timedelta(days=9)
 CHEMISTRY = [f"U0CHEM{n:04d}" for n in range(12)]
@@ -114,6 +116,9 @@ def test_a_quarterly_anonymous_survey_to_a_department_of_12_reminds_only_those_w
         run_due(technet.runtime, now())
         assert not invited(technet, mark, reminder=True)  # two reminders at most
         results = technet.command(ORGANISER, f"survey results {survey.id}")
+        with technet.db.reading() as session:
+            network = report.build_report(session, None, report.parse_period("", now=now(), options=OPTIONS),
+                                          now=now(), options=OPTIONS)
 
     reminders = Counter(u for c in technet.standin.calls_to("chat.postMessage") if buttons(c.blocks(), ids.SURVEY_TAKE)
                         and "A reminder" in all_text(c.blocks()) for u in ["U" + c.args["channel"][1:]])
@@ -128,6 +133,12 @@ def test_a_quarterly_anonymous_survey_to_a_department_of_12_reminds_only_those_w
             (3, 3, None), (6, 6, pulses[0].id)]
         assert session.scalars(select(SurveyResponse)).all() and all(
             r.member_id is None for r in session.scalars(select(SurveyResponse)))
+    # The network report: the survey closed; its rate is withheld (4 did not answer: fewer than 5), its
+    # headline (the 1-5 question's average of 8 answers) shown.
+    assert network.figure("surveys.closed").current.value == 1
+    assert network.figure("surveys.response_rate", "Quarterly pulse").current.text == "withheld"
+    headline = network.figure("surveys.headline", "Quarterly pulse")
+    assert headline.current.exact and headline.label == "Average: How supported do you feel?"
     csv_file = technet.standin.calls_to("files.completeUploadExternal")
     assert csv_file  # the CSV (and the charts) went to the organiser
 
