@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import (announce, ask, awards, calendar, cpd, dev, digest, events, find, help, home, mentor, news,
-                      poll, privacy, profile, register, report, survey)
+from handlers import (announce, ask, awards, calendar, cpd, dev, digest, events, find, help, home, idea, mentor,
+                      news, poll, privacy, profile, register, report, survey)
 
 if TYPE_CHECKING:
     from core.services import Services
 
 # The order the Home page's sections and help's lists follow where they tie.
 MODULES = [home, profile, find, awards, dev, cpd, report, mentor, register, ask, announce, news, digest, events,
-           poll, survey, privacy, calendar, help]
+           poll, survey, idea, privacy, calendar, help]
 
 
 def register_all(runtime: Services) -> None:

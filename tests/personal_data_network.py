@@ -25,7 +25,7 @@ from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairin
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
-from storage.models.surveys import Poll, PollVote, Survey, SurveyInvitation, SurveyResponse
+from storage.models.surveys import Idea, Poll, PollVote, Survey, SurveyInvitation, SurveyResponse
 from storage.models.teams import TeamsConversation
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -161,3 +161,6 @@ def fill(session: Session, n: Network) -> None:
     session.add(SurveyInvitation(survey_id=survey.id, member_id=n.rosa, answered=True))
     session.add(SurveyResponse(id="rosa-named-answer", survey_id=survey.id, member_id=n.rosa, department="Workshop",
                                answers={"0": "More bench space by the Fenwick rig"}, updated_at=T0))
+    session.add(Idea(text="A session on the Fenwick rig's calibration", anonymous=True, author_id=n.rosa,
+                     status="answered", reply="Booked for March.", decided_by_id=n.priya, decided_at=T0,
+                     created_at=T0))

@@ -103,3 +103,21 @@ class SurveyResponse(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     edit_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     updated_at: Mapped[datetime | None]
+
+
+class Idea(Base):
+    """An idea, suggestion or concern for the network's agenda (`/tech idea`). An anonymous one still
+    names its author here, so the organisers' reply can reach them: technet never shows who."""
+
+    __tablename__ = "ideas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(2000))
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    # new, agenda (taken into an agenda), answered, declined
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    reply: Mapped[str] = mapped_column(String(2000), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)

@@ -169,6 +169,8 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("survey_invitations", "Surveys you were asked to answer", by=("member_id",)),
     Holding("survey_responses", "Your answers to named surveys", by=("member_id",), hidden=("edit_key",),
             on_erase=DELETE),
+    Holding("ideas", "Ideas you sent for the agenda, or answered", by=("author_id", "decided_by_id"),
+            writing=("text",), author="author_id"),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}
