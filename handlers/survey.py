@@ -9,7 +9,6 @@ from core import ids, ui
 from core.commands import split
 from core.markup import escape
 from core.request import Answer, DirectMessage, FollowUp, OpenForm, Reply, Request, SendDue, SendFile, UpdateForm
-from digests.report_charts import render
 from handlers import survey_views as views
 from handlers._common import (field_choice, field_choices, field_moment, field_text, malformed, metadata_object,
                               not_known, payload_id, refusal, typed_id)
@@ -139,6 +138,7 @@ def results_files(found: surveys.Results) -> Reply:
     files = [ui.File(name, surveys.to_csv(found), mime="text/csv", title=name,
                      comment=f"Results of {escape(found.survey.title)}: every figure as shown above.")]
     if found.shown:
+        from digests.report_charts import render  # matplotlib loads only when a chart is drawn
         for index, q in enumerate(found.questions):
             chart = question_chart(found, index, q.counts)
             png = render(chart) if chart else None
