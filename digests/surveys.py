@@ -76,14 +76,18 @@ def deliver_open(runtime: Services, claim: ledger.Claimed, now: datetime) -> str
 def _dm(runtime: Services, claim: ledger.Claimed, now: datetime, reminder: int) -> str | None:
     user = str(claim.payload.get("member", ""))
     with runtime.db.reading() as session:
-        member = find_addressed(session, user)
-        survey = surveys.to_remind(session, _survey(claim), member.id, now=now) if member else None
-    if member is None or survey is None:
+        # The member's id rides in the payload: one look-up fewer a DM (the address is the key's).
+        member_id = claim.payload.get("member_id")
+        if not isinstance(member_id, int):
+            found = find_addressed(session, user)
+            member_id = found.id if found else None
+        survey = surveys.to_remind(session, _survey(claim), member_id, now=now) if member_id else None
+    if member_id is None or survey is None:
         raise Skip("answered already, closed, or no longer invited")
     posted = runtime.delivery.dm(user, invitation(survey, runtime.settings.tz, reminder=reminder))
     if reminder:
         with runtime.db.transaction() as session:
-            surveys.reminded(session, survey.id, member.id, reminder)
+            surveys.reminded(session, survey.id, member_id, reminder)
     return posted.message_id
 
 

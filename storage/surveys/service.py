@@ -229,7 +229,7 @@ def open_survey(session: Session, survey_id: int, *, now: datetime, min_group: i
     for member in members_by_ids(session, people).values():
         item = ledger.schedule(session, kind=SURVEY_INVITE, subject=f"survey:{survey.id}",
                                occurrence=f"member:{member.user_id}", due_at=now,
-                               payload={"survey": survey.id, "member": member.user_id})
+                               payload={"survey": survey.id, "member": member.user_id, "member_id": member.id})
         due.append(item.id)
     return due
 
@@ -246,7 +246,8 @@ def plan_reminders(session: Session, survey_id: int, round_: int, *, now: dateti
     for member in members_by_ids(session, list(waiting)).values():
         item = ledger.schedule(session, kind=SURVEY_REMIND, subject=f"survey:{survey.id}",
                                occurrence=f"round:{round_}:member:{member.user_id}", due_at=now,
-                               payload={"survey": survey.id, "member": member.user_id, "round": round_})
+                               payload={"survey": survey.id, "member": member.user_id, "member_id": member.id,
+                                        "round": round_})
         due.append(item.id)
     return due
 
