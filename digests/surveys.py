@@ -115,5 +115,5 @@ def deliver_shuffle(runtime: Services, claim: ledger.Claimed, now: datetime) -> 
 
 def deliver_close(runtime: Services, claim: ledger.Claimed, now: datetime) -> str | None:
     with runtime.db.transaction() as session:
-        following = surveys.close(session, _survey(claim), now=now)
+        following = surveys.close(session, _survey(claim), now=now, min_group=runtime.settings.report_min_group)
     return f"next: survey {following}" if following else "closed"

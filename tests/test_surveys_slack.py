@@ -151,6 +151,11 @@ def test_nothing_in_the_database_joins_an_anonymous_answer_to_a_member(technet: 
         for n, user in enumerate(CHEMISTRY[:7]):
             clock.tick(17)
             answer(technet, user, survey.id, {"q0": str(1 + n % 5), "q1": "yes", "q2": f"Note {n}"})
+        # One answer from another department: at the close its department is blanked (one of one).
+        with technet.db.transaction() as session:
+            [odd] = [m for m in session.scalars(select(Member)) if m.user_id == CHEMISTRY[7]]
+            odd.department = "Physics"
+        answer(technet, CHEMISTRY[7], survey.id, {"q0": "2", "q1": "no", "q2": ""})
         clock.move_to(CLOSES + timedelta(minutes=1))
         run_due(technet.runtime, now())
 
@@ -162,7 +167,8 @@ def test_nothing_in_the_database_joins_an_anonymous_answer_to_a_member(technet: 
         names = {m.user_id for m in members} | {m.name for m in members} | {str(m.id) for m in members}
         answers = session.scalars(select(SurveyResponse)).all()
         invitations = session.scalars(select(SurveyInvitation)).all()
-        assert len(answers) == 7 and sum(i.answered for i in invitations) == 7
+        assert len(answers) == 8 and sum(i.answered for i in invitations) == 8
+        assert sorted(a.department for a in answers) == [""] + ["Chemistry"] * 7
         for a in answers:
             # No member, no time, no key left; an id that is random, not an order.
             assert a.member_id is None and a.updated_at is None and a.edit_key is None

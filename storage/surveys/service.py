@@ -374,12 +374,20 @@ def quarter_later(moment: datetime) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
-def close(session: Session, survey_id: int, *, now: datetime) -> int | None:
-    """At the close: a last shuffle, the edit keys dropped (nothing can change now), and for a quarterly
-    pulse the next quarter's survey. Returns the next survey's id, if one was made."""
+def close(session: Session, survey_id: int, *, now: datetime, min_group: int = 5) -> int | None:
+    """At the close: a last shuffle, the edit keys dropped (nothing can change now), the department of an
+    anonymous answer blanked where fewer than `min_group` answered from it (one of three Physics answers
+    would otherwise be one of three people the invitations name), and for a quarterly pulse the next
+    quarter's survey. Returns the next survey's id, if one was made."""
     survey = session.get(Survey, survey_id)
     if survey is None:
         return None
+    anonymous = SurveyResponse.survey_id == survey_id, SurveyResponse.member_id.is_(None)
+    small = [d for d, n in session.execute(select(SurveyResponse.department, func.count()).where(*anonymous)
+                                           .group_by(SurveyResponse.department)) if d and n < min_group]
+    if small:
+        session.execute(update(SurveyResponse).where(*anonymous, SurveyResponse.department.in_(small))
+                        .values(department=""), execution_options={"synchronize_session": False})
     shuffle(session, survey_id)
     session.execute(update(SurveyResponse).where(SurveyResponse.survey_id == survey_id).values(edit_key=None),
                     execution_options={"synchronize_session": False})
