@@ -28,6 +28,7 @@ from storage.models.proposals import SessionProposal
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
 from storage.models.downloads import Download
+from storage.models.surveys import Idea, Poll, PollVote, Survey, SurveyInvitation, SurveyResponse
 from storage.models.teams import TeamsConversation
 from storage.models.delivery import DeliveryAttempt
 from storage.models import DueItem
@@ -175,3 +176,19 @@ def fill(session: Session, n: Network) -> None:
     session.add(SessionProposal(proposer_id=n.rosa, title="The Fenwick rig, hands on", abstract=ROSA_WRITES["proposal"],
                                 format="demo", minutes=60, preferred_dates="Any Wednesday", status="declined",
                                 reason="Next term, please", decided_by_id=n.priya, created_at=T0, updated_at=T0))
+    poll = Poll(question="Which day for the tea round?", options=["Tuesday", "Thursday"], created_by_id=n.rosa,
+                conversation="C0NETWORK", closes_at=T0 + timedelta(days=1), created_at=T0)
+    session.add(poll)
+    session.flush()
+    session.add(PollVote(poll_id=poll.id, member_id=n.rosa, option=1, voted_at=T0))
+    survey = Survey(title="Rosa's workshop pulse", questions=[{"kind": "text", "text": "What should change?"}],
+                    anonymous=False, audience="all", opens_at=T0, closes_at=T0 + timedelta(days=7),
+                    created_by_id=n.rosa, created_at=T0)
+    session.add(survey)
+    session.flush()
+    session.add(SurveyInvitation(survey_id=survey.id, member_id=n.rosa, answered=True))
+    session.add(SurveyResponse(id="rosa-named-answer", survey_id=survey.id, member_id=n.rosa, department="Workshop",
+                               answers={"0": "More bench space by the Fenwick rig"}, updated_at=T0))
+    session.add(Idea(text="A session on the Fenwick rig's calibration", anonymous=True, author_id=n.rosa,
+                     status="answered", reply="Booked for March.", decided_by_id=n.priya, decided_at=T0,
+                     created_at=T0))

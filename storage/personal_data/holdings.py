@@ -170,6 +170,18 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("session_proposals", "Sessions you proposed, or decided on as an organiser",
             by=("proposer_id", "decided_by_id"), hidden=("submission_id",), writing=("abstract", "preferred_dates"),
             author="proposer_id"),
+    Holding("polls", "Polls you started", by=("created_by_id",),
+            hidden=("refreshed_at", "post_surface", "post_conversation", "post_message_id")),
+    # Kept: a poll's counts stay as they were (the votes of an anonymous poll show no names anyway).
+    Holding("poll_votes", "Your votes in polls", by=("member_id",)),
+    Holding("surveys", "Surveys you set up", by=("created_by_id",)),
+    # Kept for the response rates. Says only whether they answered: never what (an anonymous answer has no
+    # member, so it is in nobody's copy: it cannot be told apart from the others).
+    Holding("survey_invitations", "Surveys you were asked to answer", by=("member_id",)),
+    Holding("survey_responses", "Your answers to named surveys", by=("member_id",), hidden=("edit_key",),
+            on_erase=DELETE),
+    Holding("ideas", "Ideas you sent for the agenda, or answered", by=("author_id", "decided_by_id"),
+            writing=("text",), author="author_id"),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}
