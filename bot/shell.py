@@ -179,16 +179,19 @@ class Shell:
         if by > MAX_LATER:
             self.write(f"At most {MAX_LATER.days} days at a time.")
             return
-        target = clock.now() + by
+        # The clock moves by exactly `by`, step by step: each step adds to the offset what it moves on,
+        # so the real time the ticks take is not taken off what the person asked for.
+        moment = clock.now()
+        target = moment + by
         self.pressables = {}
         # What is due already goes first, then each moment on the way.
-        shown = self._tick_at(clock.now())
-        while clock.now() < target:
-            moment = clock.now()
+        shown = self._tick_at(moment)
+        while moment < target:
             step = min(target, moment + TICK_STEP)
             with self.runtime.db.reading() as session:
                 step = ledger.next_due(session, after=moment, until=step) or step
             clock.set_offset(clock.offset() + (step - moment))
+            moment = step
             shown += self._tick_at(step)
         nothing = "" if shown else "; nothing fell due"
         self.write(f"(the shell's time is now {self._moment(clock.now())}{self._ahead()}{nothing})")
