@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,21 +49,20 @@ def served(database_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator
         assert process.wait(timeout=15) == 0
 
 
-def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str, float]:
+def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
     request = urllib.request.Request(url + "/slack/events", data=body.encode(), headers=headers, method="POST")
-    started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode(), time.perf_counter() - started
+            return response.status, response.read().decode()
     except urllib.error.HTTPError as e:
-        return e.code, e.read().decode(), time.perf_counter() - started
+        return e.code, e.read().decode()
 
 
-def test_signed_help_is_answered_within_slacks_three_seconds(served: str, standin: SlackStandIn):
+def test_signed_help_is_answered_in_the_response_itself(served: str, standin: SlackStandIn):
+    # In the acknowledgement, so within Slack's three seconds whatever follows (bench/load.py times it).
     body = command_body("U0E2EUSER", "help", response_url=standin.response_url())
-    status, text, seconds = post(served, body, signed_headers(SECRET, body))
+    status, text = post(served, body, signed_headers(SECRET, body))
     assert status == 200
-    assert seconds < 3.0
     reply = json.loads(text)
     assert reply["response_type"] == "ephemeral" and "/tech help" in json.dumps(reply["blocks"])
     # users.info went to the configured SLACK_API_URL, with the bot token: after the answer, which
@@ -74,7 +72,7 @@ def test_signed_help_is_answered_within_slacks_three_seconds(served: str, standi
 
 def test_a_bad_signature_is_answered_401(served: str, standin: SlackStandIn):
     body = command_body("U0E2EUSER", "help", response_url=standin.response_url())
-    status, _, _ = post(served, body, signed_headers("wrong-secret", body))
+    status, _ = post(served, body, signed_headers("wrong-secret", body))
     assert status == 401
     assert standin.calls_to("users.info") == []
 

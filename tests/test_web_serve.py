@@ -24,7 +24,7 @@ def get(url: str) -> tuple[int, str]:
 
 def command(url: str, standin: SlackStandIn, text: str) -> str:
     body = command_body("U0E2EWEB", text, response_url=standin.response_url())
-    status, reply, _ = post(url, body, signed_headers(SECRET, body))
+    status, reply = post(url, body, signed_headers(SECRET, body))
     assert status == 200
     return reply
 

@@ -88,7 +88,7 @@ def served_without_extra(database_url: str, standin: SlackStandIn, tmp_path: Pat
 
 def test_slack_is_served_and_api_messages_is_404_without_the_extra(served_without_extra: str, standin: SlackStandIn):
     body = command_body("U0NOTEAMS", "help", response_url=standin.response_url())
-    status, text, _ = post(served_without_extra, body, signed_headers(SECRET, body))
+    status, text = post(served_without_extra, body, signed_headers(SECRET, body))
     assert status == 200 and "/tech help" in text
     request = urllib.request.Request(served_without_extra + "/api/messages", data=b"{}", method="POST",
                                      headers={"Content-Type": "application/json"})
