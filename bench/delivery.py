@@ -127,6 +127,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=2, help="TECHNET_SLACK_TIMEOUT: a late answer comes after it")
     parser.add_argument("--fault-rate", type=float, default=0.01,
                         help="share of posts for each fault: late, drop, 500 after; refusals at 5x this")
+    parser.add_argument("--tail", type=int, default=8, help="the latest items to explain, attempt by attempt")
     args = parser.parse_args()
     rate = args.fault_rate
     rates = {"late": rate, "drop": rate, "500 after": rate, "429": 5 * rate, "500 before": 5 * rate}
@@ -178,7 +179,12 @@ def main() -> None:
         with db.reading() as session:
             rows = [(i.id, i.due_at, i.status) for i in session.query(DueItem).filter(
                 DueItem.kind == announcements.KIND)]
-            attempts = Counter(a.outcome for a in session.query(DeliveryAttempt))
+            bench_attempts = session.query(DeliveryAttempt).filter(DeliveryAttempt.kind == announcements.KIND)
+            attempts = Counter(a.outcome for a in bench_attempts)
+            history: dict[int, list[str]] = {}
+            for a in bench_attempts.order_by(DeliveryAttempt.id):
+                history.setdefault(a.due_item_id, []).append(
+                    f"#{a.attempt} {a.outcome}@{a.lateness_seconds:.0f}s" + (f" ({a.reason[:24]})" if a.reason else ""))
         db.dispose()
     posted = Counter(str(((m.get("metadata") or {}).get("event_payload") or {}).get("key"))
                      for m in list(standin.state.messages.values()))
@@ -187,12 +193,14 @@ def main() -> None:
     duplicated = [i for i, _, _ in rows if posted[f"due:{i}:1"] > 1]
     statuses = Counter(s for _, _, s in rows)
     lateness, after_kill = [], []
+    late_by: dict[int, float] = {}
     for item_id, due_at, _ in rows:
         first = standin.first_seen.get(f"due:{item_id}:1")
         if first is None:
             continue
         late = max(first - due_at.timestamp(), 0.0)
         lateness.append(late)
+        late_by[item_id] = late
         if any(k <= due_at.timestamp() <= k + 60 or (due_at.timestamp() <= k <= first) for k in kills):
             after_kill.append(late)
     print(f"\n{args.items} announcements due over {args.minutes:g} min in {len(CHANNELS)} channels; 2 replicas, "
@@ -205,6 +213,13 @@ def main() -> None:
           f"{percentile(lateness, 99):>7.1f} {max(lateness, default=float('nan')):>7.1f}")
     print(f"{'due within 60 s of a kill':<28} {len(after_kill):>6} {'':>5} {'':>5} {percentile(after_kill, 50):>7.1f} "
           f"{percentile(after_kill, 99):>7.1f} {max(after_kill, default=float('nan')):>7.1f}")
+    # The tail, item by item: each attempt's number, outcome and how late it was (lost: the claim's
+    # worker was killed or stalled; a gap between attempts with no record is a claim that expired).
+    print(f"\nthe {args.tail} latest items (kills at +{', +'.join(f'{k - begin.timestamp():.0f}' for k in kills)} s):")
+    for item_id in sorted(late_by, key=late_by.__getitem__, reverse=True)[:args.tail]:
+        due = next(d for i, d, _ in rows if i == item_id)
+        print(f"  due +{due.timestamp() - begin.timestamp():5.1f} s, posted {late_by[item_id]:5.1f} s late: "
+              f"{'; '.join(history.get(item_id, []))}")
     log.seek(0)
     errors = [line.strip() for line in log if "Traceback" in line or "ERROR" in line]
     print(f"\nreplica log: {len(errors)} error line(s)")

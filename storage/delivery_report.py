@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +21,11 @@ from sqlalchemy.orm import Session
 from storage import ledger
 from storage.forms import csv_safe
 from storage.models import DueItem, MemberIdentity
+from storage.models.awards import Award, AwardCycle
+from storage.models.careers import Opportunity
 from storage.models.delivery import DeliveryAttempt
+from storage.models.events import Event
+from storage.models.news import Announcement
 
 SENT, FOUND, REFUSED, AMBIGUOUS, SKIPPED, GIVEN_UP, LOST = (
     "sent", "found", "refused", "ambiguous", "skipped", "given_up", "lost")
@@ -71,6 +76,9 @@ class PostReport:
 
     kind: str
     subject: str
+    # What a person calls it: the event's or opportunity's title, the announcement's first words, the
+    # award and its round, the e-zine issue's date; None when the thing is gone (then the subject shows).
+    title: str | None = None
     sent: int = 0
     pending: int = 0
     failed: int = 0
@@ -91,12 +99,60 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
+# The e-zine's rows share one subject, and name their issue by its period first in the occurrence.
+EZINE_SUBJECT = "ezine"
+TITLE_LENGTH = 60
+
+
+def post_subject(subject: str, occurrence: str) -> str:
+    """The subject a post is reported under: the e-zine's, one per issue ("ezine:2026-12-07")."""
+    if subject == EZINE_SUBJECT:
+        return f"{EZINE_SUBJECT}:{occurrence[:10]}"
+    return subject
+
+
+def titles(session: Session, subjects: Iterable[str]) -> dict[str, str]:
+    """What a person calls each subject it can name (see PostReport.title): one query for each kind
+    of thing named, however many subjects."""
+    ids: defaultdict[str, set[int]] = defaultdict(set)
+    found: dict[str, str] = {}
+    for subject in set(subjects):
+        prefix, _, rest = subject.partition(":")
+        if prefix == EZINE_SUBJECT and rest:
+            found[subject] = f"issue of {rest}"
+        elif rest.isdigit():
+            ids[prefix].add(int(rest))
+    if ids["announcement"]:
+        for row_id, text in session.execute(select(Announcement.id, Announcement.text)
+                                            .where(Announcement.id.in_(ids["announcement"]))):
+            found[f"announcement:{row_id}"] = _first_words(text)
+    if ids["event"]:
+        for row_id, title in session.execute(select(Event.id, Event.title).where(Event.id.in_(ids["event"]))):
+            found[f"event:{row_id}"] = title
+    if ids["cycle"]:
+        for row_id, name, label in session.execute(
+                select(AwardCycle.id, Award.name, AwardCycle.label).join(Award, Award.id == AwardCycle.award_id)
+                .where(AwardCycle.id.in_(ids["cycle"]))):
+            found[f"cycle:{row_id}"] = f"{name} {label}"
+    if ids["opportunity"]:
+        for row_id, title in session.execute(select(Opportunity.id, Opportunity.title)
+                                             .where(Opportunity.id.in_(ids["opportunity"]))):
+            found[f"opportunity:{row_id}"] = title
+    return found
+
+
+def _first_words(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_LENGTH else line[:TITLE_LENGTH - 1].rstrip() + "…"
+
+
 def report(session: Session, *, since: datetime) -> list[PostReport]:
-    """Per kind and subject with a due row due since `since`: counts of sent, pending, failed and
-    skipped items, the reasons for failures, and the lateness of what was sent."""
+    """Per kind and subject with a due row due since `since` (each e-zine issue on its own): counts of
+    sent, pending, failed and skipped items, the reasons for failures, the lateness of what was sent,
+    and the title of each."""
     rows = session.execute(
-        select(DueItem.id, DueItem.kind, DueItem.subject, DueItem.status, DueItem.result)
-        .where(DueItem.due_at >= since).order_by(DueItem.kind, DueItem.subject)).all()
+        select(DueItem.id, DueItem.kind, DueItem.subject, DueItem.occurrence, DueItem.status, DueItem.result)
+        .where(DueItem.due_at >= since).order_by(DueItem.kind, DueItem.subject, DueItem.occurrence)).all()
     last_reason: dict[int, str | None] = dict(session.execute(
         select(DeliveryAttempt.due_item_id, DeliveryAttempt.reason)
         .where(DeliveryAttempt.id.in_(select(func.max(DeliveryAttempt.id)).group_by(DeliveryAttempt.due_item_id)),
@@ -105,7 +161,8 @@ def report(session: Session, *, since: datetime) -> list[PostReport]:
         select(DeliveryAttempt.due_item_id, DeliveryAttempt.lateness_seconds)
         .where(DeliveryAttempt.outcome.in_((SENT, FOUND)), DeliveryAttempt.due_at >= since)).all())
     posts: dict[tuple[str, str], PostReport] = {}
-    for item_id, kind, subject, status, result in rows:
+    for item_id, kind, subject, occurrence, status, result in rows:
+        subject = post_subject(subject, occurrence)
         post = posts.setdefault((kind, subject), PostReport(kind, subject))
         if status == ledger.DONE:
             post.sent += 1
@@ -118,10 +175,13 @@ def report(session: Session, *, since: datetime) -> list[PostReport]:
             post.reasons[reason_for_a_person(last_reason.get(item_id) or result)] += 1
         elif status == ledger.SKIPPED:
             post.skipped += 1
+    named = titles(session, (subject for _, subject in posts))
+    for post in posts.values():
+        post.title = named.get(post.subject)
     return list(posts.values())
 
 
-CSV_COLUMNS = ("kind", "subject", "occurrence", "attempt", "surface", "recipient", "attempted_at", "due_at",
+CSV_COLUMNS = ("kind", "subject", "title", "occurrence", "attempt", "surface", "recipient", "attempted_at", "due_at",
                "late_seconds", "outcome", "reason")
 
 
@@ -130,10 +190,13 @@ def attempts_csv(session: Session, *, since: datetime) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for a in session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.attempted_at >= since)
-                             .order_by(DeliveryAttempt.attempted_at, DeliveryAttempt.id)):
+    attempts = session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.attempted_at >= since)
+                               .order_by(DeliveryAttempt.attempted_at, DeliveryAttempt.id)).all()
+    named = titles(session, (post_subject(a.subject, a.occurrence) for a in attempts))
+    for a in attempts:
         writer.writerow([csv_safe(v) for v in (
-            a.kind, a.subject, a.occurrence, a.attempt, a.surface or "", a.recipient or "",
+            a.kind, a.subject, named.get(post_subject(a.subject, a.occurrence), ""), a.occurrence, a.attempt,
+            a.surface or "", a.recipient or "",
             a.attempted_at.isoformat(timespec="seconds"), a.due_at.isoformat(timespec="seconds"),
             f"{a.lateness_seconds:.1f}", a.outcome, reason_for_a_person(a.reason))])
     return out.getvalue()

@@ -28,6 +28,10 @@ from storage.db import Database, rowcount
 from storage.models import DueItem
 
 PENDING, DONE, FAILED, SKIPPED, CANCELLED = "pending", "done", "failed", "skipped", "cancelled"
+# What mark_failed returns when the worker no longer held the claim: it recorded nothing.
+LOST = "lost"
+# Failed attempts before an item is given up. Claims whose worker died or stalled do not count:
+# they are no fault of the item, and a crash must not cost it a retry or a longer wait.
 MAX_ATTEMPTS = 5
 # The first retry after an ambiguous failure (a timeout, a dropped connection, a 5xx) comes soon:
 # it looks for the post before sending, so it cannot post twice, and most such failures are brief.
@@ -54,6 +58,8 @@ class Claimed:
     claimed_at: datetime | None = None
     # Since when an earlier attempt may have posted (None: none can have).
     look_since: datetime | None = None
+    # Earlier attempts that failed (not those whose worker died).
+    failures: int = 0
 
     @property
     def key(self) -> str:
@@ -142,7 +148,8 @@ def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, leas
                 continue  # another process got there first
             item = session.get_one(DueItem, item_id)
             claimed.append(Claimed(item.id, item.kind, item.subject, item.occurrence, item.due_at,
-                                   dict(item.payload), item.attempts, item.claimed_at, item.ambiguous_since))
+                                   dict(item.payload), item.attempts, item.claimed_at, item.ambiguous_since,
+                                   item.failures))
     return claimed
 
 
@@ -196,19 +203,31 @@ def mark_skipped(db: Database, claim: Claimed, worker: str, *, now: datetime, re
 
 def mark_failed(db: Database, claim: Claimed, worker: str, *, now: datetime, error: str,
                 retry_after: float | None = None, permanent: bool = False, ambiguous: bool = False) -> str:
-    """Put the row back with a backoff, or give up after MAX_ATTEMPTS. Returns the new status.
+    """Put the row back with a backoff (`retry_wait`), or give up after MAX_ATTEMPTS failures. Returns
+    the new status, or LOST when the worker no longer held the claim (nothing was recorded).
 
     `ambiguous`: this attempt may have posted, so the next one looks first (from this claim on)."""
-    if permanent or claim.attempts >= MAX_ATTEMPTS:
-        _finish(db, claim, worker, status=FAILED, done_at=now, result=error)
-        return FAILED
-    first_wait = AMBIGUOUS_FIRST_RETRY if ambiguous and claim.attempts == 1 else backoff(claim.attempts)
-    delay = timedelta(seconds=max(first_wait.total_seconds(), retry_after or 0))
+    failures = claim.failures + 1
+    if permanent or failures >= MAX_ATTEMPTS:
+        held = _finish(db, claim, worker, status=FAILED, done_at=now, result=error, failures=failures)
+        return FAILED if held else LOST
+    wait = retry_wait(failures, ambiguous=ambiguous)
+    delay = timedelta(seconds=max(wait.total_seconds(), retry_after or 0))
     since = {"ambiguous_since": claim.look_since or claim.claimed_at or now} if ambiguous else {}
-    _finish(db, claim, worker, not_before=now + delay, result=error, claimed_by=None, **since)
-    return PENDING
+    held = _finish(db, claim, worker, not_before=now + delay, result=error, claimed_by=None, failures=failures,
+                   **since)
+    return PENDING if held else LOST
 
 
-def backoff(attempts: int) -> timedelta:
+def retry_wait(failures: int, *, ambiguous: bool) -> timedelta:
+    """How long the item waits after its `failures`-th failure: a refused one 30 s, 1 min, 2 min ...; an
+    ambiguous one 5 s, then 30 s, 1 min ... (its retry looks before it sends, so an early one cannot
+    post twice; if the looking or the post fails again, Slack is struggling and it backs off as usual)."""
+    if ambiguous:
+        return AMBIGUOUS_FIRST_RETRY if failures <= 1 else backoff(failures - 1)
+    return backoff(failures)
+
+
+def backoff(failures: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min ... capped at an hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+    return timedelta(seconds=min(30 * 2 ** max(failures - 1, 0), 3600))

@@ -14,7 +14,6 @@ from freezegun import freeze_time
 from bot.slack_refs import slack_identity
 from storage import announcements, events
 from storage.members import actor_for, ensure_member
-from storage.models import DueItem
 from tests.harness import ORGANISER, TECHNET, Harness
 from tests.test_announce_slack import CHANNEL, FIRST, T0, schedule, tick
 
@@ -31,7 +30,8 @@ def event_with_thirty_going(technet: Harness) -> int:
     with technet.db.transaction() as session:
         organiser = actor_for(session, ensure_member(session, slack_identity(ORGANISER), now=T0),
                               technet.runtime.grants)
-        form = events.EventForm(title="Network meeting", kind="network_meeting", starts_at=FIRST + timedelta(hours=3),
+        form = events.EventForm(title="Network meeting <!channel> & tea", kind="network_meeting",
+                                starts_at=FIRST + timedelta(hours=3),
                                 ends_at=FIRST + timedelta(hours=4), location="Room 1", online_link=None, capacity=None,
                                 description="")
         [event] = events.create_event(session, organiser, form, now=T0, tz="Europe/London", rules=RULES)
@@ -51,14 +51,15 @@ def test_the_report_counts_and_explains_an_announcement_and_thirty_reminders_in_
     assert tick(technet, FIRST).failed == 1
     report = tick(technet, FIRST + timedelta(hours=2))
     assert (report.done, report.failed) == (29, 1)
-    with technet.db.reading() as session:
-        [subject] = [i.subject for i in session.query(DueItem).all() if i.kind == announcements.KIND]
     with freeze_time(FIRST + timedelta(hours=2, minutes=5)):
         reply = technet.command(ORGANISER, "deliveries 7d")
     text = reply.text
-    assert f"Announcement ({subject}): 0 sent, 0 pending, 1 failed (technet is not in the channel: 1)" in text
-    assert (f"Event reminders (event:{event_id}): 29 sent, 0 pending, 1 failed (account deactivated: 1); "
-            "99% sent within 0 s of due") in text
+    # Each post by what a person calls it (the announcement's words, the event's title), escaped for Slack.
+    assert ("Announcement: Coffee morning in the atrium, *all welcome* — 0 sent, 0 pending, 1 failed "
+            "(technet is not in the channel: 1)") in text
+    assert ("Event reminders: Network meeting &lt;!channel&gt; &amp; tea — 29 sent, 0 pending, 1 failed "
+            "(account deactivated: 1); 99% sent within 0 s of due") in text
+    assert f"event:{event_id}" not in text
     completed = technet.standin.wait_for("files.completeUploadExternal")[-1]
     file_id = completed.args["files"][0]["id"] if isinstance(completed.args["files"], list) else \
         technet.standin.calls_to("files.getUploadURLExternal")[-1].result["file_id"]
@@ -72,6 +73,7 @@ def test_the_report_counts_and_explains_an_announcement_and_thirty_reminders_in_
     }
     [gone] = [r for r in rows if r["outcome"] == "given_up" and r["kind"] == events.REMINDER]
     assert gone["recipient"] == GONE and gone["late_seconds"] == "0.0"
+    assert gone["title"] == "Network meeting <!channel> & tea"
 
 
 def test_technet_deliveries_prints_the_same(technet: Harness):
@@ -83,9 +85,11 @@ def test_technet_deliveries_prints_the_same(technet: Harness):
     env = {"DATABASE_URL": technet.runtime.settings.database_url, "PATH": "/usr/bin:/bin"}
     printed = subprocess.run([TECHNET, "deliveries", "--since", "3650d"], capture_output=True, text=True,
                              env=env, check=True).stdout
-    assert "0 sent, 0 pending, 1 failed (technet is not in the channel: 1)" in printed
+    assert ("Announcement: Coffee morning in the atrium, *all welcome* — 0 sent, 0 pending, 1 failed "
+            "(technet is not in the channel: 1)") in printed
     as_csv = subprocess.run([TECHNET, "deliveries", "--since", "3650d", "--csv"], capture_output=True, text=True,
                             env=env, check=True).stdout
-    assert as_csv.splitlines()[0].startswith("kind,subject,occurrence,attempt")
+    [row] = csv.DictReader(io.StringIO(as_csv))
+    assert row["title"] == "Coffee morning in the atrium, *all welcome*" and row["subject"].startswith("announcement:")
     bad = subprocess.run([TECHNET, "deliveries", "--since", "soon"], capture_output=True, text=True, env=env)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr

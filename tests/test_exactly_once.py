@@ -4,6 +4,7 @@ lost its claim stops; a dead worker's items are taken up within a lease or two."
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -156,3 +157,33 @@ def test_a_killed_workers_items_are_delivered_within_two_leases(technet: Harness
     for n in "12345":
         done = row(technet.db, n)
         assert done.status == ledger.DONE and done.done_at - done.due_at <= 2 * lease
+
+
+def test_a_live_worker_keeps_its_claim_through_a_send_slower_than_its_lease(database_url: str,
+                                                                            standin: SlackStandIn):
+    # A 3 s lease (a batch of one), and a send that takes one and a half leases (a late answer, a
+    # Retry-After waited out in the call): the heartbeat renews the claim meanwhile, so worker b, running
+    # its tick then, sends the other posts and leaves this one alone.
+    harness = Harness(settings_for(standin, database_url, lease_seconds=3), standin)
+    try:
+        lease = harness.runtime.settings.lease
+        b_sent: list[str] = []
+
+        def slow_post(runtime, claim, now):
+            if claim.occurrence == "1":
+                threading.Event().wait(lease.total_seconds() * 1.5)
+                b_sent.append(str(run_due(runtime, clock_now(), worker="b").done))
+            return post(runtime, claim, now)
+
+        harness.runtime.due_kinds.add(DueKind(KIND, slow_post))
+        with harness.db.transaction() as session:
+            for n in "123":
+                ledger.schedule(session, kind=KIND, subject="s", occurrence=n, due_at=clock_now(),
+                                payload={"channel": NETWORK_CHANNEL, "text": f"post {n}"})
+        report = run_due(harness.runtime, clock_now(), worker="a")
+        assert b_sent == ["2"]
+        assert (report.done, report.lost) == (1, 0)
+        assert posted_texts(standin) == ["post 1", "post 2", "post 3"]
+        assert row(harness.db, "1").claimed_by == "a"
+    finally:
+        harness.close()

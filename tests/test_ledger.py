@@ -153,6 +153,41 @@ def test_a_server_error_backs_off_looks_for_the_post_then_sends(technet: Harness
     assert sum(1 for c in technet.standin.calls_to("chat.postMessage") if c.result.get("ok")) == 1
 
 
+def test_a_crashed_claim_costs_no_extra_wait_and_a_second_ambiguous_failure_waits_thirty_seconds(
+        technet: Harness):
+    install_kind(technet)
+    add_post(technet.db)
+    # A worker claims the post and dies: its claim runs out, and the next worker's is attempt 2.
+    [crashed] = ledger.claim_due(technet.db, now=T0, worker="dead:1")
+    assert crashed.attempts == 1
+    after_lease = T0 + technet.runtime.settings.lease
+    technet.standin.fail("chat.postMessage", 500)
+    assert run_due(technet.runtime, after_lease).retried == 1
+    row = item(technet.db)
+    # The crash was no failure of the post's: its first failure waits the ambiguous 5 s, not attempt 2's minute.
+    assert (row.attempts, row.failures) == (2, 1)
+    assert row.not_before == after_lease + ledger.AMBIGUOUS_FIRST_RETRY
+    technet.standin.fail("chat.postMessage", 500)
+    retry = after_lease + ledger.AMBIGUOUS_FIRST_RETRY
+    assert run_due(technet.runtime, retry).retried == 1
+    assert item(technet.db).not_before == retry + ledger.backoff(1)
+    assert run_due(technet.runtime, retry + ledger.backoff(1)).done == 1
+    assert sum(1 for c in technet.standin.calls_to("chat.postMessage") if c.result.get("ok")) == 1
+
+
+def test_a_failure_recorded_after_the_claim_was_lost_changes_nothing(technet: Harness):
+    add_post(technet.db)
+    [stale] = ledger.claim_due(technet.db, now=T0, worker="slow:1")
+    after_lease = T0 + technet.runtime.settings.lease
+    [fresh] = ledger.claim_due(technet.db, now=after_lease, worker="next:2")
+    # The stalled worker's answer comes back a failure: it may not give the item up, nor put it back.
+    assert ledger.mark_failed(technet.db, stale, "slow:1", now=after_lease, error="no_answer",
+                              permanent=True) == ledger.LOST
+    assert ledger.mark_failed(technet.db, stale, "slow:1", now=after_lease, error="no_answer") == ledger.LOST
+    assert (item(technet.db).status, item(technet.db).claimed_by) == (ledger.PENDING, "next:2")
+    assert ledger.mark_done(technet.db, fresh, "next:2", now=after_lease)
+
+
 def test_an_error_no_retry_can_fix_fails_at_once_and_someone_is_told(technet: Harness):
     reasons = install_kind(technet)
     add_post(technet.db, channel="C0NOWHERE")

@@ -3,11 +3,15 @@ needed), 429 and 5xx as retryable DeliveryErrors, a blocked chat marked unusable
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from tests.teams_harness import MEMBER
-from bot.teams.standin import message_activity
+from bot.teams.connector import Connector, TokenSource
+from bot.teams.standin import APP_ID, message_activity
 from core import ui
 from core.delivery import DeliveryError
 from storage.clock import now
@@ -37,14 +41,49 @@ def test_a_dm_to_someone_met_only_in_a_channel_creates_their_chat(teams, teams_s
         assert chat is not None and chat.conversation_id == ref.conversation
 
 
-@pytest.mark.parametrize("status, retry_after, permanent", [(429, 7, False), (500, None, False), (503, None, False)])
-def test_rate_limits_and_server_errors_can_be_retried(teams, teams_standin, status, retry_after, permanent):
+@pytest.mark.parametrize("status, retry_after, ambiguous", [(429, 7, False), (500, None, True), (503, None, True)])
+def test_rate_limits_and_server_errors_can_be_retried(teams, teams_standin, status, retry_after, ambiguous):
+    # A 429 is a refusal (nothing posted); a 5xx came once the activity was out, so it may have been posted.
     teams.send(message_activity(teams_standin, MEMBER, "help"))
     teams_standin.fail(status, retry_after=retry_after)
     with pytest.raises(DeliveryError) as refused:
         teams.runtime.delivery.dm(MEMBER["id"], HELLO)
-    assert (refused.value.permanent, refused.value.retry_after) == (permanent, retry_after)
+    assert (refused.value.permanent, refused.value.retry_after, refused.value.ambiguous) == (
+        False, retry_after, ambiguous)
     teams.runtime.delivery.dm(MEMBER["id"], HELLO)  # the next try goes
+
+
+def _connector(teams_standin) -> Connector:
+    return Connector(TokenSource(teams_standin.token_url, APP_ID, "standin-password"))
+
+
+def test_a_connection_refused_is_a_refusal(teams_standin):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: the connection is refused
+        with pytest.raises(DeliveryError) as refused:
+            _connector(teams_standin).send(f"http://127.0.0.1:{port}/", "a:chat", {"type": "message"})
+    assert refused.value.reason == "connection_refused"
+    assert not (refused.value.ambiguous or refused.value.permanent)
+
+
+def test_a_connection_dropped_after_the_request_is_ambiguous(teams_standin):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+
+        def read_then_hang_up() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)  # the activity arrived; the answer never comes
+
+        reader = threading.Thread(target=read_then_hang_up)
+        reader.start()
+        with pytest.raises(DeliveryError) as dropped:
+            _connector(teams_standin).send(f"http://127.0.0.1:{server.getsockname()[1]}/", "a:chat",
+                                           {"type": "message"})
+        reader.join()
+    assert dropped.value.ambiguous and not dropped.value.permanent
 
 
 def test_a_blocked_chat_is_marked_unusable_and_skipped_after(teams, teams_standin):

@@ -2,9 +2,13 @@
 
 Synchronous, from worker threads, beside the synchronous core: the SDK's ApiClient is async (httpx)
 and retries neither 429 nor 5xx, so it would need an event loop only to hand errors back that we
-must sort ourselves. A failed send raises core.delivery.DeliveryError: 429 (with its Retry-After)
-and 5xx may be tried again through the due ledger; other 4xx are permanent (403: the bot was
-removed or blocked, 404: the conversation is gone), and those two say the person is unreachable.
+must sort ourselves. A failed send raises core.delivery.DeliveryError, refused or ambiguous (DESIGN
+decision 13). Refused, nothing was posted: a 429 (with its Retry-After) and a connection refused may be
+tried again through the due ledger; other 4xx are permanent (403: the bot was removed or blocked, 404:
+the conversation is gone), and those two say the person is unreachable. Ambiguous, it may have been
+posted: a 5xx, a timeout or a connection dropped once the request was out. The Bot Connector chooses
+an activity's id, so no key of ours can find the earlier post: the ledger tries an ambiguous send
+again, which may post it twice.
 """
 
 from __future__ import annotations
@@ -85,8 +89,12 @@ def _call(method: str, url: str, data: bytes, headers: dict[str, str]) -> dict[s
     except urllib.error.HTTPError as e:
         raise _refusal(e) from None
     except (OSError, TimeoutError) as e:
-        # Ambiguous (DESIGN decision 13): the activity may have been posted before the connection broke.
-        raise DeliveryError(f"no answer from the Bot Connector ({type(e).__name__})") from None
+        reason = e.reason if isinstance(e, urllib.error.URLError) else e
+        if isinstance(reason, ConnectionRefusedError):
+            # Refused before anything was sent: nothing was posted.
+            raise DeliveryError("connection_refused") from None
+        # Ambiguous: the activity may have been posted before the answer failed to come.
+        raise DeliveryError(f"no answer from the Bot Connector ({type(reason).__name__})", ambiguous=True) from None
     try:
         answer = json.loads(raw) if raw else {}
     except ValueError:
@@ -103,7 +111,8 @@ def _refusal(e: urllib.error.HTTPError) -> DeliveryError:
             wait = None
         return DeliveryError("rate_limited", retry_after=wait)
     if status >= 500:
-        return DeliveryError(f"bot_connector_{status}")
+        # The request was out: the Bot Connector may have posted the activity before it failed.
+        return DeliveryError(f"bot_connector_{status}", ambiguous=True)
     unreachable = status in (403, 404)
     return DeliveryError({401: "not_authorised", 403: "bot_blocked_or_removed", 404: "conversation_not_found"}
                          .get(status, f"refused_{status}"), permanent=True, unreachable=unreachable)

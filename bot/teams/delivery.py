@@ -3,7 +3,9 @@
 A 1:1 message goes to the member's personal chat, created through the Bot Connector when we have
 none yet (with a serviceUrl their tenant's activities came by). A conversation marked unusable
 (the app uninstalled, the bot blocked: a 403) is skipped with a logged reason, as a permanent,
-unreachable DeliveryError. 429 (with Retry-After) and 5xx are DeliveryErrors the due ledger retries.
+unreachable DeliveryError. A 429 (with Retry-After) or a connection refused is a refusal, and a 5xx,
+a timeout or a dropped connection is ambiguous (it may have been posted); the due ledger retries both,
+and an ambiguous one may post twice, having no key to look the earlier post up by (bot/teams/connector.py).
 
 `Surfaces` sends each message on the surface its address names, when one technet serves both.
 """

@@ -28,7 +28,10 @@ LABELS = {
 
 
 def label(post: PostReport) -> str:
-    return f"{LABELS.get(post.kind, post.kind)} ({post.subject})"
+    """The kind of post and what it was about, by title ("Event reminders: Network meeting"); by its
+    subject ("event:7") when the thing has gone."""
+    kind = LABELS.get(post.kind, post.kind)
+    return f"{kind}: {post.title}" if post.title else f"{kind} ({post.subject})"
 
 
 def line(post: PostReport) -> str:
@@ -36,7 +39,7 @@ def line(post: PostReport) -> str:
     parts = [f"{post.sent} sent", f"{post.pending} pending", f"{post.failed} failed"]
     if post.skipped:
         parts.append(f"{post.skipped} skipped")
-    text = f"{label(post)}: " + ", ".join(parts)
+    text = f"{label(post)} — " + ", ".join(parts)
     if post.reasons:
         text += " (" + "; ".join(f"{reason}: {count}" for reason, count in post.reasons.most_common()) + ")"
     late = post.p99_lateness

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, UTC
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Composite, DeclarativeBase, Mapped, composite, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -151,6 +151,9 @@ class DueItem(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    # The attempts that failed (refused or ambiguous): what the backoff and giving up count. A claim
+    # whose worker died or stalled is an attempt but no failure, so it costs the item no extra wait.
+    failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claim_expires_at: Mapped[datetime | None]
     # When the current (or last unfinished) claim was taken.
