@@ -63,7 +63,7 @@ def main() -> None:
         settings = Settings(bot_token="xoxb-bench", signing_secret=SECRET, slack_api_url=standin.api_url,
                             database_url=url)
         runtime = Runtime.build(settings)
-        wsgi = TechnetWSGI(create_app(runtime), runtime.db, signing_secret=SECRET)
+        wsgi = TechnetWSGI(create_app(runtime, guarded=True), runtime.db, signing_secret=SECRET)
         response_url = standin.response_url()
         statuses: list[str] = []
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
-from slack_bolt.middleware import RequestVerification
+from slack_bolt.middleware import Middleware, RequestVerification
 from slack_sdk import WebClient
 
 import handlers
@@ -24,8 +24,13 @@ from storage.errors import DomainError
 log = logging.getLogger(__name__)
 
 
-def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App:
+def create_app(runtime: Runtime, *, process_before_response: bool = True, guarded: bool = False) -> App:
     """Build the Bolt app.
+
+    guarded: every request reaches the app through the HTTP guard (bot/guard.py, which
+    bot/http.TechnetWSGI puts in front), which has verified its signature already, so Bolt does
+    not check it a second time. The shell and tests that hand Bolt a request directly leave it
+    False, and Bolt checks.
 
     HTTP mode and the shell use process_before_response=True: the listener's ack()
     is the HTTP response, sent as soon as the fast work is done, and slower work runs
@@ -37,13 +42,13 @@ def create_app(runtime: Runtime, *, process_before_response: bool = True) -> App
         name="technet",
         client=runtime.client,
         signing_secret=settings.signing_secret or "",
-        # Socket Mode has no HTTP signature to check.
-        request_verification_enabled=bool(settings.signing_secret),
+        # Socket Mode has no HTTP signature to check; behind the guard it is checked once, there.
+        request_verification_enabled=bool(settings.signing_secret) and not guarded,
         process_before_response=process_before_response,
         listener_executor=runtime.executor,
         logger=logging.getLogger("technet.bolt"),
     )
-    app.middleware(_technet_middleware(runtime))
+    app.middleware(_TechnetMiddleware(runtime))
     app.error(_on_error(runtime))
     dispatch.register(app, runtime)  # first: a routed request is found in one lookup
     slack_events.register(app, runtime)
@@ -74,23 +79,29 @@ class _TechnetApp(App):
         if self.verification is None:
             return refuse()
         # Nothing before verification: Bolt's own check of the signature (Socket Mode skips it), then the refusal.
+        # Behind the guard (verification None) the signature has been checked already.
         return self.verification.process(req=req, resp=BoltResponse(status=200), next=refuse)
 
 
-def _technet_middleware(runtime: Runtime) -> Callable[..., BoltResponse | None]:
-    """Our four steps, in order, as one Bolt middleware: Bolt inspects each middleware's signature
-    and builds its arguments on every request, so four cost three times more than they need.
+class _TechnetMiddleware(Middleware):
+    """Our four steps, in order, as one Bolt middleware. A Middleware object, not a function: Bolt
+    inspects a function middleware's signature and builds its arguments on every request.
 
     mark_verified first: the failure report trusts only what passed it.
     """
-    once_per_event, identify_member = _once_per_event(runtime), _identify_member(runtime)
 
-    def technet(body: dict[str, Any], context: BoltContext, client: WebClient,
+    def __init__(self, runtime: Runtime):
+        self.once_per_event, self.identify_member = _once_per_event(runtime), _identify_member(runtime)
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
                 next: Callable[[], BoltResponse | None]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
-        return mark_verified(context, lambda: _readable(body, context, lambda: once_per_event(
-            body, lambda: identify_member(context, client, body, next))))
+        body, context = req.body, req.context
+        return mark_verified(context, lambda: _readable(body, context, lambda: self.once_per_event(
+            body, lambda: self.identify_member(context, context.client, body, next))))
 
-    return technet
+    @property
+    def name(self) -> str:
+        return "technet"  # as Bolt names it in its log lines
 
 
 def _on_error(runtime: Runtime) -> Callable[..., BoltResponse | None]:

@@ -82,8 +82,8 @@ class SlackRequestGuard:
             raise Stop(HTTPStatus.BAD_REQUEST, "body is not UTF-8") from None
         if not self.verifier.is_valid(body, timestamp, signature):  # constant-time comparison
             raise Stop(HTTPStatus.UNAUTHORIZED, "signature does not match")
-        _check_shape(body, _media_type(content_type))
-        readable = bolt_readable(body, _media_type(content_type))
+        fields = _check_shape(body, _media_type(content_type))
+        readable = bolt_readable(body, _media_type(content_type), fields)
         if readable != body:
             # Bolt checks the signature again, of the body it is handed: sign the same fields anew.
             resigned = self.verifier.generate_signature(timestamp=timestamp, body=readable)
@@ -120,19 +120,20 @@ def _is_ssl_check(raw: bytes, content_type: str) -> bool:
     return dict(fields).get("ssl_check") == "1" and {name for name, _ in fields} <= {"ssl_check", "token"}
 
 
-def _check_shape(body: str, media_type: str) -> None:
-    """The body is one Slack sends, and Bolt's parser reads it without raising."""
+def _check_shape(body: str, media_type: str) -> dict[str, str] | None:
+    """The body is one Slack sends, and Bolt's parser reads it without raising; a form's fields."""
     if media_type == JSON:
         _json_object(body, "JSON body")
-    elif media_type == FORM:
+        return None
+    if media_type == FORM:
         # Bolt reads a body starting with "{" as JSON whatever its type; Slack's form data never does.
         if not body or body.startswith("{"):
             raise Stop(HTTPStatus.BAD_REQUEST, "form body empty or not form data")
         fields = dict(parse_qsl(body, keep_blank_values=True))
         if "payload" in fields:
             _json_object(fields["payload"], "payload")
-    else:
-        raise Stop(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "a content type Slack never sends")
+        return fields
+    raise Stop(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "a content type Slack never sends")
 
 
 def _json_object(text: str, what: str) -> None:
@@ -144,15 +145,19 @@ def _json_object(text: str, what: str) -> None:
         raise Stop(HTTPStatus.BAD_REQUEST, f"{what} is not a JSON object")
 
 
-def bolt_readable(body: str, media_type: str) -> str:
+def bolt_readable(body: str, media_type: str, fields: dict[str, str] | None = None) -> str:
     """The same form fields, in a body Bolt reads as form data.
 
     Bolt (slack_bolt.request.internals.parse_body) takes a form body with the word "payload"
     anywhere in it for an interaction and, finding no payload field, reads it as empty: a signed
     `/tech ask what payload can the drone lift` was answered 404. The word with its first letter
     percent-encoded reads the same to every form parser, and Bolt no longer sees it.
+
+    `fields`: the form's fields when the caller has parsed them already (the guard has).
     """
-    if media_type != FORM or "payload" not in body or "payload" in dict(parse_qsl(body, keep_blank_values=True)):
+    if media_type != FORM or "payload" not in body:
+        return body
+    if "payload" in (fields if fields is not None else dict(parse_qsl(body, keep_blank_values=True))):
         return body
     return body.replace("payload", "%70ayload")
 

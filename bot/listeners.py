@@ -24,7 +24,8 @@ VERIFIED = "technet_verified"
 
 
 def mark_verified(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
-    """The first global middleware: Bolt runs it after its own, so after the signature check.
+    """The first global middleware: Bolt runs it after its own, so after the signature check (Bolt's,
+    or, for an app created guarded, the HTTP guard's before Bolt saw the request).
 
     Socket Mode requests, which Bolt does not check, come authenticated by the app token.
     """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import functools
 from typing import Any
 
 from core.services import Services
@@ -32,10 +31,23 @@ def register(runtime: Services) -> None:
         return Answer(ui.note(text))
 
 
-@functools.lru_cache(maxsize=64)
+_REPLIES: dict[tuple[int, frozenset[Role]], tuple[Content, ui.Message]] = {}
+
+
 def help_reply(content: Content, roles: frozenset[Role]) -> ui.Message:
-    """The same for everyone with the same roles while the content is the same, so built once."""
-    return ui.message(help_blocks(content, roles))
+    """The same for everyone with the same roles while the content is the same, so built once.
+
+    Kept by the content's identity (it is loaded once, at start), not its value: hashing its
+    sixty commands on every request cost more than the rest of the lookup. The content is held
+    with the reply, so its id is not reused while the entry stands.
+    """
+    key = (id(content), roles)
+    kept = _REPLIES.get(key)
+    if kept is None or kept[0] is not content:
+        if len(_REPLIES) >= 64:  # a process has one content; tests build many
+            _REPLIES.clear()
+        kept = _REPLIES[key] = (content, ui.message(help_blocks(content, roles)))
+    return kept[1]
 
 
 def visible(content: Content, roles: frozenset[Role]) -> list[Any]:

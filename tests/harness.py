@@ -114,7 +114,7 @@ class Harness:
         self.settings, self.standin = settings, standin
         self.runtime = Runtime.build(settings, threads=threads)
         self.runtime.db.check_schema()
-        self.app = create_app(self.runtime, process_before_response=True)
+        self.app = create_app(self.runtime, process_before_response=True, guarded=True)
         self.wsgi = TechnetWSGI(self.app, self.runtime.db, signing_secret=settings.signing_secret or "",
                                 site=NetworkSite(self.runtime.db, settings))
         self.server = HttpServer(self.wsgi, host="127.0.0.1", port=0,

@@ -15,7 +15,7 @@ def surfaces(runtime: Runtime, *, slack: bool, teams: bool) -> tuple[App | None,
     """(the Bolt app or None, the WSGI endpoint of /api/messages or None); handlers registered once."""
     from bot.app import create_app
 
-    app = create_app(runtime, process_before_response=True) if slack else None
+    app = create_app(runtime, process_before_response=True, guarded=True) if slack else None
     if app is None:
         handlers.register_all(runtime)  # create_app registers them when Slack is served
     return app, teams_endpoint(runtime) if teams else None
