@@ -218,3 +218,15 @@ PROPOSE_STARTS = "starts"
 PROPOSE_LOCATION = "location"
 PROPOSE_LINK = "link"
 PROPOSE_REASON = "reason"
+
+# Credit on research outputs (handlers/outputs.py, digests/outputs.py)
+OUTPUT_MODAL = "output_log"
+OUTPUT_CONFIRM = "output_confirm"
+OUTPUT_DECLINE = "output_decline"
+# Block ids of the output form (storage.outputs' field names, so errors land by the field)
+OUTPUT_TITLE = "title"
+OUTPUT_LINK = "link"
+OUTPUT_YEAR = "year"
+OUTPUT_KIND = "kind"
+OUTPUT_CREDITED = "credited"
+OUTPUT_CREDIT = "credit"

@@ -24,6 +24,7 @@ from storage.models.careers import CpdEntry, Opportunity, OpportunityFollow, Opp
 from storage.models.events import Event, EventNotice, EventSeries
 from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairing, MentoringRequest
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
+from storage.models.outputs import OutputCredit, ResearchOutput
 from storage.models.proposals import SessionProposal
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
@@ -175,3 +176,10 @@ def fill(session: Session, n: Network) -> None:
     session.add(SessionProposal(proposer_id=n.rosa, title="The Fenwick rig, hands on", abstract=ROSA_WRITES["proposal"],
                                 format="demo", minutes=60, preferred_dates="Any Wednesday", status="declined",
                                 reason="Next term, please", decided_by_id=n.priya, created_at=T0, updated_at=T0))
+    output = ResearchOutput(creator_id=n.rosa, title="Flow in the Fenwick rig", link="10.5555/fenwick.2026",
+                            year=2026, kind="paper", submission_id="rosa-output-1", created_at=T0)
+    session.add(output)
+    session.flush()
+    session.add(OutputCredit(output_id=output.id, member_id=n.rosa, credit="author", status="confirmed",
+                             answered_at=T0))
+    session.add(OutputCredit(output_id=output.id, member_id=n.priya, credit="acknowledged", status="pending"))

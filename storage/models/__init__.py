@@ -17,5 +17,6 @@ from storage.models import downloads  # noqa: F401 - files handed out by link (T
 from storage.models import delivery  # noqa: F401 - every attempt to send a due item (the delivery report)
 from storage.models import actions  # noqa: F401 - the action plan: actions, owners, updates
 from storage.models import proposals  # noqa: F401 - sessions led by technicians, proposed and decided
+from storage.models import outputs  # noqa: F401 - research outputs and the technicians they credit
 
 __all__ = ["Base", "DueItem", "Member", "MemberIdentity", "SlackDelivery", "UTCDateTime"]

@@ -170,6 +170,9 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("session_proposals", "Sessions you proposed, or decided on as an organiser",
             by=("proposer_id", "decided_by_id"), hidden=("submission_id",), writing=("abstract", "preferred_dates"),
             author="proposer_id"),
+    Holding("research_outputs", "Research outputs you logged", by=("creator_id",), hidden=("submission_id",)),
+    # Kept for the report's counts; the member row it points at is what erasure anonymises.
+    Holding("output_credits", "Your credit on research outputs, and your answers", by=("member_id",)),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}

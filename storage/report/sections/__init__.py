@@ -18,6 +18,7 @@ from storage.report.sections.mentoring import mentoring_section
 from storage.report.sections.news import news_section
 from storage.report.sections.opportunities import opportunities_section
 from storage.report.sections.registration import registration_section
+from storage.report.sections.research import research_section
 from storage.report.sections.web import web_section
 
 SECTIONS: dict[str, Callable[[Context], Section]] = {
@@ -31,4 +32,5 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "opportunities": opportunities_section,
     "web": web_section,
     "actions": actions_section,
+    "research": research_section,
 }
