@@ -230,3 +230,11 @@ OUTPUT_YEAR = "year"
 OUTPUT_KIND = "kind"
 OUTPUT_CREDITED = "credited"
 OUTPUT_CREDIT = "credit"
+
+# Private drafts of nominations for external awards (handlers/dev.py)
+DEV_NOMINATE = "dev_nominate"
+DEV_DRAFT_EDIT = "dev_draft_edit"
+DEV_DRAFT_MODAL = "dev_award_draft"
+# Block ids of the draft form (storage.opportunities.drafts' field names)
+DEV_DRAFT_COLLEAGUE = "colleague"
+DEV_DRAFT_CITATION = "citation"

@@ -1,4 +1,4 @@
-"""Credit on research outputs: outputs and the technicians each credits
+"""Credit on research outputs: outputs and the technicians each credits; private drafts of award nominations
 
 Revision ID: 0023
 Revises: 0019
@@ -49,8 +49,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_output_credits_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_output_credits_answered_at"), ["answered_at"], unique=False)
 
+    op.create_table(
+        "award_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("opportunity_id", sa.Integer(), nullable=True),
+        sa.Column("colleague_id", sa.Integer(), nullable=True),
+        sa.Column("citation", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_award_drafts_member_id_members"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["opportunity_id"], ["dev_opportunities.id"],
+                                name=op.f("fk_award_drafts_opportunity_id_dev_opportunities"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["colleague_id"], ["members.id"], name=op.f("fk_award_drafts_colleague_id_members"),
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_award_drafts")),
+        sa.UniqueConstraint("member_id", "opportunity_id", name=op.f("uq_award_drafts_member_id")),
+    )
+    with op.batch_alter_table("award_drafts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_award_drafts_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_award_drafts_colleague_id"), ["colleague_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("award_drafts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_award_drafts_colleague_id"))
+        batch_op.drop_index(batch_op.f("ix_award_drafts_member_id"))
+    op.drop_table("award_drafts")
     with op.batch_alter_table("output_credits", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_output_credits_answered_at"))
         batch_op.drop_index(batch_op.f("ix_output_credits_status"))
