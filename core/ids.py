@@ -245,3 +245,23 @@ IDEA_DECIDE = "idea_decide"
 IDEA_MODAL = "idea_reply"
 IDEA_DECISION = "idea_decision"
 IDEA_REPLY = "idea_reply_text"
+
+# Credit on research outputs (handlers/outputs.py, digests/outputs.py)
+OUTPUT_MODAL = "output_log"
+OUTPUT_CONFIRM = "output_confirm"
+OUTPUT_DECLINE = "output_decline"
+# Block ids of the output form (storage.outputs' field names, so errors land by the field)
+OUTPUT_TITLE = "title"
+OUTPUT_LINK = "link"
+OUTPUT_YEAR = "year"
+OUTPUT_KIND = "kind"
+OUTPUT_CREDITED = "credited"
+OUTPUT_CREDIT = "credit"
+
+# Private drafts of nominations for external awards (handlers/dev.py)
+DEV_NOMINATE = "dev_nominate"
+DEV_DRAFT_EDIT = "dev_draft_edit"
+DEV_DRAFT_MODAL = "dev_award_draft"
+# Block ids of the draft form (storage.opportunities.drafts' field names)
+DEV_DRAFT_COLLEAGUE = "colleague"
+DEV_DRAFT_CITATION = "citation"

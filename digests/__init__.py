@@ -10,15 +10,15 @@ from datetime import datetime
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from digests import (actions, announcements, awards, careers, event_notices, ezine, mentoring, personal_data, polls,
-                     reminders, surveys)
+from digests import (actions, announcements, awards, careers, event_notices, ezine, mentoring, outputs, personal_data,
+                     polls, reminders, surveys)
 from core.due import DueKinds
 
 if TYPE_CHECKING:
     from core.services import Services
 
 MODULES: list[ModuleType] = [actions, awards, careers, mentoring, announcements, ezine, reminders, event_notices,
-                             personal_data, polls, surveys]
+                             personal_data, polls, surveys, outputs]
 
 
 def register_all(kinds: DueKinds) -> None:

@@ -41,8 +41,8 @@ MESSAGE_BLOCKS = ui.MESSAGE_BLOCK_LIMIT
 MESSAGE_CHARACTERS = 12_000
 # Templates a deployment may override (TECHNET_DIGEST_TEMPLATES).
 TEMPLATES = ("ezine_intro.md.j2", "ezine_news.md.j2", "ezine_spotlight.md.j2", "ezine_events.md.j2",
-             "ezine_opportunities.md.j2", "ezine_awards.md.j2", "ezine_figures.md.j2", "ezine_footer.md.j2",
-             "ezine.html.j2")
+             "ezine_opportunities.md.j2", "ezine_awards.md.j2", "ezine_research.md.j2", "ezine_figures.md.j2",
+             "ezine_footer.md.j2", "ezine.html.j2")
 # Section key -> (template, whether it renders one block per item or one for the section).
 SECTION_TEMPLATES = {
     "news": ("ezine_news.md.j2", True),
@@ -50,6 +50,7 @@ SECTION_TEMPLATES = {
     "events": ("ezine_events.md.j2", True),
     "opportunities": ("ezine_opportunities.md.j2", True),
     "awards": ("ezine_awards.md.j2", True),
+    "research": ("ezine_research.md.j2", True),
     "figures": ("ezine_figures.md.j2", False),
 }
 

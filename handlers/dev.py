@@ -18,6 +18,8 @@ from handlers import dev_views as views
 from handlers._common import (field_choice, field_day, field_text, network_today, payload_count, payload_id,
                               refusal)
 from storage import opportunities
+from storage.forms import InvalidFields
+from storage.opportunities import drafts
 from storage.clock import now
 from storage.errors import DomainError
 from storage.members import Actor, Role
@@ -68,6 +70,48 @@ def register(runtime: Services) -> None:
     def add(request: Request) -> Reply:
         request.actor.require(Role.ORGANISER, "add development opportunities")
         return OpenForm(views.opportunity_form())
+
+    @routes.action(ids.DEV_NOMINATE)
+    def nominate(request: Request) -> Reply:
+        opportunity_id = _opportunity_id(request)
+        try:
+            with runtime.db.reading() as session:
+                award = opportunities.get_opportunity(session, opportunity_id)
+                draft = drafts.draft_for(session, request.actor, opportunity_id)
+        except DomainError as e:
+            return Answer(refusal(e))
+        return OpenForm(views.draft_form(award.title, draft, opportunity_id=opportunity_id))
+
+    @routes.action(ids.DEV_DRAFT_EDIT)
+    def edit_draft(request: Request) -> Reply:
+        draft_id = payload_id(request.value, "the draft to edit")
+        try:
+            with runtime.db.reading() as session:
+                draft = drafts.get_draft(session, request.actor, draft_id)
+        except DomainError as e:
+            return Answer(refusal(e))
+        return OpenForm(views.draft_form(draft.award, draft))
+
+    @routes.form(ids.DEV_DRAFT_MODAL)
+    def draft_saved(request: Request) -> Reply:
+        kind, _, number = request.metadata.partition(":")
+        target = payload_id(number, "the draft form's award or draft")
+        try:
+            with runtime.db.transaction() as session:
+                draft = drafts.save_draft(
+                    session, request.actor, opportunity_id=target if kind == "award" else None,
+                    draft_id=target if kind == "draft" else None,
+                    colleague=field_text(request.values, ids.DEV_DRAFT_COLLEAGUE),
+                    citation=field_text(request.values, ids.DEV_DRAFT_CITATION), now=now())
+        except InvalidFields as e:
+            return ui.FieldErrors(e.errors)
+        except DomainError as e:
+            return ui.FieldErrors({ids.DEV_DRAFT_CITATION: e.message})
+        about = f" for *{escape(draft.award)}*" if draft.award else ""
+        return UpdateForm(views.done_form("Draft saved", f":lock: Your draft nomination of "
+                                          f"{escape(draft.colleague or 'your colleague')}{about} is saved. Only you "
+                                          "can see it: `/tech dev drafts` to reuse or edit it, then send it to the "
+                                          "award as its organisers ask."))
 
     @routes.form(ids.DEV_MODAL)
     def saved(request: Request) -> Reply:
@@ -124,6 +168,9 @@ def dev_reply(runtime: Services, actor: Actor, rest: str) -> ui.Message:
             tags = opportunities.follows(session, actor.member_id)
         said = f"Stopped following {chip(tag)}." if gone else f"You weren't following {chip(tag)}."
         return ui.note(f"{said}\n{views.follows_text(tags)}")
+    if verb == "drafts" and not argument:
+        with runtime.db.reading() as session:
+            return ui.message(views.drafts_blocks(drafts.drafts(session, actor)))
     if verb == "following" and not argument:
         with runtime.db.reading() as session:
             return ui.note(views.follows_text(opportunities.follows(session, actor.member_id)))

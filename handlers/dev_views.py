@@ -13,6 +13,7 @@ from core.markup import escape, truncate
 from core.views.opportunities import chip, opportunity_blocks
 from storage import opportunities
 from storage.opportunities import OpportunityInfo, Page
+from storage.opportunities.drafts import CITATION_LIMIT, DraftInfo
 from storage.words import noun
 
 PAGE_SIZE = 10
@@ -21,7 +22,8 @@ DEV_USAGE = (
     "`/tech dev`  what is open now, soonest deadline first\n"
     "`/tech dev &lt;words&gt;`  search titles, descriptions and tags, e.g. `/tech dev microscopy`\n"
     "`/tech dev follow &lt;tag&gt;`  a DM whenever an opportunity with that tag is added\n"
-    "`/tech dev unfollow &lt;tag&gt;`  stop that; `/tech dev following` lists your tags"
+    "`/tech dev unfollow &lt;tag&gt;`  stop that; `/tech dev following` lists your tags\n"
+    "`/tech dev drafts`  your private drafts of nominations for external awards"
 )
 ORGANISER_USAGE = "`/tech dev add`  add an opportunity (organisers; `technet import opportunities FILE.csv` adds many)"
 
@@ -111,3 +113,36 @@ def opportunity_form(o: OpportunityInfo | None = None) -> ui.Form:
 
 def done_form(title: str, text: ui.Markup) -> ui.Form:
     return ui.Form(id="", title=title, close="Close", blocks=(ui.section(text),))
+
+
+# Private drafts of nominations for external awards -------------------------------------------
+
+def draft_form(award: str | None, draft: DraftInfo | None, *, opportunity_id: int | None = None) -> ui.Form:
+    """The draft form: for an award (`opportunity_id`, reopening the member's draft for it) or a draft by id."""
+    metadata = f"draft:{draft.id}" if draft is not None else f"award:{opportunity_id}"
+    about = f"*{escape(award)}*" if award else "an external award"
+    return ui.Form(id=ids.DEV_DRAFT_MODAL, title="Nominate a colleague", submit="Save draft", metadata=metadata,
+                   blocks=(
+                       ui.context(f"A private draft nomination for {about}, in your own words: only you can see "
+                                  "it, and you can come back to it with `/tech dev drafts`. It is not sent "
+                                  "anywhere: send it to the award as its organisers ask."),
+                       ui.Field(id=ids.DEV_DRAFT_COLLEAGUE, label="Colleague", kind=ui.FieldKind.MEMBER,
+                                initial=draft.colleague_user if draft else None, placeholder="Choose a colleague"),
+                       ui.Field(id=ids.DEV_DRAFT_CITATION, label="Citation", multiline=True,
+                                max_length=CITATION_LIMIT, initial=draft.citation if draft else None,
+                                hint="Why they deserve it: what they did, and the difference it made"),
+                   ))
+
+
+def drafts_blocks(found: Sequence[DraftInfo]) -> list[ui.Block]:
+    if not found:
+        return [ui.section(":lock: You have no draft nominations. An award in `/tech dev` has a *Nominate a "
+                           "colleague* button that starts one, private to you.")]
+    result: list[ui.Block] = [ui.header("Your draft nominations"),
+                              ui.context("Private: only you can see these.")]
+    for d in found:
+        award = escape(d.award) if d.award else "_an award no longer in the catalogue_"
+        result += [ui.section(f"*{escape(d.colleague or 'A colleague')}* for {award}\n"
+                              f"{escape(truncate(d.citation, 600))}"),
+                   ui.actions(ui.button("Edit", ids.DEV_DRAFT_EDIT, str(d.id)))]
+    return result

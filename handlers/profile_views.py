@@ -133,6 +133,10 @@ def profile_modal(member: Member, profile: Profile | None, departments: Sequence
 
 # A colleague's card -------------------------------------------------------------------
 
+# The most research outputs a card lists (newest first), one block each: a card stays well inside
+# a message's 50 blocks.
+CARD_OUTPUTS = 8
+
 def registration_line(registration: str) -> str:
     """The card's line ("Professional registration: Registered: RSciTech"), also in the directory's results."""
     return f"Professional registration: {escape(registration)}"
@@ -153,6 +157,12 @@ def card_blocks(card: Card, *, registration: str | None, team_id: str | None) ->
         result.append(ui.section(ui.Plain(card.bio)))
     if registration is not None and card.shows_registration:
         result.append(ui.context(registration_line(registration)))
+    if card.outputs:
+        result.append(ui.section("*Recognised in research*"))
+        result += [ui.section(f"• {escape(o.title)} ({o.kind_label.lower()}, {o.year}; {o.credit.lower()})\n"
+                              f"{escape(o.url)}") for o in card.outputs[:CARD_OUTPUTS]]
+        if len(card.outputs) > CARD_OUTPUTS:
+            result.append(ui.context(f"and {len(card.outputs) - CARD_OUTPUTS} more"))
     if card.own:
         note = ("This is your card as colleagues see it." if card.listed else
                 "Only you can see this: you are not listed in the directory, so colleagues can't.")

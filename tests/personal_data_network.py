@@ -24,6 +24,8 @@ from storage.models.careers import CpdEntry, Opportunity, OpportunityFollow, Opp
 from storage.models.events import Event, EventNotice, EventSeries
 from storage.models.mentoring import AskedQuestion, FaqAddition, MentoringPairing, MentoringRequest
 from storage.models.news import Announcement, EzineIssue, EzineMessage, NewsItem
+from storage.models.drafts import AwardDraft
+from storage.models.outputs import OutputCredit, ResearchOutput
 from storage.models.proposals import SessionProposal
 from storage.models.profiles import Profile, ProfileWelcome
 from storage.models.site import CalendarFeed
@@ -39,6 +41,7 @@ ROSA_NAME = "Rosa Evans"
 ROSA_EMAIL = "rosa.evans@example.ac.uk"
 # What Rosa writes in this network: none of it is anyone else's.
 ROSA_WRITES = {
+    "draft": "In my words: Priya kept the cryogenics store running through two floods",
     "bio": "I keep the Haas mill singing and restore antique lathes at weekends",
     "cpd": "Quarterly reflection on the glovebox retrofit with Fenwick rig",
     "question": "Whom should I ask about the Fenwick rig calibration?",
@@ -192,3 +195,19 @@ def fill(session: Session, n: Network) -> None:
     session.add(Idea(text="A session on the Fenwick rig's calibration", anonymous=True, author_id=n.rosa,
                      status="answered", reply="Booked for March.", decided_by_id=n.priya, decided_at=T0,
                      created_at=T0))
+    output = ResearchOutput(creator_id=n.rosa, title="Flow in the Fenwick rig", link="10.5555/fenwick.2026",
+                            year=2026, kind="paper", submission_id="rosa-output-1", created_at=T0)
+    session.add(output)
+    session.flush()
+    session.add(OutputCredit(output_id=output.id, member_id=n.rosa, credit="author", status="confirmed",
+                             answered_at=T0))
+    session.add(OutputCredit(output_id=output.id, member_id=n.priya, credit="acknowledged", status="pending"))
+    papin = Opportunity(natural_key="papin prizes 2027", title="Papin Prizes 2027", kind="award",
+                        description="The national technician awards", created_by_id=n.priya, created_at=T0,
+                        updated_at=T0)
+    session.add(papin)
+    session.flush()
+    session.add(AwardDraft(member_id=n.rosa, opportunity_id=papin.id, colleague_id=n.priya,
+                           citation=ROSA_WRITES["draft"], created_at=T0, updated_at=T0))
+    session.add(AwardDraft(member_id=n.priya, opportunity_id=papin.id, colleague_id=n.rosa,
+                           citation="Private words about a colleague", created_at=T0, updated_at=T0))

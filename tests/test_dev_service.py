@@ -314,7 +314,7 @@ def test_every_problem_is_listed_with_its_line_and_multiline_cells_count(db: Dat
         "Bad dates,course,Desc.,,,,2025-06-02,2025-06-01,2025-13-01,", "+cost,course,Desc.,,,,,,,"]))
     assert problems == [
         "line 5: kind: Choose a kind: Course, Workshop, Peer-to-peer session, Secondment, Shadowing, Conference, "
-        "Funding call, Coaching.",
+        "Funding call, Coaching, Award.",
         "line 6: ends: The end date is before the start date.",
         "line 6: deadline: The application deadline “2025-13-01” is not a date: write it as YYYY-MM-DD, e.g. "
         "2025-03-31.",

@@ -282,7 +282,8 @@ def test_news_and_opportunities(loaded: tuple[Database, Dataset, Report]):
 def test_every_section_is_there_with_its_pillar(loaded: tuple[Database, Dataset, Report]):
     _, _, built = loaded
     assert [s.key for s in built.sections] == ["members", "events", "awards", "registration", "cpd", "mentoring",
-                                               "news", "opportunities", "web", "actions", "surveys"]
+                                               "news", "opportunities", "web", "actions", "surveys",
+                                               "research"]
     assert {f.pillar for f in built.figures} == {"visibility", "recognition", "career development",
                                                  "sustainability"}
     # The charts: year-on-year bars (nominations, registrations), a monthly line of attendance, CPD.

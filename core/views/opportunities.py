@@ -49,13 +49,17 @@ def opportunity_text(o: OpportunityInfo, *, excerpt: int = EXCERPT) -> ui.Markup
 
 def opportunity_blocks(o: OpportunityInfo, *, now: datetime, tz: tzinfo, organiser: bool = False,
                        remind: bool = True) -> list[ui.Block]:
-    """The opportunity, then its buttons: Remind me (while a reminder can still go), Edit for organisers."""
+    """The opportunity, then its buttons: Remind me (while a reminder can still go), Nominate a colleague
+    for an award, Edit for organisers."""
     result: list[ui.Block] = [ui.section(opportunity_text(o), block_id=f"dev_{o.id}")]
     buttons = []
     if remind and o.reminder_set:
         result.append(ui.context(":bell: I'll remind you two days before the deadline."))
     elif remind and o.can_remind(now, tz):
         buttons.append(ui.button("Remind me before the deadline", ids.DEV_REMIND, str(o.id)))
+    if o.kind == "award":
+        # A private draft for the member's own use (handlers/dev.py), not one of technet's own awards.
+        buttons.append(ui.button("Nominate a colleague", ids.DEV_NOMINATE, str(o.id)))
     if organiser:
         buttons.append(ui.button("Edit", ids.DEV_EDIT, str(o.id)))
     if buttons:

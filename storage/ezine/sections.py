@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import awards, events, members, news, opportunities, privacy, profiles
+from storage import awards, events, members, news, opportunities, outputs, privacy, profiles
 from storage.errors import NotFound
 from storage.ezine.issues import POSTED, POSTING, Period, get_issue
 from storage.models import Member
@@ -273,6 +273,41 @@ def _refresh_awards(session: Session, ctx: Context, frozen: list[Item]) -> tuple
     return items, changes
 
 
+def _research(session: Session, ctx: Context) -> list[Item]:
+    """Research outputs with credit confirmed since the last issue (storage/outputs.py): only the
+    technicians who confirmed are named, each by their own yes."""
+    return [_research_item(r) for r in outputs.recognised_between(session, ctx.period.start, ctx.period.due)]
+
+
+def _research_item(r: outputs.Recognised) -> Item:
+    return {"id": r.id, "title": r.title, "link": r.url, "year": r.year, "kind_label": r.kind_label,
+            "authors": [name for _, name in r.authors], "author_ids": [i for i, _ in r.authors],
+            "acknowledged": [name for _, name in r.acknowledged], "acknowledged_ids": [i for i, _ in r.acknowledged]}
+
+
+def _refresh_research(session: Session, ctx: Context, frozen: list[Item]) -> tuple[list[Item], list[Change]]:
+    """Each frozen output as it stands: whoever withdrew their credit since is left out, and an output
+    nobody stands by any more is dropped; people who confirmed since are named only after the
+    organisers approve again. Outputs confirmed after the freeze wait for the next issue."""
+    current = {r.id: _research_item(r) for r in outputs.recognised_between(
+        session, datetime.min.replace(tzinfo=UTC), ctx.period.due)}
+    items: list[Item] = []
+    changes: list[Change] = []
+    for item in frozen:
+        fresh = current.get(int(item["id"]))
+        if fresh is None:
+            changes.append(Change("research", str(item["title"]), "is no longer confirmed by anyone: left out"))
+            continue
+        before = set(item["author_ids"]) | set(item["acknowledged_ids"])
+        after = set(fresh["author_ids"]) | set(fresh["acknowledged_ids"])
+        if after - before:
+            changes.append(Change("research", fresh["title"], "was confirmed by more people since", asks=True))
+        elif before - after:
+            changes.append(Change("research", fresh["title"], "lost a credit that was withdrawn"))
+        items.append(fresh)
+    return items, changes
+
+
 def _figures(session: Session, ctx: Context) -> list[dict[str, Any]]:
     """Counts for the period; a figure of nought is no news and is left out, and so is one about
     1 to N-1 people (the report's rule, storage.privacy): in a post to the whole network, "2 new
@@ -308,6 +343,7 @@ SECTIONS: list[Section] = [
     Section("events", "Coming up", _events, _refresh_events),
     Section("opportunities", "Opportunities closing soon", _opportunities, _refresh_opportunities),
     Section("awards", "Awards", _awards, _refresh_awards),
+    Section("research", "Recognised in research", _research, _refresh_research),
     Section("figures", "The network in numbers", _figures, _refresh_figures),
 ]
 

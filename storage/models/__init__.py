@@ -18,5 +18,7 @@ from storage.models import delivery  # noqa: F401 - every attempt to send a due 
 from storage.models import actions  # noqa: F401 - the action plan: actions, owners, updates
 from storage.models import proposals  # noqa: F401 - sessions led by technicians, proposed and decided
 from storage.models import surveys  # noqa: F401 - polls, surveys, who was asked and what was answered
+from storage.models import outputs  # noqa: F401 - research outputs and the technicians they credit
+from storage.models import drafts  # noqa: F401 - private drafts of nominations for external awards
 
 __all__ = ["Base", "DueItem", "Member", "MemberIdentity", "SlackDelivery", "UTCDateTime"]

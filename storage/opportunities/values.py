@@ -20,12 +20,16 @@ KINDS = {
     "conference": "Conference",
     "funding_call": "Funding call",
     "coaching": "Coaching",
+    # External awards to nominate colleagues for (Papin Prizes, university awards, the national
+    # Technician Commitment awards): a Nominate a colleague button starts a private draft.
+    "award": "Award",
 }
 # Other ways people write a kind in a spreadsheet.
 KIND_ALIASES = {
     "peer to peer": "peer_session", "peer-to-peer": "peer_session", "peer session": "peer_session",
     "peer learning": "peer_session", "funding": "funding_call", "funding call": "funding_call",
     "job shadowing": "shadowing", "training": "course", "training course": "course",
+    "awards": "award", "prize": "award", "external award": "award",
 }
 TITLE_LIMIT = 200
 DESCRIPTION_LIMIT = 3000

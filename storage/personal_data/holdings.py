@@ -26,6 +26,7 @@ from sqlalchemy import MetaData, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models.awards import AwardCycle, Nomination
+from storage.models.drafts import AwardDraft
 from storage.models.profiles import ProfileTag, ProfileTagLink
 
 Row = dict[str, Any]
@@ -102,6 +103,13 @@ def _tags(session: Session, member_id: int, now: datetime) -> list[Row]:
                             .where(ProfileTagLink.member_id == member_id)
                             .order_by(ProfileTagLink.kind, ProfileTagLink.position)).all()
     return [{"member_id": m, "kind": kind, "tag_id": tag_id, "label": label} for m, kind, tag_id, label, _ in links]
+
+
+def _award_drafts(session: Session, member_id: int, now: datetime) -> list[Row]:
+    """Drafts they wrote, whole; never another's draft about them (private to its writer)."""
+    rows = session.scalars(select(AwardDraft).where(AwardDraft.member_id == member_id).order_by(AwardDraft.id))
+    return [{"id": d.id, "opportunity_id": d.opportunity_id, "colleague_id": d.colleague_id, "citation": d.citation,
+             "created_at": d.created_at, "updated_at": d.updated_at} for d in rows]
 
 
 _MESSAGE_REF = ("surface", "conversation", "message_id")
@@ -182,6 +190,12 @@ HOLDINGS: tuple[Holding, ...] = (
             on_erase=DELETE),
     Holding("ideas", "Ideas you sent for the agenda, or answered", by=("author_id", "decided_by_id"),
             writing=("text",), author="author_id"),
+    Holding("research_outputs", "Research outputs you logged", by=("creator_id",), hidden=("submission_id",)),
+    # Kept for the report's counts; the member row it points at is what erasure anonymises.
+    Holding("output_credits", "Your credit on research outputs, and your answers", by=("member_id",)),
+    # Private to their writer: a copy for the person a draft is about leaves it out.
+    Holding("award_drafts", "Your private drafts of nominations for external awards", by=("member_id", "colleague_id"),
+            writing=("citation",), author="member_id", export=_award_drafts, complete=False),
 )
 
 _BY_TABLE = {h.table: h for h in HOLDINGS}

@@ -8,7 +8,7 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -18,6 +18,7 @@ from storage.forms import csv_safe
 from storage.members import Actor, Role, find_addressed, find_member
 from storage.models import Member
 from storage.models.profiles import Profile, ProfileTag, ProfileTagLink
+from storage.outputs import Confirmed, confirmed_for
 from storage.profiles.editing import find_profile
 from storage.profiles.tags import EQUIPMENT, SKILL, TAG_KINDS, normalise_label, tag_key
 
@@ -50,6 +51,8 @@ class Card:
     shows_registration: bool
     listed: bool
     own: bool
+    # Research outputs they confirmed credit on (storage/outputs.py), newest first.
+    outputs: tuple[Confirmed, ...] = ()
 
 
 def card_for(session: Session, viewer: Actor, user_id: str) -> Card:
@@ -64,7 +67,7 @@ def card_for(session: Session, viewer: Actor, user_id: str) -> Card:
     if not own and (profile is None or not profile.listed or member.deactivated):
         raise NotListed(f"{member.name} has not chosen to share a profile in the directory, so I can't show it. "
                         "You can still message them directly.")
-    return _card(member, profile, own=own)
+    return replace(_card(member, profile, own=own), outputs=tuple(confirmed_for(session, member.id)))
 
 
 def _card(member: Member, profile: Profile | None, *, own: bool = False) -> Card:

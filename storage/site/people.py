@@ -7,7 +7,7 @@ indistinguishable from a member that does not exist (NotFound, the same message)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from storage.errors import NotFound
 from storage.models import Member, MemberIdentity
 from storage.models.mentoring import RegistrationStatus
 from storage.models.profiles import Profile, ProfileTag, ProfileTagLink
+from storage.outputs import Confirmed, confirmed_for, last_answered
 from storage.profiles.tags import EQUIPMENT, SKILL, tag_key
 from storage.registration import Guide, status_label
 
@@ -39,6 +40,8 @@ class PublicPerson:
     bio: str | None
     registration: str | None
     updated_at: datetime
+    # Research outputs they confirmed credit on, newest first (their own page only, not the list).
+    outputs: tuple[Confirmed, ...] = ()
 
 
 def _public() -> Select[Profile]:
@@ -104,7 +107,11 @@ def public_person(session: Session, member_id: int, *, guide: Guide | None = Non
     profile = session.scalars(_public().where(Profile.member_id == member_id)).first()
     if profile is None:
         raise NotFound(NOT_PUBLIC)
-    return _person(session, profile, guide)
+    person = _person(session, profile, guide)
+    # A credit confirmed or withdrawn changes the page: Last-Modified follows it.
+    answered = last_answered(session, member_id)
+    return replace(person, outputs=tuple(confirmed_for(session, member_id)),
+                   updated_at=max(person.updated_at, answered) if answered else person.updated_at)
 
 
 def last_changed(session: Session) -> datetime | None:
@@ -128,8 +135,22 @@ def web_issue(session: Session, period: str) -> tuple[dict[str, Any], str | None
             items = [item for item in items if item.get("member_id") in public_ids]
             if not items:
                 continue
+        elif section.get("key") == "research":
+            items = [_public_credits(item, public_ids) for item in items]
+            items = [item for item in items if item["authors"] or item["acknowledged"]]
+            if not items:
+                continue
         elif section.get("key") == "news":
             items = [item if item.get("author_user") in public_users else {**item, "author_name": None}
                      for item in items]
         sections.append({**section, "items": items})
     return {**content, "sections": sections}, intro
+
+
+def _public_credits(item: dict[str, Any], public_ids: set[int]) -> dict[str, Any]:
+    """A research output as the web shows it: naming only technicians with a public profile."""
+    shown = {}
+    for kind in ("authors", "acknowledged"):
+        ids = item.get("author_ids" if kind == "authors" else "acknowledged_ids") or []
+        shown[kind] = [name for name, i in zip(item.get(kind) or [], ids, strict=False) if i in public_ids]
+    return {**item, **shown}

@@ -18,6 +18,7 @@ from storage.report.sections.mentoring import mentoring_section
 from storage.report.sections.news import news_section
 from storage.report.sections.opportunities import opportunities_section
 from storage.report.sections.registration import registration_section
+from storage.report.sections.research import research_section
 from storage.report.sections.surveys import surveys_section
 from storage.report.sections.web import web_section
 
@@ -33,4 +34,5 @@ SECTIONS: dict[str, Callable[[Context], Section]] = {
     "web": web_section,
     "actions": actions_section,
     "surveys": surveys_section,
+    "research": research_section,
 }
