@@ -145,7 +145,7 @@ def log_form(today: date, draft: CpdDraft | None = None, *, topics: Sequence[tup
                  initial=draft.amount if draft and draft.amount else None),
         ui.Field(id=ids.CPD_UNIT, label="In", kind=ui.FieldKind.RADIO, options=units, initial=unit),
         *([ui.Field(id=ids.CPD_TOPIC, label="Topic", kind=ui.FieldKind.SELECT, required=False,
-                    placeholder="What it was about (optional)",
+                    placeholder="What it was about",
                     hint="Counts toward the action plan's targets (wellbeing, leadership, teaching ...)",
                     options=tuple(ui.option(label, key) for key, label in topics))] if topics else []),
         ui.Field(id=ids.CPD_NOTE, label="Note", required=False, hint="What you learnt, what you will use",
