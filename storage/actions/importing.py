@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.actions.tracker import NOT_STARTED, PILLARS, STATUSES, pillar_key, schedule_reminders, status_key
-from storage.errors import DomainError
-from storage.forms import looks_like_formula
+from storage.csv_import import CsvShape, ImportRefused, ImportReport
+from storage.csv_import import rows as csv_rows
 from storage.members import find_addressed
 from storage.models import Member
 from storage.models.actions import PlanAction, PlanActionOwner, PlanActionUpdate
-from storage.words import noun, plural
 
 IMPORT_ROW_LIMIT = 500
 TITLE_LIMIT = 300
@@ -26,21 +23,7 @@ CSV_ALIASES = {"title": "action", "owners": "owner", "owner_email": "owner", "du
                "success_measure": "measure", "measure_of_success": "measure", "rag": "status"}
 # Several owners in one cell: "a@uni.ac.uk; b@uni.ac.uk".
 _OWNER_SPLIT = re.compile(r"[;\n]+")
-
-
-class ImportRefused(DomainError):
-    """A CSV file had problems; nothing was imported. Each problem names its line."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(f"nothing imported: {plural(len(problems), 'problem')} in the file")
-        self.problems = problems
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    updated: int = 0
-    titles: list[str] = field(default_factory=list)
+SHAPE = CsvShape(CSV_COLUMNS, CSV_ALIASES, IMPORT_ROW_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -65,35 +48,11 @@ def import_csv(session: Session, text: str, *, now: datetime, tz: tzinfo) -> Imp
     a bad date, a row repeated, a cell a spreadsheet would run as a formula) is reported with its
     line number, and then nothing is imported.
     """
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportRefused([f"line 1: the file is empty; the first line must name the columns: "
-                             f"{', '.join(CSV_COLUMNS)}"]) from None
-    except csv.Error as e:
-        raise ImportRefused([f"line 1: {e}"]) from None
-    columns = [CSV_ALIASES.get(c, c) for c in ("_".join(h.strip().casefold().split()) for h in header)]
-    problems = _header_problems(columns)
-    if problems:
-        raise ImportRefused(problems)
+    problems: list[str] = []
     rows: list[_Row] = []
     seen: dict[str, int] = {}
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            problems.append(f"line {line}: {e} (check the quotes)")
-            break
-        if not any(c.strip() for c in cells):
-            continue
-        if len(rows) + len(problems) >= IMPORT_ROW_LIMIT:
-            problems.append(f"line {line}: at most {IMPORT_ROW_LIMIT} rows at a time; split the file")
-            break
-        row = _check_row(session, line, columns, cells, problems)
+    for line, values in csv_rows(text, SHAPE, problems):
+        row = _check_row(session, line, {c: v.strip() for c, v in values.items()}, problems)
         if row is None:
             continue
         if row.key in seen:
@@ -132,22 +91,6 @@ def import_csv(session: Session, text: str, *, now: datetime, tz: tzinfo) -> Imp
     return report
 
 
-def _header_problems(columns: list[str]) -> list[str]:
-    problems = []
-    missing = [c for c in CSV_COLUMNS if c not in columns]
-    if missing:
-        problems.append(f"line 1: missing {noun(len(missing), 'column')} {', '.join(missing)} "
-                        f"(the first line must name: {', '.join(CSV_COLUMNS)})")
-    unknown = [c for c in columns if c not in CSV_COLUMNS]
-    if unknown:
-        problems.append(f"line 1: unknown {noun(len(unknown), 'column')} "
-                        f"{', '.join(repr(c) for c in unknown)} (expected: {', '.join(CSV_COLUMNS)})")
-    repeated = sorted({c for c in columns if columns.count(c) > 1 and c in CSV_COLUMNS})
-    if repeated:
-        problems.append(f"line 1: column {', '.join(repeated)} given twice")
-    return problems
-
-
 def _owner(session: Session, text: str) -> Member | None:
     """A member named by the email their profile has, or by their user id (slack:U0123, or U0123)."""
     if "@" in text:
@@ -159,19 +102,8 @@ def _owner(session: Session, text: str) -> Member | None:
     return member if member is not None and member.erased_at is None else None
 
 
-def _check_row(session: Session, line: int, columns: list[str], cells: list[str], problems: list[str]) -> _Row | None:
-    if len(cells) != len(columns):
-        problems.append(f"line {line}: has {len(cells)} cells but the header has {len(columns)} columns "
-                        "(a missing or extra cell; check the commas and quotes)")
-        return None
-    values = {c: v.strip() for c, v in zip(columns, cells, strict=True)}
+def _check_row(session: Session, line: int, values: dict[str, str], problems: list[str]) -> _Row | None:
     before = len(problems)
-    for column in CSV_COLUMNS:
-        if looks_like_formula(values[column]):
-            problems.append(f"line {line}: the {column} cell begins with “{values[column][:1]}”, which a "
-                            "spreadsheet runs as a formula; reword it so it starts with a letter or digit")
-    if len(problems) > before:
-        return None
     title = " ".join(values["action"].split())
     if not title:
         problems.append(f"line {line}: action: say what the action is")
