@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from dotenv import load_dotenv
@@ -23,6 +23,7 @@ from storage.words import plural
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime  # for the annotation; _runtime imports it when a command needs it
+    from storage.csv_import import ImportReport
 
 
 class Refused(Exception):
@@ -308,33 +309,8 @@ def cmd_role(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import_opportunities(settings: Settings, args: argparse.Namespace) -> int:
     from storage import opportunities
-    from storage.clock import now
-    from storage.db import Database
 
-    try:
-        # utf-8-sig: spreadsheets often start a UTF-8 CSV with a byte-order mark.
-        with open(args.file, "rb") as file:
-            text = file.read().decode("utf-8-sig")
-    except OSError as e:
-        raise Refused(f"cannot read {args.file}: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise Refused(f"{args.file} is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"") from None
-    db = Database(settings.database_url)
-    try:
-        db.check_schema()
-        with db.transaction() as session:
-            report = opportunities.import_csv(session, text, now=now(), tz=settings.tz)
-    except opportunities.ImportRefused as e:
-        for problem in e.problems:
-            print(f"{args.file}: {problem}", file=sys.stderr)
-        print(f"technet: nothing imported; fix the {plural(len(e.problems), 'problem')} above and run it again",
-              file=sys.stderr)
-        return 2
-    finally:
-        db.dispose()
-    print(f"technet: {plural(report.added, 'opportunity', 'opportunities')} added, "
-          f"{report.updated} updated, from {args.file}")
-    return 0
+    return _run_import(settings, args.file, opportunities.import_csv, ("opportunity", "opportunities"))
 
 
 def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
@@ -366,24 +342,32 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import_actions(settings: Settings, args: argparse.Namespace) -> int:
     from storage import actions
+
+    return _run_import(settings, args.file, actions.import_csv, ("action", "actions"))
+
+
+def _run_import(settings: Settings, path: str, import_csv: Callable[..., ImportReport],
+                noun: tuple[str, str]) -> int:
+    """Import a CSV file in one transaction (all rows or none) and report: what was added, or each problem."""
     from storage.clock import now
+    from storage.csv_import import ImportRefused
     from storage.db import Database
 
-    text = _read_csv(args.file)
+    text = _read_csv(path)
     db = Database(settings.database_url)
     try:
         db.check_schema()
         with db.transaction() as session:
-            report = actions.import_csv(session, text, now=now(), tz=settings.tz)
-    except actions.ImportRefused as e:
+            report = import_csv(session, text, now=now(), tz=settings.tz)
+    except ImportRefused as e:
         for problem in e.problems:
-            print(f"{args.file}: {problem}", file=sys.stderr)
+            print(f"{path}: {problem}", file=sys.stderr)
         print(f"technet: nothing imported; fix the {plural(len(e.problems), 'problem')} above and run it again",
               file=sys.stderr)
         return 2
     finally:
         db.dispose()
-    print(f"technet: {plural(report.added, 'action')} added, {report.updated} updated, from {args.file}")
+    print(f"technet: {plural(report.added, *noun)} added, {report.updated} updated, from {path}")
     return 0
 
 

@@ -47,7 +47,7 @@ def hand_out(db: Database, base_url: str, files: tuple[ui.File, ...], *, member_
 
 def serve(db: Database, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
     token = environ.get("PATH_INFO", "")[len(PATH):]
-    with db.reading() as session:
+    with db.reading_one() as session:  # one statement
         found = downloads.fetch(session, token, now=now())
     if found is None:
         start_response("404 Not Found", [("Content-Length", "0"), ("Cache-Control", "no-store")])

@@ -124,8 +124,7 @@ def web_issue(session: Session, period: str) -> tuple[dict[str, Any], str | None
     was posted to, so a person appears there only by their own choice of a public profile: the
     spotlight of anyone else is left out, and a news item's byline names only such a member."""
     content, intro = ezine.archived_content(session, period)
-    public = _public().with_only_columns(Profile.member_id).scalar_subquery()
-    public_ids = set(session.scalars(select(Member.id).where(Member.id.in_(public))))
+    public_ids = set(session.scalars(_public().with_only_columns(Profile.member_id)))
     public_users = set(session.scalars(select(MemberIdentity.external_id)
                                        .where(MemberIdentity.member_id.in_(public_ids))))
     sections = []
