@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import ledger
@@ -153,10 +153,6 @@ def report(session: Session, *, since: datetime) -> list[PostReport]:
     rows = session.execute(
         select(DueItem.id, DueItem.kind, DueItem.subject, DueItem.occurrence, DueItem.status, DueItem.result)
         .where(DueItem.due_at >= since).order_by(DueItem.kind, DueItem.subject, DueItem.occurrence)).all()
-    last_reason: dict[int, str | None] = dict(session.execute(
-        select(DeliveryAttempt.due_item_id, DeliveryAttempt.reason)
-        .where(DeliveryAttempt.id.in_(select(func.max(DeliveryAttempt.id)).group_by(DeliveryAttempt.due_item_id)),
-               DeliveryAttempt.due_at >= since)).all())
     lateness: dict[int, float] = dict(session.execute(
         select(DeliveryAttempt.due_item_id, DeliveryAttempt.lateness_seconds)
         .where(DeliveryAttempt.outcome.in_((SENT, FOUND)), DeliveryAttempt.due_at >= since)).all())
@@ -172,7 +168,8 @@ def report(session: Session, *, since: datetime) -> list[PostReport]:
             post.pending += 1
         elif status == ledger.FAILED:
             post.failed += 1
-            post.reasons[reason_for_a_person(last_reason.get(item_id) or result)] += 1
+            # A failed row's result is the error it was given up for (ledger.mark_failed).
+            post.reasons[reason_for_a_person(result)] += 1
         elif status == ledger.SKIPPED:
             post.skipped += 1
     named = titles(session, (subject for _, subject in posts))
