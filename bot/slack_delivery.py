@@ -80,7 +80,10 @@ class SlackDelivery:
             key = context.next_key()
             before_send(SLACK, conversation)
             if context.look_since is not None:
-                found = self.find_posted(conversation, key, since=context.look_since)
+                if conversation not in context.earlier:
+                    context.earlier[conversation] = self.find_posted(conversation, context.key,
+                                                                     since=context.look_since)
+                found = context.earlier[conversation].get(key)
                 if found is not None:
                     context.found = True
                     return found
@@ -89,9 +92,11 @@ class SlackDelivery:
             posted = self.posting.chat_postMessage(channel=conversation, **arguments)
         return posted_message(posted)
 
-    def find_posted(self, conversation: str, key: str, *, since: datetime) -> MessageRef | None:
-        """The message carrying `key` posted in `conversation` (a channel, or a member's DM) since
-        `since`, if there is one."""
+    def find_posted(self, conversation: str, item: str, *, since: datetime) -> dict[str, MessageRef]:
+        """The posts of due item `item` in `conversation` (a channel, or a member's DM) since `since`,
+        by their keys: one read of the history for all of the item's posts there."""
+        prefix = f"{item}:"
+        posted: dict[str, MessageRef] = {}
         with refused_as_delivery_error():
             # History wants the DM's own id; chat.postMessage took the member's.
             channel = self._open(conversation) if conversation.startswith(("U", "W")) else conversation
@@ -102,13 +107,13 @@ class SlackDelivery:
                                                          include_all_metadata=True, cursor=cursor)
                 for message in page.get("messages") or []:
                     metadata = message.get("metadata") or {}
-                    if metadata.get("event_type") == DUE_EVENT and \
-                            (metadata.get("event_payload") or {}).get("key") == key:
-                        return slack_ref(channel, str(message["ts"]))
+                    key = str((metadata.get("event_payload") or {}).get("key") or "")
+                    if metadata.get("event_type") == DUE_EVENT and key.startswith(prefix):
+                        posted.setdefault(key, slack_ref(channel, str(message["ts"])))
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not page.get("has_more") or not cursor:
                     break
-        return None
+        return posted
 
     def keep(self, message: ui.Message) -> Kept:
         rendered = blocks.message(message)

@@ -77,7 +77,9 @@ class SendContext:
     since then, and a post found is returned as sent.
     `still_held`: raises LostClaim when the worker's claim has gone; asked before every send.
     The surface notes, for the delivery record, where the last send went (`surface`, `recipient`:
-    a channel, or a member's id) and whether a post was `found` from an earlier attempt.
+    a channel, or a member's id) and whether a post was `found` from an earlier attempt; and, per
+    conversation it looked in, the item's earlier posts it saw there by key (`earlier`), so each
+    conversation is read once an attempt however many posts the item makes in it.
     """
 
     key: str
@@ -88,6 +90,7 @@ class SendContext:
     surface: str | None = None
     recipient: str | None = None
     found: bool = False
+    earlier: dict[str, dict[str, MessageRef]] = field(default_factory=dict)
 
     def next_key(self) -> str:
         """The key of the next post: the item's key and the post's name (see `named`) or number."""
