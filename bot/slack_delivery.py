@@ -10,12 +10,10 @@ handlers: those re-send a request Slack may already have acted on.
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -23,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, S
 
 from bot import blocks
 from core import ui
-from core.delivery import DeliveryError, Kept, Outgoing, before_send, current
+from core.delivery import UNANSWERED, DeliveryError, Kept, Outgoing, before_send, current, unanswered
 from bot.slack_refs import SLACK, posted_message, slack_ref
 from core.request import MessageRef
 
@@ -180,16 +178,8 @@ def refused_as_delivery_error() -> Iterator[None]:
         yield
     except SlackApiError as e:
         raise delivery_error(e) from e
-    except URLError as e:
-        if isinstance(e.reason, ConnectionRefusedError):
-            raise DeliveryError("connection_refused") from e
-        # A timeout or reset under urllib's wrapper: the request may have been sent.
-        raise DeliveryError(f"no_answer ({e.reason})", ambiguous=True) from e
-    except ConnectionRefusedError as e:
-        raise DeliveryError("connection_refused") from e
-    except (TimeoutError, ConnectionError, http.client.HTTPException) as e:
-        # The request was out when the answer failed to come: Slack may have acted on it.
-        raise DeliveryError(f"no_answer ({type(e).__name__})", ambiguous=True) from e
+    except UNANSWERED as e:
+        raise unanswered(e) from e
 
 
 def delivery_error(error: SlackApiError) -> DeliveryError:

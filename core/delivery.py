@@ -16,6 +16,7 @@ each send first asks the context whether the worker still holds its claim (fenci
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -60,6 +61,20 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
         self.unreachable = unreachable
         self.ambiguous = ambiguous
+
+
+# What a request raises when no answer came (urllib wraps the socket's errors in URLError, an OSError).
+UNANSWERED = (OSError, http.client.HTTPException)
+
+
+def unanswered(error: OSError | http.client.HTTPException) -> DeliveryError:
+    """A request that got no answer, as DeliveryError: refused when the connection was (nothing was
+    sent); otherwise ambiguous (a timeout, a connection dropped once the request was out: the other
+    side may have acted on it). Every surface's transport sorts its failures here."""
+    cause = getattr(error, "reason", error)  # URLError's reason: the socket's error, or words
+    if isinstance(cause, ConnectionRefusedError):
+        return DeliveryError("connection_refused")
+    return DeliveryError(f"no_answer ({cause if isinstance(cause, str) else type(cause).__name__})", ambiguous=True)
 
 
 class LostClaim(Exception):

@@ -41,6 +41,7 @@ REASONS = {
     "cannot_dm_bot": "it is a bot",
     "messages_tab_disabled": "DMs with technet are closed",
     "conversation_unusable_blocked": "DMs with technet are closed",
+    "connection_refused": "could not connect",
     "ratelimited": "Slack asked technet to slow down",
     "internal_error": "Slack had an error",
 }
@@ -50,7 +51,7 @@ def reason_for_a_person(reason: str | None) -> str:
     if not reason:
         return ""
     if reason.startswith("no_answer"):
-        return "no answer from Slack"
+        return "no answer in time"
     if reason.startswith("late by"):
         return "too late to send"
     return REASONS.get(reason, reason)
