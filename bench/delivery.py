@@ -28,12 +28,13 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import network  # noqa: E402 - after sys.path has the repository
+from bench.load import start  # noqa: E402
 from bot.slack_refs import slack_identity  # noqa: E402
 from bot.standin import SlackStandIn  # noqa: E402
 from storage import announcements, ledger  # noqa: E402
@@ -81,16 +82,6 @@ class MisbehavingSlack(SlackStandIn):
             with self._lock:
                 self.first_seen.setdefault(str(key), time.time())
         return status, body, headers
-
-
-def start(command: list[str], env: dict[str, str], log: IO[str]) -> subprocess.Popen[str]:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
-    assert process.stdout is not None  # PIPE
-    line = process.stdout.readline()
-    if "serving on" not in line:
-        process.kill()
-        raise SystemExit(f"could not start {' '.join(command)}: {line!r}")
-    return process
 
 
 def seed(db: Any, items: int, begin: datetime, spread: timedelta) -> None:
@@ -146,7 +137,7 @@ def main() -> None:
                "TECHNET_TICK_SECONDS": str(args.tick), "TECHNET_SLACK_TIMEOUT": str(args.timeout)}
         command = [str(Path(sys.executable).with_name("technet")), "serve", "--port", "0", "--threads", "4"]
         log = tempfile.TemporaryFile("w+")
-        replicas = [start(command, env, log) for _ in range(2)]
+        replicas = [start(command, env, log)[0] for _ in range(2)]
         rng = random.Random(7)
         kill_at = sorted(begin.timestamp() + rng.uniform(0, spread.total_seconds()) for _ in range(args.kills))
         kills: list[float] = []
@@ -159,7 +150,7 @@ def main() -> None:
                     replicas[victim].send_signal(signal.SIGKILL)
                     replicas[victim].wait()
                     kills.append(time.time())
-                    replicas[victim] = start(command, env, log)
+                    replicas[victim] = start(command, env, log)[0]
                 if not kill_at and time.time() > begin.timestamp() + spread.total_seconds():
                     with db.reading() as session:
                         left = session.query(DueItem).filter(DueItem.kind == announcements.KIND,

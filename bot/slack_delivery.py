@@ -10,12 +10,10 @@ handlers: those re-send a request Slack may already have acted on.
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -23,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, S
 
 from bot import blocks
 from core import ui
-from core.delivery import DeliveryError, Kept, Outgoing, before_send, current
+from core.delivery import UNANSWERED, DeliveryError, Kept, Outgoing, before_send, current, unanswered
 from bot.slack_refs import SLACK, posted_message, slack_ref
 from core.request import MessageRef
 
@@ -80,7 +78,10 @@ class SlackDelivery:
             key = context.next_key()
             before_send(SLACK, conversation)
             if context.look_since is not None:
-                found = self.find_posted(conversation, key, since=context.look_since)
+                if conversation not in context.earlier:
+                    context.earlier[conversation] = self.find_posted(conversation, context.key,
+                                                                     since=context.look_since)
+                found = context.earlier[conversation].get(key)
                 if found is not None:
                     context.found = True
                     return found
@@ -89,9 +90,11 @@ class SlackDelivery:
             posted = self.posting.chat_postMessage(channel=conversation, **arguments)
         return posted_message(posted)
 
-    def find_posted(self, conversation: str, key: str, *, since: datetime) -> MessageRef | None:
-        """The message carrying `key` posted in `conversation` (a channel, or a member's DM) since
-        `since`, if there is one."""
+    def find_posted(self, conversation: str, item: str, *, since: datetime) -> dict[str, MessageRef]:
+        """The posts of due item `item` in `conversation` (a channel, or a member's DM) since `since`,
+        by their keys: one read of the history for all of the item's posts there."""
+        prefix = f"{item}:"
+        posted: dict[str, MessageRef] = {}
         with refused_as_delivery_error():
             # History wants the DM's own id; chat.postMessage took the member's.
             channel = self._open(conversation) if conversation.startswith(("U", "W")) else conversation
@@ -102,13 +105,13 @@ class SlackDelivery:
                                                          include_all_metadata=True, cursor=cursor)
                 for message in page.get("messages") or []:
                     metadata = message.get("metadata") or {}
-                    if metadata.get("event_type") == DUE_EVENT and \
-                            (metadata.get("event_payload") or {}).get("key") == key:
-                        return slack_ref(channel, str(message["ts"]))
+                    key = str((metadata.get("event_payload") or {}).get("key") or "")
+                    if metadata.get("event_type") == DUE_EVENT and key.startswith(prefix):
+                        posted.setdefault(key, slack_ref(channel, str(message["ts"])))
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not page.get("has_more") or not cursor:
                     break
-        return None
+        return posted
 
     def keep(self, message: ui.Message) -> Kept:
         rendered = blocks.message(message)
@@ -175,16 +178,8 @@ def refused_as_delivery_error() -> Iterator[None]:
         yield
     except SlackApiError as e:
         raise delivery_error(e) from e
-    except URLError as e:
-        if isinstance(e.reason, ConnectionRefusedError):
-            raise DeliveryError("connection_refused") from e
-        # A timeout or reset under urllib's wrapper: the request may have been sent.
-        raise DeliveryError(f"no_answer ({e.reason})", ambiguous=True) from e
-    except ConnectionRefusedError as e:
-        raise DeliveryError("connection_refused") from e
-    except (TimeoutError, ConnectionError, http.client.HTTPException) as e:
-        # The request was out when the answer failed to come: Slack may have acted on it.
-        raise DeliveryError(f"no_answer ({type(e).__name__})", ambiguous=True) from e
+    except UNANSWERED as e:
+        raise unanswered(e) from e
 
 
 def delivery_error(error: SlackApiError) -> DeliveryError:

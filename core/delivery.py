@@ -16,6 +16,7 @@ each send first asks the context whether the worker still holds its claim (fenci
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -62,6 +63,20 @@ class DeliveryError(Exception):
         self.ambiguous = ambiguous
 
 
+# What a request raises when no answer came (urllib wraps the socket's errors in URLError, an OSError).
+UNANSWERED = (OSError, http.client.HTTPException)
+
+
+def unanswered(error: OSError | http.client.HTTPException) -> DeliveryError:
+    """A request that got no answer, as DeliveryError: refused when the connection was (nothing was
+    sent); otherwise ambiguous (a timeout, a connection dropped once the request was out: the other
+    side may have acted on it). Every surface's transport sorts its failures here."""
+    cause = getattr(error, "reason", error)  # URLError's reason: the socket's error, or words
+    if isinstance(cause, ConnectionRefusedError):
+        return DeliveryError("connection_refused")
+    return DeliveryError(f"no_answer ({cause if isinstance(cause, str) else type(cause).__name__})", ambiguous=True)
+
+
 class LostClaim(Exception):
     """The worker no longer holds the claim it is sending for (its lease ran out, or another worker
     claimed the item since): it must send nothing more for it."""
@@ -77,7 +92,9 @@ class SendContext:
     since then, and a post found is returned as sent.
     `still_held`: raises LostClaim when the worker's claim has gone; asked before every send.
     The surface notes, for the delivery record, where the last send went (`surface`, `recipient`:
-    a channel, or a member's id) and whether a post was `found` from an earlier attempt.
+    a channel, or a member's id) and whether a post was `found` from an earlier attempt; and, per
+    conversation it looked in, the item's earlier posts it saw there by key (`earlier`), so each
+    conversation is read once an attempt however many posts the item makes in it.
     """
 
     key: str
@@ -88,6 +105,7 @@ class SendContext:
     surface: str | None = None
     recipient: str | None = None
     found: bool = False
+    earlier: dict[str, dict[str, MessageRef]] = field(default_factory=dict)
 
     def next_key(self) -> str:
         """The key of the next post: the item's key and the post's name (see `named`) or number."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from core import ui
 from core.delivery import DeliveryError
+from core.markup import escape
 from core.views.announcements import post_blocks, when
 from core.due import DueKind, DueKinds, Skip
 from storage import announcements, ledger
@@ -72,7 +73,9 @@ def given_up(runtime: Services, claim: ledger.Claimed, reason: str) -> None:
         info = announcements.to_post(session, announcements.announcement_id(claim.subject))
     if info is None:
         return
-    why = REASONS.get(reason, "Slack kept refusing it (`{error}`)").format(channel=info.channel_id, error=reason)
+    # The reason may be any exception's repr ("<urlopen error ...>"): shown literally, as the e-zine's is.
+    why = REASONS.get(reason, "Slack kept refusing it (`{error}`)").format(channel=info.channel_id,
+                                                                           error=escape(reason))
     _dm(runtime, info.author_user, runtime.templates.get_template("announce_failed.md.j2").render(
         info=info, when=_when(runtime, claim.due_at), why=why, excerpt=_excerpt(info.text)))
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import ledger
@@ -41,6 +41,7 @@ REASONS = {
     "cannot_dm_bot": "it is a bot",
     "messages_tab_disabled": "DMs with technet are closed",
     "conversation_unusable_blocked": "DMs with technet are closed",
+    "connection_refused": "could not connect",
     "ratelimited": "Slack asked technet to slow down",
     "internal_error": "Slack had an error",
 }
@@ -50,7 +51,7 @@ def reason_for_a_person(reason: str | None) -> str:
     if not reason:
         return ""
     if reason.startswith("no_answer"):
-        return "no answer from Slack"
+        return "no answer in time"
     if reason.startswith("late by"):
         return "too late to send"
     return REASONS.get(reason, reason)
@@ -153,10 +154,6 @@ def report(session: Session, *, since: datetime) -> list[PostReport]:
     rows = session.execute(
         select(DueItem.id, DueItem.kind, DueItem.subject, DueItem.occurrence, DueItem.status, DueItem.result)
         .where(DueItem.due_at >= since).order_by(DueItem.kind, DueItem.subject, DueItem.occurrence)).all()
-    last_reason: dict[int, str | None] = dict(session.execute(
-        select(DeliveryAttempt.due_item_id, DeliveryAttempt.reason)
-        .where(DeliveryAttempt.id.in_(select(func.max(DeliveryAttempt.id)).group_by(DeliveryAttempt.due_item_id)),
-               DeliveryAttempt.due_at >= since)).all())
     lateness: dict[int, float] = dict(session.execute(
         select(DeliveryAttempt.due_item_id, DeliveryAttempt.lateness_seconds)
         .where(DeliveryAttempt.outcome.in_((SENT, FOUND)), DeliveryAttempt.due_at >= since)).all())
@@ -172,7 +169,8 @@ def report(session: Session, *, since: datetime) -> list[PostReport]:
             post.pending += 1
         elif status == ledger.FAILED:
             post.failed += 1
-            post.reasons[reason_for_a_person(last_reason.get(item_id) or result)] += 1
+            # A failed row's result is the error it was given up for (ledger.mark_failed).
+            post.reasons[reason_for_a_person(result)] += 1
         elif status == ledger.SKIPPED:
             post.skipped += 1
     named = titles(session, (subject for _, subject in posts))

@@ -21,7 +21,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from core.delivery import DeliveryError
+from core.delivery import UNANSWERED, DeliveryError, unanswered
 
 SCOPE = "https://api.botframework.com/.default"
 TIMEOUT = 10.0
@@ -88,13 +88,8 @@ def _call(method: str, url: str, data: bytes, headers: dict[str, str]) -> dict[s
             raw = response.read(1024 * 1024)
     except urllib.error.HTTPError as e:
         raise _refusal(e) from None
-    except (OSError, TimeoutError) as e:
-        reason = e.reason if isinstance(e, urllib.error.URLError) else e
-        if isinstance(reason, ConnectionRefusedError):
-            # Refused before anything was sent: nothing was posted.
-            raise DeliveryError("connection_refused") from None
-        # Ambiguous: the activity may have been posted before the answer failed to come.
-        raise DeliveryError(f"no answer from the Bot Connector ({type(reason).__name__})", ambiguous=True) from None
+    except UNANSWERED as e:
+        raise unanswered(e) from None
     try:
         answer = json.loads(raw) if raw else {}
     except ValueError:

@@ -82,6 +82,7 @@ class TeamsDelivery:
             url = found.service_url if found else None
         if url is None:
             raise DeliveryError("channel_not_found", permanent=True)
+        before_send()  # fencing, as for a send (Slack's update asks too)
         self.connector.update(url, ref.conversation, ref.message_id, _activity(message))
 
     def upload(self, to: str, file: ui.File, *more: ui.File) -> None:
