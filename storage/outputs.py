@@ -9,6 +9,7 @@ it goes out exactly once however often the form is delivered and whichever proce
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -172,11 +173,19 @@ def _subject(output_id: int) -> str:
 
 
 def _info(session: Session, row: ResearchOutput) -> OutputInfo:
-    credits = session.execute(select(OutputCredit, Member).join(Member, Member.id == OutputCredit.member_id)
-                              .where(OutputCredit.output_id == row.id)
-                              .order_by(Member.display_name, Member.real_name, Member.id)).all()
-    return OutputInfo(row.id, row.title, row.link, row.year, row.kind, row.creator_id, tuple(
-        CreditInfo(m.id, m.user_id, m.name, c.credit, c.status) for c, m in credits))
+    return _infos(session, [row])[0]
+
+
+def _infos(session: Session, rows: Sequence[ResearchOutput]) -> list[OutputInfo]:
+    """The outputs with their credits, in one query for all of them."""
+    credits: dict[int, list[CreditInfo]] = {}
+    if rows:
+        for c, m in session.execute(select(OutputCredit, Member).join(Member, Member.id == OutputCredit.member_id)
+                                    .where(OutputCredit.output_id.in_([r.id for r in rows]))
+                                    .order_by(Member.display_name, Member.real_name, Member.id)):
+            credits.setdefault(c.output_id, []).append(CreditInfo(m.id, m.user_id, m.name, c.credit, c.status))
+    return [OutputInfo(r.id, r.title, r.link, r.year, r.kind, r.creator_id, tuple(credits.get(r.id, ())))
+            for r in rows]
 
 
 def get(session: Session, output_id: int) -> OutputInfo:
@@ -222,7 +231,7 @@ def mine(session: Session, actor: Actor) -> list[OutputInfo]:
     rows = session.scalars(select(ResearchOutput).where(
         (ResearchOutput.creator_id == actor.member_id) | ResearchOutput.id.in_(credited))
         .order_by(ResearchOutput.year.desc(), ResearchOutput.created_at.desc(), ResearchOutput.id.desc())).all()
-    return [_info(session, r) for r in rows]
+    return _infos(session, rows)
 
 
 @dataclass(frozen=True)
