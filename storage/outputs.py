@@ -74,8 +74,7 @@ class OutputInfo:
 
     @property
     def url(self) -> str:
-        """A DOI as its resolver's address; an https link as given."""
-        return f"https://doi.org/{self.link}" if DOI.fullmatch(self.link) else self.link
+        return _url(self.link)
 
     @property
     def confirmed(self) -> tuple[CreditInfo, ...]:
@@ -83,6 +82,11 @@ class OutputInfo:
 
     def credit_of(self, member_id: int) -> CreditInfo | None:
         return next((c for c in self.credits if c.member_id == member_id), None)
+
+
+def _url(link: str) -> str:
+    """A DOI as its resolver's address; an https link as given."""
+    return f"https://doi.org/{link}" if DOI.fullmatch(link) else link
 
 
 def check_link(text: str | None) -> str:
@@ -261,8 +265,8 @@ def last_answered(session: Session, member_id: int) -> datetime | None:
 
 
 def _confirmed(row: ResearchOutput, credit: str) -> Confirmed:
-    url = f"https://doi.org/{row.link}" if DOI.fullmatch(row.link) else row.link
-    return Confirmed(row.id, row.title, url, row.year, KINDS.get(row.kind, row.kind), CREDITS.get(credit, credit))
+    return Confirmed(row.id, row.title, _url(row.link), row.year, KINDS.get(row.kind, row.kind),
+                     CREDITS.get(credit, credit))
 
 
 @dataclass(frozen=True)
@@ -292,5 +296,5 @@ def recognised_between(session: Session, start: datetime, end: datetime) -> list
     for output, credit, member in rows:
         _, authors, acknowledged = found.setdefault(output.id, (output, [], []))
         (authors if credit == "author" else acknowledged).append((member.id, member.name))
-    return [Recognised(o.id, o.title, _confirmed(o, "").url, o.year, KINDS.get(o.kind, o.kind), tuple(a), tuple(b))
+    return [Recognised(o.id, o.title, _url(o.link), o.year, KINDS.get(o.kind, o.kind), tuple(a), tuple(b))
             for o, a, b in found.values()]
