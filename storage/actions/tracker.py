@@ -211,9 +211,7 @@ def schedule_summary(session: Session, *, now: datetime, tz: tzinfo) -> None:
     """This month's summary, due on its first day at SEND_AT (idempotent)."""
     today = now.astimezone(tz).date()
     first = today.replace(day=1)
-    if ledger.find(session, SUMMARY, "steering", month_of(first)) is None:
-        ledger.schedule(session, kind=SUMMARY, subject="steering", occurrence=month_of(first),
-                        due_at=_at(first, tz))
+    ledger.schedule(session, kind=SUMMARY, subject="steering", occurrence=month_of(first), due_at=_at(first, tz))
 
 
 def has_actions(session: Session) -> bool:
