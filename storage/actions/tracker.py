@@ -240,7 +240,7 @@ def summary(session: Session, month: str, *, tz: tzinfo, today: date) -> Summary
     year, number = (int(x) for x in month.split("-"))
     first = date(year, number, 1)
     since = (first - timedelta(days=1)).replace(day=1)
-    start, end = _at(since, tz).replace(hour=0), _at(first, tz).replace(hour=0)
+    start, end = (datetime.combine(day, time(), tzinfo=tz) for day in (since, first))
     rows = session.execute(
         select(PlanActionUpdate, Member).outerjoin(Member, Member.id == PlanActionUpdate.member_id)
         .where(PlanActionUpdate.created_at >= start, PlanActionUpdate.created_at < end)
