@@ -15,7 +15,6 @@ from digests.report_files import options_for
 from storage.actions.figures import measure_figures
 from storage.clock import now
 from storage.errors import DomainError
-from storage.members import Role
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -67,10 +66,8 @@ def plan_reply(runtime: Services, request: Request) -> ui.Message:
     with runtime.db.reading() as session:
         plan = actions.plan(session, today=today)
         counts = actions.rag_counts(session, today=today)
-        mine = actions.owned_by(session, request.actor.member_id)
         figures = measure_figures(session, plan, options=options_for(runtime.settings), now=now())
-    if request.actor.has(Role.ORGANISER):
-        mine = [a.id for a in plan]
+    mine = [a.id for a in plan if actions.may_update(request.actor, a)]
     return ui.message(views.plan_blocks(plan, counts, figures, mine=mine), title="The action plan")
 
 
@@ -79,14 +76,12 @@ def action_reply(runtime: Services, request: Request, action_id: int) -> ui.Mess
     with runtime.db.reading() as session:
         info = actions.action(session, action_id, today=today)
         figures = measure_figures(session, [info], options=options_for(runtime.settings), now=now())
-    can = request.actor.member_id in info.owner_ids or request.actor.has(Role.ORGANISER)
-    return ui.message(views.action_blocks(info, figures, can_update=can))
+    return ui.message(views.action_blocks(info, figures, can_update=actions.may_update(request.actor, info)))
 
 
 def open_update(runtime: Services, request: Request, action_id: int) -> Reply:
     with runtime.db.reading() as session:
         info = actions.action(session, action_id, today=request_today(request))
-    if request.actor.member_id not in info.owner_ids and not request.actor.has(Role.ORGANISER):
-        return Answer(ui.note(":no_entry: Only the action's owners (or a network organiser) can post its updates."))
+    actions.require_update(request.actor, info)
     return [Answer(ui.note(f":pencil: Opening the update form for action {action_id}…")),
             OpenForm(views.update_form(info))]

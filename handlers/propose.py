@@ -138,13 +138,10 @@ def register(runtime: Services) -> None:
 def _decision_form(runtime: Services, request: Request, build: Callable[[ProposalInfo], ui.Form]) -> Reply:
     proposal_id = payload_id(request.value, f"{request.action_id}'s proposal")
     try:
-        request.actor.require(Role.ORGANISER, "decide on session proposals")
         with runtime.db.reading() as session:
-            info = proposals.get(session, proposal_id)
+            info = proposals.to_decide(session, request.actor, proposal_id)
     except DomainError as e:
         return Answer(refusal(e))
-    if info.status in (proposals.APPROVED, proposals.DECLINED):
-        return Answer(ui.note(f"That proposal was {info.status} already."))
     return OpenForm(build(info))
 
 

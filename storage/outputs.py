@@ -9,6 +9,7 @@ it goes out exactly once however often the form is delivered and whichever proce
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,8 +74,7 @@ class OutputInfo:
 
     @property
     def url(self) -> str:
-        """A DOI as its resolver's address; an https link as given."""
-        return f"https://doi.org/{self.link}" if DOI.fullmatch(self.link) else self.link
+        return _url(self.link)
 
     @property
     def confirmed(self) -> tuple[CreditInfo, ...]:
@@ -82,6 +82,11 @@ class OutputInfo:
 
     def credit_of(self, member_id: int) -> CreditInfo | None:
         return next((c for c in self.credits if c.member_id == member_id), None)
+
+
+def _url(link: str) -> str:
+    """A DOI as its resolver's address; an https link as given."""
+    return f"https://doi.org/{link}" if DOI.fullmatch(link) else link
 
 
 def check_link(text: str | None) -> str:
@@ -172,11 +177,19 @@ def _subject(output_id: int) -> str:
 
 
 def _info(session: Session, row: ResearchOutput) -> OutputInfo:
-    credits = session.execute(select(OutputCredit, Member).join(Member, Member.id == OutputCredit.member_id)
-                              .where(OutputCredit.output_id == row.id)
-                              .order_by(Member.display_name, Member.real_name, Member.id)).all()
-    return OutputInfo(row.id, row.title, row.link, row.year, row.kind, row.creator_id, tuple(
-        CreditInfo(m.id, m.user_id, m.name, c.credit, c.status) for c, m in credits))
+    return _infos(session, [row])[0]
+
+
+def _infos(session: Session, rows: Sequence[ResearchOutput]) -> list[OutputInfo]:
+    """The outputs with their credits, in one query for all of them."""
+    credits: dict[int, list[CreditInfo]] = {}
+    if rows:
+        for c, m in session.execute(select(OutputCredit, Member).join(Member, Member.id == OutputCredit.member_id)
+                                    .where(OutputCredit.output_id.in_([r.id for r in rows]))
+                                    .order_by(Member.display_name, Member.real_name, Member.id)):
+            credits.setdefault(c.output_id, []).append(CreditInfo(m.id, m.user_id, m.name, c.credit, c.status))
+    return [OutputInfo(r.id, r.title, r.link, r.year, r.kind, r.creator_id, tuple(credits.get(r.id, ())))
+            for r in rows]
 
 
 def get(session: Session, output_id: int) -> OutputInfo:
@@ -222,7 +235,7 @@ def mine(session: Session, actor: Actor) -> list[OutputInfo]:
     rows = session.scalars(select(ResearchOutput).where(
         (ResearchOutput.creator_id == actor.member_id) | ResearchOutput.id.in_(credited))
         .order_by(ResearchOutput.year.desc(), ResearchOutput.created_at.desc(), ResearchOutput.id.desc())).all()
-    return [_info(session, r) for r in rows]
+    return _infos(session, rows)
 
 
 @dataclass(frozen=True)
@@ -252,8 +265,8 @@ def last_answered(session: Session, member_id: int) -> datetime | None:
 
 
 def _confirmed(row: ResearchOutput, credit: str) -> Confirmed:
-    url = f"https://doi.org/{row.link}" if DOI.fullmatch(row.link) else row.link
-    return Confirmed(row.id, row.title, url, row.year, KINDS.get(row.kind, row.kind), CREDITS.get(credit, credit))
+    return Confirmed(row.id, row.title, _url(row.link), row.year, KINDS.get(row.kind, row.kind),
+                     CREDITS.get(credit, credit))
 
 
 @dataclass(frozen=True)
@@ -283,5 +296,5 @@ def recognised_between(session: Session, start: datetime, end: datetime) -> list
     for output, credit, member in rows:
         _, authors, acknowledged = found.setdefault(output.id, (output, [], []))
         (authors if credit == "author" else acknowledged).append((member.id, member.name))
-    return [Recognised(o.id, o.title, _confirmed(o, "").url, o.year, KINDS.get(o.kind, o.kind), tuple(a), tuple(b))
+    return [Recognised(o.id, o.title, _url(o.link), o.year, KINDS.get(o.kind, o.kind), tuple(a), tuple(b))
             for o, a, b in found.values()]

@@ -122,10 +122,10 @@ def mine(session: Session, actor: Actor) -> list[ProposalInfo]:
     return [_info(p, m) for p, m in rows]
 
 
-def get(session: Session, proposal_id: int) -> ProposalInfo:
-    row = session.get(SessionProposal, proposal_id)
-    if row is None:
-        raise NotFound("That proposal is not there any more.")
+def to_decide(session: Session, actor: Actor, proposal_id: int) -> ProposalInfo:
+    """A proposal an organiser is about to decide on (for the decision's form): refused when the
+    actor is no organiser or it was approved or declined already."""
+    row = _open(session, actor, proposal_id, "decide on session proposals")
     return _info(row, session.get_one(Member, row.proposer_id))
 
 

@@ -140,9 +140,7 @@ def post_update(session: Session, actor: Actor, action_id: int, status: str, not
     row = session.get(PlanAction, action_id)
     if row is None:
         raise NotFound(f"There is no action {action_id} in the plan (`/tech actions` lists them).")
-    owned = session.get(PlanActionOwner, (action_id, actor.member_id)) is not None
-    if not owned and not actor.has(Role.ORGANISER):
-        raise PermissionDenied("Only the action's owners (or a network organiser) can post its updates.")
+    require_update(actor, _infos(session, [row], today)[0])
     chosen = status_key(status or "")
     if chosen is None:
         raise DomainError("Choose a status: " + ", ".join(STATUSES) + ".", field="status")
@@ -157,8 +155,14 @@ def post_update(session: Session, actor: Actor, action_id: int, status: str, not
     return _infos(session, [row], today)[0]
 
 
-def owned_by(session: Session, member_id: int) -> list[int]:
-    return list(session.scalars(select(PlanActionOwner.action_id).where(PlanActionOwner.member_id == member_id)))
+def may_update(actor: Actor, action: ActionInfo) -> bool:
+    """Who posts an action's updates: its owners, and network organisers."""
+    return actor.member_id in action.owner_ids or actor.has(Role.ORGANISER)
+
+
+def require_update(actor: Actor, action: ActionInfo) -> None:
+    if not may_update(actor, action):
+        raise PermissionDenied("Only the action's owners (or a network organiser) can post its updates.")
 
 
 # Reminders ------------------------------------------------------------------------------------
@@ -207,9 +211,7 @@ def schedule_summary(session: Session, *, now: datetime, tz: tzinfo) -> None:
     """This month's summary, due on its first day at SEND_AT (idempotent)."""
     today = now.astimezone(tz).date()
     first = today.replace(day=1)
-    if ledger.find(session, SUMMARY, "steering", month_of(first)) is None:
-        ledger.schedule(session, kind=SUMMARY, subject="steering", occurrence=month_of(first),
-                        due_at=_at(first, tz))
+    ledger.schedule(session, kind=SUMMARY, subject="steering", occurrence=month_of(first), due_at=_at(first, tz))
 
 
 def has_actions(session: Session) -> bool:
@@ -238,7 +240,7 @@ def summary(session: Session, month: str, *, tz: tzinfo, today: date) -> Summary
     year, number = (int(x) for x in month.split("-"))
     first = date(year, number, 1)
     since = (first - timedelta(days=1)).replace(day=1)
-    start, end = _at(since, tz).replace(hour=0), _at(first, tz).replace(hour=0)
+    start, end = (datetime.combine(day, time(), tzinfo=tz) for day in (since, first))
     rows = session.execute(
         select(PlanActionUpdate, Member).outerjoin(Member, Member.id == PlanActionUpdate.member_id)
         .where(PlanActionUpdate.created_at >= start, PlanActionUpdate.created_at < end)

@@ -39,9 +39,12 @@ class DraftInfo:
 def _info(session: Session, row: AwardDraft) -> DraftInfo:
     award = session.get(Opportunity, row.opportunity_id) if row.opportunity_id is not None else None
     colleague = session.get(Member, row.colleague_id) if row.colleague_id is not None else None
-    return DraftInfo(row.id, row.opportunity_id, award.title if award else None,
-                     colleague.user_id if colleague else None, colleague.name if colleague else None, row.citation,
-                     row.updated_at)
+    return _draft(row, award.title if award else None, colleague)
+
+
+def _draft(row: AwardDraft, award: str | None, colleague: Member | None) -> DraftInfo:
+    return DraftInfo(row.id, row.opportunity_id, award, colleague.user_id if colleague else None,
+                     colleague.name if colleague else None, row.citation, row.updated_at)
 
 
 def _award(session: Session, opportunity_id: int) -> Opportunity:
@@ -117,6 +120,9 @@ def save_draft(session: Session, actor: Actor, *, opportunity_id: int | None, dr
 
 def drafts(session: Session, actor: Actor) -> list[DraftInfo]:
     """The actor's own drafts, latest edited first."""
-    rows = session.scalars(select(AwardDraft).where(AwardDraft.member_id == actor.member_id)
+    rows = session.execute(select(AwardDraft, Opportunity.title, Member)
+                           .outerjoin(Opportunity, Opportunity.id == AwardDraft.opportunity_id)
+                           .outerjoin(Member, Member.id == AwardDraft.colleague_id)
+                           .where(AwardDraft.member_id == actor.member_id)
                            .order_by(AwardDraft.updated_at.desc(), AwardDraft.id.desc())).all()
-    return [_info(session, r) for r in rows]
+    return [_draft(row, award, colleague) for row, award, colleague in rows]

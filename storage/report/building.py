@@ -61,10 +61,7 @@ class Context:
                                           count_when(within(column, self.previous))).where(*where)).one()
         return int(row[0]), int(row[1])
 
-    def withheld(self) -> Shown:
-        return Shown(State.WITHHELD, None, Unit.COUNT, self.k)
-
-    def withheld_as(self, unit: Unit) -> Shown:
+    def withheld(self, unit: Unit = Unit.COUNT) -> Shown:
         return Shown(State.WITHHELD, None, unit, self.k)
 
     def snapshot_figure(self, key: str, section: str, label: str, pillar: Pillar, current: Shown, *,

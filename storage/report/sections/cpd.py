@@ -109,7 +109,7 @@ def topic_figures(ctx: Context, minutes_per_day: float) -> list[Figure]:
 
 def _days(ctx: Context, people: int, days: float) -> Shown:
     if 0 < people < ctx.k:
-        return ctx.withheld_as(Unit.DAYS)
+        return ctx.withheld(Unit.DAYS)
     return exact(round(days, 1), Unit.DAYS, ctx.k)
 
 
