@@ -133,7 +133,9 @@ def _send_one(runtime: Services, claim: ledger.Claimed, worker: str, now: dateti
         if ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=reason):
             record(delivery_report.GIVEN_UP, reason)
             _give_up(runtime, kind, claim, reason)
-        report.skipped += 1
+            report.skipped += 1
+        else:
+            report.lost += 1
         return
     try:
         with sending(context):
@@ -142,7 +144,9 @@ def _send_one(runtime: Services, claim: ledger.Claimed, worker: str, now: dateti
         reason = str(why) or "no longer applies"
         if ledger.mark_skipped(runtime.db, claim, worker, now=now, reason=reason):
             record(delivery_report.SKIPPED, reason)
-        report.skipped += 1
+            report.skipped += 1
+        else:
+            report.lost += 1
         return
     except LostClaim as lost:
         record(delivery_report.LOST, str(lost))
