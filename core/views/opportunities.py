@@ -8,6 +8,7 @@ from datetime import date, datetime, tzinfo
 from core import ids, ui
 from core.markup import escape, truncate
 from storage.opportunities import OpportunityInfo
+from storage.opportunities.drafts import AWARD
 
 EXCERPT = 400
 
@@ -57,7 +58,7 @@ def opportunity_blocks(o: OpportunityInfo, *, now: datetime, tz: tzinfo, organis
         result.append(ui.context(":bell: I'll remind you two days before the deadline."))
     elif remind and o.can_remind(now, tz):
         buttons.append(ui.button("Remind me before the deadline", ids.DEV_REMIND, str(o.id)))
-    if o.kind == "award":
+    if o.kind == AWARD:
         # A private draft for the member's own use (handlers/dev.py), not one of technet's own awards.
         buttons.append(ui.button("Nominate a colleague", ids.DEV_NOMINATE, str(o.id)))
     if organiser:
