@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import network  # noqa: E402 - after sys.path has the repository
-from bench.load import start  # noqa: E402
+from bench.load import percentile, start  # noqa: E402
 from bot.slack_refs import slack_identity  # noqa: E402
 from bot.standin import SlackStandIn  # noqa: E402
 from storage import announcements, ledger  # noqa: E402
@@ -98,13 +98,6 @@ def seed(db: Any, items: int, begin: datetime, spread: timedelta) -> None:
             session.flush()
             ledger.schedule(session, kind=announcements.KIND, subject=f"announcement:{row.id}",
                             occurrence=due.isoformat(), due_at=due, payload={"slot": due.isoformat()})
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def main() -> None:
