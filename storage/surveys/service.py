@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.errors import DomainError, NotFound
+from storage.forms import InvalidFields
 from storage.members import Actor, Role, members_by_ids
 from storage.models import Member
 from storage.models.events import Rsvp
@@ -44,12 +45,8 @@ TITLE_LIMIT = 200
 SHUFFLE_EVERY = timedelta(minutes=1)
 
 
-class InvalidSurvey(DomainError):
+class InvalidSurvey(InvalidFields):
     """A survey form refused, by field: {field id: message}."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
