@@ -15,6 +15,7 @@ from handlers._common import field_choice, field_choices, field_moment, field_te
 from storage import polls
 from storage.clock import now
 from storage.errors import DomainError
+from storage.forms import InvalidFields
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -56,12 +57,11 @@ def register(runtime: Services) -> None:
                                 multiple=field_choice(given, ids.POLL_CHOICE) == "multiple",
                                 anonymous="anonymous" in field_choices(given, ids.POLL_ANONYMOUS),
                                 closes_at=field_moment(given, ids.POLL_CLOSES))
-        errors = polls.check(draft, now=now())
-        if errors:
-            return ui.FieldErrors(errors)
         try:
             with runtime.db.transaction() as session:
                 poll_id = polls.create(session, request.actor, draft, conversation=request.metadata, now=now()).id
+        except InvalidFields as e:
+            return ui.FieldErrors(e.errors)
         except DomainError as e:
             return ui.FieldErrors({e.field or ids.POLL_QUESTION: e.message})
         return [CloseForm(), FollowUp(lambda: post_poll(runtime, request, poll_id))]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from storage import ledger
 from storage.db import rowcount
 from storage.errors import DomainError, NotFound
+from storage.forms import InvalidFields
 from storage.identities import MessageRef
 from storage.members import Actor, Role, members_by_ids
 from storage.models.surveys import Poll, PollVote
@@ -155,11 +156,10 @@ def check(draft: PollDraft, *, now: datetime) -> dict[str, str]:
 
 
 def create(session: Session, actor: Actor, draft: PollDraft, *, conversation: str, now: datetime) -> Poll:
-    """A new poll, not yet posted: refused (a DomainError naming the first problem) when the draft is wrong."""
+    """A new poll, not yet posted: refused (InvalidFields, every wrong field) when the draft is wrong."""
     errors = check(draft, now=now)
     if errors:
-        field, message = next(iter(errors.items()))
-        raise DomainError(message, field=field)
+        raise InvalidFields(errors)
     if not conversation:
         raise DomainError("Start a poll in a channel: this conversation has no id I can post in.")
     poll = Poll(question=draft.question, options=[o for o in draft.options if o], multiple=draft.multiple,
