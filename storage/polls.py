@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import ledger
@@ -271,7 +271,3 @@ def close_early(session: Session, actor: Actor, poll_id: int, *, now: datetime) 
         return None
     item.due_at = item.not_before = now
     return item.id
-
-
-def voters(session: Session, poll_id: int) -> int:
-    return session.scalar(select(func.count(func.distinct(PollVote.member_id))).where(PollVote.poll_id == poll_id)) or 0

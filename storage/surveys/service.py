@@ -15,7 +15,7 @@ import hashlib
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -42,7 +42,6 @@ AUDIENCES = {"all": "every member", "department": "a department", "event": "thos
 QUARTERLY = "quarterly"
 REMINDERS = 2
 TITLE_LIMIT = 200
-SHUFFLE_EVERY = timedelta(minutes=1)
 
 
 class InvalidSurvey(InvalidFields):
