@@ -65,7 +65,7 @@ def results(session: Session, actor: Actor, survey_id: int, *, min_group: int) -
         raise PermissionDenied("Only organisers, and whoever set the survey up, can see its results.")
     answers = [(d, dict(a)) for d, a in session.execute(
         select(SurveyResponse.department, SurveyResponse.answers).where(SurveyResponse.survey_id == survey_id))]
-    return build(survey, answers, asked=invitation_counts(session, survey_id)[0], min_group=min_group)
+    return build(survey, answers, asked=invitation_counts(session, [survey_id])[survey_id][0], min_group=min_group)
 
 
 def build(survey: SurveyInfo, answers: list[tuple[str, dict[str, Any]]], *, asked: int, min_group: int) -> Results:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import ledger
@@ -191,18 +192,20 @@ def _plan(session: Session, survey: Survey) -> None:
 def listing(session: Session, actor: Actor) -> list[tuple[SurveyInfo, int, int]]:
     """Organisers: every survey, newest first, with how many were asked and how many answered."""
     actor.require(Role.ORGANISER, "see the surveys")
-    rows = []
-    for survey in session.scalars(select(Survey).order_by(Survey.id.desc()).limit(20)):
-        asked, answered = invitation_counts(session, survey.id)
-        rows.append((info_of(survey), asked, answered))
-    return rows
+    found = session.scalars(select(Survey).order_by(Survey.id.desc()).limit(20)).all()
+    counts = invitation_counts(session, [s.id for s in found])
+    return [(info_of(s), *counts[s.id]) for s in found]
 
 
-def invitation_counts(session: Session, survey_id: int) -> tuple[int, int]:
-    asked = session.scalar(select(func.count()).where(SurveyInvitation.survey_id == survey_id)) or 0
-    answered = session.scalar(select(func.count()).where(SurveyInvitation.survey_id == survey_id,
-                                                         SurveyInvitation.answered.is_(True))) or 0
-    return asked, answered
+def invitation_counts(session: Session, survey_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """Each survey's (asked, answered), in one query: (0, 0) for one not sent yet."""
+    counts = {survey_id: (0, 0) for survey_id in survey_ids}
+    if counts:
+        answered = func.sum(case((SurveyInvitation.answered.is_(True), 1), else_=0))
+        counts.update((survey_id, (asked, done)) for survey_id, asked, done in session.execute(
+            select(SurveyInvitation.survey_id, func.count(), answered)
+            .where(SurveyInvitation.survey_id.in_(counts)).group_by(SurveyInvitation.survey_id)).tuples())
+    return counts
 
 
 # Inviting and reminding ---------------------------------------------------------------------------------

@@ -30,8 +30,9 @@ def surveys_section(ctx: Context) -> Section:
     previous = surveys_in(ctx.previous.starts_at, ctx.until(ctx.previous))
     figures: list[Figure] = [ctx.count_figure("surveys.closed", SURVEYS, "Surveys closed", Pillar.SUSTAINABILITY,
                                               (len(current), len(previous)), of_people=False)]
+    counts = invitation_counts(ctx.session, [s.id for s in current])
     for survey in current:
-        asked, answered = invitation_counts(ctx.session, survey.id)
+        asked, answered = counts[survey.id]
         figures.append(ctx.figure("surveys.response_rate", SURVEYS, "Response rate", Pillar.SUSTAINABILITY,
                                   share(answered, asked, ctx.k), none, group=survey.title))
         scale = next((i for i, q in enumerate(survey.questions) if q.get("kind") == SCALE), None)
