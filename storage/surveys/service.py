@@ -273,10 +273,10 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def to_answer(session: Session, actor: Actor, survey_id: int, *, now: datetime,
-              key: str = "") -> tuple[SurveyInfo, dict[str, Any]]:
-    """The survey for this member to answer, with their answers so far (a named survey's, or an
-    anonymous one's when they bring the key their confirmation holds)."""
+def _answering(session: Session, actor: Actor, survey_id: int, *, now: datetime,
+               key: str) -> tuple[SurveyInfo, SurveyInvitation, SurveyResponse | None]:
+    """The survey open for this member to answer, their invitation, and their answer so far (a named
+    survey's, or an anonymous one's when they bring the key their confirmation holds)."""
     survey = session.get(Survey, survey_id)
     if survey is None:
         raise NotFound("That survey is gone.")
@@ -288,37 +288,39 @@ def to_answer(session: Session, actor: Actor, survey_id: int, *, now: datetime,
     if not info.is_open(now):
         raise DomainError("This survey has closed." if now >= info.closes_at else "This survey is not open yet.")
     if not survey.anonymous:
-        mine = session.scalar(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id,
-                                                           SurveyResponse.member_id == actor.member_id))
-        return info, dict(mine.answers) if mine else {}
+        return info, invitation, session.scalar(select(SurveyResponse).where(
+            SurveyResponse.survey_id == survey_id, SurveyResponse.member_id == actor.member_id))
     if key:
         mine = session.scalar(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id,
                                                            SurveyResponse.edit_key == _hash(key)))
         if mine is None:
             raise DomainError("That answer is not one I can find any more.")
-        return info, dict(mine.answers)
+        return info, invitation, mine
     if invitation.answered:
         raise DomainError("You have answered this survey. To change your answers, use *Change my answers* in the "
                           "message that confirmed them.")
-    return info, {}
+    return info, invitation, None
+
+
+def to_answer(session: Session, actor: Actor, survey_id: int, *, now: datetime,
+              key: str = "") -> tuple[SurveyInfo, dict[str, Any]]:
+    """The survey for this member to answer, with their answers so far (a named survey's, or an
+    anonymous one's when they bring the key their confirmation holds)."""
+    info, _, mine = _answering(session, actor, survey_id, now=now, key=key)
+    return info, dict(mine.answers) if mine else {}
 
 
 def respond(session: Session, actor: Actor, survey_id: int, given: dict[str, Any], *, now: datetime,
             key: str = "") -> str:
     """Keep this member's answers: once per person, changeable until the close. For an anonymous survey
     returns the key that lets them change it (only their confirmation holds it); "" for a named one."""
-    info, _ = to_answer(session, actor, survey_id, now=now, key=key)
+    info, invitation, mine = _answering(session, actor, survey_id, now=now, key=key)
     answers, errors = check_answers(info.questions, given)
     if errors:
         raise InvalidSurvey(errors)
     member = session.get_one(Member, actor.member_id)
-    invitation = session.scalar(select(SurveyInvitation).where(SurveyInvitation.survey_id == survey_id,
-                                                               SurveyInvitation.member_id == actor.member_id))
-    assert invitation is not None
     invitation.answered = True
     if not info.anonymous:
-        mine = session.scalar(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id,
-                                                           SurveyResponse.member_id == actor.member_id))
         if mine is None:
             session.add(SurveyResponse(id=secrets.token_hex(16), survey_id=survey_id, member_id=actor.member_id,
                                        department=member.department or "", answers=answers, updated_at=now))
