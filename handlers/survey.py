@@ -104,11 +104,10 @@ def register(runtime: Services) -> None:
         survey_id = payload_id(str(carried.get("survey", "")), "the answer form's survey")
         key = str(carried.get("key", ""))
         try:
-            with runtime.db.reading() as session:
-                info = surveys.get(session, survey_id)
-            given = answers_given(request, info)
             with runtime.db.transaction() as session:
-                new_key = surveys.respond(session, request.actor, survey_id, given, now=now(), key=key)
+                info = surveys.get(session, survey_id)
+                new_key = surveys.respond(session, request.actor, survey_id, answers_given(request, info), now=now(),
+                                          key=key)
         except surveys.InvalidSurvey as e:
             return ui.FieldErrors(e.errors)
         except DomainError as e:
