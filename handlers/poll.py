@@ -39,11 +39,12 @@ def register(runtime: Services) -> None:
             return OpenForm(poll_form(request.where.conversation or ""))
         if words.lower() == "help":
             return Answer(ui.note(USAGE))
+        moment = now()
         try:
-            draft = polls.parse_command(words, now=now(), tz=runtime.settings.tz)
+            draft = polls.parse_command(words, now=moment, tz=runtime.settings.tz)
             with runtime.db.transaction() as session:
                 poll_id = polls.create(session, request.actor, draft, conversation=request.where.conversation or "",
-                                       now=now()).id
+                                       now=moment).id
         except DomainError as e:
             return Answer(ui.message([ui.section(f":no_entry: {escape(e.message)}"), ui.section(USAGE)]))
         return [Answer(ui.note(":bar_chart: Posting your poll…")),
