@@ -14,7 +14,6 @@ from core.due import DueKind, DueKinds, Skip
 from core.views.surveys import invitation
 from digests.runner import run_due
 from storage import ledger, surveys
-from storage.members import find_addressed
 from storage.surveys import feedback
 
 if TYPE_CHECKING:
@@ -74,15 +73,11 @@ def deliver_open(runtime: Services, claim: ledger.Claimed, now: datetime) -> str
 
 
 def _dm(runtime: Services, claim: ledger.Claimed, now: datetime, reminder: int) -> str | None:
-    user = str(claim.payload.get("member", ""))
+    # The payload names the member twice: by address, to send to, and by id (storage.surveys plans both).
+    user, member_id = str(claim.payload.get("member", "")), int(claim.payload.get("member_id", 0))
     with runtime.db.reading() as session:
-        # The member's id rides in the payload: one look-up fewer a DM (the address is the key's).
-        member_id = claim.payload.get("member_id")
-        if not isinstance(member_id, int):
-            found = find_addressed(session, user)
-            member_id = found.id if found else None
-        survey = surveys.to_remind(session, _survey(claim), member_id, now=now) if member_id else None
-    if member_id is None or survey is None:
+        survey = surveys.to_remind(session, _survey(claim), member_id, now=now)
+    if survey is None:
         raise Skip("answered already, closed, or no longer invited")
     posted = runtime.delivery.dm(user, invitation(survey, runtime.settings.tz, reminder=reminder))
     if reminder:

@@ -15,6 +15,7 @@ from handlers._common import field_choice, field_choices, field_moment, field_te
 from storage import polls
 from storage.clock import now
 from storage.errors import DomainError
+from storage.forms import InvalidFields
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -38,11 +39,12 @@ def register(runtime: Services) -> None:
             return OpenForm(poll_form(request.where.conversation or ""))
         if words.lower() == "help":
             return Answer(ui.note(USAGE))
+        moment = now()
         try:
-            draft = polls.parse_command(words, now=now(), tz=runtime.settings.tz)
+            draft = polls.parse_command(words, now=moment, tz=runtime.settings.tz)
             with runtime.db.transaction() as session:
                 poll_id = polls.create(session, request.actor, draft, conversation=request.where.conversation or "",
-                                       now=now()).id
+                                       now=moment).id
         except DomainError as e:
             return Answer(ui.message([ui.section(f":no_entry: {escape(e.message)}"), ui.section(USAGE)]))
         return [Answer(ui.note(":bar_chart: Posting your poll…")),
@@ -56,12 +58,11 @@ def register(runtime: Services) -> None:
                                 multiple=field_choice(given, ids.POLL_CHOICE) == "multiple",
                                 anonymous="anonymous" in field_choices(given, ids.POLL_ANONYMOUS),
                                 closes_at=field_moment(given, ids.POLL_CLOSES))
-        errors = polls.check(draft, now=now())
-        if errors:
-            return ui.FieldErrors(errors)
         try:
             with runtime.db.transaction() as session:
                 poll_id = polls.create(session, request.actor, draft, conversation=request.metadata, now=now()).id
+        except InvalidFields as e:
+            return ui.FieldErrors(e.errors)
         except DomainError as e:
             return ui.FieldErrors({e.field or ids.POLL_QUESTION: e.message})
         return [CloseForm(), FollowUp(lambda: post_poll(runtime, request, poll_id))]

@@ -55,14 +55,14 @@ def register(runtime: Services) -> None:
     @routes.form(ids.SURVEY_MODAL)
     def survey_submitted(request: Request) -> Reply:
         given = request.values
-        audience = field_choice(given, ids.SURVEY_AUDIENCE) or ""
+        recurrence = field_choice(given, ids.SURVEY_RECURRENCE) or ""
         draft = surveys.SurveyDraft(
             title=field_text(given, ids.SURVEY_TITLE) or "", questions=field_text(given, ids.SURVEY_QUESTIONS) or "",
-            anonymous="anonymous" in field_choices(given, ids.SURVEY_ANONYMOUS), audience=audience,
+            anonymous="anonymous" in field_choices(given, ids.SURVEY_ANONYMOUS),
+            audience=field_choice(given, ids.SURVEY_AUDIENCE) or "",
             audience_value=field_text(given, ids.SURVEY_AUDIENCE_VALUE) or "",
             opens_at=field_moment(given, ids.SURVEY_OPENS), closes_at=field_moment(given, ids.SURVEY_CLOSES),
-            recurrence="" if field_choice(given, ids.SURVEY_RECURRENCE) in (None, "once") else
-            field_choice(given, ids.SURVEY_RECURRENCE) or "")
+            recurrence="" if recurrence == "once" else recurrence)
         try:
             with runtime.db.transaction() as session:
                 made = surveys.create(session, request.actor, draft, now=now(), min_group=min_group)
@@ -104,11 +104,10 @@ def register(runtime: Services) -> None:
         survey_id = payload_id(str(carried.get("survey", "")), "the answer form's survey")
         key = str(carried.get("key", ""))
         try:
-            with runtime.db.reading() as session:
-                info = surveys.get(session, survey_id)
-            given = answers_given(request, info)
             with runtime.db.transaction() as session:
-                new_key = surveys.respond(session, request.actor, survey_id, given, now=now(), key=key)
+                info = surveys.get(session, survey_id)
+                new_key = surveys.respond(session, request.actor, survey_id, answers_given(request, info), now=now(),
+                                          key=key)
         except surveys.InvalidSurvey as e:
             return ui.FieldErrors(e.errors)
         except DomainError as e:

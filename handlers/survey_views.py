@@ -13,7 +13,7 @@ from core import ids, ui
 from core.markup import escape, truncate
 from storage import surveys
 from storage.surveys import Question, Results, SurveyInfo
-from storage.surveys.questions import HOW_TO_WRITE, MULTIPLE, SCALE, TEXT, YESNO
+from storage.surveys.questions import HOW_TO_WRITE, MULTIPLE, SCALE, TEXT
 from storage.words import plural
 
 USAGE = (
@@ -153,7 +153,3 @@ def results_blocks(r: Results, tz: ZoneInfo) -> list[ui.Block]:
                              "would let it be worked out; written answers show only with "
                              f"{r.min_group} or more respondents."))
     return blocks[:ui.MESSAGE_BLOCK_LIMIT]
-
-
-def kind_words(q: Question) -> str:
-    return {SCALE: "1-5", YESNO: "yes/no"}.get(q.kind, q.kind)

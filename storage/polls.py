@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.db import rowcount
 from storage.errors import DomainError, NotFound
+from storage.forms import InvalidFields
 from storage.identities import MessageRef
 from storage.members import Actor, Role, members_by_ids
 from storage.models.surveys import Poll, PollVote
@@ -155,11 +156,10 @@ def check(draft: PollDraft, *, now: datetime) -> dict[str, str]:
 
 
 def create(session: Session, actor: Actor, draft: PollDraft, *, conversation: str, now: datetime) -> Poll:
-    """A new poll, not yet posted: refused (a DomainError naming the first problem) when the draft is wrong."""
+    """A new poll, not yet posted: refused (InvalidFields, every wrong field) when the draft is wrong."""
     errors = check(draft, now=now)
     if errors:
-        field, message = next(iter(errors.items()))
-        raise DomainError(message, field=field)
+        raise InvalidFields(errors)
     if not conversation:
         raise DomainError("Start a poll in a channel: this conversation has no id I can post in.")
     poll = Poll(question=draft.question, options=[o for o in draft.options if o], multiple=draft.multiple,
@@ -271,7 +271,3 @@ def close_early(session: Session, actor: Actor, poll_id: int, *, now: datetime) 
         return None
     item.due_at = item.not_before = now
     return item.id
-
-
-def voters(session: Session, poll_id: int) -> int:
-    return session.scalar(select(func.count(func.distinct(PollVote.member_id))).where(PollVote.poll_id == poll_id)) or 0

@@ -65,7 +65,7 @@ def results(session: Session, actor: Actor, survey_id: int, *, min_group: int) -
         raise PermissionDenied("Only organisers, and whoever set the survey up, can see its results.")
     answers = [(d, dict(a)) for d, a in session.execute(
         select(SurveyResponse.department, SurveyResponse.answers).where(SurveyResponse.survey_id == survey_id))]
-    return build(survey, answers, asked=invitation_counts(session, survey_id)[0], min_group=min_group)
+    return build(survey, answers, asked=invitation_counts(session, [survey_id])[survey_id][0], min_group=min_group)
 
 
 def build(survey: SurveyInfo, answers: list[tuple[str, dict[str, Any]]], *, asked: int, min_group: int) -> Results:
@@ -94,10 +94,7 @@ def _question(index: int, q: Question, answers: list[dict[str, Any]], enough: bo
     given = [a[str(index)] for a in answers if str(index) in a]
     if q.kind == TEXT:
         return QuestionResult(q, (), None, tuple(sorted(given, key=str.casefold)) if enough else (), not enough)
-    picked: Counter[str] = Counter()
-    for value in given:
-        for choice in (value if q.kind == MULTIPLE else [value]):
-            picked[str(choice)] += 1
+    picked = _tally(q, given)
     withheld = Shown(State.WITHHELD, None, Unit.COUNT, k)
     counts = tuple((c, exact(picked[c], Unit.COUNT, k) if enough else withheld) for c in q.choices)
     average = None
@@ -105,6 +102,11 @@ def _question(index: int, q: Question, answers: list[dict[str, Any]], enough: bo
         average = (exact(sum(int(v) for v in given) / len(given), Unit.COUNT, k) if enough and given
                    else Shown(State.WITHHELD, None, Unit.COUNT, k))
     return QuestionResult(q, counts, average, (), False)
+
+
+def _tally(q: Question, given: list[Any]) -> Counter[str]:
+    """How many picked each choice (a several-choice answer counts once for each it picked)."""
+    return Counter(str(choice) for value in given for choice in (value if q.kind == MULTIPLE else [value]))
 
 
 def _summaries(questions: tuple[Question, ...], answers: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -118,11 +120,7 @@ def _summaries(questions: tuple[Question, ...], answers: list[dict[str, Any]]) -
         elif q.kind == YESNO:
             lines.append(f"{q.text}: {round(100 * given.count('yes') / len(given))}% yes")
         else:
-            picked: Counter[str] = Counter()
-            for value in given:
-                for choice in (value if q.kind == MULTIPLE else [value]):
-                    picked[str(choice)] += 1
-            top, count = picked.most_common(1)[0]
+            top, count = _tally(q, given).most_common(1)[0]
             lines.append(f"{q.text}: most picked {top} ({count})")
     return tuple(lines)
 

@@ -14,15 +14,17 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.errors import DomainError, NotFound
+from storage.forms import InvalidFields
 from storage.members import Actor, Role, members_by_ids
 from storage.models import Member
 from storage.models.events import Rsvp
@@ -41,15 +43,10 @@ AUDIENCES = {"all": "every member", "department": "a department", "event": "thos
 QUARTERLY = "quarterly"
 REMINDERS = 2
 TITLE_LIMIT = 200
-SHUFFLE_EVERY = timedelta(minutes=1)
 
 
-class InvalidSurvey(DomainError):
+class InvalidSurvey(InvalidFields):
     """A survey form refused, by field: {field id: message}."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -195,18 +192,20 @@ def _plan(session: Session, survey: Survey) -> None:
 def listing(session: Session, actor: Actor) -> list[tuple[SurveyInfo, int, int]]:
     """Organisers: every survey, newest first, with how many were asked and how many answered."""
     actor.require(Role.ORGANISER, "see the surveys")
-    rows = []
-    for survey in session.scalars(select(Survey).order_by(Survey.id.desc()).limit(20)):
-        asked, answered = invitation_counts(session, survey.id)
-        rows.append((info_of(survey), asked, answered))
-    return rows
+    found = session.scalars(select(Survey).order_by(Survey.id.desc()).limit(20)).all()
+    counts = invitation_counts(session, [s.id for s in found])
+    return [(info_of(s), *counts[s.id]) for s in found]
 
 
-def invitation_counts(session: Session, survey_id: int) -> tuple[int, int]:
-    asked = session.scalar(select(func.count()).where(SurveyInvitation.survey_id == survey_id)) or 0
-    answered = session.scalar(select(func.count()).where(SurveyInvitation.survey_id == survey_id,
-                                                         SurveyInvitation.answered.is_(True))) or 0
-    return asked, answered
+def invitation_counts(session: Session, survey_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """Each survey's (asked, answered), in one query: (0, 0) for one not sent yet."""
+    counts = {survey_id: (0, 0) for survey_id in survey_ids}
+    if counts:
+        answered = func.sum(case((SurveyInvitation.answered.is_(True), 1), else_=0))
+        counts.update((survey_id, (asked, done)) for survey_id, asked, done in session.execute(
+            select(SurveyInvitation.survey_id, func.count(), answered)
+            .where(SurveyInvitation.survey_id.in_(counts)).group_by(SurveyInvitation.survey_id)).tuples())
+    return counts
 
 
 # Inviting and reminding ---------------------------------------------------------------------------------
@@ -274,10 +273,10 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def to_answer(session: Session, actor: Actor, survey_id: int, *, now: datetime,
-              key: str = "") -> tuple[SurveyInfo, dict[str, Any]]:
-    """The survey for this member to answer, with their answers so far (a named survey's, or an
-    anonymous one's when they bring the key their confirmation holds)."""
+def _answering(session: Session, actor: Actor, survey_id: int, *, now: datetime,
+               key: str) -> tuple[SurveyInfo, SurveyInvitation, SurveyResponse | None]:
+    """The survey open for this member to answer, their invitation, and their answer so far (a named
+    survey's, or an anonymous one's when they bring the key their confirmation holds)."""
     survey = session.get(Survey, survey_id)
     if survey is None:
         raise NotFound("That survey is gone.")
@@ -289,37 +288,39 @@ def to_answer(session: Session, actor: Actor, survey_id: int, *, now: datetime,
     if not info.is_open(now):
         raise DomainError("This survey has closed." if now >= info.closes_at else "This survey is not open yet.")
     if not survey.anonymous:
-        mine = session.scalar(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id,
-                                                           SurveyResponse.member_id == actor.member_id))
-        return info, dict(mine.answers) if mine else {}
+        return info, invitation, session.scalar(select(SurveyResponse).where(
+            SurveyResponse.survey_id == survey_id, SurveyResponse.member_id == actor.member_id))
     if key:
         mine = session.scalar(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id,
                                                            SurveyResponse.edit_key == _hash(key)))
         if mine is None:
             raise DomainError("That answer is not one I can find any more.")
-        return info, dict(mine.answers)
+        return info, invitation, mine
     if invitation.answered:
         raise DomainError("You have answered this survey. To change your answers, use *Change my answers* in the "
                           "message that confirmed them.")
-    return info, {}
+    return info, invitation, None
+
+
+def to_answer(session: Session, actor: Actor, survey_id: int, *, now: datetime,
+              key: str = "") -> tuple[SurveyInfo, dict[str, Any]]:
+    """The survey for this member to answer, with their answers so far (a named survey's, or an
+    anonymous one's when they bring the key their confirmation holds)."""
+    info, _, mine = _answering(session, actor, survey_id, now=now, key=key)
+    return info, dict(mine.answers) if mine else {}
 
 
 def respond(session: Session, actor: Actor, survey_id: int, given: dict[str, Any], *, now: datetime,
             key: str = "") -> str:
     """Keep this member's answers: once per person, changeable until the close. For an anonymous survey
     returns the key that lets them change it (only their confirmation holds it); "" for a named one."""
-    info, _ = to_answer(session, actor, survey_id, now=now, key=key)
+    info, invitation, mine = _answering(session, actor, survey_id, now=now, key=key)
     answers, errors = check_answers(info.questions, given)
     if errors:
         raise InvalidSurvey(errors)
     member = session.get_one(Member, actor.member_id)
-    invitation = session.scalar(select(SurveyInvitation).where(SurveyInvitation.survey_id == survey_id,
-                                                               SurveyInvitation.member_id == actor.member_id))
-    assert invitation is not None
     invitation.answered = True
     if not info.anonymous:
-        mine = session.scalar(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id,
-                                                           SurveyResponse.member_id == actor.member_id))
         if mine is None:
             session.add(SurveyResponse(id=secrets.token_hex(16), survey_id=survey_id, member_id=actor.member_id,
                                        department=member.department or "", answers=answers, updated_at=now))

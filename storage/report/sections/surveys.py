@@ -30,15 +30,23 @@ def surveys_section(ctx: Context) -> Section:
     previous = surveys_in(ctx.previous.starts_at, ctx.until(ctx.previous))
     figures: list[Figure] = [ctx.count_figure("surveys.closed", SURVEYS, "Surveys closed", Pillar.SUSTAINABILITY,
                                               (len(current), len(previous)), of_people=False)]
+    counts = invitation_counts(ctx.session, [s.id for s in current])
+    # Each survey's headline question (its first 1-5 one), and its ratings, read for every survey at once.
+    scales = {s.id: i for s in current
+              if (i := next((i for i, q in enumerate(s.questions) if q.get("kind") == SCALE), None)) is not None}
+    rated: dict[int, list[int]] = {survey_id: [] for survey_id in scales}
+    if scales:
+        for survey_id, answers in ctx.session.execute(select(SurveyResponse.survey_id, SurveyResponse.answers)
+                                                      .where(SurveyResponse.survey_id.in_(scales))).tuples():
+            if str(scales[survey_id]) in answers:
+                rated[survey_id].append(answers[str(scales[survey_id])])
     for survey in current:
-        asked, answered = invitation_counts(ctx.session, survey.id)
+        asked, answered = counts[survey.id]
         figures.append(ctx.figure("surveys.response_rate", SURVEYS, "Response rate", Pillar.SUSTAINABILITY,
                                   share(answered, asked, ctx.k), none, group=survey.title))
-        scale = next((i for i, q in enumerate(survey.questions) if q.get("kind") == SCALE), None)
-        if scale is None:
+        if survey.id not in scales:
             continue
-        ratings = [a[str(scale)] for a in ctx.session.scalars(
-            select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id)) if str(scale) in a]
+        scale, ratings = scales[survey.id], rated[survey.id]
         average = (exact(sum(ratings) / len(ratings), Unit.COUNT, ctx.k) if len(ratings) >= ctx.k
                    else Shown(State.WITHHELD, None, Unit.COUNT, ctx.k))
         label = f"Average: {survey.questions[scale].get('text', '')}"[:200]
