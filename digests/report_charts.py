@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from storage.report import Chart, ChartKind, Series, Shown, State
@@ -55,6 +56,10 @@ def render(chart: Chart) -> bytes | None:
         layout.set(rect=(0, 0.06, 1, 0.94))
         figure.text(0.005, 0.01, f"Not drawn: groups of fewer than {k} people, and any withheld so totals "
                                   "cannot reveal them.", fontsize=NOTE_PT, color="#555555")
+    # Titles and labels can be people's words (a survey's question and options): "$5 or $10" is
+    # text, never matplotlib's maths. Per text, not rcParams, which every thread shares.
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()

@@ -20,7 +20,8 @@ from core.templating import environment
 from digests import report_charts, report_files
 from storage import report
 from storage.db import Database
-from storage.report import ReportOptions
+from storage.privacy import Shown, State
+from storage.report import Chart, ChartKind, Pillar, Point, ReportOptions, Series
 from tests import report_data
 from tests.test_report_service import NOW, YEAR_2024, YEAR_2025, build
 
@@ -87,6 +88,15 @@ def test_each_chart_is_a_png_of_the_expected_size(loaded: Database, tmp_path: Pa
         assert pixels.shape[:2] == (540, 960)
         # Not a blank canvas: a chart has ink on it.
         assert pixels[..., :3].min() < 0.5
+
+
+def test_a_chart_draws_peoples_dollar_signs_as_text_not_maths():
+    # A survey's question and options reach the chart as they were typed.
+    answers = Series("Answers", (Point("$5 or $10", Shown(State.EXACT, 7)), Point(r"$\frac{", Shown(State.EXACT, 5))))
+    chart = Chart(key="survey_1_q0", kind=ChartKind.DISTRIBUTION, title=r"Between $\frac{ and $", x_label="People",
+                  y_label="", period_label="Pulse $", series=(answers,), pillar=Pillar.SUSTAINABILITY)
+    png = report_charts.render(chart)
+    assert png is not None and png_size(png) == report_charts.PIXELS
 
 
 def test_no_chart_is_drawn_without_data(db: Database):
