@@ -119,9 +119,12 @@ def next_due(session: Session, *, after: datetime, until: datetime) -> datetime 
 
 def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, lease: timedelta = LEASE,
               only: Collection[int] | None = None) -> list[Claimed]:
-    """Claim up to `limit` due rows for `worker` (of the rows `only` names, if given).
+    """Claim up to `limit` due rows for `worker` (of the rows `only` names, if given), oldest first.
 
-    Each claim is committed before it is returned.
+    One statement picks and claims them, committed before they are returned. On PostgreSQL the pick
+    skips rows another worker is claiming at that moment (SKIP LOCKED), so the senders of several
+    replicas each take a batch of their own instead of racing for the same first rows; SQLite has
+    one writer at a time, so its pick cannot overlap another.
     """
     claimable = and_(
         DueItem.status == PENDING,
@@ -132,25 +135,27 @@ def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, leas
         if not only:
             return []
         claimable = and_(claimable, DueItem.id.in_(only))
+    # A materialised CTE is picked once; as an IN (subquery), PostgreSQL may rescan the subquery
+    # for each row it updates and claim far more than `limit`.
+    picked = (select(DueItem.id).where(claimable).order_by(DueItem.not_before, DueItem.id).limit(limit)
+              .with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED"))
     with db.transaction() as session:
-        ids = session.scalars(select(DueItem.id).where(claimable).order_by(DueItem.not_before).limit(limit)).all()
-    claimed = []
-    for item_id in ids:
-        with db.transaction() as session:
-            won = rowcount(session.execute(
-                update(DueItem)
-                .where(DueItem.id == item_id, claimable)
-                .values(claimed_by=worker, claim_expires_at=now + lease, attempts=DueItem.attempts + 1,
-                        claimed_at=now, ambiguous_since=_unfinished_since),
-                execution_options={"synchronize_session": False},
-            ))
-            if won != 1:
-                continue  # another process got there first
-            item = session.get_one(DueItem, item_id)
-            claimed.append(Claimed(item.id, item.kind, item.subject, item.occurrence, item.due_at,
-                                   dict(item.payload), item.attempts, item.claimed_at, item.ambiguous_since,
-                                   item.failures))
-    return claimed
+        rows = session.execute(
+            update(DueItem)
+            # `claimable` again: under PostgreSQL's READ COMMITTED the pick's snapshot may be older than
+            # the row it locked, and a row finished meanwhile must not be claimed.
+            .where(DueItem.id.in_(select(picked.c.id)), claimable)
+            .values(claimed_by=worker, claim_expires_at=now + lease, attempts=DueItem.attempts + 1,
+                    claimed_at=now, ambiguous_since=_unfinished_since)
+            .returning(DueItem.id, DueItem.kind, DueItem.subject, DueItem.occurrence, DueItem.due_at,
+                       DueItem.payload, DueItem.attempts, DueItem.claimed_at, DueItem.ambiguous_since,
+                       DueItem.failures, DueItem.not_before),
+            execution_options={"synchronize_session": False},
+        ).all()
+    # RETURNING gives no order: the batch is sent oldest first.
+    rows = sorted(rows, key=lambda r: (r.not_before, r.id))
+    return [Claimed(r.id, r.kind, r.subject, r.occurrence, r.due_at, dict(r.payload), r.attempts, r.claimed_at,
+                    r.ambiguous_since, r.failures) for r in rows]
 
 
 # A claim that still has an expiry was never finished: its worker died or stalled, perhaps mid-send,

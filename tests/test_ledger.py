@@ -102,6 +102,34 @@ def test_concurrent_workers_on_separate_connections_claim_each_item_once(databas
     assert sorted(every_claim, key=int) == [str(n) for n in range(40)]
 
 
+def test_workers_claiming_at_once_each_get_a_batch_of_their_own(database_url: str):
+    # Several senders (replicas, and the senders within each) claim at the same moment: none comes back
+    # empty-handed while items are due, which would end its run early, and no item is in two batches.
+    setup = Database(database_url)
+    for n in range(40):
+        add_post(setup, occurrence=str(n), due_at=T0 + timedelta(seconds=n))
+    assert [c.occurrence for c in ledger.claim_due(setup, now=T0 + timedelta(minutes=1), worker="w", limit=2)] \
+        == ["0", "1"]  # the oldest first, and no more than asked
+    setup.dispose()
+    batches: dict[str, list[str]] = {}
+    start = threading.Barrier(4)
+
+    def work(name: str) -> None:
+        db = Database(database_url)
+        start.wait()
+        batches[name] = [c.occurrence for c in ledger.claim_due(db, now=T0 + timedelta(minutes=1), worker=name,
+                                                                limit=10)]
+        db.dispose()
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(batch) for batch in batches.values()) == [8, 10, 10, 10]
+    assert sorted((o for batch in batches.values() for o in batch), key=int) == [str(n) for n in range(2, 40)]
+
+
 def test_run_due_posts_once_and_marks_it_done(technet: Harness):
     install_kind(technet)
     add_post(technet.db)
