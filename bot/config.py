@@ -58,6 +58,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         tick_seconds=_positive_int(get("TECHNET_TICK_SECONDS") or "30", "TECHNET_TICK_SECONDS"),
         lease_seconds=_positive_int(get("TECHNET_LEASE_SECONDS") or "30", "TECHNET_LEASE_SECONDS"),
         slack_timeout=_positive_int(get("TECHNET_SLACK_TIMEOUT") or "10", "TECHNET_SLACK_TIMEOUT"),
+        senders=_positive_int(get("TECHNET_SENDERS") or "4", "TECHNET_SENDERS"),
         log_level=_log_level(get("TECHNET_LOG_LEVEL") or "INFO"),
         event_reminders=_reminder_offsets(get("TECHNET_EVENT_REMINDERS") or "1d,1h"),
         cpd_year_start_month=_month(get("TECHNET_CPD_YEAR_START_MONTH") or "8"),

@@ -37,6 +37,9 @@ class Settings:
     # may wait for its answer (a post unanswered by then is ambiguous, looked for before a retry).
     lease_seconds: int = 30
     slack_timeout: int = 10
+    # The scheduler's senders: each claims and sends batches of its own, so a slow post holds up
+    # only its own sender (a late answer, a Retry-After waited out in the call).
+    senders: int = 4
     log_level: str = "INFO"
     # Event reminders: DMs this long before each event to everyone going ("1d" is the same
     # local time the day before, even across a clock change; hours and minutes are elapsed time).

@@ -11,7 +11,7 @@ import logging
 import os
 import socket
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from core.delivery import DeliveryError, LostClaim, SendContext, sending
@@ -32,6 +32,9 @@ class TickReport:
     failed: int = 0
     # Items this worker had claimed but found it no longer held (it stalled past its lease).
     lost: int = 0
+
+    def __add__(self, other: TickReport) -> TickReport:
+        return TickReport(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 def network_channel(runtime: Services) -> str:
@@ -60,7 +63,7 @@ def batch_size(lease: timedelta) -> int:
 
 
 def run_due(runtime: Services, now: datetime, *, worker: str | None = None, limit: int | None = None,
-            only: Collection[int] | None = None) -> TickReport:
+            only: Collection[int] | None = None, housekeeping: bool = True) -> TickReport:
     """Claim and post what is due: everything (the scheduler's tick), or only the rows `only` names.
 
     A request's work after its ack passes `only`, the rows its change scheduled
@@ -69,6 +72,8 @@ def run_due(runtime: Services, now: datetime, *, worker: str | None = None, limi
 
     Items are claimed in batches (`batch_size`) until nothing more is due. A worker that finds it
     has lost a claim (it stalled past its lease) sends nothing more from its batch, and says so.
+    Several workers may run side by side (the scheduler's senders): each claims batches of its own,
+    and only one of them (`housekeeping`) tidies up after.
     """
     worker = worker or worker_name()
     lease = runtime.settings.lease
@@ -101,8 +106,8 @@ def run_due(runtime: Services, now: datetime, *, worker: str | None = None, limi
         # A short batch may only mean another replica won some of the race: look again until
         # a claim comes back empty.
         moment = clock()
-    if only is not None:
-        return report  # housekeeping is the tick's
+    if only is not None or not housekeeping:
+        return report  # housekeeping is the tick's, once
     with runtime.db.transaction() as session:
         deliveries.forget_deliveries(session, before=now - timedelta(days=1))
     return report

@@ -41,6 +41,7 @@ def test_lists_of_user_ids_and_api_url_are_normalised():
         ("TECHNET_ORGANISERS", "U012AB,alice", "TECHNET_ORGANISERS must be Slack user ids"),
         ("TECHNET_AWARDS_PANEL", "@bob", "TECHNET_AWARDS_PANEL must be Slack user ids"),
         ("TECHNET_TICK_SECONDS", "0", "TECHNET_TICK_SECONDS must be a whole number"),
+        ("TECHNET_SENDERS", "none", "TECHNET_SENDERS must be a whole number"),
         ("TECHNET_CONTENT_DIR", "/nonexistent/content", "TECHNET_CONTENT_DIR is not a directory"),
     ],
 )

@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
+from bot.scheduler import send_due
 from bot.slack_delivery import DUE_EVENT
 from bot.standin import SlackStandIn
 from core.due import DueKind
 from core.ui import note
-from digests.runner import run_due
+from digests.runner import run_due, worker_name
 from storage import ledger
 from storage.clock import now as clock_now
 from storage.db import Database
@@ -185,5 +186,39 @@ def test_a_live_worker_keeps_its_claim_through_a_send_slower_than_its_lease(data
         assert (report.done, report.lost) == (1, 0)
         assert posted_texts(standin) == ["post 1", "post 2", "post 3"]
         assert row(harness.db, "1").claimed_by == "a"
+    finally:
+        harness.close()
+
+
+def test_the_ticks_senders_work_side_by_side_so_a_slow_post_holds_up_only_its_own(database_url: str,
+                                                                                   standin: SlackStandIn):
+    # Four senders and a 3 s lease (a batch of one each): while one post waits for a late answer, the
+    # other senders post everything else due, each once; then the slow one goes.
+    harness = Harness(settings_for(standin, database_url, lease_seconds=3, senders=4), standin)
+    try:
+        others_posted = threading.Event()
+        order: list[str] = []
+        lock = threading.Lock()
+
+        def first_post_slow(runtime, claim, now):
+            if claim.occurrence == "1":
+                assert others_posted.wait(30), "the other senders did not go on without this one"
+            message_id = post(runtime, claim, now)
+            with lock:
+                order.append(claim.occurrence)
+                if len(order) == 11:
+                    others_posted.set()
+            return message_id
+
+        harness.runtime.due_kinds.add(DueKind(KIND, first_post_slow))
+        with harness.db.transaction() as session:
+            for n in range(1, 13):
+                ledger.schedule(session, kind=KIND, subject="s", occurrence=str(n), due_at=clock_now(),
+                                payload={"channel": NETWORK_CHANNEL, "text": f"post {n:02d}"})
+        report = send_due(harness.runtime, clock_now())
+        assert report.done == 12 and (report.failed, report.lost) == (0, 0)
+        assert order[-1] == "1" and sorted(order, key=int) == [str(n) for n in range(1, 13)]
+        assert posted_texts(standin) == [f"post {n:02d}" for n in range(1, 13)]
+        assert {row(harness.db, str(n)).claimed_by.rsplit("/", 1)[0] for n in range(1, 13)} == {worker_name()}
     finally:
         harness.close()
