@@ -114,6 +114,9 @@ class SlackStandIn(LoopbackServer):
         self._after_accepting: dict[str, list[Failure]] = {}
         self._holds: dict[str, threading.Event] = {}
         self._changed = threading.Condition()
+        # One Web API call at a time changes or reads the workspace, as if Slack were one machine: the
+        # server answers on a thread per connection, and the bot sends from several threads at once.
+        self._workspace = threading.Lock()
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
@@ -270,7 +273,8 @@ class SlackStandIn(LoopbackServer):
         if api is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         try:
-            return 200, {"ok": True, **api(args)}, {}
+            with self._workspace:
+                return 200, {"ok": True, **api(args)}, {}
         except _ApiError as e:
             return 200, {"ok": False, "error": e.error}, {}
 
