@@ -79,25 +79,31 @@ def test_a_claimed_item_is_not_claimed_again_until_its_lease_expires(db: Databas
     assert [(c.attempts, c.look_since) for c in again] == [(2, T0)]
 
 
+def claimed_at_once(database_url: str, *, workers: int, now: datetime, limit: int) -> dict[str, list[str]]:
+    """What each of `workers` workers, each on its own connection, claimed when they all claimed at once."""
+    claimed: dict[str, list[str]] = {}
+    start = threading.Barrier(workers)
+
+    def work(name: str) -> None:
+        db = Database(database_url)
+        start.wait()
+        claimed[name] = [c.occurrence for c in ledger.claim_due(db, now=now, worker=name, limit=limit)]
+        db.dispose()
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return claimed
+
+
 def test_concurrent_workers_on_separate_connections_claim_each_item_once(database_url: str):
     setup = Database(database_url)
     for n in range(40):
         add_post(setup, occurrence=str(n))
     setup.dispose()
-    claimed: dict[str, list[str]] = {}
-    start = threading.Barrier(4)
-
-    def work(name: str) -> None:
-        db = Database(database_url)
-        start.wait()
-        claimed[name] = [c.occurrence for c in ledger.claim_due(db, now=T0, worker=name, limit=100)]
-        db.dispose()
-
-    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    claimed = claimed_at_once(database_url, workers=4, now=T0, limit=100)
     every_claim = [o for occurrences in claimed.values() for o in occurrences]
     assert sorted(every_claim, key=int) == [str(n) for n in range(40)]
 
@@ -111,21 +117,7 @@ def test_workers_claiming_at_once_each_get_a_batch_of_their_own(database_url: st
     assert [c.occurrence for c in ledger.claim_due(setup, now=T0 + timedelta(minutes=1), worker="w", limit=2)] \
         == ["0", "1"]  # the oldest first, and no more than asked
     setup.dispose()
-    batches: dict[str, list[str]] = {}
-    start = threading.Barrier(4)
-
-    def work(name: str) -> None:
-        db = Database(database_url)
-        start.wait()
-        batches[name] = [c.occurrence for c in ledger.claim_due(db, now=T0 + timedelta(minutes=1), worker=name,
-                                                                limit=10)]
-        db.dispose()
-
-    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    batches = claimed_at_once(database_url, workers=4, now=T0 + timedelta(minutes=1), limit=10)
     assert sorted(len(batch) for batch in batches.values()) == [8, 10, 10, 10]
     assert sorted((o for batch in batches.values() for o in batch), key=int) == [str(n) for n in range(2, 40)]
 
