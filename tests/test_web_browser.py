@@ -109,17 +109,23 @@ def test_every_page_loads_links_resolve_and_nothing_withheld_shows(technet: Harn
 
 def test_search_by_skill_in_the_browser(technet: Harness, browser: Any):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    def search(skill: str) -> None:
+        field = browser.find_element(By.ID, "skill")
+        field.clear()
+        field.send_keys(skill)
+        field.submit()
+        # submit() returns before the next page has loaded (get() waits; a form's navigation is not awaited).
+        WebDriverWait(browser, 30).until(expected_conditions.staleness_of(field))
+        WebDriverWait(browser, 30).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
     seed(technet.db)
     browser.get(technet.server.url + "/network/people/")
-    field = browser.find_element(By.ID, "skill")
-    field.send_keys("nmr")
-    field.submit()
+    search("nmr")
     assert "Ann Atkins" in browser.page_source and "skill=nmr" in browser.current_url
-    field = browser.find_element(By.ID, "skill")
-    field.clear()
-    field.send_keys("welding")
-    field.submit()
+    search("welding")
     assert "Bob Private" not in browser.page_source and "0 technicians" in browser.page_source
 
 
