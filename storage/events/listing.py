@@ -82,13 +82,16 @@ def _page_statement(bounded: bool, mine: bool) -> Select[*tuple[Any, ...]]:
     page = page_query.order_by(coming.c.starts_at, coming.c.id).offset(bindparam("offset", type_=Integer)) \
         .limit(bindparam("limit", type_=Integer)).cte("page")
 
+    # Each page event's answers counted by the (event_id, status) index, one count a status: the
+    # work is the page's answers, whatever the network holds. A CTE grouping the answers of the
+    # page's events was planned as a scan of every answer and every member on a store without
+    # statistics (a fresh or bulk-loaded one, or autovacuum off): 8 of 9 ms at 10,000 members.
     def answering(status: str) -> Any:
-        return func.sum(case((Rsvp.status == status, 1), else_=0)).label(status)
+        counted, member = aliased(Rsvp), aliased(Member)
+        return (select(func.count()).select_from(counted).join(member, member.id == counted.member_id)
+                .where(counted.event_id == Event.id, counted.status == status, member.deactivated.is_(False))
+                .correlate(Event).scalar_subquery().label(status))
 
-    answered = (select(Rsvp.event_id, *(answering(s) for s in (GOING, MAYBE, WAITLIST, NOT_GOING)))
-                .join(Member, Member.id == Rsvp.member_id)
-                .where(Rsvp.event_id.in_(select(page.c.id)), Member.deactivated.is_(False))
-                .group_by(Rsvp.event_id).cte("answered"))
     organiser, theirs, ahead, ahead_member = aliased(Member), aliased(Rsvp), aliased(Rsvp), aliased(Member)
     address = (select(MemberIdentity.external_id).where(MemberIdentity.member_id == Event.organiser_id)
                .order_by(MemberIdentity.id).limit(1).correlate(Event).scalar_subquery())
@@ -102,14 +105,13 @@ def _page_statement(bounded: bool, mine: bool) -> Select[*tuple[Any, ...]]:
                    Event.organiser_id, Event.status, Event.cancel_reason, Event.series_id, Event.series_index,
                    Event.sequence, Event.updated_at, announce.announce_surface, announce.announce_conversation,
                    announce.announce_message_id, page.c.total,
-                   answered.c[GOING], answered.c[MAYBE], answered.c[WAITLIST], answered.c[NOT_GOING],
+                   *(answering(status) for status in (GOING, MAYBE, WAITLIST, NOT_GOING)),
                    organiser.display_name.label("organiser_display_name"),
                    organiser.real_name.label("organiser_real_name"), organiser.email.label("organiser_email"),
                    address.label("organiser_user"), EventSeries.frequency, EventSeries.until,
                    theirs.status.label("viewer_status"), theirs.waitlist_seq.label("viewer_waitlist_seq"),
                    case((theirs.status == WAITLIST, waiting_ahead)).label("viewer_ahead"))
             .select_from(page).join(Event, Event.id == page.c.id)
-            .outerjoin(answered, answered.c.event_id == Event.id)
             .outerjoin(organiser, organiser.id == Event.organiser_id)
             .outerjoin(EventSeries, EventSeries.id == Event.series_id)
             .outerjoin(theirs, and_(theirs.event_id == Event.id,
