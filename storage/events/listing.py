@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import Connection, Integer, Row, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.events.constants import GOING, MAYBE, NOT_GOING, SCHEDULED, WAITLIST
@@ -29,28 +29,29 @@ def upcoming_events(session: Session, now: datetime, until: datetime | None = No
     return _infos(session, list(session.scalars(query.order_by(Event.starts_at, Event.id))), viewer=viewer)
 
 
-def events_page(session: Session, *, now: datetime, until: datetime | None, viewer: int, offset: int = 0,
-                limit: int = 10, mine: bool = False) -> EventPage:
+def events_page(reading: Connection | Session, *, now: datetime, until: datetime | None, viewer: int,
+                offset: int = 0, limit: int = 10, mine: bool = False) -> EventPage:
     """A page of what is coming for `viewer` (cancelled ones stay listed, marked, until they
     would have ended); `mine` keeps those the viewer is going to, waitlisted for or might go to.
 
     One statement, built once per shape (`_page_statement`): the page's events with the size of
     the whole list, their answers counted, their organisers, series and the viewer's own answers,
     so a page costs one round trip whatever the size of the network. Only a page past the end
-    needs more: the count, then the last page.
+    needs more: the count, then the last page. Core statements only: the request reads them on a
+    connection (`Database.reading_statement`).
     """
     statement = _page_statement(until is not None, mine)
     params = {"now": now, "until": until, "viewer": viewer, "limit": limit}
-    rows = session.execute(statement, {**params, "offset": max(0, offset)}).all()
+    rows = reading.execute(statement, {**params, "offset": max(0, offset)}).all()
     if rows:
         total = rows[0].total
     else:
         query = _upcoming_query(now, until, include_cancelled=True)
         if mine:
             query = _only_mine(query, viewer)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total = reading.scalar(select(func.count()).select_from(query.subquery())) or 0
         offset = max(0, min(offset, max(total - 1, 0)))
-        rows = session.execute(statement, {**params, "offset": offset}).all() if total else []
+        rows = reading.execute(statement, {**params, "offset": offset}).all() if total else []
     return EventPage([_page_info(row) for row in rows], total, max(0, offset), limit)
 
 
