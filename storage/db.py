@@ -64,6 +64,7 @@ class Database:
         one = self.engine.execution_options(technet_read_only=True, isolation_level="AUTOCOMMIT") \
             if self.engine.dialect.name == "postgresql" else self.engine.execution_options(technet_read_only=True)
         self._one_statement_sessions = sessionmaker(one, class_=LookupSession)
+        self._one_statement = one
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -88,6 +89,17 @@ class Database:
         with self._one_statement_sessions() as session:
             yield session
             session.rollback()
+
+    @contextmanager
+    def reading_statement(self) -> Iterator[Connection]:
+        """A connection for a read of one Core statement, with no ORM Session around it: what
+        every request runs first (the member's lookup) and the page of events.
+
+        As `reading_one` (autocommit on PostgreSQL), without a Session's own work: its transaction
+        bookkeeping and the ORM's execution path cost more CPU than the member's lookup itself.
+        """
+        with self._one_statement.connect() as connection:
+            yield connection
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.errors import DomainError, NotFound, PermissionDenied
@@ -199,13 +199,15 @@ class Recognised:
     seen_today: bool
 
 
-def recognise(session: Session, identity: Identity, grants: RoleGrants, *, now: datetime) -> Recognised | None:
+def recognise(reading: Connection | Session, identity: Identity, grants: RoleGrants, *,
+              now: datetime) -> Recognised | None:
     """The member `identity` names, as the Actor of their request, or None for someone new.
 
     Every request asks this first, so it is one query of plain columns: the member's roles, zone
     and last day seen, with each of their identities (a role configured by any of them holds).
+    A Core statement: the request reads it on a connection (`Database.reading_statement`).
     """
-    rows = session.execute(_RECOGNISE, {"surface": identity.surface, "tenant": identity.tenant,
+    rows = reading.execute(_RECOGNISE, {"surface": identity.surface, "tenant": identity.tenant,
                                         "external_id": identity.external_id}).all()
     if not rows:
         return None

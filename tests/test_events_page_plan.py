@@ -1,0 +1,55 @@
+"""A page of `/tech events` reads its own events' answers, not every answer in the network: its
+statement, explained by each database on a store as a bulk load or a fresh install leaves it
+(no planner statistics), finds answers and their members by index, never by a full scan."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, UTC
+from typing import Any
+
+from sqlalchemy import event, func, select
+
+from bench import network
+from storage import events
+from storage.db import Database
+from storage.models.events import Event, Rsvp
+
+NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
+MEMBERS = 2_000  # 20,000 answers to 1,000 events: at this size PostgreSQL would weigh a full scan
+FULL_SCAN = re.compile(r"(Seq Scan on|\bSCAN) (event_rsvps|members|events)(_\d+)?\b")
+
+
+def explained_page(db: Database, viewer: int, *, mine: bool) -> list[str]:
+    """The lines of the database's plan for the page's statement."""
+    ran: list[tuple[str, Any]] = []
+
+    def caught(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        ran.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", caught)
+    try:
+        with db.reading_one() as session:
+            page = events.events_page(session, now=NOW, until=NOW + events.DEFAULT_HORIZON, viewer=viewer, mine=mine)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", caught)
+    assert page.items, "the plan of an empty page would not show how answers are counted"
+    statement, parameters = next((s, p) for s, p in ran if s.lstrip().startswith("WITH"))  # SQLite's BEGIN first
+    explain = "EXPLAIN " if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    with db.engine.connect() as connection:
+        return [str(row[-1]) for row in connection.exec_driver_sql(explain + statement, parameters)]
+
+
+def test_a_page_counts_its_own_events_answers_by_index(db: Database):
+    data = network.generate(MEMBERS, now=NOW, seed=3)
+    network.populate(db, data)
+    with db.reading() as session:
+        coming = select(Event.id).where(Event.ends_at > NOW, Event.starts_at < NOW + events.DEFAULT_HORIZON)
+        viewer = session.scalars(select(Rsvp.member_id).where(Rsvp.event_id.in_(coming), Rsvp.status == events.GOING)
+                                 .order_by(Rsvp.id).limit(1)).one()
+        assert (session.scalar(select(func.count()).select_from(coming.subquery())) or 0) > 10
+    assert len(data.rsvps) > 15_000
+
+    for mine in (False, True):
+        plan = explained_page(db, viewer, mine=mine)
+        assert not [line for line in plan if FULL_SCAN.search(line)], "\n".join(plan)
