@@ -204,7 +204,7 @@ def invitation_counts(session: Session, survey_ids: Collection[int]) -> dict[int
         answered = func.sum(case((SurveyInvitation.answered.is_(True), 1), else_=0))
         counts.update((survey_id, (asked, done)) for survey_id, asked, done in session.execute(
             select(SurveyInvitation.survey_id, func.count(), answered)
-            .where(SurveyInvitation.survey_id.in_(counts)).group_by(SurveyInvitation.survey_id)).tuples())
+            .where(SurveyInvitation.survey_id.in_(counts)).group_by(SurveyInvitation.survey_id)))
     return counts
 
 

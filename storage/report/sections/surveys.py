@@ -37,7 +37,7 @@ def surveys_section(ctx: Context) -> Section:
     rated: dict[int, list[int]] = {survey_id: [] for survey_id in scales}
     if scales:
         for survey_id, answers in ctx.session.execute(select(SurveyResponse.survey_id, SurveyResponse.answers)
-                                                      .where(SurveyResponse.survey_id.in_(scales))).tuples():
+                                                      .where(SurveyResponse.survey_id.in_(scales))):
             if str(scales[survey_id]) in answers:
                 rated[survey_id].append(answers[str(scales[survey_id])])
     for survey in current:
