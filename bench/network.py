@@ -96,13 +96,14 @@ def generate(members: int, *, now: datetime, seed: int = 14) -> report_data.Data
                                 rsvps=members * RSVPS_PER_MEMBER)
 
 
-def populate(db: Database, data: report_data.Dataset) -> Counts:
+def populate(db: Database, data: report_data.Dataset, *, analyse: bool = True) -> Counts:
     """Write the records into a migrated, empty database, and analyse it as autovacuum would after a
     bulk load (a server may run without autovacuum, as this machine's does: a store with no planner
     statistics is one no deployment runs for long); what it then holds."""
     with db.transaction() as session:
         report_data.load(session, data)
-        session.execute(text("ANALYZE"))
+        if analyse:
+            session.execute(text("ANALYZE"))
     with db.reading() as session:
         def count(model: type[Base], *where: ColumnElement[bool]) -> int:
             return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
