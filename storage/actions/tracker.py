@@ -5,7 +5,7 @@ group's monthly summary."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import select
@@ -140,7 +140,8 @@ def post_update(session: Session, actor: Actor, action_id: int, status: str, not
     row = session.get(PlanAction, action_id)
     if row is None:
         raise NotFound(f"There is no action {action_id} in the plan (`/tech actions` lists them).")
-    require_update(actor, _infos(session, [row], today)[0])
+    before = _infos(session, [row], today)[0]
+    require_update(actor, before)
     chosen = status_key(status or "")
     if chosen is None:
         raise DomainError("Choose a status: " + ", ".join(STATUSES) + ".", field="status")
@@ -152,7 +153,8 @@ def post_update(session: Session, actor: Actor, action_id: int, status: str, not
     session.add(PlanActionUpdate(action_id=action_id, member_id=actor.member_id, status=chosen, note=note,
                                  created_at=now))
     session.flush()
-    return _infos(session, [row], today)[0]
+    # The owners are as they were: only the status moved (no second read of them).
+    return replace(before, status=chosen, shown_status=effective_status(chosen, row.due_on, today))
 
 
 def may_update(actor: Actor, action: ActionInfo) -> bool:
