@@ -48,7 +48,7 @@ def surveys_section(ctx: Context) -> Section:
             continue
         scale, ratings = scales[survey.id], rated[survey.id]
         average = (exact(sum(ratings) / len(ratings), Unit.COUNT, ctx.k) if len(ratings) >= ctx.k
-                   else Shown(State.WITHHELD, None, Unit.COUNT, ctx.k))
+                   else ctx.withheld())
         label = f"Average: {survey.questions[scale].get('text', '')}"[:200]
         figures.append(ctx.figure("surveys.headline", SURVEYS, label, Pillar.SUSTAINABILITY, average, none,
                                   group=survey.title))
