@@ -47,8 +47,8 @@ def hand_out(db: Database, base_url: str, files: tuple[ui.File, ...], *, member_
 
 def serve(db: Database, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
     token = environ.get("PATH_INFO", "")[len(PATH):]
-    with db.reading_one() as session:  # one statement
-        found = downloads.fetch(session, token, now=now())
+    with db.reading_statement() as connection:
+        found = downloads.fetch(connection, token, now=now())
     if found is None:
         start_response("404 Not Found", [("Content-Length", "0"), ("Cache-Control", "no-store")])
         return [b""]

@@ -63,7 +63,6 @@ class Database:
         # SQLite has no round trips to save: its reads keep their BEGIN.
         one = self.engine.execution_options(technet_read_only=True, isolation_level="AUTOCOMMIT") \
             if self.engine.dialect.name == "postgresql" else self.engine.execution_options(technet_read_only=True)
-        self._one_statement_sessions = sessionmaker(one, class_=LookupSession)
         self._one_statement = one
 
     @contextmanager
@@ -80,23 +79,14 @@ class Database:
             session.rollback()
 
     @contextmanager
-    def reading_one(self) -> Iterator[Session]:
-        """A read of one statement (it sees one snapshot by itself): the per-request lookups.
+    def reading_statement(self) -> Iterator[Connection]:
+        """A connection for a read of one Core statement (it sees one snapshot by itself), with no ORM
+        Session around it: the per-request lookups (the member, a download's token) and the page of
+        events. Autocommit on PostgreSQL (no BEGIN and ROLLBACK round trips); without a Session's own
+        work, whose bookkeeping and ORM execution path cost more CPU than the member's lookup itself.
 
         Several statements here would each see the database as it is when they run; use
         `reading()` for those.
-        """
-        with self._one_statement_sessions() as session:
-            yield session
-            session.rollback()
-
-    @contextmanager
-    def reading_statement(self) -> Iterator[Connection]:
-        """A connection for a read of one Core statement, with no ORM Session around it: what
-        every request runs first (the member's lookup) and the page of events.
-
-        As `reading_one` (autocommit on PostgreSQL), without a Session's own work: its transaction
-        bookkeeping and the ORM's execution path cost more CPU than the member's lookup itself.
         """
         with self._one_statement.connect() as connection:
             yield connection

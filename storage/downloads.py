@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from storage.db import rowcount
@@ -42,11 +42,11 @@ def offer(session: Session, *, name: str, mime: str, content: bytes | str, membe
     return token
 
 
-def fetch(session: Session, token: str, *, now: datetime) -> Offered | None:
+def fetch(reading: Connection | Session, token: str, *, now: datetime) -> Offered | None:
     """The file behind a token, or None when there is none or it has expired (the same answer)."""
     if not 20 <= len(token) <= 100 or not set(token) <= _TOKEN_CHARS:
         return None
-    found = session.execute(select(Download.name, Download.mime, Download.content)
+    found = reading.execute(select(Download.name, Download.mime, Download.content)
                             .where(Download.digest == _digest(token), Download.expires_at > now)).first()
     return Offered(found.name, found.mime, found.content) if found else None
 

@@ -29,8 +29,8 @@ def explained_page(db: Database, viewer: int, *, mine: bool) -> list[str]:
 
     event.listen(db.engine, "before_cursor_execute", caught)
     try:
-        with db.reading_one() as session:
-            page = events.events_page(session, now=NOW, until=NOW + events.DEFAULT_HORIZON, viewer=viewer, mine=mine)
+        with db.reading_statement() as connection:
+            page = events.events_page(connection, now=NOW, until=NOW + events.DEFAULT_HORIZON, viewer=viewer, mine=mine)
     finally:
         event.remove(db.engine, "before_cursor_execute", caught)
     assert page.items, "the plan of an empty page would not show how answers are counted"
