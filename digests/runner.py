@@ -103,8 +103,8 @@ def run_due(runtime: Services, now: datetime, *, worker: str | None = None, limi
             log.warning("worker %s lost its claim on %d due item(s) (%s): it stops, sending nothing more "
                         "from its batch", worker, len(holding.open), lost)
             break
-        # A short batch may only mean another replica won some of the race: look again until
-        # a claim comes back empty.
+        # A short batch may only mean other senders were claiming rows at that moment (they are
+        # passed over, not waited for): look again until a claim comes back empty.
         moment = clock()
     if only is not None or not housekeeping:
         return report  # housekeeping is the tick's, once
