@@ -183,8 +183,7 @@ def _identify_member(runtime: Runtime) -> Callable[..., Any]:
             return next()
         moment = now()
         identity = slack_identity(user_id)
-        with runtime.db.reading_statement() as connection:
-            known = members.recognise(connection, identity, runtime.grants, now=moment)
+        known = members.recognise(runtime.db, identity, runtime.grants, now=moment)
         if known is not None and known.seen_today:
             # The common case: a known member, already seen today. One query, no write.
             context["actor"] = known.actor

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
+from storage.db import Database
 from storage.errors import DomainError, NotFound, PermissionDenied
 from storage.identities import Identity
 from storage.models import Member, MemberIdentity
@@ -199,16 +200,15 @@ class Recognised:
     seen_today: bool
 
 
-def recognise(reading: Connection | Session, identity: Identity, grants: RoleGrants, *,
-              now: datetime) -> Recognised | None:
+def recognise(db: Database, identity: Identity, grants: RoleGrants, *, now: datetime) -> Recognised | None:
     """The member `identity` names, as the Actor of their request, or None for someone new.
 
-    Every request asks this first, so it is one query of plain columns: the member's roles, zone
-    and last day seen, with each of their identities (a role configured by any of them holds).
-    A Core statement: the request reads it on a connection (`Database.reading_statement`).
+    Every request asks this first, so it is one read of plain columns (`Database.read_rows`): the
+    member's roles, zone and last day seen, with each of their identities (a role configured by
+    any of them holds).
     """
-    rows = reading.execute(_RECOGNISE, {"surface": identity.surface, "tenant": identity.tenant,
-                                        "external_id": identity.external_id}).all()
+    rows = db.read_rows(_RECOGNISE, {"surface": identity.surface, "tenant": identity.tenant,
+                                     "external_id": identity.external_id})
     if not rows:
         return None
     member_id, stored_roles, timezone, last_active_at = rows[0][0], rows[0][1], rows[0][2], rows[0][3]
