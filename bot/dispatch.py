@@ -50,9 +50,6 @@ def register(app: App, runtime: Runtime) -> None:
     """The four listeners; register them before any Bolt listener of a feature not yet routed."""
     routes = runtime.routes
 
-    def command_is_routed(body: dict[str, Any]) -> bool:
-        return routes.find(Kind.COMMAND, split(body.get("text"))[0]) is not None
-
     def action_is_routed(body: dict[str, Any]) -> bool:
         return routes.find(Kind.ACTION, _action(body).get("action_id", "")) is not None
 
@@ -113,7 +110,8 @@ def register(app: App, runtime: Runtime) -> None:
             request = _request(runtime, context, Kind.HOME, None)
             after_ack(runtime, body, client, context, lambda: publish_home(runtime, client, request))
 
-    app.command(COMMAND, matchers=[command_is_routed])(command)
+    # No matcher for commands: every subcommand has a route (one nobody claimed goes to help's fallback).
+    app.command(COMMAND)(command)
     app.action(_ANY, matchers=[action_is_routed])(action)
     app.view_submission(_ANY, matchers=[form_is_routed])(form)
     app.options(_ANY, matchers=[options_are_routed])(options)
@@ -281,8 +279,6 @@ def _send(later: list[Effect], request: Request, body: dict[str, Any], runtime: 
             _send(effects(effect.work()), request, body, runtime, client, respond)
         elif isinstance(effect, RefreshHome):
             publish_home(runtime, client, request)
-        elif isinstance(effect, FollowUp):
-            _send(effects(effect.work()), request, body, runtime, client, respond)
         elif isinstance(effect, LookUp):
             _look_up(runtime, client, effect.members)
         elif isinstance(effect, Answer) and effect.to:

@@ -121,7 +121,8 @@ def _is_ssl_check(raw: bytes, content_type: str) -> bool:
 
 
 def _check_shape(body: str, media_type: str) -> dict[str, str] | None:
-    """The body is one Slack sends, and Bolt's parser reads it without raising; a form's fields."""
+    """The body is one Slack sends, and Bolt's parser reads it without raising; a form's fields
+    where bolt_readable needs them (the body has the word "payload")."""
     if media_type == JSON:
         _json_object(body, "JSON body")
         return None
@@ -129,6 +130,10 @@ def _check_shape(body: str, media_type: str) -> dict[str, str] | None:
         # Bolt reads a body starting with "{" as JSON whatever its type; Slack's form data never does.
         if not body or body.startswith("{"):
             raise Stop(HTTPStatus.BAD_REQUEST, "form body empty or not form data")
+        if "payload" not in body:
+            # Bolt reads JSON out of a form only where the word is (bolt_readable), and reads any
+            # other form without raising: nothing to check, and no fields needed.
+            return None
         fields = dict(parse_qsl(body, keep_blank_values=True))
         if "payload" in fields:
             _json_object(fields["payload"], "payload")
