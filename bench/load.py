@@ -12,6 +12,9 @@ bare app, with the ratios to the bare app:
   latency measured from each request's scheduled time, so a slow server cannot slow the
   load down and hide its queue (latency under a steady load).
 
+Each row also gives the CPU a request cost, in ms: the server's process (srv cpu) and every core
+of the machine (all cpu: the load, the servers and the database, which share it).
+
     .venv/bin/python bench/load.py                       # /tech help, empty SQLite store, 5 s a row
     .venv/bin/python bench/load.py --command help events --members 1000 10000 --concurrency 8 32 --rate 50 \
         --seconds 3 --open-seconds 10 --database-url postgresql+psycopg://postgres@127.0.0.1/test
@@ -57,6 +60,9 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    # CPU seconds during the run: the server's process, and every core's (load, servers, database).
+    server_cpu: float = 0.0
+    machine_cpu: float = 0.0
 
     @property
     def throughput(self) -> float:
@@ -196,13 +202,34 @@ def store(members: int, server_url: str | None, users: list[str]) -> Iterator[tu
         yield url, users
 
 
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> float:
+    """Seconds of CPU every core has spent busy so far."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(run: Callable[[Callable[[], Client]], Result], client_for: Callable[[], Client], pid: int) -> Result:
+    """run(client_for), with the CPU the server and the whole machine spent meanwhile."""
+    server, machine = process_cpu(pid), machine_cpu()
+    result = run(client_for)
+    result.server_cpu, result.machine_cpu = process_cpu(pid) - server, machine_cpu() - machine
+    return result
+
+
 def row(name: str, mode: str, r: Result, bare: Result) -> str:
     # An open loop's rate is set by the bench, so only its latency compares.
     closed = mode.startswith("closed")
     ratio = f"{r.throughput / bare.throughput:.2f}x" if closed and bare.throughput else "-"
     p99 = f"{r.percentile(99) / bare.percentile(99):.2f}x" if bare.latencies else "-"
     return (f"{name:<10} {mode:<10} {r.requests:>8} {r.throughput:>7.0f} {r.percentile(50):>7.1f} "
-            f"{r.percentile(95):>7.1f} {r.percentile(99):>7.1f} {r.errors:>6} {ratio:>9} {p99:>8}")
+            f"{r.percentile(95):>7.1f} {r.percentile(99):>7.1f} {r.errors:>6} {ratio:>9} {p99:>8} "
+            f"{r.server_cpu / r.requests * 1000:>7.2f} {r.machine_cpu / r.requests * 1000:>7.2f}")
 
 
 def bench_store(args: argparse.Namespace, members: int, standin: SlackStandIn) -> None:
@@ -224,7 +251,7 @@ def bench_store(args: argparse.Namespace, members: int, standin: SlackStandIn) -
         open_seconds = args.open_seconds or args.seconds
         try:
             header = (f"{'target':<10} {'load':<10} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-                      f"{'p99 ms':>7} {'errors':>6} {'req/s x':>9} {'p99 x':>8}")
+                      f"{'p99 ms':>7} {'errors':>6} {'req/s x':>9} {'p99 x':>8} {'srv cpu':>7} {'all cpu':>7}")
             for text in args.command:
                 def client_for(url: str, text: str = text) -> Callable[[], Client]:
                     return lambda: Client(url, standin, text, users)
@@ -247,7 +274,8 @@ def bench_store(args: argparse.Namespace, members: int, standin: SlackStandIn) -
                     *((f"open {r:g}/s", lambda f, r=r: open_loop(f, r, open_seconds)) for r in args.rate),
                 ]
                 for mode, run in runs:
-                    results = {name: run(client_for(url)) for name, (_, url) in servers.items()}
+                    results = {name: measured(run, client_for(url), process.pid)
+                               for name, (process, url) in servers.items()}
                     for name, r in results.items():
                         print(row(name, mode, r, results["bare bolt"]), flush=True)
         finally:
