@@ -65,7 +65,7 @@ class Database:
         one = self.engine.execution_options(technet_read_only=True, isolation_level="AUTOCOMMIT") \
             if self.engine.dialect.name == "postgresql" else self.engine.execution_options(technet_read_only=True)
         self._one_statement = one
-        self._driver_reads: dict[Select[Any], _DriverRead] = {}
+        self._driver_reads: dict[Select[*tuple[Any, ...]], _DriverRead] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -93,7 +93,7 @@ class Database:
         with self._one_statement.connect() as connection:
             yield connection
 
-    def read_rows(self, statement: Select[Any], params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    def read_rows(self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """The rows of one Core SELECT of plain columns, read on its own (it sees one snapshot by
         itself), as tuples: what every request asks first (its member).
 
@@ -116,6 +116,7 @@ class Database:
             raise StatementError(str(error), read.sql, dict(params), error) from error
         pooled = self.engine.raw_connection()
         driver = pooled.driver_connection
+        assert driver is not None  # a connection the pool has just handed out is open
         try:
             driver.autocommit = True
             try:
@@ -180,7 +181,7 @@ class _DriverRead:
     columns: tuple[Callable[[Any], Any] | None, ...]
 
     @classmethod
-    def of(cls, statement: Select[Any], dialect: Dialect) -> _DriverRead:
+    def of(cls, statement: Select[*tuple[Any, ...]], dialect: Dialect) -> _DriverRead:
         compiled = statement.compile(dialect=dialect)
         binds = ((name, bind.type.dialect_impl(dialect).bind_processor(dialect))
                  for name, bind in compiled.binds.items())
@@ -189,7 +190,7 @@ class _DriverRead:
         return cls(compiled, str(compiled), tuple((name, p) for name, p in binds if p is not None), tuple(columns))
 
     def parameters(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        values = self.compiled.construct_params(dict(params))
+        values = dict(self.compiled.construct_params(dict(params)) or {})
         for name, process in self.binds:
             values[name] = process(values[name])
         return values

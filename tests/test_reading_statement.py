@@ -58,9 +58,10 @@ def _members_seen_since() -> Any:
     # Parameters a driver takes as they are (a string) and one SQLAlchemy converts (an aware
     # datetime); columns the same: JSON, an aware datetime, a count.
     identities = select(func.count(MemberIdentity.id)).where(MemberIdentity.member_id == Member.id)
+    on_surface = select(MemberIdentity.member_id).where(MemberIdentity.surface == bindparam("surface"))
     return (select(Member.id, Member.roles, Member.last_active_at, identities.scalar_subquery().label("identities"))
             .where(Member.last_active_at >= bindparam("since", type_=Member.last_active_at.type),
-                   Member.id.in_(select(MemberIdentity.member_id).where(MemberIdentity.surface == bindparam("surface"))))
+                   Member.id.in_(on_surface))
             .order_by(Member.id))
 
 

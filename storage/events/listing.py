@@ -97,18 +97,26 @@ def _page_statement(bounded: bool, mine: bool) -> Select[*tuple[Any, ...]]:
     # work is the page's answers, whatever the network holds. A CTE grouping the answers of the
     # page's events was planned as a scan of every answer and every member on a store without
     # statistics (a fresh or bulk-loaded one, or autovacuum off): 8.1 ms at 10,000 members, 2.4 now.
+    # Only active members' answers count. The members who have left are few and the same for every
+    # count of the page, so they are read once, here, and each count leaves them out by a hash
+    # built once: joining each count's answers to their members was planned, on an analysed store
+    # of 1,000 members, as a scan of every member for each count (40 a page, 7.6 of its 8 ms).
+    left = select(Member.id).where(Member.deactivated.is_(True)).cte("left_members") \
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    left_ids = select(left.c.id)
+
     def answering(status: str) -> Any:
-        counted, member = aliased(Rsvp), aliased(Member)
-        return (select(func.count()).select_from(counted).join(member, member.id == counted.member_id)
-                .where(counted.event_id == Event.id, counted.status == status, member.deactivated.is_(False))
+        counted = aliased(Rsvp)
+        return (select(func.count()).select_from(counted)
+                .where(counted.event_id == Event.id, counted.status == status, counted.member_id.not_in(left_ids))
                 .correlate(Event).scalar_subquery().label(status))
 
-    organiser, theirs, ahead, ahead_member = aliased(Member), aliased(Rsvp), aliased(Rsvp), aliased(Member)
+    organiser, theirs, ahead = aliased(Member), aliased(Rsvp), aliased(Rsvp)
     address = (select(MemberIdentity.external_id).where(MemberIdentity.member_id == Event.organiser_id)
                .order_by(MemberIdentity.id).limit(1).correlate(Event).scalar_subquery())
-    waiting_ahead = (select(func.count()).select_from(ahead).join(ahead_member, ahead_member.id == ahead.member_id)
+    waiting_ahead = (select(func.count()).select_from(ahead)
                      .where(ahead.event_id == Event.id, ahead.status == WAITLIST,
-                            ahead.waitlist_seq < theirs.waitlist_seq, ahead_member.deactivated.is_(False))
+                            ahead.waitlist_seq < theirs.waitlist_seq, ahead.member_id.not_in(left_ids))
                      .correlate(Event, theirs).scalar_subquery())
     announce = Event.__table__.c
     return (select(Event.id, Event.uid, Event.title, Event.description, Event.kind, Event.starts_at, Event.ends_at,
