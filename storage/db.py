@@ -100,9 +100,10 @@ class Database:
         On PostgreSQL through the driver, on a pooled connection in autocommit: the statement is
         compiled once, its parameters and columns converted as SQLAlchemy would (our UTC datetimes),
         and SQLAlchemy's execution path, which cost the lookup more CPU than its round trip, is
-        skipped. A failure is SQLAlchemy's DBAPIError, as from any other read, and a lost
-        connection is dropped from the pool. On SQLite (no round trip to save; its driver returns
-        text for datetimes and JSON) through Core on `reading_statement`'s connection.
+        skipped. As from any other read, a value refused going in is a StatementError and the
+        driver's failure a DBAPIError; a lost connection is dropped from the pool. On SQLite (no
+        round trip to save; its driver returns text for datetimes and JSON) through Core on
+        `reading_statement`'s connection.
         """
         if self.engine.dialect.name != "postgresql":
             with self.reading_statement() as connection:
