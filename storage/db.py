@@ -83,9 +83,9 @@ class Database:
     @contextmanager
     def reading_statement(self) -> Iterator[Connection]:
         """A connection for a read of one Core statement (it sees one snapshot by itself), with no ORM
-        Session around it: the per-request lookups (the member, a download's token) and the page of
-        events. Autocommit on PostgreSQL (no BEGIN and ROLLBACK round trips); without a Session's own
-        work, whose bookkeeping and ORM execution path cost more CPU than the member's lookup itself.
+        Session around it: a download's token and the page of events (the member's lookup goes
+        further, `read_rows`). Autocommit on PostgreSQL (no BEGIN and ROLLBACK round trips); without
+        a Session's own work, whose bookkeeping and ORM execution path cost more CPU than a lookup.
 
         Several statements here would each see the database as it is when they run; use
         `reading()` for those.

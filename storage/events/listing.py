@@ -94,13 +94,12 @@ def _page_statement(bounded: bool, mine: bool) -> Select[*tuple[Any, ...]]:
         .limit(bindparam("limit", type_=Integer)).cte("page")
 
     # Each page event's answers counted by the (event_id, status) index, one count a status: the
-    # work is the page's answers, whatever the network holds. A CTE grouping the answers of the
-    # page's events was planned as a scan of every answer and every member on a store without
-    # statistics (a fresh or bulk-loaded one, or autovacuum off): 8.1 ms at 10,000 members, 2.4 now.
-    # Only active members' answers count. The members who have left are few and the same for every
-    # count of the page, so they are read once, here, and each count leaves them out by a hash
-    # built once: joining each count's answers to their members was planned, on an analysed store
-    # of 1,000 members, as a scan of every member for each count (40 a page, 7.6 of its 8 ms).
+    # work is the page's answers, whatever the network holds (a CTE grouping the page's answers was
+    # planned as a scan of every answer and every member on a store without statistics). Only active
+    # members' answers count; those who have left are few and the same for every count, so they are
+    # read once (by ix_members_left) and each count leaves them out by a hash built once. Joining
+    # each count's answers to their members was planned, on an analysed store of 1,000 members, as
+    # a scan of every member for each count (40 a page, 7.6 of the statement's 8 ms).
     left = select(Member.id).where(Member.deactivated.is_(True)).cte("left_members") \
         .prefix_with("MATERIALIZED", dialect="postgresql")
     left_ids = select(left.c.id)
