@@ -13,9 +13,11 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -34,6 +36,7 @@ from storage.models import Base, SlackDelivery
 from storage.models.events import Event
 from tests.harness import MEMBER, ORGANISER, PANEL, Harness, settings_for
 
+NOON = datetime(2026, 6, 22, 12, tzinfo=UTC)
 # The sample data's people, with their roles granted as the shell grants them.
 ALEX, PRIYA, JORDAN = "U0DEMOALEX", "U0DEMOPRIY", "U0DEMOJORD"
 # Setup: what each person asks, so the bot sends its buttons and opens its forms.
@@ -52,13 +55,18 @@ ASKED = {
 
 @pytest.fixture
 def technet(database_url: str, standin: SlackStandIn) -> Iterator[Harness]:
-    """The served app with the sample data, whose organiser and panellist have their roles."""
-    stand_in_workspace(standin, Settings(database_url=database_url))
-    harness = Harness(settings_for(standin, database_url, organisers=frozenset({ORGANISER, PRIYA}),
-                                   awards_panel=frozenset({PANEL, JORDAN})), standin)
-    load_demo_data(harness.db, now=now())
-    yield harness
-    harness.close()
+    """The served app with the sample data, whose organiser and panellist have their roles.
+
+    The clock starts at a fixed noon and runs: a run that crossed midnight saw a member's first
+    request of the new day record it (their last_active_at), a change the tests would count.
+    """
+    with freeze_time(NOON, tick=True):
+        stand_in_workspace(standin, Settings(database_url=database_url))
+        harness = Harness(settings_for(standin, database_url, organisers=frozenset({ORGANISER, PRIYA}),
+                                       awards_panel=frozenset({PANEL, JORDAN})), standin)
+        load_demo_data(harness.db, now=now())
+        yield harness
+        harness.close()
 
 
 def registered(technet: Harness) -> dict[str, set[str]]:
