@@ -4,7 +4,8 @@ Both are served by the same waitress server with the same thread count, on 127.0
 against the Slack stand-in, in the same run. For each store size (--members: generate a
 network of N members first, bench/network.py; 0: an empty store whose members are created
 on first contact) and each command, every row is a bounded run of technet and then of the
-bare app, with the ratios to the bare app:
+bare app (and, with --bare-read, of the bare app reading the asker's row from the store: one
+database round trip and nothing else), with the ratios to the bare app:
 
 - closed loop at each --concurrency: that many clients, each sending its next request when
   the last is answered (throughput);
@@ -248,6 +249,10 @@ def bench_store(args: argparse.Namespace, members: int, standin: SlackStandIn) -
             "bare bolt": start([sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "--threads", str(args.threads),
                                 "--signing-secret", SECRET, "--api-url", standin.api_url], env, log),
         }
+        if args.bare_read and database_url.startswith("postgresql"):
+            servers["bare+read"] = start([sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "--threads",
+                                          str(args.threads), "--signing-secret", SECRET, "--api-url",
+                                          standin.api_url, "--database-url", database_url], env, log)
         open_seconds = args.open_seconds or args.seconds
         try:
             header = (f"{'target':<10} {'load':<10} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
@@ -303,6 +308,9 @@ def main() -> None:
     parser.add_argument("--open-seconds", type=float, help="length of each open-loop row (default: --seconds); "
                                                            "a p99 wants some hundreds of requests")
     parser.add_argument("--threads", type=int, default=8, help="server worker threads (default 8)")
+    parser.add_argument("--bare-read", action="store_true",
+                        help="also serve a third app, bare+read: the bare one reading the asker's row from the store "
+                             "(PostgreSQL only), to show what one database round trip costs")
     parser.add_argument("--database-url", help="a PostgreSQL server to create the database technet_bench on, "
                                                "dropped after (default: a temporary SQLite file)")
     args = parser.parse_args()
