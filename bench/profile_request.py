@@ -40,7 +40,7 @@ def environ_for(body: str) -> dict[str, Any]:
         "CONTENT_TYPE": headers["Content-Type"], "CONTENT_LENGTH": str(len(raw)),
         "HTTP_X_SLACK_REQUEST_TIMESTAMP": headers["X-Slack-Request-Timestamp"],
         "HTTP_X_SLACK_SIGNATURE": headers["X-Slack-Signature"], "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.input": io.BytesIO(raw),
+        "wsgi.input": io.BytesIO(raw), "SERVER_PROTOCOL": "HTTP/1.1",
     }
 
 

@@ -83,7 +83,7 @@ class Database:
     @contextmanager
     def reading_statement(self) -> Iterator[Connection]:
         """A connection for a read of one Core statement (it sees one snapshot by itself), with no ORM
-        Session around it: a download's token and the page of events (the member's lookup goes
+        Session around it: a download's token (the member's lookup and the page of events go
         further, `read_rows`). Autocommit on PostgreSQL (no BEGIN and ROLLBACK round trips); without
         a Session's own work, whose bookkeeping and ORM execution path cost more CPU than a lookup.
 
@@ -95,7 +95,7 @@ class Database:
 
     def read_rows(self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """The rows of one Core SELECT of plain columns, read on its own (it sees one snapshot by
-        itself), as tuples: what every request asks first (its member).
+        itself), as tuples: what every request asks first (its member), and the page of events.
 
         On PostgreSQL through the driver, on a pooled connection in autocommit: the statement is
         compiled once, its parameters and columns converted as SQLAlchemy would (our UTC datetimes),
@@ -105,12 +105,12 @@ class Database:
         round trip to save; its driver returns text for datetimes and JSON) through Core on
         `reading_statement`'s connection.
         """
+        read = self._driver_reads.get(statement)
+        if read is None:  # compiled on SQLite too, so that a statement refused on one is refused on both
+            read = self._driver_reads[statement] = _DriverRead.of(statement, self.engine.dialect)
         if self.engine.dialect.name != "postgresql":
             with self.reading_statement() as connection:
                 return connection.execute(statement, dict(params)).all()
-        read = self._driver_reads.get(statement)
-        if read is None:
-            read = self._driver_reads[statement] = _DriverRead.of(statement, self.engine.dialect)
         try:
             parameters = read.parameters(params)
         except (TypeError, ValueError) as error:  # as SQLAlchemy reports a value it cannot convert
@@ -184,6 +184,12 @@ class _DriverRead:
     @classmethod
     def of(cls, statement: Select[*tuple[Any, ...]], dialect: Dialect) -> _DriverRead:
         compiled = statement.compile(dialect=dialect)
+        expanded = sorted(name for name, bind in compiled.binds.items() if bind.expanding or bind.literal_execute)
+        if expanded:
+            # Such a parameter is rendered into the SQL as each statement runs (an IN's list, a
+            # LIMIT on some databases): a statement compiled once cannot carry it.
+            raise ValueError(f"read_rows runs a statement compiled once; these parameters are rendered "
+                             f"as it runs: {', '.join(expanded)}")
         binds = ((name, bind.type.dialect_impl(dialect).bind_processor(dialect))
                  for name, bind in compiled.binds.items())
         columns = (column.type.dialect_impl(dialect).result_processor(dialect, None)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, UTC
 from typing import Any
-
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bench import network
 from storage import events
-from storage.db import Database
+from storage.db import Database, _DriverRead
+from storage.events.listing import _page_statement
 from storage.models.events import Event, Rsvp
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
@@ -24,23 +24,19 @@ FULL_SCAN = re.compile(r"(Seq Scan on|\bSCAN) (event_rsvps|members|events)(_\d+)
 
 
 def explained_page(db: Database, viewer: int, *, mine: bool) -> list[str]:
-    """The lines of the database's plan for the page's statement."""
-    ran: list[tuple[str, Any]] = []
-
-    def caught(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        ran.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", caught)
-    try:
-        with db.reading_statement() as connection:
-            page = events.events_page(connection, now=NOW, until=NOW + events.DEFAULT_HORIZON, viewer=viewer, mine=mine)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", caught)
+    """The lines of the database's plan for the page's statement, compiled as `Database.read_rows`
+    compiles it (on SQLite with named parameters: sqlite3 takes them as a dict)."""
+    page = events.events_page(db, now=NOW, until=NOW + events.DEFAULT_HORIZON, viewer=viewer, mine=mine)
     assert page.items, "the plan of an empty page would not show how answers are counted"
-    statement, parameters = next((s, p) for s, p in ran if s.lstrip().startswith("WITH"))  # SQLite's BEGIN first
-    explain = "EXPLAIN " if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    dialect: Any = db.engine.dialect
+    if dialect.name == "sqlite":
+        dialect = type(dialect)(paramstyle="named")
+    read = _DriverRead.of(_page_statement(True, mine), dialect)
+    parameters = read.parameters({"now": NOW, "until": NOW + events.DEFAULT_HORIZON, "viewer": viewer,
+                                  "limit": page.limit, "offset": 0})
+    explain = "EXPLAIN " if dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
     with db.engine.connect() as connection:
-        return [str(row[-1]) for row in connection.exec_driver_sql(explain + statement, parameters)]
+        return [str(row[-1]) for row in connection.exec_driver_sql(explain + read.sql, parameters)]
 
 
 def counting(plan: list[str]) -> list[str]:

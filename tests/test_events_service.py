@@ -411,15 +411,39 @@ def test_pages_of_200_events_cover_each_once(db: Database):
                                 now=NOW, tz="Europe/London", rules=RULES)
     seen: list[str] = []
     offset = 0
-    with db.reading() as session:
-        while True:
-            page = events.events_page(session, now=NOW, until=None, viewer=organiser.member_id, offset=offset,
-                                      limit=10)
-            seen += [e.title for e in page.items]
-            if not page.has_more:
-                break
-            offset += page.limit
+    while True:
+        page = events.events_page(db, now=NOW, until=None, viewer=organiser.member_id, offset=offset, limit=10)
+        seen += [e.title for e in page.items]
+        if not page.has_more:
+            break
+        offset += page.limit
     assert seen == [f"Event {n:03d}" for n in range(200)] and page.total == 200
+
+
+def test_a_page_past_the_end_shows_the_last_event_and_the_true_total(db: Database):
+    """A Next pressed after events were removed asks past the end: the page is the last event,
+    with the list's size; past the end of an empty list, an empty page at 0."""
+    organiser = actor(db, ORGANISER)
+    with db.transaction() as session:
+        for n in range(12):
+            start = NOW + timedelta(days=1, hours=n)
+            events.create_event(session, organiser, form(title=f"Event {n:02d}", starts_at=start,
+                                                         ends_at=start + timedelta(minutes=30)),
+                                now=NOW, tz="Europe/London", rules=RULES)
+    page = events.events_page(db, now=NOW, until=None, viewer=organiser.member_id, offset=30, limit=10)
+    assert ([e.title for e in page.items], page.total, page.offset) == (["Event 11"], 12, 11)
+    nobody = actor(db, "U0MEMBER01")
+    mine = events.events_page(db, now=NOW, until=None, viewer=nobody.member_id, offset=30, mine=True)
+    assert (mine.items, mine.total, mine.offset) == ([], 0, 0)
+
+
+def test_the_page_row_names_the_statement_columns_in_order():
+    from storage.events import listing
+
+    for bounded in (False, True):
+        for mine in (False, True):
+            columns = tuple(listing._page_statement(bounded, mine).selected_columns.keys())
+            assert columns == listing._PageRow._fields, (bounded, mine)
 
 
 def test_mine_lists_what_the_member_is_going_to(db: Database):
@@ -427,8 +451,7 @@ def test_mine_lists_what_the_member_is_going_to(db: Database):
     member = actor(db, "U0MEMBER01")
     answer(db, member, a.id, events.GOING)
     answer(db, member, b.id, events.NOT_GOING)
-    with db.reading() as session:
-        page = events.events_page(session, now=NOW, until=None, viewer=member.member_id, mine=True)
+    page = events.events_page(db, now=NOW, until=None, viewer=member.member_id, mine=True)
     assert [(e.title, e.viewer_status) for e in page.items] == [("A", events.GOING)]
 
 
@@ -448,8 +471,8 @@ def test_a_page_tells_each_event_as_it_is_told_alone(db: Database):
         events.cancel_event(session, actor(db, ORGANISER), gone.id, reason="Room flooded", now=NOW)
         events.record_announcement(session, series.id, slack_ref("C0NETWORK1", "1700000000.000100"))
     actor(db, "U0LEAVER01", left=True)  # ahead of the viewer on the waitlist, no longer counted
+    page = events.events_page(db, now=NOW, until=None, viewer=viewer.member_id, limit=50)
     with db.reading() as session:
-        page = events.events_page(session, now=NOW, until=None, viewer=viewer.member_id, limit=50)
         alone = [events.get_event(session, e.id, viewer=viewer.member_id) for e in page.items]
     assert page.items == alone
     told = {e.id: e for e in page.items}

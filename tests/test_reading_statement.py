@@ -85,6 +85,14 @@ def test_read_rows_reads_as_sqlalchemy_does(db: Database):
         db.read_rows(statement, {"since": NOW.replace(tzinfo=None), "surface": "slack"})
 
 
+def test_read_rows_refuses_a_statement_it_could_not_run_compiled_once(db: Database):
+    """An IN of a list is rendered as the statement runs (one parameter a value): refused by
+    name on both databases, before anything is read."""
+    statement = select(Member.id).where(Member.roles.is_not(None), Member.timezone.in_(["Europe/London", "UTC"]))
+    with pytest.raises(ValueError, match="timezone_1"):
+        db.read_rows(statement, {})
+
+
 def test_read_rows_leaves_the_pooled_connection_as_it_found_it(db: Database):
     """The connection goes back to the pool ready for a unit of work: a transaction that fails
     after it still rolls back whole (on PostgreSQL the read ran in autocommit, which must not stay)."""

@@ -85,10 +85,8 @@ def list_reply(runtime: Services, request: Request, scope: str, *, offset: int =
     moment = now()
     until = moment + events.DEFAULT_HORIZON if scope == "upcoming" else None
     actor, tz = request.actor, request.tz
-    # One statement (only a page past the end takes more, each then its own snapshot, which a page can bear).
-    with runtime.db.reading_statement() as connection:
-        page = events.events_page(connection, now=moment, until=until, viewer=actor.member_id, offset=offset,
-                                  limit=views.PAGE_SIZE, mine=scope == "mine")
+    page = events.events_page(runtime.db, now=moment, until=until, viewer=actor.member_id, offset=offset,
+                              limit=views.PAGE_SIZE, mine=scope == "mine")
     manage = {i.id for i in page.items if events.can_manage(actor, i.organiser_member_id)}
     body = views.list_blocks(page, scope=scope, now=moment, tz=tz, tz_name=str(tz), manage_ids=manage,
                              organiser=actor.has(Role.ORGANISER), lead=lead)
