@@ -401,14 +401,20 @@ def test_upcoming_events_are_soonest_first_within_the_horizon(db: Database):
     assert later.id not in [e.id for e in in_eight_weeks]
 
 
-def test_pages_of_200_events_cover_each_once(db: Database):
+def hourly_events(db: Database, count: int) -> Actor:
+    """`count` half-hour events an hour apart from tomorrow, "Event 000" on, by the organiser (returned)."""
     organiser = actor(db, ORGANISER)
     with db.transaction() as session:
-        for n in range(200):
+        for n in range(count):
             start = NOW + timedelta(days=1, hours=n)
             events.create_event(session, organiser, form(title=f"Event {n:03d}", starts_at=start,
                                                          ends_at=start + timedelta(minutes=30)),
                                 now=NOW, tz="Europe/London", rules=RULES)
+    return organiser
+
+
+def test_pages_of_200_events_cover_each_once(db: Database):
+    organiser = hourly_events(db, 200)
     seen: list[str] = []
     offset = 0
     while True:
@@ -423,27 +429,21 @@ def test_pages_of_200_events_cover_each_once(db: Database):
 def test_a_page_past_the_end_shows_the_last_event_and_the_true_total(db: Database):
     """A Next pressed after events were removed asks past the end: the page is the last event,
     with the list's size; past the end of an empty list, an empty page at 0."""
-    organiser = actor(db, ORGANISER)
-    with db.transaction() as session:
-        for n in range(12):
-            start = NOW + timedelta(days=1, hours=n)
-            events.create_event(session, organiser, form(title=f"Event {n:02d}", starts_at=start,
-                                                         ends_at=start + timedelta(minutes=30)),
-                                now=NOW, tz="Europe/London", rules=RULES)
+    organiser = hourly_events(db, 12)
     page = events.events_page(db, now=NOW, until=None, viewer=organiser.member_id, offset=30, limit=10)
-    assert ([e.title for e in page.items], page.total, page.offset) == (["Event 11"], 12, 11)
+    assert ([e.title for e in page.items], page.total, page.offset) == (["Event 011"], 12, 11)
     nobody = actor(db, "U0MEMBER01")
     mine = events.events_page(db, now=NOW, until=None, viewer=nobody.member_id, offset=30, mine=True)
     assert (mine.items, mine.total, mine.offset) == ([], 0, 0)
 
 
-def test_the_page_row_names_the_statement_columns_in_order():
+def test_every_shape_of_the_page_statement_selects_the_same_columns():
+    """A page's rows are read by the names of one shape's columns (listing._page_row)."""
     from storage.events import listing
 
-    for bounded in (False, True):
-        for mine in (False, True):
-            columns = tuple(listing._page_statement(bounded, mine).selected_columns.keys())
-            assert columns == listing._PageRow._fields, (bounded, mine)
+    shapes = {tuple(listing._page_statement(bounded, mine).selected_columns.keys())
+              for bounded in (False, True) for mine in (False, True)}
+    assert len(shapes) == 1 and "total" in next(iter(shapes))
 
 
 def test_mine_lists_what_the_member_is_going_to(db: Database):

@@ -4,9 +4,10 @@ Home tab, and an organiser's recent and coming events."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -42,17 +43,17 @@ def events_page(db: Database, *, now: datetime, until: datetime | None, viewer: 
     its CPU). Only a page past the end needs more: its first row for the size of the list, then the
     last page, each its own snapshot, which a page can bear.
     """
-    statement = _page_statement(until is not None, mine)
+    statement, as_row = _page_statement(until is not None, mine), _page_row()
     params = {"now": now, "until": until, "viewer": viewer, "limit": limit}
     rows = db.read_rows(statement, {**params, "offset": max(0, offset)})
     if rows:
-        total = _page_row(rows[0]).total
+        total = as_row(rows[0]).total
     else:
         first = db.read_rows(statement, {**params, "offset": 0, "limit": 1}) if offset > 0 else []
-        total = _page_row(first[0]).total if first else 0
+        total = as_row(first[0]).total if first else 0
         offset = max(0, min(offset, max(total - 1, 0)))
         rows = db.read_rows(statement, {**params, "offset": offset}) if total else []
-    return EventPage([_page_info(_page_row(row)) for row in rows], total, max(0, offset), limit)
+    return EventPage([_page_info(as_row(row)) for row in rows], total, max(0, offset), limit)
 
 
 # Later than any event ends: the upper end of what is coming (see _page_statement).
@@ -133,51 +134,15 @@ def _page_statement(bounded: bool, mine: bool) -> Select[*tuple[Any, ...]]:
             .order_by(page.c.starts_at, page.c.id))
 
 
-class _PageRow(NamedTuple):
-    """A row of `_page_statement`, its columns in order (a test holds the two together)."""
-
-    id: int
-    uid: str
-    title: str
-    description: str
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    location: str | None
-    online_link: str | None
-    capacity: int | None
-    rsvp_deadline: datetime | None
-    organiser_id: int
-    status: str
-    cancel_reason: str | None
-    series_id: int | None
-    series_index: int
-    sequence: int
-    updated_at: datetime
-    announce_surface: str | None
-    announce_conversation: str | None
-    announce_message_id: str | None
-    total: int
-    going: int | None
-    maybe: int | None
-    waitlist: int | None
-    not_going: int | None
-    organiser_display_name: str | None
-    organiser_real_name: str | None
-    organiser_email: str | None
-    organiser_user: str | None
-    frequency: str | None
-    until: date | None
-    viewer_status: str | None
-    viewer_waitlist_seq: int | None
-    viewer_ahead: int | None
+@functools.cache
+def _page_row() -> Callable[[Sequence[Any]], Any]:
+    """A row of `_page_statement` by its columns' names (every shape selects the same columns)."""
+    columns = _page_statement(False, False).selected_columns.keys()
+    row: Any = namedtuple("PageRow", columns)  # type: ignore[misc]  # its names are the statement's, known as it runs
+    return cast(Callable[[Sequence[Any]], Any], row._make)
 
 
-_page_row = _PageRow._make
-
-
-def _page_info(row: _PageRow) -> EventInfo:
+def _page_info(row: Any) -> EventInfo:
     user_id = row.organiser_user or ""
     # As the model's composite reads them (storage.models.core.message_ref): None while all three are.
     parts: tuple[Any, ...] = (row.announce_surface, row.announce_conversation, row.announce_message_id)
