@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from collections.abc import Callable
 
 import psycopg
 from slack_bolt import Ack, App
@@ -17,7 +18,6 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.http import HttpServer
-from collections.abc import Callable
 
 
 def main() -> None:

@@ -144,8 +144,7 @@ def _page_row() -> Callable[[Sequence[Any]], Any]:
 
 def _page_info(row: Any) -> EventInfo:
     user_id = row.organiser_user or ""
-    # As the model's composite reads them (storage.models.core.message_ref): None while all three are.
-    parts: tuple[Any, ...] = (row.announce_surface, row.announce_conversation, row.announce_message_id)
+    parts = (row.announce_surface, row.announce_conversation, row.announce_message_id)
     waitlisted = row.viewer_status == WAITLIST and row.viewer_waitlist_seq is not None
     return EventInfo(
         id=row.id, uid=row.uid, title=row.title, description=row.description, kind=row.kind,
