@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, UTC
 from typing import Any
+
 from sqlalchemy import func, select
 
 from bench import network
