@@ -16,6 +16,7 @@ import psycopg
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from sqlalchemy.engine import make_url
 
 from bot.http import HttpServer
 
@@ -45,7 +46,7 @@ def main() -> None:
 
 
 def who_is_asking(database_url: str) -> Callable[[str], object]:
-    conninfo = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     connections = threading.local()
 
     def read(user_id: str) -> object:

@@ -249,7 +249,7 @@ def bench_store(args: argparse.Namespace, members: int, standin: SlackStandIn) -
             "bare bolt": start([sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "--threads", str(args.threads),
                                 "--signing-secret", SECRET, "--api-url", standin.api_url], env, log),
         }
-        if args.bare_read and database_url.startswith("postgresql"):
+        if args.bare_read:
             servers["bare+read"] = start([sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "--threads",
                                           str(args.threads), "--signing-secret", SECRET, "--api-url",
                                           standin.api_url, "--database-url", database_url], env, log)
@@ -314,6 +314,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL server to create the database technet_bench on, "
                                                "dropped after (default: a temporary SQLite file)")
     args = parser.parse_args()
+    if args.bare_read and not args.database_url:
+        parser.error("--bare-read reads the store on PostgreSQL: give --database-url")
     print(f"signed /tech commands, {args.threads} server threads (waitress), loopback, database "
           f"{'PostgreSQL' if args.database_url else 'SQLite'}; python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores shared by load, servers and database")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,9 +94,10 @@ class Database:
         with self._one_statement.connect() as connection:
             yield connection
 
-    def read_rows(self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    def read_rows(self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]) -> Sequence[Any]:
         """The rows of one Core SELECT of plain columns, read on its own (it sees one snapshot by
-        itself), as tuples: what every request asks first (its member), and the page of events.
+        itself), each read by position or by its column's name as SQLAlchemy's Row is: what every
+        request asks first (its member), and the page of events.
 
         On PostgreSQL through the driver, on a pooled connection in autocommit: the statement is
         compiled once, its parameters and columns converted as SQLAlchemy would (our UTC datetimes),
@@ -180,6 +182,8 @@ class _DriverRead:
     sql: str
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     columns: tuple[Callable[[Any], Any] | None, ...]
+    # A row by position and by its column's name, as SQLAlchemy's Row reads.
+    named: Callable[[Iterable[Any]], Sequence[Any]]
 
     @classmethod
     def of(cls, statement: Select[*tuple[Any, ...]], dialect: Dialect) -> _DriverRead:
@@ -194,7 +198,10 @@ class _DriverRead:
                  for name, bind in compiled.binds.items())
         columns = (column.type.dialect_impl(dialect).result_processor(dialect, None)
                    for column in statement.selected_columns)
-        return cls(compiled, str(compiled), tuple((name, p) for name, p in binds if p is not None), tuple(columns))
+        # Its names are the statement's, known as it runs (hence the ignore); rename: a name no tuple can carry.
+        row: Any = namedtuple("Row", statement.selected_columns.keys(), rename=True)  # type: ignore[misc]
+        return cls(compiled, str(compiled), tuple((name, p) for name, p in binds if p is not None), tuple(columns),
+                   row._make)
 
     def parameters(self, params: Mapping[str, Any]) -> dict[str, Any]:
         values = dict(self.compiled.construct_params(dict(params)) or {})
@@ -202,9 +209,9 @@ class _DriverRead:
             values[name] = process(values[name])
         return values
 
-    def converted(self, row: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(value if process is None else process(value)
-                     for value, process in zip(row, self.columns, strict=True))
+    def converted(self, row: Sequence[Any]) -> Sequence[Any]:
+        return self.named(value if process is None else process(value)
+                          for value, process in zip(row, self.columns, strict=True))
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:

@@ -211,11 +211,11 @@ def recognise(db: Database, identity: Identity, grants: RoleGrants, *, now: date
                                      "external_id": identity.external_id})
     if not rows:
         return None
-    member_id, stored_roles, timezone, last_active_at = rows[0][0], rows[0][1], rows[0][2], rows[0][3]
-    roles = {Role.MEMBER, *(Role(r) for r in stored_roles or [] if r in Role._value2member_map_)}
-    roles |= grants.for_identities(Identity(row[4], row[5], row[6]) for row in rows)
-    return Recognised(Actor(member_id, identity, frozenset(roles), timezone),
-                      seen_today=not _unseen_today(last_active_at, now))
+    member = rows[0]
+    roles = {Role.MEMBER, *(Role(r) for r in member.roles or [] if r in Role._value2member_map_)}
+    roles |= grants.for_identities(Identity(row.surface, row.external_id, row.tenant) for row in rows)
+    return Recognised(Actor(member.id, identity, frozenset(roles), member.timezone),
+                      seen_today=not _unseen_today(member.last_active_at, now))
 
 
 def touch(member: Member, now: datetime) -> None:

@@ -438,7 +438,7 @@ def test_a_page_past_the_end_shows_the_last_event_and_the_true_total(db: Databas
 
 
 def test_every_shape_of_the_page_statement_selects_the_same_columns():
-    """A page's rows are read by the names of one shape's columns (listing._page_row)."""
+    """A page's rows are read by their columns' names, whatever its shape."""
     from storage.events import listing
 
     shapes = {tuple(listing._page_statement(bounded, mine).selected_columns.keys())

@@ -4,10 +4,9 @@ Home tab, and an organiser's recent and coming events."""
 from __future__ import annotations
 
 import functools
-from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -43,17 +42,17 @@ def events_page(db: Database, *, now: datetime, until: datetime | None, viewer: 
     its CPU). Only a page past the end needs more: its first row for the size of the list, then the
     last page, each its own snapshot, which a page can bear.
     """
-    statement, as_row = _page_statement(until is not None, mine), _page_row()
+    statement, offset = _page_statement(until is not None, mine), max(0, offset)
     params = {"now": now, "until": until, "viewer": viewer, "limit": limit}
-    rows = db.read_rows(statement, {**params, "offset": max(0, offset)})
+    rows = db.read_rows(statement, {**params, "offset": offset})
     if rows:
-        total = as_row(rows[0]).total
+        total = rows[0].total
     else:
         first = db.read_rows(statement, {**params, "offset": 0, "limit": 1}) if offset > 0 else []
-        total = as_row(first[0]).total if first else 0
-        offset = max(0, min(offset, max(total - 1, 0)))
+        total = first[0].total if first else 0
+        offset = max(0, min(offset, total - 1))
         rows = db.read_rows(statement, {**params, "offset": offset}) if total else []
-    return EventPage([_page_info(as_row(row)) for row in rows], total, max(0, offset), limit)
+    return EventPage([_page_info(row) for row in rows], total, offset, limit)
 
 
 # Later than any event ends: the upper end of what is coming (see _page_statement).
@@ -132,14 +131,6 @@ def _page_statement(bounded: bool, mine: bool) -> Select[*tuple[Any, ...]]:
             .outerjoin(theirs, and_(theirs.event_id == Event.id,
                                     theirs.member_id == bindparam("viewer", type_=Integer)))
             .order_by(page.c.starts_at, page.c.id))
-
-
-@functools.cache
-def _page_row() -> Callable[[Sequence[Any]], Any]:
-    """A row of `_page_statement` by its columns' names (every shape selects the same columns)."""
-    columns = _page_statement(False, False).selected_columns.keys()
-    row: Any = namedtuple("PageRow", columns)  # type: ignore[misc]  # its names are the statement's, known as it runs
-    return cast(Callable[[Sequence[Any]], Any], row._make)
 
 
 def _page_info(row: Any) -> EventInfo:
