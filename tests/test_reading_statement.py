@@ -81,6 +81,7 @@ def test_read_rows_reads_as_sqlalchemy_does(db: Database):
     assert [tuple(row) for row in rows] == expected
     assert [(roles, seen) for _, roles, seen, _ in rows] == [(["panel"], NOW), ([], NOW + timedelta(hours=1))]
     assert all(seen.tzinfo is not None and seen.utcoffset() == timedelta(0) for _, _, seen, _ in rows)
+    assert [(row.roles, row.identities) for row in rows] == [(["panel"], 1), ([], 1)]  # by name, as Core's Row
     with pytest.raises(StatementError, match="naive"):  # refused going in, as every statement refuses it
         db.read_rows(statement, {"since": NOW.replace(tzinfo=None), "surface": "slack"})
 
